@@ -1,0 +1,364 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[postez] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'postez'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'postez'= {
+            cand --color 'When to use colors'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -v 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand --verbose 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand schedule 'Queue a video to be published later'
+            cand list 'Show the queue'
+            cand show 'Show one post and its history'
+            cand edit 'Change a scheduled or failed post'
+            cand cancel 'Cancel a scheduled or failed post'
+            cand retry 'Queue a failed post again'
+            cand import 'Schedule many posts from a CSV or JSON file'
+            cand config 'Read or change settings'
+            cand generate 'Write shell completions or man pages'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'postez;schedule'= {
+            cand --at 'When to publish: now, "18:00", "tomorrow 9am", "next friday 18:00", "in 2h", "+90m", "2026-12-01 18:00" or RFC 3339'
+            cand --tz 'Time zone for local times (IANA name, e.g. Europe/Berlin)'
+            cand -c 'Caption (title) shown with the post; at most 2200 UTF-16 units with hashtags'
+            cand --caption 'Caption (title) shown with the post; at most 2200 UTF-16 units with hashtags'
+            cand --caption-file 'Read the caption from a UTF-8 text file'
+            cand --hashtag 'Add a hashtag (repeatable; "food" and "#food" both give #food)'
+            cand --privacy 'Who can see the post (required for direct posts; there is no default)'
+            cand --cover-at 'Use the frame at this time (milliseconds) as the cover'
+            cand --account 'Account to publish with (id or name; default: the only one, or `default_account`)'
+            cand --color 'When to use colors'
+            cand --draft 'Upload as a draft to your TikTok inbox and finish the post in the app'
+            cand --allow-comments 'Allow comments'
+            cand --allow-duet 'Allow duets'
+            cand --allow-stitch 'Allow stitches'
+            cand --brand-organic 'Disclose promotional content for your own brand ("Promotional content")'
+            cand --branded-content 'Disclose a paid partnership ("Paid partnership"; cannot be SELF_ONLY)'
+            cand --ai-generated 'Label the video as AI-generated'
+            cand --copy 'Keep a private copy of the video, so moving or editing the original does not matter'
+            cand -y 'Agree to TikTok''s Music Usage Confirmation (and Branded Content Policy) without a prompt'
+            cand --yes 'Agree to TikTok''s Music Usage Confirmation (and Branded Content Policy) without a prompt'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -v 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand --verbose 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'postez;list'= {
+            cand --state 'Only posts in this state (repeatable)'
+            cand --account 'Only posts of this account (id or name)'
+            cand --limit 'Show at most this many posts (0 = all)'
+            cand --color 'When to use colors'
+            cand --all 'Include published, sent and cancelled posts'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -v 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand --verbose 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'postez;show'= {
+            cand --color 'When to use colors'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -v 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand --verbose 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'postez;edit'= {
+            cand --at 'New time (same forms as `schedule --at`)'
+            cand --tz 'Time zone for a local --at (IANA name)'
+            cand --file 'Replace the video'
+            cand -c 'Caption (title) shown with the post; at most 2200 UTF-16 units with hashtags'
+            cand --caption 'Caption (title) shown with the post; at most 2200 UTF-16 units with hashtags'
+            cand --caption-file 'Read the caption from a UTF-8 text file'
+            cand --hashtag 'Add a hashtag (repeatable; "food" and "#food" both give #food)'
+            cand --privacy 'Who can see the post'
+            cand --cover-at 'Cover frame time in milliseconds'
+            cand --account 'Move the post to another account (id or name)'
+            cand --color 'When to use colors'
+            cand --draft 'Make it a draft (sent to your TikTok inbox); clears the direct-post options'
+            cand --direct 'Make it a direct post (needs --privacy)'
+            cand --allow-comments 'Allow or forbid comments'
+            cand --no-allow-comments 'no-allow-comments'
+            cand --allow-duet 'Allow or forbid duets'
+            cand --no-allow-duet 'no-allow-duet'
+            cand --allow-stitch 'Allow or forbid stitches'
+            cand --no-allow-stitch 'no-allow-stitch'
+            cand --brand-organic 'Promotional content for your own brand (on/off with --no-brand-organic)'
+            cand --no-brand-organic 'no-brand-organic'
+            cand --branded-content 'Paid partnership (on/off with --no-branded-content)'
+            cand --no-branded-content 'no-branded-content'
+            cand --ai-generated 'AI-generated label (on/off with --no-ai-generated)'
+            cand --no-ai-generated 'no-ai-generated'
+            cand -y 'Agree to TikTok''s Music Usage Confirmation without a prompt'
+            cand --yes 'Agree to TikTok''s Music Usage Confirmation without a prompt'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -v 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand --verbose 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'postez;cancel'= {
+            cand --color 'When to use colors'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -v 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand --verbose 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'postez;retry'= {
+            cand --at 'New time (same forms as `schedule --at`)'
+            cand --tz 'Time zone for a local --at (IANA name)'
+            cand --color 'When to use colors'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -v 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand --verbose 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'postez;import'= {
+            cand --color 'When to use colors'
+            cand -y 'Agree to TikTok''s Music Usage Confirmation for every direct post without a prompt'
+            cand --yes 'Agree to TikTok''s Music Usage Confirmation for every direct post without a prompt'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -v 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand --verbose 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'postez;config'= {
+            cand --color 'When to use colors'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -v 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand --verbose 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand get 'Print one setting (nothing if unset)'
+            cand set 'Change one setting (an empty value unsets it)'
+            cand list 'Print every setting with its value and meaning'
+            cand path 'Print the settings file''s path'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'postez;config;get'= {
+            cand --color 'When to use colors'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -v 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand --verbose 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'postez;config;set'= {
+            cand --color 'When to use colors'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -v 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand --verbose 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'postez;config;list'= {
+            cand --color 'When to use colors'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -v 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand --verbose 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'postez;config;path'= {
+            cand --color 'When to use colors'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -v 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand --verbose 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'postez;config;help'= {
+            cand get 'Print one setting (nothing if unset)'
+            cand set 'Change one setting (an empty value unsets it)'
+            cand list 'Print every setting with its value and meaning'
+            cand path 'Print the settings file''s path'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'postez;config;help;get'= {
+        }
+        &'postez;config;help;set'= {
+        }
+        &'postez;config;help;list'= {
+        }
+        &'postez;config;help;path'= {
+        }
+        &'postez;config;help;help'= {
+        }
+        &'postez;generate'= {
+            cand --color 'When to use colors'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -v 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand --verbose 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand completions 'Print the completion script for a shell'
+            cand man 'Write postez.1 and one page per subcommand into a folder'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'postez;generate;completions'= {
+            cand --color 'When to use colors'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -v 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand --verbose 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'postez;generate;man'= {
+            cand --dir 'Target folder'
+            cand --color 'When to use colors'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -v 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand --verbose 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'postez;generate;help'= {
+            cand completions 'Print the completion script for a shell'
+            cand man 'Write postez.1 and one page per subcommand into a folder'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'postez;generate;help;completions'= {
+        }
+        &'postez;generate;help;man'= {
+        }
+        &'postez;generate;help;help'= {
+        }
+        &'postez;help'= {
+            cand schedule 'Queue a video to be published later'
+            cand list 'Show the queue'
+            cand show 'Show one post and its history'
+            cand edit 'Change a scheduled or failed post'
+            cand cancel 'Cancel a scheduled or failed post'
+            cand retry 'Queue a failed post again'
+            cand import 'Schedule many posts from a CSV or JSON file'
+            cand config 'Read or change settings'
+            cand generate 'Write shell completions or man pages'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'postez;help;schedule'= {
+        }
+        &'postez;help;list'= {
+        }
+        &'postez;help;show'= {
+        }
+        &'postez;help;edit'= {
+        }
+        &'postez;help;cancel'= {
+        }
+        &'postez;help;retry'= {
+        }
+        &'postez;help;import'= {
+        }
+        &'postez;help;config'= {
+            cand get 'Print one setting (nothing if unset)'
+            cand set 'Change one setting (an empty value unsets it)'
+            cand list 'Print every setting with its value and meaning'
+            cand path 'Print the settings file''s path'
+        }
+        &'postez;help;config;get'= {
+        }
+        &'postez;help;config;set'= {
+        }
+        &'postez;help;config;list'= {
+        }
+        &'postez;help;config;path'= {
+        }
+        &'postez;help;generate'= {
+            cand completions 'Print the completion script for a shell'
+            cand man 'Write postez.1 and one page per subcommand into a folder'
+        }
+        &'postez;help;generate;completions'= {
+        }
+        &'postez;help;generate;man'= {
+        }
+        &'postez;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

@@ -1,0 +1,251 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_postez_global_optspecs
+    string join \n json v/verbose q/quiet color= h/help V/version
+end
+
+function __fish_postez_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_postez_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_postez_using_subcommand
+    set -l cmd (__fish_postez_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c postez -n "__fish_postez_needs_command" -l color -d 'When to use colors' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
+always\t'Always'
+never\t'Never'"
+complete -c postez -n "__fish_postez_needs_command" -l json -d 'Print machine-readable JSON on stdout'
+complete -c postez -n "__fish_postez_needs_command" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+complete -c postez -n "__fish_postez_needs_command" -s q -l quiet -d 'Only errors on stderr'
+complete -c postez -n "__fish_postez_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c postez -n "__fish_postez_needs_command" -s V -l version -d 'Print version'
+complete -c postez -n "__fish_postez_needs_command" -f -a "schedule" -d 'Queue a video to be published later'
+complete -c postez -n "__fish_postez_needs_command" -f -a "list" -d 'Show the queue'
+complete -c postez -n "__fish_postez_needs_command" -f -a "show" -d 'Show one post and its history'
+complete -c postez -n "__fish_postez_needs_command" -f -a "edit" -d 'Change a scheduled or failed post'
+complete -c postez -n "__fish_postez_needs_command" -f -a "cancel" -d 'Cancel a scheduled or failed post'
+complete -c postez -n "__fish_postez_needs_command" -f -a "retry" -d 'Queue a failed post again'
+complete -c postez -n "__fish_postez_needs_command" -f -a "import" -d 'Schedule many posts from a CSV or JSON file'
+complete -c postez -n "__fish_postez_needs_command" -f -a "config" -d 'Read or change settings'
+complete -c postez -n "__fish_postez_needs_command" -f -a "generate" -d 'Write shell completions or man pages'
+complete -c postez -n "__fish_postez_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c postez -n "__fish_postez_using_subcommand schedule" -l at -d 'When to publish: now, "18:00", "tomorrow 9am", "next friday 18:00", "in 2h", "+90m", "2026-12-01 18:00" or RFC 3339' -r
+complete -c postez -n "__fish_postez_using_subcommand schedule" -l tz -d 'Time zone for local times (IANA name, e.g. Europe/Berlin)' -r
+complete -c postez -n "__fish_postez_using_subcommand schedule" -s c -l caption -d 'Caption (title) shown with the post; at most 2200 UTF-16 units with hashtags' -r
+complete -c postez -n "__fish_postez_using_subcommand schedule" -l caption-file -d 'Read the caption from a UTF-8 text file' -r -F
+complete -c postez -n "__fish_postez_using_subcommand schedule" -l hashtag -d 'Add a hashtag (repeatable; "food" and "#food" both give #food)' -r
+complete -c postez -n "__fish_postez_using_subcommand schedule" -l privacy -d 'Who can see the post (required for direct posts; there is no default)' -r -f -a "PUBLIC_TO_EVERYONE\t'Everyone'
+MUTUAL_FOLLOW_FRIENDS\t'Friends (mutual followers)'
+FOLLOWER_OF_CREATOR\t'Followers (private accounts)'
+SELF_ONLY\t'Only me'"
+complete -c postez -n "__fish_postez_using_subcommand schedule" -l cover-at -d 'Use the frame at this time (milliseconds) as the cover' -r
+complete -c postez -n "__fish_postez_using_subcommand schedule" -l account -d 'Account to publish with (id or name; default: the only one, or `default_account`)' -r
+complete -c postez -n "__fish_postez_using_subcommand schedule" -l color -d 'When to use colors' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
+always\t'Always'
+never\t'Never'"
+complete -c postez -n "__fish_postez_using_subcommand schedule" -l draft -d 'Upload as a draft to your TikTok inbox and finish the post in the app'
+complete -c postez -n "__fish_postez_using_subcommand schedule" -l allow-comments -d 'Allow comments'
+complete -c postez -n "__fish_postez_using_subcommand schedule" -l allow-duet -d 'Allow duets'
+complete -c postez -n "__fish_postez_using_subcommand schedule" -l allow-stitch -d 'Allow stitches'
+complete -c postez -n "__fish_postez_using_subcommand schedule" -l brand-organic -d 'Disclose promotional content for your own brand ("Promotional content")'
+complete -c postez -n "__fish_postez_using_subcommand schedule" -l branded-content -d 'Disclose a paid partnership ("Paid partnership"; cannot be SELF_ONLY)'
+complete -c postez -n "__fish_postez_using_subcommand schedule" -l ai-generated -d 'Label the video as AI-generated'
+complete -c postez -n "__fish_postez_using_subcommand schedule" -l copy -d 'Keep a private copy of the video, so moving or editing the original does not matter'
+complete -c postez -n "__fish_postez_using_subcommand schedule" -s y -l yes -d 'Agree to TikTok\'s Music Usage Confirmation (and Branded Content Policy) without a prompt'
+complete -c postez -n "__fish_postez_using_subcommand schedule" -l json -d 'Print machine-readable JSON on stdout'
+complete -c postez -n "__fish_postez_using_subcommand schedule" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+complete -c postez -n "__fish_postez_using_subcommand schedule" -s q -l quiet -d 'Only errors on stderr'
+complete -c postez -n "__fish_postez_using_subcommand schedule" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c postez -n "__fish_postez_using_subcommand schedule" -s V -l version -d 'Print version'
+complete -c postez -n "__fish_postez_using_subcommand list" -l state -d 'Only posts in this state (repeatable)' -r
+complete -c postez -n "__fish_postez_using_subcommand list" -l account -d 'Only posts of this account (id or name)' -r
+complete -c postez -n "__fish_postez_using_subcommand list" -l limit -d 'Show at most this many posts (0 = all)' -r
+complete -c postez -n "__fish_postez_using_subcommand list" -l color -d 'When to use colors' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
+always\t'Always'
+never\t'Never'"
+complete -c postez -n "__fish_postez_using_subcommand list" -l all -d 'Include published, sent and cancelled posts'
+complete -c postez -n "__fish_postez_using_subcommand list" -l json -d 'Print machine-readable JSON on stdout'
+complete -c postez -n "__fish_postez_using_subcommand list" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+complete -c postez -n "__fish_postez_using_subcommand list" -s q -l quiet -d 'Only errors on stderr'
+complete -c postez -n "__fish_postez_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c postez -n "__fish_postez_using_subcommand list" -s V -l version -d 'Print version'
+complete -c postez -n "__fish_postez_using_subcommand show" -l color -d 'When to use colors' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
+always\t'Always'
+never\t'Never'"
+complete -c postez -n "__fish_postez_using_subcommand show" -l json -d 'Print machine-readable JSON on stdout'
+complete -c postez -n "__fish_postez_using_subcommand show" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+complete -c postez -n "__fish_postez_using_subcommand show" -s q -l quiet -d 'Only errors on stderr'
+complete -c postez -n "__fish_postez_using_subcommand show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c postez -n "__fish_postez_using_subcommand show" -s V -l version -d 'Print version'
+complete -c postez -n "__fish_postez_using_subcommand edit" -l at -d 'New time (same forms as `schedule --at`)' -r
+complete -c postez -n "__fish_postez_using_subcommand edit" -l tz -d 'Time zone for a local --at (IANA name)' -r
+complete -c postez -n "__fish_postez_using_subcommand edit" -l file -d 'Replace the video' -r -F
+complete -c postez -n "__fish_postez_using_subcommand edit" -s c -l caption -d 'Caption (title) shown with the post; at most 2200 UTF-16 units with hashtags' -r
+complete -c postez -n "__fish_postez_using_subcommand edit" -l caption-file -d 'Read the caption from a UTF-8 text file' -r -F
+complete -c postez -n "__fish_postez_using_subcommand edit" -l hashtag -d 'Add a hashtag (repeatable; "food" and "#food" both give #food)' -r
+complete -c postez -n "__fish_postez_using_subcommand edit" -l privacy -d 'Who can see the post' -r -f -a "PUBLIC_TO_EVERYONE\t'Everyone'
+MUTUAL_FOLLOW_FRIENDS\t'Friends (mutual followers)'
+FOLLOWER_OF_CREATOR\t'Followers (private accounts)'
+SELF_ONLY\t'Only me'"
+complete -c postez -n "__fish_postez_using_subcommand edit" -l cover-at -d 'Cover frame time in milliseconds' -r
+complete -c postez -n "__fish_postez_using_subcommand edit" -l account -d 'Move the post to another account (id or name)' -r
+complete -c postez -n "__fish_postez_using_subcommand edit" -l color -d 'When to use colors' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
+always\t'Always'
+never\t'Never'"
+complete -c postez -n "__fish_postez_using_subcommand edit" -l draft -d 'Make it a draft (sent to your TikTok inbox); clears the direct-post options'
+complete -c postez -n "__fish_postez_using_subcommand edit" -l direct -d 'Make it a direct post (needs --privacy)'
+complete -c postez -n "__fish_postez_using_subcommand edit" -l allow-comments -d 'Allow or forbid comments'
+complete -c postez -n "__fish_postez_using_subcommand edit" -l no-allow-comments
+complete -c postez -n "__fish_postez_using_subcommand edit" -l allow-duet -d 'Allow or forbid duets'
+complete -c postez -n "__fish_postez_using_subcommand edit" -l no-allow-duet
+complete -c postez -n "__fish_postez_using_subcommand edit" -l allow-stitch -d 'Allow or forbid stitches'
+complete -c postez -n "__fish_postez_using_subcommand edit" -l no-allow-stitch
+complete -c postez -n "__fish_postez_using_subcommand edit" -l brand-organic -d 'Promotional content for your own brand (on/off with --no-brand-organic)'
+complete -c postez -n "__fish_postez_using_subcommand edit" -l no-brand-organic
+complete -c postez -n "__fish_postez_using_subcommand edit" -l branded-content -d 'Paid partnership (on/off with --no-branded-content)'
+complete -c postez -n "__fish_postez_using_subcommand edit" -l no-branded-content
+complete -c postez -n "__fish_postez_using_subcommand edit" -l ai-generated -d 'AI-generated label (on/off with --no-ai-generated)'
+complete -c postez -n "__fish_postez_using_subcommand edit" -l no-ai-generated
+complete -c postez -n "__fish_postez_using_subcommand edit" -s y -l yes -d 'Agree to TikTok\'s Music Usage Confirmation without a prompt'
+complete -c postez -n "__fish_postez_using_subcommand edit" -l json -d 'Print machine-readable JSON on stdout'
+complete -c postez -n "__fish_postez_using_subcommand edit" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+complete -c postez -n "__fish_postez_using_subcommand edit" -s q -l quiet -d 'Only errors on stderr'
+complete -c postez -n "__fish_postez_using_subcommand edit" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c postez -n "__fish_postez_using_subcommand edit" -s V -l version -d 'Print version'
+complete -c postez -n "__fish_postez_using_subcommand cancel" -l color -d 'When to use colors' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
+always\t'Always'
+never\t'Never'"
+complete -c postez -n "__fish_postez_using_subcommand cancel" -l json -d 'Print machine-readable JSON on stdout'
+complete -c postez -n "__fish_postez_using_subcommand cancel" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+complete -c postez -n "__fish_postez_using_subcommand cancel" -s q -l quiet -d 'Only errors on stderr'
+complete -c postez -n "__fish_postez_using_subcommand cancel" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c postez -n "__fish_postez_using_subcommand cancel" -s V -l version -d 'Print version'
+complete -c postez -n "__fish_postez_using_subcommand retry" -l at -d 'New time (same forms as `schedule --at`)' -r
+complete -c postez -n "__fish_postez_using_subcommand retry" -l tz -d 'Time zone for a local --at (IANA name)' -r
+complete -c postez -n "__fish_postez_using_subcommand retry" -l color -d 'When to use colors' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
+always\t'Always'
+never\t'Never'"
+complete -c postez -n "__fish_postez_using_subcommand retry" -l json -d 'Print machine-readable JSON on stdout'
+complete -c postez -n "__fish_postez_using_subcommand retry" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+complete -c postez -n "__fish_postez_using_subcommand retry" -s q -l quiet -d 'Only errors on stderr'
+complete -c postez -n "__fish_postez_using_subcommand retry" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c postez -n "__fish_postez_using_subcommand retry" -s V -l version -d 'Print version'
+complete -c postez -n "__fish_postez_using_subcommand import" -l color -d 'When to use colors' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
+always\t'Always'
+never\t'Never'"
+complete -c postez -n "__fish_postez_using_subcommand import" -s y -l yes -d 'Agree to TikTok\'s Music Usage Confirmation for every direct post without a prompt'
+complete -c postez -n "__fish_postez_using_subcommand import" -l json -d 'Print machine-readable JSON on stdout'
+complete -c postez -n "__fish_postez_using_subcommand import" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+complete -c postez -n "__fish_postez_using_subcommand import" -s q -l quiet -d 'Only errors on stderr'
+complete -c postez -n "__fish_postez_using_subcommand import" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c postez -n "__fish_postez_using_subcommand import" -s V -l version -d 'Print version'
+complete -c postez -n "__fish_postez_using_subcommand config; and not __fish_seen_subcommand_from get set list path help" -l color -d 'When to use colors' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
+always\t'Always'
+never\t'Never'"
+complete -c postez -n "__fish_postez_using_subcommand config; and not __fish_seen_subcommand_from get set list path help" -l json -d 'Print machine-readable JSON on stdout'
+complete -c postez -n "__fish_postez_using_subcommand config; and not __fish_seen_subcommand_from get set list path help" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+complete -c postez -n "__fish_postez_using_subcommand config; and not __fish_seen_subcommand_from get set list path help" -s q -l quiet -d 'Only errors on stderr'
+complete -c postez -n "__fish_postez_using_subcommand config; and not __fish_seen_subcommand_from get set list path help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c postez -n "__fish_postez_using_subcommand config; and not __fish_seen_subcommand_from get set list path help" -s V -l version -d 'Print version'
+complete -c postez -n "__fish_postez_using_subcommand config; and not __fish_seen_subcommand_from get set list path help" -f -a "get" -d 'Print one setting (nothing if unset)'
+complete -c postez -n "__fish_postez_using_subcommand config; and not __fish_seen_subcommand_from get set list path help" -f -a "set" -d 'Change one setting (an empty value unsets it)'
+complete -c postez -n "__fish_postez_using_subcommand config; and not __fish_seen_subcommand_from get set list path help" -f -a "list" -d 'Print every setting with its value and meaning'
+complete -c postez -n "__fish_postez_using_subcommand config; and not __fish_seen_subcommand_from get set list path help" -f -a "path" -d 'Print the settings file\'s path'
+complete -c postez -n "__fish_postez_using_subcommand config; and not __fish_seen_subcommand_from get set list path help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c postez -n "__fish_postez_using_subcommand config; and __fish_seen_subcommand_from get" -l color -d 'When to use colors' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
+always\t'Always'
+never\t'Never'"
+complete -c postez -n "__fish_postez_using_subcommand config; and __fish_seen_subcommand_from get" -l json -d 'Print machine-readable JSON on stdout'
+complete -c postez -n "__fish_postez_using_subcommand config; and __fish_seen_subcommand_from get" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+complete -c postez -n "__fish_postez_using_subcommand config; and __fish_seen_subcommand_from get" -s q -l quiet -d 'Only errors on stderr'
+complete -c postez -n "__fish_postez_using_subcommand config; and __fish_seen_subcommand_from get" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c postez -n "__fish_postez_using_subcommand config; and __fish_seen_subcommand_from get" -s V -l version -d 'Print version'
+complete -c postez -n "__fish_postez_using_subcommand config; and __fish_seen_subcommand_from set" -l color -d 'When to use colors' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
+always\t'Always'
+never\t'Never'"
+complete -c postez -n "__fish_postez_using_subcommand config; and __fish_seen_subcommand_from set" -l json -d 'Print machine-readable JSON on stdout'
+complete -c postez -n "__fish_postez_using_subcommand config; and __fish_seen_subcommand_from set" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+complete -c postez -n "__fish_postez_using_subcommand config; and __fish_seen_subcommand_from set" -s q -l quiet -d 'Only errors on stderr'
+complete -c postez -n "__fish_postez_using_subcommand config; and __fish_seen_subcommand_from set" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c postez -n "__fish_postez_using_subcommand config; and __fish_seen_subcommand_from set" -s V -l version -d 'Print version'
+complete -c postez -n "__fish_postez_using_subcommand config; and __fish_seen_subcommand_from list" -l color -d 'When to use colors' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
+always\t'Always'
+never\t'Never'"
+complete -c postez -n "__fish_postez_using_subcommand config; and __fish_seen_subcommand_from list" -l json -d 'Print machine-readable JSON on stdout'
+complete -c postez -n "__fish_postez_using_subcommand config; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+complete -c postez -n "__fish_postez_using_subcommand config; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Only errors on stderr'
+complete -c postez -n "__fish_postez_using_subcommand config; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c postez -n "__fish_postez_using_subcommand config; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c postez -n "__fish_postez_using_subcommand config; and __fish_seen_subcommand_from path" -l color -d 'When to use colors' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
+always\t'Always'
+never\t'Never'"
+complete -c postez -n "__fish_postez_using_subcommand config; and __fish_seen_subcommand_from path" -l json -d 'Print machine-readable JSON on stdout'
+complete -c postez -n "__fish_postez_using_subcommand config; and __fish_seen_subcommand_from path" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+complete -c postez -n "__fish_postez_using_subcommand config; and __fish_seen_subcommand_from path" -s q -l quiet -d 'Only errors on stderr'
+complete -c postez -n "__fish_postez_using_subcommand config; and __fish_seen_subcommand_from path" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c postez -n "__fish_postez_using_subcommand config; and __fish_seen_subcommand_from path" -s V -l version -d 'Print version'
+complete -c postez -n "__fish_postez_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "get" -d 'Print one setting (nothing if unset)'
+complete -c postez -n "__fish_postez_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "set" -d 'Change one setting (an empty value unsets it)'
+complete -c postez -n "__fish_postez_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "list" -d 'Print every setting with its value and meaning'
+complete -c postez -n "__fish_postez_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "path" -d 'Print the settings file\'s path'
+complete -c postez -n "__fish_postez_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c postez -n "__fish_postez_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -l color -d 'When to use colors' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
+always\t'Always'
+never\t'Never'"
+complete -c postez -n "__fish_postez_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -l json -d 'Print machine-readable JSON on stdout'
+complete -c postez -n "__fish_postez_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+complete -c postez -n "__fish_postez_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -s q -l quiet -d 'Only errors on stderr'
+complete -c postez -n "__fish_postez_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c postez -n "__fish_postez_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -s V -l version -d 'Print version'
+complete -c postez -n "__fish_postez_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -f -a "completions" -d 'Print the completion script for a shell'
+complete -c postez -n "__fish_postez_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -f -a "man" -d 'Write postez.1 and one page per subcommand into a folder'
+complete -c postez -n "__fish_postez_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c postez -n "__fish_postez_using_subcommand generate; and __fish_seen_subcommand_from completions" -l color -d 'When to use colors' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
+always\t'Always'
+never\t'Never'"
+complete -c postez -n "__fish_postez_using_subcommand generate; and __fish_seen_subcommand_from completions" -l json -d 'Print machine-readable JSON on stdout'
+complete -c postez -n "__fish_postez_using_subcommand generate; and __fish_seen_subcommand_from completions" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+complete -c postez -n "__fish_postez_using_subcommand generate; and __fish_seen_subcommand_from completions" -s q -l quiet -d 'Only errors on stderr'
+complete -c postez -n "__fish_postez_using_subcommand generate; and __fish_seen_subcommand_from completions" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c postez -n "__fish_postez_using_subcommand generate; and __fish_seen_subcommand_from completions" -s V -l version -d 'Print version'
+complete -c postez -n "__fish_postez_using_subcommand generate; and __fish_seen_subcommand_from man" -l dir -d 'Target folder' -r -F
+complete -c postez -n "__fish_postez_using_subcommand generate; and __fish_seen_subcommand_from man" -l color -d 'When to use colors' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
+always\t'Always'
+never\t'Never'"
+complete -c postez -n "__fish_postez_using_subcommand generate; and __fish_seen_subcommand_from man" -l json -d 'Print machine-readable JSON on stdout'
+complete -c postez -n "__fish_postez_using_subcommand generate; and __fish_seen_subcommand_from man" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+complete -c postez -n "__fish_postez_using_subcommand generate; and __fish_seen_subcommand_from man" -s q -l quiet -d 'Only errors on stderr'
+complete -c postez -n "__fish_postez_using_subcommand generate; and __fish_seen_subcommand_from man" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c postez -n "__fish_postez_using_subcommand generate; and __fish_seen_subcommand_from man" -s V -l version -d 'Print version'
+complete -c postez -n "__fish_postez_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "completions" -d 'Print the completion script for a shell'
+complete -c postez -n "__fish_postez_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "man" -d 'Write postez.1 and one page per subcommand into a folder'
+complete -c postez -n "__fish_postez_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c postez -n "__fish_postez_using_subcommand help; and not __fish_seen_subcommand_from schedule list show edit cancel retry import config generate help" -f -a "schedule" -d 'Queue a video to be published later'
+complete -c postez -n "__fish_postez_using_subcommand help; and not __fish_seen_subcommand_from schedule list show edit cancel retry import config generate help" -f -a "list" -d 'Show the queue'
+complete -c postez -n "__fish_postez_using_subcommand help; and not __fish_seen_subcommand_from schedule list show edit cancel retry import config generate help" -f -a "show" -d 'Show one post and its history'
+complete -c postez -n "__fish_postez_using_subcommand help; and not __fish_seen_subcommand_from schedule list show edit cancel retry import config generate help" -f -a "edit" -d 'Change a scheduled or failed post'
+complete -c postez -n "__fish_postez_using_subcommand help; and not __fish_seen_subcommand_from schedule list show edit cancel retry import config generate help" -f -a "cancel" -d 'Cancel a scheduled or failed post'
+complete -c postez -n "__fish_postez_using_subcommand help; and not __fish_seen_subcommand_from schedule list show edit cancel retry import config generate help" -f -a "retry" -d 'Queue a failed post again'
+complete -c postez -n "__fish_postez_using_subcommand help; and not __fish_seen_subcommand_from schedule list show edit cancel retry import config generate help" -f -a "import" -d 'Schedule many posts from a CSV or JSON file'
+complete -c postez -n "__fish_postez_using_subcommand help; and not __fish_seen_subcommand_from schedule list show edit cancel retry import config generate help" -f -a "config" -d 'Read or change settings'
+complete -c postez -n "__fish_postez_using_subcommand help; and not __fish_seen_subcommand_from schedule list show edit cancel retry import config generate help" -f -a "generate" -d 'Write shell completions or man pages'
+complete -c postez -n "__fish_postez_using_subcommand help; and not __fish_seen_subcommand_from schedule list show edit cancel retry import config generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c postez -n "__fish_postez_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "get" -d 'Print one setting (nothing if unset)'
+complete -c postez -n "__fish_postez_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "set" -d 'Change one setting (an empty value unsets it)'
+complete -c postez -n "__fish_postez_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "list" -d 'Print every setting with its value and meaning'
+complete -c postez -n "__fish_postez_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "path" -d 'Print the settings file\'s path'
+complete -c postez -n "__fish_postez_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "completions" -d 'Print the completion script for a shell'
+complete -c postez -n "__fish_postez_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "man" -d 'Write postez.1 and one page per subcommand into a folder'

@@ -1,0 +1,176 @@
+//! The command line: global flags, the subcommand enum, the one dispatch `match`, the context
+//! every command receives, and the exit-code table shown in `--help`.
+
+pub mod cancel;
+pub mod config;
+pub mod edit;
+pub mod generate;
+pub mod import;
+pub mod list;
+pub mod reporter;
+pub mod retry;
+pub mod schedule;
+pub mod show;
+
+use std::cell::OnceCell;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use clap::{Parser, Subcommand, ValueEnum};
+use postez::Result;
+use postez::config::Config;
+use postez::env::{Env, Paths};
+use postez::store::Store;
+
+use reporter::Reporter;
+
+/// The exit-code table, shown in `postez --help` and the man page.
+pub const EXIT_CODES: &str = "\
+Exit status:
+  0   success, or nothing was due
+  1   failure: unexpected I/O, database or internal error
+  2   usage: bad flags or input (unparseable --at, unsupported video, unknown post id, …)
+  3   needs auth: an account must be connected again (`postez connect tiktok`)
+  4   partial: `postez run` finished but at least one post failed
+  75  try later: network down, rate limited, platform error, or another run holds the queue
+  130 interrupted: stopped by Ctrl-C or SIGTERM; the next run resumes";
+
+const EXAMPLES: &str = "\
+Examples:
+  postez schedule clip.mp4 --at \"tomorrow 18:00\" --caption \"New recipe\" --privacy SELF_ONLY --yes
+  postez list
+  postez edit 3 --at \"friday 9am\"
+  */5 * * * * postez run";
+
+/// Schedule videos on your own disk and publish them to TikTok from cron.
+#[derive(Debug, Parser)]
+#[command(name = "postez", version, about, long_about = None)]
+#[command(after_help = EXAMPLES, after_long_help = format!("{EXAMPLES}\n\n{EXIT_CODES}"))]
+#[command(propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every subcommand accepts.
+#[derive(Debug, Clone, clap::Args)]
+pub struct GlobalArgs {
+    /// Print machine-readable JSON on stdout
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// More log output on stderr (-v info, -vv debug); RUST_LOG overrides
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// Only errors on stderr
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// When to use colors
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true, value_name = "WHEN")]
+    pub color: ColorChoice,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colors on a terminal, unless NO_COLOR is set
+    Auto,
+    /// Always
+    Always,
+    /// Never
+    Never,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Schedule(schedule::ScheduleArgs),
+    List(list::ListArgs),
+    Show(show::ShowArgs),
+    Edit(edit::EditArgs),
+    Cancel(cancel::CancelArgs),
+    Retry(retry::RetryArgs),
+    Import(import::ImportArgs),
+    Config(config::ConfigArgs),
+    Generate(generate::GenerateArgs),
+}
+
+/// Run one subcommand.
+pub async fn dispatch(cmd: Command, ctx: &Ctx) -> Result<()> {
+    match cmd {
+        Command::Schedule(args) => schedule::exec(ctx, args),
+        Command::List(args) => list::exec(ctx, args),
+        Command::Show(args) => show::exec(ctx, args),
+        Command::Edit(args) => edit::exec(ctx, args),
+        Command::Cancel(args) => cancel::exec(ctx, args),
+        Command::Retry(args) => retry::exec(ctx, args),
+        Command::Import(args) => import::exec(ctx, args),
+        Command::Config(args) => config::exec(ctx, args),
+        Command::Generate(args) => generate::exec(ctx, args),
+    }
+}
+
+/// What every command gets: environment, folders, the clock, the config and the screen.
+pub struct Ctx {
+    /// The environment, read once.
+    #[allow(dead_code)] // read by `connect` and `run`
+    pub env: Env,
+    /// Where files live.
+    pub paths: Paths,
+    /// The screen.
+    pub out: Reporter,
+    now: DateTime<Utc>,
+    config: OnceCell<Config>,
+}
+
+impl Ctx {
+    /// Build the context from the process environment and the global flags.
+    pub fn new(env: Env, global: &GlobalArgs) -> Result<Self> {
+        let paths = Paths::resolve(&env)?;
+        let now = env.now()?;
+        let out = Reporter::new(&env, global);
+        Ok(Self {
+            env,
+            paths,
+            out,
+            now,
+            config: OnceCell::new(),
+        })
+    }
+
+    /// The current instant (fixed for the whole command, so every check agrees).
+    pub fn now(&self) -> DateTime<Utc> {
+        self.now
+    }
+
+    /// The settings file, read once.
+    pub fn config(&self) -> Result<&Config> {
+        if let Some(config) = self.config.get() {
+            return Ok(config);
+        }
+        let config = Config::load(&self.paths.config_file())?;
+        Ok(self.config.get_or_init(|| config))
+    }
+
+    /// Open the queue, creating its folder (0700) and file (0600) on first use.
+    pub fn store(&self) -> Result<Store> {
+        // A broken settings file is reported before anything else touches the queue.
+        self.config()?;
+        postez::env::ensure_private_dir(&self.paths.data_dir)?;
+        Store::open(&self.paths.database())
+    }
+
+    /// The zone for local times: `--tz`, else the `timezone` setting, else the system's.
+    pub fn zone(&self, tz: Option<&str>) -> Result<Tz> {
+        if let Some(name) = tz {
+            return Ok(postez::when::parse_zone(name)?);
+        }
+        if let Some(name) = &self.config()?.timezone {
+            return Ok(postez::when::parse_zone(name)?);
+        }
+        let system = iana_time_zone::get_timezone().unwrap_or_else(|_| "UTC".into());
+        // A system zone chrono-tz does not know is not the user's fault: fall back to UTC.
+        Ok(postez::when::parse_zone(&system).unwrap_or(Tz::UTC))
+    }
+}

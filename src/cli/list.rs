@@ -1,0 +1,160 @@
+//! `postez list`: the queue, as a table on a terminal, tab-separated lines in a pipe, or JSON.
+
+use postez::Result;
+use postez::post::{Post, PostState};
+use postez::store::ListFilter;
+
+use super::Ctx;
+use super::schedule::file_label;
+
+/// Show the queue
+///
+/// Without --all, only posts still in play (scheduled, publishing, failed), soonest first.
+/// On a terminal times are relative; in a pipe each post is one tab-separated line with
+/// RFC 3339 UTC times: id, state, scheduled_at, platform, account, mode, privacy, file, caption.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Examples:
+  postez list
+  postez list --state failed
+  postez list --all --json | jq '.[] | select(.state == \"published\") | .post_id'")]
+pub struct ListArgs {
+    /// Only posts in this state (repeatable)
+    #[arg(long, value_name = "STATE", value_parser = parse_state)]
+    pub state: Vec<PostState>,
+    /// Only posts of this account (id or name)
+    #[arg(long, value_name = "ACCOUNT")]
+    pub account: Option<String>,
+    /// Include published, sent and cancelled posts
+    #[arg(long)]
+    pub all: bool,
+    /// Show at most this many posts (0 = all)
+    #[arg(long, default_value_t = 100, value_name = "N")]
+    pub limit: usize,
+}
+
+fn parse_state(s: &str) -> std::result::Result<PostState, String> {
+    s.parse().map_err(|e: postez::Error| e.to_string())
+}
+
+pub fn exec(ctx: &Ctx, args: ListArgs) -> Result<()> {
+    let store = ctx.store()?;
+    let account_id = match &args.account {
+        Some(name) => postez::queue::resolve_account(&store, Some(name), None)?.map(|a| a.id),
+        None => None,
+    };
+    let filter = ListFilter {
+        states: args.state,
+        account_id,
+        all: args.all,
+        limit: args.limit,
+    };
+    let (posts, total) = store.list(&filter)?;
+    if ctx.out.json() {
+        ctx.out.print_json(&serde_json::Value::Array(
+            posts.iter().map(Post::to_json).collect(),
+        ));
+    } else if ctx.out.stdout_is_tty() {
+        print_table(ctx, &posts);
+    } else {
+        for post in &posts {
+            ctx.out.stdout_line(&tsv_line(post));
+        }
+    }
+    if total > posts.len() {
+        ctx.out.note(&format!(
+            "showing {} of {total} posts; use --limit 0 to see all",
+            posts.len()
+        ));
+    } else if posts.is_empty() && !ctx.out.json() {
+        ctx.out.note(if args.all {
+            "the queue is empty; add a video with `postez schedule`"
+        } else {
+            "nothing queued; `postez list --all` shows finished posts"
+        });
+    }
+    Ok(())
+}
+
+/// One post as a tab-separated line; tabs and newlines in text become spaces.
+fn tsv_line(post: &Post) -> String {
+    let clean = |s: &str| s.replace(['\t', '\n', '\r'], " ");
+    [
+        post.id.to_string(),
+        post.state.to_string(),
+        postez::store::db_time(post.scheduled_at),
+        post.platform.clone(),
+        post.account.clone().unwrap_or_default(),
+        post.options.mode.as_str().to_string(),
+        post.options
+            .privacy
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_default(),
+        clean(&post.file),
+        clean(&post.caption),
+    ]
+    .join("\t")
+}
+
+fn print_table(ctx: &Ctx, posts: &[Post]) {
+    if posts.is_empty() {
+        return;
+    }
+    let now = ctx.now();
+    let rows: Vec<[String; 6]> = posts
+        .iter()
+        .map(|p| {
+            let state = match &p.phase {
+                Some(phase) if p.state == PostState::Publishing => format!("{} ({phase})", p.state),
+                _ => p.state.to_string(),
+            };
+            let how = match p.options.privacy {
+                Some(privacy) => privacy.label().to_string(),
+                None => "draft".into(),
+            };
+            [
+                p.id.to_string(),
+                state,
+                postez::when::relative(p.scheduled_at, now),
+                how,
+                file_label(&p.file),
+                p.caption.replace(['\n', '\t'], " "),
+            ]
+        })
+        .collect();
+    let header = ["ID", "STATE", "WHEN", "PRIVACY", "FILE", "CAPTION"];
+    let mut widths = header.map(console::measure_text_width);
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(console::measure_text_width(cell));
+        }
+    }
+    let term = console::Term::stdout()
+        .size_checked()
+        .map_or(100, |(_, cols)| cols as usize);
+    let fixed: usize = widths[..5].iter().sum::<usize>() + 2 * 5;
+    let caption_width = term.saturating_sub(fixed).max(10);
+    let line = |cells: [&str; 6]| {
+        let mut out = String::new();
+        for (i, cell) in cells.iter().enumerate() {
+            if i == 5 {
+                out.push_str(&console::truncate_str(cell, caption_width, "…"));
+            } else {
+                out.push_str(&console::pad_str(
+                    cell,
+                    widths[i],
+                    console::Alignment::Left,
+                    None,
+                ));
+                out.push_str("  ");
+            }
+        }
+        out.trim_end().to_string()
+    };
+    ctx.out
+        .stdout_line(&console::style(line(header)).bold().to_string());
+    for row in &rows {
+        ctx.out
+            .stdout_line(&line(row.each_ref().map(String::as_str)));
+    }
+}

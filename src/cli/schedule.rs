@@ -1,0 +1,251 @@
+//! `postez schedule`: check a video and put it in the local queue. Nothing is uploaded here.
+//! Also owns the Direct Post choices and consent that `edit` and `import` reuse.
+
+use std::path::{Path, PathBuf};
+
+use postez::post::{self, Mode, Options, Privacy};
+use postez::{Error, Result, queue};
+
+use super::Ctx;
+
+/// Queue a video to be published later
+///
+/// The video is checked now (container, codec, size, duration, frame rate) and stays where it
+/// is; `postez run` uploads it once its time has come. Times without a zone are local time in
+/// --tz, else the `timezone` setting, else the system zone.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Examples:
+  postez schedule clip.mp4 --at \"tomorrow 18:00\" --caption \"New recipe\" --privacy SELF_ONLY --yes
+  postez schedule clip.mp4 --at \"in 2h\" --caption-file caption.txt --hashtag food --draft
+  postez schedule clip.mov --at 2026-12-01T18:00:00+01:00 --privacy PUBLIC_TO_EVERYONE \\
+      --allow-comments --branded-content --yes")]
+pub struct ScheduleArgs {
+    /// Video to publish (MP4, MOV or WebM)
+    pub file: PathBuf,
+    /// When to publish: now, "18:00", "tomorrow 9am", "next friday 18:00", "in 2h", "+90m",
+    /// "2026-12-01 18:00" or RFC 3339
+    #[arg(long, value_name = "WHEN")]
+    pub at: String,
+    /// Time zone for local times (IANA name, e.g. Europe/Berlin)
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
+    #[command(flatten)]
+    pub caption: CaptionArgs,
+    #[command(flatten)]
+    pub options: OptionArgs,
+    /// Account to publish with (id or name; default: the only one, or `default_account`)
+    #[arg(long, value_name = "ACCOUNT")]
+    pub account: Option<String>,
+    /// Keep a private copy of the video, so moving or editing the original does not matter
+    #[arg(long)]
+    pub copy: bool,
+    /// Agree to TikTok's Music Usage Confirmation (and Branded Content Policy) without a prompt
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+/// The caption flags.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct CaptionArgs {
+    /// Caption (title) shown with the post; at most 2200 UTF-16 units with hashtags
+    #[arg(
+        long,
+        short = 'c',
+        value_name = "TEXT",
+        conflicts_with = "caption_file"
+    )]
+    pub caption: Option<String>,
+    /// Read the caption from a UTF-8 text file
+    #[arg(long, value_name = "FILE")]
+    pub caption_file: Option<PathBuf>,
+    /// Add a hashtag (repeatable; "food" and "#food" both give #food)
+    #[arg(long = "hashtag", value_name = "TAG")]
+    pub hashtags: Vec<String>,
+}
+
+impl CaptionArgs {
+    /// The caption text the user gave, if any.
+    pub fn text(&self) -> Result<Option<String>> {
+        match (&self.caption, &self.caption_file) {
+            (Some(text), _) => Ok(Some(text.clone())),
+            (None, Some(file)) => queue::read_caption_file(file).map(Some),
+            (None, None) => Ok(None),
+        }
+    }
+}
+
+/// The Direct Post choices TikTok requires the user to make (all off unless given).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct OptionArgs {
+    /// Upload as a draft to your TikTok inbox and finish the post in the app
+    #[arg(long, conflicts_with_all = ["privacy", "allow_comments", "allow_duet", "allow_stitch",
+        "cover_at", "brand_organic", "branded_content", "ai_generated"])]
+    pub draft: bool,
+    /// Who can see the post (required for direct posts; there is no default)
+    #[arg(long, value_enum, value_name = "LEVEL", hide_possible_values = false)]
+    pub privacy: Option<Privacy>,
+    /// Allow comments
+    #[arg(long)]
+    pub allow_comments: bool,
+    /// Allow duets
+    #[arg(long)]
+    pub allow_duet: bool,
+    /// Allow stitches
+    #[arg(long)]
+    pub allow_stitch: bool,
+    /// Use the frame at this time (milliseconds) as the cover
+    #[arg(long, value_name = "MS")]
+    pub cover_at: Option<u32>,
+    /// Disclose promotional content for your own brand ("Promotional content")
+    #[arg(long)]
+    pub brand_organic: bool,
+    /// Disclose a paid partnership ("Paid partnership"; cannot be SELF_ONLY)
+    #[arg(long)]
+    pub branded_content: bool,
+    /// Label the video as AI-generated
+    #[arg(long)]
+    pub ai_generated: bool,
+}
+
+impl OptionArgs {
+    /// The options as given (privacy may still be missing).
+    pub fn to_options(&self) -> Options {
+        Options {
+            mode: if self.draft {
+                Mode::Draft
+            } else {
+                Mode::Direct
+            },
+            privacy: self.privacy,
+            allow_comments: self.allow_comments,
+            allow_duet: self.allow_duet,
+            allow_stitch: self.allow_stitch,
+            cover_at_ms: self.cover_at,
+            brand_organic: self.brand_organic,
+            branded_content: self.branded_content,
+            ai_generated: self.ai_generated,
+        }
+    }
+}
+
+/// Make sure a direct post has a privacy level and the user's consent: ask on a terminal,
+/// otherwise fail naming the flags to add. Drafts need neither.
+pub fn choose_and_consent(ctx: &Ctx, options: &mut Options, yes: bool) -> Result<()> {
+    if options.mode == Mode::Draft {
+        return Ok(());
+    }
+    if !ctx.out.can_prompt() {
+        let missing: Vec<&str> = [
+            options.privacy.is_none().then_some("--privacy LEVEL"),
+            (!yes).then_some("--yes"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if !missing.is_empty() {
+            let what = match (options.privacy.is_none(), !yes) {
+                (true, true) => {
+                    "a direct post needs a privacy level and your consent to TikTok's Music Usage Confirmation"
+                }
+                (true, false) => {
+                    "a direct post needs a privacy level, and TikTok allows no default"
+                }
+                _ => "a direct post needs your consent to TikTok's Music Usage Confirmation",
+            };
+            return Err(Error::NeedsFlag {
+                message: format!("{what}, and there is no terminal to ask on"),
+                hint: format!(
+                    "add {} (levels: {}), or use --draft",
+                    missing.join(" and "),
+                    Privacy::ALL.map(Privacy::as_str).join(", ")
+                ),
+            });
+        }
+    }
+    if options.privacy.is_none() {
+        let choices: Vec<Privacy> = Privacy::ALL
+            .into_iter()
+            .filter(|p| !(options.branded_content && *p == Privacy::SelfOnly))
+            .collect();
+        if options.branded_content {
+            ctx.out
+                .note("Branded content cannot be private, so \"Only me\" is not offered.");
+        }
+        options.privacy = Some(ctx.out.select_privacy(&choices)?);
+    }
+    ctx.out.note(post::MUSIC_CONSENT);
+    if options.branded_content {
+        ctx.out.note(post::BRANDED_CONSENT);
+    }
+    if !yes && !ctx.out.confirm("Agree and queue the post?")? {
+        return Err(Error::Aborted);
+    }
+    Ok(())
+}
+
+/// Human name of a queued file.
+pub fn file_label(path: &str) -> String {
+    Path::new(path)
+        .file_name()
+        .map_or_else(|| path.to_string(), |n| n.to_string_lossy().into_owned())
+}
+
+pub fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<()> {
+    let zone = ctx.zone(args.tz.as_deref())?;
+    let at = queue::resolve_time(&args.at, zone, ctx.now())?;
+    let caption = args.caption.text()?.unwrap_or_default();
+    let mut options = args.options.to_options();
+    // Validate what needs no file or prompt first, so mistakes surface before slow work.
+    post::build_caption(&caption, &args.caption.hashtags)?;
+    let media = queue::check_media(&args.file)?;
+    let mut store = ctx.store()?;
+    let account = queue::resolve_account(
+        &store,
+        args.account.as_deref(),
+        ctx.config()?.default_account.as_deref(),
+    )?;
+    if options.privacy.is_some() || options.mode == Mode::Draft {
+        options.validate(media.info.duration_ms)?;
+    }
+    choose_and_consent(ctx, &mut options, args.yes)?;
+    let mut new = queue::build(
+        media,
+        &caption,
+        &args.caption.hashtags,
+        options,
+        account.as_ref(),
+        at,
+        zone,
+    )?;
+    let copy = if args.copy {
+        Some(queue::copy_media(&ctx.paths, &mut new)?)
+    } else {
+        None
+    };
+    let id = match store.insert_posts(std::slice::from_ref(&new), ctx.now()) {
+        Ok(ids) => ids[0],
+        Err(e) => {
+            if let Some(copy) = copy {
+                let _ = fs_err::remove_file(copy);
+            }
+            return Err(e);
+        }
+    };
+    let post = store.post(id)?;
+    if ctx.out.json() {
+        ctx.out.print_json(&post.to_json());
+    } else {
+        ctx.out.stdout_line(&format!(
+            "Scheduled post {id}: {} → {}{} at {}",
+            file_label(&post.file),
+            post.platform,
+            post.account
+                .as_ref()
+                .map(|a| format!(" ({a})"))
+                .unwrap_or_default(),
+            postez::when::describe(post.scheduled_at, zone, ctx.now())
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,114 @@
+//! `postez show`: everything about one post, with its history.
+
+use postez::Result;
+use postez::post::PostId;
+
+use super::Ctx;
+
+/// Show one post and its history
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:\n  postez show 3\n  postez show 3 --json | jq .events")]
+pub struct ShowArgs {
+    /// Post id (see `postez list`)
+    pub id: PostId,
+}
+
+pub fn exec(ctx: &Ctx, args: ShowArgs) -> Result<()> {
+    let store = ctx.store()?;
+    let post = store.post(args.id)?;
+    let events = store.events(args.id)?;
+    if ctx.out.json() {
+        let mut json = post.to_json();
+        json["events"] = serde_json::to_value(&events).unwrap_or_default();
+        ctx.out.print_json(&json);
+        return Ok(());
+    }
+    let zone = postez::when::parse_zone(&post.timezone).unwrap_or(chrono_tz::Tz::UTC);
+    let o = &post.options;
+    let yes_no = |b: bool| if b { "yes" } else { "no" };
+    let mut lines = vec![
+        format!("Post {}", post.id),
+        format!("  state        {}", post.state),
+        format!(
+            "  when         {}",
+            postez::when::describe(post.scheduled_at, zone, ctx.now())
+        ),
+        format!(
+            "  account      {} {}",
+            post.platform,
+            post.account.as_deref().unwrap_or("(default account)")
+        ),
+        format!(
+            "  file         {}{}",
+            post.file,
+            if post.copied { " (private copy)" } else { "" }
+        ),
+        format!(
+            "  video        {} {}×{} {:.2} fps {:.1} s {}",
+            post.media.container.as_str(),
+            post.media.width.unwrap_or(0),
+            post.media.height.unwrap_or(0),
+            post.media.fps.unwrap_or(0.0),
+            post.media.duration_ms.unwrap_or(0) as f64 / 1000.0,
+            post.media
+                .codec
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default()
+        ),
+        format!("  mode         {}", o.mode.as_str()),
+    ];
+    if let Some(privacy) = o.privacy {
+        lines.push(format!(
+            "  privacy      {} ({})",
+            privacy.label(),
+            privacy.as_str()
+        ));
+        lines.push(format!(
+            "  allow        comments {}, duet {}, stitch {}",
+            yes_no(o.allow_comments),
+            yes_no(o.allow_duet),
+            yes_no(o.allow_stitch)
+        ));
+        lines.push(format!(
+            "  disclosure   your brand {}, paid partnership {}, AI-generated {}",
+            yes_no(o.brand_organic),
+            yes_no(o.branded_content),
+            yes_no(o.ai_generated)
+        ));
+    }
+    if let Some(cover) = o.cover_at_ms {
+        lines.push(format!("  cover at     {cover} ms"));
+    }
+    lines.push(format!("  attempts     {}", post.attempts));
+    if let Some(error) = &post.last_error {
+        lines.push(format!("  last error   {error}"));
+        if let Some(hint) = &post.last_error_hint {
+            lines.push(format!("  hint         {hint}"));
+        }
+    }
+    if let Some(id) = &post.publish_id {
+        lines.push(format!("  publish id   {id}"));
+    }
+    if let Some(id) = &post.post_id {
+        lines.push(format!("  post id      {id}"));
+    }
+    lines.push("  caption".into());
+    lines.extend(post.caption.lines().map(|l| format!("    {l}")));
+    lines.push("History".into());
+    for event in &events {
+        let detail = match &event.detail {
+            serde_json::Value::Object(map) if !map.is_empty() => format!(" {}", event.detail),
+            _ => String::new(),
+        };
+        lines.push(format!(
+            "  {}  {}{detail}",
+            postez::store::db_time(event.at),
+            event.kind
+        ));
+    }
+    for line in lines {
+        ctx.out.stdout_line(&line);
+    }
+    Ok(())
+}

@@ -1,0 +1,280 @@
+//! The TOML settings file (`postez config get|set|list|path`). Every key is known, typed and
+//! validated here; an unknown key or a bad value is an error that names the key. Secrets never
+//! live in this file: the client secret goes to the token store.
+
+use std::path::Path;
+
+use chrono::Duration;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// The settings, as they are in `config.toml`. Missing keys take their defaults.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// IANA zone for local times (else the system zone).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
+    /// Account used when `--account` is not given and several are connected.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_account: Option<String>,
+    /// `keychain` (default) or `file`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_store: Option<String>,
+    /// A command that prints the token file's passphrase (e.g. `pass show postez`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub passphrase_command: Option<String>,
+    /// Client key of your TikTok app.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tiktok_client_key: Option<String>,
+    /// Posts overdue by more than this are not published automatically (`0` = no limit).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub late_limit: Option<String>,
+    /// Attempts before a post that keeps failing temporarily is marked failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_attempts: Option<u32>,
+}
+
+/// The keys `postez config` knows, with a line of help each.
+pub const KEYS: &[(&str, &str)] = &[
+    (
+        "timezone",
+        "IANA time zone for local times, e.g. Europe/Berlin (default: the system's)",
+    ),
+    (
+        "default_account",
+        "account used when several are connected and --account is not given",
+    ),
+    (
+        "token_store",
+        "where tokens are kept: keychain (default) or file (encrypted)",
+    ),
+    (
+        "passphrase_command",
+        "command printing the token file's passphrase, e.g. `pass show postez`",
+    ),
+    ("tiktok_client_key", "client key of your TikTok app"),
+    (
+        "late_limit",
+        "skip posts overdue by more than this, e.g. 24h (0 = publish however late)",
+    ),
+    (
+        "max_attempts",
+        "attempts before a post that keeps failing temporarily is marked failed",
+    ),
+];
+
+/// Default `late_limit`.
+pub const DEFAULT_LATE_LIMIT: &str = "24h";
+/// Default `max_attempts`.
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 6;
+
+fn unknown_key(key: &str) -> Error {
+    Error::config(
+        format!("`{key}` is not a postez setting"),
+        Some(format!(
+            "known settings: {}",
+            KEYS.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", ")
+        )),
+    )
+}
+
+impl Config {
+    /// Read `path`; a missing file is the default configuration.
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = match fs_err::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                return Err(Error::config(
+                    format!("the config file `{}` is not UTF-8 text", path.display()),
+                    Some(format!("fix or delete `{}`", path.display())),
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let config: Self = toml::from_str(&text).map_err(|e| {
+            // toml's message names the key and line; keep its first line only.
+            let detail = e
+                .message()
+                .lines()
+                .next()
+                .unwrap_or("invalid TOML")
+                .to_string();
+            let at = e
+                .span()
+                .map(|s| {
+                    format!(
+                        " (line {})",
+                        text[..s.start.min(text.len())].lines().count().max(1)
+                    )
+                })
+                .unwrap_or_default();
+            Error::config(
+                format!(
+                    "the config file `{}` is invalid{at}: {detail}",
+                    path.display()
+                ),
+                Some(format!(
+                    "fix it with `postez config set`, or edit `{}`",
+                    path.display()
+                )),
+            )
+        })?;
+        for key in KEYS.iter().map(|(k, _)| *k) {
+            if let Some(value) = config.get(key)? {
+                validate(key, &value).map_err(|e| match e {
+                    Error::Config { message, hint } => {
+                        Error::config(format!("in `{}`: {message}", path.display()), hint)
+                    }
+                    other => other,
+                })?;
+            }
+        }
+        Ok(config)
+    }
+
+    /// Write atomically (temp file + rename), readable by the user alone.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        if let Some(dir) = path.parent() {
+            crate::env::ensure_private_dir(dir)?;
+        }
+        let text = toml::to_string_pretty(self)
+            .map_err(|e| Error::config(format!("could not write the config: {e}"), None))?;
+        let tmp = path.with_extension("toml.tmp");
+        fs_err::write(&tmp, text)?;
+        crate::env::make_private(&tmp)?;
+        fs_err::rename(&tmp, path)?;
+        Ok(())
+    }
+
+    /// The value of `key` as text, or `None` when unset.
+    pub fn get(&self, key: &str) -> Result<Option<String>> {
+        Ok(match key {
+            "timezone" => self.timezone.clone(),
+            "default_account" => self.default_account.clone(),
+            "token_store" => self.token_store.clone(),
+            "passphrase_command" => self.passphrase_command.clone(),
+            "tiktok_client_key" => self.tiktok_client_key.clone(),
+            "late_limit" => self.late_limit.clone(),
+            "max_attempts" => self.max_attempts.map(|n| n.to_string()),
+            _ => return Err(unknown_key(key)),
+        })
+    }
+
+    /// Set `key` after validating `value`; an empty value unsets it.
+    pub fn set(&mut self, key: &str, value: &str) -> Result<()> {
+        let value = value.trim();
+        let v = (!value.is_empty()).then(|| value.to_string());
+        if let Some(v) = &v {
+            validate(key, v)?;
+        }
+        match key {
+            "timezone" => self.timezone = v,
+            "default_account" => self.default_account = v,
+            "token_store" => self.token_store = v,
+            "passphrase_command" => self.passphrase_command = v,
+            "tiktok_client_key" => self.tiktok_client_key = v,
+            "late_limit" => self.late_limit = v,
+            "max_attempts" => {
+                self.max_attempts = v.map(|n| n.parse().unwrap_or(DEFAULT_MAX_ATTEMPTS))
+            }
+            _ => return Err(unknown_key(key)),
+        }
+        Ok(())
+    }
+
+    /// `late_limit` as a duration; `None` means no limit.
+    pub fn late_limit(&self) -> Result<Option<Duration>> {
+        let text = self.late_limit.as_deref().unwrap_or(DEFAULT_LATE_LIMIT);
+        let d = crate::when::parse_duration(text)?;
+        Ok((d > Duration::zero()).then_some(d))
+    }
+
+    /// `max_attempts` with its default.
+    pub fn max_attempts(&self) -> u32 {
+        self.max_attempts.unwrap_or(DEFAULT_MAX_ATTEMPTS)
+    }
+}
+
+fn bad_value(key: &str, value: &str, expected: &str) -> Error {
+    Error::config(
+        format!("`{value}` is not a valid value for `{key}`: expected {expected}"),
+        Some(format!(
+            "e.g. `postez config set {key} …`; `postez config list` shows them all"
+        )),
+    )
+}
+
+/// Check one value for one key.
+fn validate(key: &str, value: &str) -> Result<()> {
+    match key {
+        "timezone" => {
+            crate::when::parse_zone(value)
+                .map_err(|_| bad_value(key, value, "an IANA time zone such as Europe/Berlin"))?;
+        }
+        "token_store" => {
+            if !matches!(value, "keychain" | "file") {
+                return Err(bad_value(key, value, "`keychain` or `file`"));
+            }
+        }
+        "late_limit" => {
+            crate::when::parse_duration(value)
+                .map_err(|_| bad_value(key, value, "a duration such as 24h, 90m or 0"))?;
+        }
+        "max_attempts" => match value.parse::<u32>() {
+            Ok(1..=100) => {}
+            _ => return Err(bad_value(key, value, "a whole number from 1 to 100")),
+        },
+        "default_account" | "passphrase_command" | "tiktok_client_key" => {
+            if value.chars().any(char::is_control) {
+                return Err(bad_value(key, value, "text without control characters"));
+            }
+        }
+        _ => return Err(unknown_key(key)),
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_and_bad_values_name_the_key() {
+        let mut c = Config::default();
+        let e = c.set("colour", "red").unwrap_err().to_string();
+        assert!(e.contains("`colour` is not a postez setting"), "{e}");
+        let e = c.set("timezone", "Mars/Olympus").unwrap_err().to_string();
+        assert!(e.contains("`timezone`"), "{e}");
+        assert!(c.set("token_store", "plaintext").is_err());
+        assert!(c.set("max_attempts", "0").is_err());
+        assert!(c.set("late_limit", "soon").is_err());
+        c.set("timezone", "Europe/Berlin").unwrap();
+        c.set("late_limit", "0").unwrap();
+        assert_eq!(c.late_limit().unwrap(), None);
+        assert_eq!(c.get("timezone").unwrap().as_deref(), Some("Europe/Berlin"));
+        c.set("timezone", "").unwrap();
+        assert_eq!(c.get("timezone").unwrap(), None);
+    }
+
+    #[test]
+    fn file_round_trip_and_garbage() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        assert_eq!(Config::load(&path).unwrap(), Config::default());
+        let mut c = Config::default();
+        c.set("max_attempts", "3").unwrap();
+        c.save(&path).unwrap();
+        assert_eq!(Config::load(&path).unwrap(), c);
+        fs_err::write(&path, "colour = 'red'\n").unwrap();
+        let e = Config::load(&path).unwrap_err().to_string();
+        assert!(e.contains("colour"), "{e}");
+        fs_err::write(&path, "timezone = 'Nowhere/City'\n").unwrap();
+        let e = Config::load(&path).unwrap_err().to_string();
+        assert!(e.contains("timezone"), "{e}");
+        fs_err::write(&path, [0xff, 0xfe, 0x00]).unwrap();
+        assert!(Config::load(&path).is_err());
+    }
+}

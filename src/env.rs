@@ -1,0 +1,217 @@
+//! Every environment variable postez reads, in one place, and the folders it uses. This is the only
+//! module that calls `std::env::var` (clippy's `disallowed-methods` enforces it), so the whole
+//! program can be driven by a test through its environment alone.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+
+use crate::error::{Error, Result};
+
+/// The variables postez reads, each documented for `postez --help` and the man page.
+pub const VARIABLES: &[(&str, &str)] = &[
+    (
+        "POSTEZ_HOME",
+        "Put everything (config, database, logs, token file, media copies) in this one folder",
+    ),
+    (
+        "POSTEZ_TIKTOK_CLIENT_KEY",
+        "Client key of your TikTok app (else the `tiktok_client_key` setting)",
+    ),
+    (
+        "POSTEZ_TIKTOK_CLIENT_SECRET",
+        "Client secret of your TikTok app (else the one saved in the token store)",
+    ),
+    (
+        "POSTEZ_TIKTOK_AUTH_URL",
+        "TikTok's authorize URL (for a local fake TikTok)",
+    ),
+    (
+        "POSTEZ_TIKTOK_API_URL",
+        "TikTok's API base URL (for a local fake TikTok)",
+    ),
+    (
+        "POSTEZ_TOKEN_STORE",
+        "Where tokens are kept: `keychain` or `file`",
+    ),
+    (
+        "POSTEZ_PASSPHRASE",
+        "Passphrase of the encrypted token file",
+    ),
+    (
+        "POSTEZ_NOW",
+        "Testing aid: pretend the current time is this RFC 3339 instant",
+    ),
+    ("NO_COLOR", "Disable colors when set to anything"),
+    ("RUST_LOG", "Log filter for stderr, e.g. `postez=debug`"),
+];
+
+/// A snapshot of the environment taken once at start-up.
+#[derive(Debug, Clone, Default)]
+pub struct Env {
+    /// `POSTEZ_HOME`.
+    pub home: Option<PathBuf>,
+    /// `POSTEZ_TIKTOK_CLIENT_KEY`.
+    pub tiktok_client_key: Option<String>,
+    /// `POSTEZ_TIKTOK_CLIENT_SECRET`; moved into a `Secret` as soon as it is used.
+    pub tiktok_client_secret: Option<String>,
+    /// `POSTEZ_TIKTOK_AUTH_URL`.
+    pub tiktok_auth_url: Option<String>,
+    /// `POSTEZ_TIKTOK_API_URL`.
+    pub tiktok_api_url: Option<String>,
+    /// `POSTEZ_TOKEN_STORE`.
+    pub token_store: Option<String>,
+    /// `POSTEZ_PASSPHRASE`.
+    pub passphrase: Option<String>,
+    /// `POSTEZ_NOW`, unparsed.
+    pub now: Option<String>,
+    /// `NO_COLOR` is set (to anything but the empty string).
+    pub no_color: bool,
+    /// `RUST_LOG`.
+    pub rust_log: Option<String>,
+    /// `TERM`.
+    pub term: Option<String>,
+    /// `CI` is set.
+    pub ci: bool,
+    /// `BROWSER`.
+    pub browser: Option<String>,
+    /// `DISPLAY` or `WAYLAND_DISPLAY` is set.
+    pub has_display: bool,
+}
+
+impl Env {
+    /// Read the process environment.
+    #[allow(clippy::disallowed_methods)]
+    pub fn from_process() -> Self {
+        // Empty values count as unset, like most tools treat them.
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        Self {
+            home: var("POSTEZ_HOME").map(PathBuf::from),
+            tiktok_client_key: var("POSTEZ_TIKTOK_CLIENT_KEY"),
+            tiktok_client_secret: var("POSTEZ_TIKTOK_CLIENT_SECRET"),
+            tiktok_auth_url: var("POSTEZ_TIKTOK_AUTH_URL"),
+            tiktok_api_url: var("POSTEZ_TIKTOK_API_URL"),
+            token_store: var("POSTEZ_TOKEN_STORE"),
+            passphrase: var("POSTEZ_PASSPHRASE"),
+            now: var("POSTEZ_NOW"),
+            no_color: var("NO_COLOR").is_some(),
+            rust_log: var("RUST_LOG"),
+            term: var("TERM"),
+            ci: var("CI").is_some(),
+            browser: var("BROWSER"),
+            has_display: var("DISPLAY").is_some() || var("WAYLAND_DISPLAY").is_some(),
+        }
+    }
+
+    /// The current instant: `POSTEZ_NOW` when set (tests), else the system clock.
+    pub fn now(&self) -> Result<DateTime<Utc>> {
+        match &self.now {
+            None => Ok(Utc::now()),
+            Some(text) => DateTime::parse_from_rfc3339(text)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|_| {
+                    Error::config(
+                        format!("POSTEZ_NOW=`{text}` is not an RFC 3339 time"),
+                        Some("unset it, or use a form like 2026-12-01T18:00:00Z".into()),
+                    )
+                }),
+        }
+    }
+}
+
+/// Where postez keeps its files.
+#[derive(Debug, Clone)]
+pub struct Paths {
+    /// Folder of `config.toml`.
+    pub config_dir: PathBuf,
+    /// Folder of the database, the token file and media copies.
+    pub data_dir: PathBuf,
+    /// Folder of logs and the runner's heartbeat.
+    pub state_dir: PathBuf,
+}
+
+impl Paths {
+    /// XDG folders (or the platform's equivalents), or everything in `POSTEZ_HOME`.
+    pub fn resolve(env: &Env) -> Result<Self> {
+        if let Some(home) = &env.home {
+            return Ok(Self::single(home));
+        }
+        let dirs = directories::ProjectDirs::from("", "", "postez").ok_or_else(|| {
+            Error::config(
+                "could not find your home folder to keep postez's files in",
+                Some("set POSTEZ_HOME to a folder postez may use".into()),
+            )
+        })?;
+        let data_dir = dirs.data_dir().to_path_buf();
+        Ok(Self {
+            config_dir: dirs.config_dir().to_path_buf(),
+            // macOS and Windows have no state folder; logs go next to the data there.
+            state_dir: dirs
+                .state_dir()
+                .map_or_else(|| data_dir.clone(), Path::to_path_buf),
+            data_dir,
+        })
+    }
+
+    /// All three folders are `dir`.
+    pub fn single(dir: &Path) -> Self {
+        Self {
+            config_dir: dir.to_path_buf(),
+            data_dir: dir.to_path_buf(),
+            state_dir: dir.to_path_buf(),
+        }
+    }
+
+    /// The TOML settings file.
+    pub fn config_file(&self) -> PathBuf {
+        self.config_dir.join("config.toml")
+    }
+
+    /// The SQLite queue.
+    pub fn database(&self) -> PathBuf {
+        self.data_dir.join("postez.db")
+    }
+
+    /// The encrypted token file (used when the token store is `file`).
+    pub fn secrets_file(&self) -> PathBuf {
+        self.data_dir.join("secrets.enc")
+    }
+
+    /// Private copies of videos scheduled with `--copy`.
+    pub fn media_dir(&self) -> PathBuf {
+        self.data_dir.join("media")
+    }
+
+    /// Log files of `postez run`.
+    pub fn log_dir(&self) -> PathBuf {
+        self.state_dir.join("logs")
+    }
+
+    /// The lock held by a running `postez run`.
+    pub fn run_lock(&self) -> PathBuf {
+        self.data_dir.join("run.lock")
+    }
+}
+
+/// Create `dir` (and parents) readable by the user alone.
+pub fn ensure_private_dir(dir: &Path) -> Result<()> {
+    fs_err::create_dir_all(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs_err::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
+}
+
+/// Make an existing file readable by the user alone.
+pub fn make_private(file: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs_err::set_permissions(file, std::fs::Permissions::from_mode(0o600))?;
+    }
+    #[cfg(not(unix))]
+    let _ = file;
+    Ok(())
+}

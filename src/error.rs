@@ -1,0 +1,243 @@
+//! The library's one error type. Every variant names the object it is about (a file, a post, an
+//! account, a setting) in a single sentence, keeps its cause as `#[source]`, and offers a `hint()`
+//! with the next thing to type. `kind()` maps it onto the documented exit codes; only `main.rs`
+//! turns that into a process exit.
+
+use std::path::PathBuf;
+
+use crate::media::MediaError;
+use crate::post::{PostId, PostState};
+use crate::provider::{ApiError, ErrorClass, NetworkError};
+use crate::secrets::SecretError;
+use crate::when::WhenError;
+
+/// Shorthand used across the library.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// How an error should end the process; the numbers are part of the CLI's contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// 1: unexpected I/O, database or internal error.
+    Failure,
+    /// 2: the command line or its input is wrong; fix the command.
+    Usage,
+    /// 3: an account must be connected (again).
+    NeedsAuth,
+    /// 4: `run` finished but at least one post failed.
+    Partial,
+    /// 75: temporary; the next run retries (EX_TEMPFAIL).
+    TryLater,
+    /// 130: stopped by SIGINT/SIGTERM; work left resumable.
+    Interrupted,
+}
+
+impl ErrorKind {
+    /// The process exit code for this kind.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Self::Failure => 1,
+            Self::Usage => 2,
+            Self::NeedsAuth => 3,
+            Self::Partial => 4,
+            Self::TryLater => 75,
+            Self::Interrupted => 130,
+        }
+    }
+}
+
+/// Everything that can go wrong in postez's core.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// `--at` or another time or duration could not be used.
+    #[error(transparent)]
+    When(#[from] WhenError),
+    /// The video is missing, unreadable or outside TikTok's limits.
+    #[error(transparent)]
+    Media(#[from] MediaError),
+    /// The keychain or the encrypted token file failed.
+    #[error(transparent)]
+    Secrets(#[from] SecretError),
+    /// Input that is not valid for reasons explained in the message (caption, flags, import rows).
+    #[error("{message}")]
+    Invalid {
+        /// One sentence: what is wrong.
+        message: String,
+        /// The next step, if there is an obvious one.
+        hint: Option<String>,
+    },
+    /// A post id that is not in the queue.
+    #[error("there is no post {id} in the queue")]
+    NoSuchPost {
+        /// The id the user gave.
+        id: PostId,
+    },
+    /// A post is in a state that does not allow the requested change.
+    #[error("{}", wrong_state(*id, *state, action))]
+    WrongState {
+        /// The post.
+        id: PostId,
+        /// Its current state.
+        state: PostState,
+        /// What was attempted, as a past participle ("edited", "cancelled").
+        action: &'static str,
+    },
+    /// `--account` named nothing known.
+    #[error("no connected account matches `{name}`")]
+    NoSuchAccount {
+        /// What the user typed.
+        name: String,
+        /// Known account names, for the hint.
+        known: Vec<String>,
+    },
+    /// Several accounts exist and none was chosen.
+    #[error("several {platform} accounts are connected; choose one with --account")]
+    AmbiguousAccount {
+        /// The platform.
+        platform: String,
+        /// Candidates, for the hint.
+        known: Vec<String>,
+    },
+    /// The config file or a setting in it is wrong.
+    #[error("{message}")]
+    Config {
+        /// One sentence naming the key or the file.
+        message: String,
+        /// The next step.
+        hint: Option<String>,
+    },
+    /// The queue database could not be opened or used.
+    #[error("the queue database `{}` failed: {source}", path.display())]
+    Store {
+        /// Database file.
+        path: PathBuf,
+        /// The SQLite error.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// File system trouble outside the video itself; `fs-err` already names the path.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    /// A prompt was needed but there is no terminal to ask on.
+    #[error("{message}")]
+    NeedsFlag {
+        /// What is missing.
+        message: String,
+        /// The flag to add.
+        hint: String,
+    },
+    /// The platform answered with an error.
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    /// The platform could not be reached.
+    #[error(transparent)]
+    Network(#[from] NetworkError),
+    /// No account of the platform is connected.
+    #[error("no {platform} account is connected")]
+    NotConnected {
+        /// The platform.
+        platform: String,
+    },
+    /// The saved login was rejected; the account must be connected again.
+    #[error("the {platform} login of {account} no longer works: {reason}")]
+    NeedsReconnect {
+        /// The platform.
+        platform: String,
+        /// The account's label.
+        account: String,
+        /// Why, in a few words.
+        reason: String,
+    },
+    /// The user said no at a prompt.
+    #[error("cancelled; nothing was changed")]
+    Aborted,
+}
+
+fn wrong_state(id: PostId, state: PostState, action: &str) -> String {
+    if state.as_str() == action {
+        format!("post {id} is already {state}")
+    } else {
+        format!("post {id} is {state}, so it cannot be {action}")
+    }
+}
+
+impl Error {
+    /// Shorthand for [`Error::Invalid`].
+    pub fn invalid(message: impl Into<String>, hint: Option<String>) -> Self {
+        Self::Invalid {
+            message: message.into(),
+            hint,
+        }
+    }
+
+    /// Shorthand for [`Error::Config`].
+    pub fn config(message: impl Into<String>, hint: Option<String>) -> Self {
+        Self::Config {
+            message: message.into(),
+            hint,
+        }
+    }
+
+    /// The next thing the user should type or do, if there is one.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Self::When(e) => e.hint(),
+            Self::Media(e) => e.hint(),
+            Self::Secrets(e) => e.hint(),
+            Self::Invalid { hint, .. } | Self::Config { hint, .. } => hint.clone(),
+            Self::NeedsFlag { hint, .. } => Some(hint.clone()),
+            Self::NoSuchPost { .. } => Some("run `postez list --all` to see the ids".into()),
+            Self::WrongState { id, state, .. } => match state {
+                PostState::Failed | PostState::Cancelled => None,
+                PostState::Publishing => Some(format!(
+                    "wait for the current run to finish; `postez show {id}`"
+                )),
+                _ => Some(format!("see `postez show {id}`")),
+            },
+            Self::NoSuchAccount { known, .. } | Self::AmbiguousAccount { known, .. } => {
+                if known.is_empty() {
+                    Some("connect one with `postez connect tiktok`".into())
+                } else {
+                    Some(format!("known accounts: {}", known.join(", ")))
+                }
+            }
+            Self::Store { .. } => Some("run `postez doctor` to check the database".into()),
+            Self::Api(e) => e.hint(),
+            Self::Network(_) => {
+                Some("check the connection; the next `postez run` tries again".into())
+            }
+            Self::NotConnected { platform } | Self::NeedsReconnect { platform, .. } => {
+                Some(format!("run `postez connect {platform}`"))
+            }
+            Self::Io(_) | Self::Aborted => None,
+        }
+    }
+
+    /// Which exit code this error maps to.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::When(_)
+            | Self::Media(_)
+            | Self::Invalid { .. }
+            | Self::NoSuchPost { .. }
+            | Self::WrongState { .. }
+            | Self::NoSuchAccount { .. }
+            | Self::AmbiguousAccount { .. }
+            | Self::Config { .. }
+            | Self::NeedsFlag { .. } => ErrorKind::Usage,
+            Self::Secrets(e) => match e {
+                SecretError::Unavailable { .. } | SecretError::NoPassphrase => ErrorKind::NeedsAuth,
+                SecretError::BadPassphrase { .. } => ErrorKind::NeedsAuth,
+                _ => ErrorKind::Failure,
+            },
+            Self::Aborted => ErrorKind::Usage,
+            Self::Api(e) => match e.class() {
+                ErrorClass::Auth => ErrorKind::NeedsAuth,
+                ErrorClass::Retryable => ErrorKind::TryLater,
+                ErrorClass::Permanent => ErrorKind::Failure,
+            },
+            Self::Network(_) => ErrorKind::TryLater,
+            Self::NotConnected { .. } | Self::NeedsReconnect { .. } => ErrorKind::NeedsAuth,
+            Self::Store { .. } | Self::Io(_) => ErrorKind::Failure,
+        }
+    }
+}

@@ -1,0 +1,21 @@
+//! postez's core: the local queue of videos, the rules a post must follow, and (in later modules)
+//! the platforms it publishes to. The library never touches the terminal — no prints, no prompts,
+//! no progress bars; the `postez` binary's `cli` tree does all of that — so everything here can be
+//! driven and tested without a TTY.
+
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+#![warn(missing_docs)]
+
+pub mod config;
+pub mod env;
+pub mod error;
+pub mod media;
+pub mod oauth;
+pub mod post;
+pub mod provider;
+pub mod queue;
+pub mod secrets;
+pub mod store;
+pub mod when;
+
+pub use error::{Error, ErrorKind, Result};

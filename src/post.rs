@@ -1,0 +1,618 @@
+//! What a queued post is: its id, its state and the transitions between states, its publishing
+//! options, and the caption rules TikTok enforces. Pure data and rules; no I/O.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::media::{Fingerprint, MediaInfo};
+
+/// TikTok's caption limit, in UTF-16 code units (an emoji outside the BMP counts 2).
+pub const MAX_CAPTION_UTF16: usize = 2200;
+
+/// The declaration TikTok requires before a direct post (Content Sharing Guidelines).
+pub const MUSIC_CONSENT: &str = "By posting, you agree to TikTok's Music Usage Confirmation.";
+/// The extra declaration for branded content.
+pub const BRANDED_CONSENT: &str =
+    "By posting branded content, you agree to TikTok's Branded Content Policy.";
+
+/// A post's number in the local queue.
+pub type PostId = i64;
+
+/// Where a post is in its life. Stored as text; the JSON contract uses the same words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PostState {
+    /// Waiting for its time.
+    Scheduled,
+    /// Claimed by a run; uploading or waiting for TikTok.
+    Publishing,
+    /// Live on the platform.
+    Published,
+    /// Uploaded as a draft to the creator's inbox.
+    SentToInbox,
+    /// Gave up, with a reason; `retry` queues it again.
+    Failed,
+    /// Cancelled by the user.
+    Cancelled,
+}
+
+impl PostState {
+    /// Every state, in display order.
+    pub const ALL: [PostState; 6] = [
+        Self::Scheduled,
+        Self::Publishing,
+        Self::Published,
+        Self::SentToInbox,
+        Self::Failed,
+        Self::Cancelled,
+    ];
+
+    /// The stored and displayed word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Scheduled => "scheduled",
+            Self::Publishing => "publishing",
+            Self::Published => "published",
+            Self::SentToInbox => "sent_to_inbox",
+            Self::Failed => "failed",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    /// Whether the post is still part of the working queue (shown by `list` without `--all`).
+    pub fn is_active(self) -> bool {
+        matches!(self, Self::Scheduled | Self::Publishing | Self::Failed)
+    }
+
+    /// The transitions the state machine allows (see shared/design.md). `publishing → scheduled`
+    /// is a retryable failure; `publishing → publishing` never happens as a transition.
+    pub fn can_become(self, next: PostState) -> bool {
+        use PostState::*;
+        matches!(
+            (self, next),
+            (Scheduled, Publishing)
+                | (Scheduled, Cancelled)
+                | (Scheduled, Failed)
+                | (Publishing, Published)
+                | (Publishing, SentToInbox)
+                | (Publishing, Failed)
+                | (Publishing, Scheduled)
+                | (Failed, Scheduled)
+                | (Failed, Cancelled)
+        )
+    }
+
+    /// States from which the user may edit a post.
+    pub const EDITABLE: &'static [PostState] = &[Self::Scheduled, Self::Failed];
+}
+
+impl fmt::Display for PostState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for PostState {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|state| state.as_str() == s)
+            .ok_or_else(|| {
+                Error::invalid(
+                    format!("`{s}` is not a post state"),
+                    Some(format!(
+                        "use one of: {}",
+                        Self::ALL.map(PostState::as_str).join(", ")
+                    )),
+                )
+            })
+    }
+}
+
+/// Direct post (published by postez) or draft (sent to the creator's TikTok inbox).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// Published directly with the chosen privacy.
+    Direct,
+    /// Uploaded to the inbox; the creator finishes the post in the app.
+    Draft,
+}
+
+impl Mode {
+    /// The stored word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Direct => "direct",
+            Self::Draft => "draft",
+        }
+    }
+}
+
+impl FromStr for Mode {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "direct" => Ok(Self::Direct),
+            "draft" => Ok(Self::Draft),
+            _ => Err(Error::invalid(
+                format!("`{s}` is not a post mode"),
+                Some("use `direct` or `draft`".into()),
+            )),
+        }
+    }
+}
+
+/// Who may see a direct post. TikTok requires an explicit choice: there is no default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[clap(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Privacy {
+    /// Everyone
+    PublicToEveryone,
+    /// Friends (mutual followers)
+    MutualFollowFriends,
+    /// Followers (private accounts)
+    FollowerOfCreator,
+    /// Only me
+    SelfOnly,
+}
+
+impl Privacy {
+    /// Every level, in TikTok's order.
+    pub const ALL: [Privacy; 4] = [
+        Self::PublicToEveryone,
+        Self::MutualFollowFriends,
+        Self::FollowerOfCreator,
+        Self::SelfOnly,
+    ];
+
+    /// TikTok's word for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::PublicToEveryone => "PUBLIC_TO_EVERYONE",
+            Self::MutualFollowFriends => "MUTUAL_FOLLOW_FRIENDS",
+            Self::FollowerOfCreator => "FOLLOWER_OF_CREATOR",
+            Self::SelfOnly => "SELF_ONLY",
+        }
+    }
+
+    /// The words TikTok's app shows.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::PublicToEveryone => "Everyone",
+            Self::MutualFollowFriends => "Friends",
+            Self::FollowerOfCreator => "Followers",
+            Self::SelfOnly => "Only me",
+        }
+    }
+}
+
+impl fmt::Display for Privacy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Privacy {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|p| p.as_str().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| {
+                Error::invalid(
+                    format!("`{s}` is not a TikTok privacy level"),
+                    Some(format!(
+                        "use one of: {}",
+                        Self::ALL.map(Privacy::as_str).join(", ")
+                    )),
+                )
+            })
+    }
+}
+
+/// The choices that shape a post on TikTok, validated together by [`Options::validate`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Options {
+    /// Direct post or draft.
+    pub mode: Mode,
+    /// Required for direct posts; none for drafts.
+    pub privacy: Option<Privacy>,
+    /// Let viewers comment (direct posts).
+    pub allow_comments: bool,
+    /// Let viewers duet (direct posts).
+    pub allow_duet: bool,
+    /// Let viewers stitch (direct posts).
+    pub allow_stitch: bool,
+    /// Frame used as the cover, in ms from the start.
+    pub cover_at_ms: Option<u32>,
+    /// "Your brand": promotional content.
+    pub brand_organic: bool,
+    /// "Branded content": paid partnership.
+    pub branded_content: bool,
+    /// Labelled as AI-generated.
+    pub ai_generated: bool,
+}
+
+impl Options {
+    /// TikTok's Direct Post rules that can be checked before any account is involved.
+    pub fn validate(&self, duration_ms: Option<u64>) -> Result<()> {
+        match self.mode {
+            Mode::Direct => {
+                if self.privacy.is_none() {
+                    return Err(Error::invalid(
+                        "a direct post needs a privacy level, and TikTok allows no default",
+                        Some("add --privacy SELF_ONLY (or another level), or use --draft".into()),
+                    ));
+                }
+            }
+            Mode::Draft => {
+                // Drafts are finished in the app, so none of these would reach TikTok.
+                let toggles = self.privacy.is_some()
+                    || self.allow_comments
+                    || self.allow_duet
+                    || self.allow_stitch
+                    || self.cover_at_ms.is_some()
+                    || self.brand_organic
+                    || self.branded_content
+                    || self.ai_generated;
+                if toggles {
+                    return Err(Error::invalid(
+                        "privacy, interaction, cover and disclosure options do not apply to drafts",
+                        Some("drop those options, or drop --draft to post directly".into()),
+                    ));
+                }
+            }
+        }
+        if self.branded_content && self.privacy == Some(Privacy::SelfOnly) {
+            return Err(Error::invalid(
+                "branded content cannot be private (SELF_ONLY) on TikTok",
+                Some("choose another --privacy, or drop --branded-content".into()),
+            ));
+        }
+        if let (Some(cover), Some(duration)) = (self.cover_at_ms, duration_ms)
+            && u64::from(cover) >= duration
+        {
+            return Err(Error::invalid(
+                format!("--cover-at {cover} is past the end of the video ({duration} ms long)"),
+                Some(format!("use a time below {duration}")),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Count a caption the way TikTok does: UTF-16 code units.
+pub fn utf16_len(text: &str) -> usize {
+    text.encode_utf16().count()
+}
+
+/// Normalise one `--hashtag` value to `#tag`.
+pub fn normalize_hashtag(raw: &str) -> Result<String> {
+    let tag = raw.trim().trim_start_matches('#');
+    let bad = tag.is_empty()
+        || tag
+            .chars()
+            .any(|c| c.is_whitespace() || c == '#' || c.is_control());
+    if bad {
+        return Err(Error::invalid(
+            format!("`{raw}` is not a hashtag"),
+            Some("give one word per --hashtag, e.g. --hashtag cooking".into()),
+        ));
+    }
+    Ok(format!("#{tag}"))
+}
+
+/// Build the caption TikTok receives: the text, then each hashtag not already in it, checked
+/// against TikTok's length limit and stripped of control characters TikTok would reject.
+pub fn build_caption(text: &str, hashtags: &[String]) -> Result<String> {
+    if let Some(c) = text
+        .chars()
+        .find(|c| c.is_control() && !matches!(c, '\n' | '\t'))
+    {
+        return Err(Error::invalid(
+            format!(
+                "the caption contains the control character U+{:04X}",
+                u32::from(c)
+            ),
+            Some("remove it; line breaks and tabs are fine".into()),
+        ));
+    }
+    let mut caption = text.trim_end().to_string();
+    let mut seen: Vec<String> = caption
+        .split_whitespace()
+        .filter(|w| w.starts_with('#'))
+        .map(str::to_lowercase)
+        .collect();
+    for raw in hashtags {
+        let tag = normalize_hashtag(raw)?;
+        if seen.contains(&tag.to_lowercase()) {
+            continue;
+        }
+        if !caption.is_empty() {
+            caption.push(' ');
+        }
+        caption.push_str(&tag);
+        seen.push(tag.to_lowercase());
+    }
+    let len = utf16_len(&caption);
+    if len > MAX_CAPTION_UTF16 {
+        return Err(Error::invalid(
+            format!(
+                "the caption is {len} UTF-16 units long; TikTok allows {MAX_CAPTION_UTF16} (an emoji counts 2)"
+            ),
+            Some(format!("shorten it by {} units", len - MAX_CAPTION_UTF16)),
+        ));
+    }
+    Ok(caption)
+}
+
+/// A post as stored in the queue.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Post {
+    /// Queue id.
+    pub id: PostId,
+    /// Lifecycle state.
+    pub state: PostState,
+    /// Finer in-flight step while `publishing` (`claimed`, `uploading`, `processing`).
+    pub phase: Option<String>,
+    /// `tiktok`.
+    pub platform: String,
+    /// Account row id, or none for "the platform's default account".
+    pub account_id: Option<i64>,
+    /// Account label (display name or open id), when one is set.
+    pub account: Option<String>,
+    /// The video file (or the private copy).
+    pub file: String,
+    /// Whether `file` is a private copy postez owns.
+    pub copied: bool,
+    /// Container and stream facts.
+    pub media: MediaInfo,
+    /// Fingerprint taken when scheduled.
+    pub fingerprint: Fingerprint,
+    /// Caption including hashtags.
+    pub caption: String,
+    /// Publishing options.
+    pub options: Options,
+    /// When to publish.
+    pub scheduled_at: DateTime<Utc>,
+    /// IANA zone the time was given in.
+    pub timezone: String,
+    /// Failed attempts so far.
+    pub attempts: u32,
+    /// Earliest next try after a temporary failure.
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    /// Why the last attempt failed.
+    pub last_error: Option<String>,
+    /// The platform's error code of the last failure.
+    pub last_error_code: Option<String>,
+    /// What to do about the last failure.
+    pub last_error_hint: Option<String>,
+    /// TikTok's publish id, once init succeeded.
+    pub publish_id: Option<String>,
+    /// The public post id, once published.
+    pub post_id: Option<String>,
+    /// When it was queued.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Post {
+    /// The post as JSON: the contract scripts rely on (documented in the README). Field names
+    /// are stable; new fields may be added.
+    pub fn to_json(&self) -> serde_json::Value {
+        let time = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let o = &self.options;
+        serde_json::json!({
+            "id": self.id,
+            "state": self.state,
+            "phase": self.phase,
+            "platform": self.platform,
+            "account": self.account,
+            "file": self.file,
+            "copied": self.copied,
+            "caption": self.caption,
+            "mode": o.mode,
+            "privacy": o.privacy,
+            "allow_comments": o.allow_comments,
+            "allow_duet": o.allow_duet,
+            "allow_stitch": o.allow_stitch,
+            "cover_at_ms": o.cover_at_ms,
+            "brand_organic": o.brand_organic,
+            "branded_content": o.branded_content,
+            "ai_generated": o.ai_generated,
+            "scheduled_at": time(self.scheduled_at),
+            "timezone": self.timezone,
+            "attempts": self.attempts,
+            "next_attempt_at": self.next_attempt_at.map(time),
+            "last_error": self.last_error,
+            "last_error_code": self.last_error_code,
+            "last_error_hint": self.last_error_hint,
+            "publish_id": self.publish_id,
+            "post_id": self.post_id,
+            "media": {
+                "container": self.media.container,
+                "size": self.media.size,
+                "duration_ms": self.media.duration_ms,
+                "width": self.media.width,
+                "height": self.media.height,
+                "fps": self.media.fps,
+                "codec": self.media.codec.as_ref().map(ToString::to_string),
+            },
+            "created_at": time(self.created_at),
+            "updated_at": time(self.updated_at),
+        })
+    }
+}
+
+/// A post about to be inserted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewPost {
+    /// `tiktok`.
+    pub platform: String,
+    /// Account row id, if chosen.
+    pub account_id: Option<i64>,
+    /// Path of the video (absolute).
+    pub file: String,
+    /// Whether `file` is a private copy.
+    pub copied: bool,
+    /// Probe result.
+    pub media: MediaInfo,
+    /// Fingerprint.
+    pub fingerprint: Fingerprint,
+    /// Caption with hashtags.
+    pub caption: String,
+    /// Options.
+    pub options: Options,
+    /// When.
+    pub scheduled_at: DateTime<Utc>,
+    /// Zone name.
+    pub timezone: String,
+}
+
+/// One entry of a post's append-only history.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Event {
+    /// When it happened.
+    pub at: DateTime<Utc>,
+    /// What happened: `scheduled`, `edited`, `claimed`, `init`, `uploaded`, `published`, …
+    pub kind: String,
+    /// Details as JSON (never secrets).
+    pub detail: serde_json::Value,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utf16_counts_emoji_as_two() {
+        assert_eq!(utf16_len("abc"), 3);
+        assert_eq!(utf16_len("é"), 1);
+        assert_eq!(utf16_len("😀"), 2);
+        assert_eq!(utf16_len("👩‍👩‍👧"), 8);
+    }
+
+    #[test]
+    fn caption_limit_is_utf16() {
+        let ok = "a".repeat(2198) + "😀";
+        assert_eq!(build_caption(&ok, &[]).unwrap().len(), 2202);
+        let too_long = "a".repeat(2199) + "😀";
+        let err = build_caption(&too_long, &[]).unwrap_err().to_string();
+        assert!(err.contains("2201 UTF-16 units"), "{err}");
+        assert!(build_caption(&"a".repeat(2201), &[]).is_err());
+    }
+
+    #[test]
+    fn hashtags_are_normalised_and_deduplicated() {
+        let tags = vec!["##Cooking".to_string(), "cooking".into(), "#pasta".into()];
+        assert_eq!(
+            build_caption("Dinner #pasta", &tags).unwrap(),
+            "Dinner #pasta #Cooking"
+        );
+        assert_eq!(build_caption("", &["x".into()]).unwrap(), "#x");
+        assert!(build_caption("", &["two words".into()]).is_err());
+        assert!(build_caption("", &["#".into()]).is_err());
+    }
+
+    #[test]
+    fn control_characters_are_rejected_but_newlines_kept() {
+        assert!(build_caption("a\u{0}b", &[]).is_err());
+        assert!(build_caption("a\u{1b}[31mb", &[]).is_err());
+        assert_eq!(
+            build_caption("line1\nline2\t!", &[]).unwrap(),
+            "line1\nline2\t!"
+        );
+    }
+
+    #[test]
+    fn state_transitions_follow_the_machine() {
+        use PostState::*;
+        let allowed = [
+            (Scheduled, Publishing),
+            (Scheduled, Cancelled),
+            (Scheduled, Failed),
+            (Publishing, Published),
+            (Publishing, SentToInbox),
+            (Publishing, Failed),
+            (Publishing, Scheduled),
+            (Failed, Scheduled),
+            (Failed, Cancelled),
+        ];
+        for from in PostState::ALL {
+            for to in PostState::ALL {
+                assert_eq!(
+                    from.can_become(to),
+                    allowed.contains(&(from, to)),
+                    "{from} → {to}"
+                );
+            }
+        }
+        // Terminal states stay terminal.
+        for done in [Published, SentToInbox, Cancelled] {
+            assert!(PostState::ALL.iter().all(|&to| !done.can_become(to)));
+        }
+    }
+
+    #[test]
+    fn states_and_privacy_round_trip_through_text() {
+        for s in PostState::ALL {
+            assert_eq!(s.as_str().parse::<PostState>().unwrap(), s);
+        }
+        for p in Privacy::ALL {
+            assert_eq!(p.as_str().parse::<Privacy>().unwrap(), p);
+        }
+        assert!("PUBLIC".parse::<Privacy>().is_err());
+    }
+
+    fn direct(privacy: Option<Privacy>) -> Options {
+        Options {
+            mode: Mode::Direct,
+            privacy,
+            allow_comments: false,
+            allow_duet: false,
+            allow_stitch: false,
+            cover_at_ms: None,
+            brand_organic: false,
+            branded_content: false,
+            ai_generated: false,
+        }
+    }
+
+    #[test]
+    fn direct_post_rules() {
+        assert!(direct(None).validate(None).is_err());
+        assert!(direct(Some(Privacy::SelfOnly)).validate(None).is_ok());
+        let branded_private = Options {
+            branded_content: true,
+            ..direct(Some(Privacy::SelfOnly))
+        };
+        assert!(branded_private.validate(None).is_err());
+        let cover = Options {
+            cover_at_ms: Some(5000),
+            ..direct(Some(Privacy::SelfOnly))
+        };
+        assert!(cover.validate(Some(2000)).is_err());
+        assert!(cover.validate(Some(6000)).is_ok());
+        let draft = Options {
+            mode: Mode::Draft,
+            ..direct(Some(Privacy::SelfOnly))
+        };
+        assert!(draft.validate(None).is_err());
+        assert!(
+            Options {
+                privacy: None,
+                ..draft
+            }
+            .validate(None)
+            .is_ok()
+        );
+    }
+}

@@ -1,0 +1,221 @@
+//! What every platform provider shares: the shape of a platform's error answer and how postez
+//! classifies it (retry later, reconnect, or give up), the token set a login yields, and the
+//! progress callbacks of an upload. Each platform's HTTP API and quirks live in its own module.
+
+pub mod tiktok;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::secrets::Secret;
+
+/// How an error from a platform should be handled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorClass {
+    /// Temporary (5xx, 429, network): the next attempt may succeed.
+    Retryable,
+    /// The saved login no longer works: the account must be connected again.
+    Auth,
+    /// Retrying the same request cannot help.
+    Permanent,
+}
+
+/// An error answer from a platform, with everything TikTok support asks for (`log_id`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{platform} refused to {action}: {message} ({code}, HTTP {http}{})", log_id.as_ref().map(|l| format!(", log_id {l}")).unwrap_or_default())]
+pub struct ApiError {
+    /// `tiktok`.
+    pub platform: &'static str,
+    /// What postez was doing, as a verb phrase ("exchange the login code").
+    pub action: &'static str,
+    /// HTTP status.
+    pub http: u16,
+    /// The platform's error code (`access_token_invalid`, `invalid_grant`, …).
+    pub code: String,
+    /// The platform's message, shortened.
+    pub message: String,
+    /// The platform's request id.
+    pub log_id: Option<String>,
+}
+
+impl ApiError {
+    /// Retry, reconnect or give up.
+    pub fn class(&self) -> ErrorClass {
+        match self.code.as_str() {
+            "access_token_invalid" | "invalid_grant" | "scope_not_authorized" | "auth_removed" => {
+                ErrorClass::Auth
+            }
+            "rate_limit_exceeded"
+            | "internal_error"
+            | "server_error"
+            | "temporarily_unavailable"
+            | "internal" => ErrorClass::Retryable,
+            _ if self.http == 429 || self.http >= 500 => ErrorClass::Retryable,
+            _ => ErrorClass::Permanent,
+        }
+    }
+
+    /// What the user can do about it.
+    pub fn hint(&self) -> Option<String> {
+        let hint = match self.code.as_str() {
+            "unaudited_client_can_only_post_to_private_accounts" => {
+                "your TikTok app is not audited yet: post SELF_ONLY from a private account, or use --draft"
+            }
+            "privacy_level_option_mismatch" => {
+                "choose a privacy level the account offers (`postez accounts` lists them) with `postez edit ID --privacy …`"
+            }
+            "spam_risk_too_many_posts" => {
+                "TikTok limits how many posts a creator makes per day; try again tomorrow"
+            }
+            "spam_risk_user_banned_from_posting" => {
+                "TikTok does not let this account post right now"
+            }
+            "spam_risk_too_many_pending_share" => {
+                "five drafts are already waiting in your TikTok inbox: finish or delete them in the app"
+            }
+            "reached_active_user_cap" => {
+                "your TikTok app reached its daily limit of posting users; try tomorrow"
+            }
+            "access_token_invalid" | "invalid_grant" | "auth_removed" => {
+                "run `postez connect tiktok` again"
+            }
+            "scope_not_authorized" => "run `postez connect tiktok` and allow posting videos",
+            "invalid_client" => {
+                "check your app's client key and secret (POSTEZ_TIKTOK_CLIENT_KEY / POSTEZ_TIKTOK_CLIENT_SECRET)"
+            }
+            "file_format_check_failed"
+            | "duration_check_failed"
+            | "frame_rate_check_failed"
+            | "picture_size_check_failed" => {
+                "re-encode the video as H.264 MP4 within TikTok's limits"
+            }
+            _ => match self.class() {
+                ErrorClass::Retryable => "this is temporary; the next `postez run` tries again",
+                _ => return None,
+            },
+        };
+        Some(hint.into())
+    }
+}
+
+/// The platform could not be reached at all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("could not reach {platform} to {action}: {reason}")]
+pub struct NetworkError {
+    /// `tiktok`.
+    pub platform: &'static str,
+    /// What postez was doing.
+    pub action: &'static str,
+    /// Why, without URLs (they may carry signatures).
+    pub reason: String,
+}
+
+impl NetworkError {
+    /// Describe a reqwest error without its URL.
+    pub fn from_reqwest(platform: &'static str, action: &'static str, e: &reqwest::Error) -> Self {
+        let reason = if e.is_timeout() {
+            "the request timed out".to_string()
+        } else if e.is_connect() {
+            "the connection failed".to_string()
+        } else if e.is_body() || e.is_request() {
+            "the connection broke off".to_string()
+        } else if e.is_decode() {
+            "the answer was not valid JSON".to_string()
+        } else {
+            "a network error".to_string()
+        };
+        Self {
+            platform,
+            action,
+            reason,
+        }
+    }
+}
+
+/// The login a platform granted: kept only in the secret store, never in the database.
+#[derive(Clone, PartialEq)]
+pub struct Tokens {
+    /// The user's id for this app (TikTok `open_id`).
+    pub open_id: String,
+    /// Bearer token for API calls.
+    pub access_token: Secret,
+    /// Token that obtains the next access token (rotates on every use).
+    pub refresh_token: Secret,
+    /// When `access_token` stops working.
+    pub access_expires_at: DateTime<Utc>,
+    /// When `refresh_token` stops working.
+    pub refresh_expires_at: DateTime<Utc>,
+    /// Scopes the user granted.
+    pub scopes: Vec<String>,
+}
+
+impl std::fmt::Debug for Tokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tokens")
+            .field("open_id", &self.open_id)
+            .field("access_expires_at", &self.access_expires_at)
+            .field("refresh_expires_at", &self.refresh_expires_at)
+            .field("scopes", &self.scopes)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The stored form (JSON inside the secret store).
+#[derive(Serialize, Deserialize)]
+struct StoredTokens {
+    open_id: String,
+    access_token: String,
+    refresh_token: String,
+    access_expires_at: DateTime<Utc>,
+    refresh_expires_at: DateTime<Utc>,
+    scopes: Vec<String>,
+}
+
+impl Tokens {
+    /// Serialise for the secret store.
+    pub fn to_secret(&self) -> Secret {
+        let stored = StoredTokens {
+            open_id: self.open_id.clone(),
+            access_token: self.access_token.expose().to_string(),
+            refresh_token: self.refresh_token.expose().to_string(),
+            access_expires_at: self.access_expires_at,
+            refresh_expires_at: self.refresh_expires_at,
+            scopes: self.scopes.clone(),
+        };
+        Secret::new(serde_json::to_string(&stored).unwrap_or_default())
+    }
+
+    /// Read back what [`Tokens::to_secret`] wrote.
+    pub fn from_secret(secret: &Secret) -> Result<Self> {
+        let stored: StoredTokens = serde_json::from_str(secret.expose()).map_err(|_| {
+            Error::invalid(
+                "the saved login in the token store is damaged",
+                Some("run `postez connect tiktok` again".into()),
+            )
+        })?;
+        Ok(Self {
+            open_id: stored.open_id,
+            access_token: Secret::new(stored.access_token),
+            refresh_token: Secret::new(stored.refresh_token),
+            access_expires_at: stored.access_expires_at,
+            refresh_expires_at: stored.refresh_expires_at,
+            scopes: stored.scopes,
+        })
+    }
+
+    /// Whether a scope was granted.
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.scopes.iter().any(|s| s == scope)
+    }
+}
+
+/// The key under which an account's tokens are kept in the secret store.
+pub fn token_key(platform: &str, open_id: &str) -> String {
+    format!("{platform}:{open_id}")
+}
+
+/// The key of an app's client secret in the secret store.
+pub fn client_secret_key(platform: &str) -> String {
+    format!("{platform}:client_secret")
+}

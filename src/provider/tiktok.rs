@@ -1,0 +1,538 @@
+//! TikTok's HTTP API and its quirks, kept here and nowhere else (shared/tiktok-api.md):
+//! - the desktop PKCE challenge is the lowercase **hex** SHA-256 of the verifier, not base64url;
+//! - the app is named by `client_key`, not `client_id`, and scopes are comma-separated;
+//! - token, refresh and revoke answers are flat JSON and need `client_secret` even on desktop;
+//! - every other answer is a `{data, error}` envelope where success is `error.code == "ok"`,
+//!   even on HTTP 200 (and some refusals come with HTTP 200 on purpose);
+//! - refresh tokens rotate: the old one stops working once used.
+//!
+//! Never logs a token, code, verifier, secret or upload URL.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rand::Rng;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+use crate::provider::{ApiError, NetworkError, Tokens};
+use crate::secrets::Secret;
+
+/// The platform's name in the queue, the secret store and messages.
+pub const PLATFORM: &str = "tiktok";
+/// The scopes postez asks for, and only these (privacy policy).
+pub const SCOPES: &[&str] = &["user.info.basic", "video.upload", "video.publish"];
+/// TikTok's authorize page.
+pub const DEFAULT_AUTH_URL: &str = "https://www.tiktok.com/v2/auth/authorize/";
+/// TikTok's API base.
+pub const DEFAULT_API_URL: &str = "https://open.tiktokapis.com";
+
+/// The app credentials the user registered with TikTok.
+#[derive(Debug, Clone)]
+pub struct ClientCredentials {
+    /// Public client key.
+    pub key: String,
+    /// Client secret (confidential).
+    pub secret: Secret,
+}
+
+/// One login attempt: fresh PKCE verifier and CSRF state.
+#[derive(Debug)]
+pub struct AuthRequest {
+    /// CSRF state echoed by the callback.
+    pub state: String,
+    /// PKCE verifier (kept secret until the exchange).
+    pub verifier: Secret,
+    /// The exact redirect URI, sent again at the exchange.
+    pub redirect_uri: String,
+}
+
+/// Unreserved characters allowed in a PKCE verifier (RFC 7636).
+const VERIFIER_CHARSET: &[u8] =
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~";
+
+impl AuthRequest {
+    /// A fresh request with a 64-character CSPRNG verifier and a 32-byte random state.
+    pub fn new(redirect_uri: String) -> Self {
+        let mut rng = rand::rng();
+        let verifier: String = (0..64)
+            .map(|_| char::from(VERIFIER_CHARSET[rng.random_range(0..VERIFIER_CHARSET.len())]))
+            .collect();
+        let state = oauth2::CsrfToken::new_random().secret().clone();
+        Self {
+            state,
+            verifier: Secret::new(verifier),
+            redirect_uri,
+        }
+    }
+
+    /// TikTok desktop's challenge: lowercase hex SHA-256 of the verifier (not RFC 7636 base64url).
+    pub fn challenge(&self) -> String {
+        hex::encode(Sha256::digest(self.verifier.expose().as_bytes()))
+    }
+}
+
+/// TikTok's user profile (`user.info.basic` fields).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct UserInfo {
+    /// The user's id for this app.
+    pub open_id: String,
+    /// Shown name.
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// Avatar URL.
+    #[serde(default)]
+    pub avatar_url: Option<String>,
+}
+
+/// What `creator_info/query` says about posting right now.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, Deserialize)]
+pub struct CreatorInfo {
+    /// Unique id (handle).
+    #[serde(default)]
+    pub creator_username: Option<String>,
+    /// Name TikTok requires postez to show before posting.
+    #[serde(default)]
+    pub creator_nickname: Option<String>,
+    /// Privacy levels this creator may use.
+    #[serde(default)]
+    pub privacy_level_options: Vec<String>,
+    /// Comments are off for this creator.
+    #[serde(default)]
+    pub comment_disabled: bool,
+    /// Duets are off.
+    #[serde(default)]
+    pub duet_disabled: bool,
+    /// Stitches are off.
+    #[serde(default)]
+    pub stitch_disabled: bool,
+    /// Longest video this creator may post.
+    #[serde(default)]
+    pub max_video_post_duration_sec: Option<u64>,
+}
+
+/// The TikTok API client.
+#[derive(Debug, Clone)]
+pub struct TikTok {
+    http: reqwest::Client,
+    api: String,
+    auth_url: String,
+    client: ClientCredentials,
+}
+
+/// The flat answer of the token endpoint (success and error share it).
+#[derive(Deserialize)]
+struct TokenAnswer {
+    access_token: Option<String>,
+    expires_in: Option<i64>,
+    open_id: Option<String>,
+    refresh_token: Option<String>,
+    refresh_expires_in: Option<i64>,
+    scope: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
+    log_id: Option<String>,
+}
+
+/// The `{data, error}` envelope.
+#[derive(Deserialize)]
+struct Envelope<T> {
+    data: Option<T>,
+    error: Option<EnvelopeError>,
+}
+
+#[derive(Deserialize)]
+struct EnvelopeError {
+    code: String,
+    #[serde(default)]
+    message: String,
+    #[serde(default)]
+    log_id: Option<String>,
+}
+
+fn shorten(text: &str) -> String {
+    let text = text.trim();
+    match text.char_indices().nth(200) {
+        Some((i, _)) => format!("{}…", &text[..i]),
+        None => text.to_string(),
+    }
+}
+
+impl TikTok {
+    /// A client for `api` (base URL) and `auth_url`, with these app credentials.
+    pub fn new(api: &str, auth_url: &str, client: ClientCredentials) -> Result<Self> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(60))
+            .user_agent(concat!("postez/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Error::invalid(format!("could not set up HTTPS: {e}"), None))?;
+        Ok(Self {
+            http,
+            api: api.trim_end_matches('/').to_string(),
+            auth_url: auth_url.to_string(),
+            client,
+        })
+    }
+
+    /// The HTTP client, shared with the uploader.
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    /// The API base URL.
+    pub fn api(&self) -> &str {
+        &self.api
+    }
+
+    /// The URL the user opens to log in.
+    pub fn authorize_url(&self, req: &AuthRequest) -> Result<url::Url> {
+        let mut url = url::Url::parse(&self.auth_url).map_err(|_| {
+            Error::config(
+                format!("`{}` is not a valid authorize URL", self.auth_url),
+                Some("check POSTEZ_TIKTOK_AUTH_URL".into()),
+            )
+        })?;
+        url.query_pairs_mut()
+            .append_pair("client_key", &self.client.key)
+            .append_pair("response_type", "code")
+            .append_pair("scope", &SCOPES.join(","))
+            .append_pair("redirect_uri", &req.redirect_uri)
+            .append_pair("state", &req.state)
+            .append_pair("code_challenge", &req.challenge())
+            .append_pair("code_challenge_method", "S256");
+        Ok(url)
+    }
+
+    async fn token_call(
+        &self,
+        action: &'static str,
+        form: &[(&str, &str)],
+        now: DateTime<Utc>,
+    ) -> Result<Tokens> {
+        let url = format!("{}/v2/oauth/token/", self.api);
+        let response = self
+            .http
+            .post(&url)
+            .header("Cache-Control", "no-cache")
+            .form(form)
+            .send()
+            .await
+            .map_err(|e| NetworkError::from_reqwest(PLATFORM, action, &e))?;
+        let http = response.status().as_u16();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| NetworkError::from_reqwest(PLATFORM, action, &e))?;
+        let answer: TokenAnswer = serde_json::from_slice(&body).map_err(|_| ApiError {
+            platform: PLATFORM,
+            action,
+            http,
+            code: if http >= 500 {
+                "server_error".into()
+            } else {
+                "invalid_response".into()
+            },
+            message: "the answer was not the expected JSON".into(),
+            log_id: None,
+        })?;
+        // Public code treats "no access_token" as failure whatever the status; so do we.
+        let (Some(access), Some(refresh), Some(open_id), None) = (
+            answer.access_token,
+            answer.refresh_token,
+            answer.open_id,
+            answer
+                .error
+                .as_ref()
+                .filter(|e| !e.is_empty() && *e != "ok"),
+        ) else {
+            return Err(ApiError {
+                platform: PLATFORM,
+                action,
+                http,
+                code: answer.error.unwrap_or_else(|| "invalid_response".into()),
+                message: shorten(
+                    answer
+                        .error_description
+                        .as_deref()
+                        .unwrap_or("no token in the answer"),
+                ),
+                log_id: answer.log_id,
+            }
+            .into());
+        };
+        if refresh.is_empty() || access.is_empty() {
+            return Err(ApiError {
+                platform: PLATFORM,
+                action,
+                http,
+                code: "invalid_response".into(),
+                message: "the answer held an empty token".into(),
+                log_id: answer.log_id,
+            }
+            .into());
+        }
+        let secs =
+            |s: Option<i64>, default: i64| chrono::Duration::seconds(s.unwrap_or(default).max(0));
+        Ok(Tokens {
+            open_id,
+            access_token: Secret::new(access),
+            refresh_token: Secret::new(refresh),
+            // Lifetimes come from the answer (TikTok's pages disagree: 24 h or 2 h).
+            access_expires_at: now + secs(answer.expires_in, 7200),
+            refresh_expires_at: now + secs(answer.refresh_expires_in, 180 * 86400),
+            scopes: answer
+                .scope
+                .unwrap_or_default()
+                .split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect(),
+        })
+    }
+
+    /// Exchange the callback's (already URL-decoded) code for tokens.
+    pub async fn exchange_code(
+        &self,
+        code: &str,
+        req: &AuthRequest,
+        now: DateTime<Utc>,
+    ) -> Result<Tokens> {
+        self.token_call(
+            "exchange the login code",
+            &[
+                ("client_key", &self.client.key),
+                ("client_secret", self.client.secret.expose()),
+                ("code", code),
+                ("grant_type", "authorization_code"),
+                ("redirect_uri", &req.redirect_uri),
+                ("code_verifier", req.verifier.expose()),
+            ],
+            now,
+        )
+        .await
+    }
+
+    /// Trade a refresh token for a new token pair (the old refresh token dies).
+    pub async fn refresh(&self, refresh_token: &Secret, now: DateTime<Utc>) -> Result<Tokens> {
+        self.token_call(
+            "refresh the login",
+            &[
+                ("client_key", &self.client.key),
+                ("client_secret", self.client.secret.expose()),
+                ("grant_type", "refresh_token"),
+                ("refresh_token", refresh_token.expose()),
+            ],
+            now,
+        )
+        .await
+    }
+
+    /// Revoke the app's access (the user's "remove access").
+    pub async fn revoke(&self, access_token: &Secret) -> Result<()> {
+        let action = "revoke access";
+        let response = self
+            .http
+            .post(format!("{}/v2/oauth/revoke/", self.api))
+            .form(&[
+                ("client_key", self.client.key.as_str()),
+                ("client_secret", self.client.secret.expose()),
+                ("token", access_token.expose()),
+            ])
+            .send()
+            .await
+            .map_err(|e| NetworkError::from_reqwest(PLATFORM, action, &e))?;
+        let http = response.status().as_u16();
+        let body = response.bytes().await.unwrap_or_default();
+        if (200..300).contains(&http) {
+            // Success is an empty body; an error object, if any, still means failure.
+            let error: Option<TokenAnswer> = serde_json::from_slice(&body).ok();
+            match error.and_then(|e| {
+                e.error
+                    .filter(|c| !c.is_empty() && c != "ok")
+                    .map(|c| (c, e.error_description, e.log_id))
+            }) {
+                None => return Ok(()),
+                Some((code, message, log_id)) => {
+                    return Err(ApiError {
+                        platform: PLATFORM,
+                        action,
+                        http,
+                        code,
+                        message: shorten(message.as_deref().unwrap_or_default()),
+                        log_id,
+                    }
+                    .into());
+                }
+            }
+        }
+        let answer: Option<TokenAnswer> = serde_json::from_slice(&body).ok();
+        Err(ApiError {
+            platform: PLATFORM,
+            action,
+            http,
+            code: answer
+                .as_ref()
+                .and_then(|a| a.error.clone())
+                .unwrap_or_else(|| format!("http_{http}")),
+            message: shorten(
+                answer
+                    .as_ref()
+                    .and_then(|a| a.error_description.as_deref())
+                    .unwrap_or_default(),
+            ),
+            log_id: answer.and_then(|a| a.log_id),
+        }
+        .into())
+    }
+
+    /// Send an API request and unwrap the `{data, error}` envelope (success is code `ok`).
+    pub async fn envelope<T: serde::de::DeserializeOwned>(
+        &self,
+        action: &'static str,
+        request: reqwest::RequestBuilder,
+    ) -> Result<T> {
+        let response = request
+            .send()
+            .await
+            .map_err(|e| NetworkError::from_reqwest(PLATFORM, action, &e))?;
+        let http = response.status().as_u16();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| NetworkError::from_reqwest(PLATFORM, action, &e))?;
+        let envelope: Envelope<T> = match serde_json::from_slice(&body) {
+            Ok(e) => e,
+            Err(_) => {
+                return Err(ApiError {
+                    platform: PLATFORM,
+                    action,
+                    http,
+                    code: if http >= 500 {
+                        "internal_error".into()
+                    } else if http == 429 {
+                        "rate_limit_exceeded".into()
+                    } else {
+                        "invalid_response".into()
+                    },
+                    message: "the answer was not the expected JSON".into(),
+                    log_id: None,
+                }
+                .into());
+            }
+        };
+        match (envelope.error, envelope.data) {
+            (Some(e), Some(data)) if e.code == "ok" => Ok(data),
+            (Some(e), _) if e.code != "ok" => Err(ApiError {
+                platform: PLATFORM,
+                action,
+                http,
+                code: e.code,
+                message: shorten(&e.message),
+                log_id: e.log_id,
+            }
+            .into()),
+            _ => Err(ApiError {
+                platform: PLATFORM,
+                action,
+                http,
+                code: if http >= 500 {
+                    "internal_error".into()
+                } else {
+                    "invalid_response".into()
+                },
+                message: "the answer had no data".into(),
+                log_id: None,
+            }
+            .into()),
+        }
+    }
+
+    /// The user's profile.
+    pub async fn user_info(&self, access: &Secret) -> Result<UserInfo> {
+        #[derive(Deserialize)]
+        struct Data {
+            user: UserInfo,
+        }
+        let request = self
+            .http
+            .get(format!("{}/v2/user/info/", self.api))
+            .query(&[("fields", "open_id,union_id,avatar_url,display_name")])
+            .bearer_auth(access.expose());
+        let data: Data = self.envelope("read the profile", request).await?;
+        Ok(data.user)
+    }
+
+    /// What the creator may post now (needs `video.publish`).
+    pub async fn creator_info(&self, access: &Secret) -> Result<CreatorInfo> {
+        let request = self
+            .http
+            .post(format!("{}/v2/post/publish/creator_info/query/", self.api))
+            .bearer_auth(access.expose())
+            .header("Content-Type", "application/json; charset=UTF-8")
+            .body("{}");
+        self.envelope("read the creator's posting options", request)
+            .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pkce_challenge_is_lowercase_hex_sha256() {
+        let mut req = AuthRequest::new("http://127.0.0.1:1/callback/".into());
+        req.verifier = Secret::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
+        let challenge = req.challenge();
+        assert_eq!(challenge.len(), 64);
+        assert!(
+            challenge
+                .chars()
+                .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
+        );
+        assert_eq!(
+            challenge,
+            hex::encode(Sha256::digest(
+                b"dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+            ))
+        );
+    }
+
+    #[test]
+    fn verifiers_are_fresh_and_unreserved() {
+        let a = AuthRequest::new(String::new());
+        let b = AuthRequest::new(String::new());
+        assert_ne!(a.verifier.expose(), b.verifier.expose());
+        assert_ne!(a.state, b.state);
+        let v = a.verifier.expose();
+        assert!((43..=128).contains(&v.len()));
+        assert!(v.bytes().all(|c| VERIFIER_CHARSET.contains(&c)));
+    }
+
+    #[test]
+    fn authorize_url_uses_tiktok_names() {
+        let tiktok = TikTok::new(
+            DEFAULT_API_URL,
+            DEFAULT_AUTH_URL,
+            ClientCredentials {
+                key: "ck".into(),
+                secret: Secret::new("the-client-secret"),
+            },
+        )
+        .unwrap();
+        let req = AuthRequest::new("http://127.0.0.1:8123/callback/".into());
+        let url = tiktok.authorize_url(&req).unwrap();
+        let pairs: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();
+        assert_eq!(pairs["client_key"], "ck");
+        assert_eq!(pairs["scope"], "user.info.basic,video.upload,video.publish");
+        assert_eq!(pairs["code_challenge_method"], "S256");
+        assert_eq!(pairs["code_challenge"], req.challenge());
+        assert!(
+            !url.as_str().contains("the-client-secret"),
+            "the secret never goes in the URL"
+        );
+        assert!(!pairs.contains_key("client_id"));
+    }
+}

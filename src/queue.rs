@@ -1,0 +1,170 @@
+//! Turning what the user asked for into a validated [`NewPost`]: the time, the caption, TikTok's
+//! Direct Post rules, the media preflight and fingerprint, and the account. `schedule`, `edit` and
+//! `import` all go through here, so a post is checked the same way however it enters the queue.
+//! Nothing here writes to the database.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use crate::env::Paths;
+use crate::error::{Error, Result};
+use crate::media::{self, Fingerprint, MediaInfo};
+use crate::post::{self, NewPost, Options};
+use crate::store::{Account, Store};
+
+/// The platform every post goes to until a second one exists.
+pub const PLATFORM: &str = "tiktok";
+
+/// A video that passed the preflight.
+#[derive(Debug, Clone)]
+pub struct CheckedMedia {
+    /// Absolute path.
+    pub path: PathBuf,
+    /// Container and streams.
+    pub info: MediaInfo,
+    /// For `run` to notice a changed file.
+    pub fingerprint: Fingerprint,
+}
+
+/// Probe `file`, check it against TikTok's limits and fingerprint it.
+pub fn check_media(file: &Path) -> Result<CheckedMedia> {
+    let info = media::probe(file)?;
+    media::check(file, &info)?;
+    let fingerprint = media::fingerprint(file)?;
+    // Absolute, so that cron (with another working folder) finds the same file.
+    let path = fs_err::canonicalize(file)?;
+    Ok(CheckedMedia {
+        path,
+        info,
+        fingerprint,
+    })
+}
+
+/// Read a caption file, which must be UTF-8 text.
+pub fn read_caption_file(path: &Path) -> Result<String> {
+    let bytes = fs_err::read(path).map_err(|e| {
+        Error::invalid(
+            format!(
+                "could not read the caption file `{}`: {}",
+                path.display(),
+                io_reason(&e)
+            ),
+            Some("check the path given to --caption-file".into()),
+        )
+    })?;
+    String::from_utf8(bytes).map_err(|_| {
+        Error::invalid(
+            format!("the caption file `{}` is not UTF-8 text", path.display()),
+            Some("save it as UTF-8, e.g. `iconv -t UTF-8 in.txt > out.txt`".into()),
+        )
+    })
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "it does not exist".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        std::io::ErrorKind::IsADirectory => "it is a folder".into(),
+        _ => e.kind().to_string(),
+    }
+}
+
+/// Parse `--at` in `zone`; the result is never before `now`.
+pub fn resolve_time(at: &str, zone: Tz, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
+    Ok(crate::when::parse(at, now, zone)?)
+}
+
+/// Pick the account for a post: `--account` by row id, open id or name; else the only one; else
+/// the `default_account` setting. With no account connected yet, none (the platform's default
+/// account at publish time).
+pub fn resolve_account(
+    store: &Store,
+    name: Option<&str>,
+    default: Option<&str>,
+) -> Result<Option<Account>> {
+    let accounts: Vec<Account> = store
+        .accounts()?
+        .into_iter()
+        .filter(|a| a.platform == PLATFORM && a.state != "disconnected")
+        .collect();
+    let known = || accounts.iter().map(Account::label).collect::<Vec<_>>();
+    let find = |name: &str| {
+        accounts
+            .iter()
+            .find(|a| {
+                a.id.to_string() == name
+                    || a.remote_id == name
+                    || [&a.username, &a.display_name, &a.nickname]
+                        .into_iter()
+                        .flatten()
+                        .any(|n| n.eq_ignore_ascii_case(name.trim_start_matches('@')))
+            })
+            .cloned()
+            .ok_or_else(|| Error::NoSuchAccount {
+                name: name.to_string(),
+                known: known(),
+            })
+    };
+    match (name, accounts.len(), default) {
+        (Some(name), _, _) => find(name).map(Some),
+        (None, 0, _) => Ok(None),
+        (None, 1, _) => Ok(accounts.first().cloned()),
+        (None, _, Some(default)) => find(default).map(Some),
+        (None, _, None) => Err(Error::AmbiguousAccount {
+            platform: PLATFORM.into(),
+            known: known(),
+        }),
+    }
+}
+
+/// Assemble and validate a post from its parts.
+pub fn build(
+    media: CheckedMedia,
+    caption_text: &str,
+    hashtags: &[String],
+    options: Options,
+    account: Option<&Account>,
+    scheduled_at: DateTime<Utc>,
+    zone: Tz,
+) -> Result<NewPost> {
+    let caption = post::build_caption(caption_text, hashtags)?;
+    options.validate(media.info.duration_ms)?;
+    Ok(NewPost {
+        platform: PLATFORM.into(),
+        account_id: account.map(|a| a.id),
+        file: media.path.to_string_lossy().into_owned(),
+        copied: false,
+        media: media.info,
+        fingerprint: media.fingerprint,
+        caption,
+        options,
+        scheduled_at,
+        timezone: zone.name().to_string(),
+    })
+}
+
+/// Keep a private copy of the post's video in the data folder (`--copy`), so that moving or
+/// editing the original cannot break the post. Returns the copy's path for clean-up on failure.
+pub fn copy_media(paths: &Paths, post: &mut NewPost) -> Result<PathBuf> {
+    let dir = paths.media_dir();
+    crate::env::ensure_private_dir(&dir)?;
+    let source = PathBuf::from(&post.file);
+    let ext = post.media.container.as_str();
+    // Name by fingerprint and a random suffix: readable in `ls`, never colliding.
+    let name = format!(
+        "{}-{:08x}.{ext}",
+        &post.fingerprint.sample_sha256.get(..12).unwrap_or("video"),
+        rand::random::<u32>()
+    );
+    let target = dir.join(name);
+    let tmp = target.with_extension("part");
+    fs_err::copy(&source, &tmp)?;
+    crate::env::make_private(&tmp)?;
+    fs_err::rename(&tmp, &target)?;
+    post.fingerprint = media::fingerprint(&target)?;
+    post.file = target.to_string_lossy().into_owned();
+    post.copied = true;
+    Ok(target)
+}
