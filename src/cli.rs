@@ -1,8 +1,11 @@
 //! The command line: global flags, the subcommand enum, the one dispatch `match`, the context
 //! every command receives, and the exit-code table shown in `--help`.
 
+pub mod accounts;
 pub mod cancel;
 pub mod config;
+pub mod connect;
+pub mod disconnect;
 pub mod edit;
 pub mod generate;
 pub mod import;
@@ -85,6 +88,9 @@ pub enum ColorChoice {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    Connect(connect::ConnectArgs),
+    Accounts(accounts::AccountsArgs),
+    Disconnect(disconnect::DisconnectArgs),
     Schedule(schedule::ScheduleArgs),
     List(list::ListArgs),
     Show(show::ShowArgs),
@@ -99,6 +105,9 @@ pub enum Command {
 /// Run one subcommand.
 pub async fn dispatch(cmd: Command, ctx: &Ctx) -> Result<()> {
     match cmd {
+        Command::Connect(args) => connect::exec(ctx, args).await,
+        Command::Accounts(args) => accounts::exec(ctx, args).await,
+        Command::Disconnect(args) => disconnect::exec(ctx, args).await,
         Command::Schedule(args) => schedule::exec(ctx, args),
         Command::List(args) => list::exec(ctx, args),
         Command::Show(args) => show::exec(ctx, args),
@@ -114,7 +123,6 @@ pub async fn dispatch(cmd: Command, ctx: &Ctx) -> Result<()> {
 /// What every command gets: environment, folders, the clock, the config and the screen.
 pub struct Ctx {
     /// The environment, read once.
-    #[allow(dead_code)] // read by `connect` and `run`
     pub env: Env,
     /// Where files live.
     pub paths: Paths,

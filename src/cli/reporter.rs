@@ -171,3 +171,35 @@ fn prompt_error(e: dialoguer::Error) -> Error {
         dialoguer::Error::IO(io) => Error::Io(io),
     }
 }
+
+/// More questions, and output that ignores `--quiet` because a script needs it.
+impl Reporter {
+    /// Ask for a line of text.
+    pub fn ask_text(&self, prompt: &str) -> postez::Result<String> {
+        dialoguer::Input::<String>::new()
+            .with_prompt(prompt)
+            .interact_text()
+            .map_err(prompt_error)
+    }
+
+    /// Ask for a secret without echoing it; `confirm` asks twice (new passphrases).
+    pub fn ask_secret(
+        &self,
+        prompt: &str,
+        confirm: bool,
+    ) -> postez::Result<postez::secrets::Secret> {
+        let mut input = dialoguer::Password::new().with_prompt(prompt);
+        if confirm {
+            input = input.with_confirmation("Repeat it", "the two entries differ");
+        }
+        input
+            .interact()
+            .map(postez::secrets::Secret::new)
+            .map_err(prompt_error)
+    }
+
+    /// A line on stderr that is printed even with `--quiet` (the login URL).
+    pub fn note_always(&self, line: &str) {
+        self.stderr_line(line);
+    }
+}

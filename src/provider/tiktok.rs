@@ -135,10 +135,11 @@ struct TokenAnswer {
     log_id: Option<String>,
 }
 
-/// The `{data, error}` envelope.
+/// The `{data, error}` envelope. `data` is decoded only on success: error answers carry an
+/// empty or partial `data` object.
 #[derive(Deserialize)]
-struct Envelope<T> {
-    data: Option<T>,
+struct Envelope {
+    data: Option<serde_json::Value>,
     error: Option<EnvelopeError>,
 }
 
@@ -402,7 +403,7 @@ impl TikTok {
             .bytes()
             .await
             .map_err(|e| NetworkError::from_reqwest(PLATFORM, action, &e))?;
-        let envelope: Envelope<T> = match serde_json::from_slice(&body) {
+        let envelope: Envelope = match serde_json::from_slice(&body) {
             Ok(e) => e,
             Err(_) => {
                 return Err(ApiError {
@@ -422,8 +423,18 @@ impl TikTok {
                 .into());
             }
         };
+        let bad_data = || ApiError {
+            platform: PLATFORM,
+            action,
+            http,
+            code: "invalid_response".into(),
+            message: "the answer's data was not in the expected form".into(),
+            log_id: None,
+        };
         match (envelope.error, envelope.data) {
-            (Some(e), Some(data)) if e.code == "ok" => Ok(data),
+            (Some(e), Some(data)) if e.code == "ok" => {
+                serde_json::from_value(data).map_err(|_| bad_data().into())
+            }
             (Some(e), _) if e.code != "ok" => Err(ApiError {
                 platform: PLATFORM,
                 action,

@@ -1,7 +1,11 @@
 //! postez's integration tests: the real binary, real SQLite files, real videos made by ffmpeg.
 //! One module per command.
 
+#[path = "../fake_tiktok/mod.rs"]
+mod fake_tiktok;
+
 mod bad_input;
+mod connect;
 mod generated;
 mod queue;
 mod schedule;

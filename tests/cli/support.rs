@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+use crate::fake_tiktok;
+
 /// The fixed "now" of tests that care about time: a Wednesday, 10:00 UTC.
 pub const NOW: &str = "2026-11-25T10:00:00Z";
 
@@ -276,4 +278,184 @@ fn rand_suffix() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as u64)
+}
+
+/// The project's strict fake TikTok, running on its own runtime for the length of a test.
+pub struct Fake {
+    pub rt: tokio::runtime::Runtime,
+    pub server: fake_tiktok::FakeTikTok,
+    pub open_id: String,
+}
+
+impl Fake {
+    /// Start a fake with a unique user (tests share one keyring) and tweaked options.
+    pub fn start(tweak: impl FnOnce(&mut fake_tiktok::FakeOptions)) -> Self {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let open_id = format!("open-{}-{}", std::process::id(), rand_suffix());
+        let mut opts = fake_tiktok::FakeOptions::default();
+        opts.user.open_id = open_id.clone();
+        opts.user.display_name = "Pasta Chef".into();
+        opts.user.creator_nickname = "pasta.chef".into();
+        opts.user.creator_username = "pastachef".into();
+        tweak(&mut opts);
+        let server = rt.block_on(fake_tiktok::FakeTikTok::start(opts)).unwrap();
+        Self {
+            rt,
+            server,
+            open_id,
+        }
+    }
+
+    /// Point `env` at this fake, with the app's credentials in the environment.
+    pub fn configure(&self, env: &mut TestEnv) {
+        env.set("POSTEZ_TIKTOK_AUTH_URL", &self.server.authorize_url());
+        env.set("POSTEZ_TIKTOK_API_URL", &self.server.base_url());
+        env.set("POSTEZ_TIKTOK_CLIENT_KEY", "fake_client_key");
+        env.set("POSTEZ_TIKTOK_CLIENT_SECRET", "fake_client_secret");
+    }
+
+    pub fn state(&self) -> fake_tiktok::Snapshot {
+        self.server.state()
+    }
+
+    /// Play the browser: open the authorize URL and return where TikTok redirects to.
+    pub fn authorize(&self, url: &str) -> String {
+        self.rt.block_on(async {
+            let client = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap();
+            let response = client.get(url).send().await.unwrap();
+            assert!(
+                response.status().is_redirection(),
+                "authorize answered {}",
+                response.status()
+            );
+            response.headers()["location"].to_str().unwrap().to_string()
+        })
+    }
+
+    /// GET a URL (the loopback callback) and return (status, body).
+    pub fn get(&self, url: &str) -> (u16, String) {
+        self.rt.block_on(async {
+            let response = reqwest::get(url).await.unwrap();
+            let status = response.status().as_u16();
+            (status, response.text().await.unwrap_or_default())
+        })
+    }
+}
+
+/// A `postez connect tiktok --no-browser` in progress, driven like a script would.
+pub struct Connecting {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+    stderr: Vec<String>,
+    pub url: String,
+}
+
+impl Connecting {
+    /// Start connect and wait for the authorize URL on its own stderr line.
+    pub fn start(env: &TestEnv, extra: &[&str]) -> Result<Self, Run> {
+        use std::io::BufRead;
+        let mut args = vec!["connect", "tiktok", "--no-browser"];
+        args.extend(extra);
+        let mut child = env
+            .command(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stderr)
+                .lines()
+                .map_while(Result::ok)
+            {
+                let _ = tx.send(line);
+            }
+        });
+        let mut seen = Vec::new();
+        loop {
+            match lines.recv_timeout(std::time::Duration::from_secs(20)) {
+                Ok(line) if line.starts_with("http://") || line.starts_with("https://") => {
+                    let url = line.clone();
+                    seen.push(line);
+                    return Ok(Self {
+                        child,
+                        lines,
+                        stderr: seen,
+                        url,
+                    });
+                }
+                Ok(line) => seen.push(line),
+                Err(_) => {
+                    let out = child.wait_with_output().unwrap();
+                    return Err(Run {
+                        code: out.status.code().unwrap_or(-1),
+                        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+                        stderr: seen.join("\n"),
+                    });
+                }
+            }
+        }
+    }
+
+    /// Wait for the command to end.
+    pub fn finish(mut self) -> Run {
+        let mut stdout = String::new();
+        use std::io::Read;
+        if let Some(mut out) = self.child.stdout.take() {
+            let _ = out.read_to_string(&mut stdout);
+        }
+        let status = self.child.wait().unwrap();
+        while let Ok(line) = self.lines.recv_timeout(std::time::Duration::from_secs(5)) {
+            self.stderr.push(line);
+        }
+        Run {
+            code: status.code().unwrap_or(-1),
+            stdout,
+            stderr: self.stderr.join("\n"),
+        }
+    }
+}
+
+impl TestEnv {
+    /// A TestEnv that can reach the test session's Secret Service.
+    pub fn with_keyring() -> Option<Self> {
+        #[allow(clippy::disallowed_methods)]
+        let bus = std::env::var("DBUS_SESSION_BUS_ADDRESS").ok();
+        #[allow(clippy::disallowed_methods)]
+        let required = std::env::var("POSTEZ_REQUIRE_KEYRING").is_ok();
+        let Some(bus) = bus else {
+            assert!(
+                !required,
+                "POSTEZ_REQUIRE_KEYRING is set but there is no D-Bus session"
+            );
+            eprintln!("SKIPPED: no D-Bus session bus (run the suite with `bash tests/run`)");
+            return None;
+        };
+        let mut env = Self::new();
+        env.set("DBUS_SESSION_BUS_ADDRESS", &bus);
+        #[allow(clippy::disallowed_methods)]
+        if let Ok(dir) = std::env::var("XDG_RUNTIME_DIR") {
+            env.set("XDG_RUNTIME_DIR", &dir);
+        }
+        Some(env)
+    }
+
+    /// Connect to `fake` end to end (URL from stderr, browser played by the test).
+    pub fn connect(&self, fake: &Fake, extra: &[&str]) -> Run {
+        let connecting = match Connecting::start(self, extra) {
+            Ok(c) => c,
+            Err(run) => return run,
+        };
+        let callback = fake.authorize(&connecting.url);
+        fake.get(&callback);
+        connecting.finish()
+    }
 }

@@ -1,0 +1,249 @@
+//! An account's login over its life: where its tokens live (keychain or encrypted file), saving
+//! them after a login, handing out a fresh access token (refreshing ahead of expiry under a
+//! cross-process lock, so two cron runs never spend one rotating refresh token twice), and
+//! marking the account `needs_reconnect` when TikTok rejects the saved login.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use crate::config::Config;
+use crate::env::{Env, Paths};
+use crate::error::{Error, Result};
+use crate::provider::tiktok::{self, ClientCredentials, TikTok};
+use crate::provider::{ErrorClass, Tokens, client_secret_key, token_key};
+use crate::secrets::{
+    Backend, DEFAULT_KEYCHAIN_TIMEOUT, FileStore, Keychain, SERVICE, Secret, SecretError,
+    SecretStore,
+};
+use crate::store::{Account, Store};
+
+/// Refresh when the access token expires within this margin.
+pub const REFRESH_MARGIN: chrono::Duration = chrono::Duration::minutes(5);
+
+/// Which store to use: the flag, else `POSTEZ_TOKEN_STORE`, else the setting, else the keychain.
+pub fn chosen_backend(flag: Option<Backend>, env: &Env, config: &Config) -> Result<Backend> {
+    if let Some(b) = flag {
+        return Ok(b);
+    }
+    let text = env.token_store.as_deref().or(config.token_store.as_deref());
+    match text {
+        None => Ok(Backend::Keychain),
+        Some(t) => t.parse().map_err(|_| {
+            Error::config(
+                format!("`{t}` is not a token store"),
+                Some("use `keychain` or `file` (POSTEZ_TOKEN_STORE or `postez config set token_store`)".into()),
+            )
+        }),
+    }
+}
+
+/// The OS keychain.
+pub fn keychain() -> SecretStore {
+    SecretStore::Keychain(Keychain::new(SERVICE, DEFAULT_KEYCHAIN_TIMEOUT))
+}
+
+/// The passphrase of the token file from `POSTEZ_PASSPHRASE` or the `passphrase_command`
+/// setting; `None` when neither is set (the CLI may then ask).
+pub fn passphrase(env: &Env, config: &Config) -> Result<Option<Secret>> {
+    if let Some(p) = &env.passphrase {
+        return Ok(Some(Secret::new(p.clone())));
+    }
+    match &config.passphrase_command {
+        Some(cmd) => Ok(Some(crate::secrets::passphrase_from_command(cmd)?)),
+        None => Ok(None),
+    }
+}
+
+/// The encrypted token file.
+pub fn file_store(paths: &Paths, passphrase: Secret) -> SecretStore {
+    SecretStore::File(FileStore::new(paths.secrets_file(), passphrase))
+}
+
+/// Open the store of `backend` without prompting (for cron): the file store needs a
+/// passphrase from the environment or the passphrase command.
+pub fn open_store(
+    backend: Backend,
+    paths: &Paths,
+    env: &Env,
+    config: &Config,
+) -> Result<SecretStore> {
+    match backend {
+        Backend::Keychain => Ok(keychain()),
+        Backend::File => match passphrase(env, config)? {
+            Some(p) => Ok(file_store(paths, p)),
+            None => Err(SecretError::NoPassphrase.into()),
+        },
+    }
+}
+
+/// The store an account's tokens were saved in.
+pub fn account_backend(account: &Account) -> Backend {
+    match account.token_store.as_deref() {
+        Some("file") => Backend::File,
+        _ => Backend::Keychain,
+    }
+}
+
+/// The TikTok app credentials: key from `POSTEZ_TIKTOK_CLIENT_KEY` or the setting; secret from
+/// `POSTEZ_TIKTOK_CLIENT_SECRET` or `secrets`.
+pub fn client_credentials(
+    env: &Env,
+    config: &Config,
+    secrets: &SecretStore,
+) -> Result<ClientCredentials> {
+    let key = env
+        .tiktok_client_key
+        .clone()
+        .or_else(|| config.tiktok_client_key.clone())
+        .ok_or_else(|| Error::config(
+            "no TikTok client key is set",
+            Some("set POSTEZ_TIKTOK_CLIENT_KEY, or run `postez config set tiktok_client_key KEY` (see the README: registering a TikTok app)".into()),
+        ))?;
+    let secret = match &env.tiktok_client_secret {
+        Some(s) => Secret::new(s.clone()),
+        None => secrets.get(&client_secret_key(tiktok::PLATFORM))?.ok_or_else(|| {
+            Error::config(
+                "no TikTok client secret is saved",
+                Some("set POSTEZ_TIKTOK_CLIENT_SECRET, or run `postez connect tiktok` on a terminal to enter it once".into()),
+            )
+        })?,
+    };
+    Ok(ClientCredentials { key, secret })
+}
+
+/// A TikTok client for the configured endpoints.
+pub fn tiktok_client(env: &Env, client: ClientCredentials) -> Result<TikTok> {
+    TikTok::new(
+        env.tiktok_api_url
+            .as_deref()
+            .unwrap_or(tiktok::DEFAULT_API_URL),
+        env.tiktok_auth_url
+            .as_deref()
+            .unwrap_or(tiktok::DEFAULT_AUTH_URL),
+        client,
+    )
+}
+
+/// The saved tokens of an account, or `NeedsReconnect` when there are none.
+pub fn saved_tokens(secrets: &SecretStore, account: &Account) -> Result<Tokens> {
+    match secrets.get(&token_key(&account.platform, &account.remote_id))? {
+        Some(secret) => Tokens::from_secret(&secret),
+        None => Err(Error::NeedsReconnect {
+            platform: account.platform.clone(),
+            account: account.label(),
+            reason: "no saved login was found in the token store".into(),
+        }),
+    }
+}
+
+/// Save tokens; a refresh token is never replaced by an empty one (the provider refuses those).
+pub fn save_tokens(secrets: &SecretStore, platform: &str, tokens: &Tokens) -> Result<()> {
+    secrets.set(&token_key(platform, &tokens.open_id), &tokens.to_secret())?;
+    Ok(())
+}
+
+fn lock_path(paths: &Paths, account: &Account) -> PathBuf {
+    // open_ids are opaque; keep the file name to safe characters.
+    let safe: String = account
+        .remote_id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    paths
+        .data_dir
+        .join(format!("refresh-{}-{safe}.lock", account.platform))
+}
+
+/// Hold an exclusive lock on `path` (blocking in a worker thread, bounded in time).
+async fn lock_file(path: &Path) -> Result<std::fs::File> {
+    let path = path.to_path_buf();
+    let shown = path.clone();
+    let wait = tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)?;
+        file.lock()?;
+        Ok(file)
+    });
+    match tokio::time::timeout(Duration::from_secs(60), wait).await {
+        Ok(Ok(Ok(file))) => Ok(file),
+        Ok(Ok(Err(e))) => Err(Error::Io(e)),
+        _ => Err(Error::invalid(
+            format!(
+                "another postez process held `{}` for over a minute",
+                shown.display()
+            ),
+            Some("try again; if it persists, look for a stuck `postez` process".into()),
+        )),
+    }
+}
+
+/// A usable access token for `account`: the saved one while it has more than five minutes
+/// left (unless `force`), else a refreshed one. Refreshing re-reads the saved tokens under a
+/// lock first, so a token another process just refreshed is used instead of refreshing twice.
+pub async fn fresh_tokens(
+    tiktok: &TikTok,
+    secrets: &SecretStore,
+    paths: &Paths,
+    store: &mut Store,
+    account: &Account,
+    force: bool,
+    now: DateTime<Utc>,
+) -> Result<Tokens> {
+    let tokens = saved_tokens(secrets, account)?;
+    if !force && tokens.access_expires_at - now > REFRESH_MARGIN {
+        return Ok(tokens);
+    }
+    let _lock = lock_file(&lock_path(paths, account)).await?;
+    let current = saved_tokens(secrets, account)?;
+    // Another process refreshed while we waited for the lock: its token is brand new, so use
+    // it rather than spend the rotated refresh token again.
+    let someone_refreshed = current.refresh_token != tokens.refresh_token;
+    if someone_refreshed && current.access_expires_at - now > chrono::Duration::seconds(30) {
+        tracing::debug!(account = %account.label(), "using the login another process refreshed");
+        return Ok(current);
+    }
+    if current.refresh_expires_at <= now {
+        store.set_account_state(account.id, "needs_reconnect", now)?;
+        return Err(Error::NeedsReconnect {
+            platform: account.platform.clone(),
+            account: account.label(),
+            reason: "the saved login expired".into(),
+        });
+    }
+    tracing::info!(account = %account.label(), "refreshing the login");
+    let mut fresh = match tiktok.refresh(&current.refresh_token, now).await {
+        Ok(t) => t,
+        Err(Error::Api(e)) if e.class() == ErrorClass::Auth || e.code == "invalid_request" => {
+            store.set_account_state(account.id, "needs_reconnect", now)?;
+            return Err(Error::NeedsReconnect {
+                platform: account.platform.clone(),
+                account: account.label(),
+                reason: format!("TikTok refused to refresh it ({})", e.code),
+            });
+        }
+        Err(e) => return Err(e),
+    };
+    if fresh.open_id.is_empty() {
+        fresh.open_id = current.open_id.clone();
+    }
+    // Save the rotated pair before anything else: the old refresh token is already dead.
+    save_tokens(secrets, &account.platform, &fresh)?;
+    store.set_account_expiry(
+        account.id,
+        fresh.access_expires_at,
+        fresh.refresh_expires_at,
+        now,
+    )?;
+    Ok(fresh)
+}

@@ -1,0 +1,118 @@
+//! `postez accounts`: the connected accounts, their scopes, token store and expiry times.
+//! Never a token.
+
+use postez::Result;
+use postez::auth;
+use postez::store::{Account, db_time};
+
+use super::Ctx;
+
+/// List connected accounts
+///
+/// Shows each account's platform, id (TikTok open_id), names, granted scopes, where its tokens
+/// are kept, when they expire, and its state: ok, needs_reconnect or disconnected. With
+/// --check, each account is also checked online (refreshing its login when due).
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  postez accounts\n  postez accounts --check\n  postez accounts --json"
+)]
+pub struct AccountsArgs {
+    /// Check each connected account online, refreshing its login if it is due
+    #[arg(long)]
+    pub check: bool,
+}
+
+/// The JSON form of an account (the contract documented in the README).
+pub fn account_json(a: &Account) -> serde_json::Value {
+    serde_json::json!({
+        "id": a.id,
+        "platform": a.platform,
+        "open_id": a.remote_id,
+        "display_name": a.display_name,
+        "username": a.username,
+        "nickname": a.nickname,
+        "scopes": a.scopes,
+        "token_store": a.token_store,
+        "access_expires_at": a.access_expires_at.map(db_time),
+        "refresh_expires_at": a.refresh_expires_at.map(db_time),
+        "state": a.state,
+        "privacy_options": a.creator_info.as_ref().and_then(|c| c.get("privacy_level_options").cloned()),
+    })
+}
+
+pub async fn exec(ctx: &Ctx, args: AccountsArgs) -> Result<()> {
+    let mut store = ctx.store()?;
+    let mut failed: Option<postez::Error> = None;
+    if args.check {
+        for account in store
+            .accounts()?
+            .into_iter()
+            .filter(|a| a.state != "disconnected")
+        {
+            match check(ctx, &mut store, &account).await {
+                Ok(()) => ctx.out.status(
+                    "Checked",
+                    &format!("{} {}: ok", account.platform, account.label()),
+                ),
+                Err(e) => {
+                    // The last failure is returned (and printed once by main); earlier ones now.
+                    if let Some(previous) = failed.replace(e) {
+                        ctx.out.error(&previous);
+                    }
+                }
+            }
+        }
+    }
+    let accounts = store.accounts()?;
+    if ctx.out.json() {
+        ctx.out.print_json(&serde_json::Value::Array(
+            accounts.iter().map(account_json).collect(),
+        ));
+    } else if accounts.is_empty() {
+        ctx.out
+            .note("no account is connected; run `postez connect tiktok`");
+    } else {
+        for a in &accounts {
+            // Token lifetimes follow TikTok's clock, never POSTEZ_NOW.
+            let until = |t: Option<chrono::DateTime<chrono::Utc>>| {
+                t.map_or_else(
+                    || "?".into(),
+                    |t| postez::when::relative(t, chrono::Utc::now()),
+                )
+            };
+            ctx.out.stdout_line(&format!(
+                "{}\t{}\t{}\t{}\t{}\t{}\taccess {}\trefresh {}\t{}",
+                a.id,
+                a.platform,
+                a.label(),
+                a.nickname.as_deref().unwrap_or("-"),
+                a.state,
+                a.token_store.as_deref().unwrap_or("-"),
+                until(a.access_expires_at),
+                until(a.refresh_expires_at),
+                a.scopes.join(","),
+            ));
+        }
+    }
+    failed.map_or(Ok(()), Err)
+}
+
+/// Refresh the login if due and read the profile, retrying once after a rejected token.
+async fn check(ctx: &Ctx, store: &mut postez::store::Store, account: &Account) -> Result<()> {
+    let config = ctx.config()?;
+    let secrets = auth::open_store(auth::account_backend(account), &ctx.paths, &ctx.env, config)?;
+    let client = auth::client_credentials(&ctx.env, config, &secrets)?;
+    let tiktok = auth::tiktok_client(&ctx.env, client)?;
+    let now = chrono::Utc::now();
+    let tokens =
+        auth::fresh_tokens(&tiktok, &secrets, &ctx.paths, store, account, false, now).await?;
+    match tiktok.user_info(&tokens.access_token).await {
+        Err(postez::Error::Api(e)) if e.code == "access_token_invalid" => {
+            let tokens =
+                auth::fresh_tokens(&tiktok, &secrets, &ctx.paths, store, account, true, now)
+                    .await?;
+            tiktok.user_info(&tokens.access_token).await.map(drop)
+        }
+        other => other.map(drop),
+    }
+}

@@ -1,0 +1,330 @@
+//! `postez connect`: log in to TikTok in the browser (loopback redirect, hex PKCE) and keep the
+//! tokens in the keychain or the encrypted token file.
+
+use std::io::BufRead;
+
+use postez::auth;
+use postez::oauth::{Callback, Listener};
+use postez::provider::tiktok::{self, AuthRequest, CreatorInfo};
+use postez::provider::{Tokens, client_secret_key, token_key};
+use postez::secrets::{Backend, Secret, SecretError, SecretStore};
+use postez::store::AccountProfile;
+use postez::{Error, Result};
+use tokio::sync::mpsc;
+
+use super::Ctx;
+
+/// Connect a TikTok account
+///
+/// Opens TikTok's login page in your browser and waits for it to send you back to postez on
+/// 127.0.0.1. On a machine without a browser, use --no-browser, open the printed URL anywhere,
+/// and paste the address your browser lands on (it starts with http://127.0.0.1) back here; or
+/// forward the port: `ssh -L 8765:127.0.0.1:8765 server`, then `postez connect tiktok
+/// --no-browser --port 8765` on the server. Your TikTok app's client key and secret come from
+/// POSTEZ_TIKTOK_CLIENT_KEY / POSTEZ_TIKTOK_CLIENT_SECRET, the settings, or a one-time prompt.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Examples:
+  postez connect tiktok
+  postez connect tiktok --no-browser --port 8765
+  postez connect tiktok --token-store file   # encrypted file instead of the keychain")]
+pub struct ConnectArgs {
+    /// Platform to connect
+    #[arg(value_enum)]
+    pub platform: Platform,
+    /// Print the login URL instead of opening a browser
+    #[arg(long)]
+    pub no_browser: bool,
+    /// Port for the login redirect on 127.0.0.1 (default: any free port)
+    #[arg(long, value_name = "N")]
+    pub port: Option<u16>,
+    /// Give up waiting for the login after this long
+    #[arg(long, value_name = "DURATION", default_value = "5m")]
+    pub timeout: String,
+    /// Where to keep the tokens: keychain or file (encrypted)
+    #[arg(long, value_enum, value_name = "STORE")]
+    pub token_store: Option<StoreArg>,
+}
+
+/// Platforms postez can publish to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Platform {
+    /// TikTok
+    Tiktok,
+}
+
+/// `--token-store`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StoreArg {
+    /// The system keychain (Secret Service, macOS Keychain, Windows Credential Manager)
+    Keychain,
+    /// An encrypted file in postez's data folder
+    File,
+}
+
+impl StoreArg {
+    /// The library's name for it.
+    pub fn backend(self) -> Backend {
+        match self {
+            Self::Keychain => Backend::Keychain,
+            Self::File => Backend::File,
+        }
+    }
+}
+
+/// Open the store of `backend`, asking for what is missing on a terminal. For the keychain,
+/// an unreachable one is explained: on a terminal the encrypted file is offered instead;
+/// without one the error lists the ways out. Never falls back silently, never to plaintext.
+pub fn open_store_interactive(ctx: &Ctx, backend: Backend, probe: bool) -> Result<SecretStore> {
+    let config = ctx.config()?;
+    if backend == Backend::Keychain {
+        let store = auth::keychain();
+        if !probe {
+            return Ok(store);
+        }
+        match store.probe() {
+            Ok(()) => return Ok(store),
+            Err(e @ SecretError::Unavailable { .. }) if ctx.out.can_prompt() => {
+                ctx.out.warn(&e.to_string());
+                if !ctx
+                    .out
+                    .confirm("Keep the tokens in an encrypted file instead?")?
+                {
+                    return Err(e.into());
+                }
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let passphrase = match auth::passphrase(&ctx.env, config)? {
+        Some(p) => p,
+        None if ctx.out.can_prompt() => {
+            let exists = ctx.paths.secrets_file().exists();
+            ctx.out
+                .ask_secret("Passphrase for postez's token file", !exists)?
+        }
+        None => return Err(SecretError::NoPassphrase.into()),
+    };
+    let store = auth::file_store(&ctx.paths, passphrase);
+    postez::env::ensure_private_dir(&ctx.paths.data_dir)?;
+    store.probe()?;
+    Ok(store)
+}
+
+fn open_browser(ctx: &Ctx, url: &str) {
+    let mut command = match (&ctx.env.browser, std::env::consts::OS) {
+        (Some(browser), _) => {
+            let mut parts = browser.split_whitespace();
+            let Some(program) = parts.next() else { return };
+            let mut c = std::process::Command::new(program);
+            c.args(parts);
+            c
+        }
+        (_, "macos") => std::process::Command::new("open"),
+        (_, "windows") => {
+            let mut c = std::process::Command::new("cmd");
+            c.args(["/C", "start", ""]);
+            c
+        }
+        _ => std::process::Command::new("xdg-open"),
+    };
+    let spawned = command
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    if spawned.is_err() {
+        ctx.out
+            .warn("could not open a browser; open the URL above yourself");
+    }
+}
+
+/// Lines typed or pasted on stdin, for the "paste the redirected URL" path. A plain thread
+/// (not tokio's stdin) so that a pending read never delays the process exit.
+fn pasted_lines() -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel(4);
+    std::thread::spawn(move || {
+        for line in std::io::stdin().lock().lines() {
+            let Ok(line) = line else { break };
+            if tx.blocking_send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+pub async fn exec(ctx: &Ctx, args: ConnectArgs) -> Result<()> {
+    let Platform::Tiktok = args.platform;
+    let timeout = postez::when::parse_duration(&args.timeout)?
+        .to_std()
+        .unwrap_or(std::time::Duration::from_secs(300));
+    let config = ctx.config()?.clone();
+    let backend = auth::chosen_backend(args.token_store.map(StoreArg::backend), &ctx.env, &config)?;
+    let secrets = open_store_interactive(ctx, backend, true)?;
+    let client = match auth::client_credentials(&ctx.env, &config, &secrets) {
+        Ok(c) => c,
+        Err(e) if ctx.out.can_prompt() => {
+            ctx.out.note(&format!(
+                "{e}. Enter your TikTok app's credentials once (see the README)."
+            ));
+            ask_credentials(ctx, &config, &secrets)?
+        }
+        Err(e) => return Err(e),
+    };
+    let tiktok = auth::tiktok_client(&ctx.env, client)?;
+    let listener = Listener::bind(args.port).await?;
+    let request = AuthRequest::new(listener.redirect_uri());
+    let url = tiktok.authorize_url(&request)?;
+    ctx.out
+        .note("Open this URL in a browser to connect your TikTok account:");
+    ctx.out.note_always(url.as_str());
+    let browser = !args.no_browser && (ctx.env.has_display || ctx.env.browser.is_some());
+    if browser {
+        open_browser(ctx, url.as_str());
+    }
+    ctx.out.note(&format!(
+        "Waiting for TikTok on 127.0.0.1:{} (or paste the address your browser ends up on)…",
+        listener.port()
+    ));
+    let callback = listener
+        .wait(&request.state, timeout, pasted_lines())
+        .await?;
+    let (code, granted) = match callback {
+        Callback::Code { code, scopes } => (code, scopes),
+        Callback::Denied { error, description } => {
+            return Err(Error::invalid(
+                format!(
+                    "TikTok did not connect the account: {}",
+                    description.unwrap_or(error)
+                ),
+                Some("run `postez connect tiktok` again and allow access".into()),
+            ));
+        }
+    };
+    let now = chrono::Utc::now();
+    let mut tokens = tiktok.exchange_code(&code, &request, now).await?;
+    drop(code);
+    if tokens.scopes.is_empty() {
+        tokens.scopes = granted
+            .unwrap_or_default()
+            .split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect();
+    }
+    check_scopes(ctx, &tokens)?;
+    let user = tiktok.user_info(&tokens.access_token).await?;
+    let creator: Option<CreatorInfo> = if tokens.has_scope("video.publish") {
+        Some(tiktok.creator_info(&tokens.access_token).await?)
+    } else {
+        None
+    };
+    if user.open_id != tokens.open_id && !user.open_id.is_empty() {
+        tracing::warn!("the profile's open_id differs from the token's; using the token's");
+    }
+    // Tokens first: if saving them fails, no account row claims a login that is not there.
+    auth::save_tokens(&secrets, tiktok::PLATFORM, &tokens)?;
+    let mut store = ctx.store()?;
+    let previous = store
+        .accounts()?
+        .into_iter()
+        .find(|a| a.platform == tiktok::PLATFORM && a.remote_id == tokens.open_id);
+    let profile = AccountProfile {
+        platform: tiktok::PLATFORM.into(),
+        remote_id: tokens.open_id.clone(),
+        display_name: user.display_name.clone(),
+        username: creator.as_ref().and_then(|c| c.creator_username.clone()),
+        nickname: creator.as_ref().and_then(|c| c.creator_nickname.clone()),
+        avatar_url: user.avatar_url.clone(),
+        scopes: tokens.scopes.clone(),
+        token_store: secrets.backend().as_str().into(),
+        access_expires_at: tokens.access_expires_at,
+        refresh_expires_at: tokens.refresh_expires_at,
+        creator_info: creator.as_ref().and_then(|c| serde_json::to_value(c).ok()),
+    };
+    let account = store.upsert_account(&profile, now)?;
+    if let Some(old) =
+        previous.filter(|p| p.token_store.as_deref() != Some(secrets.backend().as_str()))
+    {
+        // The login moved to another store: the old copy must not linger.
+        let old_backend = auth::account_backend(&old);
+        if let Ok(old_store) = auth::open_store(old_backend, &ctx.paths, &ctx.env, &config) {
+            let _ = old_store.delete(&token_key(&old.platform, &old.remote_id));
+        }
+    }
+    let name = user.display_name.clone().unwrap_or_else(|| account.label());
+    let nickname = creator
+        .as_ref()
+        .and_then(|c| c.creator_nickname.clone())
+        .unwrap_or_else(|| account.label());
+    if ctx.out.json() {
+        ctx.out.print_json(&super::accounts::account_json(&account));
+    } else {
+        ctx.out
+            .stdout_line(&format!("Connected tiktok as {name} ({nickname})"));
+    }
+    ctx.out.note(&format!(
+        "Tokens are kept in the {}.",
+        match secrets.backend() {
+            Backend::Keychain => "system keychain",
+            Backend::File => "encrypted token file",
+        }
+    ));
+    Ok(())
+}
+
+fn check_scopes(ctx: &Ctx, tokens: &Tokens) -> Result<()> {
+    let upload = tokens.has_scope("video.upload");
+    let publish = tokens.has_scope("video.publish");
+    if !upload && !publish {
+        return Err(Error::invalid(
+            "TikTok did not grant postez permission to upload or post videos",
+            Some(
+                "run `postez connect tiktok` again and leave \"upload\" and \"post\" ticked".into(),
+            ),
+        ));
+    }
+    if !publish {
+        ctx.out.warn(
+            "TikTok did not grant video.publish: only drafts (--draft) will work for this account",
+        );
+    } else if !upload {
+        ctx.out.warn(
+            "TikTok did not grant video.upload: drafts (--draft) will not work for this account",
+        );
+    }
+    Ok(())
+}
+
+fn ask_credentials(
+    ctx: &Ctx,
+    config: &postez::config::Config,
+    secrets: &SecretStore,
+) -> Result<postez::provider::tiktok::ClientCredentials> {
+    let key = match ctx
+        .env
+        .tiktok_client_key
+        .clone()
+        .or_else(|| config.tiktok_client_key.clone())
+    {
+        Some(k) => k,
+        None => {
+            let key = ctx.out.ask_text("TikTok client key")?;
+            let mut config = config.clone();
+            config.set("tiktok_client_key", &key)?;
+            config.save(&ctx.paths.config_file())?;
+            key
+        }
+    };
+    let secret = match &ctx.env.tiktok_client_secret {
+        Some(s) => Secret::new(s.clone()),
+        None => {
+            let secret = ctx.out.ask_secret("TikTok client secret", false)?;
+            secrets.set(&client_secret_key(tiktok::PLATFORM), &secret)?;
+            secret
+        }
+    };
+    Ok(postez::provider::tiktok::ClientCredentials { key, secret })
+}
