@@ -332,7 +332,11 @@ fn a_token_rejected_after_refresh_is_reported_not_looped() {
     // The one refresh after the 401 yields a dead token too: reported, not retried in a loop.
     let run = env.run(&["accounts", "--check"]);
     assert_eq!(run.code, 3, "{run:?}");
-    assert!(run.stderr.contains("access_token_invalid"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("access_token_invalid"),
+        "{}",
+        run.stderr
+    );
     assert_eq!(fake.state().refresh_calls, 1);
 }
 

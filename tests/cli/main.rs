@@ -7,6 +7,7 @@ mod fake_tiktok;
 mod bad_input;
 mod connect;
 mod generated;
+mod leaks;
 mod queue;
 mod schedule;
 mod support;

@@ -138,6 +138,7 @@ pub(crate) async fn authorize(State(inner): State<Arc<Inner>>, RawQuery(q): RawQ
             },
         );
         st.codes_issued += 1;
+        st.secrets_seen.push(code.clone());
     }
     found(&format!(
         "{redirect}?code={}&scopes={}&state={}",
@@ -267,6 +268,9 @@ fn exchange(inner: &Inner, form: &[(String, String)]) -> Response {
         verifier_ok(verifier) && hex::encode(Sha256::digest(verifier.as_bytes())) == rec.challenge;
     let (open_id, scopes) = (rec.open_id.clone(), rec.scopes.clone());
     st.codes_used += 1;
+    if !verifier.is_empty() {
+        st.secrets_seen.push(verifier.to_string());
+    }
     if expired {
         return oauth_error("invalid_grant", "Authorization code is expired.");
     }

@@ -263,6 +263,8 @@ pub struct Snapshot {
     pub codes_issued: u64,
     /// Codes presented at the token endpoint and thereby consumed (even if the exchange failed).
     pub codes_used: u64,
+    /// Every code issued and every PKCE verifier presented: what a leak test looks for.
+    pub secrets_seen: Vec<String>,
     /// Every token ever issued, oldest first.
     pub tokens: Vec<TokenInfo>,
     /// Tokens invalidated by `/v2/oauth/revoke/`.
@@ -456,6 +458,7 @@ pub(crate) struct State {
     pub refreshes_ok: u64,
     pub codes_issued: u64,
     pub codes_used: u64,
+    pub secrets_seen: Vec<String>,
     pub revoked: Vec<String>,
     /// open_ids that called creator_info since their last Direct Post init.
     pub creator_info_checked: HashSet<String>,
@@ -476,6 +479,7 @@ impl State {
             refreshes_ok: 0,
             codes_issued: 0,
             codes_used: 0,
+            secrets_seen: Vec::new(),
             revoked: Vec::new(),
             creator_info_checked: HashSet::new(),
         }
@@ -510,6 +514,7 @@ impl State {
             refreshes_ok: self.refreshes_ok,
             codes_issued: self.codes_issued,
             codes_used: self.codes_used,
+            secrets_seen: self.secrets_seen.clone(),
             tokens: self.tokens.iter().map(|t| t.info(now)).collect(),
             revoked_tokens: self.revoked.clone(),
             publishes: self
