@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod cancel;
 pub mod config;
 pub mod connect;
+pub mod cron;
 pub mod disconnect;
 pub mod edit;
 pub mod generate;
@@ -12,6 +13,7 @@ pub mod import;
 pub mod list;
 pub mod reporter;
 pub mod retry;
+pub mod run;
 pub mod schedule;
 pub mod show;
 
@@ -98,6 +100,8 @@ pub enum Command {
     Cancel(cancel::CancelArgs),
     Retry(retry::RetryArgs),
     Import(import::ImportArgs),
+    Run(run::RunArgs),
+    Cron(cron::CronArgs),
     Config(config::ConfigArgs),
     Generate(generate::GenerateArgs),
 }
@@ -115,6 +119,8 @@ pub async fn dispatch(cmd: Command, ctx: &Ctx) -> Result<()> {
         Command::Cancel(args) => cancel::exec(ctx, args),
         Command::Retry(args) => retry::exec(ctx, args),
         Command::Import(args) => import::exec(ctx, args),
+        Command::Run(args) => run::exec(ctx, args).await,
+        Command::Cron(args) => cron::exec(ctx, args),
         Command::Config(args) => config::exec(ctx, args),
         Command::Generate(args) => generate::exec(ctx, args),
     }

@@ -42,6 +42,30 @@ pub const VARIABLES: &[(&str, &str)] = &[
         "POSTEZ_NOW",
         "Testing aid: pretend the current time is this RFC 3339 instant",
     ),
+    (
+        "XDG_CONFIG_HOME",
+        "Base folder of settings (`postez/`) and of systemd user units; default `~/.config`",
+    ),
+    (
+        "XDG_DATA_HOME",
+        "Base folder of the queue and token file (`postez/`); default `~/.local/share`",
+    ),
+    (
+        "XDG_STATE_HOME",
+        "Base folder of logs (`postez/logs/`); default `~/.local/state`",
+    ),
+    (
+        "POSTEZ_POLL_INTERVAL",
+        "Testing aid: pause between TikTok status checks (default 5s)",
+    ),
+    (
+        "POSTEZ_RATE_WINDOW",
+        "Testing aid: window of TikTok's per-minute rate limits (default 1m)",
+    ),
+    (
+        "POSTEZ_CHUNK_BACKOFF",
+        "Testing aid: first pause before re-sending a failed chunk (default 500ms)",
+    ),
     ("NO_COLOR", "Disable colors when set to anything"),
     ("RUST_LOG", "Log filter for stderr, e.g. `postez=debug`"),
 ];
@@ -65,6 +89,18 @@ pub struct Env {
     pub passphrase: Option<String>,
     /// `POSTEZ_NOW`, unparsed.
     pub now: Option<String>,
+    /// `XDG_CONFIG_HOME`; `directories` reads it too, this copy is carried into the runner.
+    pub xdg_config_home: Option<PathBuf>,
+    /// `XDG_DATA_HOME` (carried into the runner, which cron starts without it).
+    pub xdg_data_home: Option<PathBuf>,
+    /// `XDG_STATE_HOME` (carried into the runner).
+    pub xdg_state_home: Option<PathBuf>,
+    /// `POSTEZ_POLL_INTERVAL`, unparsed.
+    pub poll_interval: Option<String>,
+    /// `POSTEZ_RATE_WINDOW`, unparsed.
+    pub rate_window: Option<String>,
+    /// `POSTEZ_CHUNK_BACKOFF`, unparsed.
+    pub chunk_backoff: Option<String>,
     /// `NO_COLOR` is set (to anything but the empty string).
     pub no_color: bool,
     /// `RUST_LOG`.
@@ -94,6 +130,12 @@ impl Env {
             token_store: var("POSTEZ_TOKEN_STORE"),
             passphrase: var("POSTEZ_PASSPHRASE"),
             now: var("POSTEZ_NOW"),
+            xdg_config_home: var("XDG_CONFIG_HOME").map(PathBuf::from),
+            xdg_data_home: var("XDG_DATA_HOME").map(PathBuf::from),
+            xdg_state_home: var("XDG_STATE_HOME").map(PathBuf::from),
+            poll_interval: var("POSTEZ_POLL_INTERVAL"),
+            rate_window: var("POSTEZ_RATE_WINDOW"),
+            chunk_backoff: var("POSTEZ_CHUNK_BACKOFF"),
             no_color: var("NO_COLOR").is_some(),
             rust_log: var("RUST_LOG"),
             term: var("TERM"),

@@ -147,6 +147,16 @@ pub enum Error {
         /// Why, in a few words.
         reason: String,
     },
+    /// `run` finished, but not everything went through; the message says what.
+    #[error("{message}")]
+    Unfinished {
+        /// One sentence.
+        message: String,
+        /// What to do.
+        hint: Option<String>,
+        /// Which exit code.
+        kind: ErrorKind,
+    },
     /// The user said no at a prompt.
     #[error("cancelled; nothing was changed")]
     Aborted,
@@ -208,6 +218,7 @@ impl Error {
             Self::NotConnected { platform } | Self::NeedsReconnect { platform, .. } => {
                 Some(format!("run `postez connect {platform}`"))
             }
+            Self::Unfinished { hint, .. } => hint.clone(),
             Self::Io(_) | Self::Aborted => None,
         }
     }
@@ -236,6 +247,7 @@ impl Error {
                 ErrorClass::Permanent => ErrorKind::Failure,
             },
             Self::Network(_) => ErrorKind::TryLater,
+            Self::Unfinished { kind, .. } => *kind,
             Self::NotConnected { .. } | Self::NeedsReconnect { .. } => ErrorKind::NeedsAuth,
             Self::Store { .. } | Self::Io(_) => ErrorKind::Failure,
         }

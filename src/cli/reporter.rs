@@ -59,7 +59,7 @@ impl Reporter {
     }
 
     /// Progress bars may be drawn.
-    #[allow(dead_code)] // drawn by `run`
+    #[allow(dead_code)]
     pub fn progress(&self) -> bool {
         self.progress
     }
@@ -92,7 +92,6 @@ impl Reporter {
     }
 
     /// A warning on stderr (shown even with `--json`, never with `--quiet`).
-    #[allow(dead_code)] // used by `connect` and `run`
     pub fn warn(&self, message: &str) {
         if self.quiet {
             return;
@@ -201,5 +200,295 @@ impl Reporter {
     /// A line on stderr that is printed even with `--quiet` (the login URL).
     pub fn note_always(&self, line: &str) {
         self.stderr_line(line);
+    }
+}
+
+/// How `postez run` shows its events: progress bars on a terminal, one timestamped line per
+/// event otherwise (cron, pipes), or JSON Lines with `--json`:
+/// `{"type":"started","data":{"id":3,"file":"clip.mp4","bytes":123,"account":"…","offset":0}}`,
+/// then `milestone` (`percent`), `processing`, `published` (`post_id`), `sent_to_inbox`,
+/// `failed` (`code`, `message`, `hint`), `retrying` (`message`, `next_attempt_at`), `blocked`
+/// (`message`, `hint`), `still_processing`, `interrupted`, `adjusted` (`message`),
+/// `would_publish` (`message`), and last `summary` (`due`, `published`, `sent_to_inbox`,
+/// `failed`, `retrying`, `needs_auth`, `blocked`, `processing`).
+pub struct RunPrinter {
+    mode: RunMode,
+    quiet: bool,
+    bars: std::sync::Mutex<std::collections::HashMap<i64, indicatif::ProgressBar>>,
+}
+
+enum RunMode {
+    Json,
+    Lines,
+    Bars(indicatif::MultiProgress),
+}
+
+impl RunPrinter {
+    /// Choose the mode from the reporter's decisions.
+    pub fn new(out: &Reporter) -> Self {
+        let mode = if out.json {
+            RunMode::Json
+        } else if out.progress {
+            RunMode::Bars(indicatif::MultiProgress::with_draw_target(
+                indicatif::ProgressDrawTarget::stderr(),
+            ))
+        } else {
+            RunMode::Lines
+        };
+        Self {
+            mode,
+            quiet: out.quiet,
+            bars: std::sync::Mutex::new(std::collections::HashMap::new()),
+        }
+    }
+
+    fn line(&self, post: &postez::publish::Subject, text: &str, important: bool) {
+        if self.quiet && !important {
+            return;
+        }
+        match &self.mode {
+            RunMode::Json => {}
+            RunMode::Lines => {
+                let stamp = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+                let mut err = std::io::stderr().lock();
+                let _ = writeln!(err, "{stamp} post {} {}: {text}", post.id, post.file);
+            }
+            RunMode::Bars(multi) => {
+                let _ = multi.println(format!("post {} {}: {text}", post.id, post.file));
+            }
+        }
+    }
+
+    fn json(&self, kind: &str, data: serde_json::Value) {
+        if let RunMode::Json = self.mode {
+            let line = serde_json::json!({ "type": kind, "data": data });
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{line}");
+        }
+    }
+
+    fn finish_bar(&self, id: i64) {
+        let bar = self.bars.lock().ok().and_then(|mut b| b.remove(&id));
+        if let Some(bar) = bar {
+            bar.finish_and_clear();
+        }
+    }
+
+    /// The run's last words.
+    pub fn summary(&self, s: &postez::publish::Summary, dry_run: bool) {
+        self.json(
+            "summary",
+            serde_json::json!({
+                "due": s.due, "published": s.published, "sent_to_inbox": s.sent,
+                "failed": s.failed, "retrying": s.retrying, "needs_auth": s.needs_auth,
+                "blocked": s.blocked, "processing": s.processing, "dry_run": dry_run,
+            }),
+        );
+        if matches!(self.mode, RunMode::Json) || (self.quiet && s.failed == 0) {
+            return;
+        }
+        let text = if s.due == 0 && s.failed == 0 {
+            "nothing was due".to_string()
+        } else {
+            let parts = [
+                (s.published, "published"),
+                (s.sent, "sent to the inbox"),
+                (s.failed, "failed"),
+                (s.retrying, "to retry"),
+                (s.needs_auth, "waiting for a login"),
+                (s.blocked, "held back"),
+                (s.processing, "still processing"),
+            ];
+            let list: Vec<String> = parts
+                .iter()
+                .filter(|(n, _)| *n > 0)
+                .map(|(n, what)| format!("{n} {what}"))
+                .collect();
+            format!(
+                "{} due: {}",
+                s.due,
+                if list.is_empty() {
+                    "nothing to do".into()
+                } else {
+                    list.join(", ")
+                }
+            )
+        };
+        let stamp = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let mut err = std::io::stderr().lock();
+        let _ = match &self.mode {
+            RunMode::Lines => writeln!(err, "{stamp} run: {text}"),
+            _ => writeln!(err, "{:>12} {text}", console::style("Done").green().bold()),
+        };
+    }
+}
+
+fn mib(bytes: u64) -> String {
+    format!("{:.1} MiB", bytes as f64 / 1_048_576.0)
+}
+
+impl postez::publish::Progress for RunPrinter {
+    fn event(&self, event: &postez::publish::Event) {
+        use postez::publish::Event as E;
+        let time = |t: &chrono::DateTime<chrono::Utc>| {
+            t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        };
+        match event {
+            E::Started {
+                post,
+                account,
+                bytes,
+                offset,
+            } => {
+                self.json("started", serde_json::json!({"id": post.id, "file": post.file, "bytes": bytes, "offset": offset, "account": account}));
+                let resumed = if *offset > 0 {
+                    format!(", resuming at {}", mib(*offset))
+                } else {
+                    String::new()
+                };
+                self.line(
+                    post,
+                    &format!("started, {} to tiktok as {account}{resumed}", mib(*bytes)),
+                    false,
+                );
+                if let RunMode::Bars(multi) = &self.mode {
+                    let bar = multi.add(indicatif::ProgressBar::new(*bytes));
+                    bar.set_style(
+                        indicatif::ProgressStyle::with_template(
+                            "{prefix:>12.cyan.bold} {msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}",
+                        )
+                        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                        .progress_chars("=> "),
+                    );
+                    bar.set_prefix("Uploading");
+                    bar.set_message(format!("{} → tiktok", post.file));
+                    bar.set_position(*offset);
+                    if let Ok(mut bars) = self.bars.lock() {
+                        bars.insert(post.id, bar);
+                    }
+                }
+            }
+            E::Milestone { post, percent } => {
+                self.json(
+                    "milestone",
+                    serde_json::json!({"id": post.id, "percent": percent}),
+                );
+                if matches!(self.mode, RunMode::Lines) {
+                    self.line(post, &format!("{percent}%"), false);
+                }
+            }
+            E::Processing { post } => {
+                self.finish_bar(post.id);
+                self.json("processing", serde_json::json!({"id": post.id}));
+                self.line(post, "uploaded; TikTok is processing it", false);
+            }
+            E::Published { post, post_id } => {
+                self.finish_bar(post.id);
+                self.json(
+                    "published",
+                    serde_json::json!({"id": post.id, "file": post.file, "post_id": post_id}),
+                );
+                let id = post_id
+                    .as_ref()
+                    .map(|p| format!(" (post id {p})"))
+                    .unwrap_or_default();
+                self.line(post, &format!("published{id}"), true);
+            }
+            E::SentToInbox { post } => {
+                self.finish_bar(post.id);
+                self.json(
+                    "sent_to_inbox",
+                    serde_json::json!({"id": post.id, "file": post.file}),
+                );
+                self.line(
+                    post,
+                    "sent to your TikTok inbox; open the notification in TikTok to finish the post",
+                    true,
+                );
+            }
+            E::Failed {
+                post,
+                code,
+                message,
+                hint,
+            } => {
+                self.finish_bar(post.id);
+                self.json("failed", serde_json::json!({"id": post.id, "file": post.file, "code": code, "message": message, "hint": hint}));
+                let hint = hint
+                    .as_ref()
+                    .map(|h| format!(" (hint: {h})"))
+                    .unwrap_or_default();
+                self.line(post, &format!("failed: {message}{hint}"), true);
+            }
+            E::Retrying {
+                post,
+                message,
+                next_at,
+            } => {
+                self.finish_bar(post.id);
+                self.json("retrying", serde_json::json!({"id": post.id, "file": post.file, "message": message, "next_attempt_at": time(next_at)}));
+                self.line(
+                    post,
+                    &format!(
+                        "temporary failure: {message}; trying again after {}",
+                        time(next_at)
+                    ),
+                    true,
+                );
+            }
+            E::Blocked {
+                post,
+                message,
+                hint,
+            } => {
+                self.finish_bar(post.id);
+                self.json("blocked", serde_json::json!({"id": post.id, "file": post.file, "message": message, "hint": hint}));
+                let hint = hint
+                    .as_ref()
+                    .map(|h| format!(" (hint: {h})"))
+                    .unwrap_or_default();
+                self.line(
+                    post,
+                    &format!("not published this run: {message}{hint}"),
+                    true,
+                );
+            }
+            E::StillProcessing { post } => {
+                self.json("still_processing", serde_json::json!({"id": post.id}));
+                self.line(
+                    post,
+                    "TikTok is still processing it; the next run checks again",
+                    false,
+                );
+            }
+            E::Interrupted { post } => {
+                self.finish_bar(post.id);
+                self.json("interrupted", serde_json::json!({"id": post.id}));
+                self.line(post, "interrupted; the next run resumes the upload", true);
+            }
+            E::Adjusted { post, message } => {
+                self.json(
+                    "adjusted",
+                    serde_json::json!({"id": post.id, "message": message}),
+                );
+                self.line(post, message, false);
+            }
+            E::WouldPublish { post, message } => {
+                self.json(
+                    "would_publish",
+                    serde_json::json!({"id": post.id, "file": post.file, "message": message}),
+                );
+                self.line(post, message, true);
+            }
+        }
+    }
+
+    fn bytes(&self, post: i64, sent: u64, _total: u64) {
+        if let RunMode::Bars(_) = self.mode
+            && let Ok(bars) = self.bars.lock()
+            && let Some(bar) = bars.get(&post)
+        {
+            bar.set_position(sent);
+        }
     }
 }

@@ -15,6 +15,10 @@ use rand::Rng;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+mod upload;
+
+pub use upload::{ChunkPlan, InitOutcome, PostStatus, PutOutcome};
+
 use crate::error::{Error, Result};
 use crate::provider::{ApiError, NetworkError, Tokens};
 use crate::secrets::Secret;
@@ -119,6 +123,7 @@ pub struct TikTok {
     api: String,
     auth_url: String,
     client: ClientCredentials,
+    limits: std::sync::Arc<upload::RateLimits>,
 }
 
 /// The flat answer of the token endpoint (success and error share it).
@@ -174,7 +179,14 @@ impl TikTok {
             api: api.trim_end_matches('/').to_string(),
             auth_url: auth_url.to_string(),
             client,
+            limits: std::sync::Arc::new(upload::RateLimits::new(Duration::from_secs(60))),
         })
+    }
+
+    /// Use another rate-limit window than TikTok's minute (a testing aid).
+    pub fn with_rate_window(mut self, window: Duration) -> Self {
+        self.limits = std::sync::Arc::new(upload::RateLimits::new(window));
+        self
     }
 
     /// The HTTP client, shared with the uploader.
@@ -477,6 +489,7 @@ impl TikTok {
 
     /// What the creator may post now (needs `video.publish`).
     pub async fn creator_info(&self, access: &Secret) -> Result<CreatorInfo> {
+        self.limits.wait(access, "creator_info", 20).await;
         let request = self
             .http
             .post(format!("{}/v2/post/publish/creator_info/query/", self.api))

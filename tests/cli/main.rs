@@ -6,8 +6,10 @@ mod fake_tiktok;
 
 mod bad_input;
 mod connect;
+mod cron;
 mod generated;
 mod leaks;
 mod queue;
+mod run;
 mod schedule;
 mod support;

@@ -155,6 +155,10 @@ pub enum Media {
     Mpeg4,
     /// The first half of an MP4 whose index is at the end.
     Truncated,
+    /// About 24 MB: one chunk between 5 and 64 MB.
+    Mid,
+    /// About 80 MB: more than 64 MB, so several chunks.
+    Large,
 }
 
 fn ffmpeg(args: &[&str], out: &Path) {
@@ -182,6 +186,8 @@ pub fn media(kind: Media) -> PathBuf {
         Media::Long => "long.mp4",
         Media::Mpeg4 => "mpeg4.mp4",
         Media::Truncated => "truncated.mp4",
+        Media::Mid => "mid.mp4",
+        Media::Large => "large.mp4",
     };
     let path = dir.join(name);
     if path.exists() {
@@ -259,6 +265,26 @@ pub fn media(kind: Media) -> PathBuf {
             args.push(src);
             args.extend(x264);
             args.extend(["-tune", "stillimage", "-f", "mp4"]);
+            ffmpeg(&args, &tmp);
+        }
+        Media::Mid | Media::Large => {
+            // Lossless H.264 of a busy test pattern: big files, fast to make.
+            let secs = if let Media::Mid = kind { 12 } else { 40 };
+            let src = format!("testsrc2=duration={secs}:size=1280x720:rate=30");
+            let mut args = SRC.to_vec();
+            args.push(&src);
+            args.extend([
+                "-c:v",
+                "libx264",
+                "-preset",
+                "ultrafast",
+                "-qp",
+                "0",
+                "-pix_fmt",
+                "yuv420p",
+                "-f",
+                "mp4",
+            ]);
             ffmpeg(&args, &tmp);
         }
         Media::Mpeg4 => {
@@ -457,5 +483,39 @@ impl TestEnv {
         let callback = fake.authorize(&connecting.url);
         fake.get(&callback);
         connecting.finish()
+    }
+}
+
+/// SHA-256 of a file, hex.
+pub fn sha256_file(path: &Path) -> String {
+    use sha2::Digest;
+    let mut hasher = sha2::Sha256::new();
+    let mut file = std::fs::File::open(path).unwrap();
+    std::io::copy(&mut file, &mut hasher).unwrap();
+    hex::encode(hasher.finalize())
+}
+
+impl Fake {
+    /// A connected TestEnv (encrypted file store) with fast polls and retries.
+    pub fn connected(&self) -> TestEnv {
+        let mut env = TestEnv::new();
+        self.configure(&mut env);
+        env.set("POSTEZ_TOKEN_STORE", "file");
+        env.set("POSTEZ_PASSPHRASE", "correct horse battery staple");
+        env.set("POSTEZ_POLL_INTERVAL", "20ms");
+        env.set("POSTEZ_CHUNK_BACKOFF", "20ms");
+        env.set("POSTEZ_RATE_WINDOW", "100ms");
+        let run = env.connect(self, &[]);
+        assert_eq!(run.code, 0, "{run:?}");
+        env
+    }
+
+    /// Publishes the fake saw complete, per final status.
+    pub fn finished(&self) -> Vec<fake_tiktok::PublishInfo> {
+        self.state()
+            .publishes
+            .into_iter()
+            .filter(|p| p.status == "PUBLISH_COMPLETE" || p.status == "SEND_TO_USER_INBOX")
+            .collect()
     }
 }

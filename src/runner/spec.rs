@@ -1,0 +1,322 @@
+//! The runner's texts: the systemd service and timer units and the crontab line, built from the
+//! binary's path, the interval and the environment worth carrying. Pure string work, no I/O; the
+//! quoting rules of systemd and of cron's `sh` live here.
+
+use std::path::{Path, PathBuf};
+
+use super::{CRON_LOG, MARKER};
+use crate::env::{Env, Paths};
+use crate::error::{Error, Result};
+
+/// What to install: which binary, how often, and with which environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spec {
+    exe: String,
+    every: u8,
+    vars: Vec<(&'static str, String)>,
+    log: PathBuf,
+    left_out: Vec<&'static str>,
+}
+
+impl Spec {
+    /// Run `exe` (an absolute path: neither systemd nor cron has the user's `PATH`) every `every`
+    /// minutes (1–60), with the variables of `env` that choose postez's files and endpoints.
+    pub fn new(exe: &Path, every: u8, env: &Env, paths: &Paths) -> Result<Self> {
+        if !(1..=60).contains(&every) {
+            return Err(Error::invalid(
+                format!("--every {every} is not between 1 and 60 minutes"),
+                Some("use e.g. `--every 5`".into()),
+            ));
+        }
+        if !exe.is_absolute() {
+            return Err(Error::invalid(
+                format!("the postez binary `{}` has no absolute path", exe.display()),
+                Some("run postez by its full path, e.g. `~/.cargo/bin/postez cron install`".into()),
+            ));
+        }
+        let mut vars: Vec<(&'static str, String)> = Vec::new();
+        if let Some(home) = &env.home {
+            // The runner starts in another folder, so a relative POSTEZ_HOME would move.
+            vars.push(("POSTEZ_HOME", text(&std::path::absolute(home)?)?));
+        }
+        for (name, value) in [
+            ("POSTEZ_TOKEN_STORE", &env.token_store),
+            ("POSTEZ_TIKTOK_CLIENT_KEY", &env.tiktok_client_key),
+            ("POSTEZ_TIKTOK_AUTH_URL", &env.tiktok_auth_url),
+            ("POSTEZ_TIKTOK_API_URL", &env.tiktok_api_url),
+        ] {
+            if let Some(value) = value {
+                vars.push((name, value.clone()));
+            }
+        }
+        // Cron sets none of these, and the systemd user manager rarely has the shell's: without
+        // them the runner would look for the queue in the default folders and find it empty.
+        for (name, dir) in [
+            ("XDG_CONFIG_HOME", &env.xdg_config_home),
+            ("XDG_DATA_HOME", &env.xdg_data_home),
+            ("XDG_STATE_HOME", &env.xdg_state_home),
+        ] {
+            // The XDG spec says relative values are ignored; `directories` does so too.
+            if let Some(dir) = dir.as_ref().filter(|d| d.is_absolute()) {
+                vars.push((name, text(dir)?));
+            }
+        }
+        // Secrets never go into a unit file or a crontab: both are plain text. POSTEZ_NOW is a
+        // test aid that would freeze the runner's clock.
+        let left_out = [
+            ("POSTEZ_PASSPHRASE", env.passphrase.is_some()),
+            (
+                "POSTEZ_TIKTOK_CLIENT_SECRET",
+                env.tiktok_client_secret.is_some(),
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(name, set)| set.then_some(name))
+        .collect();
+        let exe = text(exe)?;
+        for (name, value) in &vars {
+            no_line_break(name, value)?;
+        }
+        no_line_break("the binary's path", &exe)?;
+        Ok(Self {
+            exe,
+            every,
+            vars,
+            log: paths.log_dir().join(CRON_LOG),
+            left_out,
+        })
+    }
+
+    /// Minutes between runs.
+    pub fn every(&self) -> u8 {
+        self.every
+    }
+
+    /// The variables written into the runner, in order.
+    pub fn vars(&self) -> &[(&'static str, String)] {
+        &self.vars
+    }
+
+    /// Secret variables that are set here but deliberately not written into the runner.
+    pub fn left_out(&self) -> &[&'static str] {
+        &self.left_out
+    }
+
+    /// Where the crontab runner appends its output.
+    pub fn log(&self) -> &Path {
+        &self.log
+    }
+
+    /// The timer's `OnCalendar=` value: every N minutes from the full hour.
+    pub fn on_calendar(&self) -> String {
+        match self.every {
+            60 => "*:00".into(),
+            n => format!("*:0/{n}"),
+        }
+    }
+
+    /// The crontab line's five time fields.
+    pub fn cron_schedule(&self) -> String {
+        match self.every {
+            60 => "0 * * * *".into(),
+            n => format!("*/{n} * * * *"),
+        }
+    }
+
+    /// The text of `postez-run.service`.
+    pub fn service_unit(&self) -> String {
+        // `%` starts a specifier in every setting and `$` a variable in ExecStart.
+        let exe = unit_word(&self.exe.replace('$', "$$"));
+        let mut unit = format!(
+            "# Written by `postez cron install`; `postez cron remove` deletes it.\n\
+             [Unit]\n\
+             Description=Publish the videos postez has due\n\
+             Documentation=man:postez(1)\n\
+             \n\
+             [Service]\n\
+             Type=oneshot\n\
+             ExecStart={exe} run\n"
+        );
+        for (name, value) in &self.vars {
+            let pair = format!("{name}={value}").replace('%', "%%");
+            let pair = pair.replace('\\', "\\\\").replace('"', "\\\"");
+            unit.push_str(&format!("Environment=\"{pair}\"\n"));
+        }
+        // Exit 75 means "try later": the next tick retries, so the unit has not failed.
+        unit.push_str("SuccessExitStatus=75\n");
+        unit
+    }
+
+    /// The text of `postez-run.timer`.
+    pub fn timer_unit(&self) -> String {
+        format!(
+            "# Written by `postez cron install`; `postez cron remove` deletes it.\n\
+             [Unit]\n\
+             Description=Run postez every {every}\n\
+             \n\
+             [Timer]\n\
+             OnCalendar={calendar}\n\
+             # A tick missed while the machine was off or asleep runs as soon as it is back.\n\
+             Persistent=true\n\
+             AccuracySec=30s\n\
+             \n\
+             [Install]\n\
+             WantedBy=timers.target\n",
+            every = minutes(self.every),
+            calendar = self.on_calendar(),
+        )
+    }
+
+    /// The crontab line, environment first, output appended to [`Spec::log`], ending in [`MARKER`].
+    pub fn crontab_line(&self) -> String {
+        let mut command: Vec<String> = self
+            .vars
+            .iter()
+            .map(|(name, value)| format!("{name}={}", shell_word(value)))
+            .collect();
+        command.push(shell_word(&self.exe));
+        command.push("run >>".into());
+        command.push(shell_word(&self.log.display().to_string()));
+        command.push("2>&1".into());
+        // An unescaped `%` in a crontab command is a line break.
+        let command = command.join(" ").replace('%', "\\%");
+        format!("{} {command} {MARKER}", self.cron_schedule())
+    }
+}
+
+/// "5 minutes", "1 minute".
+pub fn minutes(n: u8) -> String {
+    if n == 1 {
+        "minute".into()
+    } else {
+        format!("{n} minutes")
+    }
+}
+
+fn text(path: &Path) -> Result<String> {
+    path.to_str().map(str::to_owned).ok_or_else(|| {
+        Error::invalid(
+            format!("the path `{}` is not valid UTF-8", path.display()),
+            Some("systemd units and crontabs need UTF-8 paths; rename the folder".into()),
+        )
+    })
+}
+
+fn no_line_break(name: &str, value: &str) -> Result<()> {
+    if value.contains(['\n', '\r']) {
+        return Err(Error::invalid(
+            format!("{name} contains a line break, which a unit file or crontab cannot hold"),
+            None,
+        ));
+    }
+    Ok(())
+}
+
+fn plain(word: &str) -> bool {
+    !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-+:,@".contains(c))
+}
+
+/// One word of a unit file's command line, quoted only when needed.
+fn unit_word(word: &str) -> String {
+    let word = word.replace('%', "%%");
+    if plain(&word.replace("%%", "").replace("$$", "")) {
+        word
+    } else {
+        format!("\"{}\"", word.replace('\\', "\\\\").replace('"', "\\\""))
+    }
+}
+
+/// One word for `sh`, single-quoted only when needed.
+fn shell_word(word: &str) -> String {
+    if plain(word) {
+        word.into()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use super::*;
+
+    fn env_with_home(home: &str) -> Env {
+        Env {
+            home: Some(home.into()),
+            tiktok_api_url: Some("http://127.0.0.1:9/api".into()),
+            passphrase: Some("hunter2".into()),
+            now: Some("2026-11-25T10:00:00Z".into()),
+            ..Env::default()
+        }
+    }
+
+    pub(crate) fn spec(home: &str, every: u8) -> Spec {
+        let env = env_with_home(home);
+        Spec::new(
+            Path::new("/opt/postez/bin/postez"),
+            every,
+            &env,
+            &Paths::resolve(&env).unwrap(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn units_run_the_absolute_binary_with_the_environment_but_no_secrets() {
+        let spec = spec("/srv/postez", 5);
+        let service = spec.service_unit();
+        assert!(
+            service.contains("ExecStart=/opt/postez/bin/postez run\n"),
+            "{service}"
+        );
+        assert!(service.contains("Environment=\"POSTEZ_HOME=/srv/postez\"\n"));
+        assert!(service.contains("Environment=\"POSTEZ_TIKTOK_API_URL=http://127.0.0.1:9/api\""));
+        assert!(service.contains("Type=oneshot"));
+        assert!(!service.contains("hunter2") && !service.contains("POSTEZ_NOW"));
+        assert_eq!(spec.left_out(), ["POSTEZ_PASSPHRASE"]);
+        let timer = spec.timer_unit();
+        for line in [
+            "OnCalendar=*:0/5",
+            "Persistent=true",
+            "AccuracySec=30s",
+            "WantedBy=timers.target",
+        ] {
+            assert!(timer.lines().any(|l| l == line), "{line} in {timer}");
+        }
+    }
+
+    #[test]
+    fn awkward_paths_are_quoted_for_systemd_and_sh() {
+        let spec = spec("/srv/my 100% 'home'", 60);
+        let service = spec.service_unit();
+        assert!(
+            service.contains("Environment=\"POSTEZ_HOME=/srv/my 100%% 'home'\""),
+            "{service}"
+        );
+        assert!(spec.timer_unit().contains("OnCalendar=*:00\n"));
+        let line = spec.crontab_line();
+        assert!(
+            line.starts_with(r"0 * * * * POSTEZ_HOME='/srv/my 100\% '\''home'\''' "),
+            "{line}"
+        );
+        assert_eq!(unit_word("/a b/$$x"), "\"/a b/$$x\"");
+    }
+
+    #[test]
+    fn every_is_checked_and_a_line_break_is_refused() {
+        let env = Env::default();
+        let paths = Paths::single(Path::new("/p"));
+        let exe = Path::new("/bin/postez");
+        assert!(Spec::new(exe, 0, &env, &paths).is_err());
+        assert!(Spec::new(exe, 61, &env, &paths).is_err());
+        assert!(Spec::new(Path::new("postez"), 5, &env, &paths).is_err());
+        assert!(Spec::new(Path::new("/bin/a\nb"), 5, &env, &paths).is_err());
+        let line = Spec::new(exe, 1, &env, &paths).unwrap().crontab_line();
+        assert_eq!(
+            line,
+            "*/1 * * * * /bin/postez run >> /p/logs/runner.log 2>&1 # postez runner"
+        );
+    }
+}

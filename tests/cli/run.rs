@@ -1,0 +1,671 @@
+//! `postez run` against the strict fake TikTok with real MP4s: uploads, every fault once,
+//! crashes, overlapping runs, signals, and the cron and JSON output.
+
+use std::time::Duration;
+
+use crate::fake_tiktok::{Endpoint, Fault};
+use crate::support::{Fake, Media, Run, TestEnv, media, sha256_file};
+
+fn post(env: &TestEnv, id: i64) -> serde_json::Value {
+    env.run(&["show", &id.to_string(), "--json"]).json()
+}
+
+fn later(env: &mut TestEnv, hours: i64) {
+    let now: chrono::DateTime<chrono::Utc> = crate::support::NOW.parse().unwrap();
+    let t = now + chrono::Duration::hours(hours);
+    env.set(
+        "POSTEZ_NOW",
+        &t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    );
+}
+
+#[test]
+fn publishes_one_chunk_mid_and_multi_chunk_videos_exactly_once() {
+    let fake = Fake::start(|_| {});
+    let env = fake.connected();
+    let files = [media(Media::Mp4), media(Media::Mid), media(Media::Large)];
+    assert!(std::fs::metadata(&files[1]).unwrap().len() > 5 * 1024 * 1024);
+    assert!(
+        std::fs::metadata(&files[2]).unwrap().len() > 64_000_000,
+        "the large video must need several chunks"
+    );
+    env.schedule(&files[0], "now", &["--caption", "small"]);
+    env.schedule(&files[1], "now", &["--caption", "mid"]);
+    env.schedule(
+        &files[2],
+        "now",
+        &[
+            "--privacy",
+            "PUBLIC_TO_EVERYONE",
+            "--caption",
+            "large",
+            "--yes",
+        ],
+    );
+    let run = env.run(&["run"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let state = fake.state();
+    assert_eq!(state.publishes.len(), 3);
+    for (i, file) in files.iter().enumerate() {
+        let p = post(&env, i as i64 + 1);
+        assert_eq!(p["state"], "published", "{p}");
+        let publish = state.publish(p["publish_id"].as_str().unwrap()).unwrap();
+        assert_eq!(
+            publish.sha256.as_deref(),
+            Some(sha256_file(file).as_str()),
+            "bytes of {file:?}"
+        );
+        assert_eq!(publish.status, "PUBLISH_COMPLETE");
+    }
+    let large = state
+        .publish(post(&env, 3)["publish_id"].as_str().unwrap())
+        .unwrap();
+    assert!(large.total_chunk_count >= 7, "{large:?}");
+    assert_eq!(large.chunk_size, 10_000_000);
+    // Only the public post gets a public id from TikTok.
+    assert!(
+        post(&env, 3)["post_id"]
+            .as_str()
+            .is_some_and(|id| !id.is_empty())
+    );
+    // Nothing is due any more: a second run publishes nothing.
+    let again = env.run(&["run"]);
+    assert_eq!(again.code, 0, "{again:?}");
+    assert!(again.stderr.contains("nothing was due"), "{}", again.stderr);
+    assert_eq!(fake.state().count(Endpoint::DirectInit), 3);
+}
+
+#[test]
+fn a_draft_ends_in_the_inbox() {
+    let fake = Fake::start(|_| {});
+    let env = fake.connected();
+    env.schedule(&media(Media::Mp4), "now", &["--draft"]);
+    env.run(&["run"]).ok();
+    assert_eq!(post(&env, 1)["state"], "sent_to_inbox");
+    assert_eq!(fake.state().count(Endpoint::InboxInit), 1);
+    assert_eq!(fake.state().count(Endpoint::DirectInit), 0);
+}
+
+/// Schedule one post, inject `faults`, run; return the env for more checks.
+fn with_faults(fake: &Fake, kind: Media, faults: Vec<Fault>) -> (TestEnv, Run) {
+    let env = fake.connected();
+    env.schedule(&media(kind), "now", &[]);
+    for fault in faults {
+        fake.server.inject(fault);
+    }
+    let run = env.run(&["run"]);
+    (env, run)
+}
+
+fn retried_then_published(fault: Fault) {
+    let fake = Fake::start(|_| {});
+    let (mut env, run) = with_faults(&fake, Media::Mp4, vec![fault.clone()]);
+    assert_eq!(run.code, 75, "{fault:?}: {run:?}");
+    let p = post(&env, 1);
+    assert_eq!(p["state"], "scheduled");
+    assert_eq!(p["attempts"], 1);
+    assert!(p["next_attempt_at"].is_string());
+    // Not yet due again: nothing happens.
+    env.run(&["run"]).ok();
+    assert_eq!(post(&env, 1)["state"], "scheduled");
+    later(&mut env, 1);
+    env.run(&["run"]).ok();
+    assert_eq!(post(&env, 1)["state"], "published", "{fault:?}");
+    assert_eq!(fake.finished().len(), 1);
+}
+
+#[test]
+fn init_500_is_retried_later() {
+    retried_then_published(Fault::Status {
+        endpoint: Endpoint::DirectInit,
+        http: 500,
+        code: "internal_error".into(),
+    });
+}
+
+#[test]
+fn init_429_is_retried_later() {
+    retried_then_published(Fault::Status {
+        endpoint: Endpoint::DirectInit,
+        http: 429,
+        code: "rate_limit_exceeded".into(),
+    });
+}
+
+#[test]
+fn status_429_and_500_are_polled_through() {
+    let fake = Fake::start(|_| {});
+    let faults = vec![
+        Fault::Status {
+            endpoint: Endpoint::StatusFetch,
+            http: 429,
+            code: "rate_limit_exceeded".into(),
+        },
+        Fault::Status {
+            endpoint: Endpoint::StatusFetch,
+            http: 500,
+            code: "internal_error".into(),
+        },
+    ];
+    let (env, run) = with_faults(&fake, Media::Mp4, faults);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(post(&env, 1)["state"], "published");
+    assert_eq!(fake.state().count(Endpoint::DirectInit), 1);
+}
+
+#[test]
+fn a_connection_reset_mid_chunk_resends_that_chunk() {
+    let fake = Fake::start(|_| {});
+    let (env, run) = with_faults(&fake, Media::Large, vec![Fault::ResetMidChunk { chunk: 2 }]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let p = post(&env, 1);
+    assert_eq!(p["state"], "published");
+    let publish = fake
+        .state()
+        .publish(p["publish_id"].as_str().unwrap())
+        .cloned()
+        .unwrap();
+    assert_eq!(publish.sha256.unwrap(), sha256_file(&media(Media::Large)));
+    assert_eq!(fake.state().count(Endpoint::DirectInit), 1);
+}
+
+#[test]
+fn a_lost_acknowledgement_skips_the_stored_chunk() {
+    let fake = Fake::start(|_| {});
+    let (env, run) = with_faults(&fake, Media::Large, vec![Fault::AckLost { chunk: 1 }]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let p = post(&env, 1);
+    let publish = fake
+        .state()
+        .publish(p["publish_id"].as_str().unwrap())
+        .cloned()
+        .unwrap();
+    assert_eq!(publish.sha256.unwrap(), sha256_file(&media(Media::Large)));
+    assert_eq!(fake.finished().len(), 1);
+}
+
+#[test]
+fn a_lost_acknowledgement_of_the_last_chunk_is_not_uploaded_twice() {
+    let fake = Fake::start(|_| {});
+    let (env, run) = with_faults(&fake, Media::Mp4, vec![Fault::AckLost { chunk: 0 }]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(post(&env, 1)["state"], "published");
+    assert_eq!(fake.state().count(Endpoint::DirectInit), 1);
+    assert_eq!(fake.finished().len(), 1);
+}
+
+#[test]
+fn an_already_expired_access_token_is_refreshed() {
+    let fake = Fake::start(|_| {});
+    let env = fake.connected();
+    env.schedule(&media(Media::Mp4), "now", &[]);
+    fake.server.expire_access_tokens();
+    env.run(&["run"]).ok();
+    assert_eq!(post(&env, 1)["state"], "published");
+    assert_eq!(fake.state().refresh_calls, 1);
+}
+
+#[test]
+fn long_processing_is_polled_again_by_the_next_run() {
+    let fake = Fake::start(|o| o.processing_polls = 6);
+    let env = fake.connected();
+    env.schedule(&media(Media::Mp4), "now", &[]);
+    let run = env.run(&["run", "--poll-for", "0s"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let p = post(&env, 1);
+    assert_eq!(p["state"], "publishing");
+    assert_eq!(p["phase"], "processing");
+    env.run(&["run"]).ok();
+    assert_eq!(post(&env, 1)["state"], "published");
+    // The same publish_id was polled: one init, never two.
+    assert_eq!(fake.state().count(Endpoint::DirectInit), 1);
+}
+
+#[test]
+fn failed_with_a_retryable_reason_is_uploaded_again() {
+    let fake = Fake::start(|_| {});
+    let (mut env, run) = with_faults(
+        &fake,
+        Media::Mp4,
+        vec![Fault::PublishFails {
+            reason: "internal".into(),
+        }],
+    );
+    assert_eq!(run.code, 75, "{run:?}");
+    assert_eq!(post(&env, 1)["state"], "scheduled");
+    later(&mut env, 1);
+    env.run(&["run"]).ok();
+    assert_eq!(post(&env, 1)["state"], "published");
+    let state = fake.state();
+    assert_eq!(state.publishes.len(), 2);
+    assert_eq!(fake.finished().len(), 1, "exactly one publish went live");
+}
+
+#[test]
+fn failed_with_a_permanent_reason_is_reported() {
+    let fake = Fake::start(|_| {});
+    let (env, run) = with_faults(
+        &fake,
+        Media::Mp4,
+        vec![Fault::PublishFails {
+            reason: "file_format_check_failed".into(),
+        }],
+    );
+    assert_eq!(run.code, 4, "{run:?}");
+    let p = post(&env, 1);
+    assert_eq!(p["state"], "failed");
+    assert_eq!(p["last_error_code"], "file_format_check_failed");
+    assert!(
+        p["last_error_hint"].as_str().unwrap().contains("re-encode"),
+        "{p}"
+    );
+}
+
+#[test]
+fn an_unaudited_app_gets_the_audit_hint() {
+    let fake = Fake::start(|o| o.unaudited = true);
+    let env = fake.connected();
+    env.schedule(
+        &media(Media::Mp4),
+        "now",
+        &["--privacy", "MUTUAL_FOLLOW_FRIENDS", "--yes"],
+    );
+    let run = env.run(&["run"]);
+    assert_eq!(run.code, 4, "{run:?}");
+    let p = post(&env, 1);
+    assert_eq!(p["state"], "failed");
+    assert_eq!(
+        p["last_error_code"],
+        "unaudited_client_can_only_post_to_private_accounts"
+    );
+    assert!(
+        p["last_error_hint"]
+            .as_str()
+            .unwrap()
+            .contains("not audited yet")
+    );
+    assert!(run.stderr.contains("not audited yet"), "{}", run.stderr);
+}
+
+#[test]
+fn a_creator_who_cannot_post_now_keeps_the_posts_queued() {
+    let fake = Fake::start(|_| {});
+    let env = fake.connected();
+    env.schedule(&media(Media::Mp4), "now", &[]);
+    env.schedule(&media(Media::Mp4), "now", &[]);
+    fake.server.inject(Fault::CreatorCannotPost {
+        code: "spam_risk_too_many_posts".into(),
+    });
+    let run = env.run(&["run"]);
+    assert_eq!(run.code, 75, "{run:?}");
+    assert!(
+        run.stderr.contains("spam_risk_too_many_posts"),
+        "{}",
+        run.stderr
+    );
+    for id in [1, 2] {
+        assert_eq!(post(&env, id)["state"], "scheduled");
+        assert_eq!(post(&env, id)["attempts"], 0);
+    }
+    assert_eq!(fake.state().count(Endpoint::DirectInit), 0);
+}
+
+#[test]
+fn a_rejected_refresh_keeps_posts_and_needs_auth() {
+    let fake = Fake::start(|_| {});
+    let env = fake.connected();
+    env.schedule(&media(Media::Mp4), "now", &[]);
+    fake.server.expire_access_tokens();
+    fake.server.inject(Fault::RefreshFails {
+        error: "invalid_grant".into(),
+    });
+    let run = env.run(&["run"]);
+    assert_eq!(run.code, 3, "{run:?}");
+    assert_eq!(post(&env, 1)["state"], "scheduled");
+    assert_eq!(
+        env.run(&["accounts", "--json"]).json()[0]["state"],
+        "needs_reconnect"
+    );
+}
+
+#[test]
+fn a_changed_file_fails_with_a_hint() {
+    let fake = Fake::start(|_| {});
+    let env = fake.connected();
+    let file = env.path("mine.mp4");
+    std::fs::copy(media(Media::Mp4), &file).unwrap();
+    env.schedule(&file, "now", &[]);
+    std::fs::copy(media(Media::Mov), &file).unwrap();
+    let run = env.run(&["run"]);
+    assert_eq!(run.code, 4, "{run:?}");
+    let p = post(&env, 1);
+    assert!(
+        p["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("changed or moved"),
+        "{p}"
+    );
+    assert!(
+        p["last_error_hint"]
+            .as_str()
+            .unwrap()
+            .contains("postez edit 1"),
+        "{p}"
+    );
+}
+
+#[test]
+fn posts_overdue_past_the_late_limit_are_missed() {
+    let fake = Fake::start(|_| {});
+    let mut env = fake.connected();
+    env.schedule(&media(Media::Mp4), "now", &[]);
+    later(&mut env, 30);
+    let run = env.run(&["run"]);
+    assert_eq!(run.code, 4, "{run:?}");
+    let p = post(&env, 1);
+    assert_eq!(p["state"], "failed");
+    assert_eq!(p["last_error_code"], "missed");
+    assert!(
+        p["last_error_hint"]
+            .as_str()
+            .unwrap()
+            .contains("postez retry 1")
+    );
+    // With no limit, it would have gone out.
+    env.run(&["config", "set", "late_limit", "0"]).ok();
+    env.run(&["retry", "1"]).ok();
+    env.run(&["run"]).ok();
+    assert_eq!(post(&env, 1)["state"], "published");
+}
+
+#[test]
+fn dry_run_checks_and_changes_nothing() {
+    let fake = Fake::start(|_| {});
+    let env = fake.connected();
+    env.schedule(&media(Media::Mp4), "now", &[]);
+    let before = env.db_bytes();
+    let run = env.run(&["run", "--dry-run"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stderr.contains("would publish tiny.mp4"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(env.db_bytes(), before);
+    assert_eq!(fake.state().count(Endpoint::DirectInit), 0);
+}
+
+#[test]
+fn three_runs_at_once_publish_each_post_once() {
+    let fake = Fake::start(|_| {});
+    let env = fake.connected();
+    for i in 0..6 {
+        env.schedule(
+            &media(Media::Mp4),
+            "now",
+            &["--caption", &format!("post {i}")],
+        );
+    }
+    let children: Vec<_> = (0..3)
+        .map(|_| env.command(&["run"]).spawn().unwrap())
+        .collect();
+    for child in children {
+        assert!(child.wait_with_output().unwrap().status.success());
+    }
+    let list = env.run(&["list", "--all", "--json"]).json();
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["state"] == "published"),
+        "{list}"
+    );
+    let mut titles: Vec<String> = fake
+        .finished()
+        .iter()
+        .map(|p| {
+            p.post_info.as_ref().unwrap()["title"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    titles.sort();
+    assert_eq!(
+        titles,
+        (0..6).map(|i| format!("post {i}")).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn sigterm_mid_upload_leaves_a_resumable_post() {
+    let fake = Fake::start(|_| {});
+    let env = fake.connected();
+    env.schedule(&media(Media::Large), "now", &[]);
+    // The second chunk's answer is slow, so the signal lands mid-upload.
+    fake.server.inject(Fault::Delay {
+        endpoint: Endpoint::Upload,
+        ms: 0,
+    });
+    fake.server.inject(Fault::Delay {
+        endpoint: Endpoint::Upload,
+        ms: 1500,
+    });
+    let child = env
+        .command(&["run"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id() as i32;
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while fake
+        .state()
+        .publishes
+        .first()
+        .is_none_or(|p| p.chunks_received < 1)
+    {
+        assert!(std::time::Instant::now() < deadline, "upload never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let p = post(&env, 1);
+    assert_eq!(p["state"], "publishing");
+    env.run(&["run"]).ok();
+    let p = post(&env, 1);
+    assert_eq!(p["state"], "published");
+    assert_eq!(
+        fake.state().count(Endpoint::DirectInit),
+        1,
+        "resumed, not started again"
+    );
+    let publish = fake
+        .state()
+        .publish(p["publish_id"].as_str().unwrap())
+        .cloned()
+        .unwrap();
+    assert_eq!(publish.sha256.unwrap(), sha256_file(&media(Media::Large)));
+}
+
+#[test]
+fn kill_9_at_random_moments_never_publishes_twice_or_loses_a_post() {
+    let fake = Fake::start(|o| o.rate_window = Duration::from_millis(100));
+    let env = fake.connected();
+    let trials = 24;
+    let file = media(Media::Mid);
+    let mut killed_mid_publish = 0;
+    for trial in 0..trials {
+        env.schedule(&file, "now", &["--caption", &format!("trial {trial}")]);
+        let child = env
+            .command(&["run"])
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // Spread the kills over the whole publish: claim, init, upload, polling.
+        let wait = 5 + (trial * 37 % 300) as u64;
+        std::thread::sleep(Duration::from_millis(wait));
+        let pid = child.id().to_string();
+        std::process::Command::new("kill")
+            .args(["-KILL", &pid])
+            .status()
+            .unwrap();
+        let _ = child.wait_with_output();
+        if post(&env, trial + 1)["state"] == "publishing" {
+            killed_mid_publish += 1;
+        }
+        // Runs until the queue settles.
+        for _ in 0..4 {
+            let run = env.run(&["run"]);
+            assert!(run.code == 0, "trial {trial}: {run:?}");
+            if post(&env, trial + 1)["state"] == "published" {
+                break;
+            }
+        }
+    }
+    let list = env.run(&["list", "--all", "--json"]).json();
+    let posts = list.as_array().unwrap();
+    assert_eq!(posts.len(), trials as usize);
+    assert!(posts.iter().all(|p| p["state"] == "published"), "{list}");
+    let mut titles: Vec<String> = fake
+        .finished()
+        .iter()
+        .map(|p| {
+            p.post_info.as_ref().unwrap()["title"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    titles.sort();
+    let mut want: Vec<String> = (0..trials).map(|t| format!("trial {t}")).collect();
+    want.sort();
+    assert_eq!(titles, want, "each post published exactly once");
+    // The kills must land mid-publish often enough for this to prove anything.
+    assert!(
+        killed_mid_publish >= trials / 3,
+        "only {killed_mid_publish} kills landed mid-publish"
+    );
+}
+
+/// Replace what changes between runs (times, publish ids) to compare output as a snapshot.
+fn normalize(text: &str) -> String {
+    text.lines()
+        .map(|line| {
+            let mut out = String::new();
+            for word in line.split(' ') {
+                let w = if word.len() >= 20 && word.ends_with('Z') && word.as_bytes()[4] == b'-' {
+                    "<TIME>".to_string()
+                } else if word.starts_with("v_pub_") || word.starts_with("\"v_pub_") {
+                    "<PUBLISH_ID>".to_string()
+                } else {
+                    word.to_string()
+                };
+                if !out.is_empty() {
+                    out.push(' ');
+                }
+                out.push_str(&w);
+            }
+            out
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn cron_output_is_plain_timestamped_lines() {
+    let fake = Fake::start(|_| {});
+    let env = fake.connected();
+    env.schedule(&media(Media::Mp4), "now", &[]);
+    let run = env.run(&["run"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        !run.stderr.contains('\u{1b}'),
+        "no escape codes: {:?}",
+        run.stderr
+    );
+    let size = std::fs::metadata(media(Media::Mp4)).unwrap().len() as f64 / 1_048_576.0;
+    let expected = format!(
+        "<TIME> post 1 tiny.mp4: started, {size:.1} MiB to tiktok as pasta.chef\n\
+         <TIME> post 1 tiny.mp4: 25%\n\
+         <TIME> post 1 tiny.mp4: 50%\n\
+         <TIME> post 1 tiny.mp4: 75%\n\
+         <TIME> post 1 tiny.mp4: 100%\n\
+         <TIME> post 1 tiny.mp4: uploaded; TikTok is processing it\n\
+         <TIME> post 1 tiny.mp4: published\n\
+         <TIME> run: 1 due: 1 published"
+    );
+    assert_eq!(normalize(run.stderr.trim_end()), expected);
+}
+
+#[test]
+fn json_events_follow_the_contract() {
+    let fake = Fake::start(|_| {});
+    let env = fake.connected();
+    env.schedule(&media(Media::Mp4), "now", &[]);
+    let run = env.run(&["run", "--json"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let events: Vec<serde_json::Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let kinds: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "started",
+            "milestone",
+            "milestone",
+            "milestone",
+            "milestone",
+            "processing",
+            "published",
+            "summary"
+        ]
+    );
+    let size = std::fs::metadata(media(Media::Mp4)).unwrap().len();
+    assert_eq!(
+        events[0],
+        serde_json::json!({"type": "started", "data": {"id": 1, "file": "tiny.mp4", "bytes": size, "offset": 0, "account": "pasta.chef"}})
+    );
+    assert_eq!(
+        events[6],
+        serde_json::json!({"type": "published", "data": {"id": 1, "file": "tiny.mp4", "post_id": null}})
+    );
+    assert_eq!(
+        events[7],
+        serde_json::json!({"type": "summary", "data": {"due": 1, "published": 1, "sent_to_inbox": 0, "failed": 0,
+            "retrying": 0, "needs_auth": 0, "blocked": 0, "processing": 0, "dry_run": false}})
+    );
+}
+
+#[test]
+fn a_second_run_exits_at_once_while_one_holds_the_lock() {
+    let fake = Fake::start(|_| {});
+    let env = fake.connected();
+    std::fs::create_dir_all(env.home()).unwrap();
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(env.home().join("run.lock"))
+        .unwrap();
+    lock.lock().unwrap();
+    let run = env.run(&["run"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stderr.contains("another `postez run` is in progress"),
+        "{}",
+        run.stderr
+    );
+}
