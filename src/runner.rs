@@ -30,7 +30,8 @@ pub const TIMER: &str = "postez-run.timer";
 pub const MARKER: &str = "# postez runner";
 /// Minutes between runs unless `--every` says otherwise.
 pub const DEFAULT_EVERY: u8 = 5;
-/// File name of the crontab runner's log, in [`Paths::log_dir`]. (systemd keeps the journal.)
+/// File name of the crontab runner's log, in [`crate::env::Paths::log_dir`] (systemd has the
+/// journal).
 pub const CRON_LOG: &str = "runner.log";
 
 /// Which scheduler starts `postez run`.
@@ -405,7 +406,8 @@ impl<H: Host> Runner<H> {
             Ok(ran) => Err(Error::invalid(
                 format!("`{command}` failed: {}", ran.reason()),
                 Some(format!(
-                    "see `systemctl --user status {TIMER}`, or use cron: `postez cron install --crontab`"
+                    "see `systemctl --user status {TIMER}`, or use cron: \
+                     `postez cron install --crontab`"
                 )),
             )),
             Err(e) => Err(Error::invalid(
@@ -419,7 +421,7 @@ impl<H: Host> Runner<H> {
     fn read_crontab(&self) -> Result<Option<String>> {
         match self.host.run("crontab", &["-l"], None) {
             Ok(ran) if ran.success => Ok(Some(ran.stdout)),
-            // Every cron says "no crontab for <user>" when the user has none yet.
+            // cronie and Vixie cron say "no crontab for <user>" when the user has none yet.
             Ok(ran) if ran.stderr.to_lowercase().contains("no crontab") => Ok(Some(String::new())),
             Ok(ran) => Err(Error::invalid(
                 format!("`crontab -l` failed: {}", ran.reason()),

@@ -502,7 +502,12 @@ fn kill_9_at_random_moments_never_publishes_twice_or_loses_a_post() {
     let fake = Fake::start(|o| o.rate_window = Duration::from_millis(100));
     let env = fake.connected();
     let trials = 24;
-    let file = media(Media::Mid);
+    let file = media(Media::Large);
+    // Time one undisturbed publish, then kill the trials at moments spread over that span.
+    env.schedule(&file, "now", &["--caption", "calibration"]);
+    let start = std::time::Instant::now();
+    env.run(&["run"]).ok();
+    let span = start.elapsed().as_millis() as u64;
     let mut killed_mid_publish = 0;
     for trial in 0..trials {
         env.schedule(&file, "now", &["--caption", &format!("trial {trial}")]);
@@ -512,7 +517,7 @@ fn kill_9_at_random_moments_never_publishes_twice_or_loses_a_post() {
             .spawn()
             .unwrap();
         // Spread the kills over the whole publish: claim, init, upload, polling.
-        let wait = 5 + (trial * 37 % 300) as u64;
+        let wait = span * ((trial as u64 * 7) % trials as u64 + 1) / (trials as u64 + 1);
         std::thread::sleep(Duration::from_millis(wait));
         let pid = child.id().to_string();
         std::process::Command::new("kill")
@@ -520,21 +525,21 @@ fn kill_9_at_random_moments_never_publishes_twice_or_loses_a_post() {
             .status()
             .unwrap();
         let _ = child.wait_with_output();
-        if post(&env, trial + 1)["state"] == "publishing" {
+        if post(&env, trial + 2)["state"] == "publishing" {
             killed_mid_publish += 1;
         }
         // Runs until the queue settles.
         for _ in 0..4 {
             let run = env.run(&["run"]);
             assert!(run.code == 0, "trial {trial}: {run:?}");
-            if post(&env, trial + 1)["state"] == "published" {
+            if post(&env, trial + 2)["state"] == "published" {
                 break;
             }
         }
     }
     let list = env.run(&["list", "--all", "--json"]).json();
     let posts = list.as_array().unwrap();
-    assert_eq!(posts.len(), trials as usize);
+    assert_eq!(posts.len(), trials as usize + 1);
     assert!(posts.iter().all(|p| p["state"] == "published"), "{list}");
     let mut titles: Vec<String> = fake
         .finished()
@@ -548,6 +553,7 @@ fn kill_9_at_random_moments_never_publishes_twice_or_loses_a_post() {
         .collect();
     titles.sort();
     let mut want: Vec<String> = (0..trials).map(|t| format!("trial {t}")).collect();
+    want.push("calibration".into());
     want.sort();
     assert_eq!(titles, want, "each post published exactly once");
     // The kills must land mid-publish often enough for this to prove anything.
