@@ -16,11 +16,23 @@ _postez() {
             ",$1")
                 cmd="postez"
                 ;;
+            postez,accounts)
+                cmd="postez__subcmd__accounts"
+                ;;
             postez,cancel)
                 cmd="postez__subcmd__cancel"
                 ;;
             postez,config)
                 cmd="postez__subcmd__config"
+                ;;
+            postez,connect)
+                cmd="postez__subcmd__connect"
+                ;;
+            postez,cron)
+                cmd="postez__subcmd__cron"
+                ;;
+            postez,disconnect)
+                cmd="postez__subcmd__disconnect"
                 ;;
             postez,edit)
                 cmd="postez__subcmd__edit"
@@ -39,6 +51,9 @@ _postez() {
                 ;;
             postez,retry)
                 cmd="postez__subcmd__retry"
+                ;;
+            postez,run)
+                cmd="postez__subcmd__run"
                 ;;
             postez,schedule)
                 cmd="postez__subcmd__schedule"
@@ -76,6 +91,30 @@ _postez() {
             postez__subcmd__config__subcmd__help,set)
                 cmd="postez__subcmd__config__subcmd__help__subcmd__set"
                 ;;
+            postez__subcmd__cron,help)
+                cmd="postez__subcmd__cron__subcmd__help"
+                ;;
+            postez__subcmd__cron,install)
+                cmd="postez__subcmd__cron__subcmd__install"
+                ;;
+            postez__subcmd__cron,remove)
+                cmd="postez__subcmd__cron__subcmd__remove"
+                ;;
+            postez__subcmd__cron,show)
+                cmd="postez__subcmd__cron__subcmd__show"
+                ;;
+            postez__subcmd__cron__subcmd__help,help)
+                cmd="postez__subcmd__cron__subcmd__help__subcmd__help"
+                ;;
+            postez__subcmd__cron__subcmd__help,install)
+                cmd="postez__subcmd__cron__subcmd__help__subcmd__install"
+                ;;
+            postez__subcmd__cron__subcmd__help,remove)
+                cmd="postez__subcmd__cron__subcmd__help__subcmd__remove"
+                ;;
+            postez__subcmd__cron__subcmd__help,show)
+                cmd="postez__subcmd__cron__subcmd__help__subcmd__show"
+                ;;
             postez__subcmd__generate,completions)
                 cmd="postez__subcmd__generate__subcmd__completions"
                 ;;
@@ -94,11 +133,23 @@ _postez() {
             postez__subcmd__generate__subcmd__help,man)
                 cmd="postez__subcmd__generate__subcmd__help__subcmd__man"
                 ;;
+            postez__subcmd__help,accounts)
+                cmd="postez__subcmd__help__subcmd__accounts"
+                ;;
             postez__subcmd__help,cancel)
                 cmd="postez__subcmd__help__subcmd__cancel"
                 ;;
             postez__subcmd__help,config)
                 cmd="postez__subcmd__help__subcmd__config"
+                ;;
+            postez__subcmd__help,connect)
+                cmd="postez__subcmd__help__subcmd__connect"
+                ;;
+            postez__subcmd__help,cron)
+                cmd="postez__subcmd__help__subcmd__cron"
+                ;;
+            postez__subcmd__help,disconnect)
+                cmd="postez__subcmd__help__subcmd__disconnect"
                 ;;
             postez__subcmd__help,edit)
                 cmd="postez__subcmd__help__subcmd__edit"
@@ -118,6 +169,9 @@ _postez() {
             postez__subcmd__help,retry)
                 cmd="postez__subcmd__help__subcmd__retry"
                 ;;
+            postez__subcmd__help,run)
+                cmd="postez__subcmd__help__subcmd__run"
+                ;;
             postez__subcmd__help,schedule)
                 cmd="postez__subcmd__help__subcmd__schedule"
                 ;;
@@ -136,6 +190,15 @@ _postez() {
             postez__subcmd__help__subcmd__config,set)
                 cmd="postez__subcmd__help__subcmd__config__subcmd__set"
                 ;;
+            postez__subcmd__help__subcmd__cron,install)
+                cmd="postez__subcmd__help__subcmd__cron__subcmd__install"
+                ;;
+            postez__subcmd__help__subcmd__cron,remove)
+                cmd="postez__subcmd__help__subcmd__cron__subcmd__remove"
+                ;;
+            postez__subcmd__help__subcmd__cron,show)
+                cmd="postez__subcmd__help__subcmd__cron__subcmd__show"
+                ;;
             postez__subcmd__help__subcmd__generate,completions)
                 cmd="postez__subcmd__help__subcmd__generate__subcmd__completions"
                 ;;
@@ -149,8 +212,26 @@ _postez() {
 
     case "${cmd}" in
         postez)
-            opts="-v -q -h -V --json --verbose --quiet --color --help --version schedule list show edit cancel retry import config generate help"
+            opts="-v -q -h -V --json --verbose --quiet --color --help --version connect accounts disconnect schedule list show edit cancel retry import run cron config generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        postez__subcmd__accounts)
+            opts="-v -q -h -V --check --json --verbose --quiet --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -358,6 +439,200 @@ _postez() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        postez__subcmd__connect)
+            opts="-v -q -h -V --no-browser --port --timeout --token-store --json --verbose --quiet --color --help --version tiktok"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token-store)
+                    COMPREPLY=($(compgen -W "keychain file" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        postez__subcmd__cron)
+            opts="-v -q -h -V --json --verbose --quiet --color --help --version install remove show help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        postez__subcmd__cron__subcmd__help)
+            opts="install remove show help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        postez__subcmd__cron__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        postez__subcmd__cron__subcmd__help__subcmd__install)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        postez__subcmd__cron__subcmd__help__subcmd__remove)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        postez__subcmd__cron__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        postez__subcmd__cron__subcmd__install)
+            opts="-v -q -h -V --every --crontab --json --verbose --quiet --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --every)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        postez__subcmd__cron__subcmd__remove)
+            opts="-v -q -h -V --json --verbose --quiet --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        postez__subcmd__cron__subcmd__show)
+            opts="-v -q -h -V --json --verbose --quiet --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        postez__subcmd__disconnect)
+            opts="-v -q -h -V --no-revoke --json --verbose --quiet --color --help --version tiktok"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         postez__subcmd__edit)
             opts="-c -y -v -q -h -V --at --tz --file --caption --caption-file --hashtag --draft --direct --privacy --allow-comments --no-allow-comments --allow-duet --no-allow-duet --allow-stitch --no-allow-stitch --cover-at --brand-organic --no-brand-organic --branded-content --no-branded-content --ai-generated --no-ai-generated --account --yes --json --verbose --quiet --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -531,8 +806,22 @@ _postez() {
             return 0
             ;;
         postez__subcmd__help)
-            opts="schedule list show edit cancel retry import config generate help"
+            opts="connect accounts disconnect schedule list show edit cancel retry import run cron config generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        postez__subcmd__help__subcmd__accounts)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -617,6 +906,90 @@ _postez() {
         postez__subcmd__help__subcmd__config__subcmd__set)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        postez__subcmd__help__subcmd__connect)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        postez__subcmd__help__subcmd__cron)
+            opts="install remove show"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        postez__subcmd__help__subcmd__cron__subcmd__install)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        postez__subcmd__help__subcmd__cron__subcmd__remove)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        postez__subcmd__help__subcmd__cron__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        postez__subcmd__help__subcmd__disconnect)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -740,6 +1113,20 @@ _postez() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        postez__subcmd__help__subcmd__run)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         postez__subcmd__help__subcmd__schedule)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -828,6 +1215,36 @@ _postez() {
                     return 0
                     ;;
                 --tz)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        postez__subcmd__run)
+            opts="-v -q -h -V --wait --jobs --dry-run --watch --interval --poll-for --json --verbose --quiet --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --jobs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --poll-for)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -28,6 +28,9 @@ set edit:completion:arg-completer[postez] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
+            cand connect 'Connect a TikTok account'
+            cand accounts 'List connected accounts'
+            cand disconnect 'Disconnect an account and revoke postez''s access'
             cand schedule 'Queue a video to be published later'
             cand list 'Show the queue'
             cand show 'Show one post and its history'
@@ -35,9 +38,53 @@ set edit:completion:arg-completer[postez] = {|@words|
             cand cancel 'Cancel a scheduled or failed post'
             cand retry 'Queue a failed post again'
             cand import 'Schedule many posts from a CSV or JSON file'
+            cand run 'Publish the posts that are due'
+            cand cron 'Start `postez run` on time: a systemd user timer, else a crontab line'
             cand config 'Read or change settings'
             cand generate 'Write shell completions or man pages'
             cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'postez;connect'= {
+            cand --port 'Port for the login redirect on 127.0.0.1 (default: any free port)'
+            cand --timeout 'Give up waiting for the login after this long'
+            cand --token-store 'Where to keep the tokens: keychain or file (encrypted)'
+            cand --color 'When to use colors'
+            cand --no-browser 'Print the login URL instead of opening a browser'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -v 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand --verbose 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'postez;accounts'= {
+            cand --color 'When to use colors'
+            cand --check 'Check each connected account online, refreshing its login if it is due'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -v 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand --verbose 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'postez;disconnect'= {
+            cand --color 'When to use colors'
+            cand --no-revoke 'Only delete locally; do not revoke at TikTok'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -v 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand --verbose 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
         }
         &'postez;schedule'= {
             cand --at 'When to publish: now, "18:00", "tomorrow 9am", "next friday 18:00", "in 2h", "+90m", "2026-12-01 18:00" or RFC 3339'
@@ -176,6 +223,92 @@ set edit:completion:arg-completer[postez] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'postez;run'= {
+            cand --jobs 'Accounts to publish in parallel'
+            cand --interval 'With --watch: pause between passes'
+            cand --poll-for 'Keep checking a processed upload for this long before leaving it to the next run'
+            cand --color 'When to use colors'
+            cand --wait 'Wait for a running `postez run` to finish instead of exiting'
+            cand --dry-run 'Check each due post (login, account, video, privacy) without uploading or changing anything'
+            cand --watch 'Keep running and publish posts as they come due'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -v 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand --verbose 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'postez;cron'= {
+            cand --color 'When to use colors'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -v 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand --verbose 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand install 'Install the runner, replacing any earlier one'
+            cand remove 'Remove the runner: the systemd timer and the crontab line, whichever exist'
+            cand show 'Show which runner is installed, its schedule, and the last run'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'postez;cron;install'= {
+            cand --every 'Minutes between runs (1-60)'
+            cand --color 'When to use colors'
+            cand --crontab 'Use a crontab line even where a systemd user timer would work'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -v 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand --verbose 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'postez;cron;remove'= {
+            cand --color 'When to use colors'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -v 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand --verbose 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'postez;cron;show'= {
+            cand --color 'When to use colors'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -v 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand --verbose 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'postez;cron;help'= {
+            cand install 'Install the runner, replacing any earlier one'
+            cand remove 'Remove the runner: the systemd timer and the crontab line, whichever exist'
+            cand show 'Show which runner is installed, its schedule, and the last run'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'postez;cron;help;install'= {
+        }
+        &'postez;cron;help;remove'= {
+        }
+        &'postez;cron;help;show'= {
+        }
+        &'postez;cron;help;help'= {
+        }
         &'postez;config'= {
             cand --color 'When to use colors'
             cand --json 'Print machine-readable JSON on stdout'
@@ -310,6 +443,9 @@ set edit:completion:arg-completer[postez] = {|@words|
         &'postez;generate;help;help'= {
         }
         &'postez;help'= {
+            cand connect 'Connect a TikTok account'
+            cand accounts 'List connected accounts'
+            cand disconnect 'Disconnect an account and revoke postez''s access'
             cand schedule 'Queue a video to be published later'
             cand list 'Show the queue'
             cand show 'Show one post and its history'
@@ -317,9 +453,17 @@ set edit:completion:arg-completer[postez] = {|@words|
             cand cancel 'Cancel a scheduled or failed post'
             cand retry 'Queue a failed post again'
             cand import 'Schedule many posts from a CSV or JSON file'
+            cand run 'Publish the posts that are due'
+            cand cron 'Start `postez run` on time: a systemd user timer, else a crontab line'
             cand config 'Read or change settings'
             cand generate 'Write shell completions or man pages'
             cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'postez;help;connect'= {
+        }
+        &'postez;help;accounts'= {
+        }
+        &'postez;help;disconnect'= {
         }
         &'postez;help;schedule'= {
         }
@@ -334,6 +478,19 @@ set edit:completion:arg-completer[postez] = {|@words|
         &'postez;help;retry'= {
         }
         &'postez;help;import'= {
+        }
+        &'postez;help;run'= {
+        }
+        &'postez;help;cron'= {
+            cand install 'Install the runner, replacing any earlier one'
+            cand remove 'Remove the runner: the systemd timer and the crontab line, whichever exist'
+            cand show 'Show which runner is installed, its schedule, and the last run'
+        }
+        &'postez;help;cron;install'= {
+        }
+        &'postez;help;cron;remove'= {
+        }
+        &'postez;help;cron;show'= {
         }
         &'postez;help;config'= {
             cand get 'Print one setting (nothing if unset)'

@@ -147,7 +147,7 @@ pub struct Installed {
     pub installed: Installation,
     /// Runners of the other kind that were removed so postez is not started twice.
     pub replaced: Vec<Installation>,
-    /// Why a systemd user timer could not be used, when cron was not asked for.
+    /// Why `systemctl --user` did not answer, when cron was installed (asked for or not).
     pub systemd_unavailable: Option<String>,
 }
 
@@ -294,7 +294,7 @@ impl<H: Host> Runner<H> {
         Ok(Installed {
             installed,
             replaced,
-            systemd_unavailable: if crontab { None } else { session.err() },
+            systemd_unavailable: session.err(),
         })
     }
 

@@ -15,8 +15,8 @@ use super::Ctx;
 /// `install` uses a systemd user timer where `systemctl --user` works: it runs inside your
 /// session, where the keychain is reachable. Elsewhere it adds one line to your crontab; cron runs
 /// outside any session, so a headless machine should keep its tokens in the encrypted file
-/// (`postez config set token_store file`, with `passphrase_command`). Every run is recorded, and
-/// `show` tells when the last one was.
+/// (`postez connect tiktok --token-store file`, with the `passphrase_command` setting). Every run
+/// is recorded, and `show` tells when the last one was.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Examples:
@@ -60,8 +60,13 @@ pub fn exec(ctx: &Ctx, args: CronArgs) -> Result<()> {
 
 fn install(ctx: &Ctx, runner: &Runner, every: u8, crontab: bool) -> Result<()> {
     let spec = Spec::new(&std::env::current_exe()?, every, &ctx.env, &ctx.paths)?;
+    let file_store = [&ctx.env.token_store, &ctx.config()?.token_store]
+        .into_iter()
+        .flatten()
+        .next()
+        .is_some_and(|s| s == "file");
     let done = runner.install(&spec, crontab)?;
-    if let Some(why) = &done.systemd_unavailable {
+    if let Some(why) = done.systemd_unavailable.as_ref().filter(|_| !crontab) {
         ctx.out
             .note(&format!("No systemd user session ({why}); using cron."));
     }
@@ -94,11 +99,6 @@ fn install(ctx: &Ctx, runner: &Runner, every: u8, crontab: bool) -> Result<()> {
             "{name} is a secret and is not written into the runner; {instead}"
         ));
     }
-    let file_store = [&ctx.env.token_store, &ctx.config()?.token_store]
-        .into_iter()
-        .flatten()
-        .next()
-        .is_some_and(|s| s == "file");
     match new.kind {
         Kind::Systemd => ctx.out.note(
             "The timer runs while you are logged in; to publish while logged out, see \
@@ -106,7 +106,8 @@ fn install(ctx: &Ctx, runner: &Runner, every: u8, crontab: bool) -> Result<()> {
         ),
         Kind::Crontab if !file_store => ctx.out.note(
             "Cron runs outside your login session, where the keychain may be locked; on a \
-             headless machine use `postez config set token_store file` and `passphrase_command`.",
+             headless machine use `postez connect tiktok --token-store file` and the \
+             `passphrase_command` setting.",
         ),
         Kind::Crontab => {}
     }

@@ -78,11 +78,13 @@ impl Spec {
             no_line_break(name, value)?;
         }
         no_line_break("the binary's path", &exe)?;
+        let log = paths.log_dir().join(CRON_LOG);
+        no_line_break("the log's path", &text(&log)?)?;
         Ok(Self {
             exe,
             every,
             vars,
-            log: paths.log_dir().join(CRON_LOG),
+            log,
             left_out,
         })
     }
