@@ -4,7 +4,20 @@
 use crate::support::TestEnv;
 
 const SUBCOMMANDS: &[&str] = &[
-    "schedule", "list", "show", "edit", "cancel", "retry", "import", "config", "generate",
+    "connect",
+    "accounts",
+    "disconnect",
+    "schedule",
+    "list",
+    "show",
+    "edit",
+    "cancel",
+    "retry",
+    "import",
+    "run",
+    "cron",
+    "config",
+    "generate",
 ];
 
 #[test]
