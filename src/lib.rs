@@ -10,6 +10,8 @@ pub mod auth;
 pub mod config;
 pub mod env;
 pub mod error;
+pub mod import;
+pub mod logs;
 pub mod media;
 pub mod oauth;
 pub mod post;

@@ -19,7 +19,6 @@ fn main() -> ExitCode {
         }
     };
     let env = Env::from_process();
-    init_logging(&env, &cli.global);
     let ctx = match cli::Ctx::new(env, &cli.global) {
         Ok(ctx) => ctx,
         Err(e) => {
@@ -28,6 +27,11 @@ fn main() -> ExitCode {
             return ExitCode::from(e.kind().exit_code());
         }
     };
+    // `run` also keeps a log file, for the runs nobody watches.
+    let log_file = matches!(cli.command, cli::Command::Run(_))
+        .then(|| postez::logs::RotatingFile::open(&ctx.paths.log_dir()).ok())
+        .flatten();
+    init_logging(&ctx.env, &cli.global, log_file);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -48,10 +52,16 @@ fn main() -> ExitCode {
     }
 }
 
-/// Logs go to stderr: warnings by default, `-v` info, `-vv` debug, `-vvv` trace; `RUST_LOG`
-/// replaces the filter entirely.
-fn init_logging(env: &Env, global: &cli::GlobalArgs) {
+/// Logs go to stderr (warnings by default, `-v` info, `-vv` debug, `-vvv` trace; `RUST_LOG`
+/// replaces the filter) and, for `run`, to the log file at info level (debug with `-vv`). Every
+/// line passes postez's redaction first.
+fn init_logging(env: &Env, global: &cli::GlobalArgs, file: Option<postez::logs::RotatingFile>) {
+    use postez::logs::{RedactingWriter, Target};
     use tracing_subscriber::EnvFilter;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::{Layer, fmt};
+
     let level = match (global.quiet, global.verbose) {
         (true, _) => "error",
         (false, 0) => "warn",
@@ -59,15 +69,38 @@ fn init_logging(env: &Env, global: &cli::GlobalArgs) {
         (false, 2) => "debug",
         _ => "trace",
     };
-    let filter = env
-        .rust_log
-        .as_deref()
-        .and_then(|f| EnvFilter::try_new(f).ok())
-        .unwrap_or_else(|| EnvFilter::new(format!("warn,postez={level}")));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(!env.no_color)
-        .with_target(false)
+    let filter = |default: &str| {
+        env.rust_log
+            .as_deref()
+            .and_then(|f| EnvFilter::try_new(f).ok())
+            .unwrap_or_else(|| EnvFilter::new(format!("warn,postez={default}")))
+    };
+    let json = global.log_format == cli::LogFormat::Json;
+    let stderr = fmt::layer()
+        .with_writer(|| RedactingWriter::new(Target::Stderr))
+        .with_ansi(!env.no_color && !json)
+        .with_target(false);
+    let stderr = if json {
+        stderr.json().with_filter(filter(level)).boxed()
+    } else {
+        stderr.with_filter(filter(level)).boxed()
+    };
+    let file = file.map(|file| {
+        // The subscriber lives as long as the process: leaking the file handle is deliberate.
+        let file: &'static postez::logs::RotatingFile = Box::leak(Box::new(file));
+        let layer = fmt::layer()
+            .with_writer(move || RedactingWriter::new(Target::File(file)))
+            .with_ansi(false)
+            .with_target(false);
+        let file_level = if global.verbose >= 2 { "debug" } else { "info" };
+        if json {
+            layer.json().with_filter(filter(file_level)).boxed()
+        } else {
+            layer.with_filter(filter(file_level)).boxed()
+        }
+    });
+    let _ = tracing_subscriber::registry()
+        .with(stderr)
+        .with(file)
         .try_init();
 }

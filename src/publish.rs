@@ -190,6 +190,30 @@ pub trait Progress: Send + Sync {
     fn bytes(&self, post: PostId, sent: u64, total: u64);
 }
 
+/// Log every event (at info level) before passing it on: the log file of `run` is the record
+/// nobody watched live.
+pub fn logged(inner: Arc<dyn Progress>) -> Arc<dyn Progress> {
+    Arc::new(Logged(inner))
+}
+
+struct Logged(Arc<dyn Progress>);
+
+impl Progress for Logged {
+    fn event(&self, event: &Event) {
+        match event {
+            Event::Failed { .. } | Event::Blocked { .. } | Event::Retrying { .. } => {
+                tracing::warn!("{event:?}");
+            }
+            _ => tracing::info!("{event:?}"),
+        }
+        self.0.event(event);
+    }
+
+    fn bytes(&self, post: PostId, sent: u64, total: u64) {
+        self.0.bytes(post, sent, total);
+    }
+}
+
 /// What a run did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Summary {

@@ -48,7 +48,10 @@ pub struct Secret(String);
 impl Secret {
     /// Wraps a secret value.
     pub fn new(s: impl Into<String>) -> Self {
-        Self(s.into())
+        let s = s.into();
+        // Whatever happens later, this value is blanked in every log line.
+        crate::logs::register_secret(&s);
+        Self(s)
     }
 
     /// The secret itself. Call it only where the value leaves the process (HTTP, keychain, file).

@@ -149,7 +149,7 @@ async fn pass(ctx: &Ctx, options: &RunOptions, cancel: &Arc<AtomicBool>, wait: b
         config: ctx.config()?.clone(),
         now: ctx.now(),
         options: options.clone(),
-        progress: printer.clone(),
+        progress: postez::publish::logged(printer.clone()),
         cancel: cancel.clone(),
     };
     let summary = engine.run().await?;

@@ -31,12 +31,15 @@ fn cycle(env: &TestEnv, fake: &Fake, outputs: &mut Vec<(String, Run)>) {
             "schedule",
             media(Media::Mp4).to_str().unwrap(),
             "--at",
-            "in 1h",
+            "now",
             "--privacy",
             "SELF_ONLY",
             "--yes",
         ]),
     );
+    let run = env.run(&["-vv", "run"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    record("run", run);
     fake.server.expire_access_tokens();
     let run = env.run(&["-vv", "accounts", "--check"]);
     assert_eq!(run.code, 0, "{run:?}");
@@ -81,6 +84,11 @@ fn no_secret_reaches_any_output_or_file() {
     }
     let mut files = Vec::new();
     files_under(&env.home(), &mut files);
+    // The run kept a log, and it was scanned too.
+    assert!(
+        files.iter().any(|f| f.ends_with("logs/postez.log")),
+        "{files:?}"
+    );
     // The scan can see what is there: the (public) open_id is in the database.
     let db = String::from_utf8_lossy(&std::fs::read(env.db()).unwrap()).into_owned();
     assert!(db.contains(&fake.open_id));
