@@ -34,8 +34,14 @@ _postez() {
             postez,disconnect)
                 cmd="postez__subcmd__disconnect"
                 ;;
+            postez,doctor)
+                cmd="postez__subcmd__doctor"
+                ;;
             postez,edit)
                 cmd="postez__subcmd__edit"
+                ;;
+            postez,export)
+                cmd="postez__subcmd__export"
                 ;;
             postez,generate)
                 cmd="postez__subcmd__generate"
@@ -43,11 +49,17 @@ _postez() {
             postez,help)
                 cmd="postez__subcmd__help"
                 ;;
+            postez,history)
+                cmd="postez__subcmd__history"
+                ;;
             postez,import)
                 cmd="postez__subcmd__import"
                 ;;
             postez,list)
                 cmd="postez__subcmd__list"
+                ;;
+            postez,purge)
+                cmd="postez__subcmd__purge"
                 ;;
             postez,retry)
                 cmd="postez__subcmd__retry"
@@ -151,8 +163,14 @@ _postez() {
             postez__subcmd__help,disconnect)
                 cmd="postez__subcmd__help__subcmd__disconnect"
                 ;;
+            postez__subcmd__help,doctor)
+                cmd="postez__subcmd__help__subcmd__doctor"
+                ;;
             postez__subcmd__help,edit)
                 cmd="postez__subcmd__help__subcmd__edit"
+                ;;
+            postez__subcmd__help,export)
+                cmd="postez__subcmd__help__subcmd__export"
                 ;;
             postez__subcmd__help,generate)
                 cmd="postez__subcmd__help__subcmd__generate"
@@ -160,11 +178,17 @@ _postez() {
             postez__subcmd__help,help)
                 cmd="postez__subcmd__help__subcmd__help"
                 ;;
+            postez__subcmd__help,history)
+                cmd="postez__subcmd__help__subcmd__history"
+                ;;
             postez__subcmd__help,import)
                 cmd="postez__subcmd__help__subcmd__import"
                 ;;
             postez__subcmd__help,list)
                 cmd="postez__subcmd__help__subcmd__list"
+                ;;
+            postez__subcmd__help,purge)
+                cmd="postez__subcmd__help__subcmd__purge"
                 ;;
             postez__subcmd__help,retry)
                 cmd="postez__subcmd__help__subcmd__retry"
@@ -212,7 +236,7 @@ _postez() {
 
     case "${cmd}" in
         postez)
-            opts="-v -q -h -V --json --verbose --quiet --color --help --version connect accounts disconnect schedule list show edit cancel retry import run cron config generate help"
+            opts="-v -q -h -V --json --verbose --quiet --color --log-format --help --version connect accounts disconnect schedule list show edit cancel retry import run history export purge doctor cron config generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -220,6 +244,10 @@ _postez() {
             case "${prev}" in
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -230,7 +258,7 @@ _postez() {
             return 0
             ;;
         postez__subcmd__accounts)
-            opts="-v -q -h -V --check --json --verbose --quiet --color --help --version"
+            opts="-v -q -h -V --check --json --verbose --quiet --color --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -238,6 +266,10 @@ _postez() {
             case "${prev}" in
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -248,7 +280,7 @@ _postez() {
             return 0
             ;;
         postez__subcmd__cancel)
-            opts="-v -q -h -V --json --verbose --quiet --color --help --version"
+            opts="-v -q -h -V --json --verbose --quiet --color --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -256,6 +288,10 @@ _postez() {
             case "${prev}" in
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -266,7 +302,7 @@ _postez() {
             return 0
             ;;
         postez__subcmd__config)
-            opts="-v -q -h -V --json --verbose --quiet --color --help --version get set list path help"
+            opts="-v -q -h -V --json --verbose --quiet --color --log-format --help --version get set list path help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -274,6 +310,10 @@ _postez() {
             case "${prev}" in
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -284,7 +324,7 @@ _postez() {
             return 0
             ;;
         postez__subcmd__config__subcmd__get)
-            opts="-v -q -h -V --json --verbose --quiet --color --help --version"
+            opts="-v -q -h -V --json --verbose --quiet --color --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -292,6 +332,10 @@ _postez() {
             case "${prev}" in
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -386,7 +430,7 @@ _postez() {
             return 0
             ;;
         postez__subcmd__config__subcmd__list)
-            opts="-v -q -h -V --json --verbose --quiet --color --help --version"
+            opts="-v -q -h -V --json --verbose --quiet --color --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -394,6 +438,10 @@ _postez() {
             case "${prev}" in
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -404,7 +452,7 @@ _postez() {
             return 0
             ;;
         postez__subcmd__config__subcmd__path)
-            opts="-v -q -h -V --json --verbose --quiet --color --help --version"
+            opts="-v -q -h -V --json --verbose --quiet --color --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -412,6 +460,10 @@ _postez() {
             case "${prev}" in
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -422,7 +474,7 @@ _postez() {
             return 0
             ;;
         postez__subcmd__config__subcmd__set)
-            opts="-v -q -h -V --json --verbose --quiet --color --help --version"
+            opts="-v -q -h -V --json --verbose --quiet --color --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -430,6 +482,10 @@ _postez() {
             case "${prev}" in
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -440,7 +496,7 @@ _postez() {
             return 0
             ;;
         postez__subcmd__connect)
-            opts="-v -q -h -V --no-browser --port --timeout --token-store --json --verbose --quiet --color --help --version tiktok"
+            opts="-v -q -h -V --no-browser --port --timeout --token-store --json --verbose --quiet --color --log-format --help --version tiktok"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -462,6 +518,10 @@ _postez() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -470,7 +530,7 @@ _postez() {
             return 0
             ;;
         postez__subcmd__cron)
-            opts="-v -q -h -V --json --verbose --quiet --color --help --version install remove show help"
+            opts="-v -q -h -V --json --verbose --quiet --color --log-format --help --version install remove show help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -478,6 +538,10 @@ _postez() {
             case "${prev}" in
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -558,7 +622,7 @@ _postez() {
             return 0
             ;;
         postez__subcmd__cron__subcmd__install)
-            opts="-v -q -h -V --every --crontab --json --verbose --quiet --color --help --version"
+            opts="-v -q -h -V --every --crontab --json --verbose --quiet --color --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -572,6 +636,10 @@ _postez() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -580,7 +648,7 @@ _postez() {
             return 0
             ;;
         postez__subcmd__cron__subcmd__remove)
-            opts="-v -q -h -V --json --verbose --quiet --color --help --version"
+            opts="-v -q -h -V --json --verbose --quiet --color --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -588,6 +656,10 @@ _postez() {
             case "${prev}" in
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -598,7 +670,7 @@ _postez() {
             return 0
             ;;
         postez__subcmd__cron__subcmd__show)
-            opts="-v -q -h -V --json --verbose --quiet --color --help --version"
+            opts="-v -q -h -V --json --verbose --quiet --color --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -606,6 +678,10 @@ _postez() {
             case "${prev}" in
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -616,7 +692,7 @@ _postez() {
             return 0
             ;;
         postez__subcmd__disconnect)
-            opts="-v -q -h -V --no-revoke --json --verbose --quiet --color --help --version tiktok"
+            opts="-v -q -h -V --no-revoke --json --verbose --quiet --color --log-format --help --version tiktok"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -624,6 +700,32 @@ _postez() {
             case "${prev}" in
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        postez__subcmd__doctor)
+            opts="-v -q -h -V --json --verbose --quiet --color --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -634,7 +736,7 @@ _postez() {
             return 0
             ;;
         postez__subcmd__edit)
-            opts="-c -y -v -q -h -V --at --tz --file --caption --caption-file --hashtag --draft --direct --privacy --allow-comments --no-allow-comments --allow-duet --no-allow-duet --allow-stitch --no-allow-stitch --cover-at --brand-organic --no-brand-organic --branded-content --no-branded-content --ai-generated --no-ai-generated --account --yes --json --verbose --quiet --color --help --version"
+            opts="-c -y -v -q -h -V --at --tz --file --caption --caption-file --hashtag --draft --direct --privacy --allow-comments --no-allow-comments --allow-duet --no-allow-duet --allow-stitch --no-allow-stitch --cover-at --brand-organic --no-brand-organic --branded-content --no-branded-content --ai-generated --no-ai-generated --account --yes --json --verbose --quiet --color --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -684,6 +786,44 @@ _postez() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        postez__subcmd__export)
+            opts="-o -v -q -h -V --output --media --json --verbose --quiet --color --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --media)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -692,7 +832,7 @@ _postez() {
             return 0
             ;;
         postez__subcmd__generate)
-            opts="-v -q -h -V --json --verbose --quiet --color --help --version completions man help"
+            opts="-v -q -h -V --json --verbose --quiet --color --log-format --help --version completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -700,6 +840,10 @@ _postez() {
             case "${prev}" in
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -710,7 +854,7 @@ _postez() {
             return 0
             ;;
         postez__subcmd__generate__subcmd__completions)
-            opts="-v -q -h -V --json --verbose --quiet --color --help --version bash elvish fish powershell zsh"
+            opts="-v -q -h -V --json --verbose --quiet --color --log-format --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -718,6 +862,10 @@ _postez() {
             case "${prev}" in
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -784,7 +932,7 @@ _postez() {
             return 0
             ;;
         postez__subcmd__generate__subcmd__man)
-            opts="-v -q -h -V --dir --json --verbose --quiet --color --help --version"
+            opts="-v -q -h -V --dir --json --verbose --quiet --color --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -798,6 +946,10 @@ _postez() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -806,7 +958,7 @@ _postez() {
             return 0
             ;;
         postez__subcmd__help)
-            opts="connect accounts disconnect schedule list show edit cancel retry import run cron config generate help"
+            opts="connect accounts disconnect schedule list show edit cancel retry import run history export purge doctor cron config generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1001,7 +1153,35 @@ _postez() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        postez__subcmd__help__subcmd__doctor)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         postez__subcmd__help__subcmd__edit)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        postez__subcmd__help__subcmd__export)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1071,6 +1251,20 @@ _postez() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        postez__subcmd__help__subcmd__history)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         postez__subcmd__help__subcmd__import)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1086,6 +1280,20 @@ _postez() {
             return 0
             ;;
         postez__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        postez__subcmd__help__subcmd__purge)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1155,8 +1363,34 @@ _postez() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        postez__subcmd__history)
+            opts="-v -q -h -V --limit --json --verbose --quiet --color --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         postez__subcmd__import)
-            opts="-y -v -q -h -V --yes --json --verbose --quiet --color --help --version"
+            opts="-y -v -q -h -V --yes --json --verbose --quiet --color --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1164,6 +1398,10 @@ _postez() {
             case "${prev}" in
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1174,7 +1412,7 @@ _postez() {
             return 0
             ;;
         postez__subcmd__list)
-            opts="-v -q -h -V --state --account --all --limit --json --verbose --quiet --color --help --version"
+            opts="-v -q -h -V --state --account --all --limit --json --verbose --quiet --color --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1196,6 +1434,36 @@ _postez() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        postez__subcmd__purge)
+            opts="-y -v -q -h -V --account --yes --no-revoke --json --verbose --quiet --color --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1204,7 +1472,7 @@ _postez() {
             return 0
             ;;
         postez__subcmd__retry)
-            opts="-v -q -h -V --at --tz --json --verbose --quiet --color --help --version"
+            opts="-v -q -h -V --at --tz --json --verbose --quiet --color --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1222,6 +1490,10 @@ _postez() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1230,7 +1502,7 @@ _postez() {
             return 0
             ;;
         postez__subcmd__run)
-            opts="-v -q -h -V --wait --jobs --dry-run --watch --interval --poll-for --json --verbose --quiet --color --help --version"
+            opts="-v -q -h -V --wait --jobs --dry-run --watch --interval --poll-for --json --verbose --quiet --color --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1252,6 +1524,10 @@ _postez() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1260,7 +1536,7 @@ _postez() {
             return 0
             ;;
         postez__subcmd__schedule)
-            opts="-c -y -v -q -h -V --at --tz --caption --caption-file --hashtag --draft --privacy --allow-comments --allow-duet --allow-stitch --cover-at --brand-organic --branded-content --ai-generated --account --copy --yes --json --verbose --quiet --color --help --version"
+            opts="-c -y -v -q -h -V --at --tz --caption --caption-file --hashtag --draft --privacy --allow-comments --allow-duet --allow-stitch --cover-at --brand-organic --branded-content --ai-generated --account --copy --yes --json --verbose --quiet --color --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1306,6 +1582,10 @@ _postez() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1314,7 +1594,7 @@ _postez() {
             return 0
             ;;
         postez__subcmd__show)
-            opts="-v -q -h -V --json --verbose --quiet --color --help --version"
+            opts="-v -q -h -V --json --verbose --quiet --color --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1322,6 +1602,10 @@ _postez() {
             case "${prev}" in
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 *)

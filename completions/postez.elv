@@ -19,6 +19,7 @@ set edit:completion:arg-completer[postez] = {|@words|
     var completions = [
         &'postez'= {
             cand --color 'When to use colors'
+            cand --log-format 'Log line format (stderr and the log file of `run`)'
             cand --json 'Print machine-readable JSON on stdout'
             cand -v 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
             cand --verbose 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
@@ -39,6 +40,10 @@ set edit:completion:arg-completer[postez] = {|@words|
             cand retry 'Queue a failed post again'
             cand import 'Schedule many posts from a CSV or JSON file'
             cand run 'Publish the posts that are due'
+            cand history 'Show what happened to posts'
+            cand export 'Export all your data as JSON'
+            cand purge 'Delete your data and revoke postez''s access'
+            cand doctor 'Check the setup and explain each problem with its fix'
             cand cron 'Start `postez run` on time: a systemd user timer, else a crontab line'
             cand config 'Read or change settings'
             cand generate 'Write shell completions or man pages'
@@ -49,6 +54,7 @@ set edit:completion:arg-completer[postez] = {|@words|
             cand --timeout 'Give up waiting for the login after this long'
             cand --token-store 'Where to keep the tokens: keychain or file (encrypted)'
             cand --color 'When to use colors'
+            cand --log-format 'Log line format (stderr and the log file of `run`)'
             cand --no-browser 'Print the login URL instead of opening a browser'
             cand --json 'Print machine-readable JSON on stdout'
             cand -v 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
@@ -62,6 +68,7 @@ set edit:completion:arg-completer[postez] = {|@words|
         }
         &'postez;accounts'= {
             cand --color 'When to use colors'
+            cand --log-format 'Log line format (stderr and the log file of `run`)'
             cand --check 'Check each connected account online, refreshing its login if it is due'
             cand --json 'Print machine-readable JSON on stdout'
             cand -v 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
@@ -75,6 +82,7 @@ set edit:completion:arg-completer[postez] = {|@words|
         }
         &'postez;disconnect'= {
             cand --color 'When to use colors'
+            cand --log-format 'Log line format (stderr and the log file of `run`)'
             cand --no-revoke 'Only delete locally; do not revoke at TikTok'
             cand --json 'Print machine-readable JSON on stdout'
             cand -v 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
@@ -97,6 +105,7 @@ set edit:completion:arg-completer[postez] = {|@words|
             cand --cover-at 'Use the frame at this time (milliseconds) as the cover'
             cand --account 'Account to publish with (id or name; default: the only one, or `default_account`)'
             cand --color 'When to use colors'
+            cand --log-format 'Log line format (stderr and the log file of `run`)'
             cand --draft 'Upload as a draft to your TikTok inbox and finish the post in the app'
             cand --allow-comments 'Allow comments'
             cand --allow-duet 'Allow duets'
@@ -122,6 +131,7 @@ set edit:completion:arg-completer[postez] = {|@words|
             cand --account 'Only posts of this account (id or name)'
             cand --limit 'Show at most this many posts (0 = all)'
             cand --color 'When to use colors'
+            cand --log-format 'Log line format (stderr and the log file of `run`)'
             cand --all 'Include published, sent and cancelled posts'
             cand --json 'Print machine-readable JSON on stdout'
             cand -v 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
@@ -135,6 +145,7 @@ set edit:completion:arg-completer[postez] = {|@words|
         }
         &'postez;show'= {
             cand --color 'When to use colors'
+            cand --log-format 'Log line format (stderr and the log file of `run`)'
             cand --json 'Print machine-readable JSON on stdout'
             cand -v 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
             cand --verbose 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
@@ -157,6 +168,7 @@ set edit:completion:arg-completer[postez] = {|@words|
             cand --cover-at 'Cover frame time in milliseconds'
             cand --account 'Move the post to another account (id or name)'
             cand --color 'When to use colors'
+            cand --log-format 'Log line format (stderr and the log file of `run`)'
             cand --draft 'Make it a draft (sent to your TikTok inbox); clears the direct-post options'
             cand --direct 'Make it a direct post (needs --privacy)'
             cand --allow-comments 'Allow or forbid comments'
@@ -185,6 +197,7 @@ set edit:completion:arg-completer[postez] = {|@words|
         }
         &'postez;cancel'= {
             cand --color 'When to use colors'
+            cand --log-format 'Log line format (stderr and the log file of `run`)'
             cand --json 'Print machine-readable JSON on stdout'
             cand -v 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
             cand --verbose 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
@@ -199,6 +212,7 @@ set edit:completion:arg-completer[postez] = {|@words|
             cand --at 'New time (same forms as `schedule --at`)'
             cand --tz 'Time zone for a local --at (IANA name)'
             cand --color 'When to use colors'
+            cand --log-format 'Log line format (stderr and the log file of `run`)'
             cand --json 'Print machine-readable JSON on stdout'
             cand -v 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
             cand --verbose 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
@@ -211,6 +225,7 @@ set edit:completion:arg-completer[postez] = {|@words|
         }
         &'postez;import'= {
             cand --color 'When to use colors'
+            cand --log-format 'Log line format (stderr and the log file of `run`)'
             cand -y 'Agree to TikTok''s Music Usage Confirmation for every direct post without a prompt'
             cand --yes 'Agree to TikTok''s Music Usage Confirmation for every direct post without a prompt'
             cand --json 'Print machine-readable JSON on stdout'
@@ -228,6 +243,7 @@ set edit:completion:arg-completer[postez] = {|@words|
             cand --interval 'With --watch: pause between passes'
             cand --poll-for 'Keep checking a processed upload for this long before leaving it to the next run'
             cand --color 'When to use colors'
+            cand --log-format 'Log line format (stderr and the log file of `run`)'
             cand --wait 'Wait for a running `postez run` to finish instead of exiting'
             cand --dry-run 'Check each due post (login, account, video, privacy) without uploading or changing anything'
             cand --watch 'Keep running and publish posts as they come due'
@@ -241,8 +257,69 @@ set edit:completion:arg-completer[postez] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'postez;history'= {
+            cand --limit 'Without an id: how many recent events'
+            cand --color 'When to use colors'
+            cand --log-format 'Log line format (stderr and the log file of `run`)'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -v 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand --verbose 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'postez;export'= {
+            cand -o 'Write to this file (0600) instead of stdout'
+            cand --output 'Write to this file (0600) instead of stdout'
+            cand --media 'Also copy the posts'' video files into this folder (as `<id>-<name>`)'
+            cand --color 'When to use colors'
+            cand --log-format 'Log line format (stderr and the log file of `run`)'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -v 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand --verbose 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'postez;purge'= {
+            cand --account 'Only this account (id or name)'
+            cand --color 'When to use colors'
+            cand --log-format 'Log line format (stderr and the log file of `run`)'
+            cand -y 'Do not ask for confirmation'
+            cand --yes 'Do not ask for confirmation'
+            cand --no-revoke 'Only delete locally; do not revoke at TikTok'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -v 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand --verbose 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'postez;doctor'= {
+            cand --color 'When to use colors'
+            cand --log-format 'Log line format (stderr and the log file of `run`)'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -v 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand --verbose 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'postez;cron'= {
             cand --color 'When to use colors'
+            cand --log-format 'Log line format (stderr and the log file of `run`)'
             cand --json 'Print machine-readable JSON on stdout'
             cand -v 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
             cand --verbose 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
@@ -260,6 +337,7 @@ set edit:completion:arg-completer[postez] = {|@words|
         &'postez;cron;install'= {
             cand --every 'Minutes between runs (1-60)'
             cand --color 'When to use colors'
+            cand --log-format 'Log line format (stderr and the log file of `run`)'
             cand --crontab 'Use a crontab line even where a systemd user timer would work'
             cand --json 'Print machine-readable JSON on stdout'
             cand -v 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
@@ -273,6 +351,7 @@ set edit:completion:arg-completer[postez] = {|@words|
         }
         &'postez;cron;remove'= {
             cand --color 'When to use colors'
+            cand --log-format 'Log line format (stderr and the log file of `run`)'
             cand --json 'Print machine-readable JSON on stdout'
             cand -v 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
             cand --verbose 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
@@ -285,6 +364,7 @@ set edit:completion:arg-completer[postez] = {|@words|
         }
         &'postez;cron;show'= {
             cand --color 'When to use colors'
+            cand --log-format 'Log line format (stderr and the log file of `run`)'
             cand --json 'Print machine-readable JSON on stdout'
             cand -v 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
             cand --verbose 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
@@ -311,6 +391,7 @@ set edit:completion:arg-completer[postez] = {|@words|
         }
         &'postez;config'= {
             cand --color 'When to use colors'
+            cand --log-format 'Log line format (stderr and the log file of `run`)'
             cand --json 'Print machine-readable JSON on stdout'
             cand -v 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
             cand --verbose 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
@@ -328,6 +409,7 @@ set edit:completion:arg-completer[postez] = {|@words|
         }
         &'postez;config;get'= {
             cand --color 'When to use colors'
+            cand --log-format 'Log line format (stderr and the log file of `run`)'
             cand --json 'Print machine-readable JSON on stdout'
             cand -v 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
             cand --verbose 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
@@ -340,6 +422,7 @@ set edit:completion:arg-completer[postez] = {|@words|
         }
         &'postez;config;set'= {
             cand --color 'When to use colors'
+            cand --log-format 'Log line format (stderr and the log file of `run`)'
             cand --json 'Print machine-readable JSON on stdout'
             cand -v 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
             cand --verbose 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
@@ -352,6 +435,7 @@ set edit:completion:arg-completer[postez] = {|@words|
         }
         &'postez;config;list'= {
             cand --color 'When to use colors'
+            cand --log-format 'Log line format (stderr and the log file of `run`)'
             cand --json 'Print machine-readable JSON on stdout'
             cand -v 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
             cand --verbose 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
@@ -364,6 +448,7 @@ set edit:completion:arg-completer[postez] = {|@words|
         }
         &'postez;config;path'= {
             cand --color 'When to use colors'
+            cand --log-format 'Log line format (stderr and the log file of `run`)'
             cand --json 'Print machine-readable JSON on stdout'
             cand -v 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
             cand --verbose 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
@@ -393,6 +478,7 @@ set edit:completion:arg-completer[postez] = {|@words|
         }
         &'postez;generate'= {
             cand --color 'When to use colors'
+            cand --log-format 'Log line format (stderr and the log file of `run`)'
             cand --json 'Print machine-readable JSON on stdout'
             cand -v 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
             cand --verbose 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
@@ -408,6 +494,7 @@ set edit:completion:arg-completer[postez] = {|@words|
         }
         &'postez;generate;completions'= {
             cand --color 'When to use colors'
+            cand --log-format 'Log line format (stderr and the log file of `run`)'
             cand --json 'Print machine-readable JSON on stdout'
             cand -v 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
             cand --verbose 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
@@ -421,6 +508,7 @@ set edit:completion:arg-completer[postez] = {|@words|
         &'postez;generate;man'= {
             cand --dir 'Target folder'
             cand --color 'When to use colors'
+            cand --log-format 'Log line format (stderr and the log file of `run`)'
             cand --json 'Print machine-readable JSON on stdout'
             cand -v 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
             cand --verbose 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
@@ -454,6 +542,10 @@ set edit:completion:arg-completer[postez] = {|@words|
             cand retry 'Queue a failed post again'
             cand import 'Schedule many posts from a CSV or JSON file'
             cand run 'Publish the posts that are due'
+            cand history 'Show what happened to posts'
+            cand export 'Export all your data as JSON'
+            cand purge 'Delete your data and revoke postez''s access'
+            cand doctor 'Check the setup and explain each problem with its fix'
             cand cron 'Start `postez run` on time: a systemd user timer, else a crontab line'
             cand config 'Read or change settings'
             cand generate 'Write shell completions or man pages'
@@ -480,6 +572,14 @@ set edit:completion:arg-completer[postez] = {|@words|
         &'postez;help;import'= {
         }
         &'postez;help;run'= {
+        }
+        &'postez;help;history'= {
+        }
+        &'postez;help;export'= {
+        }
+        &'postez;help;purge'= {
+        }
+        &'postez;help;doctor'= {
         }
         &'postez;help;cron'= {
             cand install 'Install the runner, replacing any earlier one'

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_postez_global_optspecs
-    string join \n json v/verbose q/quiet color= h/help V/version
+    string join \n json v/verbose q/quiet color= log-format= h/help V/version
 end
 
 function __fish_postez_needs_command
@@ -27,6 +27,8 @@ end
 complete -c postez -n "__fish_postez_needs_command" -l color -d 'When to use colors' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
 always\t'Always'
 never\t'Never'"
+complete -c postez -n "__fish_postez_needs_command" -l log-format -d 'Log line format (stderr and the log file of `run`)' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line'"
 complete -c postez -n "__fish_postez_needs_command" -l json -d 'Print machine-readable JSON on stdout'
 complete -c postez -n "__fish_postez_needs_command" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
 complete -c postez -n "__fish_postez_needs_command" -s q -l quiet -d 'Only errors on stderr'
@@ -43,6 +45,10 @@ complete -c postez -n "__fish_postez_needs_command" -f -a "cancel" -d 'Cancel a 
 complete -c postez -n "__fish_postez_needs_command" -f -a "retry" -d 'Queue a failed post again'
 complete -c postez -n "__fish_postez_needs_command" -f -a "import" -d 'Schedule many posts from a CSV or JSON file'
 complete -c postez -n "__fish_postez_needs_command" -f -a "run" -d 'Publish the posts that are due'
+complete -c postez -n "__fish_postez_needs_command" -f -a "history" -d 'Show what happened to posts'
+complete -c postez -n "__fish_postez_needs_command" -f -a "export" -d 'Export all your data as JSON'
+complete -c postez -n "__fish_postez_needs_command" -f -a "purge" -d 'Delete your data and revoke postez\'s access'
+complete -c postez -n "__fish_postez_needs_command" -f -a "doctor" -d 'Check the setup and explain each problem with its fix'
 complete -c postez -n "__fish_postez_needs_command" -f -a "cron" -d 'Start `postez run` on time: a systemd user timer, else a crontab line'
 complete -c postez -n "__fish_postez_needs_command" -f -a "config" -d 'Read or change settings'
 complete -c postez -n "__fish_postez_needs_command" -f -a "generate" -d 'Write shell completions or man pages'
@@ -54,6 +60,8 @@ file\t'An encrypted file in postez\'s data folder'"
 complete -c postez -n "__fish_postez_using_subcommand connect" -l color -d 'When to use colors' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
 always\t'Always'
 never\t'Never'"
+complete -c postez -n "__fish_postez_using_subcommand connect" -l log-format -d 'Log line format (stderr and the log file of `run`)' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line'"
 complete -c postez -n "__fish_postez_using_subcommand connect" -l no-browser -d 'Print the login URL instead of opening a browser'
 complete -c postez -n "__fish_postez_using_subcommand connect" -l json -d 'Print machine-readable JSON on stdout'
 complete -c postez -n "__fish_postez_using_subcommand connect" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
@@ -63,6 +71,8 @@ complete -c postez -n "__fish_postez_using_subcommand connect" -s V -l version -
 complete -c postez -n "__fish_postez_using_subcommand accounts" -l color -d 'When to use colors' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
 always\t'Always'
 never\t'Never'"
+complete -c postez -n "__fish_postez_using_subcommand accounts" -l log-format -d 'Log line format (stderr and the log file of `run`)' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line'"
 complete -c postez -n "__fish_postez_using_subcommand accounts" -l check -d 'Check each connected account online, refreshing its login if it is due'
 complete -c postez -n "__fish_postez_using_subcommand accounts" -l json -d 'Print machine-readable JSON on stdout'
 complete -c postez -n "__fish_postez_using_subcommand accounts" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
@@ -72,6 +82,8 @@ complete -c postez -n "__fish_postez_using_subcommand accounts" -s V -l version 
 complete -c postez -n "__fish_postez_using_subcommand disconnect" -l color -d 'When to use colors' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
 always\t'Always'
 never\t'Never'"
+complete -c postez -n "__fish_postez_using_subcommand disconnect" -l log-format -d 'Log line format (stderr and the log file of `run`)' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line'"
 complete -c postez -n "__fish_postez_using_subcommand disconnect" -l no-revoke -d 'Only delete locally; do not revoke at TikTok'
 complete -c postez -n "__fish_postez_using_subcommand disconnect" -l json -d 'Print machine-readable JSON on stdout'
 complete -c postez -n "__fish_postez_using_subcommand disconnect" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
@@ -92,6 +104,8 @@ complete -c postez -n "__fish_postez_using_subcommand schedule" -l account -d 'A
 complete -c postez -n "__fish_postez_using_subcommand schedule" -l color -d 'When to use colors' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
 always\t'Always'
 never\t'Never'"
+complete -c postez -n "__fish_postez_using_subcommand schedule" -l log-format -d 'Log line format (stderr and the log file of `run`)' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line'"
 complete -c postez -n "__fish_postez_using_subcommand schedule" -l draft -d 'Upload as a draft to your TikTok inbox and finish the post in the app'
 complete -c postez -n "__fish_postez_using_subcommand schedule" -l allow-comments -d 'Allow comments'
 complete -c postez -n "__fish_postez_using_subcommand schedule" -l allow-duet -d 'Allow duets'
@@ -112,6 +126,8 @@ complete -c postez -n "__fish_postez_using_subcommand list" -l limit -d 'Show at
 complete -c postez -n "__fish_postez_using_subcommand list" -l color -d 'When to use colors' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
 always\t'Always'
 never\t'Never'"
+complete -c postez -n "__fish_postez_using_subcommand list" -l log-format -d 'Log line format (stderr and the log file of `run`)' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line'"
 complete -c postez -n "__fish_postez_using_subcommand list" -l all -d 'Include published, sent and cancelled posts'
 complete -c postez -n "__fish_postez_using_subcommand list" -l json -d 'Print machine-readable JSON on stdout'
 complete -c postez -n "__fish_postez_using_subcommand list" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
@@ -121,6 +137,8 @@ complete -c postez -n "__fish_postez_using_subcommand list" -s V -l version -d '
 complete -c postez -n "__fish_postez_using_subcommand show" -l color -d 'When to use colors' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
 always\t'Always'
 never\t'Never'"
+complete -c postez -n "__fish_postez_using_subcommand show" -l log-format -d 'Log line format (stderr and the log file of `run`)' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line'"
 complete -c postez -n "__fish_postez_using_subcommand show" -l json -d 'Print machine-readable JSON on stdout'
 complete -c postez -n "__fish_postez_using_subcommand show" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
 complete -c postez -n "__fish_postez_using_subcommand show" -s q -l quiet -d 'Only errors on stderr'
@@ -141,6 +159,8 @@ complete -c postez -n "__fish_postez_using_subcommand edit" -l account -d 'Move 
 complete -c postez -n "__fish_postez_using_subcommand edit" -l color -d 'When to use colors' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
 always\t'Always'
 never\t'Never'"
+complete -c postez -n "__fish_postez_using_subcommand edit" -l log-format -d 'Log line format (stderr and the log file of `run`)' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line'"
 complete -c postez -n "__fish_postez_using_subcommand edit" -l draft -d 'Make it a draft (sent to your TikTok inbox); clears the direct-post options'
 complete -c postez -n "__fish_postez_using_subcommand edit" -l direct -d 'Make it a direct post (needs --privacy)'
 complete -c postez -n "__fish_postez_using_subcommand edit" -l allow-comments -d 'Allow or forbid comments'
@@ -164,6 +184,8 @@ complete -c postez -n "__fish_postez_using_subcommand edit" -s V -l version -d '
 complete -c postez -n "__fish_postez_using_subcommand cancel" -l color -d 'When to use colors' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
 always\t'Always'
 never\t'Never'"
+complete -c postez -n "__fish_postez_using_subcommand cancel" -l log-format -d 'Log line format (stderr and the log file of `run`)' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line'"
 complete -c postez -n "__fish_postez_using_subcommand cancel" -l json -d 'Print machine-readable JSON on stdout'
 complete -c postez -n "__fish_postez_using_subcommand cancel" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
 complete -c postez -n "__fish_postez_using_subcommand cancel" -s q -l quiet -d 'Only errors on stderr'
@@ -174,6 +196,8 @@ complete -c postez -n "__fish_postez_using_subcommand retry" -l tz -d 'Time zone
 complete -c postez -n "__fish_postez_using_subcommand retry" -l color -d 'When to use colors' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
 always\t'Always'
 never\t'Never'"
+complete -c postez -n "__fish_postez_using_subcommand retry" -l log-format -d 'Log line format (stderr and the log file of `run`)' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line'"
 complete -c postez -n "__fish_postez_using_subcommand retry" -l json -d 'Print machine-readable JSON on stdout'
 complete -c postez -n "__fish_postez_using_subcommand retry" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
 complete -c postez -n "__fish_postez_using_subcommand retry" -s q -l quiet -d 'Only errors on stderr'
@@ -182,6 +206,8 @@ complete -c postez -n "__fish_postez_using_subcommand retry" -s V -l version -d 
 complete -c postez -n "__fish_postez_using_subcommand import" -l color -d 'When to use colors' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
 always\t'Always'
 never\t'Never'"
+complete -c postez -n "__fish_postez_using_subcommand import" -l log-format -d 'Log line format (stderr and the log file of `run`)' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line'"
 complete -c postez -n "__fish_postez_using_subcommand import" -s y -l yes -d 'Agree to TikTok\'s Music Usage Confirmation for every direct post without a prompt'
 complete -c postez -n "__fish_postez_using_subcommand import" -l json -d 'Print machine-readable JSON on stdout'
 complete -c postez -n "__fish_postez_using_subcommand import" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
@@ -194,6 +220,8 @@ complete -c postez -n "__fish_postez_using_subcommand run" -l poll-for -d 'Keep 
 complete -c postez -n "__fish_postez_using_subcommand run" -l color -d 'When to use colors' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
 always\t'Always'
 never\t'Never'"
+complete -c postez -n "__fish_postez_using_subcommand run" -l log-format -d 'Log line format (stderr and the log file of `run`)' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line'"
 complete -c postez -n "__fish_postez_using_subcommand run" -l wait -d 'Wait for a running `postez run` to finish instead of exiting'
 complete -c postez -n "__fish_postez_using_subcommand run" -l dry-run -d 'Check each due post (login, account, video, privacy) without uploading or changing anything'
 complete -c postez -n "__fish_postez_using_subcommand run" -l watch -d 'Keep running and publish posts as they come due'
@@ -202,9 +230,57 @@ complete -c postez -n "__fish_postez_using_subcommand run" -s v -l verbose -d 'M
 complete -c postez -n "__fish_postez_using_subcommand run" -s q -l quiet -d 'Only errors on stderr'
 complete -c postez -n "__fish_postez_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c postez -n "__fish_postez_using_subcommand run" -s V -l version -d 'Print version'
+complete -c postez -n "__fish_postez_using_subcommand history" -l limit -d 'Without an id: how many recent events' -r
+complete -c postez -n "__fish_postez_using_subcommand history" -l color -d 'When to use colors' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
+always\t'Always'
+never\t'Never'"
+complete -c postez -n "__fish_postez_using_subcommand history" -l log-format -d 'Log line format (stderr and the log file of `run`)' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line'"
+complete -c postez -n "__fish_postez_using_subcommand history" -l json -d 'Print machine-readable JSON on stdout'
+complete -c postez -n "__fish_postez_using_subcommand history" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+complete -c postez -n "__fish_postez_using_subcommand history" -s q -l quiet -d 'Only errors on stderr'
+complete -c postez -n "__fish_postez_using_subcommand history" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c postez -n "__fish_postez_using_subcommand history" -s V -l version -d 'Print version'
+complete -c postez -n "__fish_postez_using_subcommand export" -s o -l output -d 'Write to this file (0600) instead of stdout' -r -F
+complete -c postez -n "__fish_postez_using_subcommand export" -l media -d 'Also copy the posts\' video files into this folder (as `<id>-<name>`)' -r -F
+complete -c postez -n "__fish_postez_using_subcommand export" -l color -d 'When to use colors' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
+always\t'Always'
+never\t'Never'"
+complete -c postez -n "__fish_postez_using_subcommand export" -l log-format -d 'Log line format (stderr and the log file of `run`)' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line'"
+complete -c postez -n "__fish_postez_using_subcommand export" -l json -d 'Print machine-readable JSON on stdout'
+complete -c postez -n "__fish_postez_using_subcommand export" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+complete -c postez -n "__fish_postez_using_subcommand export" -s q -l quiet -d 'Only errors on stderr'
+complete -c postez -n "__fish_postez_using_subcommand export" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c postez -n "__fish_postez_using_subcommand export" -s V -l version -d 'Print version'
+complete -c postez -n "__fish_postez_using_subcommand purge" -l account -d 'Only this account (id or name)' -r
+complete -c postez -n "__fish_postez_using_subcommand purge" -l color -d 'When to use colors' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
+always\t'Always'
+never\t'Never'"
+complete -c postez -n "__fish_postez_using_subcommand purge" -l log-format -d 'Log line format (stderr and the log file of `run`)' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line'"
+complete -c postez -n "__fish_postez_using_subcommand purge" -s y -l yes -d 'Do not ask for confirmation'
+complete -c postez -n "__fish_postez_using_subcommand purge" -l no-revoke -d 'Only delete locally; do not revoke at TikTok'
+complete -c postez -n "__fish_postez_using_subcommand purge" -l json -d 'Print machine-readable JSON on stdout'
+complete -c postez -n "__fish_postez_using_subcommand purge" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+complete -c postez -n "__fish_postez_using_subcommand purge" -s q -l quiet -d 'Only errors on stderr'
+complete -c postez -n "__fish_postez_using_subcommand purge" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c postez -n "__fish_postez_using_subcommand purge" -s V -l version -d 'Print version'
+complete -c postez -n "__fish_postez_using_subcommand doctor" -l color -d 'When to use colors' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
+always\t'Always'
+never\t'Never'"
+complete -c postez -n "__fish_postez_using_subcommand doctor" -l log-format -d 'Log line format (stderr and the log file of `run`)' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line'"
+complete -c postez -n "__fish_postez_using_subcommand doctor" -l json -d 'Print machine-readable JSON on stdout'
+complete -c postez -n "__fish_postez_using_subcommand doctor" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+complete -c postez -n "__fish_postez_using_subcommand doctor" -s q -l quiet -d 'Only errors on stderr'
+complete -c postez -n "__fish_postez_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c postez -n "__fish_postez_using_subcommand doctor" -s V -l version -d 'Print version'
 complete -c postez -n "__fish_postez_using_subcommand cron; and not __fish_seen_subcommand_from install remove show help" -l color -d 'When to use colors' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
 always\t'Always'
 never\t'Never'"
+complete -c postez -n "__fish_postez_using_subcommand cron; and not __fish_seen_subcommand_from install remove show help" -l log-format -d 'Log line format (stderr and the log file of `run`)' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line'"
 complete -c postez -n "__fish_postez_using_subcommand cron; and not __fish_seen_subcommand_from install remove show help" -l json -d 'Print machine-readable JSON on stdout'
 complete -c postez -n "__fish_postez_using_subcommand cron; and not __fish_seen_subcommand_from install remove show help" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
 complete -c postez -n "__fish_postez_using_subcommand cron; and not __fish_seen_subcommand_from install remove show help" -s q -l quiet -d 'Only errors on stderr'
@@ -218,6 +294,8 @@ complete -c postez -n "__fish_postez_using_subcommand cron; and __fish_seen_subc
 complete -c postez -n "__fish_postez_using_subcommand cron; and __fish_seen_subcommand_from install" -l color -d 'When to use colors' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
 always\t'Always'
 never\t'Never'"
+complete -c postez -n "__fish_postez_using_subcommand cron; and __fish_seen_subcommand_from install" -l log-format -d 'Log line format (stderr and the log file of `run`)' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line'"
 complete -c postez -n "__fish_postez_using_subcommand cron; and __fish_seen_subcommand_from install" -l crontab -d 'Use a crontab line even where a systemd user timer would work'
 complete -c postez -n "__fish_postez_using_subcommand cron; and __fish_seen_subcommand_from install" -l json -d 'Print machine-readable JSON on stdout'
 complete -c postez -n "__fish_postez_using_subcommand cron; and __fish_seen_subcommand_from install" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
@@ -227,6 +305,8 @@ complete -c postez -n "__fish_postez_using_subcommand cron; and __fish_seen_subc
 complete -c postez -n "__fish_postez_using_subcommand cron; and __fish_seen_subcommand_from remove" -l color -d 'When to use colors' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
 always\t'Always'
 never\t'Never'"
+complete -c postez -n "__fish_postez_using_subcommand cron; and __fish_seen_subcommand_from remove" -l log-format -d 'Log line format (stderr and the log file of `run`)' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line'"
 complete -c postez -n "__fish_postez_using_subcommand cron; and __fish_seen_subcommand_from remove" -l json -d 'Print machine-readable JSON on stdout'
 complete -c postez -n "__fish_postez_using_subcommand cron; and __fish_seen_subcommand_from remove" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
 complete -c postez -n "__fish_postez_using_subcommand cron; and __fish_seen_subcommand_from remove" -s q -l quiet -d 'Only errors on stderr'
@@ -235,6 +315,8 @@ complete -c postez -n "__fish_postez_using_subcommand cron; and __fish_seen_subc
 complete -c postez -n "__fish_postez_using_subcommand cron; and __fish_seen_subcommand_from show" -l color -d 'When to use colors' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
 always\t'Always'
 never\t'Never'"
+complete -c postez -n "__fish_postez_using_subcommand cron; and __fish_seen_subcommand_from show" -l log-format -d 'Log line format (stderr and the log file of `run`)' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line'"
 complete -c postez -n "__fish_postez_using_subcommand cron; and __fish_seen_subcommand_from show" -l json -d 'Print machine-readable JSON on stdout'
 complete -c postez -n "__fish_postez_using_subcommand cron; and __fish_seen_subcommand_from show" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
 complete -c postez -n "__fish_postez_using_subcommand cron; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Only errors on stderr'
@@ -247,6 +329,8 @@ complete -c postez -n "__fish_postez_using_subcommand cron; and __fish_seen_subc
 complete -c postez -n "__fish_postez_using_subcommand config; and not __fish_seen_subcommand_from get set list path help" -l color -d 'When to use colors' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
 always\t'Always'
 never\t'Never'"
+complete -c postez -n "__fish_postez_using_subcommand config; and not __fish_seen_subcommand_from get set list path help" -l log-format -d 'Log line format (stderr and the log file of `run`)' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line'"
 complete -c postez -n "__fish_postez_using_subcommand config; and not __fish_seen_subcommand_from get set list path help" -l json -d 'Print machine-readable JSON on stdout'
 complete -c postez -n "__fish_postez_using_subcommand config; and not __fish_seen_subcommand_from get set list path help" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
 complete -c postez -n "__fish_postez_using_subcommand config; and not __fish_seen_subcommand_from get set list path help" -s q -l quiet -d 'Only errors on stderr'
@@ -260,6 +344,8 @@ complete -c postez -n "__fish_postez_using_subcommand config; and not __fish_see
 complete -c postez -n "__fish_postez_using_subcommand config; and __fish_seen_subcommand_from get" -l color -d 'When to use colors' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
 always\t'Always'
 never\t'Never'"
+complete -c postez -n "__fish_postez_using_subcommand config; and __fish_seen_subcommand_from get" -l log-format -d 'Log line format (stderr and the log file of `run`)' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line'"
 complete -c postez -n "__fish_postez_using_subcommand config; and __fish_seen_subcommand_from get" -l json -d 'Print machine-readable JSON on stdout'
 complete -c postez -n "__fish_postez_using_subcommand config; and __fish_seen_subcommand_from get" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
 complete -c postez -n "__fish_postez_using_subcommand config; and __fish_seen_subcommand_from get" -s q -l quiet -d 'Only errors on stderr'
@@ -268,6 +354,8 @@ complete -c postez -n "__fish_postez_using_subcommand config; and __fish_seen_su
 complete -c postez -n "__fish_postez_using_subcommand config; and __fish_seen_subcommand_from set" -l color -d 'When to use colors' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
 always\t'Always'
 never\t'Never'"
+complete -c postez -n "__fish_postez_using_subcommand config; and __fish_seen_subcommand_from set" -l log-format -d 'Log line format (stderr and the log file of `run`)' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line'"
 complete -c postez -n "__fish_postez_using_subcommand config; and __fish_seen_subcommand_from set" -l json -d 'Print machine-readable JSON on stdout'
 complete -c postez -n "__fish_postez_using_subcommand config; and __fish_seen_subcommand_from set" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
 complete -c postez -n "__fish_postez_using_subcommand config; and __fish_seen_subcommand_from set" -s q -l quiet -d 'Only errors on stderr'
@@ -276,6 +364,8 @@ complete -c postez -n "__fish_postez_using_subcommand config; and __fish_seen_su
 complete -c postez -n "__fish_postez_using_subcommand config; and __fish_seen_subcommand_from list" -l color -d 'When to use colors' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
 always\t'Always'
 never\t'Never'"
+complete -c postez -n "__fish_postez_using_subcommand config; and __fish_seen_subcommand_from list" -l log-format -d 'Log line format (stderr and the log file of `run`)' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line'"
 complete -c postez -n "__fish_postez_using_subcommand config; and __fish_seen_subcommand_from list" -l json -d 'Print machine-readable JSON on stdout'
 complete -c postez -n "__fish_postez_using_subcommand config; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
 complete -c postez -n "__fish_postez_using_subcommand config; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Only errors on stderr'
@@ -284,6 +374,8 @@ complete -c postez -n "__fish_postez_using_subcommand config; and __fish_seen_su
 complete -c postez -n "__fish_postez_using_subcommand config; and __fish_seen_subcommand_from path" -l color -d 'When to use colors' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
 always\t'Always'
 never\t'Never'"
+complete -c postez -n "__fish_postez_using_subcommand config; and __fish_seen_subcommand_from path" -l log-format -d 'Log line format (stderr and the log file of `run`)' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line'"
 complete -c postez -n "__fish_postez_using_subcommand config; and __fish_seen_subcommand_from path" -l json -d 'Print machine-readable JSON on stdout'
 complete -c postez -n "__fish_postez_using_subcommand config; and __fish_seen_subcommand_from path" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
 complete -c postez -n "__fish_postez_using_subcommand config; and __fish_seen_subcommand_from path" -s q -l quiet -d 'Only errors on stderr'
@@ -297,6 +389,8 @@ complete -c postez -n "__fish_postez_using_subcommand config; and __fish_seen_su
 complete -c postez -n "__fish_postez_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -l color -d 'When to use colors' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
 always\t'Always'
 never\t'Never'"
+complete -c postez -n "__fish_postez_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -l log-format -d 'Log line format (stderr and the log file of `run`)' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line'"
 complete -c postez -n "__fish_postez_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -l json -d 'Print machine-readable JSON on stdout'
 complete -c postez -n "__fish_postez_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
 complete -c postez -n "__fish_postez_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -s q -l quiet -d 'Only errors on stderr'
@@ -308,6 +402,8 @@ complete -c postez -n "__fish_postez_using_subcommand generate; and not __fish_s
 complete -c postez -n "__fish_postez_using_subcommand generate; and __fish_seen_subcommand_from completions" -l color -d 'When to use colors' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
 always\t'Always'
 never\t'Never'"
+complete -c postez -n "__fish_postez_using_subcommand generate; and __fish_seen_subcommand_from completions" -l log-format -d 'Log line format (stderr and the log file of `run`)' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line'"
 complete -c postez -n "__fish_postez_using_subcommand generate; and __fish_seen_subcommand_from completions" -l json -d 'Print machine-readable JSON on stdout'
 complete -c postez -n "__fish_postez_using_subcommand generate; and __fish_seen_subcommand_from completions" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
 complete -c postez -n "__fish_postez_using_subcommand generate; and __fish_seen_subcommand_from completions" -s q -l quiet -d 'Only errors on stderr'
@@ -317,6 +413,8 @@ complete -c postez -n "__fish_postez_using_subcommand generate; and __fish_seen_
 complete -c postez -n "__fish_postez_using_subcommand generate; and __fish_seen_subcommand_from man" -l color -d 'When to use colors' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
 always\t'Always'
 never\t'Never'"
+complete -c postez -n "__fish_postez_using_subcommand generate; and __fish_seen_subcommand_from man" -l log-format -d 'Log line format (stderr and the log file of `run`)' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line'"
 complete -c postez -n "__fish_postez_using_subcommand generate; and __fish_seen_subcommand_from man" -l json -d 'Print machine-readable JSON on stdout'
 complete -c postez -n "__fish_postez_using_subcommand generate; and __fish_seen_subcommand_from man" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
 complete -c postez -n "__fish_postez_using_subcommand generate; and __fish_seen_subcommand_from man" -s q -l quiet -d 'Only errors on stderr'
@@ -325,21 +423,25 @@ complete -c postez -n "__fish_postez_using_subcommand generate; and __fish_seen_
 complete -c postez -n "__fish_postez_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "completions" -d 'Print the completion script for a shell'
 complete -c postez -n "__fish_postez_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "man" -d 'Write postez.1 and one page per subcommand into a folder'
 complete -c postez -n "__fish_postez_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c postez -n "__fish_postez_using_subcommand help; and not __fish_seen_subcommand_from connect accounts disconnect schedule list show edit cancel retry import run cron config generate help" -f -a "connect" -d 'Connect a TikTok account'
-complete -c postez -n "__fish_postez_using_subcommand help; and not __fish_seen_subcommand_from connect accounts disconnect schedule list show edit cancel retry import run cron config generate help" -f -a "accounts" -d 'List connected accounts'
-complete -c postez -n "__fish_postez_using_subcommand help; and not __fish_seen_subcommand_from connect accounts disconnect schedule list show edit cancel retry import run cron config generate help" -f -a "disconnect" -d 'Disconnect an account and revoke postez\'s access'
-complete -c postez -n "__fish_postez_using_subcommand help; and not __fish_seen_subcommand_from connect accounts disconnect schedule list show edit cancel retry import run cron config generate help" -f -a "schedule" -d 'Queue a video to be published later'
-complete -c postez -n "__fish_postez_using_subcommand help; and not __fish_seen_subcommand_from connect accounts disconnect schedule list show edit cancel retry import run cron config generate help" -f -a "list" -d 'Show the queue'
-complete -c postez -n "__fish_postez_using_subcommand help; and not __fish_seen_subcommand_from connect accounts disconnect schedule list show edit cancel retry import run cron config generate help" -f -a "show" -d 'Show one post and its history'
-complete -c postez -n "__fish_postez_using_subcommand help; and not __fish_seen_subcommand_from connect accounts disconnect schedule list show edit cancel retry import run cron config generate help" -f -a "edit" -d 'Change a scheduled or failed post'
-complete -c postez -n "__fish_postez_using_subcommand help; and not __fish_seen_subcommand_from connect accounts disconnect schedule list show edit cancel retry import run cron config generate help" -f -a "cancel" -d 'Cancel a scheduled or failed post'
-complete -c postez -n "__fish_postez_using_subcommand help; and not __fish_seen_subcommand_from connect accounts disconnect schedule list show edit cancel retry import run cron config generate help" -f -a "retry" -d 'Queue a failed post again'
-complete -c postez -n "__fish_postez_using_subcommand help; and not __fish_seen_subcommand_from connect accounts disconnect schedule list show edit cancel retry import run cron config generate help" -f -a "import" -d 'Schedule many posts from a CSV or JSON file'
-complete -c postez -n "__fish_postez_using_subcommand help; and not __fish_seen_subcommand_from connect accounts disconnect schedule list show edit cancel retry import run cron config generate help" -f -a "run" -d 'Publish the posts that are due'
-complete -c postez -n "__fish_postez_using_subcommand help; and not __fish_seen_subcommand_from connect accounts disconnect schedule list show edit cancel retry import run cron config generate help" -f -a "cron" -d 'Start `postez run` on time: a systemd user timer, else a crontab line'
-complete -c postez -n "__fish_postez_using_subcommand help; and not __fish_seen_subcommand_from connect accounts disconnect schedule list show edit cancel retry import run cron config generate help" -f -a "config" -d 'Read or change settings'
-complete -c postez -n "__fish_postez_using_subcommand help; and not __fish_seen_subcommand_from connect accounts disconnect schedule list show edit cancel retry import run cron config generate help" -f -a "generate" -d 'Write shell completions or man pages'
-complete -c postez -n "__fish_postez_using_subcommand help; and not __fish_seen_subcommand_from connect accounts disconnect schedule list show edit cancel retry import run cron config generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c postez -n "__fish_postez_using_subcommand help; and not __fish_seen_subcommand_from connect accounts disconnect schedule list show edit cancel retry import run history export purge doctor cron config generate help" -f -a "connect" -d 'Connect a TikTok account'
+complete -c postez -n "__fish_postez_using_subcommand help; and not __fish_seen_subcommand_from connect accounts disconnect schedule list show edit cancel retry import run history export purge doctor cron config generate help" -f -a "accounts" -d 'List connected accounts'
+complete -c postez -n "__fish_postez_using_subcommand help; and not __fish_seen_subcommand_from connect accounts disconnect schedule list show edit cancel retry import run history export purge doctor cron config generate help" -f -a "disconnect" -d 'Disconnect an account and revoke postez\'s access'
+complete -c postez -n "__fish_postez_using_subcommand help; and not __fish_seen_subcommand_from connect accounts disconnect schedule list show edit cancel retry import run history export purge doctor cron config generate help" -f -a "schedule" -d 'Queue a video to be published later'
+complete -c postez -n "__fish_postez_using_subcommand help; and not __fish_seen_subcommand_from connect accounts disconnect schedule list show edit cancel retry import run history export purge doctor cron config generate help" -f -a "list" -d 'Show the queue'
+complete -c postez -n "__fish_postez_using_subcommand help; and not __fish_seen_subcommand_from connect accounts disconnect schedule list show edit cancel retry import run history export purge doctor cron config generate help" -f -a "show" -d 'Show one post and its history'
+complete -c postez -n "__fish_postez_using_subcommand help; and not __fish_seen_subcommand_from connect accounts disconnect schedule list show edit cancel retry import run history export purge doctor cron config generate help" -f -a "edit" -d 'Change a scheduled or failed post'
+complete -c postez -n "__fish_postez_using_subcommand help; and not __fish_seen_subcommand_from connect accounts disconnect schedule list show edit cancel retry import run history export purge doctor cron config generate help" -f -a "cancel" -d 'Cancel a scheduled or failed post'
+complete -c postez -n "__fish_postez_using_subcommand help; and not __fish_seen_subcommand_from connect accounts disconnect schedule list show edit cancel retry import run history export purge doctor cron config generate help" -f -a "retry" -d 'Queue a failed post again'
+complete -c postez -n "__fish_postez_using_subcommand help; and not __fish_seen_subcommand_from connect accounts disconnect schedule list show edit cancel retry import run history export purge doctor cron config generate help" -f -a "import" -d 'Schedule many posts from a CSV or JSON file'
+complete -c postez -n "__fish_postez_using_subcommand help; and not __fish_seen_subcommand_from connect accounts disconnect schedule list show edit cancel retry import run history export purge doctor cron config generate help" -f -a "run" -d 'Publish the posts that are due'
+complete -c postez -n "__fish_postez_using_subcommand help; and not __fish_seen_subcommand_from connect accounts disconnect schedule list show edit cancel retry import run history export purge doctor cron config generate help" -f -a "history" -d 'Show what happened to posts'
+complete -c postez -n "__fish_postez_using_subcommand help; and not __fish_seen_subcommand_from connect accounts disconnect schedule list show edit cancel retry import run history export purge doctor cron config generate help" -f -a "export" -d 'Export all your data as JSON'
+complete -c postez -n "__fish_postez_using_subcommand help; and not __fish_seen_subcommand_from connect accounts disconnect schedule list show edit cancel retry import run history export purge doctor cron config generate help" -f -a "purge" -d 'Delete your data and revoke postez\'s access'
+complete -c postez -n "__fish_postez_using_subcommand help; and not __fish_seen_subcommand_from connect accounts disconnect schedule list show edit cancel retry import run history export purge doctor cron config generate help" -f -a "doctor" -d 'Check the setup and explain each problem with its fix'
+complete -c postez -n "__fish_postez_using_subcommand help; and not __fish_seen_subcommand_from connect accounts disconnect schedule list show edit cancel retry import run history export purge doctor cron config generate help" -f -a "cron" -d 'Start `postez run` on time: a systemd user timer, else a crontab line'
+complete -c postez -n "__fish_postez_using_subcommand help; and not __fish_seen_subcommand_from connect accounts disconnect schedule list show edit cancel retry import run history export purge doctor cron config generate help" -f -a "config" -d 'Read or change settings'
+complete -c postez -n "__fish_postez_using_subcommand help; and not __fish_seen_subcommand_from connect accounts disconnect schedule list show edit cancel retry import run history export purge doctor cron config generate help" -f -a "generate" -d 'Write shell completions or man pages'
+complete -c postez -n "__fish_postez_using_subcommand help; and not __fish_seen_subcommand_from connect accounts disconnect schedule list show edit cancel retry import run history export purge doctor cron config generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c postez -n "__fish_postez_using_subcommand help; and __fish_seen_subcommand_from cron" -f -a "install" -d 'Install the runner, replacing any earlier one'
 complete -c postez -n "__fish_postez_using_subcommand help; and __fish_seen_subcommand_from cron" -f -a "remove" -d 'Remove the runner: the systemd timer and the crontab line, whichever exist'
 complete -c postez -n "__fish_postez_using_subcommand help; and __fish_seen_subcommand_from cron" -f -a "show" -d 'Show which runner is installed, its schedule, and the last run'

@@ -7,10 +7,14 @@ pub mod config;
 pub mod connect;
 pub mod cron;
 pub mod disconnect;
+pub mod doctor;
 pub mod edit;
+pub mod export;
 pub mod generate;
+pub mod history;
 pub mod import;
 pub mod list;
+pub mod purge;
 pub mod reporter;
 pub mod retry;
 pub mod run;
@@ -113,6 +117,10 @@ pub enum Command {
     Retry(retry::RetryArgs),
     Import(import::ImportArgs),
     Run(run::RunArgs),
+    History(history::HistoryArgs),
+    Export(export::ExportArgs),
+    Purge(purge::PurgeArgs),
+    Doctor(doctor::DoctorArgs),
     Cron(cron::CronArgs),
     Config(config::ConfigArgs),
     Generate(generate::GenerateArgs),
@@ -132,6 +140,10 @@ pub async fn dispatch(cmd: Command, ctx: &Ctx) -> Result<()> {
         Command::Retry(args) => retry::exec(ctx, args),
         Command::Import(args) => import::exec(ctx, args),
         Command::Run(args) => run::exec(ctx, args).await,
+        Command::History(args) => history::exec(ctx, args),
+        Command::Export(args) => export::exec(ctx, args),
+        Command::Purge(args) => purge::exec(ctx, args).await,
+        Command::Doctor(args) => doctor::exec(ctx, args).await,
         Command::Cron(args) => cron::exec(ctx, args),
         Command::Config(args) => config::exec(ctx, args),
         Command::Generate(args) => generate::exec(ctx, args),

@@ -941,6 +941,8 @@ impl Engine {
             },
         });
         let milestone = Arc::new(AtomicU8::new(0));
+        // History milestones (per acknowledged chunk), apart from the live ones of the stream.
+        let mut recorded = 0u8;
         while next < plan.count {
             if self.cancel.load(Ordering::SeqCst) {
                 return Ok(Outcome::Interrupted);
@@ -952,6 +954,7 @@ impl Engine {
                 PutOutcome::Stored => {
                     next += 1;
                     store.save_progress(post.id, next, false, self.now)?;
+                    self.record_milestones(store, post, plan, next, &mut recorded)?;
                 }
                 PutOutcome::Complete => {
                     next = plan.count;
@@ -1032,6 +1035,35 @@ impl Engine {
                 Err(e) => return Err(e),
             }
         }
+    }
+
+    /// Add 25/50/75 % entries to the post's history as chunks are acknowledged.
+    fn record_milestones(
+        &self,
+        store: &mut Store,
+        post: &Post,
+        plan: ChunkPlan,
+        done: u64,
+        recorded: &mut u8,
+    ) -> Result<()> {
+        let bytes = if done >= plan.count {
+            plan.size
+        } else {
+            plan.range(done).0
+        };
+        let percent = (bytes.saturating_mul(100) / plan.size.max(1)) as u8;
+        for step in [25u8, 50, 75] {
+            if percent >= step && *recorded < step {
+                *recorded = step;
+                store.add_event(
+                    post.id,
+                    "progress",
+                    &serde_json::json!({ "percent": step }),
+                    self.now,
+                )?;
+            }
+        }
+        Ok(())
     }
 
     fn milestones(&self, post: &Post, sent: u64, total: u64, seen: &AtomicU8) {

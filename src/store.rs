@@ -109,6 +109,27 @@ pub struct AccountProfile {
 }
 
 impl Account {
+    /// The account as JSON (the contract of `accounts --json` and `export`); never a token.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "id": self.id,
+            "platform": self.platform,
+            "open_id": self.remote_id,
+            "display_name": self.display_name,
+            "username": self.username,
+            "nickname": self.nickname,
+            "scopes": self.scopes,
+            "token_store": self.token_store,
+            "access_expires_at": self.access_expires_at.map(db_time),
+            "refresh_expires_at": self.refresh_expires_at.map(db_time),
+            "state": self.state,
+            "privacy_options": self
+                .creator_info
+                .as_ref()
+                .and_then(|c| c.get("privacy_level_options").cloned()),
+        })
+    }
+
     /// The name used in listings and `--account`.
     pub fn label(&self) -> String {
         self.username
@@ -1138,6 +1159,120 @@ impl Store {
         };
         insert_event(&tx, id, now, kind, &detail).map_err(map)?;
         tx.commit().map_err(map)
+    }
+
+    /// The newest `limit` events of all posts, newest first, with their post's id.
+    pub fn recent_events(&self, limit: usize) -> Result<Vec<(PostId, Event)>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT post_id, at, kind, detail FROM events ORDER BY id DESC LIMIT ?1",
+            )
+            .map_err(self.err())?;
+        let rows = stmt
+            .query_map([limit as i64], |row| {
+                let detail: String = row.get(3)?;
+                Ok((
+                    row.get(0)?,
+                    Event {
+                        at: parse_time(&row.get::<_, String>(1)?)?,
+                        kind: row.get(2)?,
+                        detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null),
+                    },
+                ))
+            })
+            .map_err(self.err())?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(self.err())
+    }
+
+    /// Every recorded run, oldest first.
+    pub fn runs(&self) -> Result<Vec<RunRecord>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT id, started_at, finished_at, due, published, failed, exit_code \
+                 FROM runs ORDER BY id",
+            )
+            .map_err(self.err())?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(RunRecord {
+                    id: r.get(0)?,
+                    started_at: parse_time(&r.get::<_, String>(1)?)?,
+                    finished_at: opt_time(r.get(2)?)?,
+                    due: r.get(3)?,
+                    published: r.get(4)?,
+                    failed: r.get(5)?,
+                    exit_code: r.get(6)?,
+                })
+            })
+            .map_err(self.err())?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(self.err())
+    }
+
+    /// `PRAGMA quick_check`: `ok`, or what is wrong.
+    pub fn quick_check(&self) -> Result<String> {
+        let mut stmt = self
+            .conn
+            .prepare("PRAGMA quick_check")
+            .map_err(self.err())?;
+        let rows = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(self.err())?;
+        let lines = rows
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(self.err())?;
+        Ok(lines.join("; "))
+    }
+
+    /// Delete an account and the posts that would publish with it (with their history).
+    /// Returns how many posts went, and the files among them that were postez's private copies.
+    pub fn delete_account(
+        &mut self,
+        id: i64,
+        with_unassigned: bool,
+    ) -> Result<(usize, Vec<String>)> {
+        let path = self.path.clone();
+        let map = |source| Error::Store {
+            path: path.clone(),
+            source,
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(map)?;
+        let filter = if with_unassigned {
+            "account_id = ?1 OR account_id IS NULL"
+        } else {
+            "account_id = ?1"
+        };
+        let copies: Vec<String> = {
+            let mut stmt = tx
+                .prepare(&format!(
+                    "SELECT file FROM posts WHERE copied = 1 AND ({filter})"
+                ))
+                .map_err(map)?;
+            let rows = stmt.query_map([id], |r| r.get(0)).map_err(map)?;
+            rows.collect::<rusqlite::Result<_>>().map_err(map)?
+        };
+        tx.execute(
+            &format!("DELETE FROM events WHERE post_id IN (SELECT id FROM posts WHERE {filter})"),
+            [id],
+        )
+        .map_err(map)?;
+        let posts = tx
+            .execute(&format!("DELETE FROM posts WHERE {filter}"), [id])
+            .map_err(map)?;
+        tx.execute("DELETE FROM accounts WHERE id = ?1", [id])
+            .map_err(map)?;
+        tx.commit().map_err(map)?;
+        // Give the freed pages back, so deleted text does not linger in the file.
+        self.conn
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE); VACUUM;")
+            .map_err(self.err())?;
+        Ok((posts, copies))
     }
 
     /// Record that a run started; returns its id.

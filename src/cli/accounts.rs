@@ -3,7 +3,7 @@
 
 use postez::Result;
 use postez::auth;
-use postez::store::{Account, db_time};
+use postez::store::Account;
 
 use super::Ctx;
 
@@ -24,20 +24,7 @@ pub struct AccountsArgs {
 
 /// The JSON form of an account (the contract documented in the README).
 pub fn account_json(a: &Account) -> serde_json::Value {
-    serde_json::json!({
-        "id": a.id,
-        "platform": a.platform,
-        "open_id": a.remote_id,
-        "display_name": a.display_name,
-        "username": a.username,
-        "nickname": a.nickname,
-        "scopes": a.scopes,
-        "token_store": a.token_store,
-        "access_expires_at": a.access_expires_at.map(db_time),
-        "refresh_expires_at": a.refresh_expires_at.map(db_time),
-        "state": a.state,
-        "privacy_options": a.creator_info.as_ref().and_then(|c| c.get("privacy_level_options").cloned()),
-    })
+    a.to_json()
 }
 
 pub async fn exec(ctx: &Ctx, args: AccountsArgs) -> Result<()> {

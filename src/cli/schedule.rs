@@ -184,6 +184,18 @@ pub fn choose_and_consent(ctx: &Ctx, options: &mut Options, yes: bool) -> Result
     Ok(())
 }
 
+/// Posts go out only when `postez run` runs: say so when it has not run lately.
+pub fn warn_if_no_runner(ctx: &Ctx, store: &postez::store::Store) {
+    let last = store.last_run().ok().flatten();
+    let stale =
+        last.is_none_or(|r| chrono::Utc::now() - r.started_at > postez::health::STALE_RUNNER);
+    if stale {
+        ctx.out.warn(
+            "no `postez run` happened in the last 10 minutes; posts go out only when it runs (`postez cron install` sets that up)",
+        );
+    }
+}
+
 /// Human name of a queued file.
 pub fn file_label(path: &str) -> String {
     Path::new(path)
@@ -233,6 +245,7 @@ pub fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<()> {
         }
     };
     let post = store.post(id)?;
+    warn_if_no_runner(ctx, &store);
     if ctx.out.json() {
         ctx.out.print_json(&post.to_json());
     } else {

@@ -165,6 +165,83 @@ fn shorten(text: &str) -> String {
     }
 }
 
+/// The token endpoint's answer (`http` status and `body`) read as tokens issued at `now`, or
+/// the error it carries. Pure, so the parser can be fuzzed: untrusted bytes never panic.
+pub fn parse_token_answer(
+    action: &'static str,
+    http: u16,
+    body: &[u8],
+    now: DateTime<Utc>,
+) -> Result<Tokens> {
+    let answer: TokenAnswer = serde_json::from_slice(body).map_err(|_| ApiError {
+        platform: PLATFORM,
+        action,
+        http,
+        code: if http >= 500 {
+            "server_error".into()
+        } else {
+            "invalid_response".into()
+        },
+        message: "the answer was not the expected JSON".into(),
+        log_id: None,
+    })?;
+    // Public code treats "no access_token" as failure whatever the status; so do we.
+    let (Some(access), Some(refresh), Some(open_id), None) = (
+        answer.access_token,
+        answer.refresh_token,
+        answer.open_id,
+        answer
+            .error
+            .as_ref()
+            .filter(|e| !e.is_empty() && *e != "ok"),
+    ) else {
+        return Err(ApiError {
+            platform: PLATFORM,
+            action,
+            http,
+            code: answer.error.unwrap_or_else(|| "invalid_response".into()),
+            message: shorten(
+                answer
+                    .error_description
+                    .as_deref()
+                    .unwrap_or("no token in the answer"),
+            ),
+            log_id: answer.log_id,
+        }
+        .into());
+    };
+    if refresh.is_empty() || access.is_empty() {
+        return Err(ApiError {
+            platform: PLATFORM,
+            action,
+            http,
+            code: "invalid_response".into(),
+            message: "the answer held an empty token".into(),
+            log_id: answer.log_id,
+        }
+        .into());
+    }
+    // A lifetime is capped at ten years: an absurd `expires_in` must not overflow the clock.
+    let secs = |s: Option<i64>, default: i64| {
+        chrono::Duration::seconds(s.unwrap_or(default).clamp(0, 10 * 366 * 86400))
+    };
+    Ok(Tokens {
+        open_id,
+        access_token: Secret::new(access),
+        refresh_token: Secret::new(refresh),
+        // Lifetimes come from the answer (TikTok's pages disagree: 24 h or 2 h).
+        access_expires_at: now + secs(answer.expires_in, 7200),
+        refresh_expires_at: now + secs(answer.refresh_expires_in, 180 * 86400),
+        scopes: answer
+            .scope
+            .unwrap_or_default()
+            .split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect(),
+    })
+}
+
 impl TikTok {
     /// A client for `api` (base URL) and `auth_url`, with these app credentials.
     pub fn new(api: &str, auth_url: &str, client: ClientCredentials) -> Result<Self> {
@@ -238,71 +315,7 @@ impl TikTok {
             .bytes()
             .await
             .map_err(|e| NetworkError::from_reqwest(PLATFORM, action, &e))?;
-        let answer: TokenAnswer = serde_json::from_slice(&body).map_err(|_| ApiError {
-            platform: PLATFORM,
-            action,
-            http,
-            code: if http >= 500 {
-                "server_error".into()
-            } else {
-                "invalid_response".into()
-            },
-            message: "the answer was not the expected JSON".into(),
-            log_id: None,
-        })?;
-        // Public code treats "no access_token" as failure whatever the status; so do we.
-        let (Some(access), Some(refresh), Some(open_id), None) = (
-            answer.access_token,
-            answer.refresh_token,
-            answer.open_id,
-            answer
-                .error
-                .as_ref()
-                .filter(|e| !e.is_empty() && *e != "ok"),
-        ) else {
-            return Err(ApiError {
-                platform: PLATFORM,
-                action,
-                http,
-                code: answer.error.unwrap_or_else(|| "invalid_response".into()),
-                message: shorten(
-                    answer
-                        .error_description
-                        .as_deref()
-                        .unwrap_or("no token in the answer"),
-                ),
-                log_id: answer.log_id,
-            }
-            .into());
-        };
-        if refresh.is_empty() || access.is_empty() {
-            return Err(ApiError {
-                platform: PLATFORM,
-                action,
-                http,
-                code: "invalid_response".into(),
-                message: "the answer held an empty token".into(),
-                log_id: answer.log_id,
-            }
-            .into());
-        }
-        let secs =
-            |s: Option<i64>, default: i64| chrono::Duration::seconds(s.unwrap_or(default).max(0));
-        Ok(Tokens {
-            open_id,
-            access_token: Secret::new(access),
-            refresh_token: Secret::new(refresh),
-            // Lifetimes come from the answer (TikTok's pages disagree: 24 h or 2 h).
-            access_expires_at: now + secs(answer.expires_in, 7200),
-            refresh_expires_at: now + secs(answer.refresh_expires_in, 180 * 86400),
-            scopes: answer
-                .scope
-                .unwrap_or_default()
-                .split(',')
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty())
-                .collect(),
-        })
+        parse_token_answer(action, http, &body, now)
     }
 
     /// Exchange the callback's (already URL-decoded) code for tokens.

@@ -16,6 +16,10 @@ const SUBCOMMANDS: &[&str] = &[
     "import",
     "run",
     "cron",
+    "history",
+    "export",
+    "purge",
+    "doctor",
     "config",
     "generate",
 ];

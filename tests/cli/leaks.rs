@@ -48,6 +48,22 @@ fn cycle(env: &TestEnv, fake: &Fake, outputs: &mut Vec<(String, Run)>) {
     record("list --json", env.run(&["-vv", "list", "--json"]));
     record("show --json", env.run(&["-vv", "show", "1", "--json"]));
     record("config list", env.run(&["-vv", "config", "list", "--json"]));
+    record("export", env.run(&["-vv", "export"]));
+    let export = env.path("export.json");
+    record(
+        "export --output",
+        env.run(&["-vv", "export", "--output", export.to_str().unwrap()]),
+    );
+    record(
+        "export file",
+        Run {
+            code: 0,
+            stdout: std::fs::read_to_string(&export).unwrap(),
+            stderr: String::new(),
+        },
+    );
+    record("history", env.run(&["-vv", "history", "--json"]));
+    record("doctor --json", env.run(&["-vv", "doctor", "--json"]));
     let run = env.run(&["-vv", "disconnect", "tiktok"]);
     assert_eq!(run.code, 0, "{run:?}");
     record("disconnect", run);

@@ -5,6 +5,7 @@
 //! ```text
 //! fake-tiktok [--port N] [--client-key K] [--client-secret S] [--unaudited]
 //!             [--processing-polls N] [--rate-window-secs N] [--data-dir DIR] [--no-media-check]
+//!             [--latency-ms N]
 //! ```
 //!
 //! Then: `POSTEZ_TIKTOK_AUTH_URL=http://127.0.0.1:PORT/v2/auth/authorize/` and
@@ -20,7 +21,8 @@ use std::time::Duration;
 use fake::{FakeOptions, FakeTikTok};
 
 const USAGE: &str = "usage: fake-tiktok [--port N] [--client-key K] [--client-secret S] \
-[--unaudited] [--processing-polls N] [--rate-window-secs N] [--data-dir DIR] [--no-media-check]";
+[--unaudited] [--processing-polls N] [--rate-window-secs N] [--data-dir DIR] [--no-media-check] \
+[--latency-ms N]";
 
 fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<FakeOptions>, String> {
     let mut opts = FakeOptions::default();
@@ -51,6 +53,10 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<FakeOptio
                 opts.rate_window = Duration::from_secs(number("--rate-window-secs", v)?);
             }
             "--data-dir" => opts.data_dir = Some(value("--data-dir")?.into()),
+            "--latency-ms" => {
+                let v = value("--latency-ms")?;
+                opts.latency = Duration::from_millis(number("--latency-ms", v)?);
+            }
             other => return Err(format!("unknown argument `{other}`")),
         }
     }

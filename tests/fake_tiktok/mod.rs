@@ -100,6 +100,7 @@ impl FakeTikTok {
             rate_window: opts.rate_window,
             inbox_pending_cap: opts.inbox_pending_cap,
             check_media: opts.check_media,
+            latency: opts.latency,
             data_dir,
             base_url: format!("http://{addr}"),
             initial: settings.clone(),
@@ -217,6 +218,7 @@ pub(crate) struct Inner {
     pub rate_window: Duration,
     pub inbox_pending_cap: u32,
     pub check_media: bool,
+    pub latency: Duration,
     pub data_dir: PathBuf,
     pub base_url: String,
     pub initial: Settings,
@@ -229,9 +231,12 @@ impl Inner {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Counts the call, applies a pending `Delay`, and returns a pending `Status` fault as
-    /// `(http, code)`. Every TikTok handler starts here.
+    /// Counts the call, waits the configured latency, applies a pending `Delay`, and returns a
+    /// pending `Status` fault as `(http, code)`. Every TikTok handler starts here.
     pub(crate) async fn begin(&self, endpoint: Endpoint) -> Option<(u16, String)> {
+        if !self.latency.is_zero() {
+            tokio::time::sleep(self.latency).await;
+        }
         let delay = {
             let mut st = self.lock();
             *st.calls.entry(endpoint).or_default() += 1;

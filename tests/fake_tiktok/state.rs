@@ -84,6 +84,9 @@ pub struct FakeOptions {
     /// `file_format_check_failed`; an MP4/MOV longer than the creator's
     /// `max_video_post_duration_sec` ends `duration_check_failed`. Default true.
     pub check_media: bool,
+    /// Added before answering every TikTok endpoint (not `/__fake/*`): a simulated network round
+    /// trip, so that benchmarks measure how a client overlaps waiting. Default zero.
+    pub latency: Duration,
 }
 
 impl Default for FakeOptions {
@@ -104,6 +107,7 @@ impl Default for FakeOptions {
             data_dir: None,
             inbox_pending_cap: 5,
             check_media: true,
+            latency: Duration::ZERO,
         }
     }
 }

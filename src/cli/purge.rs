@@ -1,0 +1,109 @@
+//! `postez purge`: revoke access and delete your data, for one account or everything.
+
+use postez::secrets::{Backend, SecretStore};
+use postez::{Error, Result, auth, purge, queue};
+
+use super::Ctx;
+
+/// Delete your data and revoke postez's access
+///
+/// With --account: revokes that account's access at TikTok, deletes its tokens from the
+/// keychain and the token file, its posts and their history, its private video copies, and the
+/// logs. Without: the same for every account, plus the app's client secret, the database, the
+/// token file, all private copies, the logs and the settings. Your own video files are never
+/// touched. `postez export` first if you want a copy.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Examples:
+  postez export --output before-purge.json && postez purge --yes
+  postez purge --account pastachef --yes
+  postez purge --no-revoke --yes   # offline")]
+pub struct PurgeArgs {
+    /// Only this account (id or name)
+    #[arg(long, value_name = "ACCOUNT")]
+    pub account: Option<String>,
+    /// Do not ask for confirmation
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Only delete locally; do not revoke at TikTok
+    #[arg(long)]
+    pub no_revoke: bool,
+}
+
+pub async fn exec(ctx: &Ctx, args: PurgeArgs) -> Result<()> {
+    let what = match &args.account {
+        Some(a) => format!("the account `{a}`, its posts, private video copies and logs"),
+        None => "all of postez's data: accounts, posts, history, private video copies, tokens, logs and settings".into(),
+    };
+    if !args.yes {
+        if !ctx.out.can_prompt() {
+            return Err(Error::NeedsFlag {
+                message: format!("purge deletes {what}, and there is no terminal to confirm on"),
+                hint: "add --yes".into(),
+            });
+        }
+        if !ctx.out.confirm(&format!("Delete {what}?"))? {
+            return Err(Error::Aborted);
+        }
+    }
+    let config = ctx.config()?.clone();
+    // Every store we can reach without asking: the keychain, and the token file when its
+    // passphrase is available (or asked for, when the file exists and a terminal is there).
+    let mut stores: Vec<SecretStore> = vec![auth::keychain()];
+    if ctx.paths.secrets_file().exists() {
+        match auth::open_store(Backend::File, &ctx.paths, &ctx.env, &config) {
+            Ok(s) => stores.push(s),
+            Err(_) if ctx.out.can_prompt() => stores.push(super::connect::open_store_interactive(
+                ctx,
+                Backend::File,
+                false,
+            )?),
+            Err(e) if args.account.is_some() => return Err(e),
+            // Purging everything deletes the file itself; its content goes with it.
+            Err(_) => {}
+        }
+    }
+    let refs: Vec<&SecretStore> = stores.iter().collect();
+    let report = match &args.account {
+        Some(name) => {
+            let mut store = ctx.store()?;
+            let account = queue::resolve_account(&store, Some(name), None)?.ok_or_else(|| {
+                Error::NotConnected {
+                    platform: "tiktok".into(),
+                }
+            })?;
+            purge::account(
+                &ctx.env,
+                &config,
+                &ctx.paths,
+                &mut store,
+                &refs,
+                &account,
+                !args.no_revoke,
+            )
+            .await?
+        }
+        None => purge::everything(&ctx.env, &config, &ctx.paths, &refs, !args.no_revoke).await?,
+    };
+    for (account, why) in &report.revoke_failed {
+        ctx.out.warn(&format!(
+            "could not revoke {account} at TikTok ({why}); remove postez under TikTok's Settings › Security › Manage app permissions"
+        ));
+    }
+    if ctx.out.json() {
+        ctx.out.print_json(&report.to_json());
+        return Ok(());
+    }
+    ctx.out.stdout_line(&format!(
+        "Purged {} account(s), {} post(s), {} secret(s), {} file(s)/folder(s); revoked at TikTok: {}",
+        report.accounts.len(),
+        report.posts,
+        report.secrets_deleted,
+        report.files.len(),
+        if report.revoked.is_empty() { "none".to_string() } else { report.revoked.join(", ") }
+    ));
+    for file in &report.files {
+        ctx.out.note(&format!("  removed {}", file.display()));
+    }
+    Ok(())
+}

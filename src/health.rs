@@ -1,0 +1,429 @@
+//! `doctor`'s checks: each looks at one thing postez depends on and says, when it is wrong,
+//! how to fix it. Checks run in order and never stop at the first problem; network and keychain
+//! calls are bounded in time. Never prints.
+
+use std::path::Path;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::auth;
+use crate::config::Config;
+use crate::env::{Env, Paths};
+use crate::post::PostState;
+use crate::secrets::{Backend, SecretError, SecretStore};
+use crate::store::{ListFilter, Store};
+
+/// How a check came out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Fine.
+    Ok,
+    /// Works now, needs attention soon.
+    Warn,
+    /// Broken: posts will not go out.
+    Fail,
+}
+
+/// One check's result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Check {
+    /// What was checked (`config`, `database`, `account pastachef`, …).
+    pub name: String,
+    /// The verdict.
+    pub status: Status,
+    /// One sentence.
+    pub message: String,
+    /// What to do, when not ok.
+    pub fix: Option<String>,
+}
+
+fn check(
+    name: impl Into<String>,
+    status: Status,
+    message: impl Into<String>,
+    fix: Option<&str>,
+) -> Check {
+    Check {
+        name: name.into(),
+        status,
+        message: message.into(),
+        fix: fix.map(str::to_string),
+    }
+}
+
+/// Warn when a refresh token expires sooner than this.
+pub const REFRESH_WARNING: chrono::Duration = chrono::Duration::days(14);
+/// Fail when posts are due and no run happened for this long.
+pub const STALE_RUNNER: chrono::Duration = chrono::Duration::minutes(10);
+
+/// Run every check. `now` is the schedule clock (POSTEZ_NOW in tests); token lifetimes use
+/// the wall clock.
+pub async fn run_checks(env: &Env, paths: &Paths, now: DateTime<Utc>) -> Vec<Check> {
+    let mut checks = Vec::new();
+    let config = match Config::load(&paths.config_file()) {
+        Ok(c) => {
+            checks.push(check(
+                "config",
+                Status::Ok,
+                format!("`{}` is valid", paths.config_file().display()),
+                None,
+            ));
+            c
+        }
+        Err(e) => {
+            checks.push(check(
+                "config",
+                Status::Fail,
+                e.to_string(),
+                e.hint().as_deref(),
+            ));
+            Config::default()
+        }
+    };
+    let store = database(paths, &mut checks);
+    credentials(env, &config, &mut checks);
+    if let Some(store) = &store {
+        accounts(env, paths, &config, store, &mut checks);
+        media(store, &mut checks);
+        runner(env, store, now, &mut checks);
+    }
+    clock(env, &mut checks).await;
+    checks
+}
+
+fn database(paths: &Paths, checks: &mut Vec<Check>) -> Option<Store> {
+    let path = paths.database();
+    if !path.exists() {
+        checks.push(check(
+            "database",
+            Status::Ok,
+            "no queue yet (it is created by the first `postez schedule`)",
+            None,
+        ));
+        return None;
+    }
+    let fix = "move the file aside and restore your queue from an export (`postez import`), or start afresh";
+    match Store::open(&path).and_then(|s| s.quick_check().map(|r| (s, r))) {
+        Ok((store, result)) if result == "ok" => {
+            let version = store.schema_version().unwrap_or(0);
+            checks.push(check(
+                "database",
+                Status::Ok,
+                format!(
+                    "`{}` passed its integrity check (schema {version})",
+                    path.display()
+                ),
+                None,
+            ));
+            Some(store)
+        }
+        Ok((_, result)) => {
+            checks.push(check(
+                "database",
+                Status::Fail,
+                format!("`{}` is damaged: {result}", path.display()),
+                Some(fix),
+            ));
+            None
+        }
+        Err(e) => {
+            checks.push(check(
+                "database",
+                Status::Fail,
+                format!("`{}` cannot be read: {e}", path.display()),
+                Some(fix),
+            ));
+            None
+        }
+    }
+}
+
+fn credentials(env: &Env, config: &Config, checks: &mut Vec<Check>) {
+    let key = env.tiktok_client_key.is_some() || config.tiktok_client_key.is_some();
+    if key {
+        checks.push(check(
+            "client key",
+            Status::Ok,
+            "the TikTok app's client key is set",
+            None,
+        ));
+    } else {
+        checks.push(check(
+            "client key",
+            Status::Fail,
+            "no TikTok client key is set",
+            Some("set POSTEZ_TIKTOK_CLIENT_KEY or `postez config set tiktok_client_key KEY`"),
+        ));
+    }
+}
+
+fn accounts(env: &Env, paths: &Paths, config: &Config, store: &Store, checks: &mut Vec<Check>) {
+    let accounts = match store.accounts() {
+        Ok(a) => a
+            .into_iter()
+            .filter(|a| a.state != "disconnected")
+            .collect::<Vec<_>>(),
+        Err(e) => {
+            checks.push(check("accounts", Status::Fail, e.to_string(), None));
+            return;
+        }
+    };
+    if accounts.is_empty() {
+        checks.push(check(
+            "accounts",
+            Status::Warn,
+            "no TikTok account is connected",
+            Some("run `postez connect tiktok`"),
+        ));
+        return;
+    }
+    let wall = Utc::now();
+    let mut secret_checked = env.tiktok_client_secret.is_some();
+    if secret_checked {
+        checks.push(check(
+            "client secret",
+            Status::Ok,
+            "the client secret is set in the environment",
+            None,
+        ));
+    }
+    for account in accounts {
+        let name = format!("account {}", account.label());
+        if account.state == "needs_reconnect" {
+            checks.push(check(
+                &name,
+                Status::Fail,
+                "TikTok rejected its saved login",
+                Some("run `postez connect tiktok`"),
+            ));
+            continue;
+        }
+        let backend = auth::account_backend(&account);
+        let store_name = match backend {
+            Backend::Keychain => "keychain",
+            Backend::File => "token file",
+        };
+        let secrets: SecretStore = match auth::open_store(backend, paths, env, config) {
+            Ok(s) => s,
+            Err(e) => {
+                checks.push(check(
+                    &name,
+                    Status::Fail,
+                    format!("its {store_name} cannot be opened: {e}"),
+                    e.hint().as_deref(),
+                ));
+                continue;
+            }
+        };
+        if !secret_checked {
+            secret_checked = true;
+            let key = crate::provider::client_secret_key(&account.platform);
+            match secrets.get(&key) {
+                Ok(Some(_)) => checks.push(check("client secret", Status::Ok, format!("the client secret is saved in the {store_name}"), None)),
+                _ => checks.push(check(
+                    "client secret",
+                    Status::Fail,
+                    "no TikTok client secret is available",
+                    Some("set POSTEZ_TIKTOK_CLIENT_SECRET, or run `postez connect tiktok` on a terminal to save it"),
+                )),
+            }
+        }
+        let tokens = match auth::saved_tokens(&secrets, &account) {
+            Ok(t) => t,
+            Err(crate::Error::Secrets(e @ SecretError::Unavailable { .. })) => {
+                let fix = e.hint();
+                checks.push(check(
+                    &name,
+                    Status::Fail,
+                    format!("its {store_name} is not reachable: {e}"),
+                    fix.as_deref(),
+                ));
+                continue;
+            }
+            Err(e) => {
+                checks.push(check(
+                    &name,
+                    Status::Fail,
+                    format!("its tokens are missing from the {store_name}: {e}"),
+                    Some("run `postez connect tiktok`"),
+                ));
+                continue;
+            }
+        };
+        let left = tokens.refresh_expires_at - wall;
+        if left <= chrono::Duration::zero() {
+            checks.push(check(
+                &name,
+                Status::Fail,
+                "its saved login has expired",
+                Some("run `postez connect tiktok`"),
+            ));
+        } else if left < REFRESH_WARNING {
+            checks.push(check(
+                &name,
+                Status::Warn,
+                format!(
+                    "its saved login expires {}",
+                    crate::when::relative(tokens.refresh_expires_at, wall)
+                ),
+                Some("run `postez connect tiktok` before then"),
+            ));
+        } else {
+            checks.push(check(
+                &name,
+                Status::Ok,
+                format!(
+                    "tokens in the {store_name}; access renews {}, login valid until {}",
+                    crate::when::relative(tokens.access_expires_at, wall),
+                    tokens.refresh_expires_at.format("%Y-%m-%d")
+                ),
+                None,
+            ));
+        }
+    }
+}
+
+fn media(store: &Store, checks: &mut Vec<Check>) {
+    let filter = ListFilter {
+        states: vec![PostState::Scheduled, PostState::Failed],
+        limit: 0,
+        ..ListFilter::default()
+    };
+    let Ok((posts, _)) = store.list(&filter) else {
+        return;
+    };
+    let mut problems = Vec::new();
+    for post in &posts {
+        let path = Path::new(&post.file);
+        match crate::media::fingerprint(path) {
+            Ok(fp) if fp == post.fingerprint => {}
+            Ok(_) => problems.push(format!(
+                "post {}: `{}` changed since it was scheduled",
+                post.id, post.file
+            )),
+            Err(_) => problems.push(format!("post {}: `{}` is missing", post.id, post.file)),
+        }
+    }
+    if problems.is_empty() {
+        checks.push(check(
+            "videos",
+            Status::Ok,
+            format!(
+                "all {} queued video(s) are in place and unchanged",
+                posts.len()
+            ),
+            None,
+        ));
+    } else {
+        checks.push(check(
+            "videos",
+            Status::Fail,
+            problems.join("; "),
+            Some("`postez edit ID --file PATH` (or `postez edit ID` to accept a changed file), or `postez cancel ID`"),
+        ));
+    }
+}
+
+fn runner(env: &Env, store: &Store, now: DateTime<Utc>, checks: &mut Vec<Check>) {
+    let installed = crate::runner::Runner::for_env(env)
+        .map(|r| r.status())
+        .unwrap_or_default();
+    let last = store.last_run().ok().flatten();
+    let due = store.due(now).map(|d| d.len()).unwrap_or(0);
+    let last_text = last.as_ref().map_or_else(
+        || "it never ran".to_string(),
+        |r| {
+            format!(
+                "it last ran {}",
+                crate::when::relative(r.started_at, Utc::now())
+            )
+        },
+    );
+    let stale = last
+        .as_ref()
+        .is_none_or(|r| Utc::now() - r.started_at > STALE_RUNNER);
+    if due > 0 && stale {
+        checks.push(check(
+            "runner",
+            Status::Fail,
+            format!("{due} post(s) are due but no `postez run` happened in the last 10 minutes ({last_text})"),
+            Some(if installed.is_empty() {
+                "install the runner with `postez cron install`"
+            } else {
+                "the runner is installed but not running: see `postez cron show` and its log"
+            }),
+        ));
+    } else if installed.is_empty() {
+        checks.push(check(
+            "runner",
+            Status::Warn,
+            format!("no runner is installed ({last_text})"),
+            Some("run `postez cron install`, or call `postez run` from your own scheduler"),
+        ));
+    } else {
+        let kind = installed.first().map_or("", |i| i.kind.as_str());
+        checks.push(check(
+            "runner",
+            Status::Ok,
+            format!("{kind} runner installed; {last_text}"),
+            None,
+        ));
+    }
+}
+
+/// Compare the system clock with the `Date` of a TikTok answer (skipped offline).
+async fn clock(env: &Env, checks: &mut Vec<Check>) {
+    let url = env
+        .tiktok_api_url
+        .clone()
+        .unwrap_or_else(|| crate::provider::tiktok::DEFAULT_API_URL.into());
+    let client = match reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+    {
+        Ok(c) => c,
+        Err(_) => return,
+    };
+    let Ok(response) = client.get(&url).send().await else {
+        checks.push(check(
+            "clock",
+            Status::Ok,
+            "TikTok is not reachable; the clock was not compared",
+            None,
+        ));
+        return;
+    };
+    let Some(date) = response
+        .headers()
+        .get("date")
+        .and_then(|d| d.to_str().ok())
+        .and_then(|d| DateTime::parse_from_rfc2822(d).ok())
+    else {
+        checks.push(check(
+            "clock",
+            Status::Ok,
+            "TikTok's answer had no date; the clock was not compared",
+            None,
+        ));
+        return;
+    };
+    let skew = (Utc::now() - date.with_timezone(&Utc)).num_seconds();
+    if skew.abs() > 60 {
+        checks.push(check(
+            "clock",
+            Status::Warn,
+            format!("the system clock is {skew} s off TikTok's"),
+            Some("enable time synchronisation (e.g. `timedatectl set-ntp true`)"),
+        ));
+    } else {
+        checks.push(check(
+            "clock",
+            Status::Ok,
+            format!("the system clock agrees with TikTok's ({skew:+} s)"),
+            None,
+        ));
+    }
+}
