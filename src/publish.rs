@@ -91,6 +91,11 @@ impl Subject {
 /// What happens during a run, in order, for the reporter.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
+    /// The run took this many due posts (resumed ones included).
+    Claimed {
+        /// How many.
+        count: u32,
+    },
     /// An upload begins (or resumes from `offset`).
     Started {
         /// The post.
@@ -356,6 +361,9 @@ impl Engine {
         let run_id = store.run_started(Utc::now())?;
         ids.extend(store.claim_due(self.now, run_id)?);
         summary.due = ids.len() as u32;
+        if !ids.is_empty() {
+            self.progress.event(&Event::Claimed { count: summary.due });
+        }
         let result = self.publish_claimed(&mut store, &ids).await;
         if let Ok(s) = &result {
             summary.add(*s);

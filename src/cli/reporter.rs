@@ -206,7 +206,7 @@ impl Reporter {
 /// How `postez run` shows its events: progress bars on a terminal, one timestamped line per
 /// event otherwise (cron, pipes), or JSON Lines with `--json`:
 /// `{"type":"started","data":{"id":3,"file":"clip.mp4","bytes":123,"account":"…","offset":0}}`,
-/// then `milestone` (`percent`), `processing`, `published` (`post_id`), `sent_to_inbox`,
+/// preceded by `claimed` (`count`), then `milestone` (`percent`), `processing`, `published` (`post_id`), `sent_to_inbox`,
 /// `failed` (`code`, `message`, `hint`), `retrying` (`message`, `next_attempt_at`), `blocked`
 /// (`message`, `hint`), `still_processing`, `interrupted`, `adjusted` (`message`),
 /// `would_publish` (`message`), and last `summary` (`due`, `published`, `sent_to_inbox`,
@@ -215,6 +215,8 @@ pub struct RunPrinter {
     mode: RunMode,
     quiet: bool,
     bars: std::sync::Mutex<std::collections::HashMap<i64, indicatif::ProgressBar>>,
+    /// The overall "posts done" line (terminal only).
+    overall: std::sync::Mutex<Option<indicatif::ProgressBar>>,
 }
 
 enum RunMode {
@@ -239,6 +241,16 @@ impl RunPrinter {
             mode,
             quiet: out.quiet,
             bars: std::sync::Mutex::new(std::collections::HashMap::new()),
+            overall: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// One more post reached its end for this run.
+    fn tick(&self) {
+        if let Ok(overall) = self.overall.lock()
+            && let Some(bar) = overall.as_ref()
+        {
+            bar.inc(1);
         }
     }
 
@@ -274,8 +286,17 @@ impl RunPrinter {
         }
     }
 
+    fn finish_overall(&self) {
+        if let Ok(mut overall) = self.overall.lock()
+            && let Some(bar) = overall.take()
+        {
+            bar.finish_and_clear();
+        }
+    }
+
     /// The run's last words.
     pub fn summary(&self, s: &postez::publish::Summary, dry_run: bool) {
+        self.finish_overall();
         self.json(
             "summary",
             serde_json::json!({
@@ -323,8 +344,16 @@ impl RunPrinter {
     }
 }
 
+/// A size for people: KiB below a MiB, MiB below a GiB, then GiB.
 fn mib(bytes: u64) -> String {
-    format!("{:.1} MiB", bytes as f64 / 1_048_576.0)
+    let b = bytes as f64;
+    if b < 1_048_576.0 {
+        format!("{:.1} KiB", b / 1024.0)
+    } else if b < 1_073_741_824.0 {
+        format!("{:.1} MiB", b / 1_048_576.0)
+    } else {
+        format!("{:.2} GiB", b / 1_073_741_824.0)
+    }
 }
 
 impl postez::publish::Progress for RunPrinter {
@@ -333,7 +362,37 @@ impl postez::publish::Progress for RunPrinter {
         let time = |t: &chrono::DateTime<chrono::Utc>| {
             t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
         };
+        // Events that end a post's part in this run move the overall line.
+        if matches!(
+            event,
+            E::Published { .. }
+                | E::SentToInbox { .. }
+                | E::Failed { .. }
+                | E::Retrying { .. }
+                | E::Blocked { .. }
+                | E::StillProcessing { .. }
+                | E::Interrupted { .. }
+        ) {
+            self.tick();
+        }
         match event {
+            E::Claimed { count } => {
+                self.json("claimed", serde_json::json!({"count": count}));
+                if let RunMode::Bars(multi) = &self.mode {
+                    let bar = multi.add(indicatif::ProgressBar::new(u64::from(*count)));
+                    bar.set_style(
+                        indicatif::ProgressStyle::with_template(
+                            "{prefix:>12.green.bold} {pos}/{len} posts {elapsed}",
+                        )
+                        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                    );
+                    bar.set_prefix("Publishing");
+                    bar.enable_steady_tick(std::time::Duration::from_millis(250));
+                    if let Ok(mut overall) = self.overall.lock() {
+                        *overall = Some(bar);
+                    }
+                }
+            }
             E::Started {
                 post,
                 account,

@@ -157,11 +157,31 @@ struct EnvelopeError {
     log_id: Option<String>,
 }
 
+/// A remote message as postez shows it: at most 200 characters, control characters (terminal
+/// escapes among them) replaced, since it goes to the user's terminal and logs.
 fn shorten(text: &str) -> String {
+    shorten_to(text, 200)
+}
+
+fn shorten_to(text: &str, max: usize) -> String {
     let text = text.trim();
-    match text.char_indices().nth(200) {
-        Some((i, _)) => format!("{}…", &text[..i]),
-        None => text.to_string(),
+    let mut out: String = text
+        .chars()
+        .take(max)
+        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+        .collect();
+    if text.chars().nth(max).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+/// A remote error code or log id: short, and only printable characters.
+fn short_code(code: String) -> String {
+    if code.chars().count() <= 64 && !code.chars().any(char::is_control) {
+        code
+    } else {
+        shorten_to(&code, 64)
     }
 }
 
@@ -199,14 +219,14 @@ pub fn parse_token_answer(
             platform: PLATFORM,
             action,
             http,
-            code: answer.error.unwrap_or_else(|| "invalid_response".into()),
+            code: short_code(answer.error.unwrap_or_else(|| "invalid_response".into())),
             message: shorten(
                 answer
                     .error_description
                     .as_deref()
                     .unwrap_or("no token in the answer"),
             ),
-            log_id: answer.log_id,
+            log_id: answer.log_id.map(short_code),
         }
         .into());
     };
@@ -217,7 +237,7 @@ pub fn parse_token_answer(
             http,
             code: "invalid_response".into(),
             message: "the answer held an empty token".into(),
-            log_id: answer.log_id,
+            log_id: answer.log_id.map(short_code),
         }
         .into());
     }
@@ -385,9 +405,9 @@ impl TikTok {
                         platform: PLATFORM,
                         action,
                         http,
-                        code,
+                        code: short_code(code),
                         message: shorten(message.as_deref().unwrap_or_default()),
-                        log_id,
+                        log_id: log_id.map(short_code),
                     }
                     .into());
                 }
@@ -398,17 +418,19 @@ impl TikTok {
             platform: PLATFORM,
             action,
             http,
-            code: answer
-                .as_ref()
-                .and_then(|a| a.error.clone())
-                .unwrap_or_else(|| format!("http_{http}")),
+            code: short_code(
+                answer
+                    .as_ref()
+                    .and_then(|a| a.error.clone())
+                    .unwrap_or_else(|| format!("http_{http}")),
+            ),
             message: shorten(
                 answer
                     .as_ref()
                     .and_then(|a| a.error_description.as_deref())
                     .unwrap_or_default(),
             ),
-            log_id: answer.and_then(|a| a.log_id),
+            log_id: answer.and_then(|a| a.log_id).map(short_code),
         }
         .into())
     }
@@ -464,9 +486,9 @@ impl TikTok {
                 platform: PLATFORM,
                 action,
                 http,
-                code: e.code,
+                code: short_code(e.code),
                 message: shorten(&e.message),
-                log_id: e.log_id,
+                log_id: e.log_id.map(short_code),
             }
             .into()),
             _ => Err(ApiError {

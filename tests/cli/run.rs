@@ -599,9 +599,9 @@ fn cron_output_is_plain_timestamped_lines() {
         "no escape codes: {:?}",
         run.stderr
     );
-    let size = std::fs::metadata(media(Media::Mp4)).unwrap().len() as f64 / 1_048_576.0;
+    let size = std::fs::metadata(media(Media::Mp4)).unwrap().len() as f64 / 1024.0;
     let expected = format!(
-        "<TIME> post 1 tiny.mp4: started, {size:.1} MiB to tiktok as pasta.chef\n\
+        "<TIME> post 1 tiny.mp4: started, {size:.1} KiB to tiktok as pasta.chef\n\
          <TIME> post 1 tiny.mp4: 25%\n\
          <TIME> post 1 tiny.mp4: 50%\n\
          <TIME> post 1 tiny.mp4: 75%\n\
