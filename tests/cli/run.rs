@@ -629,6 +629,7 @@ fn json_events_follow_the_contract() {
     assert_eq!(
         kinds,
         [
+            "claimed",
             "started",
             "milestone",
             "milestone",
@@ -639,6 +640,11 @@ fn json_events_follow_the_contract() {
             "summary"
         ]
     );
+    assert_eq!(
+        events[0],
+        serde_json::json!({"type": "claimed", "data": {"count": 1}})
+    );
+    let events = &events[1..];
     let size = std::fs::metadata(media(Media::Mp4)).unwrap().len();
     assert_eq!(
         events[0],
