@@ -41,7 +41,7 @@ Exit status:
   2   usage: bad flags or input (unparseable --at, unsupported video, unknown post id, …)
   3   needs auth: an account must be connected again (`postez connect tiktok`)
   4   partial: `postez run` finished but at least one post failed
-  75  try later: network down, rate limited, platform error, or another run holds the queue
+  75  try later: network down, rate limited or a platform error put off every due post
   130 interrupted: stopped by Ctrl-C or SIGTERM; the next run resumes";
 
 const EXAMPLES: &str = "\

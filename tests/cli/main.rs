@@ -11,6 +11,7 @@ mod data;
 mod generated;
 mod leaks;
 mod queue;
+mod readme;
 mod reliability;
 mod run;
 mod schedule;

@@ -87,6 +87,9 @@ pub struct FakeOptions {
     /// Added before answering every TikTok endpoint (not `/__fake/*`): a simulated network round
     /// trip, so that benchmarks measure how a client overlaps waiting. Default zero.
     pub latency: Duration,
+    /// Compute [`PublishInfo::sha256`] of every upload. Default true; benchmarks turn it off
+    /// (`--no-sha256`): hashing costs the fake more CPU than the client spends sending.
+    pub hash_uploads: bool,
 }
 
 impl Default for FakeOptions {
@@ -108,6 +111,7 @@ impl Default for FakeOptions {
             inbox_pending_cap: 5,
             check_media: true,
             latency: Duration::ZERO,
+            hash_uploads: true,
         }
     }
 }

@@ -50,6 +50,8 @@ struct Job {
     file: PathBuf,
     /// Hash of the bytes committed before this chunk.
     hasher: Sha256,
+    /// Whether to hash at all (`FakeOptions::hash_uploads`).
+    hash: bool,
     _guard: InFlight,
 }
 
@@ -261,6 +263,7 @@ fn prepare(
         content_type: media_type,
         file: p.file.clone(),
         hasher: p.hasher.clone(),
+        hash: inner.hash_uploads,
         _guard: InFlight {
             inner: inner.clone(),
             publish_id: p.publish_id.clone(),
@@ -313,7 +316,9 @@ async fn store(job: &Job, stream: &mut BodyDataStream) -> Result<Sha256, Respons
         if n > job.len {
             return Err(upload_error(400, "The body is longer than Content-Length."));
         }
-        hasher.update(&data);
+        if job.hash {
+            hasher.update(&data);
+        }
         file.write_all(&data).await.map_err(io_err)?;
     }
     if n != job.len {
@@ -342,7 +347,7 @@ async fn commit(inner: &Inner, job: &Job, hasher: Sha256) -> Result<(u64, u64), 
     if received < job.total {
         return Ok((received, job.total));
     }
-    let sha256 = hex::encode(hasher.finalize());
+    let sha256 = inner.hash_uploads.then(|| hex::encode(hasher.finalize()));
     let injected = inner.lock().take_fault(|f| match f {
         Fault::PublishFails { reason } => Some(reason.clone()),
         _ => None,
@@ -358,7 +363,7 @@ async fn commit(inner: &Inner, job: &Job, hasher: Sha256) -> Result<(u64, u64), 
     let mut st = inner.lock();
     let p = st.publish_mut(&job.publish_id).ok_or_else(gone)?;
     p.complete = true;
-    p.sha256 = Some(sha256);
+    p.sha256 = sha256;
     if p.mode == PublishMode::Direct && p.public && fail_reason.is_none() {
         p.post_id =
             Some(rand::rng().random_range(7_000_000_000_000_000_000..7_500_000_000_000_000_000));
