@@ -22,6 +22,9 @@ const MIGRATIONS: &[&str] = &[
 /// How long a writer waits for another process's transaction (cron runs overlap).
 const BUSY_TIMEOUT: Duration = Duration::from_secs(15);
 
+/// Largest write-ahead log [`Store::checkpoint_lazily`] leaves behind: about 30 idle runs.
+const LAZY_WAL_MAX: u64 = 256 * 1024;
+
 /// Format an instant the way the database stores it: RFC 3339, UTC, whole seconds.
 pub fn db_time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
@@ -384,6 +387,26 @@ impl Store {
         &self.path
     }
 
+    /// Leave the write-ahead log as it is when this connection closes, instead of SQLite's
+    /// checkpoint on close (copying the log into the database file: several fsyncs, most of
+    /// an idle run's time), while the log is small: the next process to open the queue reads
+    /// it back whole, so past [`LAZY_WAL_MAX`] the close checkpoints as usual. Only for
+    /// connections whose writes may wait for a later checkpoint: they are in the log, safe
+    /// from a crash, and seen by every connection.
+    pub fn checkpoint_lazily(&self) -> Result<()> {
+        let mut wal = self.path.clone().into_os_string();
+        wal.push("-wal");
+        if std::fs::metadata(&wal).map_or(0, |m| m.len()) < LAZY_WAL_MAX {
+            self.conn
+                .set_db_config(
+                    rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+                    true,
+                )
+                .map_err(self.err())?;
+        }
+        Ok(())
+    }
+
     fn err(&self) -> impl Fn(rusqlite::Error) -> Error + '_ {
         move |source| Error::Store {
             path: self.path.clone(),
@@ -645,6 +668,21 @@ impl Store {
         if !from.contains(&state) {
             return Err(Error::WrongState { id, state, action });
         }
+        // A post whose upload TikTok has in full (waiting for TikTok's verdict after a login
+        // problem) can be neither changed nor withdrawn from here: TikTok may publish it.
+        let uploaded: bool = tx
+            .query_row(
+                "SELECT upload_complete FROM posts WHERE id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .map_err(map)?;
+        if uploaded && state == PostState::Scheduled && action != "retried" {
+            return Err(Error::invalid(
+                format!("post {id} is already uploaded to TikTok and waits for its verdict, so it cannot be {action}"),
+                Some("the next `postez run` learns the outcome; after that it can be retried or edited".into()),
+            ));
+        }
         let sql = format!("UPDATE posts SET {set_sql}, updated_at = ?1 WHERE id = ?2");
         let mut all: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(set_params.len() + 2);
         let stamp = db_time(now);
@@ -658,7 +696,9 @@ impl Store {
     }
 
     /// Replace a scheduled or failed post's content with `new` (same validation as schedule
-    /// happened in the caller), recording which fields changed.
+    /// happened in the caller), recording which fields changed. A half-done upload of the old
+    /// content is dropped: TikTok cannot publish an incomplete upload, and the next run starts
+    /// a new one with the new content.
     pub fn edit_post(
         &mut self,
         id: PostId,
@@ -681,7 +721,8 @@ impl Store {
              fps = ?13, codec = ?14, caption = ?15, mode = ?16, privacy = ?17, \
              allow_comments = ?18, allow_duet = ?19, allow_stitch = ?20, cover_at_ms = ?21, \
              brand_organic = ?22, branded_content = ?23, ai_generated = ?24, scheduled_at = ?25, \
-             timezone = ?26",
+             timezone = ?26, publish_id = NULL, upload_url = NULL, upload_expires_at = NULL, \
+             chunk_size = NULL, chunks_done = 0, upload_complete = 0",
             &[
                 &new.account_id,
                 &new.file,
@@ -880,6 +921,8 @@ impl Store {
         late_limit: chrono::Duration,
     ) -> Result<Vec<PostId>> {
         let cutoff = db_time(now - late_limit);
+        // `scheduled_at < cutoff` follows from the MAX(…) test but, unlike it, lets SQLite
+        // range-scan `posts_due`: without it every run read every queued post (issue 6).
         let path = self.path.clone();
         let map = |source| Error::Store {
             path: path.clone(),
@@ -895,7 +938,7 @@ impl Store {
                     "UPDATE posts SET state = 'failed', phase = NULL, last_error_code = 'missed', \
                      last_error = 'its time passed while no run was publishing', \
                      last_error_hint = 'queue it again with `postez retry ' || id || '`', \
-                     updated_at = ?2 WHERE state = 'scheduled' \
+                     updated_at = ?2 WHERE state = 'scheduled' AND scheduled_at < ?1 \
                      AND MAX(scheduled_at, COALESCE(next_attempt_at, scheduled_at)) < ?1 RETURNING id",
                 )
                 .map_err(map)?;

@@ -31,7 +31,8 @@ pub struct RunArgs {
     #[arg(long)]
     pub wait: bool,
     /// Accounts to publish in parallel
-    #[arg(long, default_value_t = 2, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=16))]
+    // 4: most of a post's time is spent waiting for TikTok, and waits overlap (issue 6).
+    #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=16))]
     pub jobs: u16,
     /// Check each due post (login, account, video, privacy) without uploading or changing anything
     #[arg(long)]
@@ -81,8 +82,9 @@ pub async fn exec(ctx: &Ctx, args: RunArgs) -> Result<()> {
     let interval = duration(&args.interval)?;
     let cancel = Arc::new(AtomicBool::new(false));
     watch_signals(cancel.clone());
-    // Check settings and the database before anything else.
-    drop(ctx.store()?);
+    // Check settings and the database before anything else. This connection writes nothing, so
+    // it leaves checkpointing to the engine's (an idle run then costs no fsync).
+    ctx.store()?.checkpoint_lazily()?;
     loop {
         let result = pass(ctx, &options, &cancel, args.wait).await;
         if !args.watch || cancel.load(Ordering::SeqCst) {
@@ -147,7 +149,12 @@ async fn pass(ctx: &Ctx, options: &RunOptions, cancel: &Arc<AtomicBool>, wait: b
         paths: ctx.paths.clone(),
         env: ctx.env.clone(),
         config: ctx.config()?.clone(),
-        now: ctx.now(),
+        // Each pass of --watch looks at the clock again (POSTEZ_NOW stays fixed for tests).
+        now: if ctx.env.now.is_some() {
+            ctx.now()
+        } else {
+            chrono::Utc::now()
+        },
         options: options.clone(),
         progress: postez::publish::logged(printer.clone()),
         cancel: cancel.clone(),

@@ -681,3 +681,81 @@ fn a_second_run_exits_at_once_while_one_holds_the_lock() {
         run.stderr
     );
 }
+
+#[test]
+fn editing_a_half_uploaded_post_starts_a_new_upload_of_the_new_content() {
+    let fake = Fake::start(|_| {});
+    let env = fake.connected();
+    env.schedule(&media(Media::Large), "now", &["--caption", "old"]);
+    // The run dies mid-upload: the second chunk is refused for good this attempt.
+    for _ in 0..5 {
+        fake.server.inject(Fault::ChunkStatus {
+            chunk: 1,
+            http: 500,
+        });
+    }
+    let run = env.run(&["run"]);
+    assert_eq!(run.code, 75, "{run:?}");
+    assert!(post(&env, 1)["publish_id"].is_string());
+    env.run(&[
+        "edit",
+        "1",
+        "--caption",
+        "new",
+        "--file",
+        media(Media::Mp4).to_str().unwrap(),
+    ])
+    .ok();
+    assert!(post(&env, 1)["publish_id"].is_null());
+    let mut env = env;
+    later(&mut env, 2);
+    env.run(&["run"]).ok();
+    let p = post(&env, 1);
+    assert_eq!(p["state"], "published");
+    let live = fake.finished();
+    assert_eq!(live.len(), 1);
+    assert_eq!(live[0].post_info.as_ref().unwrap()["title"], "new");
+    assert_eq!(
+        live[0].sha256.as_deref(),
+        Some(sha256_file(&media(Media::Mp4)).as_str())
+    );
+}
+
+#[test]
+fn watch_publishes_posts_as_they_come_due() {
+    let fake = Fake::start(|_| {});
+    let mut env = fake.connected();
+    // Real time, so that a post scheduled a few seconds ahead comes due while watching.
+    env.unset("POSTEZ_NOW");
+    let child = env
+        .command(&["run", "--watch", "--interval", "1s"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Whatever happens, the watcher must not outlive the test.
+    struct Reap(std::process::Child);
+    impl Drop for Reap {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut child = Reap(child);
+    std::thread::sleep(Duration::from_millis(500));
+    env.schedule(&media(Media::Mp4), "in 2s", &[]);
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while post(&env, 1)["state"] != "published" {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not published while watching"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    std::process::Command::new("kill")
+        .args(["-INT", &child.0.id().to_string()])
+        .status()
+        .unwrap();
+    let status = child.0.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+}
