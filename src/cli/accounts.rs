@@ -59,26 +59,52 @@ pub async fn exec(ctx: &Ctx, args: AccountsArgs) -> Result<()> {
         ctx.out
             .note("no account is connected; run `postez connect tiktok`");
     } else {
+        let wall = chrono::Utc::now();
+        // Token lifetimes follow TikTok's clock, never POSTEZ_NOW.
+        let until = |t: Option<chrono::DateTime<chrono::Utc>>| {
+            t.map_or_else(|| "?".into(), |t| postez::when::relative(t, wall))
+        };
         for a in &accounts {
-            // Token lifetimes follow TikTok's clock, never POSTEZ_NOW.
-            let until = |t: Option<chrono::DateTime<chrono::Utc>>| {
-                t.map_or_else(
-                    || "?".into(),
-                    |t| postez::when::relative(t, chrono::Utc::now()),
-                )
-            };
-            ctx.out.stdout_line(&format!(
-                "{}\t{}\t{}\t{}\t{}\t{}\taccess {}\trefresh {}\t{}",
-                a.id,
-                a.platform,
-                a.label(),
-                a.nickname.as_deref().unwrap_or("-"),
-                a.state,
-                a.token_store.as_deref().unwrap_or("-"),
-                until(a.access_expires_at),
-                until(a.refresh_expires_at),
-                a.scopes.join(","),
-            ));
+            if ctx.out.stdout_is_tty() {
+                ctx.out.stdout_line(&format!(
+                    "{} {} ({}), {} account {}, open_id {}",
+                    console::style(a.id).bold(),
+                    a.label(),
+                    a.display_name.as_deref().unwrap_or("-"),
+                    a.platform,
+                    a.state,
+                    a.remote_id
+                ));
+                ctx.out.stdout_line(&format!(
+                    "  tokens in the {}; access renews {}; login expires {}",
+                    match a.token_store.as_deref() {
+                        Some("file") => "encrypted token file",
+                        Some(other) => other,
+                        None => "?",
+                    },
+                    until(a.access_expires_at),
+                    until(a.refresh_expires_at)
+                ));
+                ctx.out
+                    .stdout_line(&format!("  scopes {}", a.scopes.join(", ")));
+            } else {
+                ctx.out.stdout_line(&format!(
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                    a.id,
+                    a.platform,
+                    a.remote_id,
+                    a.label(),
+                    a.state,
+                    a.token_store.as_deref().unwrap_or(""),
+                    a.access_expires_at
+                        .map(postez::store::db_time)
+                        .unwrap_or_default(),
+                    a.refresh_expires_at
+                        .map(postez::store::db_time)
+                        .unwrap_or_default(),
+                    a.scopes.join(","),
+                ));
+            }
         }
     }
     failed.map_or(Ok(()), Err)

@@ -25,17 +25,15 @@ pub async fn exec(ctx: &Ctx, _args: DoctorArgs) -> Result<()> {
             .print_json(&serde_json::json!({ "healthy": failed == 0, "checks": checks }));
     } else {
         for c in &checks {
-            let label = match c.status {
-                Status::Ok => console::style("ok").green(),
-                Status::Warn => console::style("warn").yellow(),
-                Status::Fail => console::style("FAIL").red().bold(),
+            // Pad before styling: escape codes must not count as width.
+            let (word, style) = match c.status {
+                Status::Ok => ("ok", console::Style::new().green()),
+                Status::Warn => ("warn", console::Style::new().yellow()),
+                Status::Fail => ("FAIL", console::Style::new().red().bold()),
             };
-            ctx.out.stdout_line(&format!(
-                "{:<6} {:<22} {}",
-                label.to_string(),
-                c.name,
-                c.message
-            ));
+            let label = style.apply_to(format!("{word:<6}"));
+            ctx.out
+                .stdout_line(&format!("{label} {:<22} {}", c.name, c.message));
             if let Some(fix) = &c.fix {
                 ctx.out
                     .stdout_line(&format!("{:<6} {:<22} fix: {fix}", "", ""));
