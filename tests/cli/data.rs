@@ -357,3 +357,17 @@ fn schedule_warns_when_no_runner_ran_lately() {
     run.ok();
     assert!(run.stderr.contains("postez cron install"), "{}", run.stderr);
 }
+
+#[test]
+fn purging_an_account_empties_the_token_file_too() {
+    let fake = Fake::start(|_| {});
+    let env = fake.connected();
+    env.schedule(&media(Media::Mp4), "in 1h", &[]);
+    let key = format!("tiktok:{}", fake.open_id);
+    assert!(file_store(&env).get(&key).unwrap().is_some());
+    env.run(&["purge", "--account", "pastachef", "--yes"]).ok();
+    // Read directly from the encrypted file: the login is gone, the file stays valid.
+    assert!(file_store(&env).get(&key).unwrap().is_none());
+    assert_eq!(env.run(&["list", "--all", "--json"]).json(), serde_json::json!([]));
+    assert_eq!(env.run(&["accounts", "--json"]).json(), serde_json::json!([]));
+}
