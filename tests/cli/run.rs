@@ -759,3 +759,32 @@ fn watch_publishes_posts_as_they_come_due() {
     let status = child.0.wait().unwrap();
     assert_eq!(status.code(), Some(130));
 }
+
+#[test]
+fn an_expired_upload_address_starts_a_new_upload() {
+    // TikTok's upload URLs live an hour; this fake's live one second.
+    let fake = Fake::start(|o| o.upload_url_ttl = Duration::from_secs(1));
+    let mut env = fake.connected();
+    env.schedule(&media(Media::Large), "now", &[]);
+    for _ in 0..5 {
+        fake.server.inject(Fault::ChunkStatus {
+            chunk: 1,
+            http: 500,
+        });
+    }
+    assert_eq!(env.run(&["run"]).code, 75);
+    std::thread::sleep(Duration::from_millis(1500));
+    later(&mut env, 2);
+    let run = env.run(&["run"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let p = post(&env, 1);
+    assert_eq!(p["state"], "published");
+    let state = fake.state();
+    assert_eq!(state.publishes.len(), 2, "one abandoned upload, one new");
+    let live = fake.finished();
+    assert_eq!(live.len(), 1);
+    assert_eq!(
+        live[0].sha256.as_deref(),
+        Some(sha256_file(&media(Media::Large)).as_str())
+    );
+}
