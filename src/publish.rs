@@ -55,7 +55,7 @@ pub struct RunOptions {
 impl Default for RunOptions {
     fn default() -> Self {
         Self {
-            jobs: 2,
+            jobs: 4,
             dry_run: false,
             poll_interval: Duration::from_secs(5),
             poll_budget: Duration::from_secs(120),
@@ -361,6 +361,10 @@ impl Engine {
         let run_id = store.run_started(Utc::now())?;
         ids.extend(store.claim_due(self.now, run_id)?);
         summary.due = ids.len() as u32;
+        if ids.is_empty() && summary.failed == 0 {
+            // An idle run (cron's usual case) wrote only its own record: no fsyncs for that.
+            store.checkpoint_lazily()?;
+        }
         if !ids.is_empty() {
             self.progress.event(&Event::Claimed { count: summary.due });
         }
@@ -578,7 +582,12 @@ impl Engine {
         loop {
             let tokens = match self.tokens(session, store, account, refreshed).await {
                 Ok(t) => t,
-                Err(e) if e.kind() == crate::error::ErrorKind::NeedsAuth => {
+                // An unreadable token store is the account's problem, not the post's: keep
+                // the post queued (failing it would need a `retry` once the store is fixed).
+                Err(e)
+                    if e.kind() == crate::error::ErrorKind::NeedsAuth
+                        || matches!(e, Error::Secrets(_)) =>
+                {
                     store.settle(
                         post.id,
                         &Settle::Release {
@@ -758,7 +767,7 @@ impl Engine {
             Settle::Failed {
                 code,
                 message: e.to_string(),
-                hint: e.hint(),
+                hint: e.hint().or_else(|| Some(retry_hint(post.id, &e))),
             }
         };
         store.settle(post.id, &settle, self.now)?;
@@ -916,7 +925,7 @@ impl Engine {
             && upload
                 .upload_expires_at
                 .is_some_and(|t| t - Utc::now() > UPLOAD_URL_MARGIN);
-        let (publish_id, url, mut next) = if resumable {
+        let (mut publish_id, mut url, mut next) = if resumable {
             (
                 upload.publish_id.clone().unwrap_or_default(),
                 Secret::new(upload.upload_url.clone().unwrap_or_default()),
@@ -951,13 +960,44 @@ impl Engine {
         let milestone = Arc::new(AtomicU8::new(0));
         // History milestones (per acknowledged chunk), apart from the live ones of the stream.
         let mut recorded = 0u8;
+        let mut reinitialised = false;
         while next < plan.count {
             if self.cancel.load(Ordering::SeqCst) {
                 return Ok(Outcome::Interrupted);
             }
-            let outcome = self
+            let outcome = match self
                 .put_with_retries(tiktok, &url, &path, post, plan, next, &milestone)
-                .await?;
+                .await
+            {
+                Ok(outcome) => outcome,
+                // The upload address died (expired or unknown): the upload cannot have
+                // completed, so starting a new one is safe. Once per attempt.
+                Err(Error::Api(e))
+                    if !reinitialised
+                        && matches!(e.code.as_str(), "upload_url_expired" | "upload_not_found") =>
+                {
+                    tracing::info!(
+                        post = post.id,
+                        "upload address no longer valid ({}); starting again",
+                        e.code
+                    );
+                    reinitialised = true;
+                    let init = tiktok
+                        .init(token, &post.options, &post.caption, plan)
+                        .await?;
+                    store.save_init(
+                        post.id,
+                        &init.publish_id,
+                        init.upload_url.expose(),
+                        Utc::now() + UPLOAD_URL_LIFE,
+                        plan.chunk_size,
+                        self.now,
+                    )?;
+                    (publish_id, url, next) = (init.publish_id, init.upload_url, 0);
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
             match outcome {
                 PutOutcome::Stored => {
                     next += 1;
@@ -1109,6 +1149,22 @@ impl Engine {
                 }
                 Err(Error::Network(e)) => {
                     tracing::warn!(post = post.id, "status check failed ({e}); trying again")
+                }
+                // Every byte is in, so TikTok publishes it whatever this answer says: failing
+                // the post would be wrong, and a `retry` would publish it twice. Record the
+                // answer and leave the post processing; the next run asks again.
+                Err(Error::Api(e)) if e.class() == ErrorClass::Permanent => {
+                    tracing::warn!(
+                        post = post.id,
+                        "status check refused ({e}); asking next run"
+                    );
+                    store.add_event(
+                        post.id,
+                        "status_unknown",
+                        &serde_json::json!({ "message": e.to_string() }),
+                        self.now,
+                    )?;
+                    return Ok(Outcome::StillProcessing);
                 }
                 Err(e) => return Err(e),
             }
@@ -1286,6 +1342,17 @@ impl Engine {
     }
 }
 
+/// What to do about a failure that has no more specific hint. A refused status check may
+/// concern an upload TikTok already has in full, so a retry is not offered blindly then.
+fn retry_hint(id: PostId, e: &Error) -> String {
+    match e {
+        Error::Api(api) if api.action == "check the post's status" => format!(
+            "TikTok may still publish it: look in the TikTok app before `postez retry {id}`"
+        ),
+        _ => format!("`postez retry {id}` uploads it again"),
+    }
+}
+
 fn is_transient(e: &Error) -> bool {
     match e {
         Error::Network(_) => true,
@@ -1327,7 +1394,9 @@ fn final_status(post: &Post, status: &PostStatus) -> Option<Settle> {
                 Some(Settle::Failed {
                     code: Some(reason),
                     message: api.to_string(),
-                    hint: api.hint(),
+                    hint: api
+                        .hint()
+                        .or_else(|| Some(format!("`postez retry {}` uploads it again", post.id))),
                 })
             }
         }
