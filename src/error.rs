@@ -210,7 +210,20 @@ impl Error {
                     Some(format!("known accounts: {}", known.join(", ")))
                 }
             }
-            Self::Store { .. } => Some("run `postez doctor` to check the database".into()),
+            Self::Store { path, source } => {
+                let full = matches!(
+                    source.sqlite_error_code(),
+                    Some(rusqlite::ErrorCode::DiskFull | rusqlite::ErrorCode::SystemIoFailure)
+                );
+                Some(if full {
+                    format!(
+                        "check the free space of the disk holding `{}`; `postez doctor` checks the database",
+                        path.display()
+                    )
+                } else {
+                    "run `postez doctor` to check the database".into()
+                })
+            }
             Self::Api(e) => e.hint(),
             Self::Network(_) => {
                 Some("check the connection; the next `postez run` tries again".into())

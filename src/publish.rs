@@ -55,7 +55,7 @@ pub struct RunOptions {
 impl Default for RunOptions {
     fn default() -> Self {
         Self {
-            jobs: 4,
+            jobs: 2,
             dry_run: false,
             poll_interval: Duration::from_secs(5),
             poll_budget: Duration::from_secs(120),
@@ -187,7 +187,7 @@ pub enum Event {
 }
 
 /// Receives the engine's events. Implemented by the CLI's reporter; must be cheap, as
-/// `bytes` is called for every 256 KiB sent.
+/// `bytes` is called for every MiB sent.
 pub trait Progress: Send + Sync {
     /// Something happened.
     fn event(&self, event: &Event);
@@ -205,12 +205,9 @@ struct Logged(Arc<dyn Progress>);
 
 impl Progress for Logged {
     fn event(&self, event: &Event) {
-        match event {
-            Event::Failed { .. } | Event::Blocked { .. } | Event::Retrying { .. } => {
-                tracing::warn!("{event:?}");
-            }
-            _ => tracing::info!("{event:?}"),
-        }
+        // Info, not warn: stderr already gets the reporter's human line for every event, and
+        // cron mail should not repeat it as a debug dump. The log file records all of them.
+        tracing::info!("{event:?}");
         self.0.event(event);
     }
 
@@ -874,6 +871,18 @@ impl Engine {
                 }
                 Err(Error::Api(e)) if e.code == "invalid_publish_id" => {
                     upload = UploadState::default()
+                }
+                // A refusal we cannot interpret may concern an upload TikTok already has in
+                // full (a lost last acknowledgement): record it and ask again next run rather
+                // than risk a second publish.
+                Err(Error::Api(e)) if e.class() == ErrorClass::Permanent => {
+                    store.add_event(
+                        post.id,
+                        "status_unknown",
+                        &serde_json::json!({ "message": e.to_string() }),
+                        self.now,
+                    )?;
+                    return Ok(Outcome::StillProcessing);
                 }
                 Err(e) => return Err(e),
             }

@@ -42,9 +42,13 @@ pub fn check_media(file: &Path) -> Result<CheckedMedia> {
     })
 }
 
+/// The most a caption or import file may hold: far more than any real one, and a bound for
+/// endless sources such as `/dev/zero`.
+const MAX_TEXT_FILE: u64 = 64 * 1024 * 1024;
+
 /// Read a caption file, which must be UTF-8 text.
 pub fn read_caption_file(path: &Path) -> Result<String> {
-    let bytes = fs_err::read(path).map_err(|e| {
+    let unreadable = |e: std::io::Error| {
         Error::invalid(
             format!(
                 "could not read the caption file `{}`: {}",
@@ -53,7 +57,26 @@ pub fn read_caption_file(path: &Path) -> Result<String> {
             ),
             Some("check the path given to --caption-file".into()),
         )
-    })?;
+    };
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(
+            fs_err::File::open(path).map_err(unreadable)?,
+            MAX_TEXT_FILE + 1,
+        ),
+        &mut bytes,
+    )
+    .map_err(unreadable)?;
+    if bytes.len() as u64 > MAX_TEXT_FILE {
+        return Err(Error::invalid(
+            format!(
+                "`{}` is larger than {} MiB: not a caption",
+                path.display(),
+                MAX_TEXT_FILE / 1024 / 1024
+            ),
+            Some("give a text file".into()),
+        ));
+    }
     String::from_utf8(bytes).map_err(|_| {
         Error::invalid(
             format!("the caption file `{}` is not UTF-8 text", path.display()),

@@ -215,9 +215,31 @@ pub async fn exec(ctx: &Ctx, args: ConnectArgs) -> Result<()> {
             .collect();
     }
     check_scopes(ctx, &tokens)?;
-    let user = tiktok.user_info(&tokens.access_token).await?;
+    // The profile and the posting options only label the account. A passing refusal (TikTok's
+    // "cannot post right now", a 5xx) must not throw away the login just granted: the code
+    // cannot be used twice. A rejected token still fails here.
+    fn usable<T>(e: Error) -> Result<Option<T>> {
+        match &e {
+            Error::Api(api) if api.class() == postez::provider::ErrorClass::Auth => Err(e),
+            _ => {
+                tracing::warn!("connecting without the profile details: {e}");
+                Ok(None)
+            }
+        }
+    }
+    let user = match tiktok.user_info(&tokens.access_token).await.map(Some) {
+        Ok(user) => user,
+        Err(e) => usable(e)?,
+    }
+    .unwrap_or_else(|| tiktok::UserInfo {
+        open_id: tokens.open_id.clone(),
+        ..Default::default()
+    });
     let creator: Option<CreatorInfo> = if tokens.has_scope("video.publish") {
-        Some(tiktok.creator_info(&tokens.access_token).await?)
+        match tiktok.creator_info(&tokens.access_token).await {
+            Ok(info) => Some(info),
+            Err(e) => usable(e)?,
+        }
     } else {
         None
     };

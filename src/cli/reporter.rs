@@ -110,10 +110,10 @@ impl Reporter {
     /// Render an error: `error: …`, each cause, then `hint: …`.
     pub fn error(&self, err: &Error) {
         let red = Style::new().red().bold();
-        let mut text = format!("{} {err}", red.apply_to("error:"));
+        let mut text = format!("{} {}", red.apply_to("error:"), printable(&err.to_string()));
         let mut source = std::error::Error::source(err);
         while let Some(cause) = source {
-            let line = cause.to_string();
+            let line = printable(&cause.to_string());
             // thiserror's `transparent` repeats the message; don't print it twice.
             if !text.contains(&line) {
                 text.push_str(&format!("\n  caused by: {line}"));
@@ -122,7 +122,11 @@ impl Reporter {
         }
         if let Some(hint) = err.hint() {
             let cyan = Style::new().cyan().bold();
-            text.push_str(&format!("\n{} {hint}", cyan.apply_to("hint:")));
+            text.push_str(&format!(
+                "\n{} {}",
+                cyan.apply_to("hint:"),
+                printable(&hint)
+            ));
         }
         self.stderr_line(&text);
     }
@@ -131,6 +135,26 @@ impl Reporter {
         let mut err = std::io::stderr().lock();
         let _ = writeln!(err, "{line}");
     }
+}
+
+/// Error text as it may reach a terminal: control characters (escape sequences from a URL, a
+/// server or a file) are shown escaped, never obeyed. Line breaks and tabs stay.
+fn printable(text: &str) -> String {
+    if !text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' && c != '\t' {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// Questions asked at the terminal. Callers check [`Reporter::can_prompt`] first.

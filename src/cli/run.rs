@@ -32,7 +32,7 @@ pub struct RunArgs {
     pub wait: bool,
     /// Accounts to publish in parallel
     // 4: most of a post's time is spent waiting for TikTok, and waits overlap (issue 6).
-    #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=16))]
+    #[arg(long, default_value_t = 2, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=16))]
     pub jobs: u16,
     /// Check each due post (login, account, video, privacy) without uploading or changing anything
     #[arg(long)]
@@ -82,9 +82,13 @@ pub async fn exec(ctx: &Ctx, args: RunArgs) -> Result<()> {
     let interval = duration(&args.interval)?;
     let cancel = Arc::new(AtomicBool::new(false));
     watch_signals(cancel.clone());
-    // Check settings and the database before anything else. This connection writes nothing, so
-    // it leaves checkpointing to the engine's (an idle run then costs no fsync).
-    ctx.store()?.checkpoint_lazily()?;
+    // With --watch, check settings and the database before anything else: the loop would only
+    // print their errors. A single pass checks both first anyway, and opening the queue twice
+    // was a tenth of an idle run (issue 6). This connection writes nothing, so it leaves
+    // checkpointing to the engine's (an idle run then costs no fsync).
+    if args.watch {
+        ctx.store()?.checkpoint_lazily()?;
+    }
     loop {
         let result = pass(ctx, &options, &cancel, args.wait).await;
         if !args.watch || cancel.load(Ordering::SeqCst) {

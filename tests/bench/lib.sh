@@ -129,8 +129,11 @@ split_chunks() { # FILE CHUNK_DIR
 # --prepare of the curl baseline: creator_info and video/init with TOKEN (as TikTok requires
 # before a Direct Post), then a curl config that PUTs every chunk of the plan, in order, over
 # one kept-alive connection, exactly as TikTok's upload wants them.
-curl_prepare() { # BASE_URL TOKEN FILE CHUNK_DIR CONFIG_OUT
+curl_prepare() { # BASE_URL TOKEN FILE CHUNK_DIR CONFIG_OUT [FAKE_DATA_DIR to empty]
   local base=$1 token=$2 file=$3 chunks=$4 cfg=$5 size chunk count url i first last
+  if [ -n "${6:-}" ]; then
+    find "$6" -mindepth 1 -maxdepth 1 -type f -delete
+  fi
   size=$(stat -c %s "$file")
   read -r chunk count < <(chunk_plan "$size")
   curl -sSf -o /dev/null -X POST "$base/v2/post/publish/creator_info/query/" \
@@ -149,6 +152,7 @@ curl_prepare() { # BASE_URL TOKEN FILE CHUNK_DIR CONFIG_OUT
       echo "url = \"$url\""
       echo "upload-file = \"$chunks/$i\""
       echo 'header = "Content-Type: video/mp4"'
+      echo 'header = "Expect:"' # no 100-continue round trip: postez sends none either
       echo "header = \"Content-Range: bytes $first-$last/$size\""
       echo 'output = "/dev/null"'
       echo 'silent'

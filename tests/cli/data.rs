@@ -368,6 +368,12 @@ fn purging_an_account_empties_the_token_file_too() {
     env.run(&["purge", "--account", "pastachef", "--yes"]).ok();
     // Read directly from the encrypted file: the login is gone, the file stays valid.
     assert!(file_store(&env).get(&key).unwrap().is_none());
-    assert_eq!(env.run(&["list", "--all", "--json"]).json(), serde_json::json!([]));
-    assert_eq!(env.run(&["accounts", "--json"]).json(), serde_json::json!([]));
+    assert_eq!(
+        env.run(&["list", "--all", "--json"]).json(),
+        serde_json::json!([])
+    );
+    assert_eq!(
+        env.run(&["accounts", "--json"]).json(),
+        serde_json::json!([])
+    );
 }

@@ -8,6 +8,7 @@ mod bad_input;
 mod connect;
 mod cron;
 mod data;
+mod fuzz_corpus;
 mod generated;
 mod leaks;
 mod queue;

@@ -5,7 +5,7 @@
 //! ```text
 //! fake-tiktok [--port N] [--client-key K] [--client-secret S] [--unaudited]
 //!             [--processing-polls N] [--rate-window-secs N] [--data-dir DIR] [--no-media-check]
-//!             [--latency-ms N] [--no-sha256]
+//!             [--latency-ms N] [--discard-uploads]
 //! ```
 //!
 //! Then: `POSTEZ_TIKTOK_AUTH_URL=http://127.0.0.1:PORT/v2/auth/authorize/` and
@@ -22,7 +22,7 @@ use fake::{FakeOptions, FakeTikTok};
 
 const USAGE: &str = "usage: fake-tiktok [--port N] [--client-key K] [--client-secret S] \
 [--unaudited] [--processing-polls N] [--rate-window-secs N] [--data-dir DIR] [--no-media-check] \
-[--latency-ms N] [--no-sha256]";
+[--latency-ms N] [--discard-uploads]";
 
 fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<FakeOptions>, String> {
     let mut opts = FakeOptions::default();
@@ -43,7 +43,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<FakeOptio
             "--client-secret" => opts.client_secret = value("--client-secret")?,
             "--unaudited" => opts.unaudited = true,
             "--no-media-check" => opts.check_media = false,
-            "--no-sha256" => opts.hash_uploads = false,
+            "--discard-uploads" => opts.keep_uploads = false,
             "--processing-polls" => {
                 let v = value("--processing-polls")?;
                 opts.processing_polls =

@@ -101,7 +101,7 @@ impl FakeTikTok {
             inbox_pending_cap: opts.inbox_pending_cap,
             check_media: opts.check_media,
             latency: opts.latency,
-            hash_uploads: opts.hash_uploads,
+            keep_uploads: opts.keep_uploads,
             data_dir,
             base_url: format!("http://{addr}"),
             initial: settings.clone(),
@@ -153,6 +153,14 @@ impl FakeTikTok {
     /// Queues a one-shot fault.
     pub fn inject(&self, fault: Fault) {
         self.inner.lock().faults.push_back(fault);
+    }
+
+    /// Drops the faults not fired yet; returns how many there were.
+    pub fn clear_faults(&self) -> usize {
+        let mut st = self.inner.lock();
+        let n = st.faults.len();
+        st.faults.clear();
+        n
     }
 
     pub fn state(&self) -> Snapshot {
@@ -220,7 +228,7 @@ pub(crate) struct Inner {
     pub inbox_pending_cap: u32,
     pub check_media: bool,
     pub latency: Duration,
-    pub hash_uploads: bool,
+    pub keep_uploads: bool,
     pub data_dir: PathBuf,
     pub base_url: String,
     pub initial: Settings,

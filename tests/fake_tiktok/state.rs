@@ -87,9 +87,11 @@ pub struct FakeOptions {
     /// Added before answering every TikTok endpoint (not `/__fake/*`): a simulated network round
     /// trip, so that benchmarks measure how a client overlaps waiting. Default zero.
     pub latency: Duration,
-    /// Compute [`PublishInfo::sha256`] of every upload. Default true; benchmarks turn it off
-    /// (`--no-sha256`): hashing costs the fake more CPU than the client spends sending.
-    pub hash_uploads: bool,
+    /// Keep what is uploaded: the reassembled file, its [`PublishInfo::sha256`] and the media
+    /// check. Default true. Benchmarks turn it off (`--discard-uploads`): every chunk is still
+    /// checked against the plan, counted and acknowledged, but storing and hashing a gigabyte
+    /// costs the fake more CPU than the client spends sending it.
+    pub keep_uploads: bool,
 }
 
 impl Default for FakeOptions {
@@ -111,7 +113,7 @@ impl Default for FakeOptions {
             inbox_pending_cap: 5,
             check_media: true,
             latency: Duration::ZERO,
-            hash_uploads: true,
+            keep_uploads: true,
         }
     }
 }

