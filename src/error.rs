@@ -266,3 +266,40 @@ impl Error {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_disk_points_at_free_space() {
+        let full = Error::Store {
+            path: PathBuf::from("/q/postez.db"),
+            source: rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(13), None),
+        };
+        assert!(
+            full.hint().unwrap().contains("free space"),
+            "{:?}",
+            full.hint()
+        );
+        let other = Error::Store {
+            path: PathBuf::from("/q/postez.db"),
+            source: rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(11), None),
+        };
+        assert!(!other.hint().unwrap().contains("free space"));
+    }
+
+    #[test]
+    fn exit_codes_are_the_documented_ones() {
+        let codes = [
+            ErrorKind::Failure,
+            ErrorKind::Usage,
+            ErrorKind::NeedsAuth,
+            ErrorKind::Partial,
+            ErrorKind::TryLater,
+            ErrorKind::Interrupted,
+        ]
+        .map(ErrorKind::exit_code);
+        assert_eq!(codes, [1, 2, 3, 4, 75, 130]);
+    }
+}

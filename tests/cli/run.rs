@@ -303,6 +303,12 @@ fn a_creator_who_cannot_post_now_keeps_the_posts_queued() {
         "{}",
         run.stderr
     );
+    // Only the human line reaches stderr, not a debug dump of the event (RELIABILITY.md).
+    assert!(
+        !run.stderr.contains("Subject {") && !run.stderr.contains("WARN"),
+        "{}",
+        run.stderr
+    );
     for id in [1, 2] {
         assert_eq!(post(&env, id)["state"], "scheduled");
         assert_eq!(post(&env, id)["attempts"], 0);
@@ -787,4 +793,43 @@ fn an_expired_upload_address_starts_a_new_upload() {
         live[0].sha256.as_deref(),
         Some(sha256_file(&media(Media::Large)).as_str())
     );
+}
+
+#[test]
+fn a_refused_status_check_before_resuming_never_fails_the_post() {
+    let fake = Fake::start(|_| {});
+    let mut env = fake.connected();
+    env.schedule(&media(Media::Large), "now", &[]);
+    for _ in 0..5 {
+        fake.server.inject(Fault::ChunkStatus {
+            chunk: 1,
+            http: 500,
+        });
+    }
+    assert_eq!(env.run(&["run"]).code, 75);
+    // The next run first asks where the saved upload stands, and TikTok refuses to say.
+    fake.server.inject(Fault::Status {
+        endpoint: Endpoint::StatusFetch,
+        http: 400,
+        code: "token_not_authorized_for_specified_publish_id".into(),
+    });
+    later(&mut env, 2);
+    let run = env.run(&["run"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let p = post(&env, 1);
+    assert_eq!(
+        p["state"], "publishing",
+        "kept for the next run, not failed: {p}"
+    );
+    let kinds: Vec<&str> = p["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains(&"status_unknown"), "{kinds:?}");
+    env.run(&["run"]).ok();
+    assert_eq!(post(&env, 1)["state"], "published");
+    assert_eq!(fake.finished().len(), 1);
+    assert_eq!(fake.state().count(Endpoint::DirectInit), 1);
 }
