@@ -1,0 +1,293 @@
+//! Connected accounts as stored (profile data, never tokens): reading them, saving a login,
+//! expiry and state updates, and deleting an account with the posts that would use it.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, Row, TransactionBehavior, params};
+
+use crate::error::{Error, Result};
+
+use super::{Store, db_err, db_time, opt_time};
+
+/// A connected account as stored: profile data only.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Account {
+    /// Row id.
+    pub id: i64,
+    /// `tiktok`.
+    pub platform: String,
+    /// The platform's user id (TikTok open_id).
+    pub remote_id: String,
+    /// Display name.
+    pub display_name: Option<String>,
+    /// Username (creator_username).
+    pub username: Option<String>,
+    /// Nickname shown on posts (creator_nickname).
+    pub nickname: Option<String>,
+    /// `ok`, `needs_reconnect` or `disconnected`.
+    pub state: String,
+    /// Granted scopes.
+    pub scopes: Vec<String>,
+    /// Where the tokens are kept (`keychain` or `file`).
+    pub token_store: Option<String>,
+    /// When the access token expires.
+    pub access_expires_at: Option<DateTime<Utc>>,
+    /// When the refresh token expires.
+    pub refresh_expires_at: Option<DateTime<Utc>>,
+    /// The last `creator_info` answer, as JSON.
+    pub creator_info: Option<serde_json::Value>,
+}
+
+/// Profile data saved when an account connects (never tokens).
+#[derive(Debug, Clone, Default)]
+pub struct AccountProfile {
+    /// `tiktok`.
+    pub platform: String,
+    /// open_id.
+    pub remote_id: String,
+    /// Display name.
+    pub display_name: Option<String>,
+    /// creator_username.
+    pub username: Option<String>,
+    /// creator_nickname.
+    pub nickname: Option<String>,
+    /// Avatar URL.
+    pub avatar_url: Option<String>,
+    /// Granted scopes.
+    pub scopes: Vec<String>,
+    /// `keychain` or `file`.
+    pub token_store: String,
+    /// Access token expiry.
+    pub access_expires_at: DateTime<Utc>,
+    /// Refresh token expiry.
+    pub refresh_expires_at: DateTime<Utc>,
+    /// creator_info as JSON.
+    pub creator_info: Option<serde_json::Value>,
+}
+
+impl Account {
+    /// The account as JSON (the contract of `accounts --json` and `export`); never a token.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "id": self.id,
+            "platform": self.platform,
+            "open_id": self.remote_id,
+            "display_name": self.display_name,
+            "username": self.username,
+            "nickname": self.nickname,
+            "scopes": self.scopes,
+            "token_store": self.token_store,
+            "access_expires_at": self.access_expires_at.map(db_time),
+            "refresh_expires_at": self.refresh_expires_at.map(db_time),
+            "state": self.state,
+            "privacy_options": self
+                .creator_info
+                .as_ref()
+                .and_then(|c| c.get("privacy_level_options").cloned()),
+        })
+    }
+
+    /// The name used in listings and `--account`.
+    pub fn label(&self) -> String {
+        self.username
+            .clone()
+            .or_else(|| self.display_name.clone())
+            .unwrap_or_else(|| self.remote_id.clone())
+    }
+}
+
+const ACCOUNT_COLUMNS: &str = "id, platform, remote_id, display_name, username, nickname, state, \
+    scopes, token_store, access_expires_at, refresh_expires_at, creator_info";
+
+fn account_from_row(row: &Row<'_>) -> rusqlite::Result<Account> {
+    let scopes: String = row.get(7)?;
+    let creator: Option<String> = row.get(11)?;
+    Ok(Account {
+        id: row.get(0)?,
+        platform: row.get(1)?,
+        remote_id: row.get(2)?,
+        display_name: row.get(3)?,
+        username: row.get(4)?,
+        nickname: row.get(5)?,
+        state: row.get(6)?,
+        scopes: scopes
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect(),
+        token_store: row.get(8)?,
+        access_expires_at: opt_time(row.get(9)?)?,
+        refresh_expires_at: opt_time(row.get(10)?)?,
+        creator_info: creator.and_then(|c| serde_json::from_str(&c).ok()),
+    })
+}
+
+impl Store {
+    /// All accounts, oldest first.
+    pub fn accounts(&self) -> Result<Vec<Account>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY id"
+            ))
+            .map_err(self.err())?;
+        let rows = stmt.query_map([], account_from_row).map_err(self.err())?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(self.err())
+    }
+
+    /// One account by row id.
+    pub fn account(&self, id: i64) -> Result<Option<Account>> {
+        self.conn
+            .query_row(
+                &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ?1"),
+                [id],
+                account_from_row,
+            )
+            .optional()
+            .map_err(self.err())
+    }
+
+    /// Insert or refresh an account after a login; its state becomes `ok`.
+    pub fn upsert_account(&mut self, p: &AccountProfile, now: DateTime<Utc>) -> Result<Account> {
+        let stamp = db_time(now);
+        let id: i64 = self
+            .conn
+            .query_row(
+                "INSERT INTO accounts (platform, remote_id, display_name, username, nickname, \
+                 avatar_url, scopes, token_store, access_expires_at, refresh_expires_at, \
+                 creator_info, state, created_at, updated_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'ok', ?12, ?12) \
+                 ON CONFLICT (platform, remote_id) DO UPDATE SET display_name = ?3, \
+                 username = COALESCE(?4, username), nickname = COALESCE(?5, nickname), \
+                 avatar_url = ?6, scopes = ?7, token_store = ?8, access_expires_at = ?9, \
+                 refresh_expires_at = ?10, creator_info = COALESCE(?11, creator_info), \
+                 state = 'ok', updated_at = ?12 RETURNING id",
+                params![
+                    p.platform,
+                    p.remote_id,
+                    p.display_name,
+                    p.username,
+                    p.nickname,
+                    p.avatar_url,
+                    p.scopes.join(","),
+                    p.token_store,
+                    db_time(p.access_expires_at),
+                    db_time(p.refresh_expires_at),
+                    p.creator_info.as_ref().map(ToString::to_string),
+                    stamp,
+                ],
+                |r| r.get(0),
+            )
+            .map_err(self.err())?;
+        self.account(id)?.ok_or(Error::NotConnected {
+            platform: p.platform.clone(),
+        })
+    }
+
+    /// Record new token expiry times after a refresh.
+    pub fn set_account_expiry(
+        &mut self,
+        id: i64,
+        access: DateTime<Utc>,
+        refresh: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.conn
+            .execute(
+                "UPDATE accounts SET access_expires_at = ?2, refresh_expires_at = ?3, \
+                 updated_at = ?4 WHERE id = ?1",
+                params![id, db_time(access), db_time(refresh), db_time(now)],
+            )
+            .map_err(self.err())?;
+        Ok(())
+    }
+
+    /// Set an account's state (`ok`, `needs_reconnect`, `disconnected`).
+    pub fn set_account_state(&mut self, id: i64, state: &str, now: DateTime<Utc>) -> Result<()> {
+        self.conn
+            .execute(
+                "UPDATE accounts SET state = ?2, updated_at = ?3 WHERE id = ?1",
+                params![id, state, db_time(now)],
+            )
+            .map_err(self.err())?;
+        Ok(())
+    }
+
+    /// Save the latest `creator_info` (and the names in it).
+    pub fn set_creator_info(
+        &mut self,
+        id: i64,
+        info: &serde_json::Value,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.conn
+            .execute(
+                "UPDATE accounts SET creator_info = ?2, \
+                 username = COALESCE(json_extract(?2, '$.creator_username'), username), \
+                 nickname = COALESCE(json_extract(?2, '$.creator_nickname'), nickname), \
+                 updated_at = ?3 WHERE id = ?1",
+                params![id, info.to_string(), db_time(now)],
+            )
+            .map_err(self.err())?;
+        Ok(())
+    }
+
+    /// How many posts still waiting would publish with this account.
+    pub fn queued_for_account(&self, id: i64, only_account: bool) -> Result<usize> {
+        // Posts without an account publish with the platform's only account.
+        let sql = if only_account {
+            "SELECT COUNT(*) FROM posts WHERE (account_id = ?1 OR account_id IS NULL) \
+             AND state IN ('scheduled', 'publishing', 'failed')"
+        } else {
+            "SELECT COUNT(*) FROM posts WHERE account_id = ?1 \
+             AND state IN ('scheduled', 'publishing', 'failed')"
+        };
+        self.conn
+            .query_row(sql, [id], |r| r.get(0))
+            .map_err(self.err())
+    }
+
+    /// Delete an account and the posts that would publish with it (with their history).
+    /// Returns how many posts went, and the files among them that were postez's private copies.
+    pub fn delete_account(
+        &mut self,
+        id: i64,
+        with_unassigned: bool,
+    ) -> Result<(usize, Vec<String>)> {
+        let map = db_err(&self.path);
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(map)?;
+        let filter = if with_unassigned {
+            "account_id = ?1 OR account_id IS NULL"
+        } else {
+            "account_id = ?1"
+        };
+        let copies: Vec<String> = {
+            let mut stmt = tx
+                .prepare(&format!(
+                    "SELECT file FROM posts WHERE copied = 1 AND ({filter})"
+                ))
+                .map_err(map)?;
+            let rows = stmt.query_map([id], |r| r.get(0)).map_err(map)?;
+            rows.collect::<rusqlite::Result<_>>().map_err(map)?
+        };
+        tx.execute(
+            &format!("DELETE FROM events WHERE post_id IN (SELECT id FROM posts WHERE {filter})"),
+            [id],
+        )
+        .map_err(map)?;
+        let posts = tx
+            .execute(&format!("DELETE FROM posts WHERE {filter}"), [id])
+            .map_err(map)?;
+        tx.execute("DELETE FROM accounts WHERE id = ?1", [id])
+            .map_err(map)?;
+        tx.commit().map_err(map)?;
+        // Give the freed pages back, so deleted text does not linger in the file.
+        self.conn
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE); VACUUM;")
+            .map_err(self.err())?;
+        Ok((posts, copies))
+    }
+}

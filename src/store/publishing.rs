@@ -1,0 +1,359 @@
+//! The queue as `run` uses it: failing missed posts, finding and claiming due ones, saving an
+//! upload's state before and during it, its events, and settling how an attempt ended.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
+
+use crate::error::{Error, Result};
+use crate::post::PostId;
+
+use super::{Store, db_err, db_time, insert_event, opt_time};
+
+/// Where an upload stands, as saved before and during it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UploadState {
+    /// TikTok's publish id.
+    pub publish_id: Option<String>,
+    /// The upload URL (a credential of sorts: never logged or exported).
+    pub upload_url: Option<String>,
+    /// When the upload URL stops working.
+    pub upload_expires_at: Option<DateTime<Utc>>,
+    /// Chunk size of the plan sent at init.
+    pub chunk_size: Option<u64>,
+    /// Chunks TikTok acknowledged.
+    pub chunks_done: u64,
+    /// The last chunk was acknowledged (201): only the status remains to learn.
+    pub upload_complete: bool,
+}
+
+/// How a publishing attempt ended, for [`Store::settle`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Settle {
+    /// Live: `published`, with the public post id if TikTok gave one.
+    Published(Option<String>),
+    /// In the creator's inbox: `sent_to_inbox`.
+    SentToInbox,
+    /// Gave up: `failed`.
+    Failed {
+        /// Platform or postez error code.
+        code: Option<String>,
+        /// One sentence.
+        message: String,
+        /// What to do.
+        hint: Option<String>,
+    },
+    /// Temporary trouble: back to `scheduled` with one more attempt counted.
+    RetryAt {
+        /// Earliest next try.
+        at: DateTime<Utc>,
+        /// Why.
+        message: String,
+        /// Whether the saved upload must be dropped (a new init is needed).
+        reset_upload: bool,
+    },
+    /// Not attempted (no usable login, creator blocked, interrupted before init): back to
+    /// `scheduled` as it was, without counting an attempt.
+    Release {
+        /// Why.
+        message: String,
+    },
+}
+
+impl Store {
+    /// Fail (reason `missed`) scheduled posts whose time passed more than `late_limit` ago, so
+    /// a runner that was down for days does not publish stale posts. Returns their ids.
+    pub fn fail_missed(
+        &mut self,
+        now: DateTime<Utc>,
+        late_limit: chrono::Duration,
+    ) -> Result<Vec<PostId>> {
+        let cutoff = db_time(now - late_limit);
+        // `scheduled_at < cutoff` follows from the MAX(…) test but, unlike it, lets SQLite
+        // range-scan `posts_due`: without it every run read every queued post (issue 6).
+        let map = db_err(&self.path);
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(map)?;
+        let ids: Vec<PostId> = {
+            let mut stmt = tx
+                .prepare(
+                    "UPDATE posts SET state = 'failed', phase = NULL, last_error_code = 'missed', \
+                     last_error = 'its time passed while no run was publishing', \
+                     last_error_hint = 'queue it again with `postez retry ' || id || '`', \
+                     updated_at = ?2 WHERE state = 'scheduled' AND scheduled_at < ?1 \
+                     AND MAX(scheduled_at, COALESCE(next_attempt_at, scheduled_at)) < ?1 RETURNING id",
+                )
+                .map_err(map)?;
+            let rows = stmt
+                .query_map(params![cutoff, db_time(now)], |r| r.get(0))
+                .map_err(map)?;
+            rows.collect::<rusqlite::Result<_>>().map_err(map)?
+        };
+        for id in &ids {
+            insert_event(&tx, *id, now, "missed", &serde_json::json!({})).map_err(map)?;
+        }
+        tx.commit().map_err(map)?;
+        Ok(ids)
+    }
+
+    /// Posts left `publishing` by a run that died (call with the run lock held).
+    pub fn orphans(&self) -> Result<Vec<PostId>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT id FROM posts WHERE state = 'publishing' ORDER BY scheduled_at, id",
+            )
+            .map_err(self.err())?;
+        let rows = stmt.query_map([], |r| r.get(0)).map_err(self.err())?;
+        rows.collect::<rusqlite::Result<_>>().map_err(self.err())
+    }
+
+    /// Due posts, without claiming them (`--dry-run`).
+    pub fn due(&self, now: DateTime<Utc>) -> Result<Vec<PostId>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT id FROM posts WHERE state = 'scheduled' AND scheduled_at <= ?1 \
+                 AND (next_attempt_at IS NULL OR next_attempt_at <= ?1) ORDER BY scheduled_at, id",
+            )
+            .map_err(self.err())?;
+        let rows = stmt
+            .query_map([db_time(now)], |r| r.get(0))
+            .map_err(self.err())?;
+        rows.collect::<rusqlite::Result<_>>().map_err(self.err())
+    }
+
+    /// Atomically move every due post to `publishing` and return them.
+    pub fn claim_due(&mut self, now: DateTime<Utc>, run: i64) -> Result<Vec<PostId>> {
+        let map = db_err(&self.path);
+        let stamp = db_time(now);
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(map)?;
+        let ids: Vec<PostId> = {
+            let mut stmt = tx
+                .prepare(
+                    "UPDATE posts SET state = 'publishing', phase = 'claimed', claimed_by = ?2, \
+                     claimed_at = ?1, updated_at = ?1 WHERE state = 'scheduled' \
+                     AND scheduled_at <= ?1 AND (next_attempt_at IS NULL OR next_attempt_at <= ?1) \
+                     RETURNING id",
+                )
+                .map_err(map)?;
+            let rows = stmt
+                .query_map(params![stamp, run.to_string()], |r| r.get(0))
+                .map_err(map)?;
+            rows.collect::<rusqlite::Result<_>>().map_err(map)?
+        };
+        for id in &ids {
+            insert_event(&tx, *id, now, "claimed", &serde_json::json!({ "run": run }))
+                .map_err(map)?;
+        }
+        tx.commit().map_err(map)?;
+        let mut ids = ids;
+        ids.sort_unstable();
+        Ok(ids)
+    }
+
+    /// The saved upload of a post.
+    pub fn upload_state(&self, id: PostId) -> Result<UploadState> {
+        self.conn
+            .query_row(
+                "SELECT publish_id, upload_url, upload_expires_at, chunk_size, chunks_done, \
+                 upload_complete FROM posts WHERE id = ?1",
+                [id],
+                |r| {
+                    Ok(UploadState {
+                        publish_id: r.get(0)?,
+                        upload_url: r.get(1)?,
+                        upload_expires_at: opt_time(r.get(2)?)?,
+                        chunk_size: r.get(3)?,
+                        chunks_done: r.get(4)?,
+                        upload_complete: r.get(5)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(self.err())?
+            .ok_or(Error::NoSuchPost { id })
+    }
+
+    /// Save a fresh init: this commit happens before the first byte is uploaded.
+    pub fn save_init(
+        &mut self,
+        id: PostId,
+        publish_id: &str,
+        upload_url: &str,
+        expires_at: DateTime<Utc>,
+        chunk_size: u64,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let map = db_err(&self.path);
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(map)?;
+        tx.execute(
+            "UPDATE posts SET phase = 'uploading', publish_id = ?2, upload_url = ?3, \
+             upload_expires_at = ?4, chunk_size = ?5, chunks_done = 0, upload_complete = 0, \
+             updated_at = ?6 WHERE id = ?1 AND state = 'publishing'",
+            params![
+                id,
+                publish_id,
+                upload_url,
+                db_time(expires_at),
+                chunk_size,
+                db_time(now)
+            ],
+        )
+        .map_err(map)?;
+        insert_event(
+            &tx,
+            id,
+            now,
+            "init",
+            &serde_json::json!({ "publish_id": publish_id }),
+        )
+        .map_err(map)?;
+        tx.commit().map_err(map)
+    }
+
+    /// Record acknowledged chunks (and, with `complete`, that the whole file is in).
+    pub fn save_progress(
+        &mut self,
+        id: PostId,
+        chunks_done: u64,
+        complete: bool,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.conn
+            .execute(
+                "UPDATE posts SET chunks_done = ?2, upload_complete = ?3, \
+                 phase = CASE WHEN ?3 THEN 'processing' ELSE 'uploading' END, updated_at = ?4 \
+                 WHERE id = ?1",
+                params![id, chunks_done, complete, db_time(now)],
+            )
+            .map_err(self.err())?;
+        Ok(())
+    }
+
+    /// Append a history entry.
+    pub fn add_event(
+        &mut self,
+        id: PostId,
+        kind: &str,
+        detail: &serde_json::Value,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        insert_event(&self.conn, id, now, kind, detail).map_err(self.err())
+    }
+
+    /// End a publishing attempt (see [`Settle`]). Only touches posts still `publishing`.
+    pub fn settle(&mut self, id: PostId, how: &Settle, now: DateTime<Utc>) -> Result<()> {
+        let stamp = db_time(now);
+        let map = db_err(&self.path);
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(map)?;
+        let (kind, detail) = match how {
+            Settle::Published(post_id) => {
+                tx.execute(
+                    "UPDATE posts SET state = 'published', phase = NULL, post_id = ?2, \
+                     upload_url = NULL, last_error = NULL, last_error_code = NULL, \
+                     last_error_hint = NULL, updated_at = ?3 WHERE id = ?1 AND state = 'publishing'",
+                    params![id, post_id, stamp],
+                )
+                .map_err(map)?;
+                ("published", serde_json::json!({ "post_id": post_id }))
+            }
+            Settle::SentToInbox => {
+                tx.execute(
+                    "UPDATE posts SET state = 'sent_to_inbox', phase = NULL, upload_url = NULL, \
+                     last_error = NULL, last_error_code = NULL, last_error_hint = NULL, \
+                     updated_at = ?2 WHERE id = ?1 AND state = 'publishing'",
+                    params![id, stamp],
+                )
+                .map_err(map)?;
+                ("sent_to_inbox", serde_json::json!({}))
+            }
+            Settle::Failed {
+                code,
+                message,
+                hint,
+            } => {
+                tx.execute(
+                    "UPDATE posts SET state = 'failed', phase = NULL, upload_url = NULL, \
+                     last_error = ?2, last_error_code = ?3, last_error_hint = ?4, updated_at = ?5 \
+                     WHERE id = ?1 AND state = 'publishing'",
+                    params![id, message, code, hint, stamp],
+                )
+                .map_err(map)?;
+                (
+                    "failed",
+                    serde_json::json!({ "code": code, "message": message }),
+                )
+            }
+            Settle::RetryAt {
+                at,
+                message,
+                reset_upload,
+            } => {
+                tx.execute(
+                    "UPDATE posts SET state = 'scheduled', phase = NULL, attempts = attempts + 1, \
+                     next_attempt_at = ?2, last_error = ?3, last_error_code = NULL, \
+                     last_error_hint = NULL, updated_at = ?4 WHERE id = ?1 AND state = 'publishing'",
+                    params![id, db_time(*at), message, stamp],
+                )
+                .map_err(map)?;
+                if *reset_upload {
+                    tx.execute(
+                        "UPDATE posts SET publish_id = NULL, upload_url = NULL, \
+                         upload_expires_at = NULL, chunk_size = NULL, chunks_done = 0, \
+                         upload_complete = 0 WHERE id = ?1",
+                        [id],
+                    )
+                    .map_err(map)?;
+                }
+                (
+                    "retry",
+                    serde_json::json!({ "next_attempt_at": db_time(*at), "message": message }),
+                )
+            }
+            Settle::Release { message } => {
+                tx.execute(
+                    "UPDATE posts SET state = 'scheduled', phase = NULL, updated_at = ?2 \
+                     WHERE id = ?1 AND state = 'publishing'",
+                    params![id, stamp],
+                )
+                .map_err(map)?;
+                ("released", serde_json::json!({ "message": message }))
+            }
+        };
+        insert_event(&tx, id, now, kind, &detail).map_err(map)?;
+        tx.commit().map_err(map)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn due_and_queue_queries_use_indexes() {
+        let store = Store::open_in_memory().unwrap();
+        let plan = |sql: &str| -> String {
+            let mut stmt = store
+                .conn
+                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .unwrap();
+            let rows = stmt.query_map([], |r| r.get::<_, String>(3)).unwrap();
+            rows.map(Result::unwrap).collect::<Vec<_>>().join("; ")
+        };
+        let due = plan("SELECT id FROM posts WHERE state = 'scheduled' AND scheduled_at <= 'x'");
+        assert!(due.contains("posts_due"), "{due}");
+        let page = plan("SELECT id FROM posts ORDER BY scheduled_at, id LIMIT 50");
+        assert!(page.contains("posts_queue"), "{page}");
+    }
+}
