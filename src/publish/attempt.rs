@@ -162,19 +162,8 @@ impl Engine {
                 upload.chunks_done,
             )
         } else {
-            let init = tiktok
-                .init(token, &post.options, &post.caption, plan)
-                .await?;
-            // Committed before the first byte: a crash from here on resumes this publish.
-            store.save_init(
-                post.id,
-                &init.publish_id,
-                init.upload_url.expose(),
-                Utc::now() + UPLOAD_URL_LIFE,
-                plan.chunk_size,
-                self.now,
-            )?;
-            (init.publish_id, init.upload_url, 0)
+            let (publish_id, url) = self.start_upload(tiktok, store, post, token, plan).await?;
+            (publish_id, url, 0)
         };
         let account_name = account.nickname.clone().unwrap_or_else(|| account.label());
         self.progress.event(&Event::Started {
@@ -212,18 +201,8 @@ impl Engine {
                         e.code
                     );
                     reinitialised = true;
-                    let init = tiktok
-                        .init(token, &post.options, &post.caption, plan)
-                        .await?;
-                    store.save_init(
-                        post.id,
-                        &init.publish_id,
-                        init.upload_url.expose(),
-                        Utc::now() + UPLOAD_URL_LIFE,
-                        plan.chunk_size,
-                        self.now,
-                    )?;
-                    (publish_id, url, next) = (init.publish_id, init.upload_url, 0);
+                    (publish_id, url) = self.start_upload(tiktok, store, post, token, plan).await?;
+                    next = 0;
                     continue;
                 }
                 Err(e) => return Err(e),
@@ -257,6 +236,30 @@ impl Engine {
             post: Subject::of(post),
         });
         self.poll(tiktok, store, post, token, &publish_id).await
+    }
+
+    /// Initialise a new upload and commit its `publish_id` and URL before the first byte is
+    /// sent: a crash from here on resumes this publish instead of starting another.
+    async fn start_upload(
+        &self,
+        tiktok: &TikTok,
+        store: &mut Store,
+        post: &Post,
+        token: &Secret,
+        plan: ChunkPlan,
+    ) -> Result<(String, Secret)> {
+        let init = tiktok
+            .init(token, &post.options, &post.caption, plan)
+            .await?;
+        store.save_init(
+            post.id,
+            &init.publish_id,
+            init.upload_url.expose(),
+            Utc::now() + UPLOAD_URL_LIFE,
+            plan.chunk_size,
+            self.now,
+        )?;
+        Ok((init.publish_id, init.upload_url))
     }
 
     /// PUT one chunk, retrying resets and 5xx a few times with a growing pause.
