@@ -434,24 +434,7 @@ impl Engine {
                     if e.kind() == crate::error::ErrorKind::NeedsAuth
                         || matches!(e, Error::Secrets(_)) =>
                 {
-                    store.settle(
-                        post.id,
-                        &Settle::Release {
-                            message: e.to_string(),
-                        },
-                        self.now,
-                    )?;
-                    self.progress.event(&Event::Blocked {
-                        post: subject.clone(),
-                        message: e.to_string(),
-                        hint: e.hint(),
-                    });
-                    summary.needs_auth += 1;
-                    return Ok(Stop::Account {
-                        message: e.to_string(),
-                        hint: e.hint(),
-                        needs_auth: true,
-                    });
+                    return self.hold_for_login(store, post, &e, summary);
                 }
                 Err(e) => return self.settle_error(store, post, e, summary),
             };
@@ -559,29 +542,41 @@ impl Engine {
                 }
                 Err(Error::Api(e)) if e.class() == ErrorClass::Auth => {
                     store.set_account_state(account.id, "needs_reconnect", self.now)?;
-                    let err = Error::Api(e);
-                    store.settle(
-                        post.id,
-                        &Settle::Release {
-                            message: err.to_string(),
-                        },
-                        self.now,
-                    )?;
-                    self.progress.event(&Event::Blocked {
-                        post: subject,
-                        message: err.to_string(),
-                        hint: err.hint(),
-                    });
-                    summary.needs_auth += 1;
-                    return Ok(Stop::Account {
-                        message: err.to_string(),
-                        hint: err.hint(),
-                        needs_auth: true,
-                    });
+                    return self.hold_for_login(store, post, &Error::Api(e), summary);
                 }
                 Err(e) => return self.settle_error(store, post, e, summary),
             }
         }
+    }
+
+    /// A login problem: the post goes back to the queue untouched, and so do the account's
+    /// other posts of this run (the caller releases them).
+    fn hold_for_login(
+        &self,
+        store: &mut Store,
+        post: &Post,
+        e: &Error,
+        summary: &mut Summary,
+    ) -> Result<Stop> {
+        let message = e.to_string();
+        store.settle(
+            post.id,
+            &Settle::Release {
+                message: message.clone(),
+            },
+            self.now,
+        )?;
+        self.progress.event(&Event::Blocked {
+            post: Subject::of(post),
+            message: message.clone(),
+            hint: e.hint(),
+        });
+        summary.needs_auth += 1;
+        Ok(Stop::Account {
+            message,
+            hint: e.hint(),
+            needs_auth: true,
+        })
     }
 
     /// Turn an error into a retry (temporary) or a failure (permanent).
