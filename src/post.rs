@@ -241,6 +241,21 @@ pub struct Options {
 }
 
 impl Options {
+    /// A post of `mode` with every choice off: no privacy yet, no interactions, no disclosure.
+    pub fn plain(mode: Mode) -> Self {
+        Self {
+            mode,
+            privacy: None,
+            allow_comments: false,
+            allow_duet: false,
+            allow_stitch: false,
+            cover_at_ms: None,
+            brand_organic: false,
+            branded_content: false,
+            ai_generated: false,
+        }
+    }
+
     /// TikTok's Direct Post rules that can be checked before any account is involved.
     pub fn validate(&self, duration_ms: Option<u64>) -> Result<()> {
         match self.mode {
@@ -574,15 +589,8 @@ mod tests {
 
     fn direct(privacy: Option<Privacy>) -> Options {
         Options {
-            mode: Mode::Direct,
             privacy,
-            allow_comments: false,
-            allow_duet: false,
-            allow_stitch: false,
-            cover_at_ms: None,
-            brand_organic: false,
-            branded_content: false,
-            ai_generated: false,
+            ..Options::plain(Mode::Direct)
         }
     }
 

@@ -123,17 +123,8 @@ pub fn exec(ctx: &Ctx, args: EditArgs) -> Result<()> {
     let mut options = old.options.clone();
     let before = options.clone();
     if args.draft {
-        options = postez::post::Options {
-            mode: Mode::Draft,
-            privacy: None,
-            allow_comments: false,
-            allow_duet: false,
-            allow_stitch: false,
-            cover_at_ms: None,
-            brand_organic: false,
-            branded_content: false,
-            ai_generated: false,
-        };
+        // Drafts take none of the direct-post choices.
+        options = postez::post::Options::plain(Mode::Draft);
     }
     if args.direct {
         options.mode = Mode::Direct;

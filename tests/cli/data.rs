@@ -151,6 +151,7 @@ fn purge_everything_with_the_file_store() {
     let report = run.json();
     assert_eq!(report["accounts"], serde_json::json!(["pastachef"]));
     assert_eq!(report["revoked"], serde_json::json!(["pastachef"]));
+    assert_eq!(report["posts"], 1);
     for gone in ["postez.db", "secrets.enc", "logs", "run.lock"] {
         assert!(!env.home().join(gone).exists(), "{gone} still there");
     }
