@@ -15,7 +15,7 @@ use crate::provider::tiktok::{self, ClientCredentials, TikTok};
 use crate::provider::{ErrorClass, Tokens, client_secret_key, token_key};
 use crate::secrets::{
     Backend, DEFAULT_KEYCHAIN_TIMEOUT, FileStore, Keychain, SERVICE, Secret, SecretError,
-    SecretStore,
+    SecretStore, require_private,
 };
 use crate::store::{Account, Store};
 
@@ -45,20 +45,33 @@ pub fn keychain() -> SecretStore {
 }
 
 /// The passphrase of the token file from `POSTEZ_PASSPHRASE` or the `passphrase_command`
-/// setting; `None` when neither is set (the CLI may then ask).
-pub fn passphrase(env: &Env, config: &Config) -> Result<Option<Secret>> {
+/// setting; `None` when neither is set (the CLI may then ask). The command runs only when the
+/// config file and the data folder are the user's alone (see [`require_private`]).
+pub fn passphrase(paths: &Paths, env: &Env, config: &Config) -> Result<Option<Secret>> {
     if let Some(p) = &env.passphrase {
-        return Ok(Some(Secret::new(p.clone())));
+        return Ok(Some(p.clone()));
     }
     match &config.passphrase_command {
-        Some(cmd) => Ok(Some(crate::secrets::passphrase_from_command(cmd)?)),
+        Some(cmd) => {
+            const ACTION: &str = "run the passphrase command";
+            require_private(&paths.config_file(), ACTION)?;
+            require_private(&paths.data_dir, ACTION)?;
+            Ok(Some(crate::secrets::passphrase_from_command(cmd)?))
+        }
         None => Ok(None),
     }
 }
 
-/// The encrypted token file.
-pub fn file_store(paths: &Paths, passphrase: Secret) -> SecretStore {
-    SecretStore::File(FileStore::new(paths.secrets_file(), passphrase))
+/// The encrypted token file, once its folder and the file itself are the user's alone: a
+/// token file someone else could swap is neither read nor written.
+pub fn file_store(paths: &Paths, passphrase: Secret) -> Result<SecretStore> {
+    const ACTION: &str = "use the token file";
+    require_private(&paths.data_dir, ACTION)?;
+    require_private(&paths.secrets_file(), ACTION)?;
+    Ok(SecretStore::File(FileStore::new(
+        paths.secrets_file(),
+        passphrase,
+    )))
 }
 
 /// Open the store of `backend` without prompting (for cron): the file store needs a
@@ -71,8 +84,8 @@ pub fn open_store(
 ) -> Result<SecretStore> {
     match backend {
         Backend::Keychain => Ok(keychain()),
-        Backend::File => match passphrase(env, config)? {
-            Some(p) => Ok(file_store(paths, p)),
+        Backend::File => match passphrase(paths, env, config)? {
+            Some(p) => file_store(paths, p),
             None => Err(SecretError::NoPassphrase.into()),
         },
     }
@@ -102,7 +115,7 @@ pub fn client_credentials(
             Some("set POSTEZ_TIKTOK_CLIENT_KEY, or run `postez config set tiktok_client_key KEY` (see the README: registering a TikTok app)".into()),
         ))?;
     let secret = match &env.tiktok_client_secret {
-        Some(s) => Secret::new(s.clone()),
+        Some(s) => s.clone(),
         None => secrets.get(&client_secret_key(tiktok::PLATFORM))?.ok_or_else(|| {
             Error::config(
                 "no TikTok client secret is saved",

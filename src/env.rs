@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 
 use crate::error::{Error, Result};
+use crate::secrets::Secret;
 
 /// The variables postez reads, each documented for `postez --help` and the man page.
 pub const VARIABLES: &[(&str, &str)] = &[
@@ -70,6 +71,19 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("RUST_LOG", "Log filter for stderr, e.g. `postez=debug`"),
 ];
 
+/// Variables that carry secrets. postez reads them once into [`Secret`]s, and no program it
+/// starts (a passphrase command, the browser, `crontab`, `systemctl`) inherits them.
+pub const SECRET_VARIABLES: &[&str] = &["POSTEZ_PASSPHRASE", "POSTEZ_TIKTOK_CLIENT_SECRET"];
+
+/// A program postez starts, with the environment it inherits minus [`SECRET_VARIABLES`].
+pub fn command(program: impl AsRef<std::ffi::OsStr>) -> std::process::Command {
+    let mut command = std::process::Command::new(program);
+    for name in SECRET_VARIABLES {
+        command.env_remove(name);
+    }
+    command
+}
+
 /// A snapshot of the environment taken once at start-up.
 #[derive(Debug, Clone, Default)]
 pub struct Env {
@@ -77,16 +91,16 @@ pub struct Env {
     pub home: Option<PathBuf>,
     /// `POSTEZ_TIKTOK_CLIENT_KEY`.
     pub tiktok_client_key: Option<String>,
-    /// `POSTEZ_TIKTOK_CLIENT_SECRET`; moved into a `Secret` as soon as it is used.
-    pub tiktok_client_secret: Option<String>,
+    /// `POSTEZ_TIKTOK_CLIENT_SECRET`, held as a [`Secret`] from the moment it is read.
+    pub tiktok_client_secret: Option<Secret>,
     /// `POSTEZ_TIKTOK_AUTH_URL`.
     pub tiktok_auth_url: Option<String>,
     /// `POSTEZ_TIKTOK_API_URL`.
     pub tiktok_api_url: Option<String>,
     /// `POSTEZ_TOKEN_STORE`.
     pub token_store: Option<String>,
-    /// `POSTEZ_PASSPHRASE`.
-    pub passphrase: Option<String>,
+    /// `POSTEZ_PASSPHRASE`, held as a [`Secret`] from the moment it is read.
+    pub passphrase: Option<Secret>,
     /// `POSTEZ_NOW`, unparsed.
     pub now: Option<String>,
     /// `XDG_CONFIG_HOME`; `directories` reads it too, this copy is carried into the runner.
@@ -124,11 +138,11 @@ impl Env {
         Self {
             home: var("POSTEZ_HOME").map(PathBuf::from),
             tiktok_client_key: var("POSTEZ_TIKTOK_CLIENT_KEY"),
-            tiktok_client_secret: var("POSTEZ_TIKTOK_CLIENT_SECRET"),
+            tiktok_client_secret: var("POSTEZ_TIKTOK_CLIENT_SECRET").map(Secret::new),
             tiktok_auth_url: var("POSTEZ_TIKTOK_AUTH_URL"),
             tiktok_api_url: var("POSTEZ_TIKTOK_API_URL"),
             token_store: var("POSTEZ_TOKEN_STORE"),
-            passphrase: var("POSTEZ_PASSPHRASE"),
+            passphrase: var("POSTEZ_PASSPHRASE").map(Secret::new),
             now: var("POSTEZ_NOW"),
             xdg_config_home: var("XDG_CONFIG_HOME").map(PathBuf::from),
             xdg_data_home: var("XDG_DATA_HOME").map(PathBuf::from),

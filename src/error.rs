@@ -251,6 +251,7 @@ impl Error {
             Self::Secrets(e) => match e {
                 SecretError::Unavailable { .. } | SecretError::NoPassphrase => ErrorKind::NeedsAuth,
                 SecretError::BadPassphrase { .. } => ErrorKind::NeedsAuth,
+                SecretError::Untrusted { .. } => ErrorKind::Usage,
                 _ => ErrorKind::Failure,
             },
             Self::Aborted => ErrorKind::Usage,

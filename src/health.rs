@@ -85,6 +85,7 @@ pub async fn run_checks(env: &Env, paths: &Paths, now: DateTime<Utc>) -> Vec<Che
     };
     let store = database(paths, &mut checks);
     credentials(env, &config, &mut checks);
+    token_file(env, paths, &config, &mut checks);
     if let Some(store) = &store {
         accounts(env, paths, &config, store, &mut checks);
         media(store, &mut checks);
@@ -157,6 +158,65 @@ fn credentials(env: &Env, config: &Config, checks: &mut Vec<Check>) {
             "no TikTok client key is set",
             Some("set POSTEZ_TIKTOK_CLIENT_KEY or `postez config set tiktok_client_key KEY`"),
         ));
+    }
+}
+
+/// Passphrases shorter than this are warned about: the token file can be copied and attacked
+/// offline, and Argon2 only slows each guess down.
+pub const MIN_PASSPHRASE_CHARS: usize = 12;
+
+/// The encrypted token file, when there is one or it is the chosen store: its mode, the folders
+/// around it (strict modes), and the strength of the passphrase that opens it.
+fn token_file(env: &Env, paths: &Paths, config: &Config, checks: &mut Vec<Check>) {
+    let file = paths.secrets_file();
+    let chosen = matches!(
+        auth::chosen_backend(None, env, config),
+        Ok(Backend::File)
+    );
+    if !file.exists() && !chosen {
+        return;
+    }
+    #[cfg(unix)]
+    if let Ok(meta) = std::fs::metadata(&file) {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            checks.push(check(
+                "token file",
+                Status::Warn,
+                format!(
+                    "`{}` can be read by group or others (mode {mode:04o}); it is encrypted, \
+                     but a copy can be attacked offline",
+                    file.display()
+                ),
+                Some(&format!("run `chmod 600 {}`", file.display())),
+            ));
+        }
+    }
+    match auth::passphrase(paths, env, config) {
+        Ok(Some(p)) if p.expose().chars().count() < MIN_PASSPHRASE_CHARS => {
+            checks.push(check(
+                "passphrase",
+                Status::Warn,
+                format!(
+                    "the token file's passphrase is shorter than {MIN_PASSPHRASE_CHARS} \
+                     characters"
+                ),
+                Some(&format!(
+                    "move the login to the keychain with `postez connect tiktok --token-store \
+                     keychain`, or delete `{}` and connect again with a passphrase of \
+                     {MIN_PASSPHRASE_CHARS} characters or more",
+                    file.display()
+                )),
+            ));
+        }
+        Ok(_) => {}
+        Err(e) => checks.push(check(
+            "token file",
+            Status::Fail,
+            e.to_string(),
+            e.hint().as_deref(),
+        )),
     }
 }
 

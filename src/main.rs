@@ -10,6 +10,8 @@ use clap::Parser;
 use postez::env::Env;
 
 fn main() -> ExitCode {
+    // Before anything holds a secret: no core file may carry one.
+    postez::secrets::protect_process();
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

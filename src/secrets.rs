@@ -23,9 +23,11 @@ use std::time::Duration;
 
 mod file;
 mod keychain;
+mod strict;
 
 pub use file::FileStore;
 pub use keychain::Keychain;
+pub use strict::require_private;
 
 /// The keychain service name under which postez keeps its entries (convention 9).
 pub const SERVICE: &str = "postez";
@@ -168,6 +170,19 @@ pub enum SecretError {
         #[source]
         source: std::io::Error,
     },
+    /// A file or folder that decides what postez runs or reads (the config file, the data
+    /// folder, the token file) could have been written by someone else, so postez will not use it.
+    #[error("postez will not {action}: `{}` {problem}", path.display())]
+    Untrusted {
+        /// What was refused, e.g. "run the passphrase command".
+        action: &'static str,
+        /// The file or folder at fault.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: String,
+        /// The command that fixes it.
+        fix: String,
+    },
     /// Anything else: ambiguous keychain entries, a failing passphrase command, bad input.
     #[error("{detail}")]
     Other {
@@ -200,6 +215,7 @@ impl SecretError {
                 "move `{}` aside and run `postez connect <platform>` again",
                 path.display()
             )),
+            Self::Untrusted { fix, .. } => Some(fix.clone()),
             Self::Io { .. } | Self::Other { .. } => None,
         }
     }
@@ -269,6 +285,31 @@ impl SecretStore {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The process itself
+
+/// Keeps this process's memory, which holds tokens and passphrases, out of core files: the core
+/// size limit goes to zero (soft and hard) and, on Linux, the process is marked not dumpable,
+/// which also covers a `core_pattern` pipe such as systemd-coredump and stops other processes of
+/// the same user from attaching a debugger. Called first thing by the binary; failures are
+/// ignored (a sandbox may forbid both, and postez still works).
+pub fn protect_process() {
+    #[cfg(unix)]
+    {
+        use rustix::process::{Resource, Rlimit, setrlimit};
+        let zero = Rlimit {
+            current: Some(0),
+            maximum: Some(0),
+        };
+        let _ = setrlimit(Resource::Core, zero);
+    }
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        use rustix::process::{DumpableBehavior, set_dumpable_behavior};
+        let _ = set_dumpable_behavior(DumpableBehavior::NotDumpable);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Passphrase command
 
 /// Runs `sh -c cmd` and returns its standard output minus one trailing newline (`\n` or
@@ -277,7 +318,7 @@ impl SecretStore {
 /// The command's stdin and stderr are inherited, so a pinentry or an error message reaches the
 /// user; stdout is captured. Errors name the command and never include its output.
 pub fn passphrase_from_command(cmd: &str) -> Result<Secret, SecretError> {
-    let output = std::process::Command::new("sh")
+    let output = crate::env::command("sh")
         .arg("-c")
         .arg(cmd)
         .stdin(std::process::Stdio::inherit())

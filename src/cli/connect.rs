@@ -7,7 +7,7 @@ use postez::auth;
 use postez::oauth::{Callback, Listener};
 use postez::provider::tiktok::{self, AuthRequest, CreatorInfo};
 use postez::provider::{Tokens, client_secret_key, token_key};
-use postez::secrets::{Backend, Secret, SecretError, SecretStore};
+use postez::secrets::{Backend, SecretError, SecretStore};
 use postez::store::AccountProfile;
 use postez::{Error, Result};
 use tokio::sync::mpsc;
@@ -96,7 +96,7 @@ pub fn open_store_interactive(ctx: &Ctx, backend: Backend, probe: bool) -> Resul
             Err(e) => return Err(e.into()),
         }
     }
-    let passphrase = match auth::passphrase(&ctx.env, config)? {
+    let passphrase = match auth::passphrase(&ctx.paths, &ctx.env, config)? {
         Some(p) => p,
         None if ctx.out.can_prompt() => {
             let exists = ctx.paths.secrets_file().exists();
@@ -105,7 +105,7 @@ pub fn open_store_interactive(ctx: &Ctx, backend: Backend, probe: bool) -> Resul
         }
         None => return Err(SecretError::NoPassphrase.into()),
     };
-    let store = auth::file_store(&ctx.paths, passphrase);
+    let store = auth::file_store(&ctx.paths, passphrase)?;
     postez::env::ensure_private_dir(&ctx.paths.data_dir)?;
     store.probe()?;
     Ok(store)
@@ -116,20 +116,25 @@ fn open_browser(ctx: &Ctx, url: &str) {
         (Some(browser), _) => {
             let mut parts = browser.split_whitespace();
             let Some(program) = parts.next() else { return };
-            let mut c = std::process::Command::new(program);
+            let mut c = postez::env::command(program);
             c.args(parts);
             c
         }
-        (_, "macos") => std::process::Command::new("open"),
+        (_, "macos") => postez::env::command("open"),
         (_, "windows") => {
-            let mut c = std::process::Command::new("cmd");
+            let mut c = postez::env::command("cmd");
             c.args(["/C", "start", ""]);
-            c
+            // cmd.exe splits commands at `&`: unescaped, a URL's later parameters would run as
+            // commands of their own and the login would open without its state.
+            return spawn_browser(ctx, c.arg(cmd_escape(url)));
         }
-        _ => std::process::Command::new("xdg-open"),
+        _ => postez::env::command("xdg-open"),
     };
+    spawn_browser(ctx, command.arg(url));
+}
+
+fn spawn_browser(ctx: &Ctx, command: &mut std::process::Command) {
     let spawned = command
-        .arg(url)
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
@@ -138,6 +143,18 @@ fn open_browser(ctx: &Ctx, url: &str) {
         ctx.out
             .warn("could not open a browser; open the URL above yourself");
     }
+}
+
+/// `url` as one argument of `cmd /C start`: cmd's own metacharacters escaped with `^`.
+fn cmd_escape(url: &str) -> String {
+    let mut out = String::with_capacity(url.len() + 8);
+    for c in url.chars() {
+        if matches!(c, '&' | '|' | '<' | '>' | '^' | '(' | ')' | '%' | '!') {
+            out.push('^');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Lines typed or pasted on stdin, for the "paste the redirected URL" path. A plain thread
@@ -246,13 +263,49 @@ pub async fn exec(ctx: &Ctx, args: ConnectArgs) -> Result<()> {
     if user.open_id != tokens.open_id && !user.open_id.is_empty() {
         tracing::warn!("the profile's open_id differs from the token's; using the token's");
     }
+    let mut store = ctx.store()?;
+    let accounts = store.accounts()?;
+    let previous = accounts
+        .iter()
+        .find(|a| a.platform == tiktok::PLATFORM && a.remote_id == tokens.open_id)
+        .cloned();
+    let connected: Vec<String> = accounts
+        .iter()
+        .filter(|a| a.platform == tiktok::PLATFORM && a.remote_id != tokens.open_id)
+        .filter(|a| a.state != "disconnected")
+        .map(|a| a.label())
+        .collect();
+    if previous.is_none() && !connected.is_empty() {
+        // The authorize URL is visible to other local users (in the browser's command line):
+        // one could finish the login with their own account's code. Whoever logs in, the account
+        // is named here; a different one than before is saved only when the user says so.
+        let incoming = account_name(&user, creator.as_ref(), &tokens.open_id);
+        let handle = creator
+            .as_ref()
+            .and_then(|c| c.creator_username.clone())
+            .or_else(|| user.display_name.clone())
+            .unwrap_or_else(|| tokens.open_id.clone());
+        let question = format!(
+            "This login is for the TikTok account {incoming}, not {}. Save it as another account?",
+            connected.join(", ")
+        );
+        if ctx.out.can_prompt() {
+            if !ctx.out.confirm(&question)? {
+                // Not kept: hand the access back rather than leave a live token behind.
+                let _ = tiktok.revoke(&tokens.access_token).await;
+                return Err(Error::Aborted);
+            }
+        } else {
+            ctx.out.warn(&format!(
+                "this login is for the TikTok account {incoming}, which was not connected \
+                 before (connected: {}); if you did not log in as {incoming}, run `postez \
+                 disconnect tiktok {handle}`",
+                connected.join(", ")
+            ));
+        }
+    }
     // Tokens first: if saving them fails, no account row claims a login that is not there.
     auth::save_tokens(&secrets, tiktok::PLATFORM, &tokens)?;
-    let mut store = ctx.store()?;
-    let previous = store
-        .accounts()?
-        .into_iter()
-        .find(|a| a.platform == tiktok::PLATFORM && a.remote_id == tokens.open_id);
     let profile = AccountProfile {
         platform: tiktok::PLATFORM.into(),
         remote_id: tokens.open_id.clone(),
@@ -295,6 +348,17 @@ pub async fn exec(ctx: &Ctx, args: ConnectArgs) -> Result<()> {
         }
     ));
     Ok(())
+}
+
+/// How an account is shown before it is saved: "Pasta Chef (@pastachef)", else its open_id.
+fn account_name(user: &tiktok::UserInfo, creator: Option<&CreatorInfo>, open_id: &str) -> String {
+    let username = creator.and_then(|c| c.creator_username.as_deref());
+    match (user.display_name.as_deref(), username) {
+        (Some(name), Some(handle)) => format!("{name} (@{handle})"),
+        (None, Some(handle)) => format!("@{handle}"),
+        (Some(name), None) => name.to_string(),
+        (None, None) => open_id.to_string(),
+    }
 }
 
 fn check_scopes(ctx: &Ctx, tokens: &Tokens) -> Result<()> {
@@ -341,7 +405,7 @@ fn ask_credentials(
         }
     };
     let secret = match &ctx.env.tiktok_client_secret {
-        Some(s) => Secret::new(s.clone()),
+        Some(s) => s.clone(),
         None => {
             let secret = ctx.out.ask_secret("TikTok client secret", false)?;
             secrets.set(&client_secret_key(tiktok::PLATFORM), &secret)?;
@@ -349,4 +413,18 @@ fn ask_credentials(
         }
     };
     Ok(postez::provider::tiktok::ClientCredentials { key, secret })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cmd_start_argument_keeps_the_whole_url() {
+        assert_eq!(
+            cmd_escape("https://t.example/auth?client_key=k&state=s&scope=a,b"),
+            "https://t.example/auth?client_key=k^&state=s^&scope=a,b"
+        );
+        assert_eq!(cmd_escape("a|b<c>d^e%f"), "a^|b^<c^>d^^e^%f");
+    }
 }

@@ -31,13 +31,10 @@ const KDF_PARAMS: KdfParams = KdfParams {
     t_cost: 2,
     p_cost: 1,
 };
-/// Upper bounds for parameters read from a file, so a crafted file cannot make us allocate
-/// gigabytes or spin for minutes before the AEAD check can reject it.
-const KDF_MAX: KdfParams = KdfParams {
-    m_cost: 1 << 20,
-    t_cost: 16,
-    p_cost: 8,
-};
+/// The only parameter sets a file may name. The KDF runs before the AEAD check can reject a
+/// forged header, so any other set (a crafted 1 GiB, 16-pass header costs seconds and a gigabyte
+/// per read) is refused unread. A future change of `KDF_PARAMS` appends to this list.
+const KDF_ACCEPTED: &[KdfParams] = &[KDF_PARAMS];
 const SALT_LEN: usize = 16;
 const NONCE_LEN: usize = 24;
 
@@ -211,11 +208,11 @@ impl FileStore {
             t_cost: env.t_cost,
             p_cost: env.p_cost,
         };
-        if params.m_cost > KDF_MAX.m_cost
-            || params.t_cost > KDF_MAX.t_cost
-            || params.p_cost > KDF_MAX.p_cost
-        {
-            return Err(corrupt("key derivation parameters out of range".into()));
+        if !KDF_ACCEPTED.contains(&params) {
+            return Err(corrupt(format!(
+                "unknown key derivation parameters (m={}, t={}, p={})",
+                params.m_cost, params.t_cost, params.p_cost
+            )));
         }
         let decode = |name: &str, text: &str| {
             B64.decode(text)
@@ -224,7 +221,7 @@ impl FileStore {
         let salt = decode("salt", &env.salt)?;
         let nonce = decode("nonce", &env.nonce)?;
         let ciphertext = decode("ciphertext", &env.ciphertext)?;
-        if salt.len() < 8 || nonce.len() != NONCE_LEN {
+        if salt.len() != SALT_LEN || nonce.len() != NONCE_LEN {
             return Err(corrupt("salt or nonce has the wrong length".into()));
         }
         let aad = header_aad(&env.salt, &env.nonce, params)?;
@@ -537,6 +534,42 @@ mod tests {
         let err = store_in(dir.path()).get("k").expect_err("garbage");
         assert!(matches!(err, SecretError::Corrupt { .. }), "{err:?}");
         assert!(err.hint().is_some());
+    }
+
+    /// A header asking for a costly derivation (1 GiB, 16 passes: seconds and a gigabyte per
+    /// read before the AEAD could reject it) is refused before any key is derived: the error
+    /// names the parameters, which only the pre-derivation check does.
+    #[test]
+    fn crafted_kdf_header_is_refused_before_deriving() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("secrets.json");
+        store_in(dir.path())
+            .set("k", &Secret::new(TOKEN))
+            .expect("set");
+        type Edit = fn(&mut serde_json::Value);
+        let cases: [(&str, Edit); 4] = [
+            ("1 GiB", |v| v["m_cost"] = (1u32 << 20).into()),
+            ("16 passes", |v| v["t_cost"] = 16.into()),
+            ("8 lanes", |v| v["p_cost"] = 8.into()),
+            ("weaker", |v| v["m_cost"] = 8.into()),
+        ];
+        let original = fs_err::read(&path).expect("read");
+        for (name, edit) in cases {
+            fs_err::write(&path, &original).expect("restore");
+            edit_envelope(&path, edit);
+            let err = store_in(dir.path()).get("k").expect_err(name);
+            match err {
+                SecretError::Corrupt { detail, .. } => {
+                    assert!(detail.contains("key derivation parameters"), "{name}: {detail}");
+                }
+                other => panic!("{name}: {other:?}"),
+            }
+        }
+        // A short salt is refused too (it is part of what the derivation is asked to do).
+        fs_err::write(&path, &original).expect("restore");
+        edit_envelope(&path, |v| v["salt"] = B64.encode([0u8; 8]).into());
+        let err = store_in(dir.path()).get("k").expect_err("short salt");
+        assert!(matches!(err, SecretError::Corrupt { .. }), "{err:?}");
     }
 
     #[test]
