@@ -169,10 +169,7 @@ pub const MIN_PASSPHRASE_CHARS: usize = 12;
 /// around it (strict modes), and the strength of the passphrase that opens it.
 fn token_file(env: &Env, paths: &Paths, config: &Config, checks: &mut Vec<Check>) {
     let file = paths.secrets_file();
-    let chosen = matches!(
-        auth::chosen_backend(None, env, config),
-        Ok(Backend::File)
-    );
+    let chosen = matches!(auth::chosen_backend(None, env, config), Ok(Backend::File));
     if !file.exists() && !chosen {
         return;
     }

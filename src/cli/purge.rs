@@ -1,6 +1,6 @@
 //! `postez purge`: revoke access and delete your data, for one account or everything.
 
-use postez::secrets::{Backend, SecretStore};
+use postez::secrets::{Backend, SecretError, SecretStore};
 use postez::{Error, Result, auth, purge, queue};
 
 use super::Ctx;
@@ -53,6 +53,8 @@ pub async fn exec(ctx: &Ctx, args: PurgeArgs) -> Result<()> {
     if ctx.paths.secrets_file().exists() {
         match auth::open_store(Backend::File, &ctx.paths, &ctx.env, &config) {
             Ok(s) => stores.push(s),
+            // A setup someone else could have written is fixed first: nothing is deleted.
+            Err(e @ Error::Secrets(SecretError::Untrusted { .. })) => return Err(e),
             Err(_) if ctx.out.can_prompt() => stores.push(super::connect::open_store_interactive(
                 ctx,
                 Backend::File,

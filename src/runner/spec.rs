@@ -248,7 +248,7 @@ pub(super) mod tests {
         Env {
             home: Some(home.into()),
             tiktok_api_url: Some("http://127.0.0.1:9/api".into()),
-            passphrase: Some("hunter2".into()),
+            passphrase: Some(crate::secrets::Secret::new("hunter2")),
             now: Some("2026-11-25T10:00:00Z".into()),
             ..Env::default()
         }

@@ -560,7 +560,10 @@ mod tests {
             let err = store_in(dir.path()).get("k").expect_err(name);
             match err {
                 SecretError::Corrupt { detail, .. } => {
-                    assert!(detail.contains("key derivation parameters"), "{name}: {detail}");
+                    assert!(
+                        detail.contains("key derivation parameters"),
+                        "{name}: {detail}"
+                    );
                 }
                 other => panic!("{name}: {other:?}"),
             }

@@ -100,9 +100,7 @@ mod unix {
                 action,
                 path,
                 "can be written by group or others".into(),
-                format!(
-                    "check that its contents are yours, then run `chmod go-w {shown}`"
-                ),
+                format!("check that its contents are yours, then run `chmod go-w {shown}`"),
             ));
         }
         Ok(())

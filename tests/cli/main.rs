@@ -16,4 +16,5 @@ mod readme;
 mod reliability;
 mod run;
 mod schedule;
+mod strict_modes;
 mod support;

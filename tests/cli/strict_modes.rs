@@ -1,0 +1,168 @@
+//! Strict modes, played as another local user would attack them: a `passphrase_command` in a
+//! config file (or folder) that someone else can write is never run, and a token file in a
+//! folder someone else owns is not used, whatever the command. The command writes a marker
+//! file, so "never run" is checked on the disk, not inferred from the output.
+
+use std::os::unix::fs::{PermissionsExt, chown};
+use std::path::{Path, PathBuf};
+
+use crate::support::{Fake, Media, Run, TestEnv, media};
+
+const PASSPHRASE: &str = "correct horse battery staple";
+
+fn chmod(path: &Path, mode: u32) {
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+fn is_root() -> bool {
+    rustix::process::geteuid().is_root()
+}
+
+/// A connected file-store setup with a due post, whose passphrase now comes from a command in
+/// `config_dir/config.toml` that leaves a marker.
+fn setup(mut env: TestEnv, fake: &Fake, config_dir: &Path) -> (TestEnv, PathBuf) {
+    fake.configure(&mut env);
+    env.set("POSTEZ_TOKEN_STORE", "file");
+    env.set("POSTEZ_PASSPHRASE", PASSPHRASE);
+    let connected = env.connect(fake, &[]);
+    assert_eq!(connected.code, 0, "{connected:?}");
+    env.schedule(&media(Media::Mp4), "now", &["--caption", "due"]);
+    let marker = env.path("command-ran");
+    std::fs::create_dir_all(config_dir).unwrap();
+    let config = config_dir.join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "token_store = \"file\"\npassphrase_command = \"touch {} && printf '{PASSPHRASE}'\"\n",
+            marker.display()
+        ),
+    )
+    .unwrap();
+    chmod(&config, 0o600);
+    env.unset("POSTEZ_PASSPHRASE");
+    env.unset("POSTEZ_TOKEN_STORE");
+    (env, marker)
+}
+
+/// `setup` with everything in `POSTEZ_HOME`.
+fn setup_home(fake: &Fake) -> (TestEnv, PathBuf) {
+    let env = TestEnv::new();
+    let home = env.home();
+    setup(env, fake, &home)
+}
+
+/// Every command that may read secrets, and whether it must fail for want of them.
+fn commands_reading_secrets(env: &TestEnv) -> Vec<(&'static str, Run, bool)> {
+    let mut runs = vec![
+        ("run", env.run(&["run"]), true),
+        ("accounts --check", env.run(&["accounts", "--check"]), true),
+        ("disconnect", env.run(&["disconnect", "tiktok"]), true),
+        ("purge", env.run(&["purge", "--yes"]), true),
+        ("doctor", env.run(&["doctor"]), true),
+        (
+            "export",
+            env.run(&[
+                "export",
+                "--output",
+                env.path("export.json").to_str().unwrap(),
+            ]),
+            false,
+        ),
+    ];
+    match crate::support::Connecting::start(env, &[]) {
+        Err(run) => runs.push(("connect", run, true)),
+        Ok(connecting) => panic!("connect got as far as the login: {}", connecting.url),
+    }
+    runs
+}
+
+fn assert_refused(env: &TestEnv, marker: &Path, culprit: &Path, why: &str) {
+    for (name, run, must_fail) in commands_reading_secrets(env) {
+        assert!(
+            !marker.exists(),
+            "{why}: `{name}` ran the passphrase command\n{run:?}"
+        );
+        if must_fail {
+            assert_ne!(run.code, 0, "{why}: `{name}` succeeded\n{run:?}");
+            let shown = format!("{}{}", run.stdout, run.stderr);
+            assert!(
+                shown.contains("will not run the passphrase command")
+                    && shown.contains(&culprit.display().to_string())
+                    && shown.contains(why),
+                "{why}: `{name}` did not name the file and the problem\n{run:?}"
+            );
+        }
+    }
+    // Nothing was lost on the way: the post still waits.
+    let list = env.run(&["list", "--json"]);
+    assert!(list.ok().contains("due"), "{list:?}");
+}
+
+#[test]
+fn a_config_file_others_can_write_never_runs_its_command() {
+    let fake = Fake::start(|_| {});
+    let (env, marker) = setup_home(&fake);
+    let config = env.home().join("config.toml");
+    // Control: with private modes the command does run, so the marker can tell.
+    env.run(&["accounts", "--check"]).ok();
+    assert!(marker.exists(), "the passphrase command never ran");
+    std::fs::remove_file(&marker).unwrap();
+
+    for mode in [0o620, 0o602, 0o666] {
+        chmod(&config, mode);
+        assert_refused(&env, &marker, &config, "can be written by group or others");
+    }
+}
+
+#[test]
+fn a_config_file_of_another_user_never_runs_its_command() {
+    if !is_root() {
+        eprintln!("SKIPPED: changing a file's owner needs root");
+        return;
+    }
+    let fake = Fake::start(|_| {});
+    let (env, marker) = setup_home(&fake);
+    let config = env.home().join("config.toml");
+    chown(&config, Some(65534), Some(65534)).unwrap();
+    assert_refused(&env, &marker, &config, "belongs to another user");
+}
+
+#[test]
+fn a_config_folder_others_can_write_never_runs_its_command() {
+    let fake = Fake::start(|_| {});
+    // The XDG layout: settings in their own folder, which postez never chmods.
+    let mut env = TestEnv::new();
+    env.unset("POSTEZ_HOME");
+    for (var, dir) in [
+        ("XDG_CONFIG_HOME", "xdg-config"),
+        ("XDG_DATA_HOME", "xdg-data"),
+        ("XDG_STATE_HOME", "xdg-state"),
+    ] {
+        let path = env.path(dir);
+        env.set(var, path.to_str().unwrap());
+    }
+    let config_dir = env.path("xdg-config").join("postez");
+    let (env, marker) = setup(env, &fake, &config_dir);
+    env.run(&["accounts", "--check"]).ok();
+    assert!(marker.exists(), "the passphrase command never ran");
+    std::fs::remove_file(&marker).unwrap();
+    chmod(&config_dir, 0o777);
+    assert_refused(
+        &env,
+        &marker,
+        &config_dir,
+        "can be written by group or others",
+    );
+}
+
+#[test]
+fn a_data_folder_of_another_user_is_not_trusted() {
+    if !is_root() {
+        eprintln!("SKIPPED: changing a folder's owner needs root");
+        return;
+    }
+    let fake = Fake::start(|_| {});
+    let (env, marker) = setup_home(&fake);
+    chown(env.home(), Some(65534), Some(65534)).unwrap();
+    assert_refused(&env, &marker, &env.home(), "belongs to another user");
+}
