@@ -16,7 +16,104 @@ pub const MAX_LOG_BYTES: u64 = 1024 * 1024;
 /// Rotated files kept (`postez.log.1` … `.3`).
 pub const KEEP_LOGS: usize = 3;
 
-static SECRETS: RwLock<Vec<String>> = RwLock::new(Vec::new());
+/// What redaction keeps of the secrets it must blank: no plaintext, only each secret's length,
+/// a rolling hash to find candidates in a line, and a keyed SHA-256 to confirm them. A memory
+/// dump of a long-running process therefore holds no copy of a token that has since been
+/// dropped (and wiped) by its owner.
+static SECRETS: RwLock<Option<Registry>> = RwLock::new(None);
+
+struct Registry {
+    /// Random per process: the digests are of no use outside it.
+    key: [u8; 32],
+    /// Base of the rolling hash, random and odd.
+    base: u64,
+    entries: Vec<Fingerprint>,
+}
+
+#[derive(PartialEq, Eq)]
+struct Fingerprint {
+    len: usize,
+    rolling: u64,
+    digest: [u8; 32],
+}
+
+impl Registry {
+    fn new() -> Self {
+        Self {
+            key: rand::random(),
+            base: rand::random::<u64>() | 1,
+            entries: Vec::new(),
+        }
+    }
+
+    fn rolling(&self, bytes: &[u8]) -> u64 {
+        bytes.iter().fold(0u64, |h, &b| {
+            h.wrapping_mul(self.base).wrapping_add(u64::from(b))
+        })
+    }
+
+    fn digest(&self, bytes: &[u8]) -> [u8; 32] {
+        use sha2::Digest;
+        let mut hasher = sha2::Sha256::new();
+        hasher.update(self.key);
+        hasher.update(bytes);
+        hasher.finalize().into()
+    }
+
+    /// Byte ranges of `text` that are registered secrets (Rabin–Karp, per distinct length).
+    fn find(&self, text: &str) -> Vec<(usize, usize)> {
+        let bytes = text.as_bytes();
+        let mut found = Vec::new();
+        let mut lens: Vec<usize> = self.entries.iter().map(|e| e.len).collect();
+        lens.sort_unstable();
+        lens.dedup();
+        for len in lens.into_iter().filter(|&l| l <= bytes.len()) {
+            let candidates: Vec<&Fingerprint> =
+                self.entries.iter().filter(|e| e.len == len).collect();
+            // base^(len-1): takes the byte leaving the window out of its hash.
+            let top = (1..len).fold(1u64, |p, _| p.wrapping_mul(self.base));
+            let mut hash = self.rolling(&bytes[..len]);
+            for start in 0..=bytes.len() - len {
+                if start > 0 {
+                    let out = u64::from(bytes[start - 1]).wrapping_mul(top);
+                    hash = hash
+                        .wrapping_sub(out)
+                        .wrapping_mul(self.base)
+                        .wrapping_add(u64::from(bytes[start + len - 1]));
+                }
+                if candidates.iter().any(|c| c.rolling == hash)
+                    && text.is_char_boundary(start)
+                    && text.is_char_boundary(start + len)
+                {
+                    let digest = self.digest(&bytes[start..start + len]);
+                    if candidates.iter().any(|c| c.digest == digest) {
+                        found.push((start, start + len));
+                    }
+                }
+            }
+        }
+        found
+    }
+}
+
+/// Remember a secret so that it is blanked wherever it would be logged.
+pub fn register_secret(value: &str) {
+    // Short values would blank innocent text; secrets postez handles are long.
+    if value.len() < 8 {
+        return;
+    }
+    if let Ok(mut guard) = SECRETS.write() {
+        let registry = guard.get_or_insert_with(Registry::new);
+        let fingerprint = Fingerprint {
+            len: value.len(),
+            rolling: registry.rolling(value.as_bytes()),
+            digest: registry.digest(value.as_bytes()),
+        };
+        if !registry.entries.contains(&fingerprint) {
+            registry.entries.push(fingerprint);
+        }
+    }
+}
 
 /// Names whose values are secret in URLs, forms, headers and JSON.
 const SECRET_NAMES: &[&str] = &[
@@ -30,33 +127,31 @@ const SECRET_NAMES: &[&str] = &[
     "token",
 ];
 
-/// Remember a secret value so that it is blanked wherever it would be logged.
-pub fn register_secret(value: &str) {
-    // Short values would blank innocent text; secrets postez handles are long.
-    if value.len() < 8 {
-        return;
-    }
-    if let Ok(mut secrets) = SECRETS.write()
-        && !secrets.iter().any(|s| s == value)
-    {
-        secrets.push(value.to_string());
-    }
-}
-
 fn is_value_char(c: char) -> bool {
     !(c.is_whitespace() || matches!(c, '&' | '"' | '\'' | ',' | ';' | '}' | ')' | '>' | '<'))
 }
 
 /// Blank every secret in `text`.
 pub fn redact(text: &str) -> String {
-    let mut out = text.to_string();
-    if let Ok(secrets) = SECRETS.read() {
-        for secret in secrets.iter() {
-            if out.contains(secret.as_str()) {
-                out = out.replace(secret.as_str(), REDACTED);
-            }
+    let mut found = match SECRETS.read() {
+        Ok(guard) => guard.as_ref().map(|r| r.find(text)).unwrap_or_default(),
+        Err(_) => Vec::new(),
+    };
+    // Leftmost first, the longest at a given start; overlapping matches make one blank.
+    found.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for (start, end) in found {
+        if end <= at {
+            continue;
         }
+        if start >= at {
+            out.push_str(&text[at..start]);
+            out.push_str(REDACTED);
+        }
+        at = end;
     }
+    out.push_str(&text[at..]);
     // `name=value`, `name: value`, `"name":"value"`, as whole words only.
     for name in SECRET_NAMES {
         out = blank_after(&out, name);
@@ -266,6 +361,38 @@ mod tests {
             redact("failed code=spam_risk_too_many_posts"),
             "failed code=spam_risk_too_many_posts"
         );
+    }
+
+    #[test]
+    fn registered_secrets_are_found_anywhere_and_not_kept_in_plain() {
+        let secret = "rft.a-registered-refresh-token-0042";
+        register_secret(secret);
+        register_secret("caf\u{e9}-\u{e9}t\u{e9}-secret");
+        assert_eq!(
+            redact(&format!("[{secret}]{secret}")),
+            "[[redacted]][redacted]"
+        );
+        assert_eq!(redact(&format!("x{secret}")), "x[redacted]");
+        assert_eq!(
+            redact("\u{e9}caf\u{e9}-\u{e9}t\u{e9}-secret\u{e9}"),
+            "\u{e9}[redacted]\u{e9}"
+        );
+        // A near miss stays: only the exact value is blanked.
+        assert_eq!(
+            redact("rft.a-registered-refresh-token-0043"),
+            "rft.a-registered-refresh-token-0043"
+        );
+        // The registry holds digests only: no 8-byte run of the secret is in it.
+        let guard = SECRETS.read().unwrap();
+        let registry = guard.as_ref().unwrap();
+        for entry in &registry.entries {
+            let mut raw = entry.digest.to_vec();
+            raw.extend(entry.rolling.to_le_bytes());
+            let hit = raw
+                .windows(8)
+                .any(|w| secret.as_bytes().windows(8).any(|s| s == w));
+            assert!(!hit, "plaintext in the registry");
+        }
     }
 
     #[test]

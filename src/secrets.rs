@@ -69,18 +69,10 @@ impl fmt::Debug for Secret {
 
 impl Drop for Secret {
     fn drop(&mut self) {
-        wipe(std::mem::take(&mut self.0).into_bytes());
+        // zeroize clears the whole allocation, spare capacity included, with writes the
+        // compiler may not remove.
+        zeroize::Zeroize::zeroize(&mut self.0);
     }
-}
-
-/// Overwrites the whole allocation (spare capacity included) with zeros. `black_box` keeps the
-/// compiler from dropping the stores as dead; a crate like `zeroize` would be stricter, but the
-/// brief is to stay within the listed dependencies.
-fn wipe(mut bytes: Vec<u8>) {
-    let capacity = bytes.capacity();
-    bytes.clear();
-    bytes.resize(capacity, 0);
-    std::hint::black_box(&bytes);
 }
 
 /// A byte buffer holding plaintext, wiped on drop.
@@ -88,7 +80,7 @@ struct Plain(Vec<u8>);
 
 impl Drop for Plain {
     fn drop(&mut self) {
-        wipe(std::mem::take(&mut self.0));
+        zeroize::Zeroize::zeroize(&mut self.0);
     }
 }
 

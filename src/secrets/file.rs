@@ -81,8 +81,7 @@ struct Key32([u8; 32]);
 
 impl Drop for Key32 {
     fn drop(&mut self) {
-        self.0.fill(0);
-        std::hint::black_box(&self.0);
+        zeroize::Zeroize::zeroize(&mut self.0);
     }
 }
 
