@@ -420,3 +420,33 @@ fn disconnect_works_offline() {
         "disconnected"
     );
 }
+
+/// Someone else on the machine can see the authorize URL and finish the login with their own
+/// account. Whoever logs in is named, and a different account than the one connected is
+/// pointed out (on a terminal, postez asks first; see `connect.rs`).
+#[test]
+fn a_login_for_another_account_is_named_and_pointed_out() {
+    let first = Fake::start(|_| {});
+    let mut env = file_env(&first);
+    env.connect(&first, &[]).ok();
+    let intruder = Fake::start(|o| {
+        o.user.display_name = "Someone Else".into();
+        o.user.creator_username = "intruder".into();
+    });
+    intruder.configure(&mut env);
+    let run = env.connect(&intruder, &[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stderr.contains(
+            "this login is for the TikTok account Someone Else (@intruder), which was not \
+             connected before (connected: pastachef)"
+        ) && run.stderr.contains("postez disconnect tiktok intruder"),
+        "{run:?}"
+    );
+    // Reconnecting the same account again is not pointed out.
+    let again = env.connect(&intruder, &[]);
+    assert!(
+        !again.stderr.contains("was not connected before"),
+        "{again:?}"
+    );
+}

@@ -378,3 +378,54 @@ fn purging_an_account_empties_the_token_file_too() {
         serde_json::json!([])
     );
 }
+
+#[test]
+fn doctor_warns_about_a_readable_token_file_and_a_short_passphrase() {
+    use std::os::unix::fs::PermissionsExt;
+    let fake = Fake::start(|_| {});
+    let env = fake.connected();
+    // The healthy setup has neither warning.
+    let (_, json) = doctor(&env);
+    let names: Vec<&str> = json["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        !names.contains(&"token file") && !names.contains(&"passphrase"),
+        "{json}"
+    );
+
+    let file = env.home().join("secrets.enc");
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let (_, json) = doctor(&env);
+    let token_file = check(&json, "token file");
+    assert_eq!(token_file["status"], "warn", "{json}");
+    assert!(
+        token_file["message"]
+            .as_str()
+            .unwrap()
+            .contains("mode 0644")
+            && token_file["fix"].as_str().unwrap().contains("chmod 600"),
+        "{json}"
+    );
+
+    // A short passphrase (a fresh setup made with one).
+    let mut short = TestEnv::new();
+    fake.configure(&mut short);
+    short.set("POSTEZ_TOKEN_STORE", "file");
+    short.set("POSTEZ_PASSPHRASE", "hunter2");
+    short.connect(&fake, &[]).ok();
+    let (_, json) = doctor(&short);
+    let passphrase = check(&json, "passphrase");
+    assert_eq!(passphrase["status"], "warn", "{json}");
+    assert!(
+        passphrase["message"]
+            .as_str()
+            .unwrap()
+            .contains("shorter than 12 characters"),
+        "{json}"
+    );
+    assert!(!json.to_string().contains("hunter2"), "{json}");
+}

@@ -119,3 +119,36 @@ fn no_secret_reaches_any_output_or_file() {
     }
     assert!(leaks.is_empty(), "leaks:\n{}", leaks.join("\n"));
 }
+
+/// A running postez holds tokens in memory: it may not leave a core file behind.
+#[test]
+fn a_running_postez_cannot_dump_core() {
+    let env = TestEnv::new();
+    let mut child = env
+        .command(&["connect", "tiktok", "--no-browser", "--timeout", "20s"])
+        .env("POSTEZ_TIKTOK_CLIENT_KEY", "k")
+        .env("POSTEZ_TIKTOK_CLIENT_SECRET", "fake_client_secret")
+        .env("POSTEZ_TOKEN_STORE", "file")
+        .env("POSTEZ_PASSPHRASE", PASSPHRASE)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until it listens for the login (the authorize URL is printed).
+    use std::io::BufRead;
+    let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    for line in stderr.lines().map_while(Result::ok) {
+        if line.starts_with("http") {
+            break;
+        }
+    }
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", child.id())).unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    let core = limits
+        .lines()
+        .find(|l| l.starts_with("Max core file size"))
+        .expect("a core limit line");
+    let fields: Vec<&str> = core.split_whitespace().collect();
+    assert_eq!(&fields[4..6], ["0", "0"], "{core}");
+}
