@@ -56,6 +56,7 @@ set edit:completion:arg-completer[postez] = {|@words|
             cand --color 'When to use colors'
             cand --log-format 'Log line format (stderr and the log file of `run`)'
             cand --no-browser 'Print the login URL instead of opening a browser'
+            cand --drafts-only 'Ask only for drafts (user.info.basic, video.upload), for a TikTok app without Direct Post'
             cand --json 'Print machine-readable JSON on stdout'
             cand -v 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
             cand --verbose 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'

@@ -63,6 +63,7 @@ never\t'Never'"
 complete -c postez -n "__fish_postez_using_subcommand connect" -l log-format -d 'Log line format (stderr and the log file of `run`)' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line'"
 complete -c postez -n "__fish_postez_using_subcommand connect" -l no-browser -d 'Print the login URL instead of opening a browser'
+complete -c postez -n "__fish_postez_using_subcommand connect" -l drafts-only -d 'Ask only for drafts (user.info.basic, video.upload), for a TikTok app without Direct Post'
 complete -c postez -n "__fish_postez_using_subcommand connect" -l json -d 'Print machine-readable JSON on stdout'
 complete -c postez -n "__fish_postez_using_subcommand connect" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
 complete -c postez -n "__fish_postez_using_subcommand connect" -s q -l quiet -d 'Only errors on stderr'
@@ -95,10 +96,10 @@ complete -c postez -n "__fish_postez_using_subcommand schedule" -l tz -d 'Time z
 complete -c postez -n "__fish_postez_using_subcommand schedule" -s c -l caption -d 'Caption (title) shown with the post; at most 2200 UTF-16 units with hashtags' -r
 complete -c postez -n "__fish_postez_using_subcommand schedule" -l caption-file -d 'Read the caption from a UTF-8 text file' -r -F
 complete -c postez -n "__fish_postez_using_subcommand schedule" -l hashtag -d 'Add a hashtag (repeatable; "food" and "#food" both give #food)' -r
-complete -c postez -n "__fish_postez_using_subcommand schedule" -l privacy -d 'Who can see the post (required for direct posts; there is no default)' -r -f -a "PUBLIC_TO_EVERYONE\t'Everyone'
-MUTUAL_FOLLOW_FRIENDS\t'Friends (mutual followers)'
-FOLLOWER_OF_CREATOR\t'Followers (private accounts)'
-SELF_ONLY\t'Only me'"
+complete -c postez -n "__fish_postez_using_subcommand schedule" -l privacy -d 'Who can see the post (required for direct posts; there is no default)' -r -f -a "PUBLIC_TO_EVERYONE\t'Everyone (alias: public)'
+MUTUAL_FOLLOW_FRIENDS\t'Friends, i.e. mutual followers (alias: friends)'
+FOLLOWER_OF_CREATOR\t'Followers, for private accounts (alias: followers)'
+SELF_ONLY\t'Only me (alias: private)'"
 complete -c postez -n "__fish_postez_using_subcommand schedule" -l cover-at -d 'Use the frame at this time (milliseconds) as the cover' -r
 complete -c postez -n "__fish_postez_using_subcommand schedule" -l account -d 'Account to publish with (id or name; default: the only one, or `default_account`)' -r
 complete -c postez -n "__fish_postez_using_subcommand schedule" -l color -d 'When to use colors' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
@@ -150,10 +151,10 @@ complete -c postez -n "__fish_postez_using_subcommand edit" -l file -d 'Replace 
 complete -c postez -n "__fish_postez_using_subcommand edit" -s c -l caption -d 'Caption (title) shown with the post; at most 2200 UTF-16 units with hashtags' -r
 complete -c postez -n "__fish_postez_using_subcommand edit" -l caption-file -d 'Read the caption from a UTF-8 text file' -r -F
 complete -c postez -n "__fish_postez_using_subcommand edit" -l hashtag -d 'Add a hashtag (repeatable; "food" and "#food" both give #food)' -r
-complete -c postez -n "__fish_postez_using_subcommand edit" -l privacy -d 'Who can see the post' -r -f -a "PUBLIC_TO_EVERYONE\t'Everyone'
-MUTUAL_FOLLOW_FRIENDS\t'Friends (mutual followers)'
-FOLLOWER_OF_CREATOR\t'Followers (private accounts)'
-SELF_ONLY\t'Only me'"
+complete -c postez -n "__fish_postez_using_subcommand edit" -l privacy -d 'Who can see the post' -r -f -a "PUBLIC_TO_EVERYONE\t'Everyone (alias: public)'
+MUTUAL_FOLLOW_FRIENDS\t'Friends, i.e. mutual followers (alias: friends)'
+FOLLOWER_OF_CREATOR\t'Followers, for private accounts (alias: followers)'
+SELF_ONLY\t'Only me (alias: private)'"
 complete -c postez -n "__fish_postez_using_subcommand edit" -l cover-at -d 'Cover frame time in milliseconds' -r
 complete -c postez -n "__fish_postez_using_subcommand edit" -l account -d 'Move the post to another account (id or name)' -r
 complete -c postez -n "__fish_postez_using_subcommand edit" -l color -d 'When to use colors' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'

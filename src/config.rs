@@ -28,6 +28,9 @@ pub struct Config {
     /// Client key of your TikTok app.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tiktok_client_key: Option<String>,
+    /// `false` when the TikTok app has no Direct Post: `connect` then asks for drafts only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tiktok_direct_post: Option<bool>,
     /// Posts overdue by more than this are not published automatically (`0` = no limit).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub late_limit: Option<String>,
@@ -55,6 +58,10 @@ pub const KEYS: &[(&str, &str)] = &[
         "command printing the token file's passphrase, e.g. `pass show postez`",
     ),
     ("tiktok_client_key", "client key of your TikTok app"),
+    (
+        "tiktok_direct_post",
+        "false if your TikTok app has no Direct Post: connect asks for drafts only (default true)",
+    ),
     (
         "late_limit",
         "skip posts overdue by more than this, e.g. 24h (0 = publish however late)",
@@ -159,6 +166,7 @@ impl Config {
             "tiktok_client_key" => self.tiktok_client_key.clone(),
             "late_limit" => self.late_limit.clone(),
             "max_attempts" => self.max_attempts.map(|n| n.to_string()),
+            "tiktok_direct_post" => self.tiktok_direct_post.map(|b| b.to_string()),
             _ => return Err(unknown_key(key)),
         })
     }
@@ -180,6 +188,7 @@ impl Config {
             "max_attempts" => {
                 self.max_attempts = v.map(|n| n.parse().unwrap_or(DEFAULT_MAX_ATTEMPTS))
             }
+            "tiktok_direct_post" => self.tiktok_direct_post = v.map(|b| b == "true"),
             _ => return Err(unknown_key(key)),
         }
         Ok(())
@@ -190,6 +199,11 @@ impl Config {
         let text = self.late_limit.as_deref().unwrap_or(DEFAULT_LATE_LIMIT);
         let d = crate::when::parse_duration(text)?;
         Ok((d > Duration::zero()).then_some(d))
+    }
+
+    /// Whether `connect tiktok` asks for Direct Post (`video.publish`); default yes.
+    pub fn tiktok_direct_post(&self) -> bool {
+        self.tiktok_direct_post.unwrap_or(true)
     }
 
     /// `max_attempts` with its default.
@@ -223,6 +237,11 @@ fn validate(key: &str, value: &str) -> Result<()> {
             crate::when::parse_duration(value)
                 .map_err(|_| bad_value(key, value, "a duration such as 24h, 90m or 0"))?;
         }
+        "tiktok_direct_post" => {
+            if !matches!(value, "true" | "false") {
+                return Err(bad_value(key, value, "`true` or `false`"));
+            }
+        }
         "max_attempts" => match value.parse::<u32>() {
             Ok(1..=100) => {}
             _ => return Err(bad_value(key, value, "a whole number from 1 to 100")),
@@ -251,6 +270,14 @@ mod tests {
         assert!(c.set("token_store", "plaintext").is_err());
         assert!(c.set("max_attempts", "0").is_err());
         assert!(c.set("late_limit", "soon").is_err());
+        assert!(c.set("tiktok_direct_post", "no").is_err());
+        assert!(c.tiktok_direct_post());
+        c.set("tiktok_direct_post", "false").unwrap();
+        assert!(!c.tiktok_direct_post());
+        assert_eq!(
+            c.get("tiktok_direct_post").unwrap().as_deref(),
+            Some("false")
+        );
         c.set("timezone", "Europe/Berlin").unwrap();
         c.set("late_limit", "0").unwrap();
         assert_eq!(c.late_limit().unwrap(), None);

@@ -147,6 +147,17 @@ pub enum Error {
         /// Why, in a few words.
         reason: String,
     },
+    /// The platform's login page sent the user back without a login (denied, or a scope the
+    /// app is not approved for).
+    #[error("{platform} did not connect the account: {reason}")]
+    LoginRefused {
+        /// The platform.
+        platform: String,
+        /// The platform's words.
+        reason: String,
+        /// What to do.
+        hint: String,
+    },
     /// `run` finished, but not everything went through; the message says what.
     #[error("{message}")]
     Unfinished {
@@ -232,6 +243,7 @@ impl Error {
                 Some(format!("run `postez connect {platform}`"))
             }
             Self::Unfinished { hint, .. } => hint.clone(),
+            Self::LoginRefused { hint, .. } => Some(hint.clone()),
             Self::Io(_) | Self::Aborted => None,
         }
     }
@@ -262,7 +274,9 @@ impl Error {
             },
             Self::Network(_) => ErrorKind::TryLater,
             Self::Unfinished { kind, .. } => *kind,
-            Self::NotConnected { .. } | Self::NeedsReconnect { .. } => ErrorKind::NeedsAuth,
+            Self::NotConnected { .. } | Self::NeedsReconnect { .. } | Self::LoginRefused { .. } => {
+                ErrorKind::NeedsAuth
+            }
             Self::Store { .. } | Self::Io(_) => ErrorKind::Failure,
         }
     }

@@ -153,13 +153,17 @@ impl FromStr for Mode {
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[clap(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Privacy {
-    /// Everyone
+    /// Everyone (alias: public)
+    #[value(alias = "public")]
     PublicToEveryone,
-    /// Friends (mutual followers)
+    /// Friends, i.e. mutual followers (alias: friends)
+    #[value(alias = "friends")]
     MutualFollowFriends,
-    /// Followers (private accounts)
+    /// Followers, for private accounts (alias: followers)
+    #[value(alias = "followers")]
     FollowerOfCreator,
-    /// Only me
+    /// Only me (alias: private)
+    #[value(alias = "private")]
     SelfOnly,
 }
 
@@ -179,6 +183,16 @@ impl Privacy {
             Self::MutualFollowFriends => "MUTUAL_FOLLOW_FRIENDS",
             Self::FollowerOfCreator => "FOLLOWER_OF_CREATOR",
             Self::SelfOnly => "SELF_ONLY",
+        }
+    }
+
+    /// The short lower-case name accepted as well as TikTok's (`--privacy private`).
+    pub fn alias(self) -> &'static str {
+        match self {
+            Self::PublicToEveryone => "public",
+            Self::MutualFollowFriends => "friends",
+            Self::FollowerOfCreator => "followers",
+            Self::SelfOnly => "private",
         }
     }
 
@@ -204,13 +218,17 @@ impl FromStr for Privacy {
     fn from_str(s: &str) -> Result<Self> {
         Self::ALL
             .into_iter()
-            .find(|p| p.as_str().eq_ignore_ascii_case(s.trim()))
+            .find(|p| {
+                p.as_str().eq_ignore_ascii_case(s.trim())
+                    || p.alias().eq_ignore_ascii_case(s.trim())
+            })
             .ok_or_else(|| {
                 Error::invalid(
                     format!("`{s}` is not a TikTok privacy level"),
                     Some(format!(
-                        "use one of: {}",
-                        Self::ALL.map(Privacy::as_str).join(", ")
+                        "use one of: {} (or {})",
+                        Self::ALL.map(Privacy::as_str).join(", "),
+                        Self::ALL.map(Privacy::alias).join(", ")
                     )),
                 )
             })
@@ -508,6 +526,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn privacy_takes_tiktok_names_and_lower_case_aliases() {
+        for (text, want) in [
+            ("SELF_ONLY", Privacy::SelfOnly),
+            ("private", Privacy::SelfOnly),
+            ("Public", Privacy::PublicToEveryone),
+            ("friends", Privacy::MutualFollowFriends),
+            ("followers", Privacy::FollowerOfCreator),
+            ("public_to_everyone", Privacy::PublicToEveryone),
+        ] {
+            assert_eq!(text.parse::<Privacy>().unwrap(), want, "{text}");
+        }
+        let err = "everyone".parse::<Privacy>().unwrap_err();
+        assert!(err.hint().unwrap().contains("private"), "{err:?}");
+        use clap::ValueEnum;
+        assert_eq!(
+            <Privacy as ValueEnum>::from_str("private", false).unwrap(),
+            Privacy::SelfOnly
+        );
+        assert_eq!(
+            <Privacy as ValueEnum>::from_str("SELF_ONLY", false).unwrap(),
+            Privacy::SelfOnly
+        );
+    }
+
+    #[test]
     fn utf16_counts_emoji_as_two() {
         assert_eq!(utf16_len("abc"), 3);
         assert_eq!(utf16_len("é"), 1);
@@ -584,7 +627,7 @@ mod tests {
         for p in Privacy::ALL {
             assert_eq!(p.as_str().parse::<Privacy>().unwrap(), p);
         }
-        assert!("PUBLIC".parse::<Privacy>().is_err());
+        assert!("EVERYONE".parse::<Privacy>().is_err());
     }
 
     fn direct(privacy: Option<Privacy>) -> Options {

@@ -464,7 +464,10 @@ impl Engine {
                         }
                         Settle::SentToInbox => {
                             summary.sent += 1;
-                            self.progress.event(&Event::SentToInbox { post: subject });
+                            self.progress.event(&Event::SentToInbox {
+                                post: subject,
+                                caption: Some(post.caption.clone()).filter(|c| !c.is_empty()),
+                            });
                         }
                         Settle::Failed {
                             code,

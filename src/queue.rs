@@ -11,7 +11,7 @@ use chrono_tz::Tz;
 use crate::env::Paths;
 use crate::error::{Error, Result};
 use crate::media::{self, Fingerprint, MediaInfo};
-use crate::post::{self, NewPost, Options};
+use crate::post::{self, Mode, NewPost, Options};
 use crate::store::{Account, Store};
 
 /// The platform every post goes to until a second one exists.
@@ -142,6 +142,26 @@ pub fn resolve_account(
     }
 }
 
+/// Refuse a direct post for an account that did not grant Direct Post: TikTok would refuse it at
+/// run time, long after the user could have chosen a draft. Drafts are never refused here.
+pub fn check_mode(account: Option<&Account>, options: &Options) -> Result<()> {
+    match account {
+        Some(a) if options.mode == Mode::Direct && !a.can_direct_post() => Err(Error::invalid(
+            format!(
+                "the TikTok account {} can only receive drafts: it did not grant Direct Post \
+                 (video.publish)",
+                a.label()
+            ),
+            Some(
+                "add --draft, or turn on Direct Post for your app in TikTok's developer portal \
+                 and run `postez connect tiktok` again"
+                    .into(),
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Assemble and validate a post from its parts.
 pub fn build(
     media: CheckedMedia,
@@ -153,6 +173,7 @@ pub fn build(
     zone: Tz,
 ) -> Result<NewPost> {
     let caption = post::build_caption(caption_text, hashtags)?;
+    check_mode(account, &options)?;
     options.validate(media.info.duration_ms)?;
     Ok(NewPost {
         platform: PLATFORM.into(),

@@ -1,4 +1,5 @@
-//! `postez accounts`: the connected accounts, their scopes, token store and expiry times.
+//! `postez accounts`: the connected accounts, how each can publish (drafts, direct posts: from
+//! the scopes granted), their token store and expiry times.
 //! Never a token.
 
 use postez::Result;
@@ -85,11 +86,19 @@ pub async fn exec(ctx: &Ctx, args: AccountsArgs) -> Result<()> {
                     until(a.access_expires_at),
                     until(a.refresh_expires_at)
                 ));
-                ctx.out
-                    .stdout_line(&format!("  scopes {}", a.scopes.join(", ")));
+                let modes = match (a.modes().contains(&"draft"), a.can_direct_post()) {
+                    (true, true) => "drafts and direct posts",
+                    (true, false) => "drafts only",
+                    (false, true) => "direct posts only",
+                    (false, false) => "nothing (reconnect)",
+                };
+                ctx.out.stdout_line(&format!(
+                    "  can publish {modes}; scopes {}",
+                    a.scopes.join(", ")
+                ));
             } else {
                 ctx.out.stdout_line(&format!(
-                    "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
                     a.id,
                     a.platform,
                     a.remote_id,
@@ -103,6 +112,7 @@ pub async fn exec(ctx: &Ctx, args: AccountsArgs) -> Result<()> {
                         .map(postez::store::db_time)
                         .unwrap_or_default(),
                     a.scopes.join(","),
+                    a.modes().join(","),
                 ));
             }
         }

@@ -27,7 +27,8 @@ use super::Ctx;
 Examples:
   postez connect tiktok
   postez connect tiktok --no-browser --port 8765
-  postez connect tiktok --token-store file   # encrypted file instead of the keychain")]
+  postez connect tiktok --token-store file   # encrypted file instead of the keychain
+  postez connect tiktok --drafts-only        # an app without Direct Post")]
 pub struct ConnectArgs {
     /// Platform to connect
     #[arg(value_enum)]
@@ -44,6 +45,12 @@ pub struct ConnectArgs {
     /// Where to keep the tokens: keychain or file (encrypted)
     #[arg(long, value_enum, value_name = "STORE")]
     pub token_store: Option<StoreArg>,
+    /// Ask only for drafts (user.info.basic, video.upload), for a TikTok app without Direct Post
+    ///
+    /// TikTok refuses the whole login when an app asks for a scope it lacks. The setting
+    /// `tiktok_direct_post = false` makes this the default.
+    #[arg(long)]
+    pub drafts_only: bool,
 }
 
 /// Platforms postez can publish to.
@@ -192,7 +199,13 @@ pub async fn exec(ctx: &Ctx, args: ConnectArgs) -> Result<()> {
     };
     let tiktok = auth::tiktok_client(&ctx.env, client)?;
     let listener = Listener::bind(args.port).await?;
-    let request = AuthRequest::new(listener.redirect_uri());
+    let drafts_only = args.drafts_only || !config.tiktok_direct_post();
+    let scopes = if drafts_only {
+        tiktok::DRAFTS_ONLY_SCOPES
+    } else {
+        tiktok::SCOPES
+    };
+    let request = AuthRequest::new(listener.redirect_uri(), scopes);
     let url = tiktok.authorize_url(&request)?;
     ctx.out
         .note("Open this URL in a browser to connect your TikTok account:");
@@ -211,13 +224,18 @@ pub async fn exec(ctx: &Ctx, args: ConnectArgs) -> Result<()> {
     let (code, granted) = match callback {
         Callback::Code { code, scopes } => (code, scopes),
         Callback::Denied { error, description } => {
-            return Err(Error::invalid(
-                format!(
-                    "TikTok did not connect the account: {}",
-                    description.unwrap_or(error)
-                ),
-                Some("run `postez connect tiktok` again and allow access".into()),
-            ));
+            let hint = if error == "invalid_scope" && !drafts_only {
+                // An app without Direct Post cannot ask for video.publish at all.
+                "if your TikTok app has no Direct Post, run `postez connect tiktok --drafts-only` \
+                 (or `postez config set tiktok_direct_post false`)"
+            } else {
+                "run `postez connect tiktok` again and allow access"
+            };
+            return Err(Error::LoginRefused {
+                platform: tiktok::PLATFORM.into(),
+                reason: description.unwrap_or(error),
+                hint: hint.into(),
+            });
         }
     };
     let now = chrono::Utc::now();
@@ -231,7 +249,7 @@ pub async fn exec(ctx: &Ctx, args: ConnectArgs) -> Result<()> {
             .filter(|s| !s.is_empty())
             .collect();
     }
-    check_scopes(ctx, &tokens)?;
+    check_scopes(ctx, &tokens, drafts_only)?;
     // The profile and the posting options only label the account. A passing refusal (TikTok's
     // "cannot post right now", a 5xx) must not throw away the login just granted: the code
     // cannot be used twice. A rejected token still fails here.
@@ -361,9 +379,9 @@ fn account_name(user: &tiktok::UserInfo, creator: Option<&CreatorInfo>, open_id:
     }
 }
 
-fn check_scopes(ctx: &Ctx, tokens: &Tokens) -> Result<()> {
-    let upload = tokens.has_scope("video.upload");
-    let publish = tokens.has_scope("video.publish");
+fn check_scopes(ctx: &Ctx, tokens: &Tokens, drafts_only: bool) -> Result<()> {
+    let upload = tokens.has_scope(tiktok::DRAFT_SCOPE);
+    let publish = tokens.has_scope(tiktok::DIRECT_POST_SCOPE);
     if !upload && !publish {
         return Err(Error::invalid(
             "TikTok did not grant postez permission to upload or post videos",
@@ -372,7 +390,11 @@ fn check_scopes(ctx: &Ctx, tokens: &Tokens) -> Result<()> {
             ),
         ));
     }
-    if !publish {
+    if !publish && drafts_only {
+        ctx.out.note(
+            "Drafts only: videos go to your TikTok inbox, and you finish each post in the app.",
+        );
+    } else if !publish {
         ctx.out.warn(
             "TikTok did not grant video.publish: only drafts (--draft) will work for this account",
         );

@@ -188,6 +188,14 @@ pub fn exec(ctx: &Ctx, args: EditArgs) -> Result<()> {
         None => None,
     };
     let account_id = account.as_ref().map(|a| a.id).or(old.account_id);
+    let effective = match &account {
+        Some(a) => Some(a.clone()),
+        None => store
+            .accounts()?
+            .into_iter()
+            .find(|a| Some(a.id) == account_id),
+    };
+    queue::check_mode(effective.as_ref(), &options)?;
     if options.privacy.is_some() || options.mode == Mode::Draft {
         options.validate(media.info.duration_ms)?;
     }

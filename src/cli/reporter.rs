@@ -230,9 +230,10 @@ impl Reporter {
 /// How `postez run` shows its events: progress bars on a terminal, one timestamped line per
 /// event otherwise (cron, pipes), or JSON Lines with `--json`:
 /// `{"type":"started","data":{"id":3,"file":"clip.mp4","bytes":123,"account":"…","offset":0}}`,
-/// preceded by `claimed` (`count`), then `milestone` (`percent`), `processing`, `published` (`post_id`), `sent_to_inbox`,
-/// `failed` (`code`, `message`, `hint`), `retrying` (`message`, `next_attempt_at`), `blocked`
-/// (`message`, `hint`), `still_processing`, `interrupted`, `adjusted` (`message`),
+/// preceded by `claimed` (`count`), then `milestone` (`percent`), `processing`, `published`
+/// (`post_id`), `sent_to_inbox` (`caption`: to paste in the app, or null), `failed` (`code`,
+/// `message`, `hint`), `retrying` (`message`, `next_attempt_at`), `blocked` (`message`, `hint`),
+/// `still_processing`, `interrupted`, `adjusted` (`message`),
 /// `would_publish` (`message`), and last `summary` (`due`, `published`, `sent_to_inbox`,
 /// `failed`, `retrying`, `needs_auth`, `blocked`, `processing`).
 pub struct RunPrinter {
@@ -477,17 +478,24 @@ impl postez::publish::Progress for RunPrinter {
                     .unwrap_or_default();
                 self.line(post, &format!("published{id}"), true);
             }
-            E::SentToInbox { post } => {
+            E::SentToInbox { post, caption } => {
                 self.finish_bar(post.id);
                 self.json(
                     "sent_to_inbox",
-                    serde_json::json!({"id": post.id, "file": post.file}),
+                    serde_json::json!({"id": post.id, "file": post.file, "caption": caption}),
                 );
                 self.line(
                     post,
                     "sent to your TikTok inbox; open the notification in TikTok to finish the post",
                     true,
                 );
+                if let Some(caption) = caption {
+                    // TikTok's inbox upload carries no caption: the creator pastes this.
+                    self.line(post, "caption to paste in TikTok:", true);
+                    for text in caption.lines() {
+                        self.line(post, &format!("  {text}"), true);
+                    }
+                }
             }
             E::Failed {
                 post,

@@ -217,6 +217,7 @@ pub fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<()> {
         args.account.as_deref(),
         ctx.config()?.default_account.as_deref(),
     )?;
+    queue::check_mode(account.as_ref(), &options)?;
     if options.privacy.is_some() || options.mode == Mode::Draft {
         options.validate(media.info.duration_ms)?;
     }
@@ -245,6 +246,12 @@ pub fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<()> {
         }
     };
     let post = store.post(id)?;
+    if post.options.mode == Mode::Draft && !post.caption.is_empty() {
+        ctx.out.note(
+            "TikTok will not receive this caption: drafts carry none. postez keeps it and prints \
+             it when the draft reaches your inbox (and in `postez show`), to paste in the app.",
+        );
+    }
     warn_if_no_runner(ctx, &store);
     if ctx.out.json() {
         ctx.out.print_json(&post.to_json());

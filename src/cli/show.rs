@@ -93,7 +93,12 @@ pub fn exec(ctx: &Ctx, args: ShowArgs) -> Result<()> {
     if let Some(id) = &post.post_id {
         lines.push(format!("  post id      {id}"));
     }
-    lines.push("  caption".into());
+    if o.mode == postez::post::Mode::Draft && !post.caption.is_empty() {
+        // TikTok's inbox upload carries no caption: the creator pastes it in the app.
+        lines.push("  caption (TikTok's drafts carry none: paste it in the app)".into());
+    } else {
+        lines.push("  caption".into());
+    }
     lines.extend(post.caption.lines().map(|l| format!("    {l}")));
     lines.push("History".into());
     for event in &events {

@@ -26,7 +26,14 @@ use crate::secrets::Secret;
 /// The platform's name in the queue, the secret store and messages.
 pub const PLATFORM: &str = "tiktok";
 /// The scopes postez asks for, and only these (privacy policy).
-pub const SCOPES: &[&str] = &["user.info.basic", "video.upload", "video.publish"];
+pub const SCOPES: &[&str] = &["user.info.basic", DRAFT_SCOPE, DIRECT_POST_SCOPE];
+/// What a drafts-only app may ask for: an app without Direct Post has no `video.publish`, and
+/// asking for it makes TikTok refuse the whole authorization (`invalid_scope`).
+pub const DRAFTS_ONLY_SCOPES: &[&str] = &["user.info.basic", DRAFT_SCOPE];
+/// The scope of drafts (uploads to the creator's inbox).
+pub const DRAFT_SCOPE: &str = "video.upload";
+/// The scope of Direct Post (and of `creator_info`).
+pub const DIRECT_POST_SCOPE: &str = "video.publish";
 /// TikTok's authorize page.
 pub const DEFAULT_AUTH_URL: &str = "https://www.tiktok.com/v2/auth/authorize/";
 /// TikTok's API base.
@@ -50,6 +57,8 @@ pub struct AuthRequest {
     pub verifier: Secret,
     /// The exact redirect URI, sent again at the exchange.
     pub redirect_uri: String,
+    /// The scopes asked for: [`SCOPES`] or [`DRAFTS_ONLY_SCOPES`].
+    pub scopes: &'static [&'static str],
 }
 
 /// Unreserved characters allowed in a PKCE verifier (RFC 7636).
@@ -58,7 +67,7 @@ const VERIFIER_CHARSET: &[u8] =
 
 impl AuthRequest {
     /// A fresh request with a 64-character CSPRNG verifier and a 32-byte random state.
-    pub fn new(redirect_uri: String) -> Self {
+    pub fn new(redirect_uri: String, scopes: &'static [&'static str]) -> Self {
         let mut rng = rand::rng();
         let verifier: String = (0..64)
             .map(|_| char::from(VERIFIER_CHARSET[rng.random_range(0..VERIFIER_CHARSET.len())]))
@@ -68,6 +77,7 @@ impl AuthRequest {
             state,
             verifier: Secret::new(verifier),
             redirect_uri,
+            scopes,
         }
     }
 
@@ -307,7 +317,7 @@ impl TikTok {
         url.query_pairs_mut()
             .append_pair("client_key", &self.client.key)
             .append_pair("response_type", "code")
-            .append_pair("scope", &SCOPES.join(","))
+            .append_pair("scope", &req.scopes.join(","))
             .append_pair("redirect_uri", &req.redirect_uri)
             .append_pair("state", &req.state)
             .append_pair("code_challenge", &req.challenge())
@@ -542,7 +552,7 @@ mod tests {
 
     #[test]
     fn pkce_challenge_is_lowercase_hex_sha256() {
-        let mut req = AuthRequest::new("http://127.0.0.1:1/callback/".into());
+        let mut req = AuthRequest::new("http://127.0.0.1:1/callback/".into(), SCOPES);
         req.verifier = Secret::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
         let challenge = req.challenge();
         assert_eq!(challenge.len(), 64);
@@ -561,8 +571,8 @@ mod tests {
 
     #[test]
     fn verifiers_are_fresh_and_unreserved() {
-        let a = AuthRequest::new(String::new());
-        let b = AuthRequest::new(String::new());
+        let a = AuthRequest::new(String::new(), SCOPES);
+        let b = AuthRequest::new(String::new(), SCOPES);
         assert_ne!(a.verifier.expose(), b.verifier.expose());
         assert_ne!(a.state, b.state);
         let v = a.verifier.expose();
@@ -581,7 +591,7 @@ mod tests {
             },
         )
         .unwrap();
-        let req = AuthRequest::new("http://127.0.0.1:8123/callback/".into());
+        let req = AuthRequest::new("http://127.0.0.1:8123/callback/".into(), SCOPES);
         let url = tiktok.authorize_url(&req).unwrap();
         let pairs: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();
         assert_eq!(pairs["client_key"], "ck");
@@ -593,5 +603,9 @@ mod tests {
             "the secret never goes in the URL"
         );
         assert!(!pairs.contains_key("client_id"));
+        let drafts = AuthRequest::new(String::new(), DRAFTS_ONLY_SCOPES);
+        let url = tiktok.authorize_url(&drafts).unwrap();
+        let pairs: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();
+        assert_eq!(pairs["scope"], "user.info.basic,video.upload");
     }
 }

@@ -73,6 +73,9 @@ pub enum Event {
     SentToInbox {
         /// The post.
         post: Subject,
+        /// The caption, which TikTok's inbox upload does not carry: the creator pastes it in
+        /// the app. `None` when the post has none.
+        caption: Option<String>,
     },
     /// Failed for good.
     Failed {

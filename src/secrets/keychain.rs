@@ -92,7 +92,14 @@ impl Keychain {
     /// writes a sentinel entry and deletes it again: a few D-Bus round trips, done only when a
     /// backend is chosen (`postez connect`, `postez doctor`), never on every run.
     pub fn probe(&self) -> Result<(), SecretError> {
-        self.call("postez:probe", |entry| {
+        // A sentinel of its own: two postez processes probing at once must not delete each
+        // other's sentinel between its write and its delete.
+        let sentinel = format!(
+            "postez:probe:{}-{:08x}",
+            std::process::id(),
+            rand::random::<u32>()
+        );
+        self.call(&sentinel, |entry| {
             entry.set_password("probe")?;
             match entry.delete_credential() {
                 Ok(()) | Err(keyring_core::Error::NoEntry) => Ok(()),

@@ -79,11 +79,31 @@ impl Account {
             "access_expires_at": self.access_expires_at.map(db_time),
             "refresh_expires_at": self.refresh_expires_at.map(db_time),
             "state": self.state,
+            "modes": self.modes(),
             "privacy_options": self
                 .creator_info
                 .as_ref()
                 .and_then(|c| c.get("privacy_level_options").cloned()),
         })
+    }
+
+    /// How this account can publish, from the scopes it granted: `draft` (inbox uploads,
+    /// `video.upload`) and `direct` (Direct Post, `video.publish`).
+    pub fn modes(&self) -> Vec<&'static str> {
+        let has = |scope: &str| self.scopes.iter().any(|s| s == scope);
+        let mut modes = Vec::new();
+        if has(crate::provider::tiktok::DRAFT_SCOPE) {
+            modes.push("draft");
+        }
+        if has(crate::provider::tiktok::DIRECT_POST_SCOPE) {
+            modes.push("direct");
+        }
+        modes
+    }
+
+    /// Whether Direct Post was granted.
+    pub fn can_direct_post(&self) -> bool {
+        self.modes().contains(&"direct")
     }
 
     /// The name used in listings and `--account`.

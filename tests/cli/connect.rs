@@ -180,7 +180,7 @@ fn access_denied_is_reported_and_nothing_is_stored() {
     assert!(page.contains("Login was not completed"), "{page}");
     let run = connecting.finish();
     assert!(
-        run.fails(2).contains("did not connect the account"),
+        run.fails(3).contains("did not connect the account"),
         "{run:?}"
     );
     assert!(!env.home().join("secrets.enc").exists() || saved(&file_store(&env), &fake).is_none());
@@ -448,5 +448,109 @@ fn a_login_for_another_account_is_named_and_pointed_out() {
     assert!(
         !again.stderr.contains("was not connected before"),
         "{again:?}"
+    );
+}
+
+/// Most creators' apps have no Direct Post. TikTok refuses the whole authorization when such an
+/// app asks for `video.publish`; `--drafts-only` asks for what the app has, and its drafts
+/// publish while direct posts are refused at schedule time.
+#[test]
+fn a_drafts_only_app_connects_with_drafts_only_and_its_drafts_publish() {
+    let fake = Fake::start(|o| {
+        o.app_scopes = vec!["user.info.basic".into(), "video.upload".into()];
+    });
+    let mut env = file_env(&fake);
+    env.set("POSTEZ_POLL_INTERVAL", "20ms");
+
+    // The default asks for video.publish: refused as a whole, with the way out.
+    let connecting = Connecting::start(&env, &[]).unwrap();
+    assert!(
+        connecting.url.contains("video.publish"),
+        "{}",
+        connecting.url
+    );
+    let callback = fake.authorize(&connecting.url);
+    assert!(callback.contains("error=invalid_scope"), "{callback}");
+    fake.get(&callback);
+    let run = connecting.finish();
+    let err = run.fails(3);
+    assert!(
+        err.contains("not authorized for this app") && err.contains("--drafts-only"),
+        "{run:?}"
+    );
+    assert_eq!(
+        env.run(&["accounts", "--json"]).json(),
+        serde_json::json!([])
+    );
+
+    // --drafts-only asks for user.info.basic,video.upload and nothing else.
+    let connecting = Connecting::start(&env, &["--drafts-only"]).unwrap();
+    assert!(
+        connecting
+            .url
+            .contains("scope=user.info.basic%2Cvideo.upload&"),
+        "{}",
+        connecting.url
+    );
+    let callback = fake.authorize(&connecting.url);
+    fake.get(&callback);
+    let run = connecting.finish();
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stderr.contains("Drafts only"), "{run:?}");
+    let accounts = env.run(&["accounts", "--json"]).json();
+    assert_eq!(accounts[0]["modes"], serde_json::json!(["draft"]));
+    let tsv = env.run(&["accounts"]);
+    assert!(tsv.ok().trim_end().ends_with("\tdraft"), "{tsv:?}");
+
+    // A direct post is refused before anything is queued; a draft is not.
+    let before = env.db_bytes();
+    let clip = media(Media::Mp4);
+    let clip = clip.to_str().unwrap();
+    let refused = env.run(&[
+        "schedule",
+        clip,
+        "--at",
+        "now",
+        "--privacy",
+        "SELF_ONLY",
+        "--yes",
+    ]);
+    let err = refused.fails(2);
+    assert!(
+        err.contains("can only receive drafts") && err.contains("hint: add --draft"),
+        "{refused:?}"
+    );
+    assert_eq!(env.db_bytes(), before, "the queue is unchanged");
+    let draft = env
+        .run(&["schedule", clip, "--at", "now", "--draft", "--json"])
+        .json();
+    // edit cannot turn the draft into a direct post either.
+    let id = draft["id"].to_string();
+    let edit = env.run(&["edit", &id, "--direct", "--privacy", "SELF_ONLY", "--yes"]);
+    assert!(
+        edit.fails(2).contains("can only receive drafts"),
+        "{edit:?}"
+    );
+
+    env.run(&["run"]).ok();
+    let shown = env.run(&["show", &id, "--json"]).json();
+    assert_eq!(shown["state"], "sent_to_inbox", "{shown}");
+    assert_eq!(fake.finished().len(), 1);
+}
+
+/// `tiktok_direct_post = false` makes drafts-only the default of `connect`.
+#[test]
+fn the_direct_post_setting_off_makes_drafts_only_the_default() {
+    let fake = Fake::start(|o| {
+        o.app_scopes = vec!["user.info.basic".into(), "video.upload".into()];
+    });
+    let env = file_env(&fake);
+    env.run(&["config", "set", "tiktok_direct_post", "false"])
+        .ok();
+    let run = env.connect(&fake, &[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(
+        env.run(&["accounts", "--json"]).json()[0]["scopes"],
+        serde_json::json!(["user.info.basic", "video.upload"])
     );
 }

@@ -86,6 +86,59 @@ fn a_draft_ends_in_the_inbox() {
     assert_eq!(fake.state().count(Endpoint::DirectInit), 0);
 }
 
+/// TikTok's inbox upload takes no caption: postez keeps it, says so at schedule time, and
+/// prints it when the draft is delivered and in `show`, for the creator to paste in the app.
+#[test]
+fn a_drafts_caption_is_kept_and_printed_for_pasting() {
+    let fake = Fake::start(|_| {});
+    let env = fake.connected();
+    let clip = media(Media::Mp4);
+    let scheduled = env.run(&[
+        "schedule",
+        clip.to_str().unwrap(),
+        "--at",
+        "now",
+        "--draft",
+        "--caption",
+        "Pasta night\nsecond line",
+        "--hashtag",
+        "food",
+    ]);
+    assert!(
+        scheduled.ok().contains("Scheduled post 1")
+            && scheduled
+                .stderr
+                .contains("TikTok will not receive this caption"),
+        "{scheduled:?}"
+    );
+    let run = env.run(&["run"]);
+    run.ok();
+    assert!(
+        run.stderr.contains("caption to paste in TikTok:")
+            && run.stderr.contains("  Pasta night")
+            && run.stderr.contains("  second line #food"),
+        "{run:?}"
+    );
+    env.schedule(&clip, "now", &["--draft", "--caption", "in the JSON too"]);
+    let json = env.run(&["run", "--json"]);
+    let event: serde_json::Value = json
+        .ok()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|e| e["type"] == "sent_to_inbox")
+        .expect("a sent_to_inbox event");
+    assert_eq!(event["data"]["caption"], "in the JSON too");
+    let show = env.run(&["show", "1"]);
+    assert!(
+        show.ok()
+            .contains("caption (TikTok's drafts carry none: paste it in the app)")
+            && show.stdout.contains("    Pasta night"),
+        "{show:?}"
+    );
+    // The fake's inbox init received no caption at all (it refuses post_info there).
+    assert_eq!(fake.state().count(Endpoint::InboxInit), 2);
+}
+
 /// Schedule one post, inject `faults`, run; return the env for more checks.
 fn with_faults(fake: &Fake, kind: Media, faults: Vec<Fault>) -> (TestEnv, Run) {
     let env = fake.connected();

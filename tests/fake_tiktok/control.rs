@@ -64,7 +64,8 @@ async fn reset(State(inner): State<Arc<Inner>>) -> StatusCode {
 }
 
 /// `POST /__fake/settings` with any of `unaudited`, `processing_polls`, `deny`,
-/// `granted_scopes` (a list, or `null` for "everything requested") and `user` (a whole
+/// `granted_scopes` (a list, or `null` for "everything requested"), `app_scopes` (what the app
+/// is approved for) and `user` (a whole
 /// [`FakeUser`]; missing fields take their defaults).
 async fn settings(State(inner): State<Arc<Inner>>, body: Bytes) -> Response {
     let Ok(Value::Object(patch)) = serde_json::from_slice::<Value>(&body) else {
@@ -84,6 +85,13 @@ async fn settings(State(inner): State<Arc<Inner>>, body: Bytes) -> Response {
             "granted_scopes" => match serde_json::from_value::<Option<Vec<String>>>(value) {
                 Ok(s) => {
                     next.granted_scopes = s;
+                    true
+                }
+                Err(_) => false,
+            },
+            "app_scopes" => match serde_json::from_value::<Vec<String>>(value) {
+                Ok(s) => {
+                    next.app_scopes = s;
                     true
                 }
                 Err(_) => false,

@@ -18,7 +18,8 @@
 //! `GET /__fake/state` ([`Snapshot`] as JSON), `POST /__fake/faults` (a [`Fault`] as JSON),
 //! `POST /__fake/expire-access`, `POST /__fake/expire-refresh`, `POST /__fake/reset`, and
 //! `POST /__fake/settings` (`{"unaudited":true,"processing_polls":3,"deny":false,
-//! "granted_scopes":["user.info.basic"] or null,"user":{…}}`, every key optional).
+//! "granted_scopes":["user.info.basic"] or null,"app_scopes":["user.info.basic","video.upload"],
+//! "user":{…}}`, every key optional).
 //!
 //! Where TikTok's documentation is silent the fake picks the strict-but-sane reading; each such
 //! choice is marked `CHOICE:` in the code, and each answer TikTok does not document is `UNCONFIRMED`.
@@ -90,6 +91,7 @@ impl FakeTikTok {
             processing_polls: opts.processing_polls,
             deny: opts.deny,
             granted_scopes: opts.granted_scopes,
+            app_scopes: opts.app_scopes,
         };
         let inner = Arc::new(Inner {
             client_key: opts.client_key,

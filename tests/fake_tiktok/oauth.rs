@@ -15,7 +15,7 @@ use super::reply::{
     api_error, get, html_page, is_form, oauth_error, ok, parse_form, pct, random_alnum,
     random_digits,
 };
-use super::state::{APP_SCOPES, CodeRec, Fault, Life, State as St, TokenKind, TokenRec};
+use super::state::{CodeRec, Fault, Life, State as St, TokenKind, TokenRec};
 use super::{Endpoint, Inner};
 
 /// Authorization codes live this long (RFC 6749 §4.1.2 recommends at most 10 minutes).
@@ -78,7 +78,14 @@ pub(crate) async fn authorize(State(inner): State<Arc<Inner>>, RawQuery(q): RawQ
         Some(s) if !s.is_empty() => s.split(',').collect(),
         _ => return fail("invalid_scope", "scope is required."),
     };
-    if let Some(bad) = requested.iter().find(|s| !APP_SCOPES.contains(s)) {
+    let unapproved = {
+        let st = inner.lock();
+        requested
+            .iter()
+            .find(|s| !st.settings.app_scopes.iter().any(|a| a == *s))
+            .map(|s| s.to_string())
+    };
+    if let Some(bad) = unapproved {
         // Also catches space- or plus-separated lists: TikTok scopes are comma-separated.
         return fail(
             "invalid_scope",

@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::Sha256;
 
-/// The scopes the fake app is approved for (tiktok-api.md §1.7). Anything else is `invalid_scope`.
+/// The scopes the fake app is approved for by default (tiktok-api.md §1.7). Asking for anything
+/// the app is not approved for is `invalid_scope`, and the whole authorization fails.
 pub const APP_SCOPES: [&str; 3] = ["user.info.basic", "video.upload", "video.publish"];
 
 /// The TikTok account that "logs in" on the fake consent screen.
@@ -72,6 +73,8 @@ pub struct FakeOptions {
     pub unaudited: bool,
     /// What the user leaves ticked on the consent screen; `None` grants everything requested.
     pub granted_scopes: Option<Vec<String>>,
+    /// The scopes the app is approved for (a drafts-only app has no `video.publish`).
+    pub app_scopes: Vec<String>,
     /// The user presses Cancel: authorize redirects with `error=access_denied`.
     pub deny: bool,
     /// Where reassembled uploads are written; `None` uses a temporary directory removed on drop.
@@ -108,6 +111,7 @@ impl Default for FakeOptions {
             user: FakeUser::default(),
             unaudited: false,
             granted_scopes: None,
+            app_scopes: APP_SCOPES.map(String::from).to_vec(),
             deny: false,
             data_dir: None,
             inbox_pending_cap: 5,
@@ -315,6 +319,7 @@ pub(crate) struct Settings {
     pub processing_polls: u32,
     pub deny: bool,
     pub granted_scopes: Option<Vec<String>>,
+    pub app_scopes: Vec<String>,
 }
 
 pub(crate) struct CodeRec {
