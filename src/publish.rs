@@ -600,6 +600,7 @@ impl Engine {
             Error::Api(api) => Some(api.code.clone()),
             Error::Network(_) => Some("network".into()),
             Error::Media(_) => Some("media".into()),
+            Error::Unsafe(u) => Some(u.code().into()),
             _ => None,
         };
         let settle = if temporary {
@@ -608,7 +609,14 @@ impl Engine {
             Settle::Failed {
                 code,
                 message: e.to_string(),
-                hint: e.hint().or_else(|| Some(attempt::retry_hint(post.id, &e))),
+                hint: match &e {
+                    // Refused before anything was sent to the address: a retry is safe once
+                    // the cause is fixed, but not automatic (the same answer would come back).
+                    Error::Unsafe(u) => {
+                        Some(format!("{}; then `postez retry {}`", u.hint(), post.id))
+                    }
+                    _ => e.hint().or_else(|| Some(attempt::retry_hint(post.id, &e))),
+                },
             }
         };
         store.settle(post.id, &settle, self.now)?;
