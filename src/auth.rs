@@ -117,13 +117,19 @@ pub fn client_credentials(
 /// A TikTok client for the configured endpoints, which must be `https` (or `http` to this
 /// machine, for a local fake): a token endpoint over plain http gives the secrets away.
 pub fn tiktok_client(env: &Env, client: ClientCredentials) -> Result<TikTok> {
+    let (api, auth_url) = tiktok_client_urls(env)?;
+    TikTok::new(api, auth_url, client)
+}
+
+/// TikTok's API base and authorize page, once checked (`POSTEZ_TIKTOK_*_URL` or TikTok's own).
+pub fn tiktok_client_urls(env: &Env) -> Result<(&str, &str)> {
     let api = tiktok_api_url(env)?;
     let auth_url = env
         .tiktok_auth_url
         .as_deref()
         .unwrap_or(tiktok::DEFAULT_AUTH_URL);
     net::check_base_url("POSTEZ_TIKTOK_AUTH_URL", auth_url)?;
-    TikTok::new(api, auth_url, client)
+    Ok((api, auth_url))
 }
 
 /// TikTok's API base: `POSTEZ_TIKTOK_API_URL` once checked, else TikTok's own.

@@ -185,6 +185,9 @@ enum Stop {
 impl Engine {
     /// Publish everything that is due. Call with the [`RunLock`] held.
     pub async fn run(&self) -> Result<Summary> {
+        // A platform address postez must not use is a setting to fix, not a passing problem:
+        // refuse before claiming anything, so the posts stay as they are (exit 2, not 75).
+        auth::tiktok_client_urls(&self.env)?;
         let mut store = Store::open(&self.paths.database())?;
         let mut summary = Summary::default();
         if self.options.dry_run {
