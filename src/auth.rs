@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use crate::config::Config;
 use crate::env::{Env, Paths};
 use crate::error::{Error, Result};
+use crate::provider::net;
 use crate::provider::tiktok::{self, ClientCredentials, TikTok};
 use crate::provider::{ErrorClass, Tokens, client_secret_key, token_key};
 use crate::secrets::{
@@ -126,17 +127,32 @@ pub fn client_credentials(
     Ok(ClientCredentials { key, secret })
 }
 
-/// A TikTok client for the configured endpoints.
+/// A TikTok client for the configured endpoints, which must be `https` (or `http` to this
+/// machine, for a local fake): a token endpoint over plain http gives the secrets away.
 pub fn tiktok_client(env: &Env, client: ClientCredentials) -> Result<TikTok> {
-    TikTok::new(
-        env.tiktok_api_url
-            .as_deref()
-            .unwrap_or(tiktok::DEFAULT_API_URL),
-        env.tiktok_auth_url
-            .as_deref()
-            .unwrap_or(tiktok::DEFAULT_AUTH_URL),
-        client,
-    )
+    let (api, auth_url) = tiktok_client_urls(env)?;
+    TikTok::new(api, auth_url, client)
+}
+
+/// TikTok's API base and authorize page, once checked (`POSTEZ_TIKTOK_*_URL` or TikTok's own).
+pub fn tiktok_client_urls(env: &Env) -> Result<(&str, &str)> {
+    let api = tiktok_api_url(env)?;
+    let auth_url = env
+        .tiktok_auth_url
+        .as_deref()
+        .unwrap_or(tiktok::DEFAULT_AUTH_URL);
+    net::check_base_url("POSTEZ_TIKTOK_AUTH_URL", auth_url)?;
+    Ok((api, auth_url))
+}
+
+/// TikTok's API base: `POSTEZ_TIKTOK_API_URL` once checked, else TikTok's own.
+pub fn tiktok_api_url(env: &Env) -> Result<&str> {
+    let api = env
+        .tiktok_api_url
+        .as_deref()
+        .unwrap_or(tiktok::DEFAULT_API_URL);
+    net::check_base_url("POSTEZ_TIKTOK_API_URL", api)?;
+    Ok(api)
 }
 
 /// The saved tokens of an account, or `NeedsReconnect` when there are none.

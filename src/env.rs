@@ -25,11 +25,11 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ),
     (
         "POSTEZ_TIKTOK_AUTH_URL",
-        "TikTok's authorize URL (for a local fake TikTok)",
+        "TikTok's authorize URL (for a local fake TikTok; https, or http to this machine only)",
     ),
     (
         "POSTEZ_TIKTOK_API_URL",
-        "TikTok's API base URL (for a local fake TikTok)",
+        "TikTok's API base URL (for a local fake TikTok; https, or http to this machine only). Uploads go only to *.tiktokapis.com or to this address's own host and port",
     ),
     (
         "POSTEZ_TOKEN_STORE",

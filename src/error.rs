@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use crate::media::MediaError;
 use crate::post::{PostId, PostState};
+use crate::provider::net::UnsafeAnswer;
 use crate::provider::{ApiError, ErrorClass, NetworkError};
 use crate::secrets::SecretError;
 use crate::when::WhenError;
@@ -131,6 +132,10 @@ pub enum Error {
     /// The platform could not be reached.
     #[error(transparent)]
     Network(#[from] NetworkError),
+    /// The platform's answer was refused for safety (a redirect, an oversized body, a foreign
+    /// upload host).
+    #[error(transparent)]
+    Unsafe(#[from] UnsafeAnswer),
     /// No account of the platform is connected.
     #[error("no {platform} account is connected")]
     NotConnected {
@@ -239,6 +244,7 @@ impl Error {
             Self::Network(_) => {
                 Some("check the connection; the next `postez run` tries again".into())
             }
+            Self::Unsafe(e) => Some(e.hint()),
             Self::NotConnected { platform } | Self::NeedsReconnect { platform, .. } => {
                 Some(format!("run `postez connect {platform}`"))
             }
@@ -273,6 +279,8 @@ impl Error {
                 ErrorClass::Permanent => ErrorKind::Failure,
             },
             Self::Network(_) => ErrorKind::TryLater,
+            // Not retried blindly: the same address would answer the same way (issue 15).
+            Self::Unsafe(_) => ErrorKind::Failure,
             Self::Unfinished { kind, .. } => *kind,
             Self::NotConnected { .. } | Self::NeedsReconnect { .. } | Self::LoginRefused { .. } => {
                 ErrorKind::NeedsAuth

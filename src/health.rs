@@ -433,18 +433,23 @@ fn runner(env: &Env, store: &Store, now: DateTime<Utc>, checks: &mut Vec<Check>)
 
 /// Compare the system clock with the `Date` of a TikTok answer (skipped offline).
 async fn clock(env: &Env, checks: &mut Vec<Check>) {
-    let url = env
-        .tiktok_api_url
-        .clone()
-        .unwrap_or_else(|| crate::provider::tiktok::DEFAULT_API_URL.into());
-    let client = match reqwest::Client::builder()
-        .timeout(Duration::from_secs(5))
-        .build()
-    {
-        Ok(c) => c,
-        Err(_) => return,
+    let url = match auth::tiktok_api_url(env) {
+        Ok(url) => url,
+        Err(e) => {
+            checks.push(Check {
+                name: "tiktok address".into(),
+                status: Status::Fail,
+                message: e.to_string(),
+                fix: e.hint(),
+            });
+            return;
+        }
     };
-    let Ok(response) = client.get(&url).send().await else {
+    // Only the `Date` header is read; the body is never touched.
+    let Ok(client) = crate::provider::net::client(Duration::from_secs(5)) else {
+        return;
+    };
+    let Ok(response) = client.get(url).send().await else {
         checks.push(check(
             "clock",
             Status::Ok,

@@ -5,16 +5,23 @@
 //! (TikTok's hex PKCE, parameter names) live in the provider, not here. Never prints.
 
 use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
+use tokio::task::JoinSet;
 
 use crate::error::{Error, Result};
 
 /// The path registered as the redirect (TikTok desktop: `http://127.0.0.1:*/callback/`).
 pub const CALLBACK_PATH: &str = "/callback/";
+/// Connections served at once; more wait in the backlog until one ends.
+pub const MAX_CONNECTIONS: usize = 16;
+/// Time a connection has to send its request (and to take the answer). Browsers send at once;
+/// a pre-connected socket they leave idle is closed and reopened by them when needed.
+pub const READ_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// What the provider sent back to the redirect URI.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,6 +89,10 @@ impl Listener {
 
     /// Wait for the callback carrying `state`, or for a redirected URL pasted by the user
     /// (sent on `pasted`), until `timeout`.
+    ///
+    /// Connections are served side by side (at most [`MAX_CONNECTIONS`], each given
+    /// [`READ_TIMEOUT`] to send its request): an idle socket (a browser's speculative
+    /// pre-connection, or another local user's) must not hold up the real callback.
     pub async fn wait(
         &self,
         state: &str,
@@ -89,6 +100,8 @@ impl Listener {
         mut pasted: mpsc::Receiver<String>,
     ) -> Result<Callback> {
         let deadline = tokio::time::Instant::now() + timeout;
+        let state: Arc<str> = Arc::from(state);
+        let mut serving = JoinSet::new();
         let mut pasted_open = true;
         loop {
             tokio::select! {
@@ -99,16 +112,22 @@ impl Listener {
                         Some("run `postez connect tiktok` again; on a remote machine use --no-browser and paste the redirected URL".into()),
                     ));
                 }
-                accepted = self.tcp.accept() => {
+                // At the cap, new connections wait in the kernel's backlog until a slot frees
+                // (within READ_TIMEOUT), rather than being dropped: the browser's may be among them.
+                accepted = self.tcp.accept(), if serving.len() < MAX_CONNECTIONS => {
                     let Ok((stream, _)) = accepted else { continue };
-                    if let Some(callback) = serve(stream, state).await {
+                    serving.spawn(serve(stream, state.clone()));
+                }
+                Some(done) = serving.join_next(), if !serving.is_empty() => {
+                    if let Ok(Some(callback)) = done {
+                        // Dropping the set aborts the other connections.
                         return Ok(callback);
                     }
                 }
                 line = pasted.recv(), if pasted_open => {
                     match line {
                         None => pasted_open = false,
-                        Some(line) => match parse_callback(line.trim(), state) {
+                        Some(line) => match parse_callback(line.trim(), &state) {
                             Ok(callback) => return Ok(callback),
                             Err(reason) => tracing::warn!("ignored pasted text: {reason}"),
                         },
@@ -165,11 +184,12 @@ fn constant_time_eq(a: &str, b: &str) -> bool {
 }
 
 /// Answer one HTTP request; `Some` when it was the real callback.
-async fn serve(mut stream: TcpStream, state: &str) -> Option<Callback> {
+async fn serve(mut stream: TcpStream, state: Arc<str>) -> Option<Callback> {
+    let state: &str = &state;
     let mut buf = vec![0u8; 8192];
     let mut len = 0;
-    // Read the request head (bounded size and time: a silent client must not block the login).
-    let read = tokio::time::timeout(Duration::from_secs(5), async {
+    // Read the request head (bounded size and time: a silent client must not keep a slot).
+    let read = tokio::time::timeout(READ_TIMEOUT, async {
         while len < buf.len() {
             let n = stream.read(&mut buf[len..]).await.ok()?;
             if n == 0 {
@@ -232,8 +252,12 @@ async fn serve(mut stream: TcpStream, state: &str) -> Option<Callback> {
          Cache-Control: no-store\r\nConnection: close\r\n\r\n{page}",
         page.len()
     );
-    let _ = stream.write_all(response.as_bytes()).await;
-    let _ = stream.shutdown().await;
+    // A client that does not read its answer must not keep the slot either.
+    let _ = tokio::time::timeout(READ_TIMEOUT, async {
+        let _ = stream.write_all(response.as_bytes()).await;
+        let _ = stream.shutdown().await;
+    })
+    .await;
     result
 }
 

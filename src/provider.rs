@@ -2,6 +2,7 @@
 //! classifies it (retry later, reconnect, or give up), the token set a login yields, and the
 //! progress callbacks of an upload. Each platform's HTTP API and quirks live in its own module.
 
+pub mod net;
 pub mod tiktok;
 
 use chrono::{DateTime, Utc};

@@ -185,6 +185,9 @@ enum Stop {
 impl Engine {
     /// Publish everything that is due. Call with the [`RunLock`] held.
     pub async fn run(&self) -> Result<Summary> {
+        // A platform address postez must not use is a setting to fix, not a passing problem:
+        // refuse before claiming anything, so the posts stay as they are (exit 2, not 75).
+        auth::tiktok_client_urls(&self.env)?;
         let mut store = Store::open(&self.paths.database())?;
         let mut summary = Summary::default();
         if self.options.dry_run {
@@ -603,6 +606,7 @@ impl Engine {
             Error::Api(api) => Some(api.code.clone()),
             Error::Network(_) => Some("network".into()),
             Error::Media(_) => Some("media".into()),
+            Error::Unsafe(u) => Some(u.code().into()),
             _ => None,
         };
         let settle = if temporary {
@@ -611,7 +615,14 @@ impl Engine {
             Settle::Failed {
                 code,
                 message: e.to_string(),
-                hint: e.hint().or_else(|| Some(attempt::retry_hint(post.id, &e))),
+                hint: match &e {
+                    // Refused before anything was sent to the address: a retry is safe once
+                    // the cause is fixed, but not automatic (the same answer would come back).
+                    Error::Unsafe(u) => {
+                        Some(format!("{}; then `postez retry {}`", u.hint(), post.id))
+                    }
+                    _ => e.hint().or_else(|| Some(attempt::retry_hint(post.id, &e))),
+                },
             }
         };
         store.settle(post.id, &settle, self.now)?;

@@ -184,6 +184,8 @@ pub async fn exec(ctx: &Ctx, args: ConnectArgs) -> Result<()> {
     let timeout = postez::when::parse_duration(&args.timeout)?
         .to_std()
         .unwrap_or(std::time::Duration::from_secs(300));
+    // Before any prompt: an address postez refuses makes the rest pointless.
+    auth::tiktok_client_urls(&ctx.env)?;
     let config = ctx.config()?.clone();
     let backend = auth::chosen_backend(args.token_store.map(StoreArg::backend), &ctx.env, &config)?;
     let secrets = open_store_interactive(ctx, backend, true)?;

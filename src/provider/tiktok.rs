@@ -20,7 +20,8 @@ mod upload;
 pub use upload::{ChunkPlan, InitOutcome, PostStatus, PutOutcome};
 
 use crate::error::{Error, Result};
-use crate::provider::{ApiError, NetworkError, Tokens};
+use crate::provider::net::{self, UploadHosts};
+use crate::provider::{ApiError, Tokens};
 use crate::secrets::Secret;
 
 /// The platform's name in the queue, the secret store and messages.
@@ -38,6 +39,9 @@ pub const DIRECT_POST_SCOPE: &str = "video.publish";
 pub const DEFAULT_AUTH_URL: &str = "https://www.tiktok.com/v2/auth/authorize/";
 /// TikTok's API base.
 pub const DEFAULT_API_URL: &str = "https://open.tiktokapis.com";
+/// Hosts TikTok's `upload_url`s are on (examples disagree: `open-upload.tiktokapis.com`,
+/// `upload.us.tiktokapis.com`; shared/tiktok-api.md §2.4), so any subdomain of its API domain.
+pub const UPLOAD_HOSTS: &[&str] = &["*.tiktokapis.com"];
 
 /// The app credentials the user registered with TikTok.
 #[derive(Debug, Clone)]
@@ -134,6 +138,7 @@ pub struct TikTok {
     auth_url: String,
     client: ClientCredentials,
     limits: std::sync::Arc<upload::RateLimits>,
+    upload_hosts: UploadHosts,
 }
 
 /// The flat answer of the token endpoint (success and error share it).
@@ -273,20 +278,17 @@ pub fn parse_token_answer(
 }
 
 impl TikTok {
-    /// A client for `api` (base URL) and `auth_url`, with these app credentials.
+    /// A client for `api` (base URL) and `auth_url`, with these app credentials. The caller
+    /// has checked both addresses ([`net::check_base_url`]); uploads are accepted on
+    /// [`UPLOAD_HOSTS`] or on `api`'s own origin (the local fakes).
     pub fn new(api: &str, auth_url: &str, client: ClientCredentials) -> Result<Self> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(60))
-            .user_agent(concat!("postez/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| Error::invalid(format!("could not set up HTTPS: {e}"), None))?;
         Ok(Self {
-            http,
+            http: net::client(Duration::from_secs(60))?,
             api: api.trim_end_matches('/').to_string(),
             auth_url: auth_url.to_string(),
             client,
             limits: std::sync::Arc::new(upload::RateLimits::new(Duration::from_secs(60))),
+            upload_hosts: UploadHosts::new(PLATFORM, UPLOAD_HOSTS, api),
         })
     }
 
@@ -332,19 +334,12 @@ impl TikTok {
         now: DateTime<Utc>,
     ) -> Result<Tokens> {
         let url = format!("{}/v2/oauth/token/", self.api);
-        let response = self
+        let request = self
             .http
             .post(&url)
             .header("Cache-Control", "no-cache")
-            .form(form)
-            .send()
-            .await
-            .map_err(|e| NetworkError::from_reqwest(PLATFORM, action, &e))?;
-        let http = response.status().as_u16();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| NetworkError::from_reqwest(PLATFORM, action, &e))?;
+            .form(form);
+        let (http, body) = net::exchange(PLATFORM, action, request).await?;
         parse_token_answer(action, http, &body, now)
     }
 
@@ -388,19 +383,15 @@ impl TikTok {
     /// Revoke the app's access (the user's "remove access").
     pub async fn revoke(&self, access_token: &Secret) -> Result<()> {
         let action = "revoke access";
-        let response = self
+        let request = self
             .http
             .post(format!("{}/v2/oauth/revoke/", self.api))
             .form(&[
                 ("client_key", self.client.key.as_str()),
                 ("client_secret", self.client.secret.expose()),
                 ("token", access_token.expose()),
-            ])
-            .send()
-            .await
-            .map_err(|e| NetworkError::from_reqwest(PLATFORM, action, &e))?;
-        let http = response.status().as_u16();
-        let body = response.bytes().await.unwrap_or_default();
+            ]);
+        let (http, body) = net::exchange(PLATFORM, action, request).await?;
         if (200..300).contains(&http) {
             // Success is an empty body; an error object, if any, still means failure.
             let error: Option<TokenAnswer> = serde_json::from_slice(&body).ok();
@@ -451,15 +442,7 @@ impl TikTok {
         action: &'static str,
         request: reqwest::RequestBuilder,
     ) -> Result<T> {
-        let response = request
-            .send()
-            .await
-            .map_err(|e| NetworkError::from_reqwest(PLATFORM, action, &e))?;
-        let http = response.status().as_u16();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| NetworkError::from_reqwest(PLATFORM, action, &e))?;
+        let (http, body) = net::exchange(PLATFORM, action, request).await?;
         let envelope: Envelope = match serde_json::from_slice(&body) {
             Ok(e) => e,
             Err(_) => {

@@ -105,6 +105,16 @@ impl Engine {
                     )?;
                     return Ok(Outcome::StillProcessing);
                 }
+                // The same for an answer refused for safety (redirect, oversized).
+                Err(Error::Unsafe(e)) => {
+                    store.add_event(
+                        post.id,
+                        "status_unknown",
+                        &serde_json::json!({ "message": e.to_string() }),
+                        self.now,
+                    )?;
+                    return Ok(Outcome::StillProcessing);
+                }
                 Err(e) => return Err(e),
             }
         }
@@ -386,6 +396,19 @@ impl Engine {
                 // Every byte is in, so TikTok publishes it whatever this answer says: failing
                 // the post would be wrong, and a `retry` would publish it twice. Record the
                 // answer and leave the post processing; the next run asks again.
+                Err(Error::Unsafe(e)) => {
+                    tracing::warn!(
+                        post = post.id,
+                        "status answer refused ({e}); asking next run"
+                    );
+                    store.add_event(
+                        post.id,
+                        "status_unknown",
+                        &serde_json::json!({ "message": e.to_string() }),
+                        self.now,
+                    )?;
+                    return Ok(Outcome::StillProcessing);
+                }
                 Err(Error::Api(e)) if e.class() == ErrorClass::Permanent => {
                     tracing::warn!(
                         post = post.id,

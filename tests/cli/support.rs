@@ -386,11 +386,15 @@ pub struct Connecting {
 impl Connecting {
     /// Start connect and wait for the authorize URL on its own stderr line.
     pub fn start(env: &TestEnv, extra: &[&str]) -> Result<Self, Run> {
-        use std::io::BufRead;
         let mut args = vec!["connect", "tiktok", "--no-browser"];
         args.extend(extra);
-        let mut child = env
-            .command(&args)
+        Self::spawn(env.command(&args))
+    }
+
+    /// Like [`Connecting::start`] for a prepared command (e.g. postez run under GNU time).
+    pub fn spawn(mut command: Command) -> Result<Self, Run> {
+        use std::io::BufRead;
+        let mut child = command
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()

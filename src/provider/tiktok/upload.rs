@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use super::{PLATFORM, TikTok};
 use crate::error::{Error, Result};
 use crate::post::{Mode, Options};
-use crate::provider::{ApiError, NetworkError};
+use crate::provider::{ApiError, NetworkError, net};
 use crate::secrets::Secret;
 
 /// Files up to this size go in one chunk (TikTok: "≤ 64 MB", read as the smaller 64,000,000).
@@ -290,6 +290,8 @@ impl TikTok {
                 message: "no upload URL in the answer".into(),
                 log_id: None,
             })?;
+        // Refused before it is saved or used: the video goes only to TikTok's upload hosts.
+        self.upload_hosts.check(&upload_url)?;
         Ok(InitOutcome {
             publish_id: data.publish_id,
             upload_url: Secret::new(upload_url),
@@ -309,6 +311,8 @@ impl TikTok {
         let action = "upload the video";
         let (first, last) = plan.range(index);
         let len = last + 1 - first;
+        // Checked again here, before the file is opened: a saved address may predate the check.
+        self.upload_hosts.check(upload_url.expose())?;
         let reader = tokio::fs::File::open(file).await.map_err(|e| {
             Error::invalid(
                 format!("could not open `{}` to upload it: {e}", file.display()),
@@ -346,6 +350,7 @@ impl TikTok {
             .send()
             .await
             .map_err(|e| NetworkError::from_reqwest(PLATFORM, action, &e))?;
+        net::refuse_redirect(PLATFORM, &response)?;
         let http = response.status().as_u16();
         let progress = parse_progress(
             response
