@@ -272,8 +272,8 @@ set edit:completion:arg-completer[postez] = {|@words|
             cand --version 'Print version'
         }
         &'postez;export'= {
-            cand -o 'Write to this file (0600) instead of stdout'
-            cand --output 'Write to this file (0600) instead of stdout'
+            cand -o 'Write to this file instead of stdout'
+            cand --output 'Write to this file instead of stdout'
             cand --media 'Also copy the posts'' video files into this folder (as `<id>-<name>`)'
             cand --color 'When to use colors'
             cand --log-format 'Log line format (stderr and the log file of `run`)'

@@ -241,7 +241,7 @@ complete -c postez -n "__fish_postez_using_subcommand history" -s v -l verbose -
 complete -c postez -n "__fish_postez_using_subcommand history" -s q -l quiet -d 'Only errors on stderr'
 complete -c postez -n "__fish_postez_using_subcommand history" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c postez -n "__fish_postez_using_subcommand history" -s V -l version -d 'Print version'
-complete -c postez -n "__fish_postez_using_subcommand export" -s o -l output -d 'Write to this file (0600) instead of stdout' -r -F
+complete -c postez -n "__fish_postez_using_subcommand export" -s o -l output -d 'Write to this file instead of stdout' -r -F
 complete -c postez -n "__fish_postez_using_subcommand export" -l media -d 'Also copy the posts\' video files into this folder (as `<id>-<name>`)' -r -F
 complete -c postez -n "__fish_postez_using_subcommand export" -l color -d 'When to use colors' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
 always\t'Always'

@@ -11,6 +11,7 @@ mod data;
 mod fuzz_corpus;
 mod generated;
 mod leaks;
+mod paths;
 mod queue;
 mod readme;
 mod reliability;

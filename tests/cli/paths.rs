@@ -1,0 +1,172 @@
+//! Files postez writes or deletes at paths someone else may have prepared (issue 15): `export
+//! --output` onto a link or an existing file, `export --media` into an existing folder, a linked
+//! or foreign POSTEZ_HOME, and what `purge` deletes.
+
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::Path;
+
+use crate::support::{Media, TestEnv, media};
+
+fn mode(path: &Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+fn chmod(path: &Path, mode: u32) {
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// A queue with one post, so an export has something to say.
+fn with_a_post() -> TestEnv {
+    let env = TestEnv::new();
+    env.schedule(&media(Media::Mp4), "in 2h", &["--caption", "exported"]);
+    env
+}
+
+#[test]
+fn export_output_onto_a_symlink_is_refused_and_its_target_untouched() {
+    let env = with_a_post();
+    let victim = env.path("victim.txt");
+    std::fs::write(&victim, "precious\n").unwrap();
+    chmod(&victim, 0o644);
+    let before = std::fs::metadata(&victim).unwrap();
+    let link = env.path("export.json");
+    std::os::unix::fs::symlink(&victim, &link).unwrap();
+
+    let run = env.run(&["export", "--output", link.to_str().unwrap()]);
+    let err = run.fails(2);
+    assert!(
+        err.contains("is a symbolic link") && err.contains("hint:"),
+        "{run:?}"
+    );
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+    let after = std::fs::metadata(&victim).unwrap();
+    assert_eq!(
+        (after.ino(), after.mode(), after.len()),
+        (before.ino(), before.mode(), before.len())
+    );
+    assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
+    // Nothing half-written is left next to it.
+    let tmp: Vec<_> = std::fs::read_dir(env.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(tmp.is_empty(), "{tmp:?}");
+}
+
+#[test]
+fn export_output_replaces_an_existing_file_with_a_new_0600_one() {
+    let env = with_a_post();
+    let out = env.path("backup.json");
+    std::fs::write(&out, "old export\n").unwrap();
+    chmod(&out, 0o644);
+    // Another name for the same bytes: a replaced file leaves it alone, a written-through one not.
+    let other = env.path("shared-link.json");
+    std::fs::hard_link(&out, &other).unwrap();
+
+    let run = env.run(&["export", "--output", out.to_str().unwrap()]);
+    run.ok();
+    let meta = std::fs::symlink_metadata(&out).unwrap();
+    assert!(meta.is_file());
+    assert_eq!(meta.mode() & 0o777, 0o600);
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(doc["posts"][0]["caption"], "exported");
+    assert_eq!(std::fs::read_to_string(&other).unwrap(), "old export\n");
+
+    // And a second export onto the same path works (a backup from cron).
+    env.run(&["export", "--output", out.to_str().unwrap()]).ok();
+    assert_eq!(mode(&out), 0o600);
+}
+
+#[test]
+fn export_media_into_an_existing_folder_keeps_its_mode() {
+    let env = with_a_post();
+    let shared = env.path("shared-videos");
+    std::fs::create_dir(&shared).unwrap();
+    chmod(&shared, 0o755);
+    let run = env.run(&["export", "--media", shared.to_str().unwrap()]);
+    run.ok();
+    assert_eq!(
+        mode(&shared),
+        0o755,
+        "postez chmodded a folder it did not create"
+    );
+    let copies: Vec<_> = std::fs::read_dir(&shared)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(copies.len(), 1, "{copies:?}");
+    assert_eq!(
+        std::fs::read(&copies[0]).unwrap(),
+        std::fs::read(media(Media::Mp4)).unwrap()
+    );
+    assert_eq!(mode(&copies[0]), 0o600);
+
+    // A folder postez creates is private.
+    let fresh = env.path("new/videos");
+    env.run(&["export", "--media", fresh.to_str().unwrap()])
+        .ok();
+    assert_eq!(mode(&fresh), 0o700);
+
+    // A link planted where a copy goes is refused, and its target keeps its bytes.
+    let victim = env.path("victim.txt");
+    std::fs::write(&victim, "precious\n").unwrap();
+    let name = copies[0].file_name().unwrap();
+    let trap = env.path("trap");
+    std::fs::create_dir(&trap).unwrap();
+    std::os::unix::fs::symlink(&victim, trap.join(name)).unwrap();
+    let run = env.run(&["export", "--media", trap.to_str().unwrap()]);
+    assert!(run.fails(2).contains("symbolic link"), "{run:?}");
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+}
+
+#[test]
+fn a_symlinked_postez_home_is_used_but_not_chmodded() {
+    let mut env = TestEnv::new();
+    let target = env.path("real-home");
+    std::fs::create_dir(&target).unwrap();
+    chmod(&target, 0o755);
+    let link = env.path("linked-home");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    env.set("POSTEZ_HOME", link.to_str().unwrap());
+    env.schedule(&media(Media::Mp4), "in 2h", &[]);
+    env.run(&["run"]).ok();
+    assert_eq!(mode(&target), 0o755, "postez chmodded the link's target");
+    assert!(target.join("postez.db").is_file());
+    // Its own folders inside are still private.
+    assert_eq!(mode(&target.join("logs")), 0o700);
+    assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
+}
+
+#[test]
+fn a_postez_home_of_another_user_is_refused_and_left_alone() {
+    if own_uid() != 0 {
+        eprintln!("skipped: giving a folder to another user needs root (CI runs as root)");
+        return;
+    }
+    let mut env = TestEnv::new();
+    let theirs = env.path("someone-else");
+    std::fs::create_dir(&theirs).unwrap();
+    chmod(&theirs, 0o755);
+    // `nobody`.
+    std::os::unix::fs::chown(&theirs, Some(65534), Some(65534)).unwrap();
+    env.set("POSTEZ_HOME", theirs.to_str().unwrap());
+    for args in [&["list"][..], &["run"]] {
+        let run = env.run(args);
+        let err = run.fails(2);
+        assert!(
+            err.contains("belongs to another user (uid 65534)") && err.contains("hint:"),
+            "{run:?}"
+        );
+    }
+    let meta = std::fs::metadata(&theirs).unwrap();
+    assert_eq!((meta.uid(), meta.mode() & 0o777), (65534, 0o755));
+    let inside: Vec<_> = std::fs::read_dir(&theirs).unwrap().collect();
+    assert!(inside.is_empty(), "postez wrote into it: {inside:?}");
+}
+
+/// The tests' own effective uid (tests may use the file system to learn it).
+fn own_uid() -> u32 {
+    let probe = tempfile::tempfile().unwrap();
+    probe.metadata().unwrap().uid()
+}
