@@ -170,3 +170,80 @@ fn own_uid() -> u32 {
     let probe = tempfile::tempfile().unwrap();
     probe.metadata().unwrap().uid()
 }
+
+#[test]
+fn purge_deletes_postez_files_by_name_and_leaves_everything_else() {
+    let env = TestEnv::new();
+    let post = env.schedule(&media(Media::Mp4), "in 2h", &["--copy"]);
+    let copy = std::path::PathBuf::from(post["file"].as_str().unwrap());
+    assert!(copy.starts_with(env.home().join("media")), "{post}");
+    // A second "copy" whose row points outside the media folder (an edited or foreign queue).
+    let outside = env.path("outside.mp4");
+    std::fs::copy(media(Media::Mp4), &outside).unwrap();
+    let other = env.schedule(&media(Media::Mp4), "in 3h", &[]);
+    env.sql(&format!(
+        "UPDATE posts SET copied = 1, file = '{}' WHERE id = {}",
+        outside.display(),
+        other["id"]
+    ));
+    env.run(&["run"]).ok();
+    let home = env.home();
+    assert!(home.join("logs/postez.log").is_file());
+    // Leftover of a copy interrupted before it was recorded: postez's too.
+    let leftover = home.join("media/0123456789ab-89abcdef.part");
+    std::fs::write(&leftover, "half a copy").unwrap();
+    let unrelated = [
+        home.join("notes.txt"),
+        home.join("media/mine.mp4"),
+        home.join("logs/mine.log"),
+        home.join("logs/postez.log.old"),
+        home.join("projects/plan.txt"),
+    ];
+    for file in &unrelated {
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(file, file.display().to_string()).unwrap();
+    }
+
+    let run = env.run(&["purge", "--yes", "--no-revoke", "--json"]);
+    let report = run.json();
+    for file in &unrelated {
+        assert_eq!(
+            std::fs::read_to_string(file).unwrap(),
+            file.display().to_string(),
+            "purge touched an unrelated file"
+        );
+    }
+    assert!(
+        outside.is_file(),
+        "a row pointing outside the media folder was followed"
+    );
+    for gone in [
+        home.join("postez.db"),
+        home.join("run.lock"),
+        home.join("logs/postez.log"),
+        copy.clone(),
+        leftover.clone(),
+    ] {
+        assert!(!gone.exists(), "{} is still there", gone.display());
+    }
+    let removed: Vec<&str> = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    assert!(removed.contains(&copy.to_str().unwrap()), "{removed:?}");
+    assert!(
+        !removed
+            .iter()
+            .any(|f| f.ends_with("/media") || f.ends_with("/logs"))
+    );
+
+    // With nothing else in them, postez's own folders go too.
+    let env = TestEnv::new();
+    env.schedule(&media(Media::Mp4), "in 2h", &["--copy"]);
+    env.run(&["run"]).ok();
+    env.run(&["purge", "--yes", "--no-revoke"]).ok();
+    let left: Vec<_> = std::fs::read_dir(env.home()).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
+}
