@@ -228,6 +228,7 @@ set edit:completion:arg-completer[postez] = {|@words|
             cand --log-format 'Log line format (stderr and the log file of `run`)'
             cand -y 'Agree to TikTok''s Music Usage Confirmation for every direct post without a prompt'
             cand --yes 'Agree to TikTok''s Music Usage Confirmation for every direct post without a prompt'
+            cand --allow-outside 'Accept rows whose video is outside the import file''s folder (`../x.mp4`, absolute paths)'
             cand --json 'Print machine-readable JSON on stdout'
             cand -v 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
             cand --verbose 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'

@@ -247,3 +247,79 @@ fn purge_deletes_postez_files_by_name_and_leaves_everything_else() {
     let left: Vec<_> = std::fs::read_dir(env.home()).unwrap().collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+#[test]
+fn import_keeps_videos_inside_its_folder_unless_allow_outside() {
+    let env = TestEnv::new();
+    let batch = env.path("batch");
+    std::fs::create_dir_all(batch.join("clips")).unwrap();
+    std::fs::copy(media(Media::Mp4), batch.join("clips/a.mp4")).unwrap();
+    let outside = env.path("elsewhere/x.mp4");
+    std::fs::create_dir_all(outside.parent().unwrap()).unwrap();
+    std::fs::copy(media(Media::Mp4), &outside).unwrap();
+    let outside = std::fs::canonicalize(&outside).unwrap();
+    std::os::unix::fs::symlink(&outside, batch.join("clips/link.mp4")).unwrap();
+    let csv = batch.join("posts.csv");
+    let import = |file: &str, extra: &[&str]| {
+        std::fs::write(
+            &csv,
+            format!("file,at,privacy\nclips/a.mp4,in 1h,SELF_ONLY\n{file},in 2h,SELF_ONLY\n"),
+        )
+        .unwrap();
+        let mut args = vec!["import", csv.to_str().unwrap(), "--yes"];
+        args.extend(extra);
+        env.run(&args)
+    };
+    // Makes the database exist, so "unchanged" compares bytes.
+    env.run(&["list"]).ok();
+    let before = env.db_bytes();
+    for file in [
+        "../elsewhere/x.mp4",
+        outside.to_str().unwrap(),
+        "clips/link.mp4",
+    ] {
+        let run = import(file, &[]);
+        let err = run.fails(2);
+        let first = err.lines().next().unwrap();
+        assert_eq!(
+            first,
+            format!(
+                "error: row 2 of `{}`: the video `{file}` is `{}`, outside the import file's \
+                 folder `{}`",
+                csv.display(),
+                outside.display(),
+                std::fs::canonicalize(&batch).unwrap().display()
+            ),
+            "{run:?}"
+        );
+        assert!(
+            err.contains("hint: move the video into that folder, or add --allow-outside"),
+            "{run:?}"
+        );
+        assert_eq!(env.db_bytes(), before, "the queue changed for {file}");
+        assert_eq!(env.run(&["list", "--json"]).json(), serde_json::json!([]));
+    }
+
+    let run = import("../elsewhere/x.mp4", &["--allow-outside"]);
+    run.ok();
+    // The resolved files are listed, even with --yes and no terminal.
+    let inside = std::fs::canonicalize(batch.join("clips/a.mp4")).unwrap();
+    assert!(
+        run.stderr.contains("Importing 2 post(s) from")
+            && run.stderr.contains(&format!(" {}\n", inside.display()))
+            && run.stderr.contains(&format!(" {}\n", outside.display())),
+        "{run:?}"
+    );
+    let files: Vec<String> = env
+        .run(&["list", "--json"])
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["file"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        files,
+        [inside.display().to_string(), outside.display().to_string()]
+    );
+}
