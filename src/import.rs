@@ -173,10 +173,15 @@ pub fn resolve_file(base: &Path, file: &str, allow_outside: bool) -> Result<Path
     if allow_outside || real.starts_with(base) {
         return Ok(real);
     }
+    // `../x.mp4` is `/home/u/x.mp4`; an absolute path that is itself is not repeated.
+    let is = if Path::new(file) == real {
+        String::new()
+    } else {
+        format!(" is `{}`,", real.display())
+    };
     Err(Error::invalid(
         format!(
-            "the video `{file}` is `{}`, outside the import file's folder `{}`",
-            real.display(),
+            "the video `{file}`{is} outside the import file's folder `{}`",
             base.display()
         ),
         Some("move the video into that folder, or add --allow-outside if it is meant".into()),
