@@ -49,8 +49,15 @@ pub fn ensure_private_dir(dir: &Path) -> Result<()> {
 /// Create the folder `dir` the user named (e.g. `export --media`) as 0700 when it does not exist
 /// yet. An existing folder is used as it is: its mode is the user's choice, not postez's.
 pub fn create_user_dir(dir: &Path) -> Result<()> {
-    if fs_err::metadata(dir).is_ok_and(|m| m.is_dir()) {
-        return Ok(());
+    match fs_err::metadata(dir) {
+        Ok(meta) if meta.is_dir() => return Ok(()),
+        Ok(_) => {
+            return Err(Error::invalid(
+                format!("`{}` is not a folder", dir.display()),
+                Some("give a folder (new or existing) for the copies".into()),
+            ));
+        }
+        Err(_) => {}
     }
     if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
         fs_err::create_dir_all(parent)?;
@@ -86,32 +93,48 @@ pub fn write_private(
 ) -> Result<()> {
     match fs_err::symlink_metadata(path) {
         Ok(meta) if !meta.is_file() => {
-            let what = if meta.file_type().is_symlink() {
-                "a symbolic link"
+            let shown = path.display();
+            let (message, hint) = if meta.file_type().is_symlink() {
+                (
+                    format!(
+                        "`{shown}` is a symbolic link, and postez does not write through links"
+                    ),
+                    "give the path of the file itself, or remove the link first".to_string(),
+                )
             } else if meta.is_dir() {
-                "a folder"
+                (
+                    format!("`{shown}` is a folder, not a file"),
+                    format!(
+                        "give a file name in it, e.g. `{}`",
+                        path.join("export.json").display()
+                    ),
+                )
             } else {
-                "not a regular file"
+                (
+                    format!("`{shown}` is not a regular file (a device, pipe or socket)"),
+                    "give the path of a new or regular file".to_string(),
+                )
             };
-            return Err(Error::invalid(
-                format!(
-                    "`{}` is {what}; postez writes only new files or replaces regular ones, \
-                     never through a link",
-                    path.display()
-                ),
-                Some("give the path of a new file, or remove what is there first".into()),
-            ));
+            return Err(Error::invalid(message, Some(hint)));
         }
         Ok(_) => {}
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}
         Err(e) => return Err(e.into()),
     }
     let tmp = temp_path(path)?;
-    let mut options = fs_err::OpenOptions::new();
+    // std's OpenOptions, so the error is the OS's alone and can name the target: the temporary
+    // name means nothing to the user. The handle then names the target in write errors too.
+    let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
-    fs_err::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(&tmp)?;
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let file = options.open(&tmp).map_err(|e| {
+        io::Error::new(
+            e.kind(),
+            format!("could not create `{}`: {e}", path.display()),
+        )
+    })?;
+    let mut file = fs_err::File::from_parts(file, path);
     let written = write(&mut file).and_then(|()| {
         // The umask may have taken bits away; 0600 exactly, set on the handle.
         #[cfg(unix)]
