@@ -226,7 +226,8 @@ impl<H: Host> Runner<H> {
     }
 
     /// Install the runner, replacing any earlier one of either kind: a systemd user timer where
-    /// `systemctl --user` works and `crontab` is false, else a crontab line.
+    /// `systemctl --user` works and `crontab` is false, else a crontab line. Units are checked
+    /// ([`Spec::systemd_ready`], `systemd-analyze verify`) before they replace or enable anything.
     pub fn install(&self, spec: &Spec, crontab: bool) -> Result<Installed> {
         let session = self.systemd_session();
         let mut replaced = Vec::new();
@@ -325,6 +326,7 @@ impl<H: Host> Runner<H> {
     /// checks the syntax and that ExecStart's binary can be run, without needing the user's
     /// manager, which `--user` does (it fails without XDG_RUNTIME_DIR).
     fn verify(&self, service: &std::path::Path, timer: &std::path::Path) -> Result<()> {
+        // Arguments are text; a unit folder whose path is not UTF-8 goes unchecked.
         let (Some(service), Some(timer)) = (service.to_str(), timer.to_str()) else {
             return Ok(());
         };
