@@ -242,6 +242,7 @@ Register-ArgumentCompleter -Native -CommandName 'postez' -ScriptBlock {
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log line format (stderr and the log file of `run`)')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Agree to TikTok''s Music Usage Confirmation for every direct post without a prompt')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Agree to TikTok''s Music Usage Confirmation for every direct post without a prompt')
+            [CompletionResult]::new('--allow-outside', '--allow-outside', [CompletionResultType]::ParameterName, 'Accept rows whose video is outside the import file''s folder (`../x.mp4`, absolute paths)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides')
@@ -289,8 +290,8 @@ Register-ArgumentCompleter -Native -CommandName 'postez' -ScriptBlock {
             break
         }
         'postez;export' {
-            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write to this file (0600) instead of stdout')
-            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write to this file (0600) instead of stdout')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write to this file instead of stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write to this file instead of stdout')
             [CompletionResult]::new('--media', '--media', [CompletionResultType]::ParameterName, 'Also copy the posts'' video files into this folder (as `<id>-<name>`)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors')
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log line format (stderr and the log file of `run`)')

@@ -1390,7 +1390,7 @@ _postez() {
             return 0
             ;;
         postez__subcmd__import)
-            opts="-y -v -q -h -V --yes --json --verbose --quiet --color --log-format --help --version"
+            opts="-y -v -q -h -V --yes --allow-outside --json --verbose --quiet --color --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

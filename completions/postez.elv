@@ -229,6 +229,7 @@ set edit:completion:arg-completer[postez] = {|@words|
             cand --log-format 'Log line format (stderr and the log file of `run`)'
             cand -y 'Agree to TikTok''s Music Usage Confirmation for every direct post without a prompt'
             cand --yes 'Agree to TikTok''s Music Usage Confirmation for every direct post without a prompt'
+            cand --allow-outside 'Accept rows whose video is outside the import file''s folder (`../x.mp4`, absolute paths)'
             cand --json 'Print machine-readable JSON on stdout'
             cand -v 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
             cand --verbose 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
@@ -273,8 +274,8 @@ set edit:completion:arg-completer[postez] = {|@words|
             cand --version 'Print version'
         }
         &'postez;export'= {
-            cand -o 'Write to this file (0600) instead of stdout'
-            cand --output 'Write to this file (0600) instead of stdout'
+            cand -o 'Write to this file instead of stdout'
+            cand --output 'Write to this file instead of stdout'
             cand --media 'Also copy the posts'' video files into this folder (as `<id>-<name>`)'
             cand --color 'When to use colors'
             cand --log-format 'Log line format (stderr and the log file of `run`)'

@@ -210,6 +210,7 @@ never\t'Never'"
 complete -c postez -n "__fish_postez_using_subcommand import" -l log-format -d 'Log line format (stderr and the log file of `run`)' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line'"
 complete -c postez -n "__fish_postez_using_subcommand import" -s y -l yes -d 'Agree to TikTok\'s Music Usage Confirmation for every direct post without a prompt'
+complete -c postez -n "__fish_postez_using_subcommand import" -l allow-outside -d 'Accept rows whose video is outside the import file\'s folder (`../x.mp4`, absolute paths)'
 complete -c postez -n "__fish_postez_using_subcommand import" -l json -d 'Print machine-readable JSON on stdout'
 complete -c postez -n "__fish_postez_using_subcommand import" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
 complete -c postez -n "__fish_postez_using_subcommand import" -s q -l quiet -d 'Only errors on stderr'
@@ -242,7 +243,7 @@ complete -c postez -n "__fish_postez_using_subcommand history" -s v -l verbose -
 complete -c postez -n "__fish_postez_using_subcommand history" -s q -l quiet -d 'Only errors on stderr'
 complete -c postez -n "__fish_postez_using_subcommand history" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c postez -n "__fish_postez_using_subcommand history" -s V -l version -d 'Print version'
-complete -c postez -n "__fish_postez_using_subcommand export" -s o -l output -d 'Write to this file (0600) instead of stdout' -r -F
+complete -c postez -n "__fish_postez_using_subcommand export" -s o -l output -d 'Write to this file instead of stdout' -r -F
 complete -c postez -n "__fish_postez_using_subcommand export" -l media -d 'Also copy the posts\' video files into this folder (as `<id>-<name>`)' -r -F
 complete -c postez -n "__fish_postez_using_subcommand export" -l color -d 'When to use colors' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
 always\t'Always'

@@ -249,25 +249,5 @@ impl Paths {
     }
 }
 
-/// Create `dir` (and parents) readable by the user alone.
-pub fn ensure_private_dir(dir: &Path) -> Result<()> {
-    fs_err::create_dir_all(dir)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        fs_err::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
-    }
-    Ok(())
-}
-
-/// Make an existing file readable by the user alone.
-pub fn make_private(file: &Path) -> Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        fs_err::set_permissions(file, std::fs::Permissions::from_mode(0o600))?;
-    }
-    #[cfg(not(unix))]
-    let _ = file;
-    Ok(())
-}
+// The folder and file rules live in `files`; these names stay for the many callers.
+pub use crate::files::{ensure_private_dir, make_private};

@@ -1,9 +1,10 @@
 //! Bulk import's file formats: the text of a CSV or JSON file turned into rows, and each row's
-//! fields (privacy, flags, cover time, hashtags, zone) checked. Times, videos and accounts are
-//! resolved by the caller (`postez import`), which needs the clock, the disk and the queue.
-//! Input is untrusted user text: every failure is an [`Error`] naming the row, never a panic.
+//! fields (privacy, flags, cover time, hashtags, zone) checked, and where a row's video may be
+//! ([`resolve_file`]). Times, videos and accounts are checked by the caller (`postez import`),
+//! which needs the clock, the disk and the queue. Input is untrusted user text: every failure is
+//! an [`Error`] naming the row, never a panic.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use chrono_tz::Tz;
 use serde::Deserialize;
@@ -157,6 +158,36 @@ pub fn parse_rows(text: &str, format: Format, name: &str) -> Result<Vec<Row>> {
     }
 }
 
+/// Where a row's video is: `file` relative to `base`, the import file's folder (canonical), with
+/// `..` and symbolic links resolved.
+///
+/// Rows may come from someone else (a shared sheet, a download) and `--yes` shows nothing, so a
+/// path that leads outside `base` is refused unless `allow_outside`: a batch cannot pick up any
+/// video on the disk unseen (issue 15). A path that does not resolve (a missing file) is
+/// returned as given, for the media check to report.
+pub fn resolve_file(base: &Path, file: &str, allow_outside: bool) -> Result<PathBuf> {
+    let joined = base.join(file);
+    let Ok(real) = fs_err::canonicalize(&joined) else {
+        return Ok(joined);
+    };
+    if allow_outside || real.starts_with(base) {
+        return Ok(real);
+    }
+    // `../x.mp4` is `/home/u/x.mp4`; an absolute path that is itself is not repeated.
+    let is = if Path::new(file) == real {
+        String::new()
+    } else {
+        format!(" is `{}`,", real.display())
+    };
+    Err(Error::invalid(
+        format!(
+            "the video `{file}`{is} outside the import file's folder `{}`",
+            base.display()
+        ),
+        Some("move the video into that folder, or add --allow-outside if it is meant".into()),
+    ))
+}
+
 impl Row {
     /// The row's zone, if it names one.
     pub fn zone(&self) -> Result<Option<Tz>> {
@@ -229,6 +260,42 @@ mod tests {
             assert_eq!(o.mode, Mode::Direct);
             assert_eq!(rows[0].hashtags(), ["food", "dinner"]);
         }
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn videos_outside_the_import_folder_need_allow_outside() {
+        let tmp = tempfile::tempdir().unwrap();
+        let base = tmp.path().join("batch");
+        std::fs::create_dir_all(base.join("clips")).unwrap();
+        std::fs::write(base.join("clips/a.mp4"), "v").unwrap();
+        std::fs::write(tmp.path().join("x.mp4"), "v").unwrap();
+        std::os::unix::fs::symlink(tmp.path().join("x.mp4"), base.join("link.mp4")).unwrap();
+        let base = std::fs::canonicalize(&base).unwrap();
+        let outside = std::fs::canonicalize(tmp.path().join("x.mp4")).unwrap();
+        assert_eq!(
+            resolve_file(&base, "clips/../clips/a.mp4", false).unwrap(),
+            base.join("clips/a.mp4")
+        );
+        for file in [
+            "../x.mp4",
+            outside.to_str().unwrap(),
+            "link.mp4",
+            "clips/../../x.mp4",
+        ] {
+            let e = resolve_file(&base, file, false).unwrap_err();
+            assert!(
+                e.to_string().contains("outside the import file's folder"),
+                "{e}"
+            );
+            assert!(e.hint().unwrap().contains("--allow-outside"));
+            assert_eq!(resolve_file(&base, file, true).unwrap(), outside);
+        }
+        // Missing: left for the media check to name.
+        assert_eq!(
+            resolve_file(&base, "../gone.mp4", false).unwrap(),
+            base.join("../gone.mp4")
+        );
     }
 
     #[test]

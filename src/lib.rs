@@ -11,6 +11,7 @@ pub mod config;
 pub mod env;
 pub mod error;
 pub mod export;
+pub mod files;
 pub mod health;
 pub mod import;
 pub mod logs;

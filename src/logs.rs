@@ -226,6 +226,10 @@ pub struct RotatingFile {
 impl RotatingFile {
     /// Open (creating the folder 0700 and the file 0600) `dir/postez.log`.
     pub fn open(dir: &Path) -> crate::Result<Self> {
+        // The state folder first: one of another user's is refused before anything is made in it.
+        if let Some(state) = dir.parent() {
+            crate::env::ensure_private_dir(state)?;
+        }
         crate::env::ensure_private_dir(dir)?;
         let path = dir.join("postez.log");
         let file = Self::open_file(&path)?;
@@ -397,13 +401,15 @@ mod tests {
 
     #[test]
     fn the_file_rotates_and_keeps_three() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = RotatingFile::open(dir.path()).unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        // In a folder of its own: `open` makes the log folder's parent private too.
+        let dir = tmp.path().join("logs");
+        let file = RotatingFile::open(&dir).unwrap();
         let line = vec![b'x'; 300 * 1024];
         for _ in 0..20 {
             file.append(&line);
         }
-        let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        let mut names: Vec<String> = std::fs::read_dir(&dir)
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();

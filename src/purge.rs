@@ -105,15 +105,14 @@ pub async fn account(
     let (posts, copies) = store.delete_account(account.id, others == 0)?;
     report.posts = posts;
     report.accounts.push(account.label());
-    for copy in copies {
-        remove(Path::new(&copy), &mut report)?;
-    }
-    remove(&paths.log_dir(), &mut report)?;
+    remove_copies(paths, &copies, false, &mut report)?;
+    remove_logs(paths, &mut report)?;
     Ok(report)
 }
 
 /// Remove everything: every account's login (revoked unless told not to), the app's client
-/// secret, and every file postez keeps (database, media copies, token file, logs, settings).
+/// secret, and every file postez keeps (database, media copies, token file, logs, settings),
+/// each by name: other files in postez's folders stay.
 pub async fn everything(
     env: &Env,
     config: &Config,
@@ -123,9 +122,11 @@ pub async fn everything(
 ) -> Result<Report> {
     let mut report = Report::default();
     let db = paths.database();
+    let mut copies = Vec::new();
     if db.exists() {
         let store = Store::open(&db)?;
         let accounts = store.accounts()?;
+        copies = store.copied_files()?;
         report.posts = store
             // One row fetched; `list` counts the rest without loading them.
             .list(&crate::store::ListFilter {
@@ -155,19 +156,22 @@ pub async fn everything(
         }
     }
     let data = &paths.data_dir;
+    // postez's files by name, never whole folders: POSTEZ_HOME may be a folder the user keeps
+    // other things in (issue 15).
     for path in [
         db.clone(),
         with_suffix(&db, "-wal"),
         with_suffix(&db, "-shm"),
+        with_suffix(&db, "-journal"),
         paths.secrets_file(),
         with_suffix(&paths.secrets_file(), ".lock"),
-        paths.media_dir(),
         paths.run_lock(),
-        paths.log_dir(),
         paths.config_file(),
     ] {
         remove(&path, &mut report)?;
     }
+    remove_copies(paths, &copies, true, &mut report)?;
+    remove_logs(paths, &mut report)?;
     // Per-account refresh locks.
     if let Ok(entries) = fs_err::read_dir(data) {
         for entry in entries.flatten() {
@@ -186,6 +190,54 @@ fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(s)
 }
 
+/// Delete the private copies postez recorded, when they are in its media folder (a row pointing
+/// elsewhere is not a copy postez made), and with `sweep` also files named like a copy there (a
+/// crash between copying and recording leaves those); then the folder, if nothing else is in it.
+fn remove_copies(
+    paths: &Paths,
+    recorded: &[String],
+    sweep: bool,
+    report: &mut Report,
+) -> Result<()> {
+    let dir = paths.media_dir();
+    let Ok(real_dir) = fs_err::canonicalize(&dir) else {
+        return Ok(());
+    };
+    for copy in recorded.iter().map(Path::new) {
+        let in_dir = copy
+            .parent()
+            .is_some_and(|p| p == dir || fs_err::canonicalize(p).is_ok_and(|p| p == real_dir));
+        let named = copy
+            .file_name()
+            .is_some_and(|n| crate::queue::is_copy_name(&n.to_string_lossy()));
+        if in_dir && named {
+            remove(copy, report)?;
+        }
+    }
+    if sweep {
+        for entry in fs_err::read_dir(&dir)?.flatten() {
+            if crate::queue::is_copy_name(&entry.file_name().to_string_lossy()) {
+                remove(&entry.path(), report)?;
+            }
+        }
+    }
+    remove_empty_dir(&dir, report)
+}
+
+/// Delete postez's log files by name (`postez.log` and its rotated copies, cron's `runner.log`),
+/// then the folder, if nothing else is in it.
+fn remove_logs(paths: &Paths, report: &mut Report) -> Result<()> {
+    let dir = paths.log_dir();
+    let current = dir.join("postez.log");
+    remove(&current, report)?;
+    for i in 1..=crate::logs::KEEP_LOGS {
+        remove(&with_suffix(&current, &format!(".{i}")), report)?;
+    }
+    remove(&dir.join(crate::runner::CRON_LOG), report)?;
+    remove_empty_dir(&dir, report)
+}
+
+/// Remove one of postez's files; a folder (or nothing) at that path is left alone.
 fn remove(path: &Path, report: &mut Report) -> Result<()> {
     let meta = match fs_err::symlink_metadata(path) {
         Ok(m) => m,
@@ -193,10 +245,21 @@ fn remove(path: &Path, report: &mut Report) -> Result<()> {
         Err(e) => return Err(e.into()),
     };
     if meta.is_dir() {
-        fs_err::remove_dir_all(path)?;
-    } else {
-        fs_err::remove_file(path)?;
+        return Ok(());
     }
+    fs_err::remove_file(path)?;
     report.files.push(path.to_path_buf());
+    Ok(())
+}
+
+/// Remove a folder postez made if it is empty now; one holding anything else stays.
+fn remove_empty_dir(dir: &Path, report: &mut Report) -> Result<()> {
+    if !fs_err::symlink_metadata(dir).is_ok_and(|m| m.is_dir()) {
+        return Ok(());
+    }
+    if fs_err::read_dir(dir)?.next().is_none() {
+        fs_err::remove_dir(dir)?;
+        report.files.push(dir.to_path_buf());
+    }
     Ok(())
 }

@@ -189,6 +189,23 @@ pub fn build(
     })
 }
 
+/// The name is one [`copy_media`] gives a copy (`<12 hex>-<8 hex>.<container>`, or `.part`
+/// while it is written): how `purge` tells postez's copies from other files in the folder.
+pub fn is_copy_name(name: &str) -> bool {
+    let Some((stem, ext)) = name.rsplit_once('.') else {
+        return false;
+    };
+    let hex = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_hexdigit());
+    let known = [
+        media::Container::Mp4,
+        media::Container::Mov,
+        media::Container::Webm,
+    ]
+    .map(media::Container::as_str);
+    matches!(stem.split_once('-'), Some((a, b)) if (hex(a, 12) || a == "video") && hex(b, 8))
+        && (ext == "part" || known.contains(&ext))
+}
+
 /// Keep a private copy of the post's video in the data folder (`--copy`), so that moving or
 /// editing the original cannot break the post. Returns the copy's path for clean-up on failure.
 pub fn copy_media(paths: &Paths, post: &mut NewPost) -> Result<PathBuf> {

@@ -226,15 +226,16 @@ impl<H: Host> Runner<H> {
     }
 
     /// Install the runner, replacing any earlier one of either kind: a systemd user timer where
-    /// `systemctl --user` works and `crontab` is false, else a crontab line.
+    /// `systemctl --user` works and `crontab` is false, else a crontab line. Units are checked
+    /// ([`Spec::systemd_ready`], `systemd-analyze verify`) before they replace or enable anything.
     pub fn install(&self, spec: &Spec, crontab: bool) -> Result<Installed> {
         let session = self.systemd_session();
         let mut replaced = Vec::new();
         if !crontab && session.is_ok() {
+            spec.systemd_ready()?;
             let reinstall = self.timer_path().exists();
             fs_err::create_dir_all(&self.unit_dir)?;
-            fs_err::write(self.service_path(), spec.service_unit())?;
-            fs_err::write(self.timer_path(), spec.timer_unit())?;
+            self.write_checked_units(spec)?;
             self.systemctl(&["daemon-reload"])?;
             self.systemctl(&["enable", "--now", TIMER])?;
             if reinstall {
@@ -296,6 +297,63 @@ impl<H: Host> Runner<H> {
             replaced,
             systemd_unavailable: session.err(),
         })
+    }
+
+    /// Write the units into a folder of their own, check them with `systemd-analyze verify`
+    /// when it is installed, and only then move them into place: a unit systemd would reject
+    /// is reported and never replaces a working one, nor gets enabled.
+    fn write_checked_units(&self, spec: &Spec) -> Result<()> {
+        let check = self.unit_dir.join(".postez-run.check");
+        // Left over by a crash; the name is postez's own.
+        if check.symlink_metadata().is_ok() {
+            fs_err::remove_dir_all(&check)?;
+        }
+        fs_err::create_dir(&check)?;
+        let (service, timer) = (check.join(SERVICE), check.join(TIMER));
+        let checked = fs_err::write(&service, spec.service_unit())
+            .and_then(|()| fs_err::write(&timer, spec.timer_unit()))
+            .map_err(Error::from)
+            .and_then(|()| self.verify(&service, &timer))
+            .and_then(|()| {
+                fs_err::rename(&service, self.service_path())?;
+                Ok(fs_err::rename(&timer, self.timer_path())?)
+            });
+        let _ = fs_err::remove_dir_all(&check);
+        checked
+    }
+
+    /// `systemd-analyze verify` on the units, when it is installed. Offline (not `--user`): it
+    /// checks the syntax and that ExecStart's binary can be run, without needing the user's
+    /// manager, which `--user` does (it fails without XDG_RUNTIME_DIR).
+    fn verify(&self, service: &std::path::Path, timer: &std::path::Path) -> Result<()> {
+        // Arguments are text; a unit folder whose path is not UTF-8 goes unchecked.
+        let (Some(service), Some(timer)) = (service.to_str(), timer.to_str()) else {
+            return Ok(());
+        };
+        match self
+            .host
+            // --man=no: the unit's `Documentation=man:postez(1)` is not a fault when the man
+            // page is not installed (cargo install does not install it).
+            .run(
+                "systemd-analyze",
+                &["verify", "--man=no", service, timer],
+                None,
+            ) {
+            Ok(ran) if ran.success => Ok(()),
+            Ok(ran) => Err(Error::invalid(
+                format!(
+                    "systemd-analyze verify rejected the runner's units, so they were not \
+                     installed: {}",
+                    ran.reason()
+                ),
+                Some("use cron instead: `postez cron install --crontab`".into()),
+            )),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(Error::invalid(
+                format!("`systemd-analyze verify` could not be started: {e}"),
+                None,
+            )),
+        }
     }
 
     /// Remove every runner postez installed (timer and crontab line, whichever exist).
@@ -482,7 +540,13 @@ fn crontab_installation(line: &str) -> Installation {
             .and_then(|rest| rest.strip_suffix(" * * * *"))
             .and_then(|n| n.parse().ok()),
     };
-    let command = fields.get(5..).map(|f| f.join(" ")).unwrap_or_default();
+    // The text after the five time fields as written: quoted paths may hold runs of spaces.
+    let mut rest = line;
+    for _ in 0..5 {
+        rest = rest.trim_start();
+        rest = &rest[rest.find(char::is_whitespace).unwrap_or(rest.len())..];
+    }
+    let command = rest.trim().to_owned();
     let command = command
         .strip_suffix(MARKER)
         .unwrap_or(&command)
@@ -499,18 +563,50 @@ fn crontab_installation(line: &str) -> Installation {
     }
 }
 
-/// The file after `>>` in a command postez wrote (plain or single-quoted).
+/// The file after `>>` in a command postez wrote: the command as cron hands it to `sh` (each
+/// `\%` a `%`), split into sh words (single quotes, backslash escapes).
 fn log_of(command: &str) -> Option<PathBuf> {
-    let rest = command.split_once(">> ")?.1;
-    let path = match rest.strip_prefix('\'') {
-        Some(quoted) => quoted
-            .split(" 2>&1")
-            .next()?
-            .strip_suffix('\'')?
-            .replace(r"'\''", "'"),
-        None => rest.split_whitespace().next()?.to_owned(),
-    };
-    Some(PathBuf::from(path.replace("\\%", "%")))
+    let mut text = String::with_capacity(command.len());
+    let mut chars = command.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            text.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('%') => text.push('%'),
+            Some(next) => text.extend([c, next]),
+            None => text.push(c),
+        }
+    }
+    let words = sh_words(&text)?;
+    let at = words.iter().position(|w| w == ">>")?;
+    words.get(at + 1).map(PathBuf::from)
+}
+
+/// `sh`'s words of a simple command line (no expansions: postez writes none).
+fn sh_words(text: &str) -> Option<Vec<String>> {
+    let mut words = Vec::new();
+    let mut word: Option<String> = None;
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                let w = word.get_or_insert_with(String::new);
+                loop {
+                    match chars.next()? {
+                        '\'' => break,
+                        q => w.push(q),
+                    }
+                }
+            }
+            '\\' => word.get_or_insert_with(String::new).push(chars.next()?),
+            c if c.is_whitespace() => words.extend(word.take()),
+            c => word.get_or_insert_with(String::new).push(c),
+        }
+    }
+    words.extend(word);
+    Some(words)
 }
 
 #[cfg(test)]
@@ -533,6 +629,13 @@ mod tests {
             back.log,
             Some(PathBuf::from("/srv/my 100% 'home'/logs/runner.log"))
         );
+        // A backslash before a `%`, and a run of spaces, survive the round trip.
+        let awkward = r"/srv/a\%b  c >> d";
+        let back = crontab_installation(&spec(awkward, 5).crontab_line());
+        assert_eq!(
+            back.log,
+            Some(PathBuf::from(format!("{awkward}/logs/runner.log")))
+        );
     }
 
     #[test]
@@ -553,6 +656,8 @@ mod tests {
         systemd: bool,
         table: RefCell<Option<String>>,
         calls: RefCell<Vec<String>>,
+        /// What `systemd-analyze` answers; `None`: not installed.
+        analyze: RefCell<Option<Ran>>,
     }
 
     impl Host for Fake {
@@ -580,6 +685,10 @@ mod tests {
                     *self.table.borrow_mut() = stdin.map(str::to_owned);
                     Ok(ok(""))
                 }
+                ("systemd-analyze", _) => match &*self.analyze.borrow() {
+                    Some(ran) => Ok(ran.clone()),
+                    None => Err(io::ErrorKind::NotFound.into()),
+                },
                 _ => Err(io::ErrorKind::NotFound.into()),
             }
         }
@@ -634,5 +743,109 @@ mod tests {
             ),
             "{calls}"
         );
+    }
+
+    fn systemd_machine(dir: &std::path::Path) -> Runner<Fake> {
+        let fake = Fake {
+            systemd: true,
+            table: RefCell::new(Some(String::new())),
+            ..Fake::default()
+        };
+        Runner::new(fake, dir.join("units"))
+    }
+
+    #[test]
+    fn a_binary_path_systemd_cannot_hold_writes_no_unit() {
+        let dir = tempfile::tempdir().unwrap();
+        let runner = systemd_machine(dir.path());
+        let env = Env::default();
+        let paths = crate::env::Paths::single(dir.path());
+        let spec = Spec::new(std::path::Path::new("/opt/a$b/postez"), 5, &env, &paths).unwrap();
+        let e = runner.install(&spec, false).unwrap_err();
+        assert!(e.to_string().contains("contains `$`"), "{e}");
+        assert!(!runner.service_path().exists() && !runner.timer_path().exists());
+        let calls = runner.host.calls.borrow().join("\n");
+        assert!(!calls.contains("enable"), "{calls}");
+        // The same path works as a crontab line.
+        assert_eq!(
+            runner.install(&spec, true).unwrap().installed.kind,
+            Kind::Crontab
+        );
+    }
+
+    #[test]
+    fn units_systemd_analyze_rejects_are_reported_and_replace_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let runner = systemd_machine(dir.path());
+        let home = dir.path().join("home");
+        runner
+            .install(&spec(home.to_str().unwrap(), 5), false)
+            .unwrap();
+        let before = fs_err::read_to_string(runner.timer_path()).unwrap();
+        *runner.host.analyze.borrow_mut() = Some(Ran {
+            success: false,
+            stdout: String::new(),
+            stderr: "postez-run.service: Command /opt/postez/bin/postez is not executable\n".into(),
+        });
+        runner.host.calls.borrow_mut().clear();
+        let e = runner
+            .install(&spec(home.to_str().unwrap(), 10), false)
+            .unwrap_err();
+        assert!(
+            e.to_string().contains("systemd-analyze verify rejected")
+                && e.to_string().contains("is not executable"),
+            "{e}"
+        );
+        assert_eq!(fs_err::read_to_string(runner.timer_path()).unwrap(), before);
+        let calls = runner.host.calls.borrow().join("\n");
+        assert!(calls.contains("systemd-analyze verify "), "{calls}");
+        assert!(
+            !calls.contains("enable") && !calls.contains("daemon-reload"),
+            "{calls}"
+        );
+        let left: Vec<_> = fs_err::read_dir(dir.path().join("units"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left.len(), 2, "{left:?}");
+    }
+
+    /// The fake machine, but with the real `systemd-analyze`.
+    struct RealAnalyze(Fake);
+
+    impl Host for RealAnalyze {
+        fn run(&self, program: &str, args: &[&str], stdin: Option<&str>) -> io::Result<Ran> {
+            if program == "systemd-analyze" {
+                System.run(program, args, stdin)
+            } else {
+                self.0.run(program, args, stdin)
+            }
+        }
+    }
+
+    #[test]
+    // A test's own skip notice, not the library talking.
+    #[allow(clippy::print_stderr)]
+    fn the_real_systemd_analyze_checks_the_units() {
+        if System.run("systemd-analyze", &["--version"], None).is_err() {
+            eprintln!("skipped: systemd-analyze is not installed (Debian's `systemd` package)");
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let fake = Fake {
+            systemd: true,
+            ..Fake::default()
+        };
+        let runner = Runner::new(RealAnalyze(fake), dir.path().join("units"));
+        let env = Env::default();
+        let paths = crate::env::Paths::single(&dir.path().join("home"));
+        let missing =
+            Spec::new(std::path::Path::new("/nonexistent/postez"), 5, &env, &paths).unwrap();
+        let e = runner.install(&missing, false).unwrap_err();
+        assert!(e.to_string().contains("/nonexistent/postez"), "{e}");
+        assert!(!runner.timer_path().exists());
+        let real = Spec::new(&std::env::current_exe().unwrap(), 5, &env, &paths).unwrap();
+        runner.install(&real, false).unwrap();
+        assert!(runner.timer_path().exists() && runner.service_path().exists());
     }
 }

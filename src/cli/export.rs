@@ -17,10 +17,16 @@ Examples:
   postez export > postez-export.json
   postez export --output backup.json --media backup-videos/")]
 pub struct ExportArgs {
-    /// Write to this file (0600) instead of stdout
+    /// Write to this file instead of stdout
+    ///
+    /// The file is written new, readable by you alone (0600), and renamed into place: an existing
+    /// file is replaced whole; a symbolic link is refused, never written through.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Also copy the posts' video files into this folder (as `<id>-<name>`)
+    ///
+    /// A missing folder is created (0700); an existing one keeps its permissions. Each copy is
+    /// written like --output's file.
     #[arg(long, value_name = "DIR")]
     pub media: Option<PathBuf>,
 }
@@ -29,7 +35,8 @@ pub fn exec(ctx: &Ctx, args: ExportArgs) -> Result<()> {
     let store = ctx.store()?;
     let mut doc = export::document(&store, ctx.config()?, ctx.now())?;
     if let Some(dir) = &args.media {
-        postez::env::ensure_private_dir(dir)?;
+        // The user's folder, not postez's: create it private, but never chmod one that exists.
+        postez::files::create_user_dir(dir)?;
         let mut copied = 0;
         if let Some(posts) = doc["posts"].as_array_mut() {
             for post in posts {
@@ -46,7 +53,8 @@ pub fn exec(ctx: &Ctx, args: ExportArgs) -> Result<()> {
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_default();
                 let target = dir.join(format!("{id}-{name}"));
-                fs_err::copy(source, &target)?;
+                let mut from = fs_err::File::open(source)?;
+                postez::files::write_private(&target, |to| std::io::copy(&mut from, to).map(drop))?;
                 post["media_copy"] = target.display().to_string().into();
                 copied += 1;
             }
@@ -57,8 +65,12 @@ pub fn exec(ctx: &Ctx, args: ExportArgs) -> Result<()> {
     let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
     match &args.output {
         Some(path) => {
-            fs_err::write(path, format!("{text}\n"))?;
-            postez::env::make_private(path)?;
+            // A new 0600 file renamed over the target rather than opened with O_NOFOLLOW|O_EXCL:
+            // exporting again to the same backup file keeps working, and a link planted there
+            // is refused instead of followed (files::write_private).
+            postez::files::write_private(path, |file| {
+                std::io::Write::write_all(file, format!("{text}\n").as_bytes())
+            })?;
             let posts = doc["posts"].as_array().map_or(0, Vec::len);
             ctx.out.status(
                 "Exported",

@@ -15,8 +15,10 @@ use super::Ctx;
 /// One row per post with the same fields and checks as `schedule`: file, at (required), and
 /// caption, hashtags, privacy, draft, allow_comments, allow_duet, allow_stitch, cover_at,
 /// brand_organic, branded_content, ai_generated, account, tz. CSV needs a header line;
-/// JSON is an array of objects. Relative file paths are read from the import file's folder.
-/// If any row is wrong, nothing is added and the error names the row.
+/// JSON is an array of objects. Relative file paths are read from the import file's folder,
+/// and every video must be inside that folder (after `..` and links) unless --allow-outside.
+/// The videos are listed before anything is added. If any row is wrong, nothing is added and
+/// the error names the row.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Example posts.csv:
@@ -33,6 +35,9 @@ pub struct ImportArgs {
     /// Agree to TikTok's Music Usage Confirmation for every direct post without a prompt
     #[arg(long, short = 'y')]
     pub yes: bool,
+    /// Accept rows whose video is outside the import file's folder (`../x.mp4`, absolute paths)
+    #[arg(long)]
+    pub allow_outside: bool,
 }
 
 fn read_rows(path: &Path) -> Result<Vec<Row>> {
@@ -59,11 +64,13 @@ pub fn exec(ctx: &Ctx, args: ImportArgs) -> Result<()> {
             None,
         ));
     }
-    let base = args
+    let folder = args
         .file
         .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    // Canonical, so that rows are compared with it after their `..` and links are resolved.
+    let base = fs_err::canonicalize(folder)?;
     let mut store = ctx.store()?;
     let default_zone = ctx.zone(None)?;
     let default_account = ctx.config()?.default_account.clone();
@@ -71,23 +78,36 @@ pub fn exec(ctx: &Ctx, args: ImportArgs) -> Result<()> {
     let mut media_cache: HashMap<PathBuf, CheckedMedia> = HashMap::new();
     let mut posts: Vec<NewPost> = Vec::with_capacity(rows.len());
     for (i, row) in rows.iter().enumerate() {
-        let post = build_row(
-            ctx,
-            &store,
-            row,
-            &base,
-            default_zone,
-            default_account.as_deref(),
-            &mut media_cache,
-        )
-        .map_err(|e| {
-            let hint = e.hint();
-            Error::invalid(
-                format!("row {} of `{}`: {e}", i + 1, args.file.display()),
-                hint,
-            )
-        })?;
+        let post = import::resolve_file(&base, &row.file, args.allow_outside)
+            .and_then(|video| {
+                build_row(
+                    ctx,
+                    &store,
+                    row,
+                    video,
+                    default_zone,
+                    default_account.as_deref(),
+                    &mut media_cache,
+                )
+            })
+            .map_err(|e| {
+                let hint = e.hint();
+                Error::invalid(
+                    format!("row {} of `{}`: {e}", i + 1, args.file.display()),
+                    hint,
+                )
+            })?;
         posts.push(post);
+    }
+    // What is about to be published, as resolved: with --yes or without a terminal this is the
+    // only place a row pointing somewhere unexpected shows.
+    ctx.out.status(
+        "Importing",
+        &format!("{} post(s) from {}", posts.len(), args.file.display()),
+    );
+    let mut listed = std::collections::HashSet::new();
+    for post in posts.iter().filter(|p| listed.insert(p.file.as_str())) {
+        ctx.out.note(&format!("{:>12} {}", "", post.file));
     }
     if let Some(first) = posts.iter().find(|p| p.options.mode == Mode::Direct) {
         // Every direct row already has its privacy; this asks (or checks --yes) once for the
@@ -121,7 +141,7 @@ fn build_row(
     ctx: &Ctx,
     store: &postez::store::Store,
     row: &Row,
-    base: &Path,
+    path: PathBuf,
     default_zone: chrono_tz::Tz,
     default_account: Option<&str>,
     cache: &mut HashMap<PathBuf, CheckedMedia>,
@@ -130,7 +150,6 @@ fn build_row(
     let at = queue::resolve_time(&row.at, zone, ctx.now())?;
     let options = row.options()?;
     let hashtags = row.hashtags();
-    let path = base.join(&row.file);
     let media = match cache.get(&path) {
         Some(m) => m.clone(),
         None => {

@@ -10,8 +10,9 @@ use super::Ctx;
 /// With --account: revokes that account's access at TikTok, deletes its tokens from the
 /// keychain and the token file, its posts and their history, its private video copies, and the
 /// logs. Without: the same for every account, plus the app's client secret, the database, the
-/// token file, all private copies, the logs and the settings. Your own video files are never
-/// touched. `postez export` first if you want a copy.
+/// token file, all private copies, the logs and the settings. postez deletes its files by name:
+/// anything else in its folders, and your own video files, stay. `postez export` first if you
+/// want a copy.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Examples:

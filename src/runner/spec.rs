@@ -75,11 +75,11 @@ impl Spec {
         .collect();
         let exe = text(exe)?;
         for (name, value) in &vars {
-            no_line_break(name, value)?;
+            no_control(name, value)?;
         }
-        no_line_break("the binary's path", &exe)?;
+        no_control("the postez binary's path", &exe)?;
         let log = paths.log_dir().join(CRON_LOG);
-        no_line_break("the log's path", &text(&log)?)?;
+        no_control("the log's path", &text(&log)?)?;
         Ok(Self {
             exe,
             every,
@@ -125,10 +125,38 @@ impl Spec {
         }
     }
 
-    /// The text of `postez-run.service`.
+    /// Whether a systemd unit can run this binary: `Err` names what it cannot hold.
+    ///
+    /// systemd refuses an executable path with `\`, `"` or `'` in it whatever the quoting
+    /// ("Executable name contains special characters"), and keeps `$$` in it as two characters
+    /// instead of `$` (systemd 252), so such a unit would be broken while `install` reported
+    /// success (issue 15). A crontab line can hold all of them.
+    pub fn systemd_ready(&self) -> Result<()> {
+        let Some(bad) = self
+            .exe
+            .chars()
+            .find(|c| matches!(c, '$' | '"' | '\'' | '\\'))
+        else {
+            return Ok(());
+        };
+        Err(Error::invalid(
+            format!(
+                "the postez binary's path `{}` contains `{bad}`, which a systemd unit's ExecStart \
+                 cannot hold",
+                self.exe
+            ),
+            Some(
+                "move postez to a path without $ \" ' or \\ (e.g. ~/.local/bin/postez), or use \
+                 cron: `postez cron install --crontab`"
+                    .into(),
+            ),
+        ))
+    }
+
+    /// The text of `postez-run.service`; check [`Spec::systemd_ready`] first.
     pub fn service_unit(&self) -> String {
-        // `%` starts a specifier in every setting and `$` a variable in ExecStart.
-        let exe = unit_word(&self.exe.replace('$', "$$"));
+        // `%` starts a specifier in every setting (`%%` is a `%`).
+        let exe = unit_word(&self.exe);
         let mut unit = format!(
             "# Written by `postez cron install`; `postez cron remove` deletes it.\n\
              [Unit]\n\
@@ -174,15 +202,13 @@ impl Spec {
         let mut command: Vec<String> = self
             .vars
             .iter()
-            .map(|(name, value)| format!("{name}={}", shell_word(value)))
+            .map(|(name, value)| format!("{name}={}", cron_word(value)))
             .collect();
-        command.push(shell_word(&self.exe));
+        command.push(cron_word(&self.exe));
         command.push("run >>".into());
-        command.push(shell_word(&self.log.display().to_string()));
+        command.push(cron_word(&self.log.display().to_string()));
         command.push("2>&1".into());
-        // An unescaped `%` in a crontab command is a line break.
-        let command = command.join(" ").replace('%', "\\%");
-        format!("{} {command} {MARKER}", self.cron_schedule())
+        format!("{} {} {MARKER}", self.cron_schedule(), command.join(" "))
     }
 }
 
@@ -204,11 +230,14 @@ fn text(path: &Path) -> Result<String> {
     })
 }
 
-fn no_line_break(name: &str, value: &str) -> Result<()> {
-    if value.contains(['\n', '\r']) {
+fn no_control(name: &str, value: &str) -> Result<()> {
+    if value.chars().any(char::is_control) {
         return Err(Error::invalid(
-            format!("{name} contains a line break, which a unit file or crontab cannot hold"),
-            None,
+            format!(
+                "{name} {value:?} contains a line break or another control character, which a \
+                 unit file or crontab cannot hold"
+            ),
+            Some("rename the folder (or move postez) to a path of printable characters".into()),
         ));
     }
     Ok(())
@@ -224,11 +253,34 @@ fn plain(word: &str) -> bool {
 /// One word of a unit file's command line, quoted only when needed.
 fn unit_word(word: &str) -> String {
     let word = word.replace('%', "%%");
-    if plain(&word.replace("%%", "").replace("$$", "")) {
+    if plain(&word.replace("%%", "")) {
         word
     } else {
         format!("\"{}\"", word.replace('\\', "\\\\").replace('"', "\\\""))
     }
+}
+
+/// One word of the crontab line, for cron and then `sh`.
+///
+/// Cron ends the command at an unescaped `%` (the rest becomes stdin) and turns `\%` into `%`,
+/// but a backslash that is itself escaped does not escape: `\\%` still ends the command
+/// (Vixie cron's `do_command.c`, also cronie). So each `%` goes outside sh's quotes as `\%`,
+/// which cron hands to sh as a bare `%`, literal there; the pieces between are quoted on their
+/// own, so a backslash of the path always sits before a closing quote, never before a `%`.
+fn cron_word(word: &str) -> String {
+    if word.is_empty() {
+        return "''".into();
+    }
+    word.split('%')
+        .map(|piece| {
+            if piece.is_empty() {
+                String::new()
+            } else {
+                shell_word(piece)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\\%")
 }
 
 /// One word for `sh`, single-quoted only when needed.
@@ -300,10 +352,46 @@ pub(super) mod tests {
         assert!(spec.timer_unit().contains("OnCalendar=*:00\n"));
         let line = spec.crontab_line();
         assert!(
-            line.starts_with(r"0 * * * * POSTEZ_HOME='/srv/my 100\% '\''home'\''' "),
+            line.starts_with(r"0 * * * * POSTEZ_HOME='/srv/my 100'\%' '\''home'\''' "),
             "{line}"
         );
-        assert_eq!(unit_word("/a b/$$x"), "\"/a b/$$x\"");
+        assert_eq!(unit_word("/a b/100%"), "\"/a b/100%%\"");
+    }
+
+    #[test]
+    fn what_execstart_cannot_hold_is_refused_for_systemd_only() {
+        let env = Env::default();
+        let paths = Paths::single(Path::new("/p"));
+        for exe in [
+            "/opt/a$b/postez",
+            "/opt/a\"b/postez",
+            "/opt/it's/postez",
+            r"/opt/a\b/postez",
+        ] {
+            let spec = Spec::new(Path::new(exe), 5, &env, &paths).unwrap();
+            let e = spec.systemd_ready().unwrap_err();
+            assert!(e.to_string().contains("cannot hold"), "{exe}: {e}");
+            assert!(e.hint().unwrap().contains("--crontab"), "{exe}");
+            // The crontab line holds it.
+            assert!(spec.crontab_line().contains("run >>"), "{exe}");
+        }
+        let spec = Spec::new(Path::new("/opt/my 100%/postez"), 5, &env, &paths).unwrap();
+        spec.systemd_ready().unwrap();
+        assert!(
+            spec.service_unit()
+                .contains("\nExecStart=\"/opt/my 100%%/postez\" run\n"),
+            "{}",
+            spec.service_unit()
+        );
+    }
+
+    #[test]
+    fn cron_words_keep_backslashes_away_from_percent_signs() {
+        assert_eq!(cron_word("/a/b"), "/a/b");
+        assert_eq!(cron_word("100%"), r"100\%");
+        assert_eq!(cron_word(r"/a\%b"), r"'/a\'\%b");
+        assert_eq!(cron_word("%%"), r"\%\%");
+        assert_eq!(cron_word(""), "''");
     }
 
     #[test]
@@ -314,7 +402,16 @@ pub(super) mod tests {
         assert!(Spec::new(exe, 0, &env, &paths).is_err());
         assert!(Spec::new(exe, 61, &env, &paths).is_err());
         assert!(Spec::new(Path::new("postez"), 5, &env, &paths).is_err());
-        assert!(Spec::new(Path::new("/bin/a\nb"), 5, &env, &paths).is_err());
+        for exe in [
+            "/bin/a\nb",
+            "/bin/a\rb",
+            "/bin/a\tb",
+            "/bin/a\u{1b}b",
+            "/bin/a\u{7f}b",
+        ] {
+            let e = Spec::new(Path::new(exe), 5, &env, &paths).unwrap_err();
+            assert!(e.to_string().contains("control character"), "{e}");
+        }
         let line = Spec::new(exe, 1, &env, &paths).unwrap().crontab_line();
         assert_eq!(
             line,

@@ -245,6 +245,17 @@ impl Store {
             .map_err(self.err())
     }
 
+    /// The private copies (`schedule --copy`) the queue records, for `purge` to delete.
+    pub fn copied_files(&self) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT file FROM posts WHERE copied = 1")
+            .map_err(self.err())?;
+        let rows = stmt.query_map([], |r| r.get(0)).map_err(self.err())?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(self.err())
+    }
+
     /// Change a post's state (and optionally fields) if it is currently in one of `from`,
     /// recording `event`. Returns `WrongState` when another process got there first.
     #[allow(clippy::too_many_arguments)]

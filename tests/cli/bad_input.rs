@@ -42,14 +42,16 @@ fn bad_input_is_refused_clearly_and_changes_nothing() {
         .set_len(5_000_000_000)
         .unwrap();
     std::fs::write(p("latin1.txt"), [b'c', b'a', b'f', 0xe9]).unwrap();
+    // Import rows name videos inside the import file's folder.
+    std::fs::copy(mp4, p("clip.mp4")).unwrap();
     std::fs::write(
         p("bad.csv"),
-        format!("file,at,privacy\n{mp4},in 1h,SELF_ONLY\n{mp4},yesterday-ish,SELF_ONLY\n"),
+        "file,at,privacy\nclip.mp4,in 1h,SELF_ONLY\nclip.mp4,yesterday-ish,SELF_ONLY\n",
     )
     .unwrap();
     std::fs::write(
         p("bad.json"),
-        format!(r#"[{{"file":"{mp4}","at":"in 1h","privacy":"SELF_ONLY","colour":"red"}}]"#),
+        r#"[{"file":"clip.mp4","at":"in 1h","privacy":"SELF_ONLY","colour":"red"}]"#,
     )
     .unwrap();
     std::fs::write(p("posts.txt"), "file,at\n").unwrap();

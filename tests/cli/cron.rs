@@ -372,3 +372,114 @@ fn every_is_range_checked_and_help_has_examples() {
     assert!(!m.unit("postez-run.timer").exists());
     assert!(m.env.run(&["cron", "--help"]).ok().contains("Examples:"));
 }
+
+/// What cron runs for a crontab line, as Vixie cron and cronie do it (`do_command.c`): the text
+/// after the five time fields up to the first unescaped `%`, with `\%` turned into `%` (a
+/// backslash right after a backslash escapes nothing); the rest is the job's stdin.
+fn as_cron_runs(line: &str) -> (String, String) {
+    let mut rest = line;
+    for _ in 0..5 {
+        rest = rest.trim_start();
+        rest = &rest[rest.find(' ').unwrap()..];
+    }
+    let (mut command, mut stdin) = (String::new(), String::new());
+    let mut escaped = false;
+    let mut chars = rest.trim_start().chars();
+    while let Some(c) = chars.next() {
+        if escaped {
+            if c == '%' {
+                command.pop();
+            }
+            command.push(c);
+            escaped = false;
+            continue;
+        }
+        if c == '%' {
+            stdin = chars.collect::<String>().replace('%', "\n");
+            break;
+        }
+        escaped = c == '\\';
+        command.push(c);
+    }
+    (command, stdin)
+}
+
+#[test]
+fn a_crontab_line_for_paths_with_percent_and_backslashes_runs_the_binary() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join(r"it's 100% \%x $HOME `q` \\%");
+    let exe = root.join("bin").join(r"post\%ez");
+    let home = root.join(r"home 5%% \");
+    let ran = dir.path().join("ran");
+    std::fs::create_dir_all(exe.parent().unwrap()).unwrap();
+    std::fs::create_dir_all(home.join("logs")).unwrap();
+    std::fs::write(
+        &exe,
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$0\" \"$@\" \"$POSTEZ_HOME\" > '{}'\necho logged\n",
+            ran.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let env = postez::env::Env {
+        home: Some(home.clone()),
+        ..Default::default()
+    };
+    let spec =
+        postez::runner::Spec::new(&exe, 5, &env, &postez::env::Paths::single(&home)).unwrap();
+    let line = spec.crontab_line();
+    let (command, stdin) = as_cron_runs(&line);
+    assert_eq!(stdin, "", "cron would cut the line at a `%`: {line}");
+    let status = std::process::Command::new("/bin/sh")
+        .args(["-c", &command])
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .status()
+        .unwrap();
+    assert!(status.success(), "{line}");
+    let got = std::fs::read_to_string(&ran).unwrap_or_default();
+    let want = format!("{}\nrun\n{}\n", exe.display(), home.display());
+    assert_eq!(got, want, "the crontab line was {line}");
+    assert_eq!(
+        std::fs::read_to_string(home.join("logs/runner.log")).unwrap(),
+        "logged\n"
+    );
+}
+
+#[test]
+fn units_systemd_analyze_rejects_are_not_installed() {
+    const ANALYZE: &str = "#!/bin/sh\necho \"$*\" >> \"$FAKE_DIR/analyze.log\"\n\
+        echo 'postez-run.service: Command /x is not executable: No such file or directory' >&2\n\
+        exit 1\n";
+    let m = Machine::with_programs(
+        true,
+        &[
+            ("systemctl", SYSTEMCTL),
+            ("crontab", CRONTAB),
+            ("systemd-analyze", ANALYZE),
+        ],
+        true,
+    );
+    let run = m.env.run(&["cron", "install"]);
+    let err = run.fails(2);
+    assert!(
+        err.contains("systemd-analyze verify rejected the runner's units")
+            && err.contains("is not executable")
+            && err.contains("hint: use cron instead: `postez cron install --crontab`"),
+        "{run:?}"
+    );
+    assert!(!run.stderr.contains("Installed"), "{run:?}");
+    assert!(Machine::read(&m.env.path("analyze.log")).starts_with("verify --man=no "));
+    assert!(!m.unit("postez-run.service").exists());
+    assert!(!m.unit("postez-run.timer").exists());
+    assert!(
+        !m.systemctl_log().contains("enable"),
+        "{}",
+        m.systemctl_log()
+    );
+    // The crontab line is the way out, and it works.
+    m.env.run(&["cron", "install", "--crontab"]).ok();
+    assert!(m.table().contains("# postez runner"));
+}

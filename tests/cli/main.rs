@@ -12,6 +12,7 @@ mod fuzz_corpus;
 mod generated;
 mod hostile_net;
 mod leaks;
+mod paths;
 mod queue;
 mod readme;
 mod reliability;
