@@ -117,12 +117,11 @@ pub fn client_credentials(
         ))?;
     let secret = match &env.tiktok_client_secret {
         Some(s) => s.clone(),
-        None => secrets.get(&client_secret_key(tiktok::PLATFORM))?.ok_or_else(|| {
-            Error::config(
-                "no TikTok client secret is saved",
-                Some("set POSTEZ_TIKTOK_CLIENT_SECRET, or run `postez connect tiktok` on a terminal to enter it once".into()),
-            )
-        })?,
+        None => secrets
+            .get(&client_secret_key(tiktok::PLATFORM))?
+            .ok_or_else(|| Error::NoClientSecret {
+                platform: tiktok::PLATFORM.into(),
+            })?,
     };
     Ok(ClientCredentials { key, secret })
 }

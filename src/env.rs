@@ -251,3 +251,27 @@ impl Paths {
 
 // The folder and file rules live in `files`; these names stay for the many callers.
 pub use crate::files::{ensure_private_dir, make_private};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn programs_postez_starts_inherit_no_secret_variable() {
+        let command = command("true");
+        let removed: Vec<String> = command
+            .get_envs()
+            .filter(|(_, value)| value.is_none())
+            .map(|(name, _)| name.to_string_lossy().into_owned())
+            .collect();
+        for name in SECRET_VARIABLES {
+            assert!(removed.iter().any(|r| r == name), "{name} is inherited");
+        }
+        // Every variable that holds a secret is listed.
+        for (name, _) in VARIABLES {
+            if name.contains("SECRET") || name.contains("PASSPHRASE") {
+                assert!(SECRET_VARIABLES.contains(name), "{name}");
+            }
+        }
+    }
+}

@@ -152,6 +152,12 @@ pub enum Error {
         /// Why, in a few words.
         reason: String,
     },
+    /// The app's client secret is needed (to refresh a login) and none is saved or given.
+    #[error("no {platform} client secret is saved in the token store, and none is given")]
+    NoClientSecret {
+        /// The platform.
+        platform: String,
+    },
     /// The platform's login page sent the user back without a login (denied, or a scope the
     /// app is not approved for).
     #[error("{platform} did not connect the account: {reason}")]
@@ -250,6 +256,11 @@ impl Error {
             }
             Self::Unfinished { hint, .. } => hint.clone(),
             Self::LoginRefused { hint, .. } => Some(hint.clone()),
+            Self::NoClientSecret { platform } => Some(format!(
+                "run `postez connect {platform}` once (on a terminal, or with \
+                 POSTEZ_TIKTOK_CLIENT_SECRET set): it saves the secret in the token store for \
+                 every later run"
+            )),
             Self::Io(_) | Self::Aborted => None,
         }
     }
@@ -282,9 +293,10 @@ impl Error {
             // Not retried blindly: the same address would answer the same way (issue 15).
             Self::Unsafe(_) => ErrorKind::Failure,
             Self::Unfinished { kind, .. } => *kind,
-            Self::NotConnected { .. } | Self::NeedsReconnect { .. } | Self::LoginRefused { .. } => {
-                ErrorKind::NeedsAuth
-            }
+            Self::NotConnected { .. }
+            | Self::NeedsReconnect { .. }
+            | Self::LoginRefused { .. }
+            | Self::NoClientSecret { .. } => ErrorKind::NeedsAuth,
             Self::Store { .. } | Self::Io(_) => ErrorKind::Failure,
         }
     }

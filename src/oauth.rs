@@ -233,7 +233,13 @@ async fn serve(mut stream: TcpStream, state: Arc<str>) -> Option<Callback> {
                 let why = description.clone().unwrap_or_else(|| error.clone());
                 (
                     "200 OK",
-                    page("Login was not completed", &format!("TikTok said: {why}")),
+                    page(
+                        "Login was not completed",
+                        &format!(
+                            "TikTok said: {why}. Go back to the terminal: postez says what to \
+                             do next."
+                        ),
+                    ),
                     Some(Callback::Denied { error, description }),
                 )
             }

@@ -13,7 +13,7 @@
 
 use std::io::{self, Write};
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use crate::env::Env;
 use crate::error::{Error, Result};
@@ -95,7 +95,7 @@ pub struct System;
 
 impl Host for System {
     fn run(&self, program: &str, args: &[&str], stdin: Option<&str>) -> io::Result<Ran> {
-        let mut child = Command::new(program)
+        let mut child = crate::env::command(program)
             .args(args)
             .stdin(if stdin.is_some() {
                 Stdio::piped()

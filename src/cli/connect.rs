@@ -195,10 +195,12 @@ pub async fn exec(ctx: &Ctx, args: ConnectArgs) -> Result<()> {
             ctx.out.note(&format!(
                 "{e}. Enter your TikTok app's credentials once (see the README)."
             ));
-            ask_credentials(ctx, &config, &secrets)?
+            ask_credentials(ctx, &config)?
         }
         Err(e) => return Err(e),
     };
+    // Kept for after the login: the secret is saved only once TikTok has accepted it.
+    let client_secret = client.secret.clone();
     let tiktok = auth::tiktok_client(&ctx.env, client)?;
     let listener = Listener::bind(args.port).await?;
     let drafts_only = args.drafts_only || !config.tiktok_direct_post();
@@ -326,6 +328,9 @@ pub async fn exec(ctx: &Ctx, args: ConnectArgs) -> Result<()> {
     }
     // Tokens first: if saving them fails, no account row claims a login that is not there.
     auth::save_tokens(&secrets, tiktok::PLATFORM, &tokens)?;
+    // The client secret too, whatever its source: a cron or systemd run has no
+    // POSTEZ_TIKTOK_CLIENT_SECRET, and needs the secret at its first refresh.
+    secrets.set(&client_secret_key(tiktok::PLATFORM), &client_secret)?;
     let profile = AccountProfile {
         platform: tiktok::PLATFORM.into(),
         remote_id: tokens.open_id.clone(),
@@ -411,7 +416,6 @@ fn check_scopes(ctx: &Ctx, tokens: &Tokens, drafts_only: bool) -> Result<()> {
 fn ask_credentials(
     ctx: &Ctx,
     config: &postez::config::Config,
-    secrets: &SecretStore,
 ) -> Result<postez::provider::tiktok::ClientCredentials> {
     let key = match ctx
         .env
@@ -430,11 +434,8 @@ fn ask_credentials(
     };
     let secret = match &ctx.env.tiktok_client_secret {
         Some(s) => s.clone(),
-        None => {
-            let secret = ctx.out.ask_secret("TikTok client secret", false)?;
-            secrets.set(&client_secret_key(tiktok::PLATFORM), &secret)?;
-            secret
-        }
+        // Saved once TikTok accepts it, with the tokens.
+        None => ctx.out.ask_secret("TikTok client secret", false)?,
     };
     Ok(postez::provider::tiktok::ClientCredentials { key, secret })
 }

@@ -93,7 +93,7 @@ fn install(ctx: &Ctx, runner: &Runner, every: u8, crontab: bool) -> Result<()> {
         // Unit files and crontabs are plain text; the token file's promise is encryption at rest.
         let instead = match *name {
             "POSTEZ_PASSPHRASE" => "set `passphrase_command` so runs can open the token file",
-            _ => "runs use the one saved by `postez connect`",
+            _ => "runs use the one `postez connect` saved in the token store",
         };
         ctx.out.warn(&format!(
             "{name} is a secret and is not written into the runner; {instead}"

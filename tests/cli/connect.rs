@@ -177,7 +177,10 @@ fn access_denied_is_reported_and_nothing_is_stored() {
     let connecting = Connecting::start(&env, &[]).unwrap();
     let callback = fake.authorize(&connecting.url);
     let (_, page) = fake.get(&callback);
-    assert!(page.contains("Login was not completed"), "{page}");
+    assert!(
+        page.contains("Login was not completed") && page.contains("Go back to the terminal"),
+        "{page}"
+    );
     let run = connecting.finish();
     assert!(
         run.fails(3).contains("did not connect the account"),
@@ -552,5 +555,40 @@ fn the_direct_post_setting_off_makes_drafts_only_the_default() {
     assert_eq!(
         env.run(&["accounts", "--json"]).json()[0]["scopes"],
         serde_json::json!(["user.info.basic", "video.upload"])
+    );
+}
+
+/// A runner lasts: the client secret given in the environment at connect time is saved in the
+/// token store, so a cron run without the variable can still refresh the login.
+#[test]
+fn a_run_without_the_secret_variable_refreshes_with_the_saved_secret() {
+    let fake = Fake::start(|o| o.access_ttl = Duration::from_secs(60));
+    let mut env = file_env(&fake);
+    env.set("POSTEZ_POLL_INTERVAL", "20ms");
+    env.connect(&fake, &[]).ok();
+    env.schedule(&media(Media::Mp4), "now", &[]);
+    env.unset("POSTEZ_TIKTOK_CLIENT_SECRET");
+    let run = env.run(&["run"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        fake.state().refresh_calls >= 1,
+        "the access token was refreshed"
+    );
+    assert_eq!(fake.finished().len(), 1);
+
+    // Without a saved secret either, the run says exactly what to do and exits "needs auth".
+    env.schedule(&media(Media::Mp4), "now", &[]);
+    file_store(&env).delete("tiktok:client_secret").unwrap();
+    let run = env.run(&["run"]);
+    let err = run.fails(3);
+    assert!(
+        err.contains("no tiktok client secret is saved")
+            && err.contains("run `postez connect tiktok` once"),
+        "{run:?}"
+    );
+    assert_eq!(
+        env.run(&["list", "--json"]).json()[0]["state"],
+        "scheduled",
+        "the post waits"
     );
 }
