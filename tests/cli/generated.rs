@@ -320,3 +320,77 @@ fn global_options_have_their_own_heading_in_every_help() {
         }
     }
 }
+
+/// The README's install section, run as written after a `cargo install` (the binary in a fresh
+/// `~/.cargo/bin`): the man pages land where `man` finds them, and so do the completions.
+#[test]
+fn readme_installs_man_pages_and_completions_after_cargo_install() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    assert!(
+        !readme.contains("cargo install --path"),
+        "the README must say `cargo install --locked`: Cargo.lock is otherwise ignored"
+    );
+    let section = readme
+        .split("## Install and run")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .unwrap();
+    assert!(section.contains("cargo install --locked --path ."));
+    let script: String = section
+        .split("```sh\n")
+        .skip(1)
+        .filter_map(|b| b.split("```").next())
+        .flat_map(str::lines)
+        .filter(|l| !l.starts_with("cargo "))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(script.contains("postez generate man"), "{script}");
+    let env = TestEnv::new();
+    let home = env.path("home");
+    let bin = home.join(".cargo/bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_postez"), bin.join("postez")).unwrap();
+    let path = format!("{}:/usr/local/bin:/usr/bin:/bin", bin.display());
+    let out = std::process::Command::new("bash")
+        .args(["-euo", "pipefail", "-c", &script])
+        .env_clear()
+        .env("HOME", &home)
+        .env("PATH", &path)
+        .current_dir(env.dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let man1 = home.join(".cargo/share/man/man1");
+    for (name, page) in committed_man_pages() {
+        assert_eq!(std::fs::read_to_string(man1.join(&name)).unwrap(), page);
+    }
+    for file in [
+        ".local/share/bash-completion/completions/postez",
+        ".zfunc/_postez",
+        ".config/fish/completions/postez.fish",
+    ] {
+        let text = std::fs::read_to_string(home.join(file)).unwrap();
+        assert!(text.contains("postez"), "{file}");
+    }
+    // `man` itself finds a nested page there, with no MANPATH set.
+    match std::process::Command::new("man")
+        .args(["-w", "postez-config-get"])
+        .env_clear()
+        .env("HOME", &home)
+        .env("PATH", &path)
+        .output()
+    {
+        Ok(out) => assert_eq!(
+            String::from_utf8_lossy(&out.stdout).trim(),
+            man1.join("postez-config-get.1").display().to_string(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        ),
+        Err(_) => eprintln!("SKIPPED the `man -w` check: man is not installed"),
+    }
+}
