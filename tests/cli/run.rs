@@ -689,6 +689,29 @@ fn a_second_run_exits_at_once_while_one_holds_the_lock() {
 }
 
 #[test]
+fn the_run_lock_is_readable_by_the_user_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = TestEnv::new();
+    let mode = |env: &TestEnv| {
+        std::fs::metadata(env.home().join("run.lock"))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    env.run(&["run"]).ok();
+    assert_eq!(mode(&env), 0o600);
+    // A lock file left with the umask's mode by an older postez is tightened.
+    let older = TestEnv::new();
+    std::fs::create_dir_all(older.home()).unwrap();
+    let lock = older.home().join("run.lock");
+    std::fs::write(&lock, "").unwrap();
+    std::fs::set_permissions(&lock, std::fs::Permissions::from_mode(0o644)).unwrap();
+    older.run(&["run"]).ok();
+    assert_eq!(mode(&older), 0o600);
+}
+
+#[test]
 fn editing_a_half_uploaded_post_starts_a_new_upload_of_the_new_content() {
     let fake = Fake::start(|_| {});
     let env = fake.connected();
