@@ -305,7 +305,12 @@ pub async fn exec(ctx: &Ctx, args: ConnectArgs) -> Result<()> {
         }
     }
     // Tokens first: if saving them fails, no account row claims a login that is not there.
-    auth::save_tokens(&secrets, tiktok::PLATFORM, &tokens)?;
+    let owner = auth::owner_name(
+        creator.as_ref().and_then(|c| c.creator_username.as_deref()),
+        user.display_name.as_deref(),
+        &tokens.open_id,
+    );
+    auth::save_login(&secrets, tiktok::PLATFORM, &tokens, &owner)?;
     let profile = AccountProfile {
         platform: tiktok::PLATFORM.into(),
         remote_id: tokens.open_id.clone(),
