@@ -172,6 +172,31 @@ pub fn save_tokens(secrets: &SecretStore, platform: &str, tokens: &Tokens) -> Re
     Ok(())
 }
 
+/// Save the tokens of the account `owner` ("@handle", else its name): as [`save_tokens`], and the
+/// keychain item says whose login it is ("postez: TikTok login for @handle").
+pub fn save_login(
+    secrets: &SecretStore,
+    platform: &str,
+    tokens: &Tokens,
+    owner: &str,
+) -> Result<()> {
+    secrets.set_labeled(
+        &token_key(platform, &tokens.open_id),
+        &tokens.to_secret(),
+        &crate::secrets::login_label(platform, owner),
+    )?;
+    Ok(())
+}
+
+/// How a login's label names the account: "@handle", else the display name, else the id.
+pub fn owner_name(username: Option<&str>, display_name: Option<&str>, remote_id: &str) -> String {
+    match (username, display_name) {
+        (Some(handle), _) => format!("@{handle}"),
+        (None, Some(name)) => name.to_owned(),
+        (None, None) => remote_id.to_owned(),
+    }
+}
+
 fn lock_path(paths: &Paths, account: &Account) -> PathBuf {
     // open_ids are opaque; keep the file name to safe characters.
     let safe: String = account
@@ -266,7 +291,13 @@ pub async fn fresh_tokens(
         fresh.open_id = current.open_id.clone();
     }
     // Save the rotated pair before anything else: the old refresh token is already dead.
-    save_tokens(secrets, &account.platform, &fresh)?;
+    // Labelled again, so a login saved by an older postez gets a label that says what it is.
+    let owner = owner_name(
+        account.username.as_deref(),
+        account.display_name.as_deref(),
+        &account.remote_id,
+    );
+    save_login(secrets, &account.platform, &fresh, &owner)?;
     store.set_account_expiry(
         account.id,
         fresh.access_expires_at,

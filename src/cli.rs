@@ -63,8 +63,10 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Flags every subcommand accepts.
+/// Flags every subcommand accepts. They get their own heading in every `--help` and man page,
+/// apart from each command's own options.
 #[derive(Debug, Clone, clap::Args)]
+#[command(next_help_heading = "Global Options")]
 pub struct GlobalArgs {
     /// Print machine-readable JSON on stdout
     #[arg(long, global = true)]

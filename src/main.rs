@@ -33,7 +33,7 @@ fn main() -> ExitCode {
     let log_file = matches!(cli.command, cli::Command::Run(_))
         .then(|| postez::logs::RotatingFile::open(&ctx.paths.log_dir()).ok())
         .flatten();
-    init_logging(&ctx.env, &cli.global, log_file);
+    init_logging(&cli.global, &ctx, log_file);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -56,8 +56,13 @@ fn main() -> ExitCode {
 
 /// Logs go to stderr (warnings by default, `-v` info, `-vv` debug, `-vvv` trace; `RUST_LOG`
 /// replaces the filter) and, for `run`, to the log file at info level (debug with `-vv`). Every
-/// line passes postez's redaction first.
-fn init_logging(env: &Env, global: &cli::GlobalArgs, file: Option<postez::logs::RotatingFile>) {
+/// line passes postez's redaction first. Colors follow the reporter's decision (`--color`, TTY,
+/// NO_COLOR), so stderr sent to a file or pipe gets no escape codes.
+fn init_logging(
+    global: &cli::GlobalArgs,
+    ctx: &cli::Ctx,
+    file: Option<postez::logs::RotatingFile>,
+) {
     use postez::logs::{RedactingWriter, Target};
     use tracing_subscriber::EnvFilter;
     use tracing_subscriber::layer::SubscriberExt;
@@ -72,7 +77,8 @@ fn init_logging(env: &Env, global: &cli::GlobalArgs, file: Option<postez::logs::
         _ => "trace",
     };
     let filter = |default: &str| {
-        env.rust_log
+        ctx.env
+            .rust_log
             .as_deref()
             .and_then(|f| EnvFilter::try_new(f).ok())
             .unwrap_or_else(|| EnvFilter::new(format!("warn,postez={default}")))
@@ -80,7 +86,7 @@ fn init_logging(env: &Env, global: &cli::GlobalArgs, file: Option<postez::logs::
     let json = global.log_format == cli::LogFormat::Json;
     let stderr = fmt::layer()
         .with_writer(|| RedactingWriter::new(Target::Stderr))
-        .with_ansi(!env.no_color && !json)
+        .with_ansi(ctx.out.color() && !json)
         .with_target(false);
     let stderr = if json {
         stderr.json().with_filter(filter(level)).boxed()

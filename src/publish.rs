@@ -145,13 +145,14 @@ impl RunLock {
     pub async fn acquire(paths: &Paths, wait: bool) -> Result<Option<Self>> {
         crate::env::ensure_private_dir(&paths.data_dir)?;
         let path = paths.run_lock();
-        let file = fs_err::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)?
-            .into_parts()
-            .0;
+        let mut options = fs_err::OpenOptions::new();
+        options.create(true).truncate(false).write(true);
+        // Like every file postez keeps, the lock is the user's alone: 0600 from creation, and a
+        // lock file left by an older version is tightened too.
+        #[cfg(unix)]
+        fs_err::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options.open(&path)?.into_parts().0;
+        crate::env::make_private(&path)?;
         if wait {
             let file = tokio::task::spawn_blocking(move || file.lock().map(|()| file))
                 .await

@@ -332,8 +332,7 @@ impl<H: Host> Runner<H> {
         };
         match self
             .host
-            // --man=no: the unit's `Documentation=man:postez(1)` is not a fault when the man
-            // page is not installed (cargo install does not install it).
+            // --man=no: the check is of the units themselves, not of installed man pages.
             .run(
                 "systemd-analyze",
                 &["verify", "--man=no", service, timer],

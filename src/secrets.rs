@@ -26,7 +26,7 @@ mod keychain;
 mod strict;
 
 pub use file::FileStore;
-pub use keychain::Keychain;
+pub use keychain::{Keychain, login_label};
 pub use strict::require_private;
 
 /// The keychain service name under which postez keeps its entries (convention 9).
@@ -255,6 +255,15 @@ impl SecretStore {
     pub fn set(&self, key: &str, value: &Secret) -> Result<(), SecretError> {
         match self {
             Self::Keychain(k) => k.set(key, value),
+            Self::File(f) => f.set(key, value),
+        }
+    }
+
+    /// Stores `value` under `key` with a name for people: the keychain item's label (see
+    /// [`login_label`]). The encrypted file has no labels.
+    pub fn set_labeled(&self, key: &str, value: &Secret, label: &str) -> Result<(), SecretError> {
+        match self {
+            Self::Keychain(k) => k.set_labeled(key, value, label),
             Self::File(f) => f.set(key, value),
         }
     }

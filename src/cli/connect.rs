@@ -327,7 +327,12 @@ pub async fn exec(ctx: &Ctx, args: ConnectArgs) -> Result<()> {
         }
     }
     // Tokens first: if saving them fails, no account row claims a login that is not there.
-    auth::save_tokens(&secrets, tiktok::PLATFORM, &tokens)?;
+    let owner = auth::owner_name(
+        creator.as_ref().and_then(|c| c.creator_username.as_deref()),
+        user.display_name.as_deref(),
+        &tokens.open_id,
+    );
+    auth::save_login(&secrets, tiktok::PLATFORM, &tokens, &owner)?;
     // The client secret too, whatever its source: a cron or systemd run has no
     // POSTEZ_TIKTOK_CLIENT_SECRET, and needs the secret at its first refresh.
     secrets.set(&client_secret_key(tiktok::PLATFORM), &client_secret)?;

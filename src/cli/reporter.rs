@@ -19,6 +19,7 @@ use super::{ColorChoice, GlobalArgs};
 #[derive(Debug)]
 pub struct Reporter {
     json: bool,
+    color: bool,
     quiet: bool,
     stdout_tty: bool,
     can_prompt: bool,
@@ -41,6 +42,7 @@ impl Reporter {
         console::set_colors_enabled_stderr(color);
         Self {
             json: global.json,
+            color,
             quiet: global.quiet,
             stdout_tty,
             can_prompt: stdin_tty && stderr_tty,
@@ -51,6 +53,12 @@ impl Reporter {
     /// `--json` was given.
     pub fn json(&self) -> bool {
         self.json
+    }
+
+    /// Colors (ANSI escapes) on stderr: `--color always`, or `auto` on a terminal without
+    /// NO_COLOR. Log lines follow it too, so a file or pipe gets plain text.
+    pub fn color(&self) -> bool {
+        self.color
     }
 
     /// A person is at the terminal to answer questions.

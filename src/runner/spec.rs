@@ -157,11 +157,12 @@ impl Spec {
     pub fn service_unit(&self) -> String {
         // `%` starts a specifier in every setting (`%%` is a `%`).
         let exe = unit_word(&self.exe);
+        // No `Documentation=man:postez(1)`: `cargo install` does not install man pages, and
+        // `systemd-analyze verify` fails a unit whose documentation is missing.
         let mut unit = format!(
             "# Written by `postez cron install`; `postez cron remove` deletes it.\n\
              [Unit]\n\
              Description=Publish the videos postez has due\n\
-             Documentation=man:postez(1)\n\
              \n\
              [Service]\n\
              Type=oneshot\n\
@@ -392,6 +393,83 @@ pub(super) mod tests {
         assert_eq!(cron_word(r"/a\%b"), r"'/a\'\%b");
         assert_eq!(cron_word("%%"), r"\%\%");
         assert_eq!(cron_word(""), "''");
+    }
+
+    /// Runs `systemd-analyze verify --user` on `units` written into a fresh folder: `Ok` when it
+    /// had nothing to say, else what it said; `None` where systemd-analyze is not installed.
+    fn systemd_verify(units: &[(&str, String)]) -> Option<Result<(), String>> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let runtime = dir.path().join("runtime");
+        std::fs::create_dir(&runtime).expect("runtime dir");
+        let mut paths = Vec::new();
+        for (name, text) in units {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).expect("write unit");
+            paths.push(path);
+        }
+        // User mode, as `cron install` installs them; the user manager it simulates needs a
+        // runtime folder, which a container or CI job may lack. `--man=yes` (the default) keeps
+        // the check that every `Documentation=man:` page is installed.
+        let output = match crate::env::command("systemd-analyze")
+            .args(["verify", "--user"])
+            .args(&paths)
+            .env("XDG_RUNTIME_DIR", &runtime)
+            .output()
+        {
+            Ok(output) => output,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+            Err(e) => panic!("systemd-analyze: {e}"),
+        };
+        // Some problems are only warned about ("…, ignoring") with exit 0: any output counts.
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        Some(if output.status.success() && said.trim().is_empty() {
+            Ok(())
+        } else {
+            Err(format!("{}: {said}", output.status))
+        })
+    }
+
+    #[test]
+    #[allow(clippy::print_stderr)]
+    fn systemd_analyze_verify_accepts_the_units() {
+        // ExecStart must name an existing executable: this test binary stands in for postez.
+        let exe = std::env::current_exe().expect("current_exe");
+        let env = env_with_home("/srv/my 100% 'home'");
+        let spec = Spec::new(&exe, 5, &env, &Paths::resolve(&env).unwrap()).unwrap();
+        let service = spec.service_unit();
+        let timer = spec.timer_unit();
+        let pair = |service: &str| {
+            systemd_verify(&[
+                ("postez-run.service", service.to_owned()),
+                ("postez-run.timer", timer.clone()),
+            ])
+        };
+        let Some(verdict) = pair(&service) else {
+            eprintln!("SKIPPED: systemd-analyze is not installed (`bash tests/run` installs it)");
+            return;
+        };
+        if let Err(said) = verdict {
+            panic!("systemd-analyze verify on the generated units: {said}\n{service}\n{timer}");
+        }
+        // The check can fail: each of these breaks the unit in a way systemd reports.
+        for broken in [
+            service.replace("Type=oneshot", "Type=one-shot"),
+            service.replace(&exe.display().to_string(), "/nonexistent/postez"),
+            service.replace(
+                "[Unit]\n",
+                "[Unit]\nDocumentation=man:postez-no-such-page(1)\n",
+            ),
+        ] {
+            assert_ne!(broken, service, "the breakage did not apply");
+            assert!(
+                pair(&broken).is_some_and(|v| v.is_err()),
+                "systemd-analyze accepted:\n{broken}"
+            );
+        }
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! The OS keychain backend: Secret Service on Linux (through the pure-Rust zbus store, which
 //! finds the session bus by itself), Keychain on macOS, Credential Manager on Windows. This
 //! module owns the worker thread and timeout around every call, so a missing bus or a hung
-//! daemon becomes [`SecretError::Unavailable`] instead of hanging cron, and the translation of
-//! keyring errors, which drops any payload that could hold a secret.
+//! daemon becomes [`SecretError::Unavailable`] instead of hanging cron, the translation of
+//! keyring errors, which drops any payload that could hold a secret, and the label a keyring
+//! manager shows for each item ("postez: TikTok login for @name").
 
 use std::fmt;
 use std::sync::{Arc, Mutex, mpsc};
@@ -56,23 +57,47 @@ impl Keychain {
 
     /// The secret for account `key`, or `None` if the keychain has no such entry.
     pub fn get(&self, key: &str) -> Result<Option<Secret>, SecretError> {
-        self.call(key, |entry| match entry.get_password() {
+        self.call(key, None, |entry| match entry.get_password() {
             Ok(password) => Ok(Some(Secret::new(password))),
             Err(keyring_core::Error::NoEntry) => Ok(None),
             Err(e) => Err(e),
         })
     }
 
-    /// Stores `value` for account `key`, replacing any previous value.
+    /// Stores `value` for account `key`, replacing any previous value. A new item is labelled
+    /// after the key ("postez: TikTok app client secret"); an existing one keeps its label.
     pub fn set(&self, key: &str, value: &Secret) -> Result<(), SecretError> {
         let value = value.clone();
-        self.call(key, move |entry| entry.set_password(value.expose()))
+        let label = default_label(&self.service, key);
+        self.call(key, Some(label), move |entry| {
+            entry.set_password(value.expose())
+        })
+    }
+
+    /// Like [`Keychain::set`], and the item, new or existing, is labelled `label`: the name a
+    /// keyring manager (Seahorse, KWallet, `secret-tool search`) shows for it.
+    pub fn set_labeled(&self, key: &str, value: &Secret, label: &str) -> Result<(), SecretError> {
+        let value = value.clone();
+        let wanted = label.to_owned();
+        self.call(key, Some(label.to_owned()), move |entry| {
+            entry.set_password(value.expose())?;
+            // The label only names the item: the secret is saved, so a failure here must not
+            // make the caller believe it was not.
+            let _ = relabel(entry, &wanted);
+            Ok(())
+        })
+    }
+
+    /// The label of the item for `key`, or `None` if there is no item (or the platform's
+    /// keychain has no labels postez sets: only the Secret Service has).
+    pub fn label(&self, key: &str) -> Result<Option<String>, SecretError> {
+        self.call(key, None, item_label)
     }
 
     /// Deletes the entry for `key`; `true` if there was one. Duplicates (several items for the
     /// same account, e.g. left by another tool) are all deleted.
     pub fn delete(&self, key: &str) -> Result<bool, SecretError> {
-        self.call(key, |entry| match entry.delete_credential() {
+        self.call(key, None, |entry| match entry.delete_credential() {
             Ok(()) => Ok(true),
             Err(keyring_core::Error::NoEntry) => Ok(false),
             Err(keyring_core::Error::Ambiguous(entries)) => {
@@ -90,16 +115,17 @@ impl Keychain {
     /// Reading a missing entry is not enough: the Secret Service answers a search even while the
     /// collection is locked or absent, which is exactly when a later `set` fails. So the probe
     /// writes a sentinel entry and deletes it again: a few D-Bus round trips, done only when a
-    /// backend is chosen (`postez connect`, `postez doctor`), never on every run.
+    /// backend is chosen (`postez connect`, `postez doctor`), never on every run. Each probe
+    /// has a key of its own: with a shared one, a second postez probing at the same moment could
+    /// delete the item between this one's search and its next call, which fails.
     pub fn probe(&self) -> Result<(), SecretError> {
-        // A sentinel of its own: two postez processes probing at once must not delete each
-        // other's sentinel between its write and its delete.
-        let sentinel = format!(
-            "postez:probe:{}-{:08x}",
+        let key = format!(
+            "postez:probe:{}:{:x}",
             std::process::id(),
             rand::random::<u32>()
         );
-        self.call(&sentinel, |entry| {
+        let label = format!("{}: keychain check (deleted at once)", self.service);
+        self.call(&key, Some(label), |entry| {
             entry.set_password("probe")?;
             match entry.delete_credential() {
                 Ok(()) | Err(keyring_core::Error::NoEntry) => Ok(()),
@@ -108,8 +134,9 @@ impl Keychain {
         })
     }
 
-    /// Runs `op` on the entry (service, `key`) on a worker thread, under the timeout.
-    fn call<T, F>(&self, key: &str, op: F) -> Result<T, SecretError>
+    /// Runs `op` on the entry (service, `key`) on a worker thread, under the timeout. `label`
+    /// names the item if `op` creates it.
+    fn call<T, F>(&self, key: &str, label: Option<String>, op: F) -> Result<T, SecretError>
     where
         T: Send + 'static,
         F: FnOnce(&Entry) -> keyring_core::Result<T> + Send + 'static,
@@ -121,7 +148,7 @@ impl Keychain {
         std::thread::Builder::new()
             .name("postez-keychain".into())
             .spawn(move || {
-                let reply = run_on_entry(&store, &service, &account, op);
+                let reply = run_on_entry(&store, &service, &account, label.as_deref(), op);
                 // The receiver is gone if the caller timed out; nobody is left to tell.
                 let _ = tx.send(reply);
             })
@@ -141,7 +168,13 @@ impl Keychain {
 }
 
 /// The body of a keychain worker: connect (or reuse the connection), build the entry, run `op`.
-fn run_on_entry<T, F>(store: &SharedStore, service: &str, account: &str, op: F) -> Reply<T>
+fn run_on_entry<T, F>(
+    store: &SharedStore,
+    service: &str,
+    account: &str,
+    label: Option<&str>,
+    op: F,
+) -> Reply<T>
 where
     F: FnOnce(&Entry) -> keyring_core::Result<T>,
 {
@@ -159,7 +192,7 @@ where
     // Release the slot before talking to the daemon so a hung call blocks only its own thread
     // (later calls wait on the daemon, under their own timeouts, not on this mutex).
     drop(slot);
-    let result = Entry::new_in_store(&connected, service, account).and_then(|entry| op(&entry));
+    let result = new_entry(&connected, service, account, label).and_then(|entry| op(&entry));
     result.map_err(|e| {
         let err = translate(e, service, account, false);
         if matches!(err, SecretError::Unavailable { .. }) {
@@ -169,6 +202,89 @@ where
         }
         err
     })
+}
+
+/// The entry for (`service`, `account`); on the Secret Service, an item it creates is named
+/// `label` (without one, the store names it `keyring:<account>@<service>`, which says nothing
+/// to someone browsing their keyring).
+fn new_entry(
+    store: &Arc<CredentialStore>,
+    service: &str,
+    account: &str,
+    label: Option<&str>,
+) -> keyring_core::Result<Entry> {
+    // Only the Secret Service store takes a `label` modifier; the others refuse unknown ones.
+    #[cfg(target_os = "linux")]
+    if let Some(label) = label {
+        let modifiers = std::collections::HashMap::from([("label", label)]);
+        return Entry::new_in_store_with_modifiers(store, service, account, &modifiers);
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = label;
+    Entry::new_in_store(store, service, account)
+}
+
+/// The label of a new item whose caller named none, from its key (`<platform>:<account-id>` or
+/// `<platform>:client_secret`).
+fn default_label(service: &str, key: &str) -> String {
+    match key.split_once(':') {
+        Some((platform, "client_secret")) => {
+            format!("{service}: {} app client secret", platform_title(platform))
+        }
+        Some((platform, _)) => format!("{service}: {} login", platform_title(platform)),
+        None => format!("{service}: {key}"),
+    }
+}
+
+/// The label of an account's login: "postez: TikTok login for @name".
+pub fn login_label(platform: &str, owner: &str) -> String {
+    format!(
+        "{}: {} login for {owner}",
+        super::SERVICE,
+        platform_title(platform)
+    )
+}
+
+fn platform_title(platform: &str) -> &str {
+    match platform {
+        "tiktok" => "TikTok",
+        "youtube" => "YouTube",
+        other => other,
+    }
+}
+
+/// Gives the existing item of `entry` the label `label`, if it has another one.
+#[cfg(target_os = "linux")]
+fn relabel(entry: &Entry, label: &str) -> keyring_core::Result<()> {
+    use zbus_secret_service_keyring_store::cred::Specifier;
+    match entry.as_any().downcast_ref::<Specifier>() {
+        Some(item) if item.get_label()? != label => item.set_label(label),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn relabel(_entry: &Entry, _label: &str) -> keyring_core::Result<()> {
+    Ok(())
+}
+
+#[cfg(target_os = "linux")]
+fn item_label(entry: &Entry) -> keyring_core::Result<Option<String>> {
+    use zbus_secret_service_keyring_store::cred::Specifier;
+    match entry
+        .as_any()
+        .downcast_ref::<Specifier>()
+        .map(Specifier::get_label)
+    {
+        Some(Ok(label)) => Ok(Some(label)),
+        Some(Err(keyring_core::Error::NoEntry)) | None => Ok(None),
+        Some(Err(e)) => Err(e),
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn item_label(_entry: &Entry) -> keyring_core::Result<Option<String>> {
+    Ok(None)
 }
 
 /// What the platform calls its keychain, for error messages.
@@ -309,6 +425,54 @@ mod tests {
         assert!(store.delete(&key).expect("delete"));
         assert!(!store.delete(&key).expect("delete again"));
         assert_eq!(store.get(&key).expect("get"), None);
+    }
+
+    #[test]
+    fn keychain_items_say_what_they_are() {
+        if !session_bus("keychain_items_say_what_they_are") {
+            return;
+        }
+        // A service of its own, so its fixed `tiktok:client_secret` key meets no other test's.
+        let service = format!(
+            "postez-test-{}-{:x}",
+            std::process::id(),
+            rand::random::<u32>()
+        );
+        let keychain = Keychain::new(&service, DEFAULT_KEYCHAIN_TIMEOUT);
+        let login = "tiktok:-000fAkE0pEn1d";
+        let secret = "tiktok:client_secret";
+        assert_eq!(keychain.label(login).expect("label"), None);
+        // Without a name, the label comes from the key, not the store's `keyring:…@…`.
+        keychain.set(secret, &Secret::new(TOKEN)).expect("set");
+        assert_eq!(
+            keychain.label(secret).expect("label").as_deref(),
+            Some(format!("{service}: TikTok app client secret").as_str())
+        );
+        keychain.set(login, &Secret::new(TOKEN)).expect("set");
+        assert_eq!(
+            keychain.label(login).expect("label").as_deref(),
+            Some(format!("{service}: TikTok login").as_str())
+        );
+        // Named: the existing item is relabelled, and a plain `set` (a refresh) keeps that.
+        let named = login_label("tiktok", "@pastachef");
+        assert_eq!(named, "postez: TikTok login for @pastachef");
+        keychain
+            .set_labeled(login, &Secret::new("second"), &named)
+            .expect("set_labeled");
+        keychain.set(login, &Secret::new("third")).expect("set");
+        assert_eq!(keychain.label(login).expect("label"), Some(named.clone()));
+        assert_eq!(
+            keychain.get(login).expect("get"),
+            Some(Secret::new("third"))
+        );
+        // A new item gets the name at once.
+        assert!(keychain.delete(login).expect("delete"));
+        keychain
+            .set_labeled(login, &Secret::new(TOKEN), &named)
+            .expect("set_labeled");
+        assert_eq!(keychain.label(login).expect("label"), Some(named));
+        assert!(keychain.delete(login).expect("delete"));
+        assert!(keychain.delete(secret).expect("delete"));
     }
 
     #[test]

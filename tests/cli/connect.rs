@@ -78,6 +78,24 @@ fn connect_end_to_end_with_the_keychain() {
 }
 
 #[test]
+fn the_keychain_item_says_whose_login_it_is() {
+    let Some(mut env) = TestEnv::with_keyring() else {
+        return;
+    };
+    let fake = Fake::start(|_| {});
+    fake.configure(&mut env);
+    env.connect(&fake, &[]).ok();
+    let keychain = Keychain::new("postez", Duration::from_secs(5));
+    let key = format!("tiktok:{}", fake.open_id);
+    // What Seahorse or `secret-tool search` shows: whose login, not `keyring:tiktok:…@postez`.
+    assert_eq!(
+        keychain.label(&key).unwrap().as_deref(),
+        Some("postez: TikTok login for @pastachef")
+    );
+    assert!(keychain.delete(&key).unwrap());
+}
+
+#[test]
 fn connect_end_to_end_with_the_encrypted_file() {
     let fake = Fake::start(|_| {});
     let env = file_env(&fake);

@@ -742,6 +742,50 @@ fn a_second_run_exits_at_once_while_one_holds_the_lock() {
 }
 
 #[test]
+fn log_lines_to_a_pipe_carry_no_color_codes() {
+    let fake = Fake::start(|_| {});
+    let mut env = fake.connected();
+    // NO_COLOR would hide the difference: the flag and the pipe must do it alone.
+    env.unset("NO_COLOR");
+    let run = |args: &[&str]| {
+        env.schedule(&media(Media::Mp4), "now", &[]);
+        let run = env.run(args);
+        assert_eq!(run.code, 0, "{run:?}");
+        assert!(run.stderr.contains("INFO"), "no log line: {}", run.stderr);
+        run.stderr
+    };
+    for args in [&["run", "-v", "--color", "never"][..], &["run", "-v"][..]] {
+        let stderr = run(args);
+        assert!(!stderr.contains("\x1b["), "{args:?}: {stderr:?}");
+    }
+    // The check can fail: asked for, colors do reach a pipe.
+    assert!(run(&["run", "-v", "--color", "always"]).contains("\x1b["));
+}
+
+#[test]
+fn the_run_lock_is_readable_by_the_user_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = TestEnv::new();
+    let mode = |env: &TestEnv| {
+        std::fs::metadata(env.home().join("run.lock"))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    env.run(&["run"]).ok();
+    assert_eq!(mode(&env), 0o600);
+    // A lock file left with the umask's mode by an older postez is tightened.
+    let older = TestEnv::new();
+    std::fs::create_dir_all(older.home()).unwrap();
+    let lock = older.home().join("run.lock");
+    std::fs::write(&lock, "").unwrap();
+    std::fs::set_permissions(&lock, std::fs::Permissions::from_mode(0o644)).unwrap();
+    older.run(&["run"]).ok();
+    assert_eq!(mode(&older), 0o600);
+}
+
+#[test]
 fn editing_a_half_uploaded_post_starts_a_new_upload_of_the_new_content() {
     let fake = Fake::start(|_| {});
     let env = fake.connected();
