@@ -4,13 +4,14 @@
 //! Nothing here writes to the database.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use crate::env::Paths;
 use crate::error::{Error, Result};
-use crate::media::{self, Fingerprint, MediaInfo};
+use crate::media::{self, Fingerprint, MediaInfo, Stamp, Video};
 use crate::post::{self, NewPost, Options};
 use crate::store::{Account, Store};
 
@@ -26,19 +27,30 @@ pub struct CheckedMedia {
     pub info: MediaInfo,
     /// For `run` to notice a changed file.
     pub fingerprint: Fingerprint,
+    /// The handle `info` and `fingerprint` were read through, for `--copy` to copy from.
+    pub video: Arc<Video>,
+    /// The handle's stamp while it was read: a copy compares it again.
+    pub stamp: Stamp,
 }
 
-/// Probe `file`, check it against TikTok's limits and fingerprint it.
+/// Probe `file`, check it against TikTok's limits and fingerprint it, all through one open
+/// handle, and only once the file is no longer being written (see `media::Video`): the
+/// fingerprint is then of the very bytes that were probed.
 pub fn check_media(file: &Path) -> Result<CheckedMedia> {
-    let info = media::probe(file)?;
+    let video = Video::open(file)?;
+    let stamp = video.settle()?;
+    let info = video.probe()?;
     media::check(file, &info)?;
-    let fingerprint = media::fingerprint(file)?;
+    let fingerprint = video.fingerprint()?;
+    video.unchanged_since(&stamp)?;
     // Absolute, so that cron (with another working folder) finds the same file.
     let path = fs_err::canonicalize(file)?;
     Ok(CheckedMedia {
         path,
         info,
         fingerprint,
+        video: Arc::new(video),
+        stamp,
     })
 }
 
@@ -170,10 +182,14 @@ pub fn build(
 
 /// Keep a private copy of the post's video in the data folder (`--copy`), so that moving or
 /// editing the original cannot break the post. Returns the copy's path for clean-up on failure.
-pub fn copy_media(paths: &Paths, post: &mut NewPost) -> Result<PathBuf> {
+///
+/// The copy is read from the handle `media` was checked through, never from the path again, and
+/// kept only if it is the checked video: the source was not written to while it was read (its
+/// stamp), and the copy, which no one else can write, probes and fingerprints like the source
+/// did. Otherwise the copy is removed and the file is refused as changed while being read.
+pub fn copy_media(paths: &Paths, media: &CheckedMedia, post: &mut NewPost) -> Result<PathBuf> {
     let dir = paths.media_dir();
     crate::env::ensure_private_dir(&dir)?;
-    let source = PathBuf::from(&post.file);
     let ext = post.media.container.as_str();
     // Name by fingerprint and a random suffix: readable in `ls`, never colliding.
     let name = format!(
@@ -183,11 +199,46 @@ pub fn copy_media(paths: &Paths, post: &mut NewPost) -> Result<PathBuf> {
     );
     let target = dir.join(name);
     let tmp = target.with_extension("part");
-    fs_err::copy(&source, &tmp)?;
-    crate::env::make_private(&tmp)?;
+    let copied = write_copy(media, &tmp);
+    let fingerprint = match copied {
+        Ok(fingerprint) => fingerprint,
+        Err(e) => {
+            let _ = fs_err::remove_file(&tmp);
+            return Err(e);
+        }
+    };
     fs_err::rename(&tmp, &target)?;
-    post.fingerprint = media::fingerprint(&target)?;
+    post.fingerprint = fingerprint;
     post.file = target.to_string_lossy().into_owned();
     post.copied = true;
     Ok(target)
+}
+
+/// Copy `media` to `tmp` (new, private) and verify it; the copy's fingerprint.
+fn write_copy(media: &CheckedMedia, tmp: &Path) -> Result<Fingerprint> {
+    let mut out = fs_err::File::create_new(tmp)?;
+    crate::env::make_private(tmp)?;
+    let changed = || {
+        Error::from(media::MediaError::Changed {
+            path: media.path.clone(),
+        })
+    };
+    // The source shrank under us: the same as any other change while reading.
+    match media.video.copy_to(&mut out, media.fingerprint.size) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Err(changed()),
+        Err(e) => return Err(e.into()),
+    }
+    out.sync_all()?;
+    media.video.unchanged_since(&media.stamp)?;
+    let copy = Video::open(tmp)?;
+    let fingerprint = copy.fingerprint()?;
+    let same = fingerprint.size == media.fingerprint.size
+        && fingerprint.sample_sha256 == media.fingerprint.sample_sha256
+        && copy.probe().is_ok_and(|info| info == media.info);
+    if same {
+        Ok(fingerprint)
+    } else {
+        Err(changed())
+    }
 }

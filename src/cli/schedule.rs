@@ -222,7 +222,7 @@ pub fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<()> {
     }
     choose_and_consent(ctx, &mut options, args.yes)?;
     let mut new = queue::build(
-        media,
+        media.clone(),
         &caption,
         &args.caption.hashtags,
         options,
@@ -231,7 +231,7 @@ pub fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<()> {
         zone,
     )?;
     let copy = if args.copy {
-        Some(queue::copy_media(&ctx.paths, &mut new)?)
+        Some(queue::copy_media(&ctx.paths, &media, &mut new)?)
     } else {
         None
     };
