@@ -11,7 +11,10 @@
 //!   sets the inode's change time (ctime), which no one but root can set back, so a [`Stamp`]
 //!   taken before reading and compared after reading shows any write in between. Kernel
 //!   timestamps may be coarse (one clock tick), so [`Video::settle`] first waits until the last
-//!   change is [`QUIET`] old: a later write then gets a different ctime. What is left: a single
+//!   change is [`QUIET`] old: a later write then gets a different ctime. A file replaced at
+//!   its path while it is read changes the old inode's ctime too (its link count drops): that
+//!   is refused as well, which is conservative and the answer the next read of the path would
+//!   give anyway. What is left: a single
 //!   `write` call still copying data after [`QUIET`] (ctime is set when it starts), and writes
 //!   through a shared memory map to an already dirty page, which update no timestamp. For the
 //!   upload, [`Verified::check_whole`] also re-hashes the fingerprint's samples before the last

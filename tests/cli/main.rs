@@ -17,3 +17,4 @@ mod reliability;
 mod run;
 mod schedule;
 mod support;
+mod swap;
