@@ -306,3 +306,197 @@ fn rename_swaps_racing_run_never_upload_foreign_bytes() {
 fn in_place_rewrites_racing_run_never_upload_foreign_bytes() {
     run_race(How::InPlace);
 }
+
+/// The attacker who knows the fingerprint is sampled: a 24 MB video whose bytes between the
+/// samples (4 MiB at offset 4 MiB) are rewritten in place, in bursts, between the real bytes and
+/// two random versions, mtime put back. Every whole state matches the fingerprint (that is the
+/// sampled fingerprint's documented limit, see RELIABILITY.md), but a copy must be one whole
+/// state, never a mix torn by a write during the read: the inode's change time catches those.
+struct Between {
+    /// The region's three versions: real, random A, random B.
+    versions: Arc<[Vec<u8>; 3]>,
+    real: Vec<u8>,
+    path: PathBuf,
+    mtime: SystemTime,
+}
+
+const REGION: std::ops::Range<usize> = 4 << 20..8 << 20;
+const PIECE: usize = 256 << 10;
+
+impl Between {
+    fn new(env: &TestEnv) -> Self {
+        let real = std::fs::read(media(Media::Mid)).unwrap();
+        assert!(
+            real.len() > 16 << 20,
+            "the region must lie between the samples"
+        );
+        let mut a = vec![0u8; REGION.len()];
+        let mut b = vec![0u8; REGION.len()];
+        rand::rng().fill(a.as_mut_slice());
+        rand::rng().fill(b.as_mut_slice());
+        let scene = Between {
+            versions: Arc::new([real[REGION].to_vec(), a, b]),
+            real,
+            path: env.path("big.mp4"),
+            mtime: SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000),
+        };
+        std::fs::write(&scene.path, &scene.real).unwrap();
+        scene.restore();
+        scene
+    }
+
+    /// The region holds the real bytes again; the mtime is the scheduled one.
+    fn restore(&self) {
+        let f = std::fs::File::options()
+            .write(true)
+            .open(&self.path)
+            .unwrap();
+        std::os::unix::fs::FileExt::write_all_at(&f, &self.real[REGION], REGION.start as u64)
+            .unwrap();
+        f.set_modified(self.mtime).unwrap();
+    }
+
+    /// Quiet spells of 10-80 ms, then bursts of whole rewrites of the region, in 256 KiB
+    /// writes like a program saving piece by piece.
+    fn swapper(&self) -> Swapper {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let versions = self.versions.clone();
+        let (path, mtime) = (self.path.clone(), self.mtime);
+        let thread = std::thread::spawn(move || {
+            let mut rng = rand::rng();
+            let f = std::fs::File::options().write(true).open(&path).unwrap();
+            let mut swaps = 0u64;
+            while !flag.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(rng.random_range(10..80)));
+                for _ in 0..rng.random_range(1..8) {
+                    let version = &versions[rng.random_range(0..3)];
+                    for (i, piece) in version.chunks(PIECE).enumerate() {
+                        let at = (REGION.start + i * PIECE) as u64;
+                        std::os::unix::fs::FileExt::write_all_at(&f, piece, at).unwrap();
+                    }
+                    swaps += 1;
+                }
+                f.set_modified(mtime).unwrap();
+            }
+            swaps
+        });
+        Swapper {
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    /// Which version each 256 KiB piece of a copy's region is (3: none of them).
+    fn pieces(&self, copy: &[u8]) -> Vec<usize> {
+        copy[REGION]
+            .chunks(PIECE)
+            .enumerate()
+            .map(|(i, piece)| {
+                let at = i * PIECE;
+                (0..3)
+                    .find(|&v| &self.versions[v][at..at + piece.len()] == piece)
+                    .unwrap_or(3)
+            })
+            .collect()
+    }
+}
+
+#[test]
+fn in_place_rewrites_between_the_samples_never_tear_a_copy() {
+    let env = TestEnv::new();
+    let scene = Between::new(&env);
+    let trials = trials() / 2;
+    let (mut whole, mut real, mut refused, mut swaps) = (0usize, 0usize, 0usize, 0u64);
+    for trial in 0..trials {
+        scene.restore();
+        let swapper = scene.swapper();
+        std::thread::sleep(Duration::from_millis(trial as u64 % 11));
+        let file = scene.path.to_str().unwrap();
+        let run = env.run(&[
+            "schedule",
+            file,
+            "--at",
+            "in 1h",
+            "--privacy",
+            "SELF_ONLY",
+            "--yes",
+            "--copy",
+            "--json",
+        ]);
+        swaps += swapper.stop();
+        if run.code == 0 {
+            let post: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+            let copy = std::fs::read(post["file"].as_str().unwrap()).unwrap();
+            assert_eq!(copy.len(), scene.real.len());
+            assert!(copy[..REGION.start] == scene.real[..REGION.start]);
+            assert!(copy[REGION.end..] == scene.real[REGION.end..]);
+            let pieces = scene.pieces(&copy);
+            assert!(
+                pieces.iter().all(|&p| p == pieces[0] && p < 3),
+                "trial {trial}: a copy torn by a write during the read: {pieces:?}"
+            );
+            whole += 1;
+            real += usize::from(pieces[0] == 0);
+        } else {
+            assert_eq!(run.code, 2, "{run:?}");
+            assert!(
+                run.stderr.contains("changed while postez was reading it"),
+                "{run:?}"
+            );
+            refused += 1;
+        }
+    }
+    eprintln!(
+        "schedule --copy vs rewrites between the samples: {trials} trials, {whole} whole copies ({real} of the real bytes), {refused} refused as changed while read, 0 torn; {swaps} rewrites"
+    );
+}
+
+#[test]
+fn in_place_rewrites_between_the_samples_never_tear_an_upload() {
+    let fake = Fake::start(|o| o.rate_window = Duration::from_millis(100));
+    let env = fake.connected();
+    let scene = Between::new(&env);
+    let trials = trials() / 2;
+    let (mut whole, mut real, mut cut, mut swaps) = (0usize, 0usize, 0usize, 0u64);
+    for trial in 0..trials {
+        scene.restore();
+        let id = env.schedule(&scene.path, "now", &[])["id"]
+            .as_i64()
+            .unwrap();
+        let swapper = scene.swapper();
+        std::thread::sleep(Duration::from_millis(trial as u64 % 11));
+        let run = env.run(&["run", "--json"]);
+        swaps += swapper.stop();
+        let shown = env.run(&["show", &id.to_string(), "--json"]).json();
+        match shown["state"].as_str().unwrap() {
+            "published" => {
+                let state = fake.state();
+                let publish = state
+                    .publish(shown["publish_id"].as_str().unwrap())
+                    .unwrap();
+                let sent = std::fs::read(&publish.file).unwrap();
+                assert_eq!(sent.len(), scene.real.len());
+                assert!(sent[..REGION.start] == scene.real[..REGION.start]);
+                assert!(sent[REGION.end..] == scene.real[REGION.end..]);
+                let pieces = scene.pieces(&sent);
+                assert!(
+                    pieces.iter().all(|&p| p == pieces[0] && p < 3),
+                    "trial {trial}: TikTok published an upload torn by a write: {pieces:?}"
+                );
+                whole += 1;
+                real += usize::from(pieces[0] == 0);
+            }
+            "failed" => {
+                assert_eq!(run.code, 4, "{run:?}");
+                assert_eq!(shown["last_error_code"], "file_changed", "{shown}");
+                cut += 1;
+            }
+            other => panic!("trial {trial}: post {id} is {other}: {run:?}\n{shown}"),
+        }
+    }
+    assert_eq!(fake.finished().len(), whole);
+    eprintln!(
+        "run vs rewrites between the samples: {trials} trials, {whole} published whole ({real} of the real bytes), {cut} failed as file_changed, 0 torn; {swaps} rewrites"
+    );
+}
