@@ -40,7 +40,7 @@ pub use fingerprint::{Fingerprint, fingerprint};
 pub use limits::{
     FPS_TOLERANCE, MAX_DURATION_MS, MAX_FILE_SIZE, MAX_FPS, MAX_SIDE, MIN_FPS, MIN_SIDE, check,
 };
-pub use video::{QUIET, Stamp, Verified, Video};
+pub use video::{Stamp, Verified, Video};
 
 use source::{Parsed, Source, printable};
 

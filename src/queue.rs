@@ -4,7 +4,6 @@
 //! Nothing here writes to the database.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -27,16 +26,25 @@ pub struct CheckedMedia {
     pub info: MediaInfo,
     /// For `run` to notice a changed file.
     pub fingerprint: Fingerprint,
-    /// The handle `info` and `fingerprint` were read through, for `--copy` to copy from.
-    pub video: Arc<Video>,
-    /// The handle's stamp while it was read: a copy compares it again.
-    pub stamp: Stamp,
 }
 
-/// Probe `file`, check it against TikTok's limits and fingerprint it, all through one open
-/// handle, and only once the file is no longer being written (see `media::Video`): the
-/// fingerprint is then of the very bytes that were probed.
+/// The open handle a [`CheckedMedia`] was read through, for `--copy` to copy from.
+#[derive(Debug)]
+pub struct OpenMedia {
+    video: Video,
+    /// The handle's stamp while it was checked: a copy compares it again.
+    stamp: Stamp,
+}
+
+/// Probe `file`, check it against TikTok's limits and fingerprint it.
 pub fn check_media(file: &Path) -> Result<CheckedMedia> {
+    Ok(check_media_open(file)?.0)
+}
+
+/// [`check_media`], keeping the handle. Probe, check and fingerprint all read through one open
+/// handle, once the file is no longer being written (see `media::Video`): the fingerprint is then
+/// of the very bytes that were probed.
+pub fn check_media_open(file: &Path) -> Result<(CheckedMedia, OpenMedia)> {
     let video = Video::open(file)?;
     let stamp = video.settle()?;
     let info = video.probe()?;
@@ -45,13 +53,14 @@ pub fn check_media(file: &Path) -> Result<CheckedMedia> {
     video.unchanged_since(&stamp)?;
     // Absolute, so that cron (with another working folder) finds the same file.
     let path = fs_err::canonicalize(file)?;
-    Ok(CheckedMedia {
-        path,
-        info,
-        fingerprint,
-        video: Arc::new(video),
-        stamp,
-    })
+    Ok((
+        CheckedMedia {
+            path,
+            info,
+            fingerprint,
+        },
+        OpenMedia { video, stamp },
+    ))
 }
 
 /// The most a caption or import file may hold: far more than any real one, and a bound for
@@ -183,11 +192,12 @@ pub fn build(
 /// Keep a private copy of the post's video in the data folder (`--copy`), so that moving or
 /// editing the original cannot break the post. Returns the copy's path for clean-up on failure.
 ///
-/// The copy is read from the handle `media` was checked through, never from the path again, and
+/// The copy is read from the handle `post`'s media was checked through, never from the path
+/// again, and
 /// kept only if it is the checked video: the source was not written to while it was read (its
 /// stamp), and the copy, which no one else can write, probes and fingerprints like the source
 /// did. Otherwise the copy is removed and the file is refused as changed while being read.
-pub fn copy_media(paths: &Paths, media: &CheckedMedia, post: &mut NewPost) -> Result<PathBuf> {
+pub fn copy_media(paths: &Paths, source: &OpenMedia, post: &mut NewPost) -> Result<PathBuf> {
     let dir = paths.media_dir();
     crate::env::ensure_private_dir(&dir)?;
     let ext = post.media.container.as_str();
@@ -199,7 +209,7 @@ pub fn copy_media(paths: &Paths, media: &CheckedMedia, post: &mut NewPost) -> Re
     );
     let target = dir.join(name);
     let tmp = target.with_extension("part");
-    let copied = write_copy(media, &tmp);
+    let copied = write_copy(source, post, &tmp);
     let fingerprint = match copied {
         Ok(fingerprint) => fingerprint,
         Err(e) => {
@@ -214,28 +224,29 @@ pub fn copy_media(paths: &Paths, media: &CheckedMedia, post: &mut NewPost) -> Re
     Ok(target)
 }
 
-/// Copy `media` to `tmp` (new, private) and verify it; the copy's fingerprint.
-fn write_copy(media: &CheckedMedia, tmp: &Path) -> Result<Fingerprint> {
+/// Copy `source` to `tmp` (new, private) and verify it against what `post` says was checked;
+/// the copy's fingerprint.
+fn write_copy(source: &OpenMedia, post: &NewPost, tmp: &Path) -> Result<Fingerprint> {
     let mut out = fs_err::File::create_new(tmp)?;
     crate::env::make_private(tmp)?;
     let changed = || {
         Error::from(media::MediaError::Changed {
-            path: media.path.clone(),
+            path: source.video.path().to_owned(),
         })
     };
     // The source shrank under us: the same as any other change while reading.
-    match media.video.copy_to(&mut out, media.fingerprint.size) {
+    match source.video.copy_to(&mut out, post.fingerprint.size) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Err(changed()),
         Err(e) => return Err(e.into()),
     }
-    out.sync_all()?;
-    media.video.unchanged_since(&media.stamp)?;
+    drop(out);
+    source.video.unchanged_since(&source.stamp)?;
     let copy = Video::open(tmp)?;
     let fingerprint = copy.fingerprint()?;
-    let same = fingerprint.size == media.fingerprint.size
-        && fingerprint.sample_sha256 == media.fingerprint.sample_sha256
-        && copy.probe().is_ok_and(|info| info == media.info);
+    let same = fingerprint.size == post.fingerprint.size
+        && fingerprint.sample_sha256 == post.fingerprint.sample_sha256
+        && copy.probe().is_ok_and(|info| info == post.media);
     if same {
         Ok(fingerprint)
     } else {

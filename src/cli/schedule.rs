@@ -210,7 +210,7 @@ pub fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<()> {
     let mut options = args.options.to_options();
     // Validate what needs no file or prompt first, so mistakes surface before slow work.
     post::build_caption(&caption, &args.caption.hashtags)?;
-    let media = queue::check_media(&args.file)?;
+    let (media, source) = queue::check_media_open(&args.file)?;
     let mut store = ctx.store()?;
     let account = queue::resolve_account(
         &store,
@@ -222,7 +222,7 @@ pub fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<()> {
     }
     choose_and_consent(ctx, &mut options, args.yes)?;
     let mut new = queue::build(
-        media.clone(),
+        media,
         &caption,
         &args.caption.hashtags,
         options,
@@ -231,7 +231,7 @@ pub fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<()> {
         zone,
     )?;
     let copy = if args.copy {
-        Some(queue::copy_media(&ctx.paths, &media, &mut new)?)
+        Some(queue::copy_media(&ctx.paths, &source, &mut new)?)
     } else {
         None
     };
