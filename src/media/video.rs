@@ -277,7 +277,7 @@ pub(super) fn read_exact_at(file: &File, mut buf: &mut [u8], mut offset: u64) ->
         match file.seek_read(buf, offset) {
             Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
             Ok(n) => {
-                buf = &mut buf[n..];
+                buf = &mut std::mem::take(&mut buf)[n..];
                 offset += n as u64;
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}

@@ -1,14 +1,14 @@
 //! One attempt at one post: init (or resume) the upload, send the chunks with retries, poll
 //! the status, check the creator, and classify failures (transient or not, retry or give up).
 
-use std::path::Path;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 
 use chrono::Utc;
 
 use crate::error::{Error, Result};
-use crate::media::Verified;
+use crate::media::{MediaError, Verified};
 use crate::post::{Mode, Post, PostId, Privacy};
 use crate::provider::ErrorClass;
 use crate::provider::tiktok::{ChunkPlan, CreatorInfo, PostStatus, PutOutcome, TikTok};
@@ -140,8 +140,16 @@ impl Engine {
         // fingerprint is checked on that handle and every chunk is read from it, so a file
         // swapped at the path afterwards is never read (and one written to in place is caught
         // before its last byte is sent; see `media::Verified`).
-        let video = match Verified::open(Path::new(&post.file), &post.fingerprint) {
+        let (file, expected) = (PathBuf::from(&post.file), post.fingerprint.clone());
+        // Blocking: it reads samples and may wait a moment for a file being written.
+        let verified = tokio::task::spawn_blocking(move || Verified::open(&file, &expected))
+            .await
+            .map_err(|e| Error::Io(std::io::Error::other(e)))?;
+        let video = match verified {
             Ok(Some(video)) => Arc::new(video),
+            Err(e @ MediaError::Changed { .. }) => {
+                return Ok(Outcome::Done(file_changed(post, Some(e.to_string()))));
+            }
             Ok(None) | Err(_) => return Ok(Outcome::Done(file_changed(post, None))),
         };
         let resumable = upload.publish_id.is_some()

@@ -309,9 +309,10 @@ fn in_place_rewrites_racing_run_never_upload_foreign_bytes() {
 
 /// The attacker who knows the fingerprint is sampled: a 24 MB video whose bytes between the
 /// samples (4 MiB at offset 4 MiB) are rewritten in place, in bursts, between the real bytes and
-/// two random versions, mtime put back. Every whole state matches the fingerprint (that is the
-/// sampled fingerprint's documented limit, see RELIABILITY.md), but a copy must be one whole
-/// state, never a mix torn by a write during the read: the inode's change time catches those.
+/// two random versions, mtime put back. Every whole state matches the fingerprint (the sampled
+/// fingerprint's documented limit, see src/media/fingerprint.rs), but a copy or an upload must
+/// be one whole state, never a mix torn by a write during the read: the inode's change time
+/// catches those.
 struct Between {
     /// The region's three versions: real, random A, random B.
     versions: Arc<[Vec<u8>; 3]>,

@@ -204,6 +204,10 @@ fn read_range(
         let n = (end - offset).min(PIECE);
         let mut piece = vec![0u8; n as usize];
         if let Err(e) = video.read_exact_at(&mut piece, offset) {
+            // A file cut short is a changed file, not a network problem to retry.
+            if let Err(changed_file) = video.check_unchanged() {
+                *changed.lock().unwrap_or_else(|p| p.into_inner()) = Some(changed_file);
+            }
             let e = if e.kind() == std::io::ErrorKind::UnexpectedEof {
                 std::io::Error::new(
                     std::io::ErrorKind::UnexpectedEof,
