@@ -5,6 +5,9 @@
 //! promise: the bytes postez copies into its media folder and the bytes the fake TikTok
 //! reassembles are always exactly the real video's, or the command fails cleanly (exit 2 and an
 //! unchanged queue for `schedule`; a failed post, never published, for `run`).
+//!
+//! 30 trials per case here (15 for the 24 MB ones); a longer campaign is the same tests with
+//! `POSTEZ_SWAP_TRIALS=200 cargo test --test cli swap:: -- --nocapture` (figures on stderr).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
