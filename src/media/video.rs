@@ -14,12 +14,16 @@
 //!   change is [`QUIET`] old: a later write then gets a different ctime. A file replaced at
 //!   its path while it is read changes the old inode's ctime too (its link count drops): that
 //!   is refused as well, which is conservative and the answer the next read of the path would
-//!   give anyway. What is left: a single
-//!   `write` call still copying data after [`QUIET`] (ctime is set when it starts), and writes
-//!   through a shared memory map to an already dirty page, which update no timestamp. For the
-//!   upload, [`Verified::check_whole`] also re-hashes the fingerprint's samples before the last
-//!   piece is sent; bytes outside the samples rely on the ctime check alone (see
-//!   `fingerprint.rs` for why postez does not hash whole files).
+//!   give anyway. What is left: a single `write` call still copying data after [`QUIET`] (ctime
+//!   is set when it starts), and writes through a shared memory map to an already dirty page,
+//!   which update no timestamp. For the upload, [`Verified::check_whole`] also re-hashes the
+//!   fingerprint's samples before the last piece is sent; bytes outside the samples rely on the
+//!   ctime check alone.
+//!
+//! What this does not cover: the fingerprint is sampled (see `fingerprint.rs` for why postez
+//! does not hash whole files), so a file rewritten between the samples *before* postez opens it,
+//! mtime put back, still matches, and is copied or uploaded whole. Closing that needs a hash of
+//! the whole file stored at schedule time and compared with a running hash of the streamed bytes.
 
 use std::fs::{File, Metadata};
 use std::io::{self, Write};
