@@ -235,7 +235,7 @@ fn write_copy(source: &OpenMedia, post: &NewPost, tmp: &Path) -> Result<Fingerpr
         })
     };
     // The source shrank under us: the same as any other change while reading.
-    match source.video.copy_to(&mut out, post.fingerprint.size) {
+    match source.video.copy_to(out.file_mut(), post.fingerprint.size) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Err(changed()),
         Err(e) => return Err(e.into()),
