@@ -32,6 +32,7 @@ mod mp4;
 mod source;
 #[cfg(test)]
 mod synth;
+mod video;
 mod webm;
 
 pub use error::MediaError;
@@ -39,6 +40,7 @@ pub use fingerprint::{Fingerprint, fingerprint};
 pub use limits::{
     FPS_TOLERANCE, MAX_DURATION_MS, MAX_FILE_SIZE, MAX_FPS, MAX_SIDE, MIN_FPS, MIN_SIDE, check,
 };
+pub use video::{Stamp, Verified, Video};
 
 use source::{Parsed, Source, printable};
 
@@ -199,6 +201,11 @@ pub struct MediaInfo {
 /// to compare the result with TikTok's limits.
 pub fn probe(path: &Path) -> Result<MediaInfo, MediaError> {
     let (file, meta) = open_regular(path)?;
+    probe_file(path, file, &meta)
+}
+
+/// [`probe`] on an open file whose metadata is `meta`; `path` is for messages.
+fn probe_file(path: &Path, file: File, meta: &Metadata) -> Result<MediaInfo, MediaError> {
     let size = meta.len();
     if size == 0 {
         return Err(MediaError::Empty {

@@ -10,7 +10,7 @@ use chrono_tz::Tz;
 
 use crate::env::Paths;
 use crate::error::{Error, Result};
-use crate::media::{self, Fingerprint, MediaInfo};
+use crate::media::{self, Fingerprint, MediaInfo, Stamp, Video};
 use crate::post::{self, Mode, NewPost, Options};
 use crate::store::{Account, Store};
 
@@ -28,18 +28,39 @@ pub struct CheckedMedia {
     pub fingerprint: Fingerprint,
 }
 
+/// The open handle a [`CheckedMedia`] was read through, for `--copy` to copy from.
+#[derive(Debug)]
+pub struct OpenMedia {
+    video: Video,
+    /// The handle's stamp while it was checked: a copy compares it again.
+    stamp: Stamp,
+}
+
 /// Probe `file`, check it against TikTok's limits and fingerprint it.
 pub fn check_media(file: &Path) -> Result<CheckedMedia> {
-    let info = media::probe(file)?;
+    Ok(check_media_open(file)?.0)
+}
+
+/// [`check_media`], keeping the handle. Probe, check and fingerprint all read through one open
+/// handle, once the file is no longer being written (see `media::Video`): the fingerprint is then
+/// of the very bytes that were probed.
+pub fn check_media_open(file: &Path) -> Result<(CheckedMedia, OpenMedia)> {
+    let video = Video::open(file)?;
+    let stamp = video.settle()?;
+    let info = video.probe()?;
     media::check(file, &info)?;
-    let fingerprint = media::fingerprint(file)?;
+    let fingerprint = video.fingerprint()?;
+    video.unchanged_since(&stamp)?;
     // Absolute, so that cron (with another working folder) finds the same file.
     let path = fs_err::canonicalize(file)?;
-    Ok(CheckedMedia {
-        path,
-        info,
-        fingerprint,
-    })
+    Ok((
+        CheckedMedia {
+            path,
+            info,
+            fingerprint,
+        },
+        OpenMedia { video, stamp },
+    ))
 }
 
 /// The most a caption or import file may hold: far more than any real one, and a bound for
@@ -208,10 +229,14 @@ pub fn is_copy_name(name: &str) -> bool {
 
 /// Keep a private copy of the post's video in the data folder (`--copy`), so that moving or
 /// editing the original cannot break the post. Returns the copy's path for clean-up on failure.
-pub fn copy_media(paths: &Paths, post: &mut NewPost) -> Result<PathBuf> {
+///
+/// The copy is read from the handle `post`'s media was checked through, never from the path
+/// again, and kept only if it is the checked video: the source was not written to while it was read (its
+/// stamp), and the copy, which no one else can write, probes and fingerprints like the source
+/// did. Otherwise the copy is removed and the file is refused as changed while being read.
+pub fn copy_media(paths: &Paths, source: &OpenMedia, post: &mut NewPost) -> Result<PathBuf> {
     let dir = paths.media_dir();
     crate::env::ensure_private_dir(&dir)?;
-    let source = PathBuf::from(&post.file);
     let ext = post.media.container.as_str();
     // Name by fingerprint and a random suffix: readable in `ls`, never colliding.
     let name = format!(
@@ -221,11 +246,47 @@ pub fn copy_media(paths: &Paths, post: &mut NewPost) -> Result<PathBuf> {
     );
     let target = dir.join(name);
     let tmp = target.with_extension("part");
-    fs_err::copy(&source, &tmp)?;
-    crate::env::make_private(&tmp)?;
+    let copied = write_copy(source, post, &tmp);
+    let fingerprint = match copied {
+        Ok(fingerprint) => fingerprint,
+        Err(e) => {
+            let _ = fs_err::remove_file(&tmp);
+            return Err(e);
+        }
+    };
     fs_err::rename(&tmp, &target)?;
-    post.fingerprint = media::fingerprint(&target)?;
+    post.fingerprint = fingerprint;
     post.file = target.to_string_lossy().into_owned();
     post.copied = true;
     Ok(target)
+}
+
+/// Copy `source` to `tmp` (new, private) and verify it against what `post` says was checked;
+/// the copy's fingerprint.
+fn write_copy(source: &OpenMedia, post: &NewPost, tmp: &Path) -> Result<Fingerprint> {
+    let mut out = fs_err::File::create_new(tmp)?;
+    crate::env::make_private(tmp)?;
+    let changed = || {
+        Error::from(media::MediaError::Changed {
+            path: source.video.path().to_owned(),
+        })
+    };
+    // The source shrank under us: the same as any other change while reading.
+    match source.video.copy_to(out.file_mut(), post.fingerprint.size) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Err(changed()),
+        Err(e) => return Err(e.into()),
+    }
+    drop(out);
+    source.video.unchanged_since(&source.stamp)?;
+    let copy = Video::open(tmp)?;
+    let fingerprint = copy.fingerprint()?;
+    let same = fingerprint.size == post.fingerprint.size
+        && fingerprint.sample_sha256 == post.fingerprint.sample_sha256
+        && copy.probe().is_ok_and(|info| info == post.media);
+    if same {
+        Ok(fingerprint)
+    } else {
+        Err(changed())
+    }
 }

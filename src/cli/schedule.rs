@@ -210,7 +210,7 @@ pub fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<()> {
     let mut options = args.options.to_options();
     // Validate what needs no file or prompt first, so mistakes surface before slow work.
     post::build_caption(&caption, &args.caption.hashtags)?;
-    let media = queue::check_media(&args.file)?;
+    let (media, source) = queue::check_media_open(&args.file)?;
     let mut store = ctx.store()?;
     let account = queue::resolve_account(
         &store,
@@ -232,7 +232,7 @@ pub fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<()> {
         zone,
     )?;
     let copy = if args.copy {
-        Some(queue::copy_media(&ctx.paths, &mut new)?)
+        Some(queue::copy_media(&ctx.paths, &source, &mut new)?)
     } else {
         None
     };

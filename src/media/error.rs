@@ -120,6 +120,13 @@ pub enum MediaError {
         /// The codec found.
         codec: VideoCodec,
     },
+    /// The file was written to (or is still being written) while postez read
+    /// it, so what was checked may not be what would be copied or uploaded.
+    #[error("`{}` changed while postez was reading it", path.display())]
+    Changed {
+        /// The path as given.
+        path: PathBuf,
+    },
 }
 
 impl MediaError {
@@ -137,7 +144,8 @@ impl MediaError {
             | MediaError::Resolution { path, .. }
             | MediaError::FrameRate { path, .. }
             | MediaError::Duration { path, .. }
-            | MediaError::Codec { path, .. } => path,
+            | MediaError::Codec { path, .. }
+            | MediaError::Changed { path } => path,
         }
     }
 
@@ -216,6 +224,10 @@ impl MediaError {
                 quoted(path),
                 fixed_name(path, "mp4")
             ),
+            MediaError::Changed { .. } => {
+                "wait until whatever is writing it (an export, a copy, a sync) has finished, then try again"
+                    .to_owned()
+            }
         };
         Some(hint)
     }

@@ -5,7 +5,8 @@
 //! file and never looks at what the bytes mean.
 
 use std::cmp::min;
-use std::io::{self, Read, Seek, SeekFrom};
+use std::fs::{File, Metadata};
+use std::io;
 use std::path::Path;
 use std::time::UNIX_EPOCH;
 
@@ -48,7 +49,16 @@ pub fn fingerprint(path: &Path) -> Result<Fingerprint, MediaError> {
     // the start, where container headers differ) and a truncated copy. What it
     // misses is an in-place edit of bytes outside the samples that also
     // restores the mtime, which no video tool does by accident.
-    let (mut file, meta) = open_regular(path)?;
+    let (file, meta) = open_regular(path)?;
+    of_file(path, &file, &meta)
+}
+
+/// [`fingerprint`] of an open file whose metadata is `meta`; `path` is for messages.
+pub(super) fn of_file(
+    path: &Path,
+    file: &File,
+    meta: &Metadata,
+) -> Result<Fingerprint, MediaError> {
     let unreadable = |source: io::Error| MediaError::Unreadable {
         path: path.to_owned(),
         source,
@@ -77,8 +87,7 @@ pub fn fingerprint(path: &Path) -> Result<Fingerprint, MediaError> {
             .ok()
             .and_then(|len| buffer.get_mut(..len))
             .ok_or_else(|| unreadable(io::Error::other("sample larger than its buffer")))?;
-        file.seek(SeekFrom::Start(start)).map_err(unreadable)?;
-        file.read_exact(chunk).map_err(|err| {
+        super::video::read_exact_at(file, chunk, start).map_err(|err| {
             if err.kind() == io::ErrorKind::UnexpectedEof {
                 // The file shrank after we read its size: it is being written.
                 unreadable(io::Error::new(

@@ -8,7 +8,7 @@
 
 use std::cmp::min;
 use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io;
 use std::path::Path;
 
 use super::{Container, MediaError};
@@ -115,9 +115,9 @@ impl Source {
         if self.fills > MAX_FILLS {
             return Err(too_complex());
         }
-        self.file.seek(SeekFrom::Start(offset))?;
+        // By position: the file may be shared with a fingerprint or a copy of the same handle.
         if out.len() > WINDOW {
-            self.file.read_exact(out)?;
+            super::video::read_exact_at(&self.file, out, offset)?;
             return Ok(());
         }
         // `end <= len` above makes `len - offset >= out.len()`, so the window
@@ -125,7 +125,7 @@ impl Source {
         let fill = usize::try_from(min(self.len - offset, WINDOW as u64)).unwrap_or(WINDOW);
         self.window.clear();
         self.window.resize(fill, 0);
-        if let Err(err) = self.file.read_exact(&mut self.window) {
+        if let Err(err) = super::video::read_exact_at(&self.file, &mut self.window, offset) {
             self.window.clear();
             return Err(err.into());
         }

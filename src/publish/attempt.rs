@@ -1,13 +1,14 @@
 //! One attempt at one post: init (or resume) the upload, send the chunks with retries, poll
 //! the status, check the creator, and classify failures (transient or not, retry or give up).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 
 use chrono::Utc;
 
 use crate::error::{Error, Result};
+use crate::media::{MediaError, Verified};
 use crate::post::{Mode, Post, PostId, Privacy};
 use crate::provider::ErrorClass;
 use crate::provider::tiktok::{ChunkPlan, CreatorInfo, PostStatus, PutOutcome, TikTok};
@@ -145,21 +146,22 @@ impl Engine {
                 return Ok(Outcome::Done(settle));
             }
         }
-        // The file must be the one the user scheduled.
-        let path = PathBuf::from(&post.file);
-        match crate::media::fingerprint(&path) {
-            Ok(fp) if fp == post.fingerprint => {}
-            Ok(_) | Err(_) => {
-                return Ok(Outcome::Done(Settle::Failed {
-                    code: Some("file_changed".into()),
-                    message: format!("`{}` changed or moved since it was scheduled", post.file),
-                    hint: Some(format!(
-                        "`postez edit {id}` accepts the file as it is now (or --file NEW); then `postez retry {id}`",
-                        id = post.id
-                    )),
-                }));
+        // The file must be the one the user scheduled. It is opened once, here: its
+        // fingerprint is checked on that handle and every chunk is read from it, so a file
+        // swapped at the path afterwards is never read (and one written to in place is caught
+        // before its last byte is sent; see `media::Verified`).
+        let (file, expected) = (PathBuf::from(&post.file), post.fingerprint.clone());
+        // Blocking: it reads samples and may wait a moment for a file being written.
+        let verified = tokio::task::spawn_blocking(move || Verified::open(&file, &expected))
+            .await
+            .map_err(|e| Error::Io(std::io::Error::other(e)))?;
+        let video = match verified {
+            Ok(Some(video)) => Arc::new(video),
+            Err(e @ MediaError::Changed { .. }) => {
+                return Ok(Outcome::Done(file_changed(post, Some(e.to_string()))));
             }
-        }
+            Ok(None) | Err(_) => return Ok(Outcome::Done(file_changed(post, None))),
+        };
         let resumable = upload.publish_id.is_some()
             && upload.chunk_size == Some(plan.chunk_size)
             && upload
@@ -195,10 +197,13 @@ impl Engine {
                 return Ok(Outcome::Interrupted);
             }
             let outcome = match self
-                .put_with_retries(tiktok, &url, &path, post, plan, next, &milestone)
+                .put_with_retries(tiktok, &url, &video, post, plan, next, &milestone)
                 .await
             {
                 Ok(outcome) => outcome,
+                Err(Error::Media(e)) => {
+                    return Ok(Outcome::Done(file_changed(post, Some(e.to_string()))));
+                }
                 // The upload address died (expired or unknown): the upload cannot have
                 // completed, so starting a new one is safe. Once per attempt.
                 Err(Error::Api(e))
@@ -278,7 +283,7 @@ impl Engine {
         &self,
         tiktok: &TikTok,
         url: &Secret,
-        path: &Path,
+        video: &Arc<Verified>,
         post: &Post,
         plan: ChunkPlan,
         index: u64,
@@ -310,7 +315,7 @@ impl Engine {
             });
             let mime = post.media.container.mime();
             match tiktok
-                .put_chunk(url, path, mime, plan, index, callback)
+                .put_chunk(url, video, mime, plan, index, callback)
                 .await
             {
                 Ok(outcome) => return Ok(outcome),
@@ -520,6 +525,20 @@ pub(super) fn retry_hint(id: PostId, e: &Error) -> String {
             "TikTok may still publish it: look in the TikTok app before `postez retry {id}`"
         ),
         _ => format!("`postez retry {id}` uploads it again"),
+    }
+}
+
+/// The post's file is not the scheduled one (changed or replaced since, or written to during
+/// the upload, as `message` says): nothing more is sent, and the user decides.
+fn file_changed(post: &Post, message: Option<String>) -> Settle {
+    Settle::Failed {
+        code: Some("file_changed".into()),
+        message: message
+            .unwrap_or_else(|| format!("`{}` changed or moved since it was scheduled", post.file)),
+        hint: Some(format!(
+            "`postez edit {id}` accepts the file as it is now (or --file NEW); then `postez retry {id}`",
+            id = post.id
+        )),
     }
 }
 

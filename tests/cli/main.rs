@@ -20,3 +20,4 @@ mod run;
 mod schedule;
 mod strict_modes;
 mod support;
+mod swap;

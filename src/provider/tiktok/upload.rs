@@ -3,7 +3,6 @@
 //! (init 6/min, creator_info 20/min, status 30/min), kept on our side so postez never earns a 429.
 
 use std::collections::{HashMap, VecDeque};
-use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -13,6 +12,7 @@ use sha2::{Digest, Sha256};
 
 use super::{PLATFORM, TikTok};
 use crate::error::{Error, Result};
+use crate::media::{MediaError, Verified};
 use crate::post::{Mode, Options};
 use crate::provider::{ApiError, NetworkError, net};
 use crate::secrets::Secret;
@@ -179,36 +179,63 @@ const PIECE: u64 = 1024 * 1024;
 /// Pieces read ahead of the socket.
 const READ_AHEAD: usize = 4;
 
-/// Read `len` bytes at `first` of `file` into `tx`, piece by piece; an error is passed on.
+/// Read `len` bytes at `first` of `video` into `tx`, piece by piece; an error is passed on.
 /// Stops early when the request is gone (its receiver dropped).
+///
+/// Every byte comes from the handle whose fingerprint the engine verified; none from the path.
+/// Before the last piece of a chunk leaves, the handle is checked again (its stamp; for the
+/// upload's last piece also the fingerprint's samples): TikTok publishes only once it has every
+/// byte, so a file written to during the upload is never published, the request is cut short
+/// instead and the reason left in `changed`. Chosen over hashing the streamed bytes: the stored
+/// fingerprint is a sampled one, so a hash of the whole stream would have nothing to be
+/// compared with short of a second full read of the file; the inode's change time sees a write
+/// anywhere in the file for the price of one `fstat` per chunk.
 fn read_range(
-    mut file: std::fs::File,
+    video: &Verified,
     first: u64,
     len: u64,
+    last_chunk: bool,
     tx: &tokio::sync::mpsc::Sender<std::io::Result<Vec<u8>>>,
+    changed: &std::sync::Mutex<Option<MediaError>>,
 ) {
-    use std::io::{Read, Seek};
-    let result = file.seek(std::io::SeekFrom::Start(first)).and_then(|_| {
-        let mut left = len;
-        while left > 0 {
-            let n = left.min(PIECE);
-            let mut piece = Vec::with_capacity(n as usize);
-            Read::by_ref(&mut file).take(n).read_to_end(&mut piece)?;
-            if piece.len() as u64 != n {
-                return Err(std::io::Error::new(
+    let mut offset = first;
+    let end = first + len;
+    while offset < end {
+        let n = (end - offset).min(PIECE);
+        let mut piece = vec![0u8; n as usize];
+        if let Err(e) = video.read_exact_at(&mut piece, offset) {
+            // A file cut short is a changed file, not a network problem to retry.
+            if let Err(changed_file) = video.check_unchanged() {
+                *changed.lock().unwrap_or_else(|p| p.into_inner()) = Some(changed_file);
+            }
+            let e = if e.kind() == std::io::ErrorKind::UnexpectedEof {
+                std::io::Error::new(
                     std::io::ErrorKind::UnexpectedEof,
                     "the file got shorter while it was being uploaded",
-                ));
-            }
-            left -= n;
-            if tx.blocking_send(Ok(piece)).is_err() {
-                break;
+                )
+            } else {
+                e
+            };
+            let _ = tx.blocking_send(Err(e));
+            return;
+        }
+        offset += n;
+        if offset == end {
+            let check = if last_chunk {
+                video.check_whole()
+            } else {
+                video.check_unchanged()
+            };
+            if let Err(e) = check {
+                let message = e.to_string();
+                *changed.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
+                let _ = tx.blocking_send(Err(std::io::Error::other(message)));
+                return;
             }
         }
-        Ok(())
-    });
-    if let Err(e) = result {
-        let _ = tx.blocking_send(Err(e));
+        if tx.blocking_send(Ok(piece)).is_err() {
+            return;
+        }
     }
 }
 
@@ -298,11 +325,13 @@ impl TikTok {
         })
     }
 
-    /// PUT chunk `index` of `file`, streamed from disk; `sent` is told every piece's size.
+    /// PUT chunk `index` of `video`, streamed from its verified handle; `sent` is told every
+    /// piece's size. A file written to during the upload is [`MediaError::Changed`], and the
+    /// chunk is cut short so TikTok cannot complete (and publish) it.
     pub async fn put_chunk(
         &self,
         upload_url: &Secret,
-        file: &Path,
+        video: &Arc<Verified>,
         mime: &'static str,
         plan: ChunkPlan,
         index: u64,
@@ -311,21 +340,19 @@ impl TikTok {
         let action = "upload the video";
         let (first, last) = plan.range(index);
         let len = last + 1 - first;
-        // Checked again here, before the file is opened: a saved address may predate the check.
+        // Checked again here, before any byte: a saved address may predate the check.
         self.upload_hosts.check(upload_url.expose())?;
-        let reader = tokio::fs::File::open(file).await.map_err(|e| {
-            Error::invalid(
-                format!("could not open `{}` to upload it: {e}", file.display()),
-                Some("check the file is still there; `postez edit ID --file …` points the post elsewhere".into()),
-            )
-        })?;
-        let reader = reader.into_std().await;
+        let last_chunk = index + 1 >= plan.count;
+        let changed = Arc::new(std::sync::Mutex::new(None));
         // A thread reads ahead while earlier pieces are being sent, so the disk and the socket
         // work at the same time: reading each piece only when the socket asked for it made
         // them take turns (issue 6). At most READ_AHEAD pieces of PIECE bytes wait, so memory
         // stays flat whatever the file's size.
         let (tx, rx) = tokio::sync::mpsc::channel(READ_AHEAD);
-        tokio::task::spawn_blocking(move || read_range(reader, first, len, &tx));
+        let (reader, slot) = (video.clone(), changed.clone());
+        tokio::task::spawn_blocking(move || {
+            read_range(&reader, first, len, last_chunk, &tx, &slot)
+        });
         let stream = futures_util::stream::unfold(rx, |mut rx| async move {
             rx.recv().await.map(|piece| (piece, rx))
         })
@@ -349,7 +376,12 @@ impl TikTok {
             .body(reqwest::Body::wrap_stream(stream))
             .send()
             .await
-            .map_err(|e| NetworkError::from_reqwest(PLATFORM, action, &e))?;
+            .map_err(
+                |e| match changed.lock().unwrap_or_else(|p| p.into_inner()).take() {
+                    Some(changed) => Error::Media(changed),
+                    None => NetworkError::from_reqwest(PLATFORM, action, &e).into(),
+                },
+            )?;
         net::refuse_redirect(PLATFORM, &response)?;
         let http = response.status().as_u16();
         let progress = parse_progress(
