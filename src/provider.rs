@@ -100,6 +100,20 @@ impl ApiError {
     }
 }
 
+/// A platform's text made safe for a message: at most `max` characters (then `…`), control
+/// characters replaced, so a hostile answer cannot flood or drive the terminal.
+pub(crate) fn printable(text: &str, max: usize) -> String {
+    let mut out: String = text
+        .chars()
+        .take(max)
+        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+        .collect();
+    if text.chars().nth(max).is_some() {
+        out.push('…');
+    }
+    out
+}
+
 /// The platform could not be reached at all.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("could not reach {platform} to {action}: {reason}")]

@@ -15,7 +15,7 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use crate::error::{Error, Result};
-use crate::provider::NetworkError;
+use crate::provider::{NetworkError, printable};
 
 /// Cap on a JSON answer (or an error page) from a platform. TikTok's largest documented answer,
 /// `creator_info`, is well under a kilobyte; 1 MiB leaves room and bounds memory.
@@ -158,18 +158,6 @@ pub fn origin(url: &url::Url) -> String {
 /// The endpoint as shown in messages: origin and path, no query; shortened.
 pub fn endpoint(url: &reqwest::Url) -> String {
     printable(&format!("{}{}", origin(url), url.path()), 120)
-}
-
-fn printable(text: &str, max: usize) -> String {
-    let mut out: String = text
-        .chars()
-        .take(max)
-        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
-        .collect();
-    if text.chars().nth(max).is_some() {
-        out.push('…');
-    }
-    out
 }
 
 /// Refuse a 3xx answer (reqwest hands it back as is, since the client never follows it).

@@ -179,16 +179,7 @@ fn shorten(text: &str) -> String {
 }
 
 fn shorten_to(text: &str, max: usize) -> String {
-    let text = text.trim();
-    let mut out: String = text
-        .chars()
-        .take(max)
-        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
-        .collect();
-    if text.chars().nth(max).is_some() {
-        out.push('…');
-    }
-    out
+    super::printable(text.trim(), max)
 }
 
 /// A remote error code or log id: short, and only printable characters.
