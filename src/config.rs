@@ -90,7 +90,7 @@ fn unknown_key(key: &str) -> Error {
 impl Config {
     /// Read `path`; a missing file is the default configuration.
     pub fn load(path: &Path) -> Result<Self> {
-        let text = match fs_err::read_to_string(path) {
+        let text = match read_regular(path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
             Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
@@ -219,6 +219,31 @@ fn bad_value(key: &str, value: &str, expected: &str) -> Error {
             "e.g. `postez config set {key} …`; `postez config list` shows them all"
         )),
     )
+}
+
+/// The text of the regular file at `path`. Opened without blocking and checked before reading,
+/// so a FIFO or a device put in its place (by someone who could write the folder, which the
+/// strict modes then refuse) cannot hang a cron run or feed it endless input.
+fn read_regular(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut options = fs_err::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use fs_err::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32);
+    }
+    let mut file = options.open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("`{}` is not a regular file", path.display()),
+        ));
+    }
+    // Settings are a few lines; a megabyte is more than any real config.
+    let mut text = String::new();
+    file.by_ref().take(1 << 20).read_to_string(&mut text)?;
+    Ok(text)
 }
 
 /// Check one value for one key.

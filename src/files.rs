@@ -11,7 +11,9 @@ use crate::error::{Error, Result};
 
 /// Make sure postez's own folder `dir` exists and is readable by the user alone.
 ///
-/// A missing folder is created 0700 (its parents as usual). An existing real folder of the
+/// A missing folder is created 0700, and so are its missing parents: created with the umask
+/// (002 on systems with a group per user), `~/.config` or `~/.local/share` would be
+/// group-writable, which the strict modes of `secrets` then refuse. An existing real folder of the
 /// user's is tightened to 0700. A symbolic link is used as it is and never `chmod`ed: its
 /// target is somewhere the user chose, whose mode is theirs to decide. A folder (or a link's
 /// target) that belongs to another user is refused, like ssh's StrictModes: postez would keep
@@ -21,7 +23,7 @@ pub fn ensure_private_dir(dir: &Path) -> Result<()> {
         Ok(meta) => meta,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
-                fs_err::create_dir_all(parent)?;
+                create_all_0700(parent)?;
             }
             match create_0700(dir) {
                 // Another postez created it meanwhile: check it like any existing folder.
@@ -60,7 +62,7 @@ pub fn create_user_dir(dir: &Path) -> Result<()> {
         Err(_) => {}
     }
     if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
-        fs_err::create_dir_all(parent)?;
+        create_all_0700(parent)?;
     }
     match create_0700(dir) {
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists && dir.is_dir() => Ok(()),
@@ -156,6 +158,21 @@ pub fn write_private(
 /// names the path here).
 fn create_0700(dir: &Path) -> io::Result<()> {
     let mut builder = std::fs::DirBuilder::new();
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir).map_err(|e| {
+        io::Error::new(
+            e.kind(),
+            format!("failed to create directory `{}`: {e}", dir.display()),
+        )
+    })
+}
+
+/// Create `dir` and its missing parents, each 0700 from the start; existing ones are left as
+/// they are.
+fn create_all_0700(dir: &Path) -> io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
     builder.create(dir).map_err(|e| {

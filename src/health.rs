@@ -356,7 +356,7 @@ fn media(store: &Store, checks: &mut Vec<Check>) {
     for post in &posts {
         let path = Path::new(&post.file);
         match crate::media::fingerprint(path) {
-            Ok(fp) if fp.matches(&post.fingerprint) => {}
+            Ok(fp) if fp == post.fingerprint => {}
             Ok(_) => problems.push(format!(
                 "post {}: `{}` changed since it was scheduled",
                 post.id, post.file

@@ -36,7 +36,7 @@ mod video;
 mod webm;
 
 pub use error::MediaError;
-pub use fingerprint::{Fingerprint, ctime_ns, fingerprint};
+pub use fingerprint::{Fingerprint, fingerprint};
 pub use limits::{
     FPS_TOLERANCE, MAX_DURATION_MS, MAX_FILE_SIZE, MAX_FPS, MAX_SIDE, MIN_FPS, MIN_SIDE, check,
 };

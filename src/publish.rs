@@ -148,11 +148,21 @@ impl RunLock {
         let mut options = fs_err::OpenOptions::new();
         options.create(true).truncate(false).write(true);
         // Like every file postez keeps, the lock is the user's alone: 0600 from creation, and a
-        // lock file left by an older version is tightened too.
+        // lock file left by an older version is tightened too, through the handle. A link
+        // planted in its place is not followed (nothing is created or chmodded elsewhere).
         #[cfg(unix)]
-        fs_err::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        {
+            use fs_err::os::unix::fs::OpenOptionsExt;
+            options
+                .mode(0o600)
+                .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32);
+        }
         let file = options.open(&path)?.into_parts().0;
-        crate::env::make_private(&path)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        }
         if wait {
             let file = tokio::task::spawn_blocking(move || file.lock().map(|()| file))
                 .await

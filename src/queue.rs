@@ -256,9 +256,6 @@ pub fn copy_media(paths: &Paths, source: &OpenMedia, post: &mut NewPost) -> Resu
     };
     fs_err::rename(&tmp, &target)?;
     post.fingerprint = fingerprint;
-    // A rename sets the moved file's change time: record the one the copy keeps from now on
-    // (no one else can write in postez's private folder in between).
-    post.fingerprint.ctime_ns = media::ctime_ns(&fs_err::metadata(&target)?);
     post.file = target.to_string_lossy().into_owned();
     post.copied = true;
     Ok(target)

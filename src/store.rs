@@ -26,7 +26,6 @@ pub use runs::RunRecord;
 const MIGRATIONS: &[&str] = &[
     include_str!("store/migrations/0001_init.sql"),
     include_str!("store/migrations/0002_runs.sql"),
-    include_str!("store/migrations/0003_file_ctime.sql"),
 ];
 
 /// How long a writer waits for another process's transaction (cron runs overlap).
@@ -263,7 +262,6 @@ mod tests {
                 size: 1000,
                 mtime_ns: 1,
                 sample_sha256: "ab".into(),
-                ctime_ns: Some(2),
             },
             caption: "hello #x".into(),
             options: Options {

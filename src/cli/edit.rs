@@ -177,7 +177,7 @@ pub fn exec(ctx: &Ctx, args: EditArgs) -> Result<()> {
     let media = queue::check_media(&media_path)?;
     if args.file.is_some() {
         changed.push("file");
-    } else if !media.fingerprint.matches(&old.fingerprint) {
+    } else if media.fingerprint != old.fingerprint {
         changed.push("fingerprint");
     }
     let account = match &args.account {

@@ -29,28 +29,6 @@ pub struct Fingerprint {
     /// Lower-case hex SHA-256 of the size and three 1 MiB samples; see
     /// [`fingerprint`].
     pub sample_sha256: String,
-    /// Inode change time (ns since the epoch) on Unix: every write, chmod or
-    /// utime sets it, and only root can set it back, so it covers the bytes
-    /// the samples do not. `None` elsewhere and for posts queued before it
-    /// was recorded.
-    #[serde(default)]
-    pub ctime_ns: Option<i64>,
-}
-
-impl Fingerprint {
-    /// Whether a file fingerprinted now (`self`) is still the one `recorded`
-    /// when it was scheduled. The change time is compared when both have one:
-    /// with it, bytes rewritten between the samples (mtime put back) count as a
-    /// change too, at the price of a `chmod` of the video counting as one.
-    pub fn matches(&self, recorded: &Fingerprint) -> bool {
-        self.size == recorded.size
-            && self.mtime_ns == recorded.mtime_ns
-            && self.sample_sha256 == recorded.sample_sha256
-            && match (self.ctime_ns, recorded.ctime_ns) {
-                (Some(now), Some(then)) => now == then,
-                _ => true,
-            }
-    }
 }
 
 /// Fingerprints the file at `path` to detect later that it was changed or
@@ -68,9 +46,9 @@ pub fn fingerprint(path: &Path) -> Result<Fingerprint, MediaError> {
     // Three 1 MiB samples cost a few milliseconds and, together with the size
     // and mtime, catch the changes that matter: a re-export (new size, mtime,
     // header and index), a different file copied over (different content at
-    // the start, where container headers differ) and a truncated copy. An
-    // in-place edit of bytes outside the samples that also restores the mtime
-    // is caught by the change time (ctime), which only root can set back.
+    // the start, where container headers differ) and a truncated copy. What it
+    // misses is an in-place edit of bytes outside the samples that also
+    // restores the mtime, which no video tool does by accident.
     let (file, meta) = open_regular(path)?;
     of_file(path, &file, &meta)
 }
@@ -126,26 +104,7 @@ pub(super) fn of_file(
         size,
         mtime_ns,
         sample_sha256: hex::encode(hasher.finalize()),
-        ctime_ns: ctime_ns(meta),
     })
-}
-
-/// The inode change time in `meta`, in ns since the epoch (Unix only).
-pub fn ctime_ns(meta: &Metadata) -> Option<i64> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        Some(
-            meta.ctime()
-                .saturating_mul(1_000_000_000)
-                .saturating_add(meta.ctime_nsec()),
-        )
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = meta;
-        None
-    }
 }
 
 #[cfg(test)]

@@ -40,7 +40,7 @@ impl Engine {
                     notes.push("the login would be refreshed first".to_string());
                 }
                 crate::queue::check_media(Path::new(&post.file))?;
-                if !crate::media::fingerprint(Path::new(&post.file))?.matches(&post.fingerprint) {
+                if crate::media::fingerprint(Path::new(&post.file))? != post.fingerprint {
                     return Err(Error::invalid(
                         format!("`{}` changed or moved since it was scheduled", post.file),
                         None,

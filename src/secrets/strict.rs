@@ -48,27 +48,33 @@ mod unix {
 
     pub(super) fn require_private(path: &Path, action: &'static str) -> Result<(), SecretError> {
         let me = rustix::process::geteuid().as_raw();
-        let meta = match std::fs::metadata(path) {
-            Ok(meta) => meta,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-            Err(source) => {
-                return Err(SecretError::Io {
-                    path: path.to_path_buf(),
-                    source,
-                });
-            }
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| SecretError::Io { path, source }
         };
-        check(path, &meta, me, action, false)?;
-        // The folders that lead to it, as the kernel resolves them (symlinks followed).
-        let real: PathBuf = std::fs::canonicalize(path).map_err(|source| SecretError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        for dir in real.ancestors().skip(1) {
-            let meta = std::fs::metadata(dir).map_err(|source| SecretError::Io {
-                path: dir.to_path_buf(),
-                source,
-            })?;
+        let exists = match std::fs::metadata(path) {
+            Ok(meta) => {
+                check(path, &meta, me, action, false)?;
+                true
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+            Err(source) => return Err(io(path)(source)),
+        };
+        // The folders that lead to it, even when it is missing (someone who can write one of
+        // them could put it there, or take it away, between postez's read and this check): as
+        // written, since a link in a folder others can write can be re-pointed, and as the
+        // kernel resolves them, since that is where the file really is.
+        let written = std::path::absolute(path).map_err(io(path))?;
+        let nearest = written
+            .ancestors()
+            .skip(usize::from(!exists))
+            .find(|p| p.exists())
+            .unwrap_or(Path::new("/"));
+        let real: PathBuf = std::fs::canonicalize(nearest).map_err(io(nearest))?;
+        let written_dirs = written.ancestors().skip(1).filter(|d| d.exists());
+        let real_dirs = real.ancestors().skip(usize::from(exists));
+        for dir in written_dirs.chain(real_dirs) {
+            let meta = std::fs::metadata(dir).map_err(io(dir))?;
             check(dir, &meta, me, action, true)?;
         }
         Ok(())
@@ -122,6 +128,10 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let file = dir.path().join("config.toml");
         require_private(&file, "run it").expect("missing is fine");
+        // …but not in a folder others can write: they could put it there after postez read it.
+        chmod(dir.path(), 0o777);
+        assert!(require_private(&file, "run it").is_err());
+        chmod(dir.path(), 0o755);
         std::fs::write(&file, "x").expect("write");
         chmod(&file, 0o644);
         chmod(dir.path(), 0o755);

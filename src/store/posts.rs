@@ -29,7 +29,7 @@ const POST_COLUMNS: &str = "p.id, p.state, p.phase, p.platform, p.account_id, \
     p.caption, p.mode, p.privacy, p.allow_comments, p.allow_duet, p.allow_stitch, p.cover_at_ms, \
     p.brand_organic, p.branded_content, p.ai_generated, p.scheduled_at, p.timezone, p.attempts, \
     p.next_attempt_at, p.last_error, p.last_error_code, p.last_error_hint, p.publish_id, \
-    p.post_id, p.created_at, p.updated_at, p.file_ctime_ns";
+    p.post_id, p.created_at, p.updated_at";
 
 const POST_FROM: &str = "posts p LEFT JOIN accounts a ON a.id = p.account_id";
 
@@ -62,7 +62,6 @@ fn post_from_row(row: &Row<'_>) -> rusqlite::Result<Post> {
             size: row.get(8)?,
             mtime_ns: row.get(9)?,
             sample_sha256: row.get(10)?,
-            ctime_ns: row.get(38)?,
         },
         media: MediaInfo {
             container,
@@ -115,9 +114,9 @@ impl Store {
                      file_mtime_ns, file_hash, container, duration_ms, width, height, fps, codec, \
                      caption, mode, privacy, allow_comments, allow_duet, allow_stitch, cover_at_ms, \
                      brand_organic, branded_content, ai_generated, scheduled_at, timezone, \
-                     created_at, updated_at, file_ctime_ns) VALUES ('scheduled', ?1, ?2, ?3, ?4, \
-                     ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, \
-                     ?22, ?23, ?24, ?25, ?26, ?26, ?27)",
+                     created_at, updated_at) VALUES ('scheduled', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, \
+                     ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, \
+                     ?25, ?26, ?26)",
                 )
                 .map_err(map)?;
             let stamp = db_time(now);
@@ -151,7 +150,6 @@ impl Store {
                         db_time(post.scheduled_at),
                         post.timezone,
                         stamp,
-                        post.fingerprint.ctime_ns,
                     ])
                     .map_err(map)?;
                 let id = tx.last_insert_rowid();
@@ -340,7 +338,7 @@ impl Store {
              fps = ?13, codec = ?14, caption = ?15, mode = ?16, privacy = ?17, \
              allow_comments = ?18, allow_duet = ?19, allow_stitch = ?20, cover_at_ms = ?21, \
              brand_organic = ?22, branded_content = ?23, ai_generated = ?24, scheduled_at = ?25, \
-             timezone = ?26, file_ctime_ns = ?27, publish_id = NULL, upload_url = NULL, upload_expires_at = NULL, \
+             timezone = ?26, publish_id = NULL, upload_url = NULL, upload_expires_at = NULL, \
              chunk_size = NULL, chunks_done = 0, upload_complete = 0",
             &[
                 &new.account_id,
@@ -367,7 +365,6 @@ impl Store {
                 &o.ai_generated,
                 &scheduled_at,
                 &new.timezone,
-                &new.fingerprint.ctime_ns,
             ],
             ("edited", detail),
             now,

@@ -175,3 +175,95 @@ fn a_data_folder_of_another_user_is_not_trusted() {
     chown(env.home(), Some(0), Some(0)).unwrap();
     assert_post_waits(&env);
 }
+
+/// A FIFO put in place of `config.toml` cannot hang a cron run: the file is opened without
+/// blocking and refused for not being a regular file.
+#[test]
+fn a_fifo_in_place_of_the_config_does_not_hang_postez() {
+    let env = TestEnv::new();
+    std::fs::create_dir_all(env.home()).unwrap();
+    let config = env.home().join("config.toml");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&config)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let mut child = env
+        .command(&["list"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("postez hung on a FIFO config");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(stderr.contains("is not a regular file"), "{stderr}");
+}
+
+/// Folders postez creates are 0700 whatever the umask, parents included: with umask 002 (a
+/// group per user) `~/.config` would be group-writable, and the strict modes would then refuse
+/// postez's own setup.
+#[test]
+fn folders_postez_creates_are_private_whatever_the_umask() {
+    let mut env = TestEnv::new();
+    env.unset("POSTEZ_HOME");
+    for (var, dir) in [
+        ("XDG_CONFIG_HOME", "home/.config"),
+        ("XDG_DATA_HOME", "home/.local/share"),
+        ("XDG_STATE_HOME", "home/.local/state"),
+    ] {
+        let path = env.path(dir);
+        env.set(var, path.to_str().unwrap());
+    }
+    let marker = env.path("command-ran");
+    let under_umask_002 = |args: &[&str]| {
+        let script = format!("umask 002; exec {} \"$@\"", env!("CARGO_BIN_EXE_postez"));
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(&script)
+            .arg("postez")
+            .args(args)
+            .env_clear()
+            .envs(env.env.iter().map(|(k, v)| (k, v)))
+            .current_dir(env.dir.path())
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success() || args[0] == "doctor",
+            "{args:?}: {out:?}"
+        );
+        out
+    };
+    let command = format!("touch {} && printf '{PASSPHRASE}'", marker.display());
+    under_umask_002(&["config", "set", "passphrase_command", &command]);
+    under_umask_002(&["config", "set", "token_store", "file"]);
+    under_umask_002(&["list"]);
+    let doctor = under_umask_002(&["doctor"]);
+    assert!(
+        marker.exists(),
+        "doctor did not run the passphrase command: {doctor:?}"
+    );
+    for dir in [
+        "home/.config",
+        "home/.config/postez",
+        "home/.local",
+        "home/.local/share",
+        "home/.local/share/postez",
+    ] {
+        let mode = std::fs::metadata(env.path(dir))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(mode, 0o700, "{dir}");
+    }
+}
