@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 use chrono::Utc;
 
 use crate::error::{Error, Result};
-use crate::post::{Mode, Post, PostId, Privacy};
+use crate::post::{Mode, Options, Post, PostId, Privacy};
 use crate::provider::ErrorClass;
 use crate::provider::tiktok::{ChunkPlan, CreatorInfo, PostStatus, PutOutcome, TikTok};
 use crate::secrets::Secret;
@@ -118,6 +118,8 @@ impl Engine {
                 Err(e) => return Err(e),
             }
         }
+        // What init sends: the post's choices, less the interactions the creator turned off.
+        let mut options = post.options.clone();
         if post.options.mode == Mode::Direct {
             let info = match tiktok.creator_info(token).await {
                 Ok(info) => info,
@@ -144,6 +146,7 @@ impl Engine {
             if let Some(settle) = self.check_creator(store, post, &info)? {
                 return Ok(Outcome::Done(settle));
             }
+            options = within_creator(&post.options, &info);
         }
         // The file must be the one the user scheduled.
         let path = PathBuf::from(&post.file);
@@ -172,7 +175,9 @@ impl Engine {
                 upload.chunks_done,
             )
         } else {
-            let (publish_id, url) = self.start_upload(tiktok, store, post, token, plan).await?;
+            let (publish_id, url) = self
+                .start_upload(tiktok, store, post, &options, token, plan)
+                .await?;
             (publish_id, url, 0)
         };
         let account_name = account.nickname.clone().unwrap_or_else(|| account.label());
@@ -211,7 +216,9 @@ impl Engine {
                         e.code
                     );
                     reinitialised = true;
-                    (publish_id, url) = self.start_upload(tiktok, store, post, token, plan).await?;
+                    (publish_id, url) = self
+                        .start_upload(tiktok, store, post, &options, token, plan)
+                        .await?;
                     next = 0;
                     continue;
                 }
@@ -255,12 +262,11 @@ impl Engine {
         tiktok: &TikTok,
         store: &mut Store,
         post: &Post,
+        options: &Options,
         token: &Secret,
         plan: ChunkPlan,
     ) -> Result<(String, Secret)> {
-        let init = tiktok
-            .init(token, &post.options, &post.caption, plan)
-            .await?;
+        let init = tiktok.init(token, options, &post.caption, plan).await?;
         store.save_init(
             post.id,
             &init.publish_id,
@@ -520,6 +526,18 @@ pub(super) fn retry_hint(id: PostId, e: &Error) -> String {
             "TikTok may still publish it: look in the TikTok app before `postez retry {id}`"
         ),
         _ => format!("`postez retry {id}` uploads it again"),
+    }
+}
+
+/// The options a direct post is sent with: an interaction the creator turned off in TikTok
+/// stays off whatever the post allows, so init sends `disable_* = !allow || creator disabled`
+/// (the "they stay off" the user is told is then true of what TikTok receives).
+fn within_creator(options: &Options, info: &CreatorInfo) -> Options {
+    Options {
+        allow_comments: options.allow_comments && !info.comment_disabled,
+        allow_duet: options.allow_duet && !info.duet_disabled,
+        allow_stitch: options.allow_stitch && !info.stitch_disabled,
+        ..options.clone()
     }
 }
 
