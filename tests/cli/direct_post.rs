@@ -304,6 +304,16 @@ impl Terminal {
     }
 }
 
+impl Drop for Terminal {
+    /// A failed assertion must not leave `script` and postez waiting for keys.
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 #[test]
 fn the_privacy_prompt_starts_with_nothing_selected_in_a_real_terminal() {
     let fake = Fake::start(|o| private_account(&mut o.user));
