@@ -591,3 +591,35 @@ fn final_status(post: &Post, status: &PostStatus) -> Option<Settle> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn init_options_keep_off_what_the_post_or_the_creator_turned_off() {
+        for (allow, disabled) in [(false, false), (true, false), (false, true), (true, true)] {
+            let options = Options {
+                privacy: Some(Privacy::SelfOnly),
+                allow_comments: allow,
+                allow_duet: allow,
+                allow_stitch: allow,
+                ..Options::plain(Mode::Direct)
+            };
+            let info = CreatorInfo {
+                comment_disabled: disabled,
+                duet_disabled: disabled,
+                stitch_disabled: disabled,
+                ..CreatorInfo::default()
+            };
+            let sent = within_creator(&options, &info);
+            let on = allow && !disabled;
+            assert_eq!(
+                (sent.allow_comments, sent.allow_duet, sent.allow_stitch),
+                (on, on, on),
+                "allow {allow}, creator disabled {disabled}"
+            );
+            assert_eq!(sent.privacy, options.privacy, "nothing else changes");
+        }
+    }
+}
