@@ -8,6 +8,7 @@
 
 pub mod auth;
 pub mod config;
+pub mod creator;
 pub mod env;
 pub mod error;
 pub mod export;

@@ -13,11 +13,22 @@ use crate::media::{Fingerprint, MediaInfo};
 /// TikTok's caption limit, in UTF-16 code units (an emoji outside the BMP counts 2).
 pub const MAX_CAPTION_UTF16: usize = 2200;
 
-/// The declaration TikTok requires before a direct post (Content Sharing Guidelines).
+/// The declaration TikTok requires before a direct post, in TikTok's words (Content Sharing
+/// Guidelines, shared/tiktok-api.md §3).
 pub const MUSIC_CONSENT: &str = "By posting, you agree to TikTok's Music Usage Confirmation.";
-/// The extra declaration for branded content.
+/// The declaration that replaces [`MUSIC_CONSENT`] when the post is branded content: TikTok's
+/// one sentence citing both policies, shown alone (not after the first).
 pub const BRANDED_CONSENT: &str =
-    "By posting branded content, you agree to TikTok's Branded Content Policy.";
+    "By posting, you agree to TikTok's Branded Content Policy and Music Usage Confirmation.";
+
+/// The one consent sentence to show before a direct post.
+pub fn consent(branded_content: bool) -> &'static str {
+    if branded_content {
+        BRANDED_CONSENT
+    } else {
+        MUSIC_CONSENT
+    }
+}
 
 /// A post's number in the local queue.
 pub type PostId = i64;

@@ -6,7 +6,7 @@ use postez::post::{Mode, NewPost, PostId, Privacy};
 use postez::{Result, queue};
 
 use super::Ctx;
-use super::schedule::{CaptionArgs, choose_and_consent};
+use super::schedule::{CaptionArgs, check_creator, choose_and_consent, show_creator};
 
 /// Change a scheduled or failed post
 ///
@@ -92,7 +92,7 @@ fn toggle(on: bool, off: bool) -> Option<bool> {
     }
 }
 
-pub fn exec(ctx: &Ctx, args: EditArgs) -> Result<()> {
+pub async fn exec(ctx: &Ctx, args: EditArgs) -> Result<()> {
     let mut store = ctx.store()?;
     let old = store.post(args.id)?;
     if !postez::post::PostState::EDITABLE.contains(&old.state) {
@@ -199,9 +199,27 @@ pub fn exec(ctx: &Ctx, args: EditArgs) -> Result<()> {
     if options.privacy.is_some() || options.mode == Mode::Draft {
         options.validate(media.info.duration_ms)?;
     }
+    // New direct-post choices, another video or another account are checked with TikTok
+    // again; a new time or caption is not.
+    let recheck = options != before || args.file.is_some() || args.account.is_some();
+    let creator = if recheck {
+        check_creator(
+            ctx,
+            &mut store,
+            effective.as_ref(),
+            &options,
+            media.info.duration_ms,
+            &media_path,
+        )
+        .await?
+    } else {
+        None
+    };
     // New direct-post choices need the consent again; a new time or caption does not.
     if options != before && options.mode == Mode::Direct {
-        choose_and_consent(ctx, &mut options, args.yes)?;
+        choose_and_consent(ctx, &mut options, args.yes, creator.as_slice())?;
+    } else if let Some(check) = &creator {
+        show_creator(ctx, check, &options);
     }
     let mut new: NewPost = queue::build(
         media,

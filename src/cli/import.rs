@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use postez::creator::{self, CreatorCheck};
 use postez::import::{self, Format, Row};
 use postez::post::{Mode, NewPost, Post};
 use postez::queue::{self, CheckedMedia};
@@ -56,7 +57,7 @@ fn read_rows(path: &Path) -> Result<Vec<Row>> {
     }
 }
 
-pub fn exec(ctx: &Ctx, args: ImportArgs) -> Result<()> {
+pub async fn exec(ctx: &Ctx, args: ImportArgs) -> Result<()> {
     let rows = read_rows(&args.file)?;
     if rows.is_empty() {
         return Err(Error::invalid(
@@ -109,12 +110,14 @@ pub fn exec(ctx: &Ctx, args: ImportArgs) -> Result<()> {
     for post in posts.iter().filter(|p| listed.insert(p.file.as_str())) {
         ctx.out.note(&format!("{:>12} {}", "", post.file));
     }
+    let checks = check_creators(ctx, &mut store, &posts, &args.file).await?;
     if let Some(first) = posts.iter().find(|p| p.options.mode == Mode::Direct) {
         // Every direct row already has its privacy; this asks (or checks --yes) once for the
-        // batch, citing the Branded Content Policy when any row is branded.
+        // batch, naming each creator and citing the Branded Content Policy when any row is
+        // branded.
         let mut batch = first.options.clone();
         batch.branded_content = posts.iter().any(|p| p.options.branded_content);
-        super::schedule::choose_and_consent(ctx, &mut batch, args.yes)?;
+        super::schedule::choose_and_consent(ctx, &mut batch, args.yes, &checks)?;
     }
     let ids = store.insert_posts(&posts, ctx.now())?;
     super::schedule::warn_if_no_runner(ctx, &store);
@@ -135,6 +138,49 @@ pub fn exec(ctx: &Ctx, args: ImportArgs) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// Ask TikTok once per account about the creator of the direct rows, and refuse (naming the
+/// row) what a creator cannot post. The answers are shown with the consent.
+async fn check_creators(
+    ctx: &Ctx,
+    store: &mut postez::store::Store,
+    posts: &[NewPost],
+    file: &Path,
+) -> Result<Vec<CreatorCheck>> {
+    let mut asked: Vec<Option<i64>> = Vec::new();
+    for post in posts.iter().filter(|p| p.options.mode == Mode::Direct) {
+        if !asked.contains(&post.account_id) {
+            asked.push(post.account_id);
+        }
+    }
+    let mut checks = Vec::with_capacity(asked.len());
+    for account_id in asked {
+        let account = match account_id {
+            Some(id) => store.account(id)?,
+            None => None,
+        };
+        let check =
+            creator::ask(&ctx.env, &ctx.paths, ctx.config()?, store, account.as_ref()).await;
+        if let CreatorCheck::Checked(creator) = &check {
+            let rows = posts
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| p.options.mode == Mode::Direct && p.account_id == account_id);
+            for (i, post) in rows {
+                creator
+                    .check(&post.options, post.media.duration_ms, &post.file)
+                    .map_err(|e| {
+                        Error::invalid(
+                            format!("row {} of `{}`: {e}", i + 1, file.display()),
+                            e.hint(),
+                        )
+                    })?;
+            }
+        }
+        checks.push(check);
+    }
+    Ok(checks)
 }
 
 fn build_row(

@@ -176,6 +176,9 @@ impl Reporter {
             .iter()
             .map(|p| format!("{} ({})", p.label(), p.as_str()))
             .collect();
+        // No `.default(…)`: TikTok requires a manual choice with no default, and dialoguer's
+        // Select then starts with no item under the cursor (Enter does nothing until one is
+        // picked). tests/cli/direct_post.rs checks this in a real terminal.
         let choice = dialoguer::Select::new()
             .with_prompt("Who can see this post?")
             .items(&labels)

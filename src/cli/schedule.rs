@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use postez::creator::{self, CreatorCheck};
 use postez::post::{self, Mode, Options, Privacy};
 use postez::{Error, Result, queue};
 
@@ -129,12 +130,73 @@ impl OptionArgs {
     }
 }
 
+/// Ask TikTok what the account may post and refuse what it cannot (a privacy level it is not
+/// offered, a video longer than it may post): TikTok's Content Sharing Guidelines want this on
+/// the post screen. Prints nothing: [`show_creator`] says what came of it, once the command is
+/// sure to go on. `None` for drafts, which need none of it.
+pub async fn check_creator(
+    ctx: &Ctx,
+    store: &mut postez::store::Store,
+    account: Option<&postez::store::Account>,
+    options: &Options,
+    duration_ms: Option<u64>,
+    file: &Path,
+) -> Result<Option<CreatorCheck>> {
+    if options.mode == Mode::Draft {
+        return Ok(None);
+    }
+    let check = creator::ask(&ctx.env, &ctx.paths, ctx.config()?, store, account).await;
+    if let CreatorCheck::Checked(creator) = &check {
+        creator.check(options, duration_ms, &file.display().to_string())?;
+    }
+    Ok(Some(check))
+}
+
+/// Name the creator who will receive the post (TikTok: before the consent) and the
+/// interactions they turned off; or say plainly that TikTok could not be asked, and that `run`
+/// checks at publish time.
+pub fn show_creator(ctx: &Ctx, check: &CreatorCheck, options: &Options) {
+    match check {
+        CreatorCheck::Checked(c) => {
+            ctx.out.note(&format!("Posting to TikTok as {}.", c.name()));
+            let off = c.turned_off(options);
+            if !off.is_empty() {
+                ctx.out.note(&format!(
+                    "{} turned off {} in TikTok, so they stay off.",
+                    c.name(),
+                    off.join(" and ")
+                ));
+            }
+        }
+        CreatorCheck::NotChecked { account, reason } => {
+            ctx.out.note(&not_checked(account.as_deref(), reason));
+        }
+    }
+}
+
+/// The sentence for a creator TikTok could not be asked about.
+pub fn not_checked(account: Option<&str>, reason: &str) -> String {
+    format!(
+        "Not checked with TikTok{} ({reason}). `postez run` checks the privacy level and the \
+         video's length before it publishes.",
+        account.map(|a| format!(" for {a}")).unwrap_or_default()
+    )
+}
+
 /// Make sure a direct post has a privacy level and the user's consent: ask on a terminal,
-/// otherwise fail naming the flags to add. Drafts need neither.
-pub fn choose_and_consent(ctx: &Ctx, options: &mut Options, yes: bool) -> Result<()> {
+/// otherwise fail naming the flags to add. Drafts need neither. The creators in `checks` (one
+/// per account) are named first, and when TikTok answered only their privacy levels are offered.
+pub fn choose_and_consent(
+    ctx: &Ctx,
+    options: &mut Options,
+    yes: bool,
+    checks: &[CreatorCheck],
+) -> Result<()> {
     if options.mode == Mode::Draft {
         return Ok(());
     }
+    let creator = checks.iter().find_map(CreatorCheck::creator);
+    let choices = creator::privacy_choices(creator, options.branded_content);
     if !ctx.out.can_prompt() {
         let missing: Vec<&str> = [
             options.privacy.is_none().then_some("--privacy LEVEL"),
@@ -158,31 +220,38 @@ pub fn choose_and_consent(ctx: &Ctx, options: &mut Options, yes: bool) -> Result
                 hint: format!(
                     "add {} (levels: {}), or use --draft",
                     missing.join(" and "),
-                    Privacy::ALL.map(Privacy::as_str).join(", ")
+                    choices
+                        .iter()
+                        .map(|p| p.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             });
         }
     }
+    // TikTok: the user must see which account receives the post before agreeing.
+    for check in checks {
+        show_creator(ctx, check, options);
+    }
     if options.privacy.is_none() {
-        let choices: Vec<Privacy> = Privacy::ALL
-            .into_iter()
-            .filter(|p| !(options.branded_content && *p == Privacy::SelfOnly))
-            .collect();
         if options.branded_content {
             ctx.out
                 .note("Branded content cannot be private, so \"Only me\" is not offered.");
         }
         options.privacy = Some(ctx.out.select_privacy(&choices)?);
     }
-    ctx.out.note(post::MUSIC_CONSENT);
-    if options.branded_content {
-        ctx.out.note(post::BRANDED_CONSENT);
-    }
+    // One sentence: TikTok's branded wording already includes the music confirmation.
+    ctx.out.note(post::consent(options.branded_content));
+    ctx.out.note(PROCESSING_NOTE);
     if !yes && !ctx.out.confirm("Agree and queue the post?")? {
         return Err(Error::Aborted);
     }
     Ok(())
 }
+
+/// TikTok asks apps to say that processing takes a while (Content Sharing Guidelines).
+pub const PROCESSING_NOTE: &str = "After `postez run` uploads it, TikTok may take a few minutes \
+    to process the video before it appears on the account.";
 
 /// Posts go out only when `postez run` runs: say so when it has not run lately.
 pub fn warn_if_no_runner(ctx: &Ctx, store: &postez::store::Store) {
@@ -203,7 +272,7 @@ pub fn file_label(path: &str) -> String {
         .map_or_else(|| path.to_string(), |n| n.to_string_lossy().into_owned())
 }
 
-pub fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<()> {
+pub async fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<()> {
     let zone = ctx.zone(args.tz.as_deref())?;
     let at = queue::resolve_time(&args.at, zone, ctx.now())?;
     let caption = args.caption.text()?.unwrap_or_default();
@@ -221,7 +290,16 @@ pub fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<()> {
     if options.privacy.is_some() || options.mode == Mode::Draft {
         options.validate(media.info.duration_ms)?;
     }
-    choose_and_consent(ctx, &mut options, args.yes)?;
+    let creator = check_creator(
+        ctx,
+        &mut store,
+        account.as_ref(),
+        &options,
+        media.info.duration_ms,
+        &args.file,
+    )
+    .await?;
+    choose_and_consent(ctx, &mut options, args.yes, creator.as_slice())?;
     let mut new = queue::build(
         media,
         &caption,

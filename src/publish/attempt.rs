@@ -9,7 +9,7 @@ use chrono::Utc;
 
 use crate::error::{Error, Result};
 use crate::media::{MediaError, Verified};
-use crate::post::{Mode, Post, PostId, Privacy};
+use crate::post::{Mode, Options, Post, PostId, Privacy};
 use crate::provider::ErrorClass;
 use crate::provider::tiktok::{ChunkPlan, CreatorInfo, PostStatus, PutOutcome, TikTok};
 use crate::secrets::Secret;
@@ -119,6 +119,8 @@ impl Engine {
                 Err(e) => return Err(e),
             }
         }
+        // What init sends: the post's choices, less the interactions the creator turned off.
+        let mut options = post.options.clone();
         if post.options.mode == Mode::Direct {
             let info = match tiktok.creator_info(token).await {
                 Ok(info) => info,
@@ -145,6 +147,7 @@ impl Engine {
             if let Some(settle) = self.check_creator(store, post, &info)? {
                 return Ok(Outcome::Done(settle));
             }
+            options = within_creator(&post.options, &info);
         }
         // The file must be the one the user scheduled. It is opened once, here: its
         // fingerprint is checked on that handle and every chunk is read from it, so a file
@@ -174,7 +177,9 @@ impl Engine {
                 upload.chunks_done,
             )
         } else {
-            let (publish_id, url) = self.start_upload(tiktok, store, post, token, plan).await?;
+            let (publish_id, url) = self
+                .start_upload(tiktok, store, post, &options, token, plan)
+                .await?;
             (publish_id, url, 0)
         };
         let account_name = account.nickname.clone().unwrap_or_else(|| account.label());
@@ -216,7 +221,9 @@ impl Engine {
                         e.code
                     );
                     reinitialised = true;
-                    (publish_id, url) = self.start_upload(tiktok, store, post, token, plan).await?;
+                    (publish_id, url) = self
+                        .start_upload(tiktok, store, post, &options, token, plan)
+                        .await?;
                     next = 0;
                     continue;
                 }
@@ -260,12 +267,11 @@ impl Engine {
         tiktok: &TikTok,
         store: &mut Store,
         post: &Post,
+        options: &Options,
         token: &Secret,
         plan: ChunkPlan,
     ) -> Result<(String, Secret)> {
-        let init = tiktok
-            .init(token, &post.options, &post.caption, plan)
-            .await?;
+        let init = tiktok.init(token, options, &post.caption, plan).await?;
         store.save_init(
             post.id,
             &init.publish_id,
@@ -542,6 +548,18 @@ fn file_changed(post: &Post, message: Option<String>) -> Settle {
     }
 }
 
+/// The options a direct post is sent with: an interaction the creator turned off in TikTok
+/// stays off whatever the post allows, so init sends `disable_* = !allow || creator disabled`
+/// (the "they stay off" the user is told is then true of what TikTok receives).
+fn within_creator(options: &Options, info: &CreatorInfo) -> Options {
+    Options {
+        allow_comments: options.allow_comments && !info.comment_disabled,
+        allow_duet: options.allow_duet && !info.duet_disabled,
+        allow_stitch: options.allow_stitch && !info.stitch_disabled,
+        ..options.clone()
+    }
+}
+
 fn is_transient(e: &Error) -> bool {
     match e {
         Error::Network(_) => true,
@@ -590,5 +608,37 @@ fn final_status(post: &Post, status: &PostStatus) -> Option<Settle> {
             }
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn init_options_keep_off_what_the_post_or_the_creator_turned_off() {
+        for (allow, disabled) in [(false, false), (true, false), (false, true), (true, true)] {
+            let options = Options {
+                privacy: Some(Privacy::SelfOnly),
+                allow_comments: allow,
+                allow_duet: allow,
+                allow_stitch: allow,
+                ..Options::plain(Mode::Direct)
+            };
+            let info = CreatorInfo {
+                comment_disabled: disabled,
+                duet_disabled: disabled,
+                stitch_disabled: disabled,
+                ..CreatorInfo::default()
+            };
+            let sent = within_creator(&options, &info);
+            let on = allow && !disabled;
+            assert_eq!(
+                (sent.allow_comments, sent.allow_duet, sent.allow_stitch),
+                (on, on, on),
+                "allow {allow}, creator disabled {disabled}"
+            );
+            assert_eq!(sent.privacy, options.privacy, "nothing else changes");
+        }
     }
 }

@@ -8,6 +8,7 @@ mod bad_input;
 mod connect;
 mod cron;
 mod data;
+mod direct_post;
 mod fuzz_corpus;
 mod generated;
 mod hostile_net;
