@@ -89,15 +89,28 @@ fn install(ctx: &Ctx, runner: &Runner, every: u8, crontab: bool) -> Result<()> {
     {
         ctx.out.warn(&unreachable(why));
     }
+    let has_command = ctx.config()?.passphrase_command.is_some();
     for name in spec.left_out() {
         // Unit files and crontabs are plain text; the token file's promise is encryption at rest.
         let instead = match *name {
-            "POSTEZ_PASSPHRASE" => "set `passphrase_command` so runs can open the token file",
+            "POSTEZ_PASSPHRASE" if has_command => {
+                "runs get the passphrase from `passphrase_command`"
+            }
+            "POSTEZ_PASSPHRASE" => {
+                "runs cannot open the token file without it: set `passphrase_command` (e.g. \
+                 `postez config set passphrase_command 'pass show postez'`)"
+            }
             _ => "runs use the one `postez connect` saved in the token store",
         };
         ctx.out.warn(&format!(
             "{name} is a secret and is not written into the runner; {instead}"
         ));
+    }
+    if file_store && !has_command && !spec.left_out().contains(&"POSTEZ_PASSPHRASE") {
+        ctx.out.warn(
+            "runs cannot open the encrypted token file: no passphrase reaches them; set \
+             `passphrase_command` (e.g. `postez config set passphrase_command 'pass show postez'`)",
+        );
     }
     match new.kind {
         Kind::Systemd => ctx.out.note(

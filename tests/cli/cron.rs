@@ -483,3 +483,48 @@ fn units_systemd_analyze_rejects_are_not_installed() {
     m.env.run(&["cron", "install", "--crontab"]).ok();
     assert!(m.table().contains("# postez runner"));
 }
+
+/// `cron install` says truthfully how runs will open the encrypted token file: the passphrase
+/// in the environment is never written into the runner, so without a `passphrase_command` the
+/// runs cannot open it, and with one they use it.
+#[test]
+fn install_says_how_runs_will_get_the_token_files_passphrase() {
+    let mut m = Machine::new(true);
+    m.env.set("POSTEZ_TOKEN_STORE", "file");
+    m.env
+        .set("POSTEZ_PASSPHRASE", "correct horse battery staple");
+    let run = m.env.run(&["cron", "install"]);
+    assert!(
+        run.ok().is_empty()
+            && run
+                .stderr
+                .contains("POSTEZ_PASSPHRASE is a secret and is not written")
+            && run
+                .stderr
+                .contains("runs cannot open the token file without it"),
+        "{run:?}"
+    );
+    let service = Machine::read(&m.unit("postez-run.service"));
+    assert!(!service.contains("correct horse"), "{service}");
+
+    m.env
+        .run(&["config", "set", "passphrase_command", "pass show postez"])
+        .ok();
+    let run = m.env.run(&["cron", "install"]);
+    assert!(
+        run.stderr
+            .contains("runs get the passphrase from `passphrase_command`"),
+        "{run:?}"
+    );
+
+    // The file store chosen in the settings, no passphrase anywhere: said too.
+    m.env.unset("POSTEZ_PASSPHRASE");
+    m.env.run(&["config", "set", "passphrase_command", ""]).ok();
+    m.env.run(&["config", "set", "token_store", "file"]).ok();
+    let run = m.env.run(&["cron", "install"]);
+    assert!(
+        run.stderr
+            .contains("runs cannot open the encrypted token file"),
+        "{run:?}"
+    );
+}
