@@ -259,7 +259,14 @@ pub async fn exec(ctx: &Ctx, args: ConnectArgs) -> Result<()> {
     // cannot be used twice. A rejected token still fails here.
     fn usable<T>(e: Error) -> Result<Option<T>> {
         match &e {
-            Error::Api(api) if api.class() == postez::provider::ErrorClass::Auth => Err(e),
+            Error::Api(api)
+                if matches!(
+                    api.class(),
+                    postez::provider::ErrorClass::Auth | postez::provider::ErrorClass::Scope
+                ) =>
+            {
+                Err(e)
+            }
             _ => {
                 tracing::warn!("connecting without the profile details: {e}");
                 Ok(None)

@@ -7,6 +7,7 @@ use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use crate::error::{Error, Result};
 use crate::post::PostId;
 
+use super::holds::NOT_PAUSED;
 use super::{Store, db_err, db_time, insert_event, opt_time};
 
 /// Where an upload stands, as saved before and during it.
@@ -59,6 +60,16 @@ pub enum Settle {
     },
 }
 
+/// The claim: every due post, except those of a paused account (they wait for the user).
+fn claim_sql() -> String {
+    format!(
+        "UPDATE posts SET state = 'publishing', phase = 'claimed', claimed_by = ?2, \
+         claimed_at = ?1, updated_at = ?1 WHERE state = 'scheduled' \
+         AND scheduled_at <= ?1 AND (next_attempt_at IS NULL OR next_attempt_at <= ?1) \
+         AND {NOT_PAUSED} RETURNING id"
+    )
+}
+
 impl Store {
     /// Fail (reason `missed`) scheduled posts whose time passed more than `late_limit` ago, so
     /// a runner that was down for days does not publish stale posts. Returns their ids.
@@ -77,13 +88,14 @@ impl Store {
             .map_err(map)?;
         let ids: Vec<PostId> = {
             let mut stmt = tx
-                .prepare(
+                .prepare(&format!(
                     "UPDATE posts SET state = 'failed', phase = NULL, last_error_code = 'missed', \
                      last_error = 'its time passed while no run was publishing', \
                      last_error_hint = 'queue it again with `postez retry ' || id || '`', \
                      updated_at = ?2 WHERE state = 'scheduled' AND scheduled_at < ?1 \
-                     AND MAX(scheduled_at, COALESCE(next_attempt_at, scheduled_at)) < ?1 RETURNING id",
-                )
+                     AND MAX(scheduled_at, COALESCE(next_attempt_at, scheduled_at)) < ?1 \
+                     AND {NOT_PAUSED} RETURNING id"
+                ))
                 .map_err(map)?;
             let rows = stmt
                 .query_map(params![cutoff, db_time(now)], |r| r.get(0))
@@ -113,10 +125,11 @@ impl Store {
     pub fn due(&self, now: DateTime<Utc>) -> Result<Vec<PostId>> {
         let mut stmt = self
             .conn
-            .prepare_cached(
+            .prepare_cached(&format!(
                 "SELECT id FROM posts WHERE state = 'scheduled' AND scheduled_at <= ?1 \
-                 AND (next_attempt_at IS NULL OR next_attempt_at <= ?1) ORDER BY scheduled_at, id",
-            )
+                 AND (next_attempt_at IS NULL OR next_attempt_at <= ?1) AND {NOT_PAUSED} \
+                 ORDER BY scheduled_at, id"
+            ))
             .map_err(self.err())?;
         let rows = stmt
             .query_map([db_time(now)], |r| r.get(0))
@@ -133,14 +146,7 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(map)?;
         let ids: Vec<PostId> = {
-            let mut stmt = tx
-                .prepare(
-                    "UPDATE posts SET state = 'publishing', phase = 'claimed', claimed_by = ?2, \
-                     claimed_at = ?1, updated_at = ?1 WHERE state = 'scheduled' \
-                     AND scheduled_at <= ?1 AND (next_attempt_at IS NULL OR next_attempt_at <= ?1) \
-                     RETURNING id",
-                )
-                .map_err(map)?;
+            let mut stmt = tx.prepare(&claim_sql()).map_err(map)?;
             let rows = stmt
                 .query_map(params![stamp, run.to_string()], |r| r.get(0))
                 .map_err(map)?;
@@ -355,5 +361,9 @@ mod tests {
         assert!(due.contains("posts_due"), "{due}");
         let page = plan("SELECT id FROM posts ORDER BY scheduled_at, id LIMIT 50");
         assert!(page.contains("posts_queue"), "{page}");
+        // The claim itself, with its pause check (a lookup by the holds' primary key).
+        let claim = plan(&claim_sql().replace("?1", "'x'").replace("?2", "'1'"));
+        assert!(claim.contains("posts_due"), "{claim}");
+        assert!(!claim.contains("SCAN account_holds"), "{claim}");
     }
 }
