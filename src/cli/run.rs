@@ -181,10 +181,21 @@ fn verdict(s: &Summary) -> Result<()> {
             ),
             kind: ErrorKind::Partial,
         }),
-        3 => Err(Error::Unfinished {
-            message: format!("{} post(s) wait for a working TikTok login", s.needs_auth),
-            hint: Some("run `postez connect tiktok`".into()),
-            kind: ErrorKind::NeedsAuth,
+        3 => Err(match &s.problem {
+            // The account's own reason, once, rather than a line per post.
+            Some(p) => Error::Unfinished {
+                message: format!("{}; {} post(s) stay queued", p.message, s.needs_auth),
+                hint: p
+                    .hint
+                    .clone()
+                    .or_else(|| Some("run `postez connect tiktok`".into())),
+                kind: ErrorKind::NeedsAuth,
+            },
+            None => Error::Unfinished {
+                message: format!("{} post(s) wait for a working TikTok login", s.needs_auth),
+                hint: Some("run `postez connect tiktok`".into()),
+                kind: ErrorKind::NeedsAuth,
+            },
         }),
         _ => Err(Error::Unfinished {
             message: format!(

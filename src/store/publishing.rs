@@ -58,6 +58,31 @@ pub enum Settle {
         /// Why.
         message: String,
     },
+    /// Held for the account's sake (a quota, a pause, refused app credentials, a login to
+    /// renew): back to `scheduled` without counting an attempt, with the reason for
+    /// `list`/`show`, and not before `until` when it is given.
+    Hold {
+        /// Earliest next try (a quota's end); `None` keeps the post due.
+        until: Option<DateTime<Utc>>,
+        /// Platform error code.
+        code: Option<String>,
+        /// Why.
+        message: String,
+        /// What to do.
+        hint: Option<String>,
+        /// Whether the saved upload must be dropped (TikTok failed it).
+        reset_upload: bool,
+    },
+}
+
+/// Forget a post's upload (TikTok failed it, so a new one starts next time).
+fn reset(tx: &rusqlite::Transaction<'_>, id: PostId) -> rusqlite::Result<()> {
+    tx.execute(
+        "UPDATE posts SET publish_id = NULL, upload_url = NULL, upload_expires_at = NULL, \
+         chunk_size = NULL, chunks_done = 0, upload_complete = 0 WHERE id = ?1",
+        [id],
+    )?;
+    Ok(())
 }
 
 /// The claim: every due post, except those of a paused account (they wait for the user).
@@ -314,13 +339,7 @@ impl Store {
                 )
                 .map_err(map)?;
                 if *reset_upload {
-                    tx.execute(
-                        "UPDATE posts SET publish_id = NULL, upload_url = NULL, \
-                         upload_expires_at = NULL, chunk_size = NULL, chunks_done = 0, \
-                         upload_complete = 0 WHERE id = ?1",
-                        [id],
-                    )
-                    .map_err(map)?;
+                    reset(&tx, id).map_err(map)?;
                 }
                 (
                     "retry",
@@ -335,6 +354,33 @@ impl Store {
                 )
                 .map_err(map)?;
                 ("released", serde_json::json!({ "message": message }))
+            }
+            Settle::Hold {
+                until,
+                code,
+                message,
+                hint,
+                reset_upload,
+            } => {
+                tx.execute(
+                    "UPDATE posts SET state = 'scheduled', phase = NULL, \
+                     next_attempt_at = COALESCE(?2, next_attempt_at), last_error = ?3, \
+                     last_error_code = ?4, last_error_hint = ?5, updated_at = ?6 \
+                     WHERE id = ?1 AND state = 'publishing'",
+                    params![id, until.map(db_time), message, code, hint, stamp],
+                )
+                .map_err(map)?;
+                if *reset_upload {
+                    reset(&tx, id).map_err(map)?;
+                }
+                (
+                    "held",
+                    serde_json::json!({
+                        "code": code,
+                        "message": message,
+                        "until": until.map(db_time),
+                    }),
+                )
             }
         };
         insert_event(&tx, id, now, kind, &detail).map_err(map)?;
