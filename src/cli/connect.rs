@@ -356,7 +356,13 @@ pub async fn exec(ctx: &Ctx, args: ConnectArgs) -> Result<()> {
         refresh_expires_at: tokens.refresh_expires_at,
         creator_info: creator.as_ref().and_then(|c| serde_json::to_value(c).ok()),
     };
-    let account = store.upsert_account(&profile, now)?;
+    let mut account = store.upsert_account(&profile, now)?;
+    // Connecting again is the way out of a pause (TikTok refused the account any post): the
+    // user has looked, and says go on. Its posts count as due from the queue's now.
+    let resumed = store.lift_pause(account.id, ctx.now())?;
+    if resumed.is_some() {
+        account = store.account(account.id)?.unwrap_or(account);
+    }
     if let Some(old) =
         previous.filter(|p| p.token_store.as_deref() != Some(secrets.backend().as_str()))
     {
@@ -376,6 +382,12 @@ pub async fn exec(ctx: &Ctx, args: ConnectArgs) -> Result<()> {
     } else {
         ctx.out
             .stdout_line(&format!("Connected tiktok as {name} ({nickname})"));
+    }
+    if let Some(n) = resumed {
+        ctx.out.note(&format!(
+            "{} is no longer paused: {n} queued post(s) go out with the next `postez run`",
+            account.label()
+        ));
     }
     ctx.out.note(&format!(
         "Tokens are kept in the {}.",

@@ -93,13 +93,12 @@ pub fn exec(ctx: &Ctx, args: ShowArgs) -> Result<()> {
     if let Some(error) = &post.last_error {
         // A queued post with a code waits for its account's sake (holds record the code; a
         // retry pause does not).
-        let label = if post.state == postez::post::PostState::Scheduled
-            && post.last_error_code.is_some()
-        {
-            "  held         "
-        } else {
-            "  last error   "
-        };
+        let label =
+            if post.state == postez::post::PostState::Scheduled && post.last_error_code.is_some() {
+                "  held         "
+            } else {
+                "  last error   "
+            };
         lines.push(format!("{label}{error}"));
         if let Some(hint) = &post.last_error_hint {
             lines.push(format!("  hint         {hint}"));

@@ -194,7 +194,6 @@ impl Store {
     }
 
     /// Insert or refresh an account after a login; its state becomes `ok`.
-    /// Connecting again is also how the user lifts a pause (see [`Store::hold_account`]).
     pub fn upsert_account(&mut self, p: &AccountProfile, now: DateTime<Utc>) -> Result<Account> {
         let stamp = db_time(now);
         let map = db_err(&self.path);
@@ -230,7 +229,6 @@ impl Store {
                 |r| r.get(0),
             )
             .map_err(map)?;
-        Store::lift_pause_in(&tx, id, now).map_err(map)?;
         tx.commit().map_err(map)?;
         self.account(id)?.ok_or(Error::NotConnected {
             platform: p.platform.clone(),

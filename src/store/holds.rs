@@ -5,7 +5,7 @@
 //! indexes they already use, and `fail_missed` never counts a held post as missed.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{TransactionBehavior, params};
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
@@ -214,39 +214,47 @@ impl Store {
     }
 
     /// Lift the account's pause (the user connected it again): its posts that waited for it
-    /// lose the reason and count as due from `now`, so a late limit does not fail them as
-    /// missed for the time they were held. Returns how many posts were waiting.
-    pub(super) fn lift_pause_in(
-        tx: &rusqlite::Transaction<'_>,
-        account_id: i64,
-        now: DateTime<Utc>,
-    ) -> rusqlite::Result<usize> {
+    /// lose the reason and count as due from `now` (the queue's clock), so a late limit does
+    /// not fail them as missed for the time they were held. Returns how many posts waited, or
+    /// `None` when the account was not paused.
+    pub fn lift_pause(&mut self, account_id: i64, now: DateTime<Utc>) -> Result<Option<usize>> {
+        let map = db_err(&self.path);
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(map)?;
         let code: Option<String> = tx
             .query_row(
                 "DELETE FROM account_holds WHERE account_id = ?1 AND until IS NULL RETURNING code",
                 [account_id],
                 |r| r.get(0),
             )
-            .ok();
+            .optional()
+            .map_err(map)?;
         let Some(code) = code else {
-            return Ok(0);
+            return Ok(None);
         };
         let stamp = db_time(now);
         let ids: Vec<PostId> = {
-            let mut stmt = tx.prepare(
-                "UPDATE posts SET last_error = NULL, last_error_code = NULL, \
-                 last_error_hint = NULL, \
-                 next_attempt_at = MAX(COALESCE(next_attempt_at, ?3), ?3), updated_at = ?3 \
-                 WHERE account_id = ?1 AND state = 'scheduled' AND last_error_code = ?2 \
-                 RETURNING id",
-            )?;
-            let rows = stmt.query_map(params![account_id, code, stamp], |r| r.get(0))?;
-            rows.collect::<rusqlite::Result<_>>()?
+            let mut stmt = tx
+                .prepare(
+                    "UPDATE posts SET last_error = NULL, last_error_code = NULL, \
+                     last_error_hint = NULL, \
+                     next_attempt_at = MAX(COALESCE(next_attempt_at, ?3), ?3), updated_at = ?3 \
+                     WHERE account_id = ?1 AND state = 'scheduled' AND last_error_code = ?2 \
+                     RETURNING id",
+                )
+                .map_err(map)?;
+            let rows = stmt
+                .query_map(params![account_id, code, stamp], |r| r.get(0))
+                .map_err(map)?;
+            rows.collect::<rusqlite::Result<_>>().map_err(map)?
         };
         for id in &ids {
-            insert_event(tx, *id, now, "resumed", &serde_json::json!({}))?;
+            insert_event(&tx, *id, now, "resumed", &serde_json::json!({})).map_err(map)?;
         }
-        Ok(ids.len())
+        tx.commit().map_err(map)?;
+        Ok(Some(ids.len()))
     }
 }
 
@@ -337,15 +345,8 @@ mod tests {
         );
         assert_eq!(store.paused_due(later).unwrap(), [(acc, ids.clone())]);
         // Connecting again lifts it; the post is due from then on, not missed.
-        let profile = AccountProfile {
-            platform: "tiktok".into(),
-            remote_id: "open-1".into(),
-            token_store: "file".into(),
-            access_expires_at: later,
-            refresh_expires_at: later,
-            ..AccountProfile::default()
-        };
-        store.upsert_account(&profile, later).unwrap();
+        assert_eq!(store.lift_pause(acc, later).unwrap(), Some(1));
+        assert_eq!(store.lift_pause(acc, later).unwrap(), None);
         assert!(store.holds(acc, later).unwrap().is_empty());
         assert!(
             store

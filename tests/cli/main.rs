@@ -10,6 +10,7 @@ mod cron;
 mod data;
 mod fuzz_corpus;
 mod generated;
+mod holds;
 mod hostile_net;
 mod leaks;
 mod paths;
