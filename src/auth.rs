@@ -262,16 +262,36 @@ pub async fn fresh_tokens(
     force: bool,
     now: DateTime<Utc>,
 ) -> Result<Tokens> {
+    fresh_tokens_waiting(
+        tiktok,
+        secrets,
+        paths,
+        store,
+        account,
+        force,
+        now,
+        REFRESH_LOCK_WAIT,
+    )
+    .await
+}
+
+/// [`fresh_tokens`], waiting at most `wait` for another process's refresh of the same login.
+#[allow(clippy::too_many_arguments)]
+pub async fn fresh_tokens_waiting(
+    tiktok: &TikTok,
+    secrets: &SecretStore,
+    paths: &Paths,
+    store: &mut Store,
+    account: &Account,
+    force: bool,
+    now: DateTime<Utc>,
+    wait: Duration,
+) -> Result<Tokens> {
     let tokens = saved_tokens(secrets, account)?;
     if !force && tokens.access_expires_at - now > REFRESH_MARGIN {
         return Ok(tokens);
     }
-    let _lock = lock_file(
-        &lock_path(paths, account),
-        &account.label(),
-        REFRESH_LOCK_WAIT,
-    )
-    .await?;
+    let _lock = lock_file(&lock_path(paths, account), &account.label(), wait).await?;
     let current = saved_tokens(secrets, account)?;
     // Another process refreshed while we waited for the lock: its token is brand new, so use
     // it rather than spend the rotated refresh token again.

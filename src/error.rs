@@ -181,7 +181,7 @@ pub enum Error {
     },
     /// Another postez process held the account's refresh lock too long: temporary, the post
     /// waits for the next run.
-    #[error("another postez process held the login of {account} (`{}`) for over {} s", path.display(), waited.as_secs())]
+    #[error("another postez process held the login of {account} (`{}`) for longer than {waited:?}", path.display())]
     RefreshLocked {
         /// The account's label.
         account: String,

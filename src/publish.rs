@@ -51,6 +51,8 @@ pub struct RunOptions {
     pub rate_window: Duration,
     /// Pause before retrying a chunk (doubles each time).
     pub chunk_backoff: Duration,
+    /// How long to wait for another process refreshing the same login.
+    pub refresh_lock_wait: Duration,
 }
 
 impl Default for RunOptions {
@@ -62,6 +64,7 @@ impl Default for RunOptions {
             poll_budget: Duration::from_secs(120),
             rate_window: Duration::from_secs(60),
             chunk_backoff: Duration::from_millis(500),
+            refresh_lock_wait: auth::REFRESH_LOCK_WAIT,
         }
     }
 }
@@ -457,7 +460,7 @@ impl Engine {
         account: &Account,
         force: bool,
     ) -> Result<Tokens> {
-        auth::fresh_tokens(
+        auth::fresh_tokens_waiting(
             &session.tiktok,
             &session.secrets,
             &self.paths,
@@ -465,6 +468,7 @@ impl Engine {
             account,
             force,
             Utc::now(),
+            self.options.refresh_lock_wait,
         )
         .await
     }

@@ -78,6 +78,10 @@ pub async fn exec(ctx: &Ctx, args: RunArgs) -> Result<()> {
         poll_budget: duration(&args.poll_for)?,
         rate_window: test_duration(ctx.env.rate_window.as_deref(), Duration::from_secs(60))?,
         chunk_backoff: test_duration(ctx.env.chunk_backoff.as_deref(), Duration::from_millis(500))?,
+        refresh_lock_wait: test_duration(
+            ctx.env.refresh_lock_wait.as_deref(),
+            postez::auth::REFRESH_LOCK_WAIT,
+        )?,
     };
     let interval = duration(&args.interval)?;
     let cancel = Arc::new(AtomicBool::new(false));

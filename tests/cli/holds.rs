@@ -373,3 +373,39 @@ fn scope_not_authorized_fails_the_direct_post_and_drafts_go_on() {
     assert!(refused.stderr.contains("--draft"), "{}", refused.stderr);
     env.schedule(&video, "in 1h", &["--draft"]);
 }
+
+/// Another postez holding the account's refresh lock past the wait is temporary: the posts
+/// wait (no attempt used, exit 75) and the next run publishes them.
+#[test]
+fn a_refresh_lock_held_by_another_process_is_retried_not_failed() {
+    let fake = Fake::start(|_| {});
+    let mut env = fake.connected();
+    env.schedule(&media(crate::support::Media::Mp4), "now", &[]);
+    env.schedule(&media(crate::support::Media::Mp4), "now", &["--draft"]);
+    fake.server.expire_access_tokens();
+    env.set("POSTEZ_REFRESH_LOCK_WAIT", "300ms");
+    let lock = env
+        .home()
+        .join(format!("refresh-tiktok-{}.lock", fake.open_id));
+    let held = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock)
+        .unwrap();
+    held.lock().unwrap();
+    let run = env.run(&["run"]);
+    assert_eq!(run.code, 75, "{run:?}");
+    assert!(run.stderr.contains("held the login"), "{}", run.stderr);
+    for id in [1, 2] {
+        let p = post(&env, id);
+        assert_eq!(p["state"], "scheduled", "{p}");
+        assert_eq!(p["attempts"], 0, "{p}");
+    }
+    assert_eq!(fake.state().refresh_calls, 0);
+    drop(held);
+    let run = env.run(&["run"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(post(&env, 1)["state"], "published");
+    assert_eq!(post(&env, 2)["state"], "sent_to_inbox");
+}
