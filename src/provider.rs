@@ -244,3 +244,46 @@ pub fn token_key(platform: &str, open_id: &str) -> String {
 pub fn client_secret_key(platform: &str) -> String {
     format!("{platform}:client_secret")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api(http: u16, code: &str) -> ApiError {
+        ApiError {
+            platform: "tiktok",
+            action: "start the upload",
+            http,
+            code: code.into(),
+            message: String::new(),
+            log_id: None,
+        }
+    }
+
+    /// TikTok's meaning, whatever HTTP status carries it (creator_info sends some with 200).
+    #[test]
+    fn codes_are_classed_by_what_they_mean() {
+        for http in [200, 403] {
+            for code in [
+                "spam_risk_too_many_pending_share",
+                "spam_risk_too_many_posts",
+                "reached_active_user_cap",
+            ] {
+                assert_eq!(api(http, code).class(), ErrorClass::Quota, "{code}");
+            }
+            assert_eq!(
+                api(http, "spam_risk_user_banned_from_posting").class(),
+                ErrorClass::Banned
+            );
+        }
+        assert_eq!(api(401, "invalid_client").class(), ErrorClass::Client);
+        assert_eq!(api(401, "scope_not_authorized").class(), ErrorClass::Scope);
+        assert_eq!(api(401, "access_token_invalid").class(), ErrorClass::Auth);
+        assert!(
+            api(401, "invalid_client")
+                .hint()
+                .unwrap()
+                .contains("postez connect tiktok")
+        );
+    }
+}

@@ -11,7 +11,9 @@ use super::Ctx;
 /// List connected accounts
 ///
 /// Shows each account's platform, id (TikTok open_id), names, granted scopes, where its tokens
-/// are kept, when they expire, and its state: ok, needs_reconnect or disconnected. With
+/// are kept, when they expire, and its state: ok, needs_reconnect or disconnected; and what
+/// holds its posts: a TikTok quota until its end, or a pause (TikTok refused the account any
+/// post) until `postez connect tiktok` is run again. With
 /// --check, each account is also checked online (refreshing its login when due).
 #[derive(Debug, clap::Args)]
 #[command(
