@@ -16,9 +16,6 @@ use super::{Engine, Event, Problem, Session, Stop, Subject, Summary};
 /// How long a TikTok quota holds: its windows are 24 hours (shared/tiktok-api.md §2.7).
 pub(super) const QUOTA_WINDOW: chrono::Duration = chrono::Duration::hours(24);
 
-/// The error code TikTok sends when it refuses the account any post.
-const BANNED: &str = "spam_risk_user_banned_from_posting";
-
 /// Why posts wait, for this run only (nothing saved on the account).
 pub(super) fn for_this_run(code: Option<&str>, message: String, hint: Option<String>) -> Hold {
     Hold {
@@ -179,7 +176,7 @@ impl Engine {
                         message: e.to_string(),
                         hint: api.hint(),
                     });
-                    self.pause(store, account, holds)?;
+                    self.pause(store, account, holds, &api.code)?;
                     return Ok(Some(Stop::Continue));
                 }
                 // Every byte is in: whatever this answer means, the post is only polled again.
@@ -236,19 +233,20 @@ impl Engine {
         })
     }
 
-    /// Pause the account: TikTok refuses it any post, and says not to retry.
+    /// Pause the account: TikTok refuses it any post (`code`), and says not to retry.
     pub(super) fn pause(
         &self,
         store: &mut Store,
         account: &Account,
         holds: &mut Vec<Hold>,
+        code: &str,
     ) -> Result<()> {
         let hold = Hold {
             applies_to: AppliesTo::All,
             until: None,
-            code: BANNED.into(),
+            code: code.into(),
             message: format!(
-                "TikTok does not let {} post ({BANNED}), so postez paused the account",
+                "TikTok does not let {} post ({code}), so postez paused the account",
                 account.label()
             ),
             hint: Some(
@@ -289,7 +287,11 @@ impl Engine {
              your app in TikTok's developer portal and run `postez connect tiktok` again",
             id = post.id
         );
-        let code = Some("scope_not_authorized".to_string());
+        // TikTok's code for it, also when postez refuses the post without asking again.
+        let code = Some(
+            api.map_or("scope_not_authorized", |a| a.code.as_str())
+                .to_string(),
+        );
         store.settle(
             post.id,
             &Settle::Failed {
@@ -343,7 +345,7 @@ impl Engine {
                 Ok(Some(hold))
             }
             ErrorClass::Banned => {
-                self.pause(store, account, holds)?;
+                self.pause(store, account, holds, code)?;
                 Ok(None)
             }
             _ => Ok(None),

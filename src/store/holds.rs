@@ -237,12 +237,17 @@ impl Store {
         let stamp = db_time(now);
         let ids: Vec<PostId> = {
             let mut stmt = tx
+                // Those stamped by the pause, and those that came due while it lasted.
                 .prepare(
-                    "UPDATE posts SET last_error = NULL, last_error_code = NULL, \
-                     last_error_hint = NULL, \
+                    "UPDATE posts SET \
+                     last_error = CASE WHEN last_error_code = ?2 THEN NULL ELSE last_error END, \
+                     last_error_hint = CASE WHEN last_error_code = ?2 THEN NULL \
+                     ELSE last_error_hint END, \
+                     last_error_code = CASE WHEN last_error_code = ?2 THEN NULL \
+                     ELSE last_error_code END, \
                      next_attempt_at = MAX(COALESCE(next_attempt_at, ?3), ?3), updated_at = ?3 \
-                     WHERE account_id = ?1 AND state = 'scheduled' AND last_error_code = ?2 \
-                     RETURNING id",
+                     WHERE account_id = ?1 AND state = 'scheduled' \
+                     AND (last_error_code = ?2 OR scheduled_at <= ?3) RETURNING id",
                 )
                 .map_err(map)?;
             let rows = stmt
