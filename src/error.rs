@@ -22,11 +22,14 @@ pub enum ErrorKind {
     Failure,
     /// 2: the command line or its input is wrong; fix the command.
     Usage,
-    /// 3: an account must be connected (again).
+    /// 3: an account must be connected (again): its login was refused, the app's client
+    /// secret was refused, or TikTok refused the account any post (a pause). `postez connect
+    /// tiktok` is the way out of each.
     NeedsAuth,
     /// 4: `run` finished but at least one post failed.
     Partial,
-    /// 75: temporary; the next run retries (EX_TEMPFAIL).
+    /// 75: temporary (network, rate limits, a daily quota, another postez refreshing the
+    /// login); the next run retries (EX_TEMPFAIL).
     TryLater,
     /// 130: stopped by SIGINT/SIGTERM; work left resumable.
     Interrupted,
