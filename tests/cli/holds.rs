@@ -221,6 +221,18 @@ fn a_ban_fails_the_post_and_pauses_the_account_until_it_connects_again() {
     assert!(human.stderr.contains("postez connect tiktok"), "{human:?}");
     let show = env.run(&["show", "2"]);
     assert!(show.ok().contains("paused"), "{}", show.stdout);
+    let doctor = env.run(&["doctor", "--json"]);
+    let checks = serde_json::from_str::<serde_json::Value>(&doctor.stdout).unwrap();
+    assert!(
+        checks["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["status"] == "fail"
+                && c["message"].as_str().unwrap().contains("paused")
+                && c["fix"].as_str().unwrap().contains("postez connect tiktok")),
+        "{checks}"
+    );
     // Later runs make no call for it, and say so once, needing the user (exit 3).
     let calls = fake.state().calls;
     later(&mut env, 5);
