@@ -243,7 +243,18 @@ pub async fn exec(ctx: &Ctx, args: ConnectArgs) -> Result<()> {
         }
     };
     let now = chrono::Utc::now();
-    let mut tokens = tiktok.exchange_code(&code, &request, now).await?;
+    let mut tokens = match tiktok.exchange_code(&code, &request, now).await {
+        Ok(t) => t,
+        // A saved secret TikTok refuses is forgotten, so that the next `connect` asks for it
+        // instead of failing the same way after another login (see the error's hint).
+        Err(Error::Api(api)) if api.class() == postez::provider::ErrorClass::Client => {
+            if ctx.env.tiktok_client_secret.is_none() {
+                let _ = secrets.delete(&client_secret_key(tiktok::PLATFORM));
+            }
+            return Err(Error::Api(api));
+        }
+        Err(e) => return Err(e),
+    };
     drop(code);
     if tokens.scopes.is_empty() {
         tokens.scopes = granted

@@ -423,3 +423,34 @@ fn a_refresh_lock_held_by_another_process_is_retried_not_failed() {
     assert_eq!(post(&env, 1)["state"], "published");
     assert_eq!(post(&env, 2)["state"], "sent_to_inbox");
 }
+
+/// `connect` with a saved secret TikTok no longer accepts (rotated): it fails with the fix, and
+/// forgets that secret, so the next `connect` asks for (or takes) the new one.
+#[test]
+fn connect_forgets_a_saved_client_secret_tiktok_refuses() {
+    let fake = Fake::start(|_| {});
+    let mut env = fake.connected();
+    env.unset("POSTEZ_TIKTOK_CLIENT_SECRET");
+    fake.server.rotate_client_secret("rotated_secret");
+    let run = env.connect(&fake, &[]);
+    assert_eq!(run.code, 3, "{run:?}");
+    assert!(run.stderr.contains("invalid_client"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("asks for the secret again"),
+        "{}",
+        run.stderr
+    );
+    let doctor = env.run(&["doctor", "--json"]);
+    let checks = serde_json::from_str::<serde_json::Value>(&doctor.stdout).unwrap();
+    assert!(
+        checks["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["name"] == "client secret" && c["status"] == "fail"),
+        "{checks}"
+    );
+    env.set("POSTEZ_TIKTOK_CLIENT_SECRET", "rotated_secret");
+    let run = env.connect(&fake, &[]);
+    assert_eq!(run.code, 0, "{run:?}");
+}
