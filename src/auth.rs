@@ -215,29 +215,38 @@ fn lock_path(paths: &Paths, account: &Account) -> PathBuf {
         .join(format!("refresh-{}-{safe}.lock", account.platform))
 }
 
-/// Hold an exclusive lock on `path` (blocking in a worker thread, bounded in time).
-async fn lock_file(path: &Path) -> Result<std::fs::File> {
-    let path = path.to_path_buf();
-    let shown = path.clone();
-    let wait = tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)?;
-        file.lock()?;
-        Ok(file)
-    });
-    match tokio::time::timeout(Duration::from_secs(60), wait).await {
-        Ok(Ok(Ok(file))) => Ok(file),
-        Ok(Ok(Err(e))) => Err(Error::Io(e)),
-        _ => Err(Error::invalid(
-            format!(
-                "another postez process held `{}` for over a minute",
-                shown.display()
-            ),
-            Some("try again; if it persists, look for a stuck `postez` process".into()),
-        )),
+/// How long to wait for another process's refresh of the same login.
+pub const REFRESH_LOCK_WAIT: Duration = Duration::from_secs(60);
+
+/// Hold an exclusive lock on `path`, polling for it up to `wait`. Polling (`try_lock`), not a
+/// blocking `lock` in a worker thread: a thread stuck in `flock` cannot be cancelled and would
+/// take the lock after the timeout, for nobody. A lock still held after `wait` is
+/// [`Error::RefreshLocked`]: temporary (exit 75), the post waits for the next run.
+async fn lock_file(path: &Path, account: &str, wait: Duration) -> Result<std::fs::File> {
+    let mut options = fs_err::OpenOptions::new();
+    options.create(true).truncate(false).write(true);
+    // The user's alone from creation, like every file postez keeps; an older lock file is
+    // tightened too.
+    #[cfg(unix)]
+    fs_err::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let file = options.open(path)?.into_parts().0;
+    crate::env::make_private(path)?;
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(std::fs::TryLockError::Error(e)) => return Err(Error::Io(e)),
+            Err(std::fs::TryLockError::WouldBlock) if tokio::time::Instant::now() >= deadline => {
+                return Err(Error::RefreshLocked {
+                    account: account.to_string(),
+                    path: path.to_path_buf(),
+                    waited: wait,
+                });
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
     }
 }
 
@@ -253,11 +262,36 @@ pub async fn fresh_tokens(
     force: bool,
     now: DateTime<Utc>,
 ) -> Result<Tokens> {
+    fresh_tokens_waiting(
+        tiktok,
+        secrets,
+        paths,
+        store,
+        account,
+        force,
+        now,
+        REFRESH_LOCK_WAIT,
+    )
+    .await
+}
+
+/// [`fresh_tokens`], waiting at most `wait` for another process's refresh of the same login.
+#[allow(clippy::too_many_arguments)]
+pub async fn fresh_tokens_waiting(
+    tiktok: &TikTok,
+    secrets: &SecretStore,
+    paths: &Paths,
+    store: &mut Store,
+    account: &Account,
+    force: bool,
+    now: DateTime<Utc>,
+    wait: Duration,
+) -> Result<Tokens> {
     let tokens = saved_tokens(secrets, account)?;
     if !force && tokens.access_expires_at - now > REFRESH_MARGIN {
         return Ok(tokens);
     }
-    let _lock = lock_file(&lock_path(paths, account)).await?;
+    let _lock = lock_file(&lock_path(paths, account), &account.label(), wait).await?;
     let current = saved_tokens(secrets, account)?;
     // Another process refreshed while we waited for the lock: its token is brand new, so use
     // it rather than spend the rotated refresh token again.
@@ -305,4 +339,37 @@ pub async fn fresh_tokens(
         now,
     )?;
     Ok(fresh)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Another process holding the refresh lock past the wait is temporary (exit 75), never a
+    /// failure of the post; the lock file is the user's alone.
+    #[tokio::test]
+    async fn a_refresh_lock_held_too_long_is_temporary() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("refresh-tiktok-x.lock");
+        let held = lock_file(&path, "@me", Duration::from_millis(10))
+            .await
+            .unwrap();
+        let e = lock_file(&path, "@me", Duration::from_millis(200))
+            .await
+            .unwrap_err();
+        assert!(matches!(e, Error::RefreshLocked { .. }), "{e:?}");
+        assert_eq!(e.kind(), crate::error::ErrorKind::TryLater);
+        assert!(e.to_string().contains("@me"), "{e}");
+        assert!(e.hint().unwrap().contains("next `postez run`"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        drop(held);
+        lock_file(&path, "@me", Duration::from_millis(200))
+            .await
+            .unwrap();
+    }
 }

@@ -39,9 +39,11 @@ Exit status:
   0   success, or nothing was due
   1   failure: unexpected I/O, database or internal error
   2   usage: bad flags or input (unparseable --at, unsupported video, unknown post id, …)
-  3   needs auth: an account must be connected again (`postez connect tiktok`)
+  3   needs auth: an account must be connected again, its client secret given again, or
+      its pause lifted (all: `postez connect tiktok`)
   4   partial: `postez run` finished but at least one post failed
-  75  try later: network down, rate limited or a platform error put off every due post
+  75  try later: network down, rate limited, a platform error or daily quota put off every
+      due post
   130 interrupted: stopped by Ctrl-C or SIGTERM; the next run resumes";
 
 const EXAMPLES: &str = "\

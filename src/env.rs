@@ -67,6 +67,10 @@ pub const VARIABLES: &[(&str, &str)] = &[
         "POSTEZ_CHUNK_BACKOFF",
         "Testing aid: first pause before re-sending a failed chunk (default 500ms)",
     ),
+    (
+        "POSTEZ_REFRESH_LOCK_WAIT",
+        "Testing aid: how long `run` waits for another process refreshing the same login (default 1m)",
+    ),
     ("NO_COLOR", "Disable colors when set to anything"),
     ("RUST_LOG", "Log filter for stderr, e.g. `postez=debug`"),
 ];
@@ -115,6 +119,8 @@ pub struct Env {
     pub rate_window: Option<String>,
     /// `POSTEZ_CHUNK_BACKOFF`, unparsed.
     pub chunk_backoff: Option<String>,
+    /// `POSTEZ_REFRESH_LOCK_WAIT`, unparsed.
+    pub refresh_lock_wait: Option<String>,
     /// `NO_COLOR` is set (to anything but the empty string).
     pub no_color: bool,
     /// `RUST_LOG`.
@@ -150,6 +156,7 @@ impl Env {
             poll_interval: var("POSTEZ_POLL_INTERVAL"),
             rate_window: var("POSTEZ_RATE_WINDOW"),
             chunk_backoff: var("POSTEZ_CHUNK_BACKOFF"),
+            refresh_lock_wait: var("POSTEZ_REFRESH_LOCK_WAIT"),
             no_color: var("NO_COLOR").is_some(),
             rust_log: var("RUST_LOG"),
             term: var("TERM"),

@@ -22,11 +22,14 @@ pub enum ErrorKind {
     Failure,
     /// 2: the command line or its input is wrong; fix the command.
     Usage,
-    /// 3: an account must be connected (again).
+    /// 3: an account must be connected (again): its login was refused, the app's client
+    /// secret was refused, or TikTok refused the account any post (a pause). `postez connect
+    /// tiktok` is the way out of each.
     NeedsAuth,
     /// 4: `run` finished but at least one post failed.
     Partial,
-    /// 75: temporary; the next run retries (EX_TEMPFAIL).
+    /// 75: temporary (network, rate limits, a daily quota, another postez refreshing the
+    /// login); the next run retries (EX_TEMPFAIL).
     TryLater,
     /// 130: stopped by SIGINT/SIGTERM; work left resumable.
     Interrupted,
@@ -179,6 +182,17 @@ pub enum Error {
         /// Which exit code.
         kind: ErrorKind,
     },
+    /// Another postez process held the account's refresh lock too long: temporary, the post
+    /// waits for the next run.
+    #[error("another postez process held the login of {account} (`{}`) for longer than {waited:?}", path.display())]
+    RefreshLocked {
+        /// The account's label.
+        account: String,
+        /// The lock file.
+        path: PathBuf,
+        /// How long this process waited.
+        waited: std::time::Duration,
+    },
     /// The user said no at a prompt.
     #[error("cancelled; nothing was changed")]
     Aborted,
@@ -261,6 +275,11 @@ impl Error {
                  POSTEZ_TIKTOK_CLIENT_SECRET set): it saves the secret in the token store for \
                  every later run"
             )),
+            Self::RefreshLocked { .. } => Some(
+                "nothing to do: the next `postez run` tries again; if this repeats, look for a \
+                 stuck `postez` process (`pgrep -a postez`)"
+                    .into(),
+            ),
             Self::Io(_) | Self::Aborted => None,
         }
     }
@@ -285,11 +304,11 @@ impl Error {
             },
             Self::Aborted => ErrorKind::Usage,
             Self::Api(e) => match e.class() {
-                ErrorClass::Auth => ErrorKind::NeedsAuth,
-                ErrorClass::Retryable => ErrorKind::TryLater,
-                ErrorClass::Permanent => ErrorKind::Failure,
+                ErrorClass::Auth | ErrorClass::Client | ErrorClass::Scope => ErrorKind::NeedsAuth,
+                ErrorClass::Retryable | ErrorClass::Quota => ErrorKind::TryLater,
+                ErrorClass::Permanent | ErrorClass::Banned => ErrorKind::Failure,
             },
-            Self::Network(_) => ErrorKind::TryLater,
+            Self::Network(_) | Self::RefreshLocked { .. } => ErrorKind::TryLater,
             // Not retried blindly: the same address would answer the same way (issue 15).
             Self::Unsafe(_) => ErrorKind::Failure,
             Self::Unfinished { kind, .. } => *kind,

@@ -87,7 +87,7 @@ pub async fn run_checks(env: &Env, paths: &Paths, now: DateTime<Utc>) -> Vec<Che
     credentials(env, &config, &mut checks);
     token_file(env, paths, &config, &mut checks);
     if let Some(store) = &store {
-        accounts(env, paths, &config, store, &mut checks);
+        accounts(env, paths, &config, store, now, &mut checks);
         media(store, &mut checks);
         runner(env, store, now, &mut checks);
     }
@@ -217,7 +217,14 @@ fn token_file(env: &Env, paths: &Paths, config: &Config, checks: &mut Vec<Check>
     }
 }
 
-fn accounts(env: &Env, paths: &Paths, config: &Config, store: &Store, checks: &mut Vec<Check>) {
+fn accounts(
+    env: &Env,
+    paths: &Paths,
+    config: &Config,
+    store: &Store,
+    now: DateTime<Utc>,
+    checks: &mut Vec<Check>,
+) {
     let accounts = match store.accounts() {
         Ok(a) => a
             .into_iter()
@@ -257,6 +264,26 @@ fn accounts(env: &Env, paths: &Paths, config: &Config, store: &Store, checks: &m
                 Some("run `postez connect tiktok`"),
             ));
             continue;
+        }
+        // TikTok refused the account any post: nothing goes out until the user says so.
+        if let Some(pause) = account.pause() {
+            checks.push(check(
+                &name,
+                Status::Fail,
+                &pause.message,
+                pause.hint.as_deref(),
+            ));
+            continue;
+        }
+        // A daily quota: posts wait, and go out by themselves after it.
+        for hold in account.holds.iter().filter(|h| h.active(now)) {
+            let until = hold.until.map(crate::store::db_time).unwrap_or_default();
+            checks.push(check(
+                &name,
+                Status::Warn,
+                format!("posts held until {until}: {}", hold.message),
+                hold.hint.as_deref(),
+            ));
         }
         let backend = auth::account_backend(&account);
         let store_name = match backend {

@@ -1,6 +1,7 @@
 //! What every platform provider shares: the shape of a platform's error answer and how postez
-//! classifies it (retry later, reconnect, or give up), the token set a login yields, and the
-//! progress callbacks of an upload. Each platform's HTTP API and quirks live in its own module.
+//! classifies it (retry later, hold for a day, pause the account, reconnect, or give up), the
+//! token set a login yields, and the progress callbacks of an upload. Each platform's HTTP API
+//! and quirks live in its own module.
 
 pub mod net;
 pub mod tiktok;
@@ -20,6 +21,17 @@ pub enum ErrorClass {
     Auth,
     /// Retrying the same request cannot help.
     Permanent,
+    /// A daily quota (TikTok: pending drafts, posts per creator, the app's active creators):
+    /// not a failure. The account's posts of that kind wait until the window has passed.
+    Quota,
+    /// The platform refuses to let the account post at all ("retry should not be done"): the
+    /// post fails and the account is paused until the user acts.
+    Banned,
+    /// The app's own credentials (client key or secret) were refused: no login of any account
+    /// can work until they are fixed. The posts wait.
+    Client,
+    /// The login lacks a scope the request needs (TikTok: Direct Post's `video.publish`).
+    Scope,
 }
 
 /// An error answer from a platform, with everything TikTok support asks for (`log_id`).
@@ -44,9 +56,14 @@ impl ApiError {
     /// Retry, reconnect or give up.
     pub fn class(&self) -> ErrorClass {
         match self.code.as_str() {
-            "access_token_invalid" | "invalid_grant" | "scope_not_authorized" | "auth_removed" => {
-                ErrorClass::Auth
-            }
+            "access_token_invalid" | "invalid_grant" | "auth_removed" => ErrorClass::Auth,
+            "scope_not_authorized" => ErrorClass::Scope,
+            "invalid_client" => ErrorClass::Client,
+            // shared/tiktok-api.md §2.1–2.3, §2.7: 24-hour windows, some with HTTP 200.
+            "spam_risk_too_many_pending_share"
+            | "spam_risk_too_many_posts"
+            | "reached_active_user_cap" => ErrorClass::Quota,
+            "spam_risk_user_banned_from_posting" => ErrorClass::Banned,
             "rate_limit_exceeded"
             | "internal_error"
             | "server_error"
@@ -67,23 +84,30 @@ impl ApiError {
                 "choose a privacy level the account offers (`postez accounts` lists them) with `postez edit ID --privacy …`"
             }
             "spam_risk_too_many_posts" => {
-                "TikTok limits how many posts a creator makes per day; try again tomorrow"
+                "TikTok limits how many posts a creator makes a day; the posts wait a day, nothing to do"
             }
             "spam_risk_user_banned_from_posting" => {
-                "TikTok does not let this account post right now"
+                "TikTok does not let this account post: look in the TikTok app; once it may post \
+                 again, run `postez connect tiktok` to go on"
             }
             "spam_risk_too_many_pending_share" => {
-                "five drafts are already waiting in your TikTok inbox: finish or delete them in the app"
+                "five drafts already wait in your TikTok inbox: finish or delete them in the app; \
+                 the drafts wait a day"
             }
             "reached_active_user_cap" => {
-                "your TikTok app reached its daily limit of posting users; try tomorrow"
+                "your TikTok app reached its daily limit of posting creators; the posts wait a day"
             }
             "access_token_invalid" | "invalid_grant" | "auth_removed" => {
                 "run `postez connect tiktok` again"
             }
-            "scope_not_authorized" => "run `postez connect tiktok` and allow posting videos",
+            "scope_not_authorized" => {
+                "use --draft, or turn on Direct Post for your app in TikTok's developer portal and \
+                 run `postez connect tiktok` again"
+            }
             "invalid_client" => {
-                "check your app's client key and secret (POSTEZ_TIKTOK_CLIENT_KEY / POSTEZ_TIKTOK_CLIENT_SECRET)"
+                "fix the TikTok app's client key or secret: `postez connect tiktok` asks for the \
+                 secret again, or set POSTEZ_TIKTOK_CLIENT_SECRET (the key: \
+                 `postez config set tiktok_client_key KEY`)"
             }
             "file_format_check_failed"
             | "duration_check_failed"
@@ -233,4 +257,47 @@ pub fn token_key(platform: &str, open_id: &str) -> String {
 /// The key of an app's client secret in the secret store.
 pub fn client_secret_key(platform: &str) -> String {
     format!("{platform}:client_secret")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api(http: u16, code: &str) -> ApiError {
+        ApiError {
+            platform: "tiktok",
+            action: "start the upload",
+            http,
+            code: code.into(),
+            message: String::new(),
+            log_id: None,
+        }
+    }
+
+    /// TikTok's meaning, whatever HTTP status carries it (creator_info sends some with 200).
+    #[test]
+    fn codes_are_classed_by_what_they_mean() {
+        for http in [200, 403] {
+            for code in [
+                "spam_risk_too_many_pending_share",
+                "spam_risk_too_many_posts",
+                "reached_active_user_cap",
+            ] {
+                assert_eq!(api(http, code).class(), ErrorClass::Quota, "{code}");
+            }
+            assert_eq!(
+                api(http, "spam_risk_user_banned_from_posting").class(),
+                ErrorClass::Banned
+            );
+        }
+        assert_eq!(api(401, "invalid_client").class(), ErrorClass::Client);
+        assert_eq!(api(401, "scope_not_authorized").class(), ErrorClass::Scope);
+        assert_eq!(api(401, "access_token_invalid").class(), ErrorClass::Auth);
+        assert!(
+            api(401, "invalid_client")
+                .hint()
+                .unwrap()
+                .contains("postez connect tiktok")
+        );
+    }
 }

@@ -21,15 +21,16 @@ use crate::auth;
 use crate::config::Config;
 use crate::env::{Env, Paths};
 use crate::error::{Error, Result};
-use crate::post::{Post, PostId};
+use crate::post::{Mode, Post, PostId};
 use crate::provider::tiktok::TikTok;
 use crate::provider::{ErrorClass, Tokens};
 use crate::secrets::SecretStore;
-use crate::store::{Account, Settle, Store};
+use crate::store::{Account, Hold, Settle, Store};
 
 mod attempt;
 mod dry_run;
 mod events;
+mod holds;
 
 use attempt::Outcome;
 
@@ -50,6 +51,8 @@ pub struct RunOptions {
     pub rate_window: Duration,
     /// Pause before retrying a chunk (doubles each time).
     pub chunk_backoff: Duration,
+    /// How long to wait for another process refreshing the same login.
+    pub refresh_lock_wait: Duration,
 }
 
 impl Default for RunOptions {
@@ -61,12 +64,22 @@ impl Default for RunOptions {
             poll_budget: Duration::from_secs(120),
             rate_window: Duration::from_secs(60),
             chunk_backoff: Duration::from_millis(500),
+            refresh_lock_wait: auth::REFRESH_LOCK_WAIT,
         }
     }
 }
 
+/// Why posts wait for the user (the first such reason of a run), for the run's last words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// One sentence.
+    pub message: String,
+    /// What to do.
+    pub hint: Option<String>,
+}
+
 /// What a run did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Summary {
     /// Posts found due (including resumed ones).
     pub due: u32,
@@ -86,10 +99,15 @@ pub struct Summary {
     pub processing: u32,
     /// Stopped by a signal.
     pub interrupted: bool,
+    /// Why posts wait for the user, when some do (`needs_auth`).
+    pub problem: Option<Problem>,
 }
 
 impl Summary {
     fn add(&mut self, other: Summary) {
+        if self.problem.is_none() {
+            self.problem = other.problem;
+        }
         self.published += other.published;
         self.sent += other.sent;
         self.failed += other.failed;
@@ -183,12 +201,12 @@ impl RunLock {
 enum Stop {
     /// Go on with the account's next post.
     Continue,
-    /// The account cannot go on this run (login, creator blocked): release the rest.
-    Account {
-        message: String,
-        hint: Option<String>,
-        needs_auth: bool,
-    },
+    /// The post waits under the account's hold at this index (a quota it just hit); reported
+    /// together with the account's other posts under it.
+    Held(usize),
+    /// The account cannot go on this run (login, app credentials, creator blocked): this post
+    /// (not settled yet) and the rest wait, reported once.
+    Account { hold: Hold, needs_auth: bool },
     /// A signal arrived.
     Interrupted,
 }
@@ -204,6 +222,7 @@ impl Engine {
         if self.options.dry_run {
             return self.dry_run(&mut store).await;
         }
+        store.drop_expired_holds(self.now)?;
         if let Some(limit) = self.config.late_limit()? {
             for id in store.fail_missed(self.now, limit)? {
                 let post = store.post(id)?;
@@ -228,9 +247,10 @@ impl Engine {
         if !ids.is_empty() {
             self.progress.event(&Event::Claimed { count: summary.due });
         }
+        self.report_paused(&store, &mut summary)?;
         let result = self.publish_claimed(&mut store, &ids).await;
         if let Ok(s) = &result {
-            summary.add(*s);
+            summary.add(s.clone());
         }
         let code = result.as_ref().map_or(1, |_| summary.exit_code());
         store.run_finished(
@@ -243,6 +263,34 @@ impl Engine {
             i32::from(code),
         )?;
         result.map(|_| summary)
+    }
+
+    /// Due posts of paused accounts are not claimed (no call is made for them); each such
+    /// account is reported once, and the run ends "needs auth" with the way out.
+    fn report_paused(&self, store: &Store, summary: &mut Summary) -> Result<()> {
+        for (account_id, posts) in store.paused_due(self.now)? {
+            let Some(account) = store.account(account_id)? else {
+                continue;
+            };
+            let Some(pause) = account.pause() else {
+                continue;
+            };
+            self.progress.event(&Event::AccountHeld {
+                account: account.label(),
+                posts: posts.clone(),
+                code: Some(pause.code.clone()),
+                message: pause.message.clone(),
+                hint: pause.hint.clone(),
+                until: None,
+                needs_auth: true,
+            });
+            summary.needs_auth += posts.len() as u32;
+            summary.problem.get_or_insert(Problem {
+                message: pause.message.clone(),
+                hint: pause.hint.clone(),
+            });
+        }
+        Ok(())
     }
 
     /// Group claimed posts by account and publish the groups in parallel.
@@ -296,77 +344,72 @@ impl Engine {
         }
     }
 
-    /// Hold back every post of a group, counting them.
-    fn release_all(
-        &self,
-        store: &mut Store,
-        posts: &[Post],
-        message: &str,
-        hint: Option<String>,
-        needs_auth: bool,
-    ) -> Result<Summary> {
-        let mut summary = Summary::default();
-        for post in posts {
-            store.settle(
-                post.id,
-                &Settle::Release {
-                    message: message.into(),
-                },
-                self.now,
-            )?;
-            self.progress.event(&Event::Blocked {
-                post: Subject::of(post),
-                message: message.into(),
-                hint: hint.clone(),
-            });
-            if needs_auth {
-                summary.needs_auth += 1;
-            } else {
-                summary.blocked += 1;
-            }
-        }
-        Ok(summary)
-    }
-
     /// Publish one account's posts, one after another.
     async fn publish_account(&self, account: Option<Account>, posts: Vec<Post>) -> Result<Summary> {
         let mut store = Store::open(&self.paths.database())?;
-        let Some(account) = account else {
-            return self.release_all(
-                &mut store,
-                &posts,
-                "no TikTok account is connected (or several are and none was chosen)",
+        let mut summary = Summary::default();
+        let Some(mut account) = account else {
+            let hold = holds::for_this_run(
+                None,
+                "no TikTok account is connected (or several are and none was chosen)".into(),
                 Some(
                     "run `postez connect tiktok`, or set one with `postez edit ID --account …`"
                         .into(),
                 ),
-                true,
             );
+            self.hold_posts(&mut store, "tiktok", &posts, &hold, true, &mut summary)?;
+            return Ok(summary);
         };
+        let label = account.label();
         if account.state != "ok" {
-            return self.release_all(
-                &mut store,
-                &posts,
-                &format!("the TikTok login of {} must be renewed", account.label()),
+            let hold = holds::for_this_run(
+                None,
+                format!("the TikTok login of {label} must be renewed"),
                 Some("run `postez connect tiktok`".into()),
-                true,
             );
+            self.hold_posts(&mut store, &label, &posts, &hold, true, &mut summary)?;
+            return Ok(summary);
         }
         let session = match self.session(&account) {
             Ok(s) => s,
             Err(e) => {
                 let needs_auth = e.kind() == crate::error::ErrorKind::NeedsAuth;
-                return self.release_all(&mut store, &posts, &e.to_string(), e.hint(), needs_auth);
+                let hold = holds::for_this_run(None, e.to_string(), e.hint());
+                self.hold_posts(&mut store, &label, &posts, &hold, needs_auth, &mut summary)?;
+                return Ok(summary);
             }
         };
-        let mut summary = Summary::default();
+        let mut holds = store.holds(account.id, self.now)?;
+        // Posts waiting under one of `holds`, by its index: reported once per hold, at the end.
+        let mut waiting: Vec<(usize, Post)> = Vec::new();
         let mut posts = posts.into_iter();
         while let Some(post) = posts.next() {
+            if let Some(i) = self.held_by(&store, &holds, &post)? {
+                waiting.push((i, post));
+                continue;
+            }
+            // The login lacks Direct Post (TikTok said so, or it never had it): no call can
+            // publish this post; drafts go on.
+            if post.options.mode == Mode::Direct
+                && !account.can_direct_post()
+                && post.publish_id.is_none()
+            {
+                self.refuse_direct(&mut store, &account, &post, None, &mut summary)?;
+                continue;
+            }
             let stop = self
-                .publish_post(&session, &mut store, &account, &post, &mut summary)
+                .publish_post(
+                    &session,
+                    &mut store,
+                    &mut account,
+                    &mut holds,
+                    &post,
+                    &mut summary,
+                )
                 .await?;
             match stop {
                 Stop::Continue => {}
+                Stop::Held(i) => waiting.push((i, post)),
                 Stop::Interrupted => {
                     summary.interrupted = true;
                     let rest: Vec<Post> = posts.collect();
@@ -381,16 +424,28 @@ impl Engine {
                     }
                     break;
                 }
-                Stop::Account {
-                    message,
-                    hint,
-                    needs_auth,
-                } => {
-                    let rest: Vec<Post> = posts.collect();
-                    summary.add(self.release_all(&mut store, &rest, &message, hint, needs_auth)?);
+                Stop::Account { hold, needs_auth } => {
+                    let mut rest = vec![post];
+                    rest.extend(posts.by_ref());
+                    self.hold_posts(&mut store, &label, &rest, &hold, needs_auth, &mut summary)?;
                     break;
                 }
             }
+        }
+        for (i, hold) in holds.iter().enumerate() {
+            let group: Vec<Post> = waiting
+                .iter()
+                .filter(|(j, _)| *j == i)
+                .map(|(_, p)| p.clone())
+                .collect();
+            self.hold_posts(
+                &mut store,
+                &label,
+                &group,
+                hold,
+                hold.is_pause(),
+                &mut summary,
+            )?;
         }
         Ok(summary)
     }
@@ -415,7 +470,7 @@ impl Engine {
         account: &Account,
         force: bool,
     ) -> Result<Tokens> {
-        auth::fresh_tokens(
+        auth::fresh_tokens_waiting(
             &session.tiktok,
             &session.secrets,
             &self.paths,
@@ -423,6 +478,7 @@ impl Engine {
             account,
             force,
             Utc::now(),
+            self.options.refresh_lock_wait,
         )
         .await
     }
@@ -432,7 +488,8 @@ impl Engine {
         &self,
         session: &Session,
         store: &mut Store,
-        account: &Account,
+        account: &mut Account,
+        holds: &mut Vec<Hold>,
         post: &Post,
         summary: &mut Summary,
     ) -> Result<Stop> {
@@ -442,15 +499,14 @@ impl Engine {
         loop {
             let tokens = match self.tokens(session, store, account, refreshed).await {
                 Ok(t) => t,
-                // An unreadable token store is the account's problem, not the post's: keep
-                // the post queued (failing it would need a `retry` once the store is fixed).
-                Err(e)
-                    if e.kind() == crate::error::ErrorKind::NeedsAuth
-                        || matches!(e, Error::Secrets(_)) =>
-                {
-                    return self.hold_for_login(store, post, &e, summary);
+                Err(e) => {
+                    return match self
+                        .account_error(session, store, account, holds, post, &e, summary)?
+                    {
+                        Some(stop) => Ok(stop),
+                        None => self.settle_error(store, post, e, summary),
+                    };
                 }
-                Err(e) => return self.settle_error(store, post, e, summary),
             };
             match self
                 .attempt(session, store, account, post, &tokens.access_token)
@@ -467,6 +523,38 @@ impl Engine {
                         } => self.retry_or_fail(post, message, reset_upload, None, None),
                         other => other,
                     };
+                    // A processing failure that concerns the account (a quota, a ban).
+                    let for_account = match &settle {
+                        Settle::Failed {
+                            code: Some(code), ..
+                        } => self.failed_for_account(store, account, holds, post, code)?,
+                        _ => None,
+                    };
+                    if let Some(hold) = for_account {
+                        // A quota: TikTok failed this upload, so a new one starts after it.
+                        store.settle(
+                            post.id,
+                            &Settle::Hold {
+                                until: hold.until,
+                                code: Some(hold.code.clone()),
+                                message: hold.message.clone(),
+                                hint: hold.hint.clone(),
+                                reset_upload: true,
+                            },
+                            self.now,
+                        )?;
+                        summary.blocked += 1;
+                        self.progress.event(&Event::AccountHeld {
+                            account: account.label(),
+                            posts: vec![post.id],
+                            code: Some(hold.code),
+                            message: hold.message,
+                            hint: hold.hint,
+                            until: hold.until,
+                            needs_auth: false,
+                        });
+                        return Ok(Stop::Continue);
+                    }
                     store.settle(post.id, &settle, self.now)?;
                     match &settle {
                         Settle::Published(post_id) => {
@@ -504,7 +592,7 @@ impl Engine {
                                 next_at: *at,
                             });
                         }
-                        Settle::Release { message } => {
+                        Settle::Release { message } | Settle::Hold { message, .. } => {
                             summary.blocked += 1;
                             self.progress.event(&Event::Blocked {
                                 post: subject,
@@ -525,27 +613,18 @@ impl Engine {
                     self.progress.event(&Event::Interrupted { post: subject });
                     return Ok(Stop::Interrupted);
                 }
+                // TikTok's "cannot post now" with a code it does not document: not a failure
+                // of the post; the account's posts wait for the next run.
                 Ok(Outcome::CreatorBlocked { message }) => {
-                    store.settle(
-                        post.id,
-                        &Settle::Release {
-                            message: message.clone(),
-                        },
-                        self.now,
-                    )?;
-                    summary.blocked += 1;
-                    let hint = Some(
-                        "TikTok limits this account right now; the next run tries again"
-                            .to_string(),
-                    );
-                    self.progress.event(&Event::Blocked {
-                        post: subject,
-                        message: message.clone(),
-                        hint: hint.clone(),
-                    });
                     return Ok(Stop::Account {
-                        message,
-                        hint,
+                        hold: holds::for_this_run(
+                            None,
+                            message,
+                            Some(
+                                "TikTok limits this account right now; the next run tries again"
+                                    .into(),
+                            ),
+                        ),
                         needs_auth: false,
                     });
                 }
@@ -557,43 +636,16 @@ impl Engine {
                     tracing::info!(post = post.id, "token rejected; refreshing once");
                     refreshed = true;
                 }
-                Err(Error::Api(e)) if e.class() == ErrorClass::Auth => {
-                    store.set_account_state(account.id, "needs_reconnect", self.now)?;
-                    return self.hold_for_login(store, post, &Error::Api(e), summary);
+                Err(e) => {
+                    return match self
+                        .account_error(session, store, account, holds, post, &e, summary)?
+                    {
+                        Some(stop) => Ok(stop),
+                        None => self.settle_error(store, post, e, summary),
+                    };
                 }
-                Err(e) => return self.settle_error(store, post, e, summary),
             }
         }
-    }
-
-    /// A login problem: the post goes back to the queue untouched, and so do the account's
-    /// other posts of this run (the caller releases them).
-    fn hold_for_login(
-        &self,
-        store: &mut Store,
-        post: &Post,
-        e: &Error,
-        summary: &mut Summary,
-    ) -> Result<Stop> {
-        let message = e.to_string();
-        store.settle(
-            post.id,
-            &Settle::Release {
-                message: message.clone(),
-            },
-            self.now,
-        )?;
-        self.progress.event(&Event::Blocked {
-            post: Subject::of(post),
-            message: message.clone(),
-            hint: e.hint(),
-        });
-        summary.needs_auth += 1;
-        Ok(Stop::Account {
-            message,
-            hint: e.hint(),
-            needs_auth: true,
-        })
     }
 
     /// Turn an error into a retry (temporary) or a failure (permanent).

@@ -12,11 +12,13 @@ use crate::error::{Error, Result};
 use crate::post::PostId;
 
 mod accounts;
+mod holds;
 mod posts;
 mod publishing;
 mod runs;
 
 pub use accounts::{Account, AccountProfile};
+pub use holds::{AppliesTo, Hold};
 pub use posts::ListFilter;
 pub use publishing::{Settle, UploadState};
 pub use runs::RunRecord;
@@ -26,6 +28,7 @@ pub use runs::RunRecord;
 const MIGRATIONS: &[&str] = &[
     include_str!("store/migrations/0001_init.sql"),
     include_str!("store/migrations/0002_runs.sql"),
+    include_str!("store/migrations/0003_holds.sql"),
 ];
 
 /// How long a writer waits for another process's transaction (cron runs overlap).

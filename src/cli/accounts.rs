@@ -11,7 +11,9 @@ use super::Ctx;
 /// List connected accounts
 ///
 /// Shows each account's platform, id (TikTok open_id), names, granted scopes, where its tokens
-/// are kept, when they expire, and its state: ok, needs_reconnect or disconnected. With
+/// are kept, when they expire, and its state: ok, needs_reconnect or disconnected; and what
+/// holds its posts: a TikTok quota until its end, or a pause (TikTok refused the account any
+/// post) until `postez connect tiktok` is run again. With
 /// --check, each account is also checked online (refreshing its login when due).
 #[derive(Debug, clap::Args)]
 #[command(
@@ -96,6 +98,9 @@ pub async fn exec(ctx: &Ctx, args: AccountsArgs) -> Result<()> {
                     "  can publish {modes}; scopes {}",
                     a.scopes.join(", ")
                 ));
+                for line in hold_lines(a, ctx.now()) {
+                    ctx.out.stdout_line(&format!("  {line}"));
+                }
             } else {
                 ctx.out.stdout_line(&format!(
                     "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
@@ -116,8 +121,44 @@ pub async fn exec(ctx: &Ctx, args: AccountsArgs) -> Result<()> {
                 ));
             }
         }
+        // Holds go to stderr in a pipe, so the tab-separated lines keep their columns.
+        if !ctx.out.stdout_is_tty() {
+            for a in &accounts {
+                for line in hold_lines(a, ctx.now()) {
+                    ctx.out.note(&format!("{}: {line}", a.label()));
+                }
+            }
+        }
     }
     failed.map_or(Ok(()), Err)
+}
+
+/// What holds the account's posts: a pause (until the user connects again) and quotas in force.
+fn hold_lines(a: &Account, now: chrono::DateTime<chrono::Utc>) -> Vec<String> {
+    a.holds
+        .iter()
+        .filter(|h| h.active(now))
+        .map(|h| {
+            let hint = h
+                .hint
+                .as_ref()
+                .map(|h| format!(" (hint: {h})"))
+                .unwrap_or_default();
+            match h.until {
+                None => format!("paused: {}{hint}", h.message),
+                Some(until) => format!(
+                    "{} held until {}: {}{hint}",
+                    match h.applies_to {
+                        postez::store::AppliesTo::Draft => "drafts",
+                        postez::store::AppliesTo::Direct => "direct posts",
+                        postez::store::AppliesTo::All => "posts",
+                    },
+                    postez::store::db_time(until),
+                    h.message
+                ),
+            }
+        })
+        .collect()
 }
 
 /// Refresh the login if due and read the profile, retrying once after a rejected token.

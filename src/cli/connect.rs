@@ -243,7 +243,18 @@ pub async fn exec(ctx: &Ctx, args: ConnectArgs) -> Result<()> {
         }
     };
     let now = chrono::Utc::now();
-    let mut tokens = tiktok.exchange_code(&code, &request, now).await?;
+    let mut tokens = match tiktok.exchange_code(&code, &request, now).await {
+        Ok(t) => t,
+        // A saved secret TikTok refuses is forgotten, so that the next `connect` asks for it
+        // instead of failing the same way after another login (see the error's hint).
+        Err(Error::Api(api)) if api.class() == postez::provider::ErrorClass::Client => {
+            if ctx.env.tiktok_client_secret.is_none() {
+                let _ = secrets.delete(&client_secret_key(tiktok::PLATFORM));
+            }
+            return Err(Error::Api(api));
+        }
+        Err(e) => return Err(e),
+    };
     drop(code);
     if tokens.scopes.is_empty() {
         tokens.scopes = granted
@@ -259,7 +270,14 @@ pub async fn exec(ctx: &Ctx, args: ConnectArgs) -> Result<()> {
     // cannot be used twice. A rejected token still fails here.
     fn usable<T>(e: Error) -> Result<Option<T>> {
         match &e {
-            Error::Api(api) if api.class() == postez::provider::ErrorClass::Auth => Err(e),
+            Error::Api(api)
+                if matches!(
+                    api.class(),
+                    postez::provider::ErrorClass::Auth | postez::provider::ErrorClass::Scope
+                ) =>
+            {
+                Err(e)
+            }
             _ => {
                 tracing::warn!("connecting without the profile details: {e}");
                 Ok(None)
@@ -349,7 +367,13 @@ pub async fn exec(ctx: &Ctx, args: ConnectArgs) -> Result<()> {
         refresh_expires_at: tokens.refresh_expires_at,
         creator_info: creator.as_ref().and_then(|c| serde_json::to_value(c).ok()),
     };
-    let account = store.upsert_account(&profile, now)?;
+    let mut account = store.upsert_account(&profile, now)?;
+    // Connecting again is the way out of a pause (TikTok refused the account any post): the
+    // user has looked, and says go on. Its posts count as due from the queue's now.
+    let resumed = store.lift_pause(account.id, ctx.now())?;
+    if resumed.is_some() {
+        account = store.account(account.id)?.unwrap_or(account);
+    }
     if let Some(old) =
         previous.filter(|p| p.token_store.as_deref() != Some(secrets.backend().as_str()))
     {
@@ -369,6 +393,12 @@ pub async fn exec(ctx: &Ctx, args: ConnectArgs) -> Result<()> {
     } else {
         ctx.out
             .stdout_line(&format!("Connected tiktok as {name} ({nickname})"));
+    }
+    if let Some(n) = resumed {
+        ctx.out.note(&format!(
+            "{} is no longer paused: {n} queued post(s) go out with the next `postez run`",
+            account.label()
+        ));
     }
     ctx.out.note(&format!(
         "Tokens are kept in the {}.",

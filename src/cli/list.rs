@@ -61,6 +61,7 @@ pub fn exec(ctx: &Ctx, args: ListArgs) -> Result<()> {
             ctx.out.stdout_line(&tsv_line(post));
         }
     }
+    held_notes(ctx, &posts);
     if total > posts.len() {
         ctx.out.note(&format!(
             "showing {} of {total} posts; use --limit 0 to see all",
@@ -74,6 +75,35 @@ pub fn exec(ctx: &Ctx, args: ListArgs) -> Result<()> {
         });
     }
     Ok(())
+}
+
+/// Why queued posts wait for their account (a TikTok quota until its end, a paused account):
+/// on stderr, so the table and the tab-separated lines keep their columns.
+fn held_notes(ctx: &Ctx, posts: &[Post]) {
+    if ctx.out.json() {
+        return;
+    }
+    for p in posts {
+        // Holds record their code on a queued post; a retry pause does not.
+        if p.state != PostState::Scheduled || p.last_error_code.is_none() {
+            continue;
+        }
+        let until = p
+            .next_attempt_at
+            .filter(|t| *t > ctx.now())
+            .map(|t| format!(" until {}", postez::store::db_time(t)))
+            .unwrap_or_default();
+        let hint = p
+            .last_error_hint
+            .as_ref()
+            .map(|h| format!(" (hint: {h})"))
+            .unwrap_or_default();
+        ctx.out.note(&format!(
+            "post {} held{until}: {}{hint}",
+            p.id,
+            p.last_error.as_deref().unwrap_or_default()
+        ));
+    }
 }
 
 /// One post as a tab-separated line; tabs and newlines in text become spaces.

@@ -244,6 +244,7 @@ impl Reporter {
 /// preceded by `claimed` (`count`), then `milestone` (`percent`), `processing`, `published`
 /// (`post_id`), `sent_to_inbox` (`caption`: to paste in the app, or null), `failed` (`code`,
 /// `message`, `hint`), `retrying` (`message`, `next_attempt_at`), `blocked` (`message`, `hint`),
+/// `held` (one per account: `account`, `ids`, `code`, `message`, `hint`, `until` or null),
 /// `still_processing`, `interrupted`, `adjusted` (`message`),
 /// `would_publish` (`message`), and last `summary` (`due`, `published`, `sent_to_inbox`,
 /// `failed`, `retrying`, `needs_auth`, `blocked`, `processing`).
@@ -303,6 +304,21 @@ impl RunPrinter {
             }
             RunMode::Bars(multi) => {
                 let _ = multi.println(format!("post {} {}: {text}", post.id, post.file));
+            }
+        }
+    }
+
+    /// A line about an account rather than one post (always shown: posts wait).
+    fn account_line(&self, account: &str, text: &str) {
+        match &self.mode {
+            RunMode::Json => {}
+            RunMode::Lines => {
+                let stamp = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+                let mut err = std::io::stderr().lock();
+                let _ = writeln!(err, "{stamp} account {account}: {text}");
+            }
+            RunMode::Bars(multi) => {
+                let _ = multi.println(format!("account {account}: {text}"));
             }
         }
     }
@@ -553,6 +569,40 @@ impl postez::publish::Progress for RunPrinter {
                     post,
                     &format!("not published this run: {message}{hint}"),
                     true,
+                );
+            }
+            E::AccountHeld {
+                account,
+                posts,
+                code,
+                message,
+                hint,
+                until,
+                needs_auth,
+            } => {
+                for id in posts {
+                    self.finish_bar(*id);
+                    self.tick();
+                }
+                self.json("held", serde_json::json!({"account": account, "ids": posts, "code": code, "message": message, "hint": hint, "until": until.as_ref().map(time)}));
+                // One line for all of them; with "needs auth" the run's error gives the hint.
+                let until = until
+                    .as_ref()
+                    .map(|t| format!(" until {}", time(t)))
+                    .unwrap_or_default();
+                let hint = hint
+                    .as_ref()
+                    .filter(|_| !needs_auth)
+                    .map(|h| format!(" (hint: {h})"))
+                    .unwrap_or_default();
+                let ids = posts
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                self.account_line(
+                    account,
+                    &format!("post(s) {ids} held{until}: {message}{hint}"),
                 );
             }
             E::StillProcessing { post } => {

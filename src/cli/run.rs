@@ -78,6 +78,10 @@ pub async fn exec(ctx: &Ctx, args: RunArgs) -> Result<()> {
         poll_budget: duration(&args.poll_for)?,
         rate_window: test_duration(ctx.env.rate_window.as_deref(), Duration::from_secs(60))?,
         chunk_backoff: test_duration(ctx.env.chunk_backoff.as_deref(), Duration::from_millis(500))?,
+        refresh_lock_wait: test_duration(
+            ctx.env.refresh_lock_wait.as_deref(),
+            postez::auth::REFRESH_LOCK_WAIT,
+        )?,
     };
     let interval = duration(&args.interval)?;
     let cancel = Arc::new(AtomicBool::new(false));
@@ -181,10 +185,21 @@ fn verdict(s: &Summary) -> Result<()> {
             ),
             kind: ErrorKind::Partial,
         }),
-        3 => Err(Error::Unfinished {
-            message: format!("{} post(s) wait for a working TikTok login", s.needs_auth),
-            hint: Some("run `postez connect tiktok`".into()),
-            kind: ErrorKind::NeedsAuth,
+        3 => Err(match &s.problem {
+            // The account's own reason, once, rather than a line per post.
+            Some(p) => Error::Unfinished {
+                message: format!("{}; {} post(s) stay queued", p.message, s.needs_auth),
+                hint: p
+                    .hint
+                    .clone()
+                    .or_else(|| Some("run `postez connect tiktok`".into())),
+                kind: ErrorKind::NeedsAuth,
+            },
+            None => Error::Unfinished {
+                message: format!("{} post(s) wait for a working TikTok login", s.needs_auth),
+                hint: Some("run `postez connect tiktok`".into()),
+                kind: ErrorKind::NeedsAuth,
+            },
         }),
         _ => Err(Error::Unfinished {
             message: format!(

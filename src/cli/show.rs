@@ -81,8 +81,25 @@ pub fn exec(ctx: &Ctx, args: ShowArgs) -> Result<()> {
         lines.push(format!("  cover at     {cover} ms"));
     }
     lines.push(format!("  attempts     {}", post.attempts));
+    if post.state == postez::post::PostState::Scheduled
+        && let Some(next) = post.next_attempt_at.filter(|t| *t > post.scheduled_at)
+    {
+        // A retry pause or a hold (a TikTok quota): not before then.
+        lines.push(format!(
+            "  next try     {}",
+            postez::when::describe(next, zone, ctx.now())
+        ));
+    }
     if let Some(error) = &post.last_error {
-        lines.push(format!("  last error   {error}"));
+        // A queued post with a code waits for its account's sake (holds record the code; a
+        // retry pause does not).
+        let label =
+            if post.state == postez::post::PostState::Scheduled && post.last_error_code.is_some() {
+                "  held         "
+            } else {
+                "  last error   "
+            };
+        lines.push(format!("{label}{error}"));
         if let Some(hint) = &post.last_error_hint {
             lines.push(format!("  hint         {hint}"));
         }

@@ -125,10 +125,11 @@ impl Engine {
             let info = match tiktok.creator_info(token).await {
                 Ok(info) => info,
                 // "Cannot post now" comes with HTTP 200 on purpose (shared/tiktok-api.md §2.1).
+                // The documented codes (quotas, a ban) are the engine's to classify; one it
+                // does not know keeps the account's posts for the next run.
                 Err(Error::Api(e))
-                    if (e.class() == ErrorClass::Permanent && e.http == 200)
-                        || e.code.starts_with("spam_risk")
-                        || e.code == "reached_active_user_cap" =>
+                    if e.class() == ErrorClass::Permanent
+                        && (e.http == 200 || e.code.starts_with("spam_risk")) =>
                 {
                     return Ok(Outcome::CreatorBlocked {
                         message: format!(

@@ -106,6 +106,25 @@ pub enum Event {
         /// What to do.
         hint: Option<String>,
     },
+    /// Posts of one account wait for the account's sake (a TikTok quota until its end, a
+    /// paused account, refused app credentials, a login to renew): one event for all of them.
+    AccountHeld {
+        /// The account's name.
+        account: String,
+        /// The posts held.
+        posts: Vec<PostId>,
+        /// The platform's error code, when there is one.
+        code: Option<String>,
+        /// Why.
+        message: String,
+        /// What to do.
+        hint: Option<String>,
+        /// When they are tried again by themselves; `None`: at the next run, or for a paused
+        /// account once the user connects it again.
+        until: Option<DateTime<Utc>>,
+        /// The run ends "needs auth" (3), and its error repeats the message and hint.
+        needs_auth: bool,
+    },
     /// TikTok is still processing after this run's polling budget; the next run polls again.
     StillProcessing {
         /// The post.

@@ -6,6 +6,7 @@ use rusqlite::{OptionalExtension, Row, TransactionBehavior, params};
 
 use crate::error::{Error, Result};
 
+use super::holds::Hold;
 use super::{Store, db_err, db_time, opt_time};
 
 /// A connected account as stored: profile data only.
@@ -35,6 +36,9 @@ pub struct Account {
     pub refresh_expires_at: Option<DateTime<Utc>>,
     /// The last `creator_info` answer, as JSON.
     pub creator_info: Option<serde_json::Value>,
+    /// Holds on its posts (quotas until their end, a pause until the user connects again),
+    /// as stored: see [`Hold::active`].
+    pub holds: Vec<Hold>,
 }
 
 /// Profile data saved when an account connects (never tokens).
@@ -84,7 +88,22 @@ impl Account {
                 .creator_info
                 .as_ref()
                 .and_then(|c| c.get("privacy_level_options").cloned()),
+            "paused": self.pause().is_some(),
+            "holds": self.holds.iter().map(|h| serde_json::json!({
+                "applies_to": h.applies_to,
+                "until": h.until.map(db_time),
+                "code": h.code,
+                "message": h.message,
+                "hint": h.hint,
+                "since": db_time(h.since),
+            })).collect::<Vec<_>>(),
         })
+    }
+
+    /// The pause TikTok's refusal put on the account, if any: nothing is posted for it until
+    /// the user connects it again.
+    pub fn pause(&self) -> Option<&Hold> {
+        self.holds.iter().find(|h| h.is_pause())
     }
 
     /// How this account can publish, from the scopes it granted: `draft` (inbox uploads,
@@ -116,11 +135,15 @@ impl Account {
 }
 
 const ACCOUNT_COLUMNS: &str = "id, platform, remote_id, display_name, username, nickname, state, \
-    scopes, token_store, access_expires_at, refresh_expires_at, creator_info";
+    scopes, token_store, access_expires_at, refresh_expires_at, creator_info, \
+    (SELECT json_group_array(json_object('applies_to', h.applies_to, 'until', h.until, \
+    'code', h.code, 'message', h.message, 'hint', h.hint, 'since', h.since)) \
+    FROM account_holds h WHERE h.account_id = accounts.id)";
 
 fn account_from_row(row: &Row<'_>) -> rusqlite::Result<Account> {
     let scopes: String = row.get(7)?;
     let creator: Option<String> = row.get(11)?;
+    let holds: Option<String> = row.get(12)?;
     Ok(Account {
         id: row.get(0)?,
         platform: row.get(1)?,
@@ -138,6 +161,9 @@ fn account_from_row(row: &Row<'_>) -> rusqlite::Result<Account> {
         access_expires_at: opt_time(row.get(9)?)?,
         refresh_expires_at: opt_time(row.get(10)?)?,
         creator_info: creator.and_then(|c| serde_json::from_str(&c).ok()),
+        holds: holds
+            .and_then(|h| serde_json::from_str(&h).ok())
+            .unwrap_or_default(),
     })
 }
 
@@ -170,8 +196,12 @@ impl Store {
     /// Insert or refresh an account after a login; its state becomes `ok`.
     pub fn upsert_account(&mut self, p: &AccountProfile, now: DateTime<Utc>) -> Result<Account> {
         let stamp = db_time(now);
-        let id: i64 = self
+        let map = db_err(&self.path);
+        let tx = self
             .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(map)?;
+        let id: i64 = tx
             .query_row(
                 "INSERT INTO accounts (platform, remote_id, display_name, username, nickname, \
                  avatar_url, scopes, token_store, access_expires_at, refresh_expires_at, \
@@ -198,7 +228,8 @@ impl Store {
                 ],
                 |r| r.get(0),
             )
-            .map_err(self.err())?;
+            .map_err(map)?;
+        tx.commit().map_err(map)?;
         self.account(id)?.ok_or(Error::NotConnected {
             platform: p.platform.clone(),
         })
@@ -228,6 +259,27 @@ impl Store {
             .execute(
                 "UPDATE accounts SET state = ?2, updated_at = ?3 WHERE id = ?1",
                 params![id, state, db_time(now)],
+            )
+            .map_err(self.err())?;
+        Ok(())
+    }
+
+    /// Take a scope off the account's record, after the platform said the login lacks it (the
+    /// stored login keeps what it was granted; a new connect records the new grant).
+    pub fn drop_scope(&mut self, id: i64, scope: &str, now: DateTime<Utc>) -> Result<()> {
+        let Some(account) = self.account(id)? else {
+            return Ok(());
+        };
+        let kept: Vec<&str> = account
+            .scopes
+            .iter()
+            .map(String::as_str)
+            .filter(|s| *s != scope)
+            .collect();
+        self.conn
+            .execute(
+                "UPDATE accounts SET scopes = ?2, updated_at = ?3 WHERE id = ?1",
+                params![id, kept.join(","), db_time(now)],
             )
             .map_err(self.err())?;
         Ok(())

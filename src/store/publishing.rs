@@ -7,6 +7,7 @@ use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use crate::error::{Error, Result};
 use crate::post::PostId;
 
+use super::holds::NOT_PAUSED;
 use super::{Store, db_err, db_time, insert_event, opt_time};
 
 /// Where an upload stands, as saved before and during it.
@@ -57,6 +58,41 @@ pub enum Settle {
         /// Why.
         message: String,
     },
+    /// Held for the account's sake (a quota, a pause, refused app credentials, a login to
+    /// renew): back to `scheduled` without counting an attempt, with the reason for
+    /// `list`/`show`, and not before `until` when it is given.
+    Hold {
+        /// Earliest next try (a quota's end); `None` keeps the post due.
+        until: Option<DateTime<Utc>>,
+        /// Platform error code.
+        code: Option<String>,
+        /// Why.
+        message: String,
+        /// What to do.
+        hint: Option<String>,
+        /// Whether the saved upload must be dropped (TikTok failed it).
+        reset_upload: bool,
+    },
+}
+
+/// Forget a post's upload (TikTok failed it, so a new one starts next time).
+fn reset(tx: &rusqlite::Transaction<'_>, id: PostId) -> rusqlite::Result<()> {
+    tx.execute(
+        "UPDATE posts SET publish_id = NULL, upload_url = NULL, upload_expires_at = NULL, \
+         chunk_size = NULL, chunks_done = 0, upload_complete = 0 WHERE id = ?1",
+        [id],
+    )?;
+    Ok(())
+}
+
+/// The claim: every due post, except those of a paused account (they wait for the user).
+fn claim_sql() -> String {
+    format!(
+        "UPDATE posts SET state = 'publishing', phase = 'claimed', claimed_by = ?2, \
+         claimed_at = ?1, updated_at = ?1 WHERE state = 'scheduled' \
+         AND scheduled_at <= ?1 AND (next_attempt_at IS NULL OR next_attempt_at <= ?1) \
+         AND {NOT_PAUSED} RETURNING id"
+    )
 }
 
 impl Store {
@@ -77,13 +113,14 @@ impl Store {
             .map_err(map)?;
         let ids: Vec<PostId> = {
             let mut stmt = tx
-                .prepare(
+                .prepare(&format!(
                     "UPDATE posts SET state = 'failed', phase = NULL, last_error_code = 'missed', \
                      last_error = 'its time passed while no run was publishing', \
                      last_error_hint = 'queue it again with `postez retry ' || id || '`', \
                      updated_at = ?2 WHERE state = 'scheduled' AND scheduled_at < ?1 \
-                     AND MAX(scheduled_at, COALESCE(next_attempt_at, scheduled_at)) < ?1 RETURNING id",
-                )
+                     AND MAX(scheduled_at, COALESCE(next_attempt_at, scheduled_at)) < ?1 \
+                     AND {NOT_PAUSED} RETURNING id"
+                ))
                 .map_err(map)?;
             let rows = stmt
                 .query_map(params![cutoff, db_time(now)], |r| r.get(0))
@@ -113,10 +150,11 @@ impl Store {
     pub fn due(&self, now: DateTime<Utc>) -> Result<Vec<PostId>> {
         let mut stmt = self
             .conn
-            .prepare_cached(
+            .prepare_cached(&format!(
                 "SELECT id FROM posts WHERE state = 'scheduled' AND scheduled_at <= ?1 \
-                 AND (next_attempt_at IS NULL OR next_attempt_at <= ?1) ORDER BY scheduled_at, id",
-            )
+                 AND (next_attempt_at IS NULL OR next_attempt_at <= ?1) AND {NOT_PAUSED} \
+                 ORDER BY scheduled_at, id"
+            ))
             .map_err(self.err())?;
         let rows = stmt
             .query_map([db_time(now)], |r| r.get(0))
@@ -133,14 +171,7 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(map)?;
         let ids: Vec<PostId> = {
-            let mut stmt = tx
-                .prepare(
-                    "UPDATE posts SET state = 'publishing', phase = 'claimed', claimed_by = ?2, \
-                     claimed_at = ?1, updated_at = ?1 WHERE state = 'scheduled' \
-                     AND scheduled_at <= ?1 AND (next_attempt_at IS NULL OR next_attempt_at <= ?1) \
-                     RETURNING id",
-                )
-                .map_err(map)?;
+            let mut stmt = tx.prepare(&claim_sql()).map_err(map)?;
             let rows = stmt
                 .query_map(params![stamp, run.to_string()], |r| r.get(0))
                 .map_err(map)?;
@@ -308,13 +339,7 @@ impl Store {
                 )
                 .map_err(map)?;
                 if *reset_upload {
-                    tx.execute(
-                        "UPDATE posts SET publish_id = NULL, upload_url = NULL, \
-                         upload_expires_at = NULL, chunk_size = NULL, chunks_done = 0, \
-                         upload_complete = 0 WHERE id = ?1",
-                        [id],
-                    )
-                    .map_err(map)?;
+                    reset(&tx, id).map_err(map)?;
                 }
                 (
                     "retry",
@@ -329,6 +354,33 @@ impl Store {
                 )
                 .map_err(map)?;
                 ("released", serde_json::json!({ "message": message }))
+            }
+            Settle::Hold {
+                until,
+                code,
+                message,
+                hint,
+                reset_upload,
+            } => {
+                tx.execute(
+                    "UPDATE posts SET state = 'scheduled', phase = NULL, \
+                     next_attempt_at = COALESCE(?2, next_attempt_at), last_error = ?3, \
+                     last_error_code = ?4, last_error_hint = ?5, updated_at = ?6 \
+                     WHERE id = ?1 AND state = 'publishing'",
+                    params![id, until.map(db_time), message, code, hint, stamp],
+                )
+                .map_err(map)?;
+                if *reset_upload {
+                    reset(&tx, id).map_err(map)?;
+                }
+                (
+                    "held",
+                    serde_json::json!({
+                        "code": code,
+                        "message": message,
+                        "until": until.map(db_time),
+                    }),
+                )
             }
         };
         insert_event(&tx, id, now, kind, &detail).map_err(map)?;
@@ -355,5 +407,9 @@ mod tests {
         assert!(due.contains("posts_due"), "{due}");
         let page = plan("SELECT id FROM posts ORDER BY scheduled_at, id LIMIT 50");
         assert!(page.contains("posts_queue"), "{page}");
+        // The claim itself, with its pause check (a lookup by the holds' primary key).
+        let claim = plan(&claim_sql().replace("?1", "'x'").replace("?2", "'1'"));
+        assert!(claim.contains("posts_due"), "{claim}");
+        assert!(!claim.contains("SCAN account_holds"), "{claim}");
     }
 }

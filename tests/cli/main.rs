@@ -11,6 +11,7 @@ mod data;
 mod direct_post;
 mod fuzz_corpus;
 mod generated;
+mod holds;
 mod hostile_net;
 mod leaks;
 mod paths;

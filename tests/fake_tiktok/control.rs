@@ -65,7 +65,8 @@ async fn reset(State(inner): State<Arc<Inner>>) -> StatusCode {
 
 /// `POST /__fake/settings` with any of `unaudited`, `processing_polls`, `deny`,
 /// `granted_scopes` (a list, or `null` for "everything requested"), `app_scopes` (what the app
-/// is approved for) and `user` (a whole
+/// is approved for), `client_secret` (the developer rotated it: the old one gets
+/// `invalid_client`) and `user` (a whole
 /// [`FakeUser`]; missing fields take their defaults).
 async fn settings(State(inner): State<Arc<Inner>>, body: Bytes) -> Response {
     let Ok(Value::Object(patch)) = serde_json::from_slice::<Value>(&body) else {
@@ -96,6 +97,10 @@ async fn settings(State(inner): State<Arc<Inner>>, body: Bytes) -> Response {
                 }
                 Err(_) => false,
             },
+            "client_secret" => value
+                .as_str()
+                .map(|s| next.rotated_secret = Some(s.to_string()))
+                .is_some(),
             "user" => match serde_json::from_value::<FakeUser>(value) {
                 Ok(u) => {
                     next.user = u;

@@ -19,7 +19,7 @@
 //! `POST /__fake/expire-access`, `POST /__fake/expire-refresh`, `POST /__fake/reset`, and
 //! `POST /__fake/settings` (`{"unaudited":true,"processing_polls":3,"deny":false,
 //! "granted_scopes":["user.info.basic"] or null,"app_scopes":["user.info.basic","video.upload"],
-//! "user":{…}}`, every key optional).
+//! "client_secret":"rotated","user":{…}}`, every key optional).
 //!
 //! Where TikTok's documentation is silent the fake picks the strict-but-sane reading; each such
 //! choice is marked `CHOICE:` in the code, and each answer TikTok does not document is `UNCONFIRMED`.
@@ -92,6 +92,7 @@ impl FakeTikTok {
             deny: opts.deny,
             granted_scopes: opts.granted_scopes,
             app_scopes: opts.app_scopes,
+            rotated_secret: None,
         };
         let inner = Arc::new(Inner {
             client_key: opts.client_key,
@@ -198,6 +199,12 @@ impl FakeTikTok {
 
     pub fn set_granted_scopes(&self, scopes: Option<Vec<String>>) {
         self.inner.lock().settings.granted_scopes = scopes;
+    }
+
+    /// The developer rotates the app's client secret: from now on only `secret` is accepted at
+    /// the token and revoke endpoints (`invalid_client` otherwise, as TikTok answers).
+    pub fn rotate_client_secret(&self, secret: &str) {
+        self.inner.lock().settings.rotated_secret = Some(secret.to_string());
     }
 
     /// Forgets every code, token, publish, fault and counter, deletes uploaded files and restores

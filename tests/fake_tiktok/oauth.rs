@@ -248,7 +248,13 @@ fn check_client(inner: &Inner, form: &[(String, String)]) -> Option<Response> {
     if get(form, "client_key") != Some(inner.client_key.as_str()) {
         return Some(oauth_error("invalid_client", "Client key is invalid."));
     }
-    if get(form, "client_secret") != Some(inner.client_secret.as_str()) {
+    let secret = inner
+        .lock()
+        .settings
+        .rotated_secret
+        .clone()
+        .unwrap_or_else(|| inner.client_secret.clone());
+    if get(form, "client_secret") != Some(secret.as_str()) {
         return Some(oauth_error("invalid_client", "Client secret is invalid."));
     }
     None

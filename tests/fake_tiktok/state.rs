@@ -320,6 +320,9 @@ pub(crate) struct Settings {
     pub deny: bool,
     pub granted_scopes: Option<Vec<String>>,
     pub app_scopes: Vec<String>,
+    /// The app's client secret after the developer rotated it in TikTok's portal; `None`: the
+    /// one given at start. The old one is then refused with `invalid_client`.
+    pub rotated_secret: Option<String>,
 }
 
 pub(crate) struct CodeRec {

@@ -1,0 +1,354 @@
+//! What the engine does when TikTok's answer concerns the account rather than the post (see
+//! `ErrorClass`): a quota holds the account's posts of that kind for a day without using up
+//! attempts; a ban fails the post and pauses the account until the user connects it again;
+//! refused app credentials or a login to renew hold the posts for this run with one message; a
+//! login without Direct Post fails direct posts (with the way to a draft) and lets drafts go on.
+//! Posts held together are reported once, as one [`Event::AccountHeld`].
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::post::{Mode, Post};
+use crate::provider::tiktok::DIRECT_POST_SCOPE;
+use crate::provider::{ApiError, ErrorClass, client_secret_key};
+use crate::store::{Account, AppliesTo, Hold, Settle, Store};
+
+use super::{Engine, Event, Problem, Session, Stop, Subject, Summary};
+
+/// How long a TikTok quota holds: its windows are 24 hours (shared/tiktok-api.md §2.7).
+pub(super) const QUOTA_WINDOW: chrono::Duration = chrono::Duration::hours(24);
+
+/// Why posts wait, for this run only (nothing saved on the account).
+pub(super) fn for_this_run(code: Option<&str>, message: String, hint: Option<String>) -> Hold {
+    Hold {
+        applies_to: AppliesTo::All,
+        until: None,
+        code: code.unwrap_or_default().to_string(),
+        message,
+        hint,
+        since: chrono::Utc::now(),
+    }
+}
+
+impl Engine {
+    /// Settle `posts` as held by `hold` (no attempt used) and report them in one event.
+    pub(super) fn hold_posts(
+        &self,
+        store: &mut Store,
+        account: &str,
+        posts: &[Post],
+        hold: &Hold,
+        needs_auth: bool,
+        summary: &mut Summary,
+    ) -> Result<()> {
+        if posts.is_empty() {
+            return Ok(());
+        }
+        let code = Some(hold.code.clone()).filter(|c| !c.is_empty());
+        for post in posts {
+            store.settle(
+                post.id,
+                &Settle::Hold {
+                    until: hold.until,
+                    code: code.clone(),
+                    message: hold.message.clone(),
+                    hint: hold.hint.clone(),
+                    reset_upload: false,
+                },
+                self.now,
+            )?;
+        }
+        self.progress.event(&Event::AccountHeld {
+            account: account.to_string(),
+            posts: posts.iter().map(|p| p.id).collect(),
+            code,
+            message: hold.message.clone(),
+            hint: hold.hint.clone(),
+            until: hold.until,
+            needs_auth,
+        });
+        let count = posts.len() as u32;
+        if needs_auth {
+            summary.needs_auth += count;
+            summary.problem.get_or_insert(Problem {
+                message: hold.message.clone(),
+                hint: hold.hint.clone(),
+            });
+        } else {
+            summary.blocked += count;
+        }
+        Ok(())
+    }
+
+    /// The hold among `holds` that keeps `post` from being attempted now, if any. A quota
+    /// spares an upload TikTok already accepted (it passed the quota); a pause spares only an
+    /// upload TikTok has in full, which is only ever polled.
+    pub(super) fn held_by(
+        &self,
+        store: &Store,
+        holds: &[Hold],
+        post: &Post,
+    ) -> Result<Option<usize>> {
+        for (i, hold) in holds.iter().enumerate() {
+            if !hold.covers(post.options.mode) || !hold.active(self.now) {
+                continue;
+            }
+            let upload = store.upload_state(post.id)?;
+            let blocked = if hold.is_pause() {
+                !upload.upload_complete
+            } else {
+                upload.publish_id.is_none()
+            };
+            if blocked {
+                return Ok(Some(i));
+            }
+        }
+        Ok(None)
+    }
+
+    /// An error about the account rather than the post, while getting a login or attempting
+    /// `post`: what to do, or `None` when the post's own error handling applies.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn account_error(
+        &self,
+        session: &Session,
+        store: &mut Store,
+        account: &mut Account,
+        holds: &mut Vec<Hold>,
+        post: &Post,
+        e: &Error,
+        summary: &mut Summary,
+    ) -> Result<Option<Stop>> {
+        let uploaded = store.upload_state(post.id)?.upload_complete;
+        if let Error::Api(api) = e {
+            match api.class() {
+                ErrorClass::Client => return self.client_refused(session, api).map(Some),
+                ErrorClass::Auth => {
+                    store.set_account_state(account.id, "needs_reconnect", self.now)?;
+                    return Ok(Some(Stop::Account {
+                        hold: for_this_run(Some(&api.code), e.to_string(), e.hint()),
+                        needs_auth: true,
+                    }));
+                }
+                // The login lacks Direct Post: this direct post fails with the way to a draft,
+                // and so will the account's next ones (its record no longer counts
+                // `video.publish`, so `schedule`/`edit` refuse new ones). Drafts go on.
+                ErrorClass::Scope if post.options.mode == Mode::Direct && !uploaded => {
+                    store.drop_scope(account.id, DIRECT_POST_SCOPE, self.now)?;
+                    account.scopes.retain(|s| s != DIRECT_POST_SCOPE);
+                    self.refuse_direct(store, account, post, Some(api), summary)?;
+                    return Ok(Some(Stop::Continue));
+                }
+                // A draft refused for want of a scope: the login itself must be renewed.
+                ErrorClass::Scope => {
+                    store.set_account_state(account.id, "needs_reconnect", self.now)?;
+                    return Ok(Some(Stop::Account {
+                        hold: for_this_run(Some(&api.code), e.to_string(), e.hint()),
+                        needs_auth: true,
+                    }));
+                }
+                ErrorClass::Quota if !uploaded => {
+                    // The quota that stopped this post concerns posts of its kind: TikTok's
+                    // five pending drafts count inbox uploads only, and the posts-per-day and
+                    // active-creator caps count Direct Posts (the inbox endpoint never sends
+                    // them). Other kinds go on.
+                    let hold = Hold {
+                        applies_to: AppliesTo::mode(post.options.mode),
+                        until: Some(self.now + QUOTA_WINDOW),
+                        code: api.code.clone(),
+                        message: e.to_string(),
+                        hint: e.hint(),
+                        since: self.now,
+                    };
+                    store.hold_account(account.id, &hold, self.now)?;
+                    holds.push(hold);
+                    return Ok(Some(Stop::Held(holds.len() - 1)));
+                }
+                ErrorClass::Banned if !uploaded => {
+                    let failed = Settle::Failed {
+                        code: Some(api.code.clone()),
+                        message: e.to_string(),
+                        hint: api.hint(),
+                    };
+                    store.settle(post.id, &failed, self.now)?;
+                    summary.failed += 1;
+                    self.progress.event(&Event::Failed {
+                        post: Subject::of(post),
+                        code: Some(api.code.clone()),
+                        message: e.to_string(),
+                        hint: api.hint(),
+                    });
+                    self.pause(store, account, holds, &api.code)?;
+                    return Ok(Some(Stop::Continue));
+                }
+                // Every byte is in: whatever this answer means, the post is only polled again.
+                ErrorClass::Quota | ErrorClass::Banned => {
+                    return Ok(Some(Stop::Account {
+                        hold: for_this_run(Some(&api.code), e.to_string(), e.hint()),
+                        needs_auth: false,
+                    }));
+                }
+                _ => {}
+            }
+        }
+        // No usable login or token store (the account's problem, not the post's): failing the
+        // post would need a `retry` once fixed; it waits instead.
+        if e.kind() == ErrorKind::NeedsAuth || matches!(e, Error::Secrets(_)) {
+            return Ok(Some(Stop::Account {
+                hold: for_this_run(None, e.to_string(), e.hint()),
+                needs_auth: true,
+            }));
+        }
+        // Another postez is refreshing this login: temporary, for every post of the account.
+        if matches!(e, Error::RefreshLocked { .. }) {
+            return Ok(Some(Stop::Account {
+                hold: for_this_run(None, e.to_string(), e.hint()),
+                needs_auth: false,
+            }));
+        }
+        Ok(None)
+    }
+
+    /// TikTok refused the app's client key or secret: no login of this app can be refreshed
+    /// until it is fixed. A saved secret TikTok refused is forgotten, so that `postez connect
+    /// tiktok` asks for it again (it would reuse it otherwise) and later runs stop before
+    /// calling TikTok; a secret from POSTEZ_TIKTOK_CLIENT_SECRET is the environment's to fix.
+    fn client_refused(&self, session: &Session, api: &ApiError) -> Result<Stop> {
+        let forgotten = self.env.tiktok_client_secret.is_none()
+            && session
+                .secrets
+                .delete(&client_secret_key(crate::provider::tiktok::PLATFORM))
+                .unwrap_or(false);
+        let message = format!(
+            "TikTok refused the app's client key or secret ({}, HTTP {}){}",
+            api.code,
+            api.http,
+            if forgotten {
+                "; the saved secret was forgotten"
+            } else {
+                ""
+            }
+        );
+        Ok(Stop::Account {
+            hold: for_this_run(Some(&api.code), message, api.hint()),
+            needs_auth: true,
+        })
+    }
+
+    /// Pause the account: TikTok refuses it any post (`code`), and says not to retry.
+    pub(super) fn pause(
+        &self,
+        store: &mut Store,
+        account: &Account,
+        holds: &mut Vec<Hold>,
+        code: &str,
+    ) -> Result<()> {
+        let hold = Hold {
+            applies_to: AppliesTo::All,
+            until: None,
+            code: code.into(),
+            message: format!(
+                "TikTok does not let {} post ({code}), so postez paused the account",
+                account.label()
+            ),
+            hint: Some(
+                "look in the TikTok app; once the account may post again, run `postez connect \
+                 tiktok`: its queued posts then go out"
+                    .into(),
+            ),
+            since: self.now,
+        };
+        store.hold_account(account.id, &hold, self.now)?;
+        holds.push(hold);
+        Ok(())
+    }
+
+    /// Fail a direct post of an account whose login lacks Direct Post, without calling TikTok
+    /// (or after TikTok said so, `api`), with the way to a draft.
+    pub(super) fn refuse_direct(
+        &self,
+        store: &mut Store,
+        account: &Account,
+        post: &Post,
+        api: Option<&ApiError>,
+        summary: &mut Summary,
+    ) -> Result<()> {
+        let message = match api {
+            Some(api) => format!(
+                "{api}: the TikTok account {} cannot make direct posts",
+                account.label()
+            ),
+            None => format!(
+                "the TikTok account {} cannot make direct posts: TikTok refused Direct Post \
+                 (video.publish) to its login",
+                account.label()
+            ),
+        };
+        let hint = format!(
+            "`postez edit {id} --draft`, then `postez retry {id}`; or turn on Direct Post for \
+             your app in TikTok's developer portal and run `postez connect tiktok` again",
+            id = post.id
+        );
+        // TikTok's code for it, also when postez refuses the post without asking again.
+        let code = Some(
+            api.map_or("scope_not_authorized", |a| a.code.as_str())
+                .to_string(),
+        );
+        store.settle(
+            post.id,
+            &Settle::Failed {
+                code: code.clone(),
+                message: message.clone(),
+                hint: Some(hint.clone()),
+            },
+            self.now,
+        )?;
+        summary.failed += 1;
+        self.progress.event(&Event::Failed {
+            post: Subject::of(post),
+            code,
+            message,
+            hint: Some(hint),
+        });
+        Ok(())
+    }
+
+    /// TikTok failed an upload for a reason that concerns the account (the status's
+    /// `fail_reason`): a quota holds it (a new upload after the window), a ban pauses the
+    /// account once the post is recorded failed. `None`: nothing special.
+    pub(super) fn failed_for_account(
+        &self,
+        store: &mut Store,
+        account: &Account,
+        holds: &mut Vec<Hold>,
+        post: &Post,
+        code: &str,
+    ) -> Result<Option<Hold>> {
+        let api = ApiError {
+            platform: "tiktok",
+            action: "publish the video",
+            http: 200,
+            code: code.to_string(),
+            message: format!("processing failed: {code}"),
+            log_id: None,
+        };
+        match api.class() {
+            ErrorClass::Quota => {
+                let hold = Hold {
+                    applies_to: AppliesTo::mode(post.options.mode),
+                    until: Some(self.now + QUOTA_WINDOW),
+                    code: code.to_string(),
+                    message: api.to_string(),
+                    hint: api.hint(),
+                    since: self.now,
+                };
+                store.hold_account(account.id, &hold, self.now)?;
+                holds.push(hold.clone());
+                Ok(Some(hold))
+            }
+            ErrorClass::Banned => {
+                self.pause(store, account, holds, code)?;
+                Ok(None)
+            }
+            _ => Ok(None),
+        }
+    }
+}
