@@ -168,6 +168,10 @@ fn cmd_escape(url: &str) -> String {
 /// (not tokio's stdin) so that a pending read never delays the process exit.
 fn pasted_lines() -> mpsc::Receiver<String> {
     let (tx, rx) = mpsc::channel(4);
+    if !super::reporter::stdin_is_ours() {
+        // A background job: no paste path: the loopback redirect still works (the closed channel is ignored).
+        return rx;
+    }
     std::thread::spawn(move || {
         for line in std::io::stdin().lock().lines() {
             let Ok(line) = line else { break };

@@ -15,6 +15,23 @@ use postez::env::Env;
 
 use super::{ColorChoice, GlobalArgs};
 
+/// Whether stdin may be read. A background job (`postez connect … &` in an interactive shell)
+/// that reads its terminal is stopped by the kernel (SIGTTIN, "Stopped (tty input)"), and would
+/// take lines pasted for the commands after it. So a terminal is read only while postez is its
+/// foreground job (issue 10); a file or pipe always.
+pub fn stdin_is_ours() -> bool {
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        return true;
+    }
+    #[cfg(unix)]
+    {
+        rustix::termios::tcgetpgrp(&stdin).is_ok_and(|fg| fg == rustix::process::getpgrp())
+    }
+    #[cfg(not(unix))]
+    true
+}
+
 /// Screen decisions, made once.
 #[derive(Debug)]
 pub struct Reporter {
@@ -45,7 +62,7 @@ impl Reporter {
             color,
             quiet: global.quiet,
             stdout_tty,
-            can_prompt: stdin_tty && stderr_tty,
+            can_prompt: stdin_tty && stderr_tty && stdin_is_ours(),
             progress: stderr_tty && !global.quiet && !global.json && !dumb && !env.ci,
         }
     }
