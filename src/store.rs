@@ -16,7 +16,7 @@ mod posts;
 mod publishing;
 mod runs;
 
-pub use accounts::{Account, AccountProfile};
+pub use accounts::{Account, AccountProfile, display_name};
 pub use posts::ListFilter;
 pub use publishing::{Settle, UploadState};
 pub use runs::RunRecord;

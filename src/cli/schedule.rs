@@ -184,14 +184,37 @@ pub fn choose_and_consent(ctx: &Ctx, options: &mut Options, yes: bool) -> Result
     Ok(())
 }
 
-/// Posts go out only when `postez run` runs: say so when it has not run lately.
+/// Posts go out only when `postez run` runs: say so when it has not run lately, and on a
+/// brand-new setup (nothing ever ran, no runner installed) say that none is set up yet rather
+/// than that one missed its time (issue 10).
 pub fn warn_if_no_runner(ctx: &Ctx, store: &postez::store::Store) {
     let last = store.last_run().ok().flatten();
-    let stale =
-        last.is_none_or(|r| chrono::Utc::now() - r.started_at > postez::health::STALE_RUNNER);
-    if stale {
-        ctx.out.warn(
+    match last {
+        Some(r) if chrono::Utc::now() - r.started_at <= postez::health::STALE_RUNNER => {}
+        Some(_) => ctx.out.warn(
             "no `postez run` happened in the last 10 minutes; posts go out only when it runs (`postez cron install` sets that up)",
+        ),
+        None => {
+            let installed = postez::runner::Runner::for_env(&ctx.env)
+                .map(|r| r.status())
+                .unwrap_or_default();
+            if installed.is_empty() {
+                ctx.out.warn(
+                    "no runner is set up yet: posts go out only when `postez run` runs; `postez cron install` sets one up (or call `postez run` from your own scheduler)",
+                );
+            } else {
+                ctx.out
+                    .note("The runner is installed but has not run yet; it publishes due posts at its next tick.");
+            }
+        }
+    }
+}
+
+/// A post queued with no connected account waits for one: say so (issue 10).
+fn warn_if_no_account(ctx: &Ctx, account: Option<&postez::store::Account>) {
+    if account.is_none() {
+        ctx.out.warn(
+            "no TikTok account is connected: this post waits until one is (`postez connect tiktok`)",
         );
     }
 }
@@ -252,6 +275,7 @@ pub fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<()> {
              it when the draft reaches your inbox (and in `postez show`), to paste in the app.",
         );
     }
+    warn_if_no_account(ctx, account.as_ref());
     warn_if_no_runner(ctx, &store);
     if ctx.out.json() {
         ctx.out.print_json(&post.to_json());

@@ -421,6 +421,27 @@ fn disconnect_revokes_and_deletes_the_tokens() {
     assert_eq!(env.run(&["list", "--json"]).json()[0]["state"], "scheduled");
 }
 
+/// After `disconnect` the account is listed as disconnected, with no token store, expiry or
+/// publishing mode: its tokens are gone (issue 10).
+#[test]
+fn accounts_after_disconnect_claims_no_tokens() {
+    let fake = Fake::start(|_| {});
+    let env = file_env(&fake);
+    env.connect(&fake, &[]).ok();
+    env.run(&["disconnect", "tiktok"]).ok();
+    let a = &env.run(&["accounts", "--json"]).json()[0];
+    assert_eq!(a["state"], "disconnected");
+    for key in ["token_store", "access_expires_at", "refresh_expires_at"] {
+        assert_eq!(a[key], serde_json::Value::Null, "{key}: {a}");
+    }
+    assert_eq!(a["modes"], serde_json::json!([]));
+    let tsv = env.run(&["accounts"]);
+    let columns: Vec<&str> = tsv.ok().trim_end_matches('\n').split('\t').collect();
+    assert_eq!(columns[4], "disconnected", "{tsv:?}");
+    assert_eq!(&columns[5..8], ["", "", ""], "{tsv:?}");
+    assert_eq!(columns[9], "", "{tsv:?}");
+}
+
 #[test]
 fn disconnect_works_offline() {
     let fake = Fake::start(|_| {});

@@ -196,3 +196,56 @@ fn xdg_folders_are_used_without_postez_home() {
         xdg.join("config/postez/config.toml").to_str().unwrap()
     );
 }
+
+/// A brand-new setup: no run could have happened yet and no account is connected. Both are said
+/// as they are (issue 10), not as "no run happened in the last 10 minutes".
+#[test]
+fn a_first_schedule_says_no_runner_is_set_up_and_no_account_is_connected() {
+    let env = TestEnv::new();
+    let file = media(Media::Mp4);
+    let run = env.run(&[
+        "schedule",
+        file.to_str().unwrap(),
+        "--at",
+        "in 1h",
+        "--draft",
+    ]);
+    run.ok();
+    assert!(
+        run.stderr.contains(
+            "warning: no runner is set up yet: posts go out only when `postez run` runs; \
+             `postez cron install` sets one up"
+        ),
+        "{run:?}"
+    );
+    assert!(!run.stderr.contains("last 10 minutes"), "{run:?}");
+    assert!(
+        run.stderr.contains(
+            "warning: no TikTok account is connected: this post waits until one is \
+             (`postez connect tiktok`)"
+        ),
+        "{run:?}"
+    );
+    // Once a runner has run (long ago), the warning is about it not running lately.
+    let mut store = postez::store::Store::open(&env.db()).unwrap();
+    let started = "2026-11-25T08:00:00Z"
+        .parse::<chrono::DateTime<chrono::Utc>>()
+        .unwrap();
+    let id = store.run_started(started).unwrap();
+    store.run_finished(id, started, 0, 0, 0, 0, 0).unwrap();
+    drop(store);
+    let run = env.run(&[
+        "schedule",
+        file.to_str().unwrap(),
+        "--at",
+        "in 2h",
+        "--draft",
+    ]);
+    run.ok();
+    assert!(
+        run.stderr
+            .contains("no `postez run` happened in the last 10 minutes"),
+        "{run:?}"
+    );
+    assert!(!run.stderr.contains("no runner is set up yet"), "{run:?}");
+}
