@@ -153,6 +153,11 @@ pub enum Media {
     Long,
     /// MPEG-4 Part 2 video (not a codec TikTok takes).
     Mpeg4,
+    /// H.264 in Matroska (`-f matroska`, EBML DocType `matroska`): not WebM.
+    Mkv,
+    /// H.264 in a file that says it is WebM (the Matroska file above with its DocType
+    /// rewritten): WebM carries only VP8, VP9 and AV1, and ffmpeg will not write this itself.
+    H264Webm,
     /// The first half of an MP4 whose index is at the end.
     Truncated,
     /// About 24 MB: one chunk between 5 and 64 MB.
@@ -185,6 +190,8 @@ pub fn media(kind: Media) -> PathBuf {
         Media::Fps15 => "fps15.mp4",
         Media::Long => "long.mp4",
         Media::Mpeg4 => "mpeg4.mp4",
+        Media::Mkv => "h264.mkv",
+        Media::H264Webm => "h264.webm",
         Media::Truncated => "truncated.mp4",
         Media::Mid => "mid.mp4",
         Media::Large => "large.mp4",
@@ -293,6 +300,26 @@ pub fn media(kind: Media) -> PathBuf {
             args.push(&src);
             args.extend(["-c:v", "mpeg4", "-f", "mp4"]);
             ffmpeg(&args, &tmp);
+        }
+        Media::Mkv | Media::H264Webm => {
+            let src = testsrc("360x640", 30, 2);
+            let mut args = SRC.to_vec();
+            args.push(&src);
+            args.extend(x264);
+            args.extend(["-f", "matroska"]);
+            ffmpeg(&args, &tmp);
+            if let Media::H264Webm = kind {
+                // DocType "matroska" (ID 42 82, size 8) becomes "webm" (size 4) plus a 4-byte
+                // EBML Void element (ID EC, size 2), so no other offset moves.
+                let mut bytes = std::fs::read(&tmp).unwrap();
+                let from = b"\x42\x82\x88matroska";
+                let at = bytes
+                    .windows(from.len())
+                    .position(|w| w == from)
+                    .expect("ffmpeg writes DocType matroska");
+                bytes[at..at + from.len()].copy_from_slice(b"\x42\x82\x84webm\xec\x82\0\0");
+                std::fs::write(&tmp, bytes).unwrap();
+            }
         }
     }
     std::fs::rename(&tmp, &path).unwrap();
