@@ -442,6 +442,23 @@ fn accounts_after_disconnect_claims_no_tokens() {
     assert_eq!(columns[9], "", "{tsv:?}");
 }
 
+/// TikTok refuses to revoke an expired access token: disconnect refreshes it first and revokes
+/// the fresh one (issue 10).
+#[test]
+fn disconnect_refreshes_an_expired_access_token_before_revoking() {
+    let fake = Fake::start(|o| o.access_ttl = Duration::from_secs(60));
+    let env = file_env(&fake);
+    env.connect(&fake, &[]).ok();
+    fake.server.expire_access_tokens();
+    let run = env.run(&["disconnect", "tiktok"]);
+    assert!(run.ok().contains("access revoked at TikTok"), "{run:?}");
+    assert!(!run.stderr.contains("could not revoke"), "{run:?}");
+    let state = fake.state();
+    assert_eq!(state.refresh_calls, 1);
+    assert!(state.valid_tokens(TokenKind::Access).is_empty());
+    assert!(saved(&file_store(&env), &fake).is_none());
+}
+
 #[test]
 fn disconnect_works_offline() {
     let fake = Fake::start(|_| {});
