@@ -324,6 +324,26 @@ fn refresh_before_expiry_rotates_and_persists() {
     );
 }
 
+/// TikTok's refresh answers may leave out `open_id`: the refresh is accepted and the account
+/// keeps its own (issue 10).
+#[test]
+fn a_refresh_answer_without_open_id_is_accepted() {
+    let fake = Fake::start(|o| o.access_ttl = Duration::from_secs(60));
+    let env = file_env(&fake);
+    env.connect(&fake, &[]).ok();
+    fake.server.inject(Fault::RefreshWithoutOpenId);
+    let run = env.run(&["accounts", "--check"]);
+    run.ok();
+    assert_eq!(fake.state().refresh_calls, 1);
+    let after = saved(&file_store(&env), &fake).expect("tokens saved under the same open_id");
+    assert_eq!(after["open_id"], fake.open_id);
+    assert_eq!(
+        after["access_token"],
+        fake.state().valid_tokens(TokenKind::Access)[0]
+    );
+    assert_eq!(env.run(&["accounts", "--json"]).json()[0]["state"], "ok");
+}
+
 #[test]
 fn refresh_after_a_rejected_token() {
     let fake = Fake::start(|_| {});
