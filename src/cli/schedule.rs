@@ -43,6 +43,12 @@ pub struct ScheduleArgs {
     /// Agree to TikTok's Music Usage Confirmation (and Branded Content Policy) without a prompt
     #[arg(long, short = 'y')]
     pub yes: bool,
+    /// Queue the video even if the account gets it within 24 hours of another post of it
+    ///
+    /// TikTok treats a repeated video as spam; without this flag postez asks on a terminal and
+    /// refuses otherwise.
+    #[arg(long)]
+    pub allow_duplicate: bool,
 }
 
 /// The caption flags.
@@ -210,6 +216,47 @@ pub fn warn_if_no_runner(ctx: &Ctx, store: &postez::store::Store) {
     }
 }
 
+/// Ask before queueing a video the account gets within a day anyway (same fingerprint, any
+/// file name): TikTok treats a repeat as spam. Without a terminal, `--allow-duplicate` is the
+/// only yes (issue 10). `import` reuses it for each row.
+pub fn confirm_duplicate(
+    ctx: &Ctx,
+    store: &postez::store::Store,
+    media: &queue::CheckedMedia,
+    account: Option<&postez::store::Account>,
+    at: chrono::DateTime<chrono::Utc>,
+    zone: chrono_tz::Tz,
+    allow: bool,
+) -> Result<()> {
+    if allow {
+        return Ok(());
+    }
+    let duplicates = queue::duplicates(store, &media.fingerprint, account.map(|a| a.id), at)?;
+    let Some(other) = duplicates.first() else {
+        return Ok(());
+    };
+    let problem = format!(
+        "post {} already has this video for {} at {}, and TikTok treats a video posted again within 24 hours as spam",
+        other.id,
+        account.map_or_else(|| "the same account".to_string(), |a| a.name()),
+        postez::when::describe(other.scheduled_at, zone, ctx.now())
+    );
+    if !ctx.out.can_prompt() {
+        return Err(Error::NeedsFlag {
+            message: problem,
+            hint: format!(
+                "add --allow-duplicate to queue it anyway, or choose a time a day away from post {}",
+                other.id
+            ),
+        });
+    }
+    ctx.out.warn(&problem);
+    if !ctx.out.confirm("Queue it anyway?")? {
+        return Err(Error::Aborted);
+    }
+    Ok(())
+}
+
 /// A post queued with no connected account waits for one: say so (issue 10).
 fn warn_if_no_account(ctx: &Ctx, account: Option<&postez::store::Account>) {
     if account.is_none() {
@@ -245,6 +292,15 @@ pub fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<()> {
         options.validate(media.info.duration_ms)?;
     }
     choose_and_consent(ctx, &mut options, args.yes)?;
+    confirm_duplicate(
+        ctx,
+        &store,
+        &media,
+        account.as_ref(),
+        at,
+        zone,
+        args.allow_duplicate,
+    )?;
     let mut new = queue::build(
         media,
         &caption,

@@ -110,7 +110,8 @@ impl TestEnv {
         }
     }
 
-    /// Schedule `file` as a SELF_ONLY direct post and return its JSON.
+    /// Schedule `file` as a SELF_ONLY direct post (repeats of a video allowed) and return its
+    /// JSON.
     pub fn schedule(&self, file: &Path, at: &str, extra: &[&str]) -> serde_json::Value {
         let file = file.to_str().unwrap();
         let mut args = vec!["schedule", file, "--at", at, "--json"];
@@ -120,6 +121,8 @@ impl TestEnv {
         if !extra.contains(&"--draft") && !extra.contains(&"--yes") {
             args.push("--yes");
         }
+        // Tests queue the same few videos again and again; the repeat check has its own tests.
+        args.push("--allow-duplicate");
         args.extend(extra);
         self.run(&args).json()
     }
