@@ -128,7 +128,11 @@ pub async fn exec(ctx: &Ctx, args: DisconnectArgs) -> Result<()> {
     }
     if blocked > 0 {
         ctx.out.note(&format!(
-            "{blocked} queued post(s) are kept but cannot publish until an account is connected (`postez connect tiktok`)"
+            "{} kept but cannot publish until an account is connected (`postez connect tiktok`)",
+            match blocked {
+                1 => "1 queued post is".to_string(),
+                n => format!("{n} queued posts are"),
+            }
         ));
     }
     Ok(())

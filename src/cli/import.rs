@@ -109,7 +109,11 @@ pub fn exec(ctx: &Ctx, args: ImportArgs) -> Result<()> {
     // only place a row pointing somewhere unexpected shows.
     ctx.out.status(
         "Importing",
-        &format!("{} post(s) from {}", posts.len(), args.file.display()),
+        &format!(
+            "{} from {}",
+            postez::words::count(posts.len(), "post"),
+            args.file.display()
+        ),
     );
     let mut listed = std::collections::HashSet::new();
     for post in posts.iter().filter(|p| listed.insert(p.file.as_str())) {

@@ -428,7 +428,7 @@ fn disconnect_revokes_and_deletes_the_tokens() {
     let run = env.run(&["disconnect", "tiktok"]);
     assert!(run.ok().contains("access revoked at TikTok"), "{run:?}");
     assert!(
-        run.stderr.contains("1 queued post(s) are kept"),
+        run.stderr.contains("1 queued post is kept"),
         "{}",
         run.stderr
     );
