@@ -340,9 +340,9 @@ pub fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<()> {
             "Scheduled post {id}: {} → {}{} at {}",
             file_label(&post.file),
             post.platform,
-            post.account
+            account
                 .as_ref()
-                .map(|a| format!(" ({a})"))
+                .map(|a| format!(" as {}", a.name()))
                 .unwrap_or_default(),
             postez::when::describe(post.scheduled_at, zone, ctx.now())
         ));

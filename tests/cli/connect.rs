@@ -44,7 +44,7 @@ fn connect_end_to_end_with_the_keychain() {
     let run = env.connect(&fake, &[]);
     assert_eq!(
         run.ok().trim(),
-        "Connected tiktok as Pasta Chef (pasta.chef)"
+        "Connected tiktok as Pasta Chef (@pastachef)"
     );
     let state = fake.state();
     let access = state.valid_tokens(TokenKind::Access);
@@ -75,6 +75,38 @@ fn connect_end_to_end_with_the_keychain() {
     keychain()
         .delete(&format!("tiktok:{}", fake.open_id))
         .unwrap();
+}
+
+/// One form for the account everywhere a person reads it: "Display Name (@username)", never
+/// the name twice (issue 10).
+#[test]
+fn the_account_is_named_the_same_way_everywhere() {
+    let fake = Fake::start(|_| {});
+    let env = file_env(&fake);
+    let run = env.connect(&fake, &[]);
+    assert_eq!(
+        run.ok().trim(),
+        "Connected tiktok as Pasta Chef (@pastachef)"
+    );
+    let mp4 = media(Media::Mp4);
+    let run = env.run(&[
+        "schedule",
+        mp4.to_str().unwrap(),
+        "--at",
+        "in 1h",
+        "--draft",
+    ]);
+    assert!(
+        run.ok()
+            .starts_with("Scheduled post 1: tiny.mp4 → tiktok as Pasta Chef (@pastachef) at "),
+        "{run:?}"
+    );
+    let show = env.run(&["show", "1"]);
+    assert!(
+        show.ok()
+            .contains("  account      tiktok Pasta Chef (@pastachef)\n"),
+        "{show:?}"
+    );
 }
 
 #[test]

@@ -90,10 +90,7 @@ fn export_then_purge_an_account_leaves_nothing_of_it() {
     assert!(env.home().join("logs/postez.log").exists());
 
     let run = env.run(&["purge", "--account", "pastachef", "--yes"]);
-    assert!(
-        run.ok().contains("Purged 1 account, 2 posts"),
-        "{run:?}"
-    );
+    assert!(run.ok().contains("Purged 1 account, 2 posts"), "{run:?}");
     // Revoked at TikTok, gone from the keychain, the database, the media folder and the logs.
     let access: Vec<String> = fake
         .state()

@@ -304,7 +304,10 @@ fn import_keeps_videos_inside_its_folder_unless_allow_outside() {
         assert_eq!(env.run(&["list", "--json"]).json(), serde_json::json!([]));
     }
 
-    let run = import("../elsewhere/x.mp4", &["--allow-outside", "--allow-duplicate"]);
+    let run = import(
+        "../elsewhere/x.mp4",
+        &["--allow-outside", "--allow-duplicate"],
+    );
     run.ok();
     // The resolved files are listed, even with --yes and no terminal.
     let inside = std::fs::canonicalize(batch.join("clips/a.mp4")).unwrap();
