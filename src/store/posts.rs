@@ -400,12 +400,12 @@ impl Store {
         )
     }
 
-    /// Put a failed post back in the queue for `at`, with a fresh attempt count.
+    /// Put a failed or cancelled post back in the queue for `at`, with a fresh attempt count.
     pub fn retry(&mut self, id: PostId, at: DateTime<Utc>, now: DateTime<Utc>) -> Result<Post> {
         let at_text = db_time(at);
         self.transition(
             id,
-            &[PostState::Failed],
+            &[PostState::Failed, PostState::Cancelled],
             "retried",
             "state = 'scheduled', phase = NULL, attempts = 0, next_attempt_at = NULL, \
              last_error = NULL, last_error_code = NULL, last_error_hint = NULL, \
@@ -497,6 +497,9 @@ mod tests {
             .map(|e| e.kind)
             .collect();
         assert_eq!(kinds, ["scheduled", "cancelled"]);
+        // Retry brings a cancelled post back.
+        let back = store.retry(id, now(), now()).unwrap();
+        assert_eq!(back.state, PostState::Scheduled);
     }
 
     #[test]
