@@ -201,6 +201,17 @@ fn bad_input_is_refused_clearly_and_changes_nothing() {
         Case {
             args: sched(
                 mp4,
+                &["--at", "yesterday 25:99", "--privacy", "SELF_ONLY", "--yes"],
+            ),
+            ..case(
+                "--at with an hour and minute out of range",
+                &[],
+                "hour 25 and minute 99 are out of range (hours 0-23, minutes 0-59)",
+            )
+        },
+        Case {
+            args: sched(
+                mp4,
                 &[
                     "--at",
                     "2027-03-28 02:30",
