@@ -291,16 +291,29 @@ pub fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<()> {
     if options.privacy.is_some() || options.mode == Mode::Draft {
         options.validate(media.info.duration_ms)?;
     }
+    // The repeat question comes before the consent lines, but after a missing-flag error
+    // (which choose_and_consent gives without a terminal): fix the command first.
+    let flags_given = ctx.out.can_prompt()
+        || options.mode == Mode::Draft
+        || (options.privacy.is_some() && args.yes);
+    let duplicate = || {
+        confirm_duplicate(
+            ctx,
+            &store,
+            &media,
+            account.as_ref(),
+            at,
+            zone,
+            args.allow_duplicate,
+        )
+    };
+    if flags_given {
+        duplicate()?;
+    }
     choose_and_consent(ctx, &mut options, args.yes)?;
-    confirm_duplicate(
-        ctx,
-        &store,
-        &media,
-        account.as_ref(),
-        at,
-        zone,
-        args.allow_duplicate,
-    )?;
+    if !flags_given {
+        duplicate()?;
+    }
     let mut new = queue::build(
         media,
         &caption,
