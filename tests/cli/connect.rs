@@ -492,6 +492,23 @@ fn accounts_after_disconnect_claims_no_tokens() {
     assert_eq!(columns[4], "disconnected", "{tsv:?}");
     assert_eq!(&columns[5..8], ["", "", ""], "{tsv:?}");
     assert_eq!(columns[9], "", "{tsv:?}");
+    // On a terminal: named as disconnected, with no token claims.
+    if let Some((code, transcript)) = env.run_in_pty(&["accounts"], "") {
+        assert_eq!(code, Some(0), "{transcript}");
+        let text = console::strip_ansi_codes(&transcript);
+        assert!(
+            text.contains("1 Pasta Chef (@pastachef), tiktok account disconnected"),
+            "{text}"
+        );
+        assert!(
+            text.contains("no login kept; run `postez connect tiktok` to publish with it again"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("tokens in the") && !text.contains("expires"),
+            "{text}"
+        );
+    }
 }
 
 /// TikTok refuses to revoke an expired access token: disconnect refreshes it first and revokes

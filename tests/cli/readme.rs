@@ -139,7 +139,7 @@ fn the_readme_demo_pasted_into_an_interactive_bash_on_a_terminal_completes() {
     let (env, path, tmp) = demo_env();
     let mut child = demo_command(&env, &path, &tmp, "timeout")
         // A hung demo (a stopped job, a swallowed line) fails the test instead of hanging it.
-        .args(["-k", "5", "180", "script", "-qec"])
+        .args(["-k", "5", "120", "script", "-qec"])
         .arg("bash --norc --noprofile -i")
         .arg("/dev/null")
         .env("TERM", "xterm")

@@ -330,3 +330,35 @@ fn import_rows_repeating_a_video_within_24_hours_need_allow_duplicate() {
         2
     );
 }
+
+/// On a terminal the repeat is a question (util-linux `script` gives postez a real one): "n"
+/// leaves the queue as it was, "y" queues the post.
+#[test]
+fn the_same_video_on_a_terminal_is_asked_about() {
+    let env = TestEnv::new();
+    let mp4 = media(Media::Mp4);
+    env.schedule(&mp4, "in 1h", &["--draft"]);
+    let args = [
+        "schedule",
+        mp4.to_str().unwrap(),
+        "--at",
+        "in 2h",
+        "--draft",
+    ];
+    let Some((code, transcript)) = env.run_in_pty(&args, "n") else {
+        return;
+    };
+    assert!(transcript.contains("Queue it anyway?"), "{transcript}");
+    assert_eq!(code, Some(2), "{transcript}");
+    assert_eq!(
+        env.run(&["list", "--json"])
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let (code, transcript) = env.run_in_pty(&args, "y").unwrap();
+    assert_eq!(code, Some(0), "{transcript}");
+    assert!(transcript.contains("Scheduled post 2"), "{transcript}");
+}

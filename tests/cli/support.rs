@@ -127,6 +127,47 @@ impl TestEnv {
         self.run(&args).json()
     }
 
+    /// Run postez on a real pseudo-terminal (util-linux `script`, 100 columns), typing `input`
+    /// into it: exit code and the terminal's transcript. `None` (with a SKIPPED note) where
+    /// `script` is missing; tests/run installs it.
+    pub fn run_in_pty(&self, args: &[&str], input: &str) -> Option<(Option<i32>, String)> {
+        use std::io::Write;
+        if Command::new("script").arg("--version").output().is_err() {
+            eprintln!("SKIPPED: no `script` (util-linux) to make a pseudo-terminal");
+            return None;
+        }
+        let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
+        let mut line = format!(
+            "stty cols 100 rows 24; exec {}",
+            quote(env!("CARGO_BIN_EXE_postez"))
+        );
+        for arg in args {
+            line.push(' ');
+            line.push_str(&quote(arg));
+        }
+        let mut child = Command::new("script")
+            .args(["-qec", &line, "/dev/null"])
+            .env_clear()
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .env("TERM", "xterm")
+            .current_dir(self.dir.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("run script");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        Some((
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        ))
+    }
+
     /// The database file's bytes (after the last command closed it).
     pub fn db_bytes(&self) -> Vec<u8> {
         std::fs::read(self.db()).unwrap_or_default()
