@@ -232,7 +232,12 @@ impl Error {
             Self::Invalid { hint, .. } | Self::Config { hint, .. } => hint.clone(),
             Self::NeedsFlag { hint, .. } => Some(hint.clone()),
             Self::NoSuchPost { .. } => Some("run `postez list --all` to see the ids".into()),
-            Self::WrongState { id, state, .. } => match state {
+            Self::WrongState { id, state, action } => match state {
+                // A cancelled post can be brought back (issue 10); say how, unless that is
+                // what was just tried.
+                PostState::Cancelled if *action != "retried" => {
+                    Some(format!("`postez retry {id}` puts it back in the queue"))
+                }
                 PostState::Failed | PostState::Cancelled => None,
                 PostState::Publishing => Some(format!(
                     "wait for the current run to finish; `postez show {id}`"

@@ -395,10 +395,11 @@ fn media(store: &Store, checks: &mut Vec<Check>) {
         checks.push(check(
             "videos",
             Status::Ok,
-            format!(
-                "all {} queued video(s) are in place and unchanged",
-                posts.len()
-            ),
+            match posts.len() {
+                0 => "no videos are queued".to_string(),
+                1 => "the queued video is in place and unchanged".to_string(),
+                n => format!("all {n} queued videos are in place and unchanged"),
+            },
             None,
         ));
     } else {
@@ -433,7 +434,11 @@ fn runner(env: &Env, store: &Store, now: DateTime<Utc>, checks: &mut Vec<Check>)
         checks.push(check(
             "runner",
             Status::Fail,
-            format!("{due} post(s) are due but no `postez run` happened in the last 10 minutes ({last_text})"),
+            format!(
+                "{} {} due but no `postez run` happened in the last 10 minutes ({last_text})",
+                crate::words::count(due, "post"),
+                crate::words::verb(due, "is", "are")
+            ),
             Some(if installed.is_empty() {
                 "install the runner with `postez cron install`"
             } else {

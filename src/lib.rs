@@ -27,5 +27,6 @@ pub mod runner;
 pub mod secrets;
 pub mod store;
 pub mod when;
+pub mod words;
 
 pub use error::{Error, ErrorKind, Result};

@@ -52,9 +52,9 @@ pub enum Container {
     Mp4,
     /// Apple QuickTime: an `ftyp` box with brand `qt  `, or an old file with no `ftyp`.
     Mov,
-    /// WebM, or Matroska (of which WebM is a subset): an EBML header with
-    /// DocType `webm` or `matroska`. Both are read alike and uploaded as
-    /// `video/webm`.
+    /// WebM: an EBML header with DocType `webm`. Other Matroska files (DocType
+    /// `matroska`, e.g. `.mkv`) are refused: TikTok takes MP4, MOV and WebM only,
+    /// and a Matroska file is not a WebM file, whatever it holds.
     Webm,
 }
 
@@ -83,6 +83,22 @@ impl Container {
             Container::Mp4 => "MP4",
             Container::Mov => "MOV",
             Container::Webm => "WebM",
+        }
+    }
+}
+
+impl Container {
+    /// Whether this container may carry video in `codec`, by the containers' own
+    /// specifications: WebM carries only VP8, VP9 and AV1 (webmproject.org's
+    /// container guidelines); QuickTime defines no VP8/VP9 sample entries; MP4
+    /// carries H.264, H.265 and, through the VP codec ISO-BMFF binding, VP8 and
+    /// VP9. A file outside these is one TikTok may refuse after the upload, so
+    /// it is refused when it is scheduled (issue 10).
+    pub fn allows(self, codec: &VideoCodec) -> bool {
+        match self {
+            Container::Mp4 => true,
+            Container::Mov => !matches!(codec, VideoCodec::Vp8 | VideoCodec::Vp9),
+            Container::Webm => !matches!(codec, VideoCodec::H264 | VideoCodec::H265),
         }
     }
 }
@@ -220,8 +236,13 @@ fn probe_file(path: &Path, file: File, meta: &Metadata) -> Result<MediaInfo, Med
     }
     let mut src = Source::new(file, size);
     let container = match sniff(&mut src) {
-        Ok(Some(container)) => container,
-        Ok(None) => {
+        Ok(Sniffed::Known(container)) => container,
+        Ok(Sniffed::Matroska) => {
+            return Err(MediaError::Matroska {
+                path: path.to_owned(),
+            });
+        }
+        Ok(Sniffed::Unknown) => {
             return Err(MediaError::UnknownContainer {
                 path: path.to_owned(),
             });
@@ -276,30 +297,49 @@ fn open_regular(path: &Path) -> Result<(File, Metadata), MediaError> {
     Ok((file, meta))
 }
 
-/// Recognises the container from the first bytes; `None` means "not a video
-/// container we know".
-fn sniff(src: &mut Source) -> Parsed<Option<Container>> {
+/// What the first bytes say a file is.
+enum Sniffed {
+    /// A container TikTok takes.
+    Known(Container),
+    /// A Matroska file that is not WebM (DocType `matroska`).
+    Matroska,
+    /// Not a video container postez knows.
+    Unknown,
+}
+
+impl From<Option<Container>> for Sniffed {
+    fn from(container: Option<Container>) -> Self {
+        container.map_or(Sniffed::Unknown, Sniffed::Known)
+    }
+}
+
+/// Recognises the container from the first bytes.
+fn sniff(src: &mut Source) -> Parsed<Sniffed> {
     if src.len < 8 {
-        return Ok(None);
+        return Ok(Sniffed::Unknown);
     }
     let [s0, s1, s2, s3, k0, k1, k2, k3] = src.bytes::<8>(0)?;
     if [s0, s1, s2, s3] == webm::EBML_MAGIC {
-        return webm::doc_type_is_webm(src).map(|ok| ok.then_some(Container::Webm));
+        return webm::doc_type(src).map(|doc| match doc {
+            webm::DocType::Webm => Sniffed::Known(Container::Webm),
+            webm::DocType::Matroska => Sniffed::Matroska,
+            webm::DocType::Other => Sniffed::Unknown,
+        });
     }
     let kind = [k0, k1, k2, k3];
     let size32 = u32::from_be_bytes([s0, s1, s2, s3]);
     if &kind == b"ftyp" {
         if src.len < 12 || (size32 != 0 && size32 != 1 && size32 < 12) {
-            return Ok(None);
+            return Ok(Sniffed::Unknown);
         }
         let brand: [u8; 4] = src.bytes(8)?;
-        return Ok(match &brand {
+        return Ok(Sniffed::from(match &brand {
             b"qt  " => Some(Container::Mov),
             // Still images in the same box format (HEIF/AVIF photos, Canon
             // raw): calling them damaged videos would mislead.
             b"heic" | b"heix" | b"heim" | b"heis" | b"mif1" | b"msf1" | b"avif" | b"crx " => None,
             _ => Some(Container::Mp4),
-        });
+        }));
     }
     // QuickTime files from before `ftyp` existed start straight with one of
     // these atoms. The size must at least be possible, so that four random
@@ -309,7 +349,7 @@ fn sniff(src: &mut Source) -> Parsed<Option<Container>> {
         b"moov" | b"mdat" | b"wide" | b"free" | b"skip" | b"pnot"
     );
     let size_ok = size32 == 0 || size32 == 1 || (size32 >= 8 && u64::from(size32) <= src.len);
-    Ok((legacy && size_ok).then_some(Container::Mov))
+    Ok(Sniffed::from((legacy && size_ok).then_some(Container::Mov)))
 }
 
 /// The facts one container parser extracts; [`probe`] adds the rest.

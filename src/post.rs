@@ -94,6 +94,8 @@ impl PostState {
                 | (Publishing, Scheduled)
                 | (Failed, Scheduled)
                 | (Failed, Cancelled)
+                // `retry` brings a cancelled post back: cancelling must not be a dead end.
+                | (Cancelled, Scheduled)
         )
     }
 
@@ -614,6 +616,7 @@ mod tests {
             (Publishing, Scheduled),
             (Failed, Scheduled),
             (Failed, Cancelled),
+            (Cancelled, Scheduled),
         ];
         for from in PostState::ALL {
             for to in PostState::ALL {
@@ -624,8 +627,8 @@ mod tests {
                 );
             }
         }
-        // Terminal states stay terminal.
-        for done in [Published, SentToInbox, Cancelled] {
+        // Terminal states stay terminal; a cancelled post can only be queued again.
+        for done in [Published, SentToInbox] {
             assert!(PostState::ALL.iter().all(|&to| !done.can_become(to)));
         }
     }

@@ -183,6 +183,26 @@ pub fn check_mode(account: Option<&Account>, options: &Options) -> Result<()> {
     }
 }
 
+/// How close two posts of the same video to the same account may be before postez asks: TikTok
+/// treats a video posted again soon after as spam (its "duplicate content" rule), so within a
+/// day a repeat is almost always a mistake (issue 10).
+pub const DUPLICATE_WINDOW: chrono::Duration = chrono::Duration::hours(24);
+
+/// Other posts of the video with `fingerprint` for the same account (`None`: posts waiting
+/// for one), scheduled within [`DUPLICATE_WINDOW`] of `at`, not cancelled or failed.
+pub fn duplicates(
+    store: &Store,
+    fingerprint: &Fingerprint,
+    account_id: Option<i64>,
+    at: DateTime<Utc>,
+) -> Result<Vec<crate::post::Post>> {
+    Ok(store
+        .posts_of_video(&fingerprint.sample_sha256, account_id)?
+        .into_iter()
+        .filter(|p| (p.scheduled_at - at).abs() < DUPLICATE_WINDOW)
+        .collect())
+}
+
 /// Assemble and validate a post from its parts.
 pub fn build(
     media: CheckedMedia,

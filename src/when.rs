@@ -60,10 +60,12 @@ pub enum WhenError {
         example: String,
     },
     /// A time of day outside its range, such as `25:00` or `13pm`.
-    #[error("`{input}` contains a time of day that does not exist")]
+    #[error("`{input}` is not a time of day: {detail}")]
     InvalidTime {
         /// The input as typed.
         input: String,
+        /// Which number is out of range: "hour 25 is out of range (0-23)".
+        detail: String,
     },
     /// A date that is not on the calendar, such as `2026-02-30`, or a year that is not four digits.
     #[error("`{input}` contains a date that is not on the calendar")]
@@ -246,7 +248,7 @@ impl Cx {
         }
         match words.as_slice() {
             [first, ..] if *first == "next" || weekday(first).is_some() => self.day_phrase(&words),
-            ["today" | "tomorrow", ..] => self.day_phrase(&words),
+            ["yesterday" | "today" | "tomorrow", ..] => self.day_phrase(&words),
             ["at", time] => {
                 let time = self.clock(time)?;
                 self.upcoming(self.today()?, time, 1)
@@ -254,7 +256,7 @@ impl Cx {
             [word] => match parse_clock(word) {
                 Ok(Some(time)) => self.upcoming(self.today()?, time, 1),
                 Ok(None) => self.after(word),
-                Err(BadClock) => Err(self.invalid_time()),
+                Err(BadClock(detail)) => Err(self.invalid_time(detail)),
             },
             _ => self.after(&self.words.join(" ")),
         }
@@ -274,7 +276,7 @@ impl Cx {
         match parse_clock(word) {
             Ok(Some(t)) => Ok(t),
             Ok(None) => Err(self.unparseable()),
-            Err(BadClock) => Err(self.invalid_time()),
+            Err(BadClock(detail)) => Err(self.invalid_time(detail)),
         }
     }
 
@@ -284,9 +286,10 @@ impl Cx {
         }
     }
 
-    fn invalid_time(&self) -> WhenError {
+    fn invalid_time(&self, detail: String) -> WhenError {
         WhenError::InvalidTime {
             input: self.shown.clone(),
+            detail,
         }
     }
 
@@ -411,6 +414,31 @@ mod tests {
             err("next fri").hint().as_deref(),
             Some("try `next fri 9am`")
         );
+        // An impossible clock says which number is wrong (issue 10).
+        for (input, message) in [
+            (
+                "yesterday 25:99",
+                "`yesterday 25:99` is not a time of day: hour 25 and minute 99 are out of range \
+                 (hours 0-23, minutes 0-59)",
+            ),
+            (
+                "25:00",
+                "`25:00` is not a time of day: hour 25 is out of range (hours 0-23)",
+            ),
+            (
+                "friday 9:75",
+                "`friday 9:75` is not a time of day: minute 75 is out of range (minutes 0-59)",
+            ),
+            (
+                "tomorrow 13pm",
+                "`tomorrow 13pm` is not a time of day: hour 13 is out of range (hours 1-12 with \
+                 am/pm)",
+            ),
+        ] {
+            assert_eq!(err(input).to_string(), message);
+        }
+        let e = err("yesterday 18:00");
+        assert!(matches!(e, WhenError::InPast { .. }), "{e}");
         let e = err("2026-12-01");
         assert_eq!(e.to_string(), "`2026-12-01` needs a time of day");
         assert_eq!(e.hint().as_deref(), Some("try `2026-12-01 18:00`"));

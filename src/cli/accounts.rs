@@ -70,14 +70,21 @@ pub async fn exec(ctx: &Ctx, args: AccountsArgs) -> Result<()> {
         for a in &accounts {
             if ctx.out.stdout_is_tty() {
                 ctx.out.stdout_line(&format!(
-                    "{} {} ({}), {} account {}, open_id {}",
+                    "{} {}, {} account {}, open_id {}",
                     console::style(a.id).bold(),
-                    a.label(),
-                    a.display_name.as_deref().unwrap_or("-"),
+                    a.name(),
                     a.platform,
                     a.state,
                     a.remote_id
                 ));
+                if !a.is_connected() {
+                    // Its tokens were deleted: no store, expiry or publishing mode to claim.
+                    ctx.out.stdout_line(&format!(
+                        "  no login kept; run `postez connect {}` to publish with it again",
+                        a.platform
+                    ));
+                    continue;
+                }
                 ctx.out.stdout_line(&format!(
                     "  tokens in the {}; access renews {}; login expires {}",
                     match a.token_store.as_deref() {
@@ -102,6 +109,9 @@ pub async fn exec(ctx: &Ctx, args: AccountsArgs) -> Result<()> {
                     ctx.out.stdout_line(&format!("  {line}"));
                 }
             } else {
+                // The same columns for every account; a disconnected one's token columns are
+                // empty (its tokens are gone).
+                let connected = |v: String| if a.is_connected() { v } else { String::new() };
                 ctx.out.stdout_line(&format!(
                     "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
                     a.id,
@@ -109,15 +119,19 @@ pub async fn exec(ctx: &Ctx, args: AccountsArgs) -> Result<()> {
                     a.remote_id,
                     a.label(),
                     a.state,
-                    a.token_store.as_deref().unwrap_or(""),
-                    a.access_expires_at
-                        .map(postez::store::db_time)
-                        .unwrap_or_default(),
-                    a.refresh_expires_at
-                        .map(postez::store::db_time)
-                        .unwrap_or_default(),
+                    connected(a.token_store.clone().unwrap_or_default()),
+                    connected(
+                        a.access_expires_at
+                            .map(postez::store::db_time)
+                            .unwrap_or_default()
+                    ),
+                    connected(
+                        a.refresh_expires_at
+                            .map(postez::store::db_time)
+                            .unwrap_or_default()
+                    ),
                     a.scopes.join(","),
-                    a.modes().join(","),
+                    connected(a.modes().join(",")),
                 ));
             }
         }

@@ -7,7 +7,8 @@ use super::Ctx;
 
 /// Cancel a scheduled or failed post
 ///
-/// The post is kept (with state `cancelled`) so its history stays visible with `--all`.
+/// The post is kept (with state `cancelled`) so its history stays visible with `--all`;
+/// `postez retry ID` puts it back in the queue.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Example:\n  postez cancel 3")]
 pub struct CancelArgs {
@@ -21,6 +22,10 @@ pub fn exec(ctx: &Ctx, args: CancelArgs) -> Result<()> {
         ctx.out.print_json(&post.to_json());
     } else {
         ctx.out.stdout_line(&format!("Cancelled post {}", post.id));
+        ctx.out.note(&format!(
+            "`postez retry {}` puts it back in the queue",
+            post.id
+        ));
     }
     Ok(())
 }

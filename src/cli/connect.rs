@@ -168,6 +168,10 @@ fn cmd_escape(url: &str) -> String {
 /// (not tokio's stdin) so that a pending read never delays the process exit.
 fn pasted_lines() -> mpsc::Receiver<String> {
     let (tx, rx) = mpsc::channel(4);
+    if !super::reporter::stdin_is_ours() {
+        // A background job: no paste path: the loopback redirect still works (the closed channel is ignored).
+        return rx;
+    }
     std::thread::spawn(move || {
         for line in std::io::stdin().lock().lines() {
             let Ok(line) = line else { break };
@@ -383,16 +387,12 @@ pub async fn exec(ctx: &Ctx, args: ConnectArgs) -> Result<()> {
             let _ = old_store.delete(&token_key(&old.platform, &old.remote_id));
         }
     }
-    let name = user.display_name.clone().unwrap_or_else(|| account.label());
-    let nickname = creator
-        .as_ref()
-        .and_then(|c| c.creator_nickname.clone())
-        .unwrap_or_else(|| account.label());
     if ctx.out.json() {
         ctx.out.print_json(&super::accounts::account_json(&account));
     } else {
+        // One form everywhere (connect, accounts, the account prompt): "Name (@username)".
         ctx.out
-            .stdout_line(&format!("Connected tiktok as {name} ({nickname})"));
+            .stdout_line(&format!("Connected tiktok as {}", account.name()));
     }
     if let Some(n) = resumed {
         ctx.out.note(&format!(
@@ -410,15 +410,16 @@ pub async fn exec(ctx: &Ctx, args: ConnectArgs) -> Result<()> {
     Ok(())
 }
 
-/// How an account is shown before it is saved: "Pasta Chef (@pastachef)", else its open_id.
+/// How an account is shown before it is saved, in the same form as a saved one
+/// ([`postez::store::Account::name`]): "Pasta Chef (@pastachef)", else its open_id.
 fn account_name(user: &tiktok::UserInfo, creator: Option<&CreatorInfo>, open_id: &str) -> String {
-    let username = creator.and_then(|c| c.creator_username.as_deref());
-    match (user.display_name.as_deref(), username) {
-        (Some(name), Some(handle)) => format!("{name} (@{handle})"),
-        (None, Some(handle)) => format!("@{handle}"),
-        (Some(name), None) => name.to_string(),
-        (None, None) => open_id.to_string(),
-    }
+    postez::store::display_name(
+        user.display_name
+            .as_deref()
+            .or(creator.and_then(|c| c.creator_nickname.as_deref())),
+        creator.and_then(|c| c.creator_username.as_deref()),
+        open_id,
+    )
 }
 
 fn check_scopes(ctx: &Ctx, tokens: &Tokens, drafts_only: bool) -> Result<()> {

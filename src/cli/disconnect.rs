@@ -29,6 +29,30 @@ pub struct DisconnectArgs {
     pub no_revoke: bool,
 }
 
+/// Revoke the account's login at TikTok. An access token lives a day and TikTok refuses to
+/// revoke an expired one, so an expired (or rejected) token is refreshed first: the refresh
+/// token usually lives on for a year (issue 10).
+async fn revoke(
+    tiktok: &postez::provider::tiktok::TikTok,
+    secrets: &postez::secrets::SecretStore,
+    ctx: &Ctx,
+    store: &mut postez::store::Store,
+    account: &postez::store::Account,
+) -> Result<()> {
+    // Token lifetimes follow TikTok's clock, never POSTEZ_NOW.
+    let now = chrono::Utc::now();
+    let tokens =
+        auth::fresh_tokens(tiktok, secrets, &ctx.paths, store, account, false, now).await?;
+    match tiktok.revoke(&tokens.access_token).await {
+        Err(postez::Error::Api(e)) if e.code == "access_token_invalid" => {
+            let tokens =
+                auth::fresh_tokens(tiktok, secrets, &ctx.paths, store, account, true, now).await?;
+            tiktok.revoke(&tokens.access_token).await
+        }
+        other => other,
+    }
+}
+
 pub async fn exec(ctx: &Ctx, args: DisconnectArgs) -> Result<()> {
     let Platform::Tiktok = args.platform;
     let mut store = ctx.store()?;
@@ -49,9 +73,9 @@ pub async fn exec(ctx: &Ctx, args: DisconnectArgs) -> Result<()> {
     if !args.no_revoke {
         let result = match &tokens {
             None => Err(postez::Error::invalid("no saved login to revoke", None)),
-            Some(tokens) => match auth::client_credentials(&ctx.env, &config, &secrets) {
+            Some(_) => match auth::client_credentials(&ctx.env, &config, &secrets) {
                 Ok(client) => match auth::tiktok_client(&ctx.env, client) {
-                    Ok(tiktok) => tiktok.revoke(&tokens.access_token).await,
+                    Ok(tiktok) => revoke(&tiktok, &secrets, ctx, &mut store, &account).await,
                     Err(e) => Err(e),
                 },
                 Err(e) => Err(e),
@@ -104,7 +128,11 @@ pub async fn exec(ctx: &Ctx, args: DisconnectArgs) -> Result<()> {
     }
     if blocked > 0 {
         ctx.out.note(&format!(
-            "{blocked} queued post(s) are kept but cannot publish until an account is connected (`postez connect tiktok`)"
+            "{} kept but cannot publish until an account is connected (`postez connect tiktok`)",
+            match blocked {
+                1 => "1 queued post is".to_string(),
+                n => format!("{n} queued posts are"),
+            }
         ));
     }
     Ok(())

@@ -1,6 +1,7 @@
 //! `postez doctor`: check everything postez needs and say how to fix what is wrong.
 
 use postez::health::{self, Status};
+use postez::words::count;
 use postez::{Error, Result};
 
 use super::Ctx;
@@ -42,7 +43,11 @@ pub async fn exec(ctx: &Ctx, _args: DoctorArgs) -> Result<()> {
     }
     if failed > 0 {
         return Err(Error::Unfinished {
-            message: format!("{failed} check(s) failed, {warned} warning(s)"),
+            message: format!(
+                "{} failed, {}",
+                count(failed, "check"),
+                count(warned, "warning")
+            ),
             hint: Some("fix the items marked FAIL above".into()),
             kind: postez::ErrorKind::Failure,
         });

@@ -246,7 +246,11 @@ pub async fn exec(ctx: &Ctx, args: EditArgs) -> Result<()> {
         ctx.out.stdout_line(&format!(
             "Edited post {} ({}); due {}",
             post.id,
-            changed.join(", "),
+            changed
+                .iter()
+                .map(|c| in_words(c))
+                .collect::<Vec<_>>()
+                .join(", "),
             postez::when::describe(post.scheduled_at, zone, ctx.now())
         ));
     }
@@ -257,4 +261,15 @@ pub async fn exec(ctx: &Ctx, args: EditArgs) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// What a changed field is called in the "Edited post" line: the history keeps the field names
+/// (`scheduled_at`), people read words (issue 10).
+fn in_words(field: &str) -> &str {
+    match field {
+        "scheduled_at" => "time",
+        "options" => "post options",
+        "fingerprint" => "video changed on disk",
+        other => other,
+    }
 }

@@ -1,5 +1,6 @@
 //! `postez export`: everything postez holds about you, as one JSON document.
 
+use postez::words::count;
 use std::path::{Path, PathBuf};
 
 use postez::{Result, export};
@@ -59,8 +60,10 @@ pub fn exec(ctx: &Ctx, args: ExportArgs) -> Result<()> {
                 copied += 1;
             }
         }
-        ctx.out
-            .status("Copied", &format!("{copied} video(s) to {}", dir.display()));
+        ctx.out.status(
+            "Copied",
+            &format!("{} to {}", count(copied, "video"), dir.display()),
+        );
     }
     let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
     match &args.output {
@@ -74,7 +77,7 @@ pub fn exec(ctx: &Ctx, args: ExportArgs) -> Result<()> {
             let posts = doc["posts"].as_array().map_or(0, Vec::len);
             ctx.out.status(
                 "Exported",
-                &format!("{posts} post(s) to {}", path.display()),
+                &format!("{} to {}", count(posts, "post"), path.display()),
             );
         }
         None => ctx.out.stdout_line(&text),

@@ -39,6 +39,12 @@ pub struct ImportArgs {
     /// Accept rows whose video is outside the import file's folder (`../x.mp4`, absolute paths)
     #[arg(long)]
     pub allow_outside: bool,
+    /// Import rows whose video the account gets within 24 hours of another post of it
+    ///
+    /// TikTok treats a repeated video as spam; without this flag postez asks on a terminal and
+    /// refuses otherwise.
+    #[arg(long)]
+    pub allow_duplicate: bool,
 }
 
 fn read_rows(path: &Path) -> Result<Vec<Row>> {
@@ -104,11 +110,18 @@ pub async fn exec(ctx: &Ctx, args: ImportArgs) -> Result<()> {
     // only place a row pointing somewhere unexpected shows.
     ctx.out.status(
         "Importing",
-        &format!("{} post(s) from {}", posts.len(), args.file.display()),
+        &format!(
+            "{} from {}",
+            postez::words::count(posts.len(), "post"),
+            args.file.display()
+        ),
     );
     let mut listed = std::collections::HashSet::new();
     for post in posts.iter().filter(|p| listed.insert(p.file.as_str())) {
         ctx.out.note(&format!("{:>12} {}", "", post.file));
+    }
+    if !args.allow_duplicate {
+        confirm_repeats(ctx, &store, &posts)?;
     }
     let checks = check_creators(ctx, &mut store, &posts, &args.file).await?;
     if let Some(first) = posts.iter().find(|p| p.options.mode == Mode::Direct) {
@@ -181,6 +194,45 @@ async fn check_creators(
         checks.push(check);
     }
     Ok(checks)
+}
+
+/// Rows whose video their account gets within 24 hours of another post of it (already queued,
+/// or an earlier row) are asked about once, as `schedule` does: TikTok treats repeats as spam.
+fn confirm_repeats(ctx: &Ctx, store: &postez::store::Store, posts: &[NewPost]) -> Result<()> {
+    let mut repeats = Vec::new();
+    for (i, post) in posts.iter().enumerate() {
+        let queued =
+            queue::duplicates(store, &post.fingerprint, post.account_id, post.scheduled_at)?;
+        let earlier = posts[..i].iter().position(|p| {
+            p.fingerprint.sample_sha256 == post.fingerprint.sample_sha256
+                && p.account_id == post.account_id
+                && (p.scheduled_at - post.scheduled_at).abs() < queue::DUPLICATE_WINDOW
+        });
+        match (queued.first(), earlier) {
+            (Some(other), _) => repeats.push(format!("row {} repeats post {}", i + 1, other.id)),
+            (None, Some(j)) => repeats.push(format!("row {} repeats row {}", i + 1, j + 1)),
+            (None, None) => {}
+        }
+    }
+    if repeats.is_empty() {
+        return Ok(());
+    }
+    let problem = format!(
+        "{} (the same video for the same account within 24 hours), and TikTok treats a video posted again within 24 hours as spam",
+        repeats.join(", ")
+    );
+    if !ctx.out.can_prompt() {
+        return Err(Error::NeedsFlag {
+            message: problem,
+            hint: "add --allow-duplicate to import them anyway, or space the rows a day apart"
+                .into(),
+        });
+    }
+    ctx.out.warn(&problem);
+    if !ctx.out.confirm("Import them anyway?")? {
+        return Err(Error::Aborted);
+    }
+    Ok(())
 }
 
 fn build_row(

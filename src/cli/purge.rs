@@ -1,6 +1,7 @@
 //! `postez purge`: revoke access and delete your data, for one account or everything.
 
 use postez::secrets::{Backend, SecretError, SecretStore};
+use postez::words::{count, count_irregular};
 use postez::{Error, Result, auth, purge, queue};
 
 use super::Ctx;
@@ -98,12 +99,16 @@ pub async fn exec(ctx: &Ctx, args: PurgeArgs) -> Result<()> {
         return Ok(());
     }
     ctx.out.stdout_line(&format!(
-        "Purged {} account(s), {} post(s), {} secret(s), {} file(s)/folder(s); revoked at TikTok: {}",
-        report.accounts.len(),
-        report.posts,
-        report.secrets_deleted,
-        report.files.len(),
-        if report.revoked.is_empty() { "none".to_string() } else { report.revoked.join(", ") }
+        "Purged {}, {}, {}, {}; revoked at TikTok: {}",
+        count(report.accounts.len(), "account"),
+        count(report.posts as usize, "post"),
+        count(report.secrets_deleted as usize, "secret"),
+        count_irregular(report.files.len(), "file or folder", "files or folders"),
+        if report.revoked.is_empty() {
+            "none".to_string()
+        } else {
+            report.revoked.join(", ")
+        }
     ));
     for file in &report.files {
         ctx.out.note(&format!("  removed {}", file.display()));

@@ -9,11 +9,30 @@
 
 use std::io::{IsTerminal, Write};
 
+mod bar;
+
 use console::Style;
 use postez::Error;
 use postez::env::Env;
 
 use super::{ColorChoice, GlobalArgs};
+
+/// Whether stdin may be read. A background job (`postez connect … &` in an interactive shell)
+/// that reads its terminal is stopped by the kernel (SIGTTIN, "Stopped (tty input)"), and would
+/// take lines pasted for the commands after it. So a terminal is read only while postez is its
+/// foreground job (issue 10); a file or pipe always.
+pub fn stdin_is_ours() -> bool {
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        return true;
+    }
+    #[cfg(unix)]
+    {
+        rustix::termios::tcgetpgrp(&stdin).is_ok_and(|fg| fg == rustix::process::getpgrp())
+    }
+    #[cfg(not(unix))]
+    true
+}
 
 /// Screen decisions, made once.
 #[derive(Debug)]
@@ -45,7 +64,7 @@ impl Reporter {
             color,
             quiet: global.quiet,
             stdout_tty,
-            can_prompt: stdin_tty && stderr_tty,
+            can_prompt: stdin_tty && stderr_tty && stdin_is_ours(),
             progress: stderr_tty && !global.quiet && !global.json && !dumb && !env.ci,
         }
     }
@@ -251,7 +270,7 @@ impl Reporter {
 pub struct RunPrinter {
     mode: RunMode,
     quiet: bool,
-    bars: std::sync::Mutex<std::collections::HashMap<i64, indicatif::ProgressBar>>,
+    bars: std::sync::Mutex<std::collections::HashMap<i64, bar::UploadBar>>,
     /// The overall "posts done" line (terminal only).
     overall: std::sync::Mutex<Option<indicatif::ProgressBar>>,
 }
@@ -334,7 +353,7 @@ impl RunPrinter {
     fn finish_bar(&self, id: i64) {
         let bar = self.bars.lock().ok().and_then(|mut b| b.remove(&id));
         if let Some(bar) = bar {
-            bar.finish_and_clear();
+            bar.finish();
         }
     }
 
@@ -463,17 +482,7 @@ impl postez::publish::Progress for RunPrinter {
                     false,
                 );
                 if let RunMode::Bars(multi) = &self.mode {
-                    let bar = multi.add(indicatif::ProgressBar::new(*bytes));
-                    bar.set_style(
-                        indicatif::ProgressStyle::with_template(
-                            "{prefix:>12.cyan.bold} {msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}",
-                        )
-                        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-                        .progress_chars("=> "),
-                    );
-                    bar.set_prefix("Uploading");
-                    bar.set_message(format!("{} → tiktok", post.file));
-                    bar.set_position(*offset);
+                    let bar = bar::UploadBar::start(multi, &post.file, *bytes, *offset);
                     if let Ok(mut bars) = self.bars.lock() {
                         bars.insert(post.id, bar);
                     }
@@ -489,7 +498,13 @@ impl postez::publish::Progress for RunPrinter {
                 }
             }
             E::Processing { post } => {
-                self.finish_bar(post.id);
+                // The bar (already waiting since the last byte left) keeps spinning until
+                // TikTok's verdict: the wait is shown, not a bar frozen at 100 %.
+                if let Ok(mut bars) = self.bars.lock()
+                    && let Some(bar) = bars.get_mut(&post.id)
+                {
+                    bar.wait_for_tiktok();
+                }
                 self.json("processing", serde_json::json!({"id": post.id}));
                 self.line(post, "uploaded; TikTok is processing it", false);
             }
@@ -606,6 +621,7 @@ impl postez::publish::Progress for RunPrinter {
                 );
             }
             E::StillProcessing { post } => {
+                self.finish_bar(post.id);
                 self.json("still_processing", serde_json::json!({"id": post.id}));
                 self.line(
                     post,
@@ -637,10 +653,10 @@ impl postez::publish::Progress for RunPrinter {
 
     fn bytes(&self, post: i64, sent: u64, _total: u64) {
         if let RunMode::Bars(_) = self.mode
-            && let Ok(bars) = self.bars.lock()
-            && let Some(bar) = bars.get(&post)
+            && let Ok(mut bars) = self.bars.lock()
+            && let Some(bar) = bars.get_mut(&post)
         {
-            bar.set_position(sent);
+            bar.sent(sent);
         }
     }
 }

@@ -1,18 +1,18 @@
-//! `postez retry`: put a failed post back in the queue.
+//! `postez retry`: put a failed or cancelled post back in the queue.
 
 use postez::post::PostId;
 use postez::{Result, queue};
 
 use super::Ctx;
 
-/// Queue a failed post again
+/// Queue a failed or cancelled post again
 ///
 /// The attempt count is reset. Without --at the post is due at its original time, or now if
-/// that has passed.
+/// that has passed. This is also how a cancelled post is brought back.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:\n  postez retry 3\n  postez retry 3 --at \"tomorrow 9am\"")]
 pub struct RetryArgs {
-    /// Post id (see `postez list --state failed`)
+    /// Post id (see `postez list --state failed` or `postez list --all`)
     pub id: PostId,
     /// New time (same forms as `schedule --at`)
     #[arg(long, value_name = "WHEN")]

@@ -1,5 +1,6 @@
 //! `postez run`: publish what is due. What cron calls every few minutes.
 
+use postez::words::{count, verb};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -188,7 +189,12 @@ fn verdict(s: &Summary) -> Result<()> {
         3 => Err(match &s.problem {
             // The account's own reason, once, rather than a line per post.
             Some(p) => Error::Unfinished {
-                message: format!("{}; {} post(s) stay queued", p.message, s.needs_auth),
+                message: format!(
+                    "{}; {} {} queued",
+                    p.message,
+                    count(s.needs_auth as usize, "post"),
+                    verb(s.needs_auth as usize, "stays", "stay")
+                ),
                 hint: p
                     .hint
                     .clone()
@@ -196,15 +202,20 @@ fn verdict(s: &Summary) -> Result<()> {
                 kind: ErrorKind::NeedsAuth,
             },
             None => Error::Unfinished {
-                message: format!("{} post(s) wait for a working TikTok login", s.needs_auth),
+                message: format!(
+                    "{} {} for a working TikTok login",
+                    count(s.needs_auth as usize, "post"),
+                    verb(s.needs_auth as usize, "waits", "wait")
+                ),
                 hint: Some("run `postez connect tiktok`".into()),
                 kind: ErrorKind::NeedsAuth,
             },
         }),
         _ => Err(Error::Unfinished {
             message: format!(
-                "{} due post(s) hit a temporary problem and {done} went through; they are queued again",
-                s.retrying + s.blocked
+                "{} hit a temporary problem and {done} went through; {} queued again",
+                count((s.retrying + s.blocked) as usize, "due post"),
+                verb((s.retrying + s.blocked) as usize, "it is", "they are")
             ),
             hint: Some("nothing to do: the next run tries again".into()),
             kind: ErrorKind::TryLater,

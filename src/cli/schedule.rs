@@ -44,6 +44,12 @@ pub struct ScheduleArgs {
     /// Agree to TikTok's Music Usage Confirmation (and Branded Content Policy) without a prompt
     #[arg(long, short = 'y')]
     pub yes: bool,
+    /// Queue the video even if the account gets it within 24 hours of another post of it
+    ///
+    /// TikTok treats a repeated video as spam; without this flag postez asks on a terminal and
+    /// refuses otherwise.
+    #[arg(long)]
+    pub allow_duplicate: bool,
 }
 
 /// The caption flags.
@@ -253,14 +259,78 @@ pub fn choose_and_consent(
 pub const PROCESSING_NOTE: &str = "After `postez run` uploads it, TikTok may take a few minutes \
     to process the video before it appears on the account.";
 
-/// Posts go out only when `postez run` runs: say so when it has not run lately.
+/// Posts go out only when `postez run` runs: say so when it has not run lately, and on a
+/// brand-new setup (nothing ever ran, no runner installed) say that none is set up yet rather
+/// than that one missed its time (issue 10).
 pub fn warn_if_no_runner(ctx: &Ctx, store: &postez::store::Store) {
     let last = store.last_run().ok().flatten();
-    let stale =
-        last.is_none_or(|r| chrono::Utc::now() - r.started_at > postez::health::STALE_RUNNER);
-    if stale {
-        ctx.out.warn(
+    match last {
+        Some(r) if chrono::Utc::now() - r.started_at <= postez::health::STALE_RUNNER => {}
+        Some(_) => ctx.out.warn(
             "no `postez run` happened in the last 10 minutes; posts go out only when it runs (`postez cron install` sets that up)",
+        ),
+        None => {
+            let installed = postez::runner::Runner::for_env(&ctx.env)
+                .map(|r| r.status())
+                .unwrap_or_default();
+            if installed.is_empty() {
+                ctx.out.warn(
+                    "no runner is set up yet: posts go out only when `postez run` runs; `postez cron install` sets one up (or call `postez run` from your own scheduler)",
+                );
+            } else {
+                ctx.out
+                    .note("The runner is installed but has not run yet; it publishes due posts at its next tick.");
+            }
+        }
+    }
+}
+
+/// Ask before queueing a video the account gets within a day anyway (same fingerprint, any
+/// file name): TikTok treats a repeat as spam. Without a terminal, `--allow-duplicate` is the
+/// only yes (issue 10). `import` reuses it for each row.
+pub fn confirm_duplicate(
+    ctx: &Ctx,
+    store: &postez::store::Store,
+    media: &queue::CheckedMedia,
+    account: Option<&postez::store::Account>,
+    at: chrono::DateTime<chrono::Utc>,
+    zone: chrono_tz::Tz,
+    allow: bool,
+) -> Result<()> {
+    if allow {
+        return Ok(());
+    }
+    let duplicates = queue::duplicates(store, &media.fingerprint, account.map(|a| a.id), at)?;
+    let Some(other) = duplicates.first() else {
+        return Ok(());
+    };
+    let problem = format!(
+        "post {} already has this video for {} at {}, and TikTok treats a video posted again within 24 hours as spam",
+        other.id,
+        account.map_or_else(|| "the same account".to_string(), |a| a.name()),
+        postez::when::describe(other.scheduled_at, zone, ctx.now())
+    );
+    if !ctx.out.can_prompt() {
+        return Err(Error::NeedsFlag {
+            message: problem,
+            hint: format!(
+                "add --allow-duplicate to queue it anyway, or choose a time a day away from post {}",
+                other.id
+            ),
+        });
+    }
+    ctx.out.warn(&problem);
+    if !ctx.out.confirm("Queue it anyway?")? {
+        return Err(Error::Aborted);
+    }
+    Ok(())
+}
+
+/// A post queued with no connected account waits for one: say so (issue 10).
+fn warn_if_no_account(ctx: &Ctx, account: Option<&postez::store::Account>) {
+    if account.is_none() {
+        ctx.out.warn(
+            "no TikTok account is connected: this post waits until one is (`postez connect tiktok`)",
         );
     }
 }
@@ -290,15 +360,33 @@ pub async fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<()> {
     if options.privacy.is_some() || options.mode == Mode::Draft {
         options.validate(media.info.duration_ms)?;
     }
-    let creator = check_creator(
-        ctx,
-        &mut store,
-        account.as_ref(),
-        &options,
-        media.info.duration_ms,
-        &args.file,
-    )
-    .await?;
+    // Without a terminal, a direct post needs --privacy and --yes: that error comes first (fix
+    // the command), before the repeat question and before TikTok is asked about the creator.
+    let flags_given = ctx.out.can_prompt()
+        || options.mode == Mode::Draft
+        || (options.privacy.is_some() && args.yes);
+    let creator = if flags_given {
+        confirm_duplicate(
+            ctx,
+            &store,
+            &media,
+            account.as_ref(),
+            at,
+            zone,
+            args.allow_duplicate,
+        )?;
+        check_creator(
+            ctx,
+            &mut store,
+            account.as_ref(),
+            &options,
+            media.info.duration_ms,
+            &args.file,
+        )
+        .await?
+    } else {
+        None
+    };
     choose_and_consent(ctx, &mut options, args.yes, creator.as_slice())?;
     let mut new = queue::build(
         media,
@@ -330,6 +418,7 @@ pub async fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<()> {
              it when the draft reaches your inbox (and in `postez show`), to paste in the app.",
         );
     }
+    warn_if_no_account(ctx, account.as_ref());
     warn_if_no_runner(ctx, &store);
     if ctx.out.json() {
         ctx.out.print_json(&post.to_json());
@@ -338,9 +427,9 @@ pub async fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<()> {
             "Scheduled post {id}: {} → {}{} at {}",
             file_label(&post.file),
             post.platform,
-            post.account
+            account
                 .as_ref()
-                .map(|a| format!(" ({a})"))
+                .map(|a| format!(" as {}", a.name()))
                 .unwrap_or_default(),
             postez::when::describe(post.scheduled_at, zone, ctx.now())
         ));

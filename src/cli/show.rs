@@ -36,7 +36,12 @@ pub fn exec(ctx: &Ctx, args: ShowArgs) -> Result<()> {
         format!(
             "  account      {} {}",
             post.platform,
-            post.account.as_deref().unwrap_or("(default account)")
+            // The account's name as `connect` and `accounts` show it.
+            store
+                .accounts()?
+                .into_iter()
+                .find(|a| Some(a.id) == post.account_id)
+                .map_or_else(|| "(default account)".to_string(), |a| a.name())
         ),
         format!(
             "  file         {}{}",

@@ -59,6 +59,28 @@ pub enum MediaError {
         /// The path as given.
         path: PathBuf,
     },
+    /// A Matroska file that is not WebM (EBML DocType `matroska`, e.g. `.mkv`).
+    #[error(
+        "`{}` is a Matroska (MKV) video; TikTok accepts MP4, MOV and WebM",
+        path.display()
+    )]
+    Matroska {
+        /// The path as given.
+        path: PathBuf,
+    },
+    /// The codec is one TikTok takes, but the container cannot carry it (H.264 in WebM).
+    #[error(
+        "`{}` is a {container} file holding {codec} video, which {container} cannot carry",
+        path.display()
+    )]
+    CodecContainer {
+        /// The path as given.
+        path: PathBuf,
+        /// The codec found.
+        codec: VideoCodec,
+        /// The container it was found in.
+        container: super::Container,
+    },
     /// The container is recognised but its structure is broken or incomplete.
     #[error("`{}` looks damaged: {detail}", path.display())]
     Corrupt {
@@ -139,6 +161,8 @@ impl MediaError {
             | MediaError::Empty { path }
             | MediaError::TooLarge { path, .. }
             | MediaError::UnknownContainer { path }
+            | MediaError::Matroska { path }
+            | MediaError::CodecContainer { path, .. }
             | MediaError::Corrupt { path, .. }
             | MediaError::NoVideoTrack { path }
             | MediaError::Resolution { path, .. }
@@ -184,6 +208,25 @@ impl MediaError {
                 quoted(path),
                 fixed_name(path, "mp4")
             ),
+            MediaError::Matroska { path } => format!(
+                "copy its video into an MP4 without re-encoding, e.g. `ffmpeg -i {} -c:v copy -c:a aac {}`",
+                quoted(path),
+                fixed_name(path, "mp4")
+            ),
+            MediaError::CodecContainer { path, codec, .. } => {
+                // H.264/H.265 belong in MP4, VP8/VP9 in WebM: the video needs no
+                // re-encoding, only the audio may (WebM takes Opus, MP4 AAC).
+                let (name, ext, audio) = if matches!(codec, VideoCodec::Vp8 | VideoCodec::Vp9) {
+                    ("a WebM", "webm", "libopus")
+                } else {
+                    ("an MP4", "mp4", "aac")
+                };
+                format!(
+                    "copy its video into {name} file without re-encoding, e.g. `ffmpeg -i {} -c:v copy -c:a {audio} {}`",
+                    quoted(path),
+                    fixed_name(path, ext)
+                )
+            }
             MediaError::Corrupt { .. } => {
                 "if it is still being exported, copied or downloaded, wait for that to finish; otherwise export it again"
                     .to_owned()
@@ -357,6 +400,12 @@ mod tests {
             MediaError::Codec {
                 path: path.clone(),
                 codec: VideoCodec::Av1,
+            },
+            MediaError::Matroska { path: path.clone() },
+            MediaError::CodecContainer {
+                path: path.clone(),
+                codec: VideoCodec::H264,
+                container: crate::media::Container::Webm,
             },
         ];
         for err in &errors {

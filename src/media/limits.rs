@@ -54,6 +54,13 @@ pub fn check(path: &Path, info: &MediaInfo) -> Result<(), MediaError> {
                 codec: codec.clone(),
             });
         }
+        Some(codec) if !info.container.allows(codec) => {
+            return Err(MediaError::CodecContainer {
+                path: path.to_owned(),
+                codec: codec.clone(),
+                container: info.container,
+            });
+        }
         None if strict => {
             return Err(MediaError::NoVideoTrack {
                 path: path.to_owned(),
@@ -217,6 +224,39 @@ mod tests {
     }
 
     #[test]
+    fn each_container_carries_only_its_codecs() {
+        let path = Path::new("clip.webm");
+        for (container, codec, ok) in [
+            (Container::Mp4, VideoCodec::H264, true),
+            (Container::Mp4, VideoCodec::Vp9, true),
+            (Container::Mov, VideoCodec::H265, true),
+            (Container::Mov, VideoCodec::Vp9, false),
+            (Container::Mov, VideoCodec::Vp8, false),
+            (Container::Webm, VideoCodec::Vp8, true),
+            (Container::Webm, VideoCodec::Vp9, true),
+            (Container::Webm, VideoCodec::H264, false),
+            (Container::Webm, VideoCodec::H265, false),
+        ] {
+            let mut i = info(container);
+            i.codec = Some(codec.clone());
+            let result = check(path, &i);
+            assert_eq!(result.is_ok(), ok, "{codec} in {container}: {result:?}");
+        }
+        let mut i = info(Container::Webm);
+        i.codec = Some(VideoCodec::H264);
+        let err = check(path, &i).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`clip.webm` is a WebM file holding H.264 video, which WebM cannot carry"
+        );
+        assert_eq!(
+            err.hint().unwrap(),
+            "copy its video into an MP4 file without re-encoding, e.g. \
+             `ffmpeg -i clip.webm -c:v copy -c:a aac clip-tiktok.mp4`"
+        );
+    }
+
+    #[test]
     fn mp4_needs_every_fact_but_webm_does_not() {
         let path = Path::new("a");
         let mut i = info(Container::Mov);
@@ -234,6 +274,7 @@ mod tests {
             clear(&mut i);
             assert!(matches!(check(path, &i), Err(MediaError::Corrupt { .. })));
             i.container = Container::Webm;
+            i.codec = Some(VideoCodec::Vp9);
             check(path, &i).unwrap();
         }
         let bare = MediaInfo {

@@ -172,9 +172,19 @@ fn header(src: &mut Source) -> Parsed<El> {
     Ok(head)
 }
 
-/// Whether the EBML header's DocType is `webm` or `matroska` (the
-/// default when absent). Other EBML documents are not videos.
-pub(super) fn doc_type_is_webm(src: &mut Source) -> Parsed<bool> {
+/// What an EBML document is, by its header's DocType.
+pub(super) enum DocType {
+    /// `webm`.
+    Webm,
+    /// `matroska` (also the default when absent): a video, but not one TikTok takes.
+    Matroska,
+    /// Another EBML document: not a video.
+    Other,
+}
+
+/// The EBML header's DocType: `webm`, `matroska` (the default when absent),
+/// or another kind of EBML document, which is not a video.
+pub(super) fn doc_type(src: &mut Source) -> Parsed<DocType> {
     let head = header(src)?;
     let mut doc_type = b"matroska".to_vec();
     each_child(src, &head, |src, el| {
@@ -183,7 +193,11 @@ pub(super) fn doc_type_is_webm(src: &mut Source) -> Parsed<bool> {
         }
         Ok(())
     })?;
-    Ok(doc_type == b"webm" || doc_type == b"matroska")
+    Ok(match doc_type.as_slice() {
+        b"webm" => DocType::Webm,
+        b"matroska" => DocType::Matroska,
+        _ => DocType::Other,
+    })
 }
 
 #[derive(Default)]
@@ -415,11 +429,20 @@ mod tests {
         ] {
             let synth = WebmSynth {
                 codec: id,
-                doc_type: "matroska",
                 ..WebmSynth::default()
             };
             assert_eq!(probe_bytes(&synth.build()).unwrap().codec, Some(codec));
         }
+    }
+
+    #[test]
+    fn matroska_that_is_not_webm_is_refused() {
+        let synth = WebmSynth {
+            doc_type: "matroska",
+            ..WebmSynth::default()
+        };
+        let err = probe_bytes(&synth.build()).unwrap_err();
+        assert!(matches!(err, MediaError::Matroska { .. }), "{err:?}");
     }
 
     #[test]

@@ -193,6 +193,8 @@ fn short_code(code: String) -> String {
 
 /// The token endpoint's answer (`http` status and `body`) read as tokens issued at `now`, or
 /// the error it carries. Pure, so the parser can be fuzzed: untrusted bytes never panic.
+/// `open_id` is empty when the answer has none: a refresh answer may omit it (the account's
+/// own is kept), while a code exchange must carry it ([`TikTok::exchange_code`] checks).
 pub fn parse_token_answer(
     action: &'static str,
     http: u16,
@@ -212,10 +214,10 @@ pub fn parse_token_answer(
         log_id: None,
     })?;
     // Public code treats "no access_token" as failure whatever the status; so do we.
-    let (Some(access), Some(refresh), Some(open_id), None) = (
+    let open_id = answer.open_id.unwrap_or_default();
+    let (Some(access), Some(refresh), None) = (
         answer.access_token,
         answer.refresh_token,
-        answer.open_id,
         answer
             .error
             .as_ref()
@@ -341,19 +343,33 @@ impl TikTok {
         req: &AuthRequest,
         now: DateTime<Utc>,
     ) -> Result<Tokens> {
-        self.token_call(
-            "exchange the login code",
-            &[
-                ("client_key", &self.client.key),
-                ("client_secret", self.client.secret.expose()),
-                ("code", code),
-                ("grant_type", "authorization_code"),
-                ("redirect_uri", &req.redirect_uri),
-                ("code_verifier", req.verifier.expose()),
-            ],
-            now,
-        )
-        .await
+        let tokens = self
+            .token_call(
+                "exchange the login code",
+                &[
+                    ("client_key", &self.client.key),
+                    ("client_secret", self.client.secret.expose()),
+                    ("code", code),
+                    ("grant_type", "authorization_code"),
+                    ("redirect_uri", &req.redirect_uri),
+                    ("code_verifier", req.verifier.expose()),
+                ],
+                now,
+            )
+            .await?;
+        // The login's open_id names the account; only a refresh may leave it out.
+        if tokens.open_id.is_empty() {
+            return Err(ApiError {
+                platform: PLATFORM,
+                action: "exchange the login code",
+                http: 200,
+                code: "invalid_response".into(),
+                message: "the answer named no account (no open_id)".into(),
+                log_id: None,
+            }
+            .into());
+        }
+        Ok(tokens)
     }
 
     /// Trade a refresh token for a new token pair (the old refresh token dies).
@@ -523,6 +539,14 @@ impl TikTok {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_token_answer_without_open_id_is_read_with_an_empty_one() {
+        let body = br#"{"access_token":"a","refresh_token":"r","expires_in":86400,"scope":"video.upload"}"#;
+        let tokens = parse_token_answer("refresh the login", 200, body, Utc::now()).unwrap();
+        assert_eq!(tokens.open_id, "");
+        assert_eq!(tokens.access_token.expose(), "a");
+    }
 
     #[test]
     fn pkce_challenge_is_lowercase_hex_sha256() {

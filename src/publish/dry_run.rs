@@ -72,7 +72,10 @@ impl Engine {
                         "publish"
                     },
                     subject.file,
-                    ChunkPlan::for_size(post.fingerprint.size).count.to_string() + " chunk(s)",
+                    crate::words::count(
+                        ChunkPlan::for_size(post.fingerprint.size).count as usize,
+                        "chunk"
+                    ),
                     if notes.is_empty() {
                         String::new()
                     } else {

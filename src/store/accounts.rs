@@ -79,11 +79,13 @@ impl Account {
             "username": self.username,
             "nickname": self.nickname,
             "scopes": self.scopes,
-            "token_store": self.token_store,
-            "access_expires_at": self.access_expires_at.map(db_time),
-            "refresh_expires_at": self.refresh_expires_at.map(db_time),
+            // A disconnected account has no tokens: the last login's store and expiry times
+            // would claim otherwise (issue 10).
+            "token_store": self.token_store.as_ref().filter(|_| self.is_connected()),
+            "access_expires_at": self.access_expires_at.filter(|_| self.is_connected()).map(db_time),
+            "refresh_expires_at": self.refresh_expires_at.filter(|_| self.is_connected()).map(db_time),
             "state": self.state,
-            "modes": self.modes(),
+            "modes": if self.is_connected() { self.modes() } else { Vec::new() },
             "privacy_options": self
                 .creator_info
                 .as_ref()
@@ -125,12 +127,40 @@ impl Account {
         self.modes().contains(&"direct")
     }
 
+    /// Whether the account has a login (its state is not `disconnected`).
+    pub fn is_connected(&self) -> bool {
+        self.state != "disconnected"
+    }
+
+    /// How the account is named to people, the same everywhere (connect, accounts, list):
+    /// "Pasta Chef (@pastachef)", else whichever of the two is known, else the open_id.
+    pub fn name(&self) -> String {
+        display_name(
+            self.display_name.as_deref().or(self.nickname.as_deref()),
+            self.username.as_deref(),
+            &self.remote_id,
+        )
+    }
+
     /// The name used in listings and `--account`.
     pub fn label(&self) -> String {
         self.username
             .clone()
             .or_else(|| self.display_name.clone())
             .unwrap_or_else(|| self.remote_id.clone())
+    }
+}
+
+/// "Display Name (@username)", or the part that is known, else `fallback` (an open_id).
+pub fn display_name(name: Option<&str>, username: Option<&str>, fallback: &str) -> String {
+    match (
+        name.filter(|n| !n.is_empty()),
+        username.filter(|u| !u.is_empty()),
+    ) {
+        (Some(name), Some(user)) if name != user => format!("{name} (@{user})"),
+        (_, Some(user)) => format!("@{user}"),
+        (Some(name), None) => name.to_string(),
+        (None, None) => fallback.to_string(),
     }
 }
 

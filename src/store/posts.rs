@@ -225,6 +225,22 @@ impl Store {
         Ok((posts, total))
     }
 
+    /// Posts of the same video (the fingerprint's sample hash, so a copy counts too) for the
+    /// same account (`None`: posts waiting for an account), except cancelled and failed ones:
+    /// the ones that went or will go out. In publishing order.
+    pub fn posts_of_video(&self, file_hash: &str, account_id: Option<i64>) -> Result<Vec<Post>> {
+        let sql = format!(
+            "SELECT {POST_COLUMNS} FROM {POST_FROM} WHERE p.file_hash = ?1 \
+             AND p.account_id IS ?2 AND p.state NOT IN ('cancelled', 'failed') \
+             ORDER BY p.scheduled_at, p.id"
+        );
+        let mut stmt = self.conn.prepare(&sql).map_err(self.err())?;
+        stmt.query_map(params![file_hash, account_id], post_from_row)
+            .map_err(self.err())?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(self.err())
+    }
+
     /// A post's history, oldest first.
     pub fn events(&self, id: PostId) -> Result<Vec<Event>> {
         let mut stmt = self
@@ -384,12 +400,12 @@ impl Store {
         )
     }
 
-    /// Put a failed post back in the queue for `at`, with a fresh attempt count.
+    /// Put a failed or cancelled post back in the queue for `at`, with a fresh attempt count.
     pub fn retry(&mut self, id: PostId, at: DateTime<Utc>, now: DateTime<Utc>) -> Result<Post> {
         let at_text = db_time(at);
         self.transition(
             id,
-            &[PostState::Failed],
+            &[PostState::Failed, PostState::Cancelled],
             "retried",
             "state = 'scheduled', phase = NULL, attempts = 0, next_attempt_at = NULL, \
              last_error = NULL, last_error_code = NULL, last_error_hint = NULL, \
@@ -481,6 +497,9 @@ mod tests {
             .map(|e| e.kind)
             .collect();
         assert_eq!(kinds, ["scheduled", "cancelled"]);
+        // Retry brings a cancelled post back.
+        let back = store.retry(id, now(), now()).unwrap();
+        assert_eq!(back.state, PostState::Scheduled);
     }
 
     #[test]

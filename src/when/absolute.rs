@@ -75,8 +75,34 @@ fn parse_date(text: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)
 }
 
-/// A clock-shaped word whose numbers are out of range.
-pub(super) struct BadClock;
+/// A clock-shaped word whose numbers are out of range, and which ones, as a clause for the
+/// message: "hour 25 and minute 99 are out of range (hours 0-23, minutes 0-59)".
+pub(super) struct BadClock(pub(super) String);
+
+/// Which of a clock's numbers are out of range (issue 10: `25:99` must say what is wrong).
+fn bad_clock(hour: u32, minute: u32, second: u32, am_pm: bool) -> BadClock {
+    let hours = if am_pm { "1-12 with am/pm" } else { "0-23" };
+    let mut bad = Vec::new();
+    if (am_pm && !(1..=12).contains(&hour)) || (!am_pm && hour > 23) {
+        bad.push((format!("hour {hour}"), format!("hours {hours}")));
+    }
+    if minute > 59 {
+        bad.push((format!("minute {minute}"), "minutes 0-59".to_string()));
+    }
+    if second > 59 {
+        bad.push((format!("second {second}"), "seconds 0-59".to_string()));
+    }
+    let (what, ranges): (Vec<String>, Vec<String>) = bad.into_iter().unzip();
+    BadClock(match what.len() {
+        0 => "it is not a time of day".to_string(),
+        1 => format!("{} is out of range ({})", what[0], ranges[0]),
+        _ => format!(
+            "{} are out of range ({})",
+            what.join(" and "),
+            ranges.join(", ")
+        ),
+    })
+}
 
 /// `18:00`, `18:00:30.5`, `9am`, `9:30pm`, `noon`, `midnight`. `Ok(None)` means
 /// "not a time of day at all", so callers can try other readings.
@@ -109,15 +135,15 @@ pub(super) fn parse_clock(word: &str) -> Result<Option<NaiveTime>, BadClock> {
     let (Some(hour), Some(minute), Some(second), Some(nano)) = (hour, minute, second, nano) else {
         return Ok(None);
     };
-    let hour = match pm {
+    let clock = match pm {
         // 12am is midnight and 12pm is noon; 0am and 13pm are nonsense.
         Some(pm) if (1..=12).contains(&hour) => hour % 12 + if pm { 12 } else { 0 },
-        Some(_) => return Err(BadClock),
+        Some(_) => return Err(bad_clock(hour, minute, second, true)),
         None => hour,
     };
-    NaiveTime::from_hms_nano_opt(hour, minute, second, nano)
+    NaiveTime::from_hms_nano_opt(clock, minute, second, nano)
         .map(Some)
-        .ok_or(BadClock)
+        .ok_or_else(|| bad_clock(hour, minute, second, pm.is_some()))
 }
 
 /// Fractional-second digits to nanoseconds; digits beyond nanoseconds are dropped.

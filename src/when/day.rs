@@ -9,6 +9,9 @@ use super::{Cx, WhenError};
 
 /// The day part of a day phrase.
 enum Day {
+    /// Understood so that `yesterday 18:00` is refused for being in the past (and a bad clock
+    /// in it for what is wrong with it), not as words postez does not know (issue 10).
+    Yesterday,
     Today,
     Tomorrow,
     /// The next such weekday whose time is still ahead (may be today).
@@ -21,6 +24,7 @@ impl Cx {
     /// `today 18:00`, `tomorrow at 9am`, `fri 18:00`, `next friday 6pm`.
     pub(super) fn day_phrase(&self, words: &[&str]) -> Result<DateTime<Utc>, WhenError> {
         let (day, used) = match words {
+            ["yesterday", ..] => (Day::Yesterday, 1),
             ["today", ..] => (Day::Today, 1),
             ["tomorrow", ..] => (Day::Tomorrow, 1),
             ["next", w, ..] => (Day::Next(weekday(w).ok_or_else(|| self.unparseable())?), 2),
@@ -32,12 +36,22 @@ impl Cx {
             .ok_or_else(|| self.unparseable())?;
         let rest = rest.strip_prefix(&["at"]).unwrap_or(rest);
         let time = match rest {
+            // "yesterday" needs no time to be wrong: offer a day that can work.
+            [] if matches!(day, Day::Yesterday) => {
+                return Err(self.missing_time("tomorrow 9am".into()));
+            }
             [] => return Err(self.missing_time(format!("{} 9am", phrase.join(" ")))),
             [t] => self.clock(t)?,
             _ => return Err(self.unparseable()),
         };
         let today = self.today()?;
         match day {
+            Day::Yesterday => {
+                let day = today
+                    .checked_sub_days(chrono::Days::new(1))
+                    .ok_or_else(|| self.out_of_range())?;
+                self.resolve(day.and_time(time))
+            }
             Day::Today => self.resolve(today.and_time(time)),
             Day::Tomorrow => self.resolve(self.add_days(today, 1)?.and_time(time)),
             Day::On(w) => self.upcoming(self.add_days(today, days_until(today, w))?, time, 7),
@@ -104,6 +118,8 @@ mod tests {
             (THU, BERLIN, "today 18:00", "2026-12-03T17:00:00Z"),
             (THU, BERLIN, "today at 6pm", "2026-12-03T17:00:00Z"),
             (THU, BERLIN, "today 9am", "InPast"),
+            (THU, BERLIN, "yesterday 18:00", "InPast"),
+            (THU, BERLIN, "yesterday 25:99", "InvalidTime"),
             (THU, BERLIN, "tomorrow 9am", "2026-12-04T08:00:00Z"),
             (THU, BERLIN, "tomorrow at 9am", "2026-12-04T08:00:00Z"),
             (THU, BERLIN, "  Tomorrow   9 AM ", "2026-12-04T08:00:00Z"),

@@ -59,6 +59,8 @@ fn bad_input_is_refused_clearly_and_changes_nothing() {
     let fps15 = media(Media::Fps15);
     let long = media(Media::Long);
     let mpeg4 = media(Media::Mpeg4);
+    let mkv = media(Media::Mkv);
+    let h264_webm = media(Media::H264Webm);
     let truncated = media(Media::Truncated);
     let long_caption = "a".repeat(2199) + "😀";
     let (empty, notes, huge, latin1) = (
@@ -117,6 +119,22 @@ fn bad_input_is_refused_clearly_and_changes_nothing() {
         Case {
             args: with_ok(mpeg4.to_str().unwrap(), &[]),
             ..case("unsupported codec", &[], "TikTok needs H.264")
+        },
+        Case {
+            args: with_ok(mkv.to_str().unwrap(), &[]),
+            ..case(
+                "Matroska that is not WebM",
+                &[],
+                "is a Matroska (MKV) video; TikTok accepts MP4, MOV and WebM",
+            )
+        },
+        Case {
+            args: with_ok(h264_webm.to_str().unwrap(), &[]),
+            ..case(
+                "H.264 in WebM",
+                &[],
+                "is a WebM file holding H.264 video, which WebM cannot carry",
+            )
         },
         Case {
             args: with_ok(&huge, &[]),
@@ -179,6 +197,17 @@ fn bad_input_is_refused_clearly_and_changes_nothing() {
                 &["--at", "tomorow 9am", "--privacy", "SELF_ONLY", "--yes"],
             ),
             ..case("unparseable --at", &[], "not a time")
+        },
+        Case {
+            args: sched(
+                mp4,
+                &["--at", "yesterday 25:99", "--privacy", "SELF_ONLY", "--yes"],
+            ),
+            ..case(
+                "--at with an hour and minute out of range",
+                &[],
+                "hour 25 and minute 99 are out of range (hours 0-23, minutes 0-59)",
+            )
         },
         Case {
             args: sched(

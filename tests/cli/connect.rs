@@ -44,7 +44,7 @@ fn connect_end_to_end_with_the_keychain() {
     let run = env.connect(&fake, &[]);
     assert_eq!(
         run.ok().trim(),
-        "Connected tiktok as Pasta Chef (pasta.chef)"
+        "Connected tiktok as Pasta Chef (@pastachef)"
     );
     let state = fake.state();
     let access = state.valid_tokens(TokenKind::Access);
@@ -75,6 +75,38 @@ fn connect_end_to_end_with_the_keychain() {
     keychain()
         .delete(&format!("tiktok:{}", fake.open_id))
         .unwrap();
+}
+
+/// One form for the account everywhere a person reads it: "Display Name (@username)", never
+/// the name twice (issue 10).
+#[test]
+fn the_account_is_named_the_same_way_everywhere() {
+    let fake = Fake::start(|_| {});
+    let env = file_env(&fake);
+    let run = env.connect(&fake, &[]);
+    assert_eq!(
+        run.ok().trim(),
+        "Connected tiktok as Pasta Chef (@pastachef)"
+    );
+    let mp4 = media(Media::Mp4);
+    let run = env.run(&[
+        "schedule",
+        mp4.to_str().unwrap(),
+        "--at",
+        "in 1h",
+        "--draft",
+    ]);
+    assert!(
+        run.ok()
+            .starts_with("Scheduled post 1: tiny.mp4 → tiktok as Pasta Chef (@pastachef) at "),
+        "{run:?}"
+    );
+    let show = env.run(&["show", "1"]);
+    assert!(
+        show.ok()
+            .contains("  account      tiktok Pasta Chef (@pastachef)\n"),
+        "{show:?}"
+    );
 }
 
 #[test]
@@ -324,6 +356,26 @@ fn refresh_before_expiry_rotates_and_persists() {
     );
 }
 
+/// TikTok's refresh answers may leave out `open_id`: the refresh is accepted and the account
+/// keeps its own (issue 10).
+#[test]
+fn a_refresh_answer_without_open_id_is_accepted() {
+    let fake = Fake::start(|o| o.access_ttl = Duration::from_secs(60));
+    let env = file_env(&fake);
+    env.connect(&fake, &[]).ok();
+    fake.server.inject(Fault::RefreshWithoutOpenId);
+    let run = env.run(&["accounts", "--check"]);
+    run.ok();
+    assert_eq!(fake.state().refresh_calls, 1);
+    let after = saved(&file_store(&env), &fake).expect("tokens saved under the same open_id");
+    assert_eq!(after["open_id"], fake.open_id);
+    assert_eq!(
+        after["access_token"],
+        fake.state().valid_tokens(TokenKind::Access)[0]
+    );
+    assert_eq!(env.run(&["accounts", "--json"]).json()[0]["state"], "ok");
+}
+
 #[test]
 fn refresh_after_a_rejected_token() {
     let fake = Fake::start(|_| {});
@@ -408,7 +460,7 @@ fn disconnect_revokes_and_deletes_the_tokens() {
     let run = env.run(&["disconnect", "tiktok"]);
     assert!(run.ok().contains("access revoked at TikTok"), "{run:?}");
     assert!(
-        run.stderr.contains("1 queued post(s) are kept"),
+        run.stderr.contains("1 queued post is kept"),
         "{}",
         run.stderr
     );
@@ -419,6 +471,61 @@ fn disconnect_revokes_and_deletes_the_tokens() {
         "disconnected"
     );
     assert_eq!(env.run(&["list", "--json"]).json()[0]["state"], "scheduled");
+}
+
+/// After `disconnect` the account is listed as disconnected, with no token store, expiry or
+/// publishing mode: its tokens are gone (issue 10).
+#[test]
+fn accounts_after_disconnect_claims_no_tokens() {
+    let fake = Fake::start(|_| {});
+    let env = file_env(&fake);
+    env.connect(&fake, &[]).ok();
+    env.run(&["disconnect", "tiktok"]).ok();
+    let a = &env.run(&["accounts", "--json"]).json()[0];
+    assert_eq!(a["state"], "disconnected");
+    for key in ["token_store", "access_expires_at", "refresh_expires_at"] {
+        assert_eq!(a[key], serde_json::Value::Null, "{key}: {a}");
+    }
+    assert_eq!(a["modes"], serde_json::json!([]));
+    let tsv = env.run(&["accounts"]);
+    let columns: Vec<&str> = tsv.ok().trim_end_matches('\n').split('\t').collect();
+    assert_eq!(columns[4], "disconnected", "{tsv:?}");
+    assert_eq!(&columns[5..8], ["", "", ""], "{tsv:?}");
+    assert_eq!(columns[9], "", "{tsv:?}");
+    // On a terminal: named as disconnected, with no token claims.
+    if let Some((code, transcript)) = env.run_in_pty(&["accounts"], "") {
+        assert_eq!(code, Some(0), "{transcript}");
+        let text = console::strip_ansi_codes(&transcript);
+        assert!(
+            text.contains("1 Pasta Chef (@pastachef), tiktok account disconnected"),
+            "{text}"
+        );
+        assert!(
+            text.contains("no login kept; run `postez connect tiktok` to publish with it again"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("tokens in the") && !text.contains("expires"),
+            "{text}"
+        );
+    }
+}
+
+/// TikTok refuses to revoke an expired access token: disconnect refreshes it first and revokes
+/// the fresh one (issue 10).
+#[test]
+fn disconnect_refreshes_an_expired_access_token_before_revoking() {
+    let fake = Fake::start(|o| o.access_ttl = Duration::from_secs(60));
+    let env = file_env(&fake);
+    env.connect(&fake, &[]).ok();
+    fake.server.expire_access_tokens();
+    let run = env.run(&["disconnect", "tiktok"]);
+    assert!(run.ok().contains("access revoked at TikTok"), "{run:?}");
+    assert!(!run.stderr.contains("could not revoke"), "{run:?}");
+    let state = fake.state();
+    assert_eq!(state.refresh_calls, 1);
+    assert!(state.valid_tokens(TokenKind::Access).is_empty());
+    assert!(saved(&file_store(&env), &fake).is_none());
 }
 
 #[test]

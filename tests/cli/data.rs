@@ -90,10 +90,7 @@ fn export_then_purge_an_account_leaves_nothing_of_it() {
     assert!(env.home().join("logs/postez.log").exists());
 
     let run = env.run(&["purge", "--account", "pastachef", "--yes"]);
-    assert!(
-        run.ok().contains("Purged 1 account(s), 2 post(s)"),
-        "{run:?}"
-    );
+    assert!(run.ok().contains("Purged 1 account, 2 posts"), "{run:?}");
     // Revoked at TikTok, gone from the keychain, the database, the media folder and the logs.
     let access: Vec<String> = fake
         .state()
@@ -333,7 +330,7 @@ fn doctor_reports_a_stale_runner_when_posts_are_due() {
         c["message"]
             .as_str()
             .unwrap()
-            .contains("1 post(s) are due but no `postez run`"),
+            .contains("1 post is due but no `postez run`"),
         "{c}"
     );
     assert!(c["fix"].as_str().unwrap().contains("postez cron install"));

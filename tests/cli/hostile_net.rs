@@ -535,7 +535,7 @@ fn six_idle_sockets_do_not_delay_the_login_callback() {
     let run = connecting.finish();
     assert_eq!(
         run.ok().trim(),
-        "Connected tiktok as Pasta Chef (pasta.chef)"
+        "Connected tiktok as Pasta Chef (@pastachef)"
     );
     drop(idle);
 }

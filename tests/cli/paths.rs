@@ -304,12 +304,15 @@ fn import_keeps_videos_inside_its_folder_unless_allow_outside() {
         assert_eq!(env.run(&["list", "--json"]).json(), serde_json::json!([]));
     }
 
-    let run = import("../elsewhere/x.mp4", &["--allow-outside"]);
+    let run = import(
+        "../elsewhere/x.mp4",
+        &["--allow-outside", "--allow-duplicate"],
+    );
     run.ok();
     // The resolved files are listed, even with --yes and no terminal.
     let inside = std::fs::canonicalize(batch.join("clips/a.mp4")).unwrap();
     assert!(
-        run.stderr.contains("Importing 2 post(s) from")
+        run.stderr.contains("Importing 2 posts from")
             && run.stderr.contains(&format!(" {}\n", inside.display()))
             && run.stderr.contains(&format!(" {}\n", outside.display())),
         "{run:?}"

@@ -113,6 +113,12 @@ fn edit_revalidates_and_records_changes() {
         ])
         .json();
     assert_eq!(post["media"]["container"], "webm");
+    // People read what changed in words, not the database's column names.
+    let out = env.run(&["edit", "1", "--at", "tomorrow 10am", "--caption", "New"]);
+    assert!(
+        out.ok().starts_with("Edited post 1 (time, caption); due "),
+        "{out:?}"
+    );
     // Going back to a direct post needs a privacy level again.
     let err = env.run(&["edit", "1", "--direct", "--yes"]);
     assert!(err.fails(2).contains("privacy"), "{err:?}");
@@ -139,6 +145,25 @@ fn cancel_and_retry() {
         .map(|e| e["kind"].as_str().unwrap())
         .collect();
     assert_eq!(kinds, ["scheduled", "retried", "cancelled"]);
+    // A cancelled post is not a dead end: retry brings it back (issue 10).
+    assert!(
+        out.stderr
+            .contains("`postez retry 1` puts it back in the queue"),
+        "{out:?}"
+    );
+    let edit = env.run(&["edit", "1", "--caption", "x"]);
+    assert!(
+        edit.fails(2)
+            .contains("hint: `postez retry 1` puts it back in the queue"),
+        "{edit:?}"
+    );
+    let post = env
+        .run(&["retry", "1", "--at", "tomorrow 9am", "--json"])
+        .json();
+    assert_eq!(post["state"], "scheduled");
+    assert_eq!(post["scheduled_at"], "2026-11-26T09:00:00Z");
+    let out = env.run(&["retry", "1"]);
+    assert!(out.fails(2).contains("post 1 is scheduled"), "{out:?}");
 }
 
 #[test]

@@ -930,3 +930,73 @@ fn a_refused_status_check_before_resuming_never_fails_the_post() {
     assert_eq!(fake.finished().len(), 1);
     assert_eq!(fake.state().count(Endpoint::DirectInit), 1);
 }
+
+/// On a terminal (a real pseudo-terminal, 80 columns, made by util-linux `script`) the upload
+/// line never outgrows the width, and once every byte is sent it says that postez waits for
+/// TikTok instead of sitting at 100 % (issue 10).
+#[test]
+fn on_a_terminal_the_bar_fits_80_columns_and_says_it_waits_for_tiktok() {
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("SKIPPED: no `script` (util-linux) to make a pseudo-terminal");
+        return;
+    }
+    let fake = Fake::start(|o| o.processing_polls = 4);
+    let mut env = fake.connected();
+    env.set("POSTEZ_POLL_INTERVAL", "300ms");
+    env.set("TERM", "xterm");
+    env.unset("COLUMNS");
+    // A long name: the line must cut it to fit.
+    let file = env.path("a-rather-long-name-for-a-holiday-video-final-version-2.mp4");
+    std::fs::copy(media(Media::Mp4), &file).unwrap();
+    env.schedule(&file, "now", &[]);
+    let out = std::process::Command::new("script")
+        .arg("-qec")
+        .arg(format!(
+            "stty cols 80 rows 24; exec '{}' run",
+            env!("CARGO_BIN_EXE_postez")
+        ))
+        .arg("/dev/null")
+        .env_clear()
+        .envs(env.env.iter().map(|(k, v)| (k, v)))
+        .current_dir(env.dir.path())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let transcript = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{transcript}");
+    assert!(
+        transcript.contains("sent, waiting for TikTok to process it"),
+        "{transcript:?}"
+    );
+    assert!(transcript.contains("published"), "{transcript:?}");
+    assert_eq!(post(&env, 1)["state"], "published");
+    // The line was fitted to 80 columns: the long name is cut, what postez waits for is not.
+    // (The exact widths are unit-tested in reporter/bar.rs.)
+    let shown = console::strip_ansi_codes(&transcript);
+    assert!(
+        shown.contains("Uploading a-rather-long-name-for-a-hol…"),
+        "{shown:?}"
+    );
+    assert!(
+        shown.contains("…: sent, waiting for TikTok to process it"),
+        "{shown:?}"
+    );
+    // A second-long upload shows no rate or ETA: the first readings would be absurd.
+    assert!(!shown.contains("/s ETA"), "{shown:?}");
+}
+
+/// The README's promise about pipes: every line `run` writes goes to stderr, stdout stays empty.
+#[test]
+fn a_piped_run_writes_every_line_to_stderr() {
+    let fake = Fake::start(|_| {});
+    let env = fake.connected();
+    env.schedule(&media(Media::Mp4), "now", &[]);
+    let run = env.run(&["run"]);
+    assert_eq!(run.ok(), "", "{run:?}");
+    assert!(run.stderr.contains("post 1 tiny.mp4: published"), "{run:?}");
+    assert!(run.stderr.contains("run: 1 due: 1 published"), "{run:?}");
+}

@@ -196,3 +196,169 @@ fn xdg_folders_are_used_without_postez_home() {
         xdg.join("config/postez/config.toml").to_str().unwrap()
     );
 }
+
+/// A brand-new setup: no run could have happened yet and no account is connected. Both are said
+/// as they are (issue 10), not as "no run happened in the last 10 minutes".
+#[test]
+fn a_first_schedule_says_no_runner_is_set_up_and_no_account_is_connected() {
+    let env = TestEnv::new();
+    let file = media(Media::Mp4);
+    let run = env.run(&[
+        "schedule",
+        file.to_str().unwrap(),
+        "--at",
+        "in 1h",
+        "--draft",
+    ]);
+    run.ok();
+    assert!(
+        run.stderr.contains(
+            "warning: no runner is set up yet: posts go out only when `postez run` runs; \
+             `postez cron install` sets one up"
+        ),
+        "{run:?}"
+    );
+    assert!(!run.stderr.contains("last 10 minutes"), "{run:?}");
+    assert!(
+        run.stderr.contains(
+            "warning: no TikTok account is connected: this post waits until one is \
+             (`postez connect tiktok`)"
+        ),
+        "{run:?}"
+    );
+    // Once a runner has run (long ago), the warning is about it not running lately.
+    let mut store = postez::store::Store::open(&env.db()).unwrap();
+    let started = "2026-11-25T08:00:00Z"
+        .parse::<chrono::DateTime<chrono::Utc>>()
+        .unwrap();
+    let id = store.run_started(started).unwrap();
+    store.run_finished(id, started, 0, 0, 0, 0, 0).unwrap();
+    drop(store);
+    let run = env.run(&[
+        "schedule",
+        file.to_str().unwrap(),
+        "--at",
+        "in 2h",
+        "--draft",
+        "--allow-duplicate",
+    ]);
+    run.ok();
+    assert!(
+        run.stderr
+            .contains("no `postez run` happened in the last 10 minutes"),
+        "{run:?}"
+    );
+    assert!(!run.stderr.contains("no runner is set up yet"), "{run:?}");
+}
+
+/// TikTok treats a repeated video as spam: the same video (same fingerprint, whatever its name)
+/// to the same account within 24 hours of another post of it needs `--allow-duplicate` without
+/// a terminal (exit 2, queue unchanged); a day apart it is fine (issue 10).
+#[test]
+fn the_same_video_within_24_hours_needs_allow_duplicate() {
+    let env = TestEnv::new();
+    let mp4 = media(Media::Mp4);
+    let copy = env.path("again.mp4");
+    std::fs::copy(&mp4, &copy).unwrap();
+    let (mp4, copy) = (mp4.to_str().unwrap(), copy.to_str().unwrap());
+    let sched = |file: &str, at: &str, extra: &[&str]| {
+        let mut args = vec!["schedule", file, "--at", at, "--draft"];
+        args.extend(extra);
+        env.run(&args)
+    };
+    sched(mp4, "2026-11-26 10:00", &[]).ok();
+    let before = env.db_bytes();
+    let run = sched(copy, "2026-11-26 20:00", &[]);
+    let err = run.fails(2);
+    assert!(
+        err.starts_with(
+            "error: post 1 already has this video for the same account at Thu 2026-11-26 10:00 \
+             UTC"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("TikTok treats a video posted again within 24 hours as spam"),
+        "{err}"
+    );
+    assert!(
+        err.contains("hint: add --allow-duplicate to queue it anyway"),
+        "{err}"
+    );
+    assert_eq!(env.db_bytes(), before, "the queue changed");
+    // A day apart is no repeat; with the flag a repeat is queued.
+    sched(copy, "2026-11-27 11:00", &[]).ok();
+    sched(copy, "2026-11-26 20:00", &["--allow-duplicate"]).ok();
+    // A cancelled post does not count.
+    env.run(&["cancel", "1"]).ok();
+    env.run(&["cancel", "3"]).ok();
+    sched(mp4, "2026-11-26 09:00", &[]).ok();
+}
+
+/// `import` applies the same rule to its rows, against the queue and against earlier rows.
+#[test]
+fn import_rows_repeating_a_video_within_24_hours_need_allow_duplicate() {
+    let env = TestEnv::new();
+    let dir = env.path("batch");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(media(Media::Mp4), dir.join("a.mp4")).unwrap();
+    let csv = dir.join("posts.csv");
+    std::fs::write(
+        &csv,
+        "file,at,draft\na.mp4,2026-11-26 10:00,true\na.mp4,2026-11-26 18:00,true\n",
+    )
+    .unwrap();
+    let csv = csv.to_str().unwrap();
+    let run = env.run(&["import", csv]);
+    let err = run.fails(2);
+    assert!(err.contains("row 2 repeats row 1"), "{err}");
+    assert!(err.contains("hint: add --allow-duplicate"), "{err}");
+    assert!(
+        env.run(&["list", "--json"])
+            .json()
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    env.run(&["import", csv, "--allow-duplicate"]).ok();
+    assert_eq!(
+        env.run(&["list", "--json"])
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+/// On a terminal the repeat is a question (util-linux `script` gives postez a real one): "n"
+/// leaves the queue as it was, "y" queues the post.
+#[test]
+fn the_same_video_on_a_terminal_is_asked_about() {
+    let env = TestEnv::new();
+    let mp4 = media(Media::Mp4);
+    env.schedule(&mp4, "in 1h", &["--draft"]);
+    let args = [
+        "schedule",
+        mp4.to_str().unwrap(),
+        "--at",
+        "in 2h",
+        "--draft",
+    ];
+    let Some((code, transcript)) = env.run_in_pty(&args, "n") else {
+        return;
+    };
+    assert!(transcript.contains("Queue it anyway?"), "{transcript}");
+    assert_eq!(code, Some(2), "{transcript}");
+    assert_eq!(
+        env.run(&["list", "--json"])
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let (code, transcript) = env.run_in_pty(&args, "y").unwrap();
+    assert_eq!(code, Some(0), "{transcript}");
+    assert!(transcript.contains("Scheduled post 2"), "{transcript}");
+}

@@ -110,7 +110,8 @@ impl TestEnv {
         }
     }
 
-    /// Schedule `file` as a SELF_ONLY direct post and return its JSON.
+    /// Schedule `file` as a SELF_ONLY direct post (repeats of a video allowed) and return its
+    /// JSON.
     pub fn schedule(&self, file: &Path, at: &str, extra: &[&str]) -> serde_json::Value {
         let file = file.to_str().unwrap();
         let mut args = vec!["schedule", file, "--at", at, "--json"];
@@ -120,8 +121,51 @@ impl TestEnv {
         if !extra.contains(&"--draft") && !extra.contains(&"--yes") {
             args.push("--yes");
         }
+        // Tests queue the same few videos again and again; the repeat check has its own tests.
+        args.push("--allow-duplicate");
         args.extend(extra);
         self.run(&args).json()
+    }
+
+    /// Run postez on a real pseudo-terminal (util-linux `script`, 100 columns), typing `input`
+    /// into it: exit code and the terminal's transcript. `None` (with a SKIPPED note) where
+    /// `script` is missing; tests/run installs it.
+    pub fn run_in_pty(&self, args: &[&str], input: &str) -> Option<(Option<i32>, String)> {
+        use std::io::Write;
+        if Command::new("script").arg("--version").output().is_err() {
+            eprintln!("SKIPPED: no `script` (util-linux) to make a pseudo-terminal");
+            return None;
+        }
+        let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
+        let mut line = format!(
+            "stty cols 100 rows 24; exec {}",
+            quote(env!("CARGO_BIN_EXE_postez"))
+        );
+        for arg in args {
+            line.push(' ');
+            line.push_str(&quote(arg));
+        }
+        let mut child = Command::new("script")
+            .args(["-qec", &line, "/dev/null"])
+            .env_clear()
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .env("TERM", "xterm")
+            .current_dir(self.dir.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("run script");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        Some((
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        ))
     }
 
     /// The database file's bytes (after the last command closed it).
@@ -153,6 +197,11 @@ pub enum Media {
     Long,
     /// MPEG-4 Part 2 video (not a codec TikTok takes).
     Mpeg4,
+    /// H.264 in Matroska (`-f matroska`, EBML DocType `matroska`): not WebM.
+    Mkv,
+    /// H.264 in a file that says it is WebM (the Matroska file above with its DocType
+    /// rewritten): WebM carries only VP8, VP9 and AV1, and ffmpeg will not write this itself.
+    H264Webm,
     /// The first half of an MP4 whose index is at the end.
     Truncated,
     /// About 24 MB: one chunk between 5 and 64 MB.
@@ -185,6 +234,8 @@ pub fn media(kind: Media) -> PathBuf {
         Media::Fps15 => "fps15.mp4",
         Media::Long => "long.mp4",
         Media::Mpeg4 => "mpeg4.mp4",
+        Media::Mkv => "h264.mkv",
+        Media::H264Webm => "h264.webm",
         Media::Truncated => "truncated.mp4",
         Media::Mid => "mid.mp4",
         Media::Large => "large.mp4",
@@ -293,6 +344,26 @@ pub fn media(kind: Media) -> PathBuf {
             args.push(&src);
             args.extend(["-c:v", "mpeg4", "-f", "mp4"]);
             ffmpeg(&args, &tmp);
+        }
+        Media::Mkv | Media::H264Webm => {
+            let src = testsrc("360x640", 30, 2);
+            let mut args = SRC.to_vec();
+            args.push(&src);
+            args.extend(x264);
+            args.extend(["-f", "matroska"]);
+            ffmpeg(&args, &tmp);
+            if let Media::H264Webm = kind {
+                // DocType "matroska" (ID 42 82, size 8) becomes "webm" (size 4) plus a 4-byte
+                // EBML Void element (ID EC, size 2), so no other offset moves.
+                let mut bytes = std::fs::read(&tmp).unwrap();
+                let from = b"\x42\x82\x88matroska";
+                let at = bytes
+                    .windows(from.len())
+                    .position(|w| w == from)
+                    .expect("ffmpeg writes DocType matroska");
+                bytes[at..at + from.len()].copy_from_slice(b"\x42\x82\x84webm\xec\x82\0\0");
+                std::fs::write(&tmp, bytes).unwrap();
+            }
         }
     }
     std::fs::rename(&tmp, &path).unwrap();

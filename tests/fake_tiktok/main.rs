@@ -1,6 +1,7 @@
 //! `cargo run --example fake-tiktok`: the strict fake TikTok server as a standalone process, for
 //! trying postez without a TikTok account and for scripts. It prints
-//! `fake TikTok listening on http://127.0.0.1:PORT` on stdout and serves until killed.
+//! `fake TikTok listening on http://127.0.0.1:PORT` on stdout and serves until interrupted,
+//! terminated or hung up on (Ctrl-C, `kill`, a closed terminal), then deletes its upload folder.
 //!
 //! ```text
 //! fake-tiktok [--port N] [--client-key K] [--client-secret S] [--unaudited]
@@ -92,5 +93,21 @@ async fn run(opts: FakeOptions) -> std::io::Result<()> {
     writeln!(out, "fake TikTok listening on {}", server.base_url())?;
     out.flush()?;
     drop(out);
-    tokio::signal::ctrl_c().await
+    // `kill %1` (SIGTERM) ends the README demo: the server must still be dropped, so that its
+    // temporary upload folder goes too (issue 10: the demo leaves nothing behind).
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate())?;
+        let mut hangup = signal(SignalKind::hangup())?;
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r?,
+            _ = term.recv() => {}
+            _ = hangup.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    tokio::signal::ctrl_c().await?;
+    drop(server);
+    Ok(())
 }

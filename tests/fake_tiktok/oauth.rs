@@ -298,7 +298,7 @@ fn exchange(inner: &Inner, form: &[(String, String)]) -> Response {
     }
     let grant = st.next_grant;
     st.next_grant += 1;
-    token_response(inner, &mut st, grant, &open_id, &scopes)
+    token_response(inner, &mut st, grant, &open_id, &scopes, true)
 }
 
 fn refresh(inner: &Inner, form: &[(String, String)]) -> Response {
@@ -331,7 +331,10 @@ fn refresh(inner: &Inner, form: &[(String, String)]) -> Response {
         }
     }
     st.refreshes_ok += 1;
-    token_response(inner, &mut st, grant, &open_id, &scopes)
+    let omit_open_id = st
+        .take_fault(|f| matches!(f, Fault::RefreshWithoutOpenId).then_some(()))
+        .is_some();
+    token_response(inner, &mut st, grant, &open_id, &scopes, !omit_open_id)
 }
 
 /// Issues a token pair for `grant` and renders TikTok's flat token JSON.
@@ -341,6 +344,7 @@ fn token_response(
     grant: u64,
     open_id: &str,
     scopes: &[String],
+    with_open_id: bool,
 ) -> Response {
     let born_expired = st
         .take_fault(|f| matches!(f, Fault::NextAccessTokenExpired).then_some(()))
@@ -363,7 +367,7 @@ fn token_response(
             life: Life::Active,
         });
     }
-    let body = json!({
+    let mut body = json!({
         "access_token": access,
         "expires_in": inner.access_ttl.as_secs(),
         "open_id": open_id,
@@ -372,6 +376,9 @@ fn token_response(
         "scope": scopes.join(","),
         "token_type": "Bearer",
     });
+    if let (false, Some(map)) = (with_open_id, body.as_object_mut()) {
+        map.remove("open_id");
+    }
     (
         StatusCode::OK,
         [

@@ -186,6 +186,9 @@ pub enum Fault {
     NextAccessTokenExpired,
     /// The next refresh (`grant_type=refresh_token`) answers this OAuth `error`; tokens are untouched.
     RefreshFails { error: String },
+    /// The next refresh succeeds but its answer has no `open_id` (TikTok's refresh answers may
+    /// leave it out; the client keeps the account's).
+    RefreshWithoutOpenId,
     /// The next publish whose upload completes ends `FAILED` with this `fail_reason`.
     PublishFails { reason: String },
     /// The next `creator_info` answers HTTP 200 with this non-`ok` code (e.g. `spam_risk_too_many_posts`).

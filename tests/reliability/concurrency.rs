@@ -69,6 +69,7 @@ pub fn campaign(trials: usize, seed: u64) -> Report {
                     "--privacy",
                     "SELF_ONLY",
                     "--yes",
+                    "--allow-duplicate",
                     "--json",
                     "--caption",
                     &format!("race {trial} new {j}"),

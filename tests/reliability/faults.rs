@@ -508,6 +508,7 @@ fn disk_full(report: &mut Report) -> Value {
                 "--privacy",
                 "SELF_ONLY",
                 "--yes",
+                "--allow-duplicate",
                 "--caption",
                 caption,
             ])

@@ -139,7 +139,14 @@ pub fn campaign(seed: u64) -> Report {
     let schedule = |file: &Path| -> Vec<OsString> {
         let mut a = os(&["schedule"]);
         a.push(file.into());
-        a.extend(os(&["--at", "in 1h", "--privacy", "SELF_ONLY", "--yes"]));
+        a.extend(os(&[
+            "--at",
+            "in 1h",
+            "--privacy",
+            "SELF_ONLY",
+            "--yes",
+            "--allow-duplicate",
+        ]));
         a
     };
 
@@ -498,6 +505,7 @@ pub fn campaign(seed: u64) -> Report {
             "--privacy",
             "SELF_ONLY",
             "--yes",
+            "--allow-duplicate",
             "--tz",
             "Europe/Berlin",
         ]));

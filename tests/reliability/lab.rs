@@ -209,6 +209,8 @@ impl Lab {
         if !extra.contains(&"--draft") {
             args.push("--yes");
         }
+        // The lab queues the same few videos over and over.
+        args.push("--allow-duplicate");
         args.extend(extra);
         let run = self.exec(&args);
         let post: Value = serde_json::from_str(&run.stdout)
