@@ -309,7 +309,16 @@ impl Engine {
             let post = store.post(*id)?;
             let account = match post.account_id {
                 Some(id) => Some(id),
-                None => self.default_account(&accounts),
+                None => {
+                    // Queued before any account was connected: it belongs to the account it
+                    // is published with from now on, so that account's holds and pauses
+                    // cover it (and lifting a pause brings it back).
+                    let default = self.default_account(&accounts);
+                    if let Some(account) = default {
+                        store.adopt_account(post.id, account)?;
+                    }
+                    default
+                }
             };
             groups.entry(account).or_default().push(post);
         }

@@ -360,12 +360,13 @@ pub async fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<()> {
     if options.privacy.is_some() || options.mode == Mode::Draft {
         options.validate(media.info.duration_ms)?;
     }
-    // Without a terminal, a direct post needs --privacy and --yes: that error comes first (fix
-    // the command), before the repeat question and before TikTok is asked about the creator.
+    // The repeat question comes before the consent lines, but after a missing-flag error
+    // (which choose_and_consent gives without a terminal): fix the command first. TikTok is
+    // asked about the creator before either, so that error lists the creator's own levels.
     let flags_given = ctx.out.can_prompt()
         || options.mode == Mode::Draft
         || (options.privacy.is_some() && args.yes);
-    let creator = if flags_given {
+    if flags_given {
         confirm_duplicate(
             ctx,
             &store,
@@ -375,19 +376,28 @@ pub async fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<()> {
             zone,
             args.allow_duplicate,
         )?;
-        check_creator(
-            ctx,
-            &mut store,
-            account.as_ref(),
-            &options,
-            media.info.duration_ms,
-            &args.file,
-        )
-        .await?
-    } else {
-        None
-    };
+    }
+    let creator = check_creator(
+        ctx,
+        &mut store,
+        account.as_ref(),
+        &options,
+        media.info.duration_ms,
+        &args.file,
+    )
+    .await?;
     choose_and_consent(ctx, &mut options, args.yes, creator.as_slice())?;
+    if !flags_given {
+        confirm_duplicate(
+            ctx,
+            &store,
+            &media,
+            account.as_ref(),
+            at,
+            zone,
+            args.allow_duplicate,
+        )?;
+    }
     let mut new = queue::build(
         media,
         &caption,

@@ -96,8 +96,12 @@ impl Engine {
                 }
                 // A refusal we cannot interpret may concern an upload TikTok already has in
                 // full (a lost last acknowledgement): record it and ask again next run rather
-                // than risk a second publish.
-                Err(Error::Api(e)) if e.class() == ErrorClass::Permanent => {
+                // than risk a second publish. So for every refusal but a passing one or a
+                // login to renew: failing or pausing here could invite a `retry` that uploads
+                // the whole video again.
+                Err(Error::Api(e))
+                    if !matches!(e.class(), ErrorClass::Retryable | ErrorClass::Auth) =>
+                {
                     store.add_event(
                         post.id,
                         "status_unknown",

@@ -8,7 +8,7 @@
 use crate::error::{Error, ErrorKind, Result};
 use crate::post::{Mode, Post};
 use crate::provider::tiktok::DIRECT_POST_SCOPE;
-use crate::provider::{ApiError, ErrorClass, client_secret_key};
+use crate::provider::{ApiError, ErrorClass};
 use crate::store::{Account, AppliesTo, Hold, Settle, Store};
 
 use super::{Engine, Event, Problem, Session, Stop, Subject, Summary};
@@ -208,24 +208,13 @@ impl Engine {
     }
 
     /// TikTok refused the app's client key or secret: no login of this app can be refreshed
-    /// until it is fixed. A saved secret TikTok refused is forgotten, so that `postez connect
-    /// tiktok` asks for it again (it would reuse it otherwise) and later runs stop before
-    /// calling TikTok; a secret from POSTEZ_TIKTOK_CLIENT_SECRET is the environment's to fix.
-    fn client_refused(&self, session: &Session, api: &ApiError) -> Result<Stop> {
-        let forgotten = self.env.tiktok_client_secret.is_none()
-            && session
-                .secrets
-                .delete(&client_secret_key(crate::provider::tiktok::PLATFORM))
-                .unwrap_or(false);
+    /// until it is fixed. The saved secret is kept: `invalid_client` does not say which of the
+    /// two is wrong, and a mistyped key must not cost a headless machine its secret. `postez
+    /// connect tiktok`, where the user watches, forgets a secret TikTok refuses and asks again.
+    fn client_refused(&self, _session: &Session, api: &ApiError) -> Result<Stop> {
         let message = format!(
-            "TikTok refused the app's client key or secret ({}, HTTP {}){}",
-            api.code,
-            api.http,
-            if forgotten {
-                "; the saved secret was forgotten"
-            } else {
-                ""
-            }
+            "TikTok refused the app's client key or secret ({}, HTTP {})",
+            api.code, api.http
         );
         Ok(Stop::Account {
             hold: for_this_run(Some(&api.code), message, api.hint()),

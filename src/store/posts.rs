@@ -400,6 +400,18 @@ impl Store {
         )
     }
 
+    /// Give a post queued before any account was connected the account it is published with,
+    /// so that account's holds and pauses cover it from now on. A post that has one keeps it.
+    pub fn adopt_account(&mut self, id: PostId, account_id: i64) -> Result<()> {
+        self.conn
+            .execute(
+                "UPDATE posts SET account_id = ?2 WHERE id = ?1 AND account_id IS NULL",
+                params![id, account_id],
+            )
+            .map_err(db_err(&self.path))?;
+        Ok(())
+    }
+
     /// Put a failed or cancelled post back in the queue for `at`, with a fresh attempt count.
     pub fn retry(&mut self, id: PostId, at: DateTime<Utc>, now: DateTime<Utc>) -> Result<Post> {
         let at_text = db_time(at);

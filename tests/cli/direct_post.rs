@@ -36,7 +36,14 @@ fn queued(env: &TestEnv) -> usize {
 
 fn schedule(env: &TestEnv, extra: &[&str]) -> crate::support::Run {
     let file = media(Media::Mp4);
-    let mut args = vec!["schedule", file.to_str().unwrap(), "--at", "in 2h"];
+    // The same video again and again: not a repeat TikTok would see.
+    let mut args = vec![
+        "schedule",
+        file.to_str().unwrap(),
+        "--at",
+        "in 2h",
+        "--allow-duplicate",
+    ];
     args.extend(extra);
     env.run(&args)
 }
@@ -371,7 +378,12 @@ fn import_refuses_a_row_the_creator_cannot_post_and_adds_nothing() {
     )
     .unwrap();
     let before = fake.state().count(Endpoint::CreatorInfo);
-    let run = env.run(&["import", csv.to_str().unwrap(), "--yes"]);
+    let run = env.run(&[
+        "import",
+        csv.to_str().unwrap(),
+        "--yes",
+        "--allow-duplicate",
+    ]);
     let stderr = run.fails(2);
     assert!(
         stderr.contains("row 2 of `")
@@ -390,7 +402,12 @@ fn import_refuses_a_row_the_creator_cannot_post_and_adds_nothing() {
         "file,at,caption,privacy\na.mp4,in 2h,one,private\na.mp4,in 3h,two,followers\n",
     )
     .unwrap();
-    let run = env.run(&["import", csv.to_str().unwrap(), "--yes"]);
+    let run = env.run(&[
+        "import",
+        csv.to_str().unwrap(),
+        "--yes",
+        "--allow-duplicate",
+    ]);
     assert_eq!(run.code, 0, "{run:?}");
     let nickname = run
         .stderr

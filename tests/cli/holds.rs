@@ -296,11 +296,12 @@ fn a_rotated_client_secret_holds_all_the_accounts_posts_with_one_message() {
         assert_eq!(p["attempts"], 0, "{p}");
         assert_eq!(p["last_error_code"], "invalid_client", "{p}");
     }
-    // The refused secret is forgotten: the next run asks nothing of TikTok, and says how to
-    // give the new one.
+    // The saved secret is kept (the key may be what is wrong): the next run tries once more,
+    // holds the posts again the same way, and says how to give the new one.
     let run = env.run(&["run"]);
     assert_eq!(run.code, 3, "{run:?}");
-    assert_eq!(fake.state().refresh_calls, 1);
+    assert_eq!(fake.state().refresh_calls, 2);
+    assert_eq!(post(&env, 1)["attempts"], 0);
     assert!(
         run.stderr.contains("postez connect tiktok"),
         "{}",

@@ -1000,3 +1000,60 @@ fn a_piped_run_writes_every_line_to_stderr() {
     assert!(run.stderr.contains("post 1 tiny.mp4: published"), "{run:?}");
     assert!(run.stderr.contains("run: 1 due: 1 published"), "{run:?}");
 }
+
+/// A refusal of the status check that asks about an upload TikTok may hold in full (its last
+/// acknowledgement lost) never fails the post, whatever its class: a failed post invites a
+/// `retry` that would upload the whole video again. The next run asks again and settles it.
+#[test]
+fn a_refused_status_check_after_a_lost_last_acknowledgement_fails_nothing() {
+    for code in ["scope_not_authorized", "spam_risk_user_banned_from_posting"] {
+        let fake = Fake::start(|_| {});
+        let http = if code == "scope_not_authorized" {
+            401
+        } else {
+            403
+        };
+        let (env, _run) = with_faults(
+            &fake,
+            Media::Mp4,
+            vec![
+                Fault::AckLost { chunk: 0 },
+                Fault::Status {
+                    endpoint: Endpoint::StatusFetch,
+                    http,
+                    code: code.into(),
+                },
+            ],
+        );
+        let p = post(&env, 1);
+        assert_ne!(p["state"], "failed", "{code}: {p}");
+        // Whatever the account needs first (a new login, here), the post waits for it.
+        env.run(&["run"]);
+        assert_ne!(post(&env, 1)["state"], "failed", "{code}");
+        env.connect(&fake, &[]).ok();
+        env.run(&["run"]);
+        let p = post(&env, 1);
+        assert_eq!(p["state"], "published", "{code}: {p}");
+        assert_eq!(fake.state().count(Endpoint::DirectInit), 1, "{code}");
+        assert_eq!(fake.finished().len(), 1, "{code}");
+    }
+}
+
+/// A post queued before any account was connected is published with the account connected
+/// later, and from then on belongs to it (so that account's holds and pauses cover it).
+#[test]
+fn a_post_queued_before_connecting_belongs_to_the_account_it_goes_out_with() {
+    let fake = Fake::start(|_| {});
+    let mut env = TestEnv::new();
+    fake.configure(&mut env);
+    env.set("POSTEZ_TOKEN_STORE", "file");
+    env.set("POSTEZ_PASSPHRASE", "correct horse battery staple");
+    env.set("POSTEZ_POLL_INTERVAL", "20ms");
+    env.schedule(&media(Media::Mp4), "now", &[]);
+    assert!(post(&env, 1)["account"].is_null());
+    env.connect(&fake, &[]).ok();
+    env.run(&["run"]).ok();
+    let p = post(&env, 1);
+    assert_eq!(p["state"], "published", "{p}");
+    assert!(!p["account"].is_null(), "{p}");
+}

@@ -171,6 +171,7 @@ fn schedule_copy_race(how: How) {
             "--privacy",
             "SELF_ONLY",
             "--yes",
+            "--allow-duplicate",
             "--copy",
             "--json",
         ]);
@@ -425,6 +426,7 @@ fn in_place_rewrites_between_the_samples_never_tear_a_copy() {
             "--privacy",
             "SELF_ONLY",
             "--yes",
+            "--allow-duplicate",
             "--copy",
             "--json",
         ]);
