@@ -203,6 +203,47 @@ pub fn duplicates(
         .collect())
 }
 
+/// The rows of a batch (`import`) that repeat a video for the same account within
+/// [`DUPLICATE_WINDOW`] of a queued post or of an earlier row, in row order, as
+/// "row N repeats post M" or "row N repeats row M" (rows 1-based). One query per distinct video
+/// and account, and a sorted map per group: a 100 000-row import stays linear.
+pub fn repeats(store: &Store, posts: &[NewPost]) -> Result<Vec<String>> {
+    use std::collections::{BTreeMap, HashMap};
+    let mut groups: HashMap<(&str, Option<i64>), Vec<usize>> = HashMap::new();
+    for (i, p) in posts.iter().enumerate() {
+        groups
+            .entry((p.fingerprint.sample_sha256.as_str(), p.account_id))
+            .or_default()
+            .push(i);
+    }
+    let mut found = Vec::new();
+    for ((hash, account), rows) in groups {
+        let mut queued: Vec<(DateTime<Utc>, i64)> = store
+            .posts_of_video(hash, account)?
+            .iter()
+            .map(|p| (p.scheduled_at, p.id))
+            .collect();
+        queued.sort_unstable();
+        let mut earlier: BTreeMap<DateTime<Utc>, usize> = BTreeMap::new();
+        for i in rows {
+            let at = posts[i].scheduled_at;
+            let near = |t: DateTime<Utc>| (t - at).abs() < DUPLICATE_WINDOW;
+            let first = queued.partition_point(|(t, _)| *t <= at - DUPLICATE_WINDOW);
+            if let Some((_, id)) = queued.get(first).filter(|(t, _)| near(*t)) {
+                found.push((i, format!("row {} repeats post {id}", i + 1)));
+            } else if let Some((_, j)) = earlier
+                .range(at - DUPLICATE_WINDOW..)
+                .find(|(t, _)| near(**t))
+            {
+                found.push((i, format!("row {} repeats row {}", i + 1, j + 1)));
+            }
+            earlier.insert(at, i);
+        }
+    }
+    found.sort_unstable();
+    Ok(found.into_iter().map(|(_, text)| text).collect())
+}
+
 /// Assemble and validate a post from its parts.
 pub fn build(
     media: CheckedMedia,
@@ -308,5 +349,35 @@ fn write_copy(source: &OpenMedia, post: &NewPost, tmp: &Path) -> Result<Fingerpr
         Ok(fingerprint)
     } else {
         Err(changed())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::tests::{now, sample_post};
+
+    #[test]
+    fn repeats_within_a_day_are_found_against_the_queue_and_earlier_rows() {
+        let mut store = Store::open_in_memory().unwrap();
+        let queued = store.insert_posts(&[sample_post(now())], now()).unwrap()[0];
+        let hour = chrono::Duration::hours(1);
+        let at = |h: i64| now() + hour * i32::try_from(h).unwrap();
+        let mut other = sample_post(at(30));
+        other.fingerprint.sample_sha256 = "another video".into();
+        let rows = [
+            sample_post(at(2)),  // near the queued post
+            sample_post(at(30)), // far from it, first of its day
+            sample_post(at(40)), // near row 2
+            other,               // another video: never a repeat
+            sample_post(at(70)), // a day and more after everything
+        ];
+        assert_eq!(
+            repeats(&store, &rows).unwrap(),
+            [
+                format!("row 1 repeats post {queued}"),
+                "row 3 repeats row 2".to_string()
+            ]
+        );
     }
 }

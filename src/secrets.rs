@@ -199,8 +199,9 @@ impl SecretError {
                 path.display()
             )),
             Self::NoPassphrase => Some(
-                "set POSTEZ_PASSPHRASE, configure a passphrase command, or run postez in a \
-                 terminal to be asked for it"
+                "set a passphrase command, e.g. `postez config set passphrase_command 'pass \
+                 show postez'` (runs from cron and systemd use it), or POSTEZ_PASSPHRASE; on a \
+                 terminal postez asks for it"
                     .into(),
             ),
             Self::Corrupt { path, .. } => Some(format!(

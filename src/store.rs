@@ -29,6 +29,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("store/migrations/0001_init.sql"),
     include_str!("store/migrations/0002_runs.sql"),
     include_str!("store/migrations/0003_holds.sql"),
+    include_str!("store/migrations/0004_posts_by_video.sql"),
 ];
 
 /// How long a writer waits for another process's transaction (cron runs overlap).
@@ -241,7 +242,7 @@ impl Store {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::media::{Container, Fingerprint, MediaInfo, VideoCodec};
     use crate::post::{Mode, NewPost, Options, Privacy};

@@ -199,27 +199,17 @@ async fn check_creators(
 /// Rows whose video their account gets within 24 hours of another post of it (already queued,
 /// or an earlier row) are asked about once, as `schedule` does: TikTok treats repeats as spam.
 fn confirm_repeats(ctx: &Ctx, store: &postez::store::Store, posts: &[NewPost]) -> Result<()> {
-    let mut repeats = Vec::new();
-    for (i, post) in posts.iter().enumerate() {
-        let queued =
-            queue::duplicates(store, &post.fingerprint, post.account_id, post.scheduled_at)?;
-        let earlier = posts[..i].iter().position(|p| {
-            p.fingerprint.sample_sha256 == post.fingerprint.sample_sha256
-                && p.account_id == post.account_id
-                && (p.scheduled_at - post.scheduled_at).abs() < queue::DUPLICATE_WINDOW
-        });
-        match (queued.first(), earlier) {
-            (Some(other), _) => repeats.push(format!("row {} repeats post {}", i + 1, other.id)),
-            (None, Some(j)) => repeats.push(format!("row {} repeats row {}", i + 1, j + 1)),
-            (None, None) => {}
-        }
-    }
+    let repeats = queue::repeats(store, posts)?;
     if repeats.is_empty() {
         return Ok(());
     }
+    // A few are enough to say what is wrong; a whole batch of repeats would flood the screen.
+    let shown = match repeats.len() {
+        n if n > 5 => format!("{} and {} more", repeats[..5].join(", "), n - 5),
+        _ => repeats.join(", "),
+    };
     let problem = format!(
-        "{} (the same video for the same account within 24 hours), and TikTok treats a video posted again within 24 hours as spam",
-        repeats.join(", ")
+        "{shown} (the same video for the same account within 24 hours), and TikTok treats a video posted again within 24 hours as spam"
     );
     if !ctx.out.can_prompt() {
         return Err(Error::NeedsFlag {

@@ -436,6 +436,9 @@ mod tests {
         assert!(due.contains("posts_due"), "{due}");
         let page = plan("SELECT id FROM posts ORDER BY scheduled_at, id LIMIT 50");
         assert!(page.contains("posts_queue"), "{page}");
+        // The 24-hour repeat check of schedule and import.
+        let video = plan("SELECT id FROM posts p WHERE p.file_hash = 'x' AND p.account_id IS 1");
+        assert!(video.contains("posts_by_video"), "{video}");
         // The claim itself, with its pause check (a lookup by the holds' primary key).
         let claim = plan(&claim_sql().replace("?1", "'x'").replace("?2", "'1'"));
         assert!(claim.contains("posts_due"), "{claim}");

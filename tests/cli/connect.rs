@@ -717,3 +717,24 @@ fn a_run_without_the_secret_variable_refreshes_with_the_saved_secret() {
         "the post waits"
     );
 }
+
+/// A run that cannot open the token file for want of its passphrase (cron has no
+/// POSTEZ_PASSPHRASE) keeps the posts and exits "needs auth" with the exact fix.
+#[test]
+fn a_run_without_the_passphrase_exits_needs_auth_with_the_fix() {
+    let fake = Fake::start(|_| {});
+    let mut env = fake.connected();
+    env.schedule(&media(Media::Mp4), "now", &[]);
+    env.unset("POSTEZ_PASSPHRASE");
+    let run = env.run(&["run"]);
+    let err = run.fails(3);
+    assert!(
+        err.contains("needs a passphrase") && err.contains("postez config set passphrase_command"),
+        "{run:?}"
+    );
+    assert_eq!(
+        env.run(&["list", "--json"]).json()[0]["state"],
+        "scheduled",
+        "the post waits"
+    );
+}
