@@ -102,24 +102,10 @@ impl Engine {
                 Err(Error::Api(e))
                     if !matches!(e.class(), ErrorClass::Retryable | ErrorClass::Auth) =>
                 {
-                    store.add_event(
-                        post.id,
-                        "status_unknown",
-                        &serde_json::json!({ "message": e.to_string() }),
-                        self.now,
-                    )?;
-                    return Ok(Outcome::StillProcessing);
+                    return self.status_unknown(store, post, e.to_string());
                 }
                 // The same for an answer refused for safety (redirect, oversized).
-                Err(Error::Unsafe(e)) => {
-                    store.add_event(
-                        post.id,
-                        "status_unknown",
-                        &serde_json::json!({ "message": e.to_string() }),
-                        self.now,
-                    )?;
-                    return Ok(Outcome::StillProcessing);
-                }
+                Err(Error::Unsafe(e)) => return self.status_unknown(store, post, e.to_string()),
                 Err(e) => return Err(e),
             }
         }
@@ -386,6 +372,23 @@ impl Engine {
         }
     }
 
+    /// An answer about an upload TikTok may hold in full that postez cannot use: kept in the
+    /// post's history, and the post left to the next run, which asks again (failing it would
+    /// invite a `retry` that uploads the video a second time).
+    fn status_unknown(&self, store: &mut Store, post: &Post, message: String) -> Result<Outcome> {
+        tracing::warn!(
+            post = post.id,
+            "status answer not usable ({message}); asking next run"
+        );
+        store.add_event(
+            post.id,
+            "status_unknown",
+            &serde_json::json!({ "message": message }),
+            self.now,
+        )?;
+        Ok(Outcome::StillProcessing)
+    }
+
     /// Poll the status until a final answer or the budget ends.
     async fn poll(
         &self,
@@ -412,31 +415,9 @@ impl Engine {
                 // Every byte is in, so TikTok publishes it whatever this answer says: failing
                 // the post would be wrong, and a `retry` would publish it twice. Record the
                 // answer and leave the post processing; the next run asks again.
-                Err(Error::Unsafe(e)) => {
-                    tracing::warn!(
-                        post = post.id,
-                        "status answer refused ({e}); asking next run"
-                    );
-                    store.add_event(
-                        post.id,
-                        "status_unknown",
-                        &serde_json::json!({ "message": e.to_string() }),
-                        self.now,
-                    )?;
-                    return Ok(Outcome::StillProcessing);
-                }
+                Err(Error::Unsafe(e)) => return self.status_unknown(store, post, e.to_string()),
                 Err(Error::Api(e)) if e.class() == ErrorClass::Permanent => {
-                    tracing::warn!(
-                        post = post.id,
-                        "status check refused ({e}); asking next run"
-                    );
-                    store.add_event(
-                        post.id,
-                        "status_unknown",
-                        &serde_json::json!({ "message": e.to_string() }),
-                        self.now,
-                    )?;
-                    return Ok(Outcome::StillProcessing);
+                    return self.status_unknown(store, post, e.to_string());
                 }
                 Err(e) => return Err(e),
             }
