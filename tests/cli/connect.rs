@@ -418,8 +418,15 @@ fn two_processes_refreshing_at_once_make_one_refresh_call() {
     let fake = Fake::start(|o| o.access_ttl = Duration::from_secs(60));
     let env = file_env(&fake);
     env.connect(&fake, &[]).ok();
-    let a = env.command(&["accounts", "--check"]).spawn().unwrap();
-    let b = env.command(&["accounts", "--check"]).spawn().unwrap();
+    // Output captured, so a passing test prints nothing.
+    let spawn = || {
+        env.command(&["accounts", "--check"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (spawn(), spawn());
     assert!(a.wait_with_output().unwrap().status.success());
     assert!(b.wait_with_output().unwrap().status.success());
     // The second process waited for the lock, saw the rotated login and used it.

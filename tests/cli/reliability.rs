@@ -121,6 +121,7 @@ fn an_endless_caption_file_is_refused() {
             "--caption-file",
             "/dev/zero",
         ])
+        .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();

@@ -467,7 +467,14 @@ fn three_runs_at_once_publish_each_post_once() {
         );
     }
     let children: Vec<_> = (0..3)
-        .map(|_| env.command(&["run"]).spawn().unwrap())
+        .map(|_| {
+            // Output captured, so a passing test prints nothing.
+            env.command(&["run"])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
         .collect();
     for child in children {
         assert!(child.wait_with_output().unwrap().status.success());
@@ -572,6 +579,7 @@ fn kill_9_at_random_moments_never_publishes_twice_or_loses_a_post() {
         env.schedule(&file, "now", &["--caption", &format!("trial {trial}")]);
         let child = env
             .command(&["run"])
+            .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
