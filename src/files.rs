@@ -157,22 +157,18 @@ pub fn write_private(
 /// Create one folder, 0700 from the start (std's `DirBuilder`: fs-err has none, so the error
 /// names the path here).
 fn create_0700(dir: &Path) -> io::Result<()> {
-    let mut builder = std::fs::DirBuilder::new();
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir).map_err(|e| {
-        io::Error::new(
-            e.kind(),
-            format!("failed to create directory `{}`: {e}", dir.display()),
-        )
-    })
+    create_dirs_0700(dir, false)
 }
 
 /// Create `dir` and its missing parents, each 0700 from the start; existing ones are left as
 /// they are.
 fn create_all_0700(dir: &Path) -> io::Result<()> {
+    create_dirs_0700(dir, true)
+}
+
+fn create_dirs_0700(dir: &Path, parents: bool) -> io::Result<()> {
     let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
+    builder.recursive(parents);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
     builder.create(dir).map_err(|e| {

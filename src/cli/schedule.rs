@@ -360,13 +360,15 @@ pub async fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<()> {
     if options.privacy.is_some() || options.mode == Mode::Draft {
         options.validate(media.info.duration_ms)?;
     }
-    // The repeat question comes before the consent lines, but after a missing-flag error
-    // (which choose_and_consent gives without a terminal): fix the command first. TikTok is
-    // asked about the creator before either, so that error lists the creator's own levels.
-    let flags_given = ctx.out.can_prompt()
+    // The repeat question comes before the consent lines. Without a terminal, a direct post
+    // missing --privacy or --yes fails in choose_and_consent below whatever else holds: that
+    // error is the one to see first (fix the command), so the question waits for a command
+    // that can go through. TikTok is asked about the creator before either, so that error
+    // lists the creator's own levels.
+    let can_go_through = ctx.out.can_prompt()
         || options.mode == Mode::Draft
         || (options.privacy.is_some() && args.yes);
-    if flags_given {
+    if can_go_through {
         confirm_duplicate(
             ctx,
             &store,
@@ -387,17 +389,6 @@ pub async fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<()> {
     )
     .await?;
     choose_and_consent(ctx, &mut options, args.yes, creator.as_slice())?;
-    if !flags_given {
-        confirm_duplicate(
-            ctx,
-            &store,
-            &media,
-            account.as_ref(),
-            at,
-            zone,
-            args.allow_duplicate,
-        )?;
-    }
     let mut new = queue::build(
         media,
         &caption,
