@@ -1,7 +1,7 @@
 //! An account's login over its life: where its tokens live (keychain or encrypted file), saving
 //! them after a login, handing out a fresh access token (refreshing ahead of expiry under a
 //! cross-process lock, so two cron runs never spend one rotating refresh token twice), and
-//! marking the account `needs_reconnect` when TikTok rejects the saved login.
+//! marking the account `needs_reconnect` when its platform rejects the saved login.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -11,9 +11,7 @@ use chrono::{DateTime, Utc};
 use crate::config::Config;
 use crate::env::{Env, Paths};
 use crate::error::{Error, Result};
-use crate::provider::net;
-use crate::provider::tiktok::{self, ClientCredentials, TikTok};
-use crate::provider::{ErrorClass, Tokens, client_secret_key, token_key};
+use crate::provider::{ErrorClass, Provider, Tokens, token_key};
 use crate::secrets::{
     Backend, DEFAULT_KEYCHAIN_TIMEOUT, FileStore, Keychain, SERVICE, Secret, SecretError,
     SecretStore, require_private,
@@ -100,66 +98,18 @@ pub fn account_backend(account: &Account) -> Backend {
     }
 }
 
-/// The TikTok app credentials: key from `POSTEZ_TIKTOK_CLIENT_KEY` or the setting; secret from
-/// `POSTEZ_TIKTOK_CLIENT_SECRET` or `secrets`.
-pub fn client_credentials(
-    env: &Env,
-    config: &Config,
-    secrets: &SecretStore,
-) -> Result<ClientCredentials> {
-    let key = env
-        .tiktok_client_key
-        .clone()
-        .or_else(|| config.tiktok_client_key.clone())
-        .ok_or_else(|| Error::config(
-            "no TikTok client key is set",
-            Some("set POSTEZ_TIKTOK_CLIENT_KEY, or run `postez config set tiktok_client_key KEY` (see the README: registering a TikTok app)".into()),
-        ))?;
-    let secret = match &env.tiktok_client_secret {
-        Some(s) => s.clone(),
-        None => secrets
-            .get(&client_secret_key(tiktok::PLATFORM))?
-            .ok_or_else(|| Error::NoClientSecret {
-                platform: tiktok::PLATFORM.into(),
-            })?,
-    };
-    Ok(ClientCredentials { key, secret })
-}
-
-/// A TikTok client for the configured endpoints, which must be `https` (or `http` to this
-/// machine, for a local fake): a token endpoint over plain http gives the secrets away.
-pub fn tiktok_client(env: &Env, client: ClientCredentials) -> Result<TikTok> {
-    let (api, auth_url) = tiktok_client_urls(env)?;
-    TikTok::new(api, auth_url, client)
-}
-
-/// TikTok's API base and authorize page, once checked (`POSTEZ_TIKTOK_*_URL` or TikTok's own).
-pub fn tiktok_client_urls(env: &Env) -> Result<(&str, &str)> {
-    let api = tiktok_api_url(env)?;
-    let auth_url = env
-        .tiktok_auth_url
-        .as_deref()
-        .unwrap_or(tiktok::DEFAULT_AUTH_URL);
-    net::check_base_url("POSTEZ_TIKTOK_AUTH_URL", auth_url)?;
-    Ok((api, auth_url))
-}
-
-/// TikTok's API base: `POSTEZ_TIKTOK_API_URL` once checked, else TikTok's own.
-pub fn tiktok_api_url(env: &Env) -> Result<&str> {
-    let api = env
-        .tiktok_api_url
-        .as_deref()
-        .unwrap_or(tiktok::DEFAULT_API_URL);
-    net::check_base_url("POSTEZ_TIKTOK_API_URL", api)?;
-    Ok(api)
-}
+// TikTok's app credentials and endpoints moved to its provider; these names stay for callers.
+pub use crate::provider::tiktok::{
+    api_url as tiktok_api_url, client as tiktok_client, credentials as client_credentials,
+    endpoints as tiktok_client_urls,
+};
 
 /// The saved tokens of an account, or `NeedsReconnect` when there are none.
 pub fn saved_tokens(secrets: &SecretStore, account: &Account) -> Result<Tokens> {
-    match secrets.get(&token_key(&account.platform, &account.remote_id))? {
+    match secrets.get(&token_key(account.platform.as_str(), &account.remote_id))? {
         Some(secret) => Tokens::from_secret(&secret),
         None => Err(Error::NeedsReconnect {
-            platform: account.platform.clone(),
+            platform: account.platform.to_string(),
             account: account.label(),
             reason: "no saved login was found in the token store".into(),
         }),
@@ -254,7 +204,7 @@ async fn lock_file(path: &Path, account: &str, wait: Duration) -> Result<std::fs
 /// left (unless `force`), else a refreshed one. Refreshing re-reads the saved tokens under a
 /// lock first, so a token another process just refreshed is used instead of refreshing twice.
 pub async fn fresh_tokens(
-    tiktok: &TikTok,
+    provider: &dyn Provider,
     secrets: &SecretStore,
     paths: &Paths,
     store: &mut Store,
@@ -263,7 +213,7 @@ pub async fn fresh_tokens(
     now: DateTime<Utc>,
 ) -> Result<Tokens> {
     fresh_tokens_waiting(
-        tiktok,
+        provider,
         secrets,
         paths,
         store,
@@ -278,7 +228,7 @@ pub async fn fresh_tokens(
 /// [`fresh_tokens`], waiting at most `wait` for another process's refresh of the same login.
 #[allow(clippy::too_many_arguments)]
 pub async fn fresh_tokens_waiting(
-    tiktok: &TikTok,
+    provider: &dyn Provider,
     secrets: &SecretStore,
     paths: &Paths,
     store: &mut Store,
@@ -303,20 +253,24 @@ pub async fn fresh_tokens_waiting(
     if current.refresh_expires_at <= now {
         store.set_account_state(account.id, "needs_reconnect", now)?;
         return Err(Error::NeedsReconnect {
-            platform: account.platform.clone(),
+            platform: account.platform.to_string(),
             account: account.label(),
             reason: "the saved login expired".into(),
         });
     }
     tracing::info!(account = %account.label(), "refreshing the login");
-    let mut fresh = match tiktok.refresh(&current.refresh_token, now).await {
+    let mut fresh = match provider.refresh(&current.refresh_token, now).await {
         Ok(t) => t,
-        Err(Error::Api(e)) if e.class() == ErrorClass::Auth || e.code == "invalid_request" => {
+        Err(Error::Api(e)) if matches!(e.class(), ErrorClass::Auth | ErrorClass::Token) => {
             store.set_account_state(account.id, "needs_reconnect", now)?;
             return Err(Error::NeedsReconnect {
-                platform: account.platform.clone(),
+                platform: account.platform.to_string(),
                 account: account.label(),
-                reason: format!("TikTok refused to refresh it ({})", e.code),
+                reason: format!(
+                    "{} refused to refresh it ({})",
+                    account.platform.name(),
+                    e.code
+                ),
             });
         }
         Err(e) => return Err(e),
@@ -331,7 +285,7 @@ pub async fn fresh_tokens_waiting(
         account.display_name.as_deref(),
         &account.remote_id,
     );
-    save_login(secrets, &account.platform, &fresh, &owner)?;
+    save_login(secrets, account.platform.as_str(), &fresh, &owner)?;
     store.set_account_expiry(
         account.id,
         fresh.access_expires_at,

@@ -309,9 +309,13 @@ impl Error {
             },
             Self::Aborted => ErrorKind::Usage,
             Self::Api(e) => match e.class() {
-                ErrorClass::Auth | ErrorClass::Client | ErrorClass::Scope => ErrorKind::NeedsAuth,
+                ErrorClass::Auth | ErrorClass::Token | ErrorClass::Client | ErrorClass::Scope => {
+                    ErrorKind::NeedsAuth
+                }
                 ErrorClass::Retryable | ErrorClass::Quota => ErrorKind::TryLater,
-                ErrorClass::Permanent | ErrorClass::Banned => ErrorKind::Failure,
+                ErrorClass::Permanent | ErrorClass::Banned | ErrorClass::UploadGone => {
+                    ErrorKind::Failure
+                }
             },
             Self::Network(_) | Self::RefreshLocked { .. } => ErrorKind::TryLater,
             // Not retried blindly: the same address would answer the same way (issue 15).

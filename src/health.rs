@@ -304,7 +304,7 @@ fn accounts(
         };
         if !secret_checked {
             secret_checked = true;
-            let key = crate::provider::client_secret_key(&account.platform);
+            let key = crate::provider::client_secret_key(account.platform.as_str());
             match secrets.get(&key) {
                 Ok(Some(_)) => checks.push(check("client secret", Status::Ok, format!("the client secret is saved in the {store_name}"), None)),
                 _ => checks.push(check(

@@ -1,126 +1,166 @@
-//! What every platform provider shares: the shape of a platform's error answer and how postez
-//! classifies it (retry later, hold for a day, pause the account, reconnect, or give up), the
-//! token set a login yields, and the progress callbacks of an upload. Each platform's HTTP API
-//! and quirks live in its own module.
+//! The seam between postez and the platforms it publishes to. [`Platform`] names them;
+//! [`for_account`] is the one place that matches on it, building the platform's [`Provider`]
+//! (the steps of a resumable publish, in `steps`). What every provider shares lives here too:
+//! the shape of a platform's error answer (classified by the provider that received it, so the
+//! engine never reads a platform's codes), the token set a login yields, and the network rules
+//! (`net`). Each platform's HTTP API and quirks live in its own module.
 
 pub mod net;
+pub mod steps;
 pub mod tiktok;
+
+use std::fmt;
+use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::config::Config;
+use crate::env::Env;
 use crate::error::{Error, Result};
-use crate::secrets::Secret;
+use crate::secrets::{Secret, SecretStore};
 
-/// How an error from a platform should be handled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorClass {
-    /// Temporary (5xx, 429, network): the next attempt may succeed.
-    Retryable,
-    /// The saved login no longer works: the account must be connected again.
-    Auth,
-    /// Retrying the same request cannot help.
-    Permanent,
-    /// A daily quota (TikTok: pending drafts, posts per creator, the app's active creators):
-    /// not a failure. The account's posts of that kind wait until the window has passed.
-    Quota,
-    /// The platform refuses to let the account post at all ("retry should not be done"): the
-    /// post fails and the account is paused until the user acts.
-    Banned,
-    /// The app's own credentials (client key or secret) were refused: no login of any account
-    /// can work until they are fixed. The posts wait.
-    Client,
-    /// The login lacks a scope the request needs (TikTok: Direct Post's `video.publish`).
-    Scope,
+pub use steps::{
+    Checkpoint, ChunkPlan, ErrorClass, Failure, Prepared, Provider, PutOutcome, RemoteState,
+    SentBytes, Verdict,
+};
+
+/// A platform postez publishes to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Platform {
+    /// TikTok (Content Posting API); the default of a queue made before there were others.
+    #[default]
+    TikTok,
 }
 
-/// An error answer from a platform, with everything TikTok support asks for (`log_id`).
+impl Platform {
+    /// Every platform, in the order commands list them.
+    pub const ALL: [Platform; 1] = [Platform::TikTok];
+
+    /// The name used in commands, the queue and `--json` (`tiktok`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::TikTok => tiktok::PLATFORM,
+        }
+    }
+
+    /// The name people know it by (`TikTok`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::TikTok => "TikTok",
+        }
+    }
+}
+
+impl fmt::Display for Platform {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Platform {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|p| p.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| {
+                Error::invalid(
+                    format!("postez does not know the platform `{}`", printable(s, 40)),
+                    Some(format!(
+                        "use one of: {}",
+                        Self::ALL.map(Platform::as_str).join(", ")
+                    )),
+                )
+            })
+    }
+}
+
+impl Serialize for Platform {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl rusqlite::types::ToSql for Platform {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        Ok(self.as_str().into())
+    }
+}
+
+impl rusqlite::types::FromSql for Platform {
+    fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        let text = value.as_str()?;
+        text.parse()
+            .map_err(|e: Error| rusqlite::types::FromSqlError::Other(Box::new(e)))
+    }
+}
+
+/// The provider that publishes for an account of `platform`: its app credentials read from the
+/// environment, the settings or `secrets`, its endpoints checked. The one place a platform is
+/// matched to its code.
+pub fn for_account(
+    platform: Platform,
+    env: &Env,
+    config: &Config,
+    secrets: &SecretStore,
+    rate_window: std::time::Duration,
+) -> Result<Box<dyn Provider>> {
+    match platform {
+        Platform::TikTok => Ok(Box::new(
+            tiktok::from_settings(env, config, secrets)?.with_rate_window(rate_window),
+        )),
+    }
+}
+
+/// Refuse platform addresses postez must not use (plain HTTP to a remote host), for every
+/// platform, before a run claims anything.
+pub fn check_endpoints(env: &Env) -> Result<()> {
+    for platform in Platform::ALL {
+        match platform {
+            Platform::TikTok => tiktok::check_endpoints(env)?,
+        }
+    }
+    Ok(())
+}
+
+/// The action named in errors of a status check: a refused one may concern an upload the
+/// platform holds in full, so the hint does not offer a blind retry.
+pub const STATUS_ACTION: &str = "check the post's status";
+
+/// An error answer from a platform, classified by the provider that received it, with
+/// everything the platform's support asks for (TikTok: `log_id`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{platform} refused to {action}: {message} ({code}, HTTP {http}{})", log_id.as_ref().map(|l| format!(", log_id {l}")).unwrap_or_default())]
 pub struct ApiError {
-    /// `tiktok`.
-    pub platform: &'static str,
+    /// The platform that answered.
+    pub platform: Platform,
     /// What postez was doing, as a verb phrase ("exchange the login code").
     pub action: &'static str,
     /// HTTP status.
     pub http: u16,
-    /// The platform's error code (`access_token_invalid`, `invalid_grant`, …).
+    /// The platform's error code.
     pub code: String,
     /// The platform's message, shortened.
     pub message: String,
     /// The platform's request id.
     pub log_id: Option<String>,
+    /// What the engine should do about it (the provider's reading of `code`).
+    pub class: ErrorClass,
+    /// What the user can do about it, when the provider knows.
+    pub hint: Option<&'static str>,
 }
 
 impl ApiError {
     /// Retry, reconnect or give up.
     pub fn class(&self) -> ErrorClass {
-        match self.code.as_str() {
-            "access_token_invalid" | "invalid_grant" | "auth_removed" => ErrorClass::Auth,
-            "scope_not_authorized" => ErrorClass::Scope,
-            "invalid_client" => ErrorClass::Client,
-            // shared/tiktok-api.md §2.1–2.3, §2.7: 24-hour windows, some with HTTP 200.
-            "spam_risk_too_many_pending_share"
-            | "spam_risk_too_many_posts"
-            | "reached_active_user_cap" => ErrorClass::Quota,
-            "spam_risk_user_banned_from_posting" => ErrorClass::Banned,
-            "rate_limit_exceeded"
-            | "internal_error"
-            | "server_error"
-            | "temporarily_unavailable"
-            | "internal" => ErrorClass::Retryable,
-            _ if self.http == 429 || self.http >= 500 => ErrorClass::Retryable,
-            _ => ErrorClass::Permanent,
-        }
+        self.class
     }
 
     /// What the user can do about it.
     pub fn hint(&self) -> Option<String> {
-        let hint = match self.code.as_str() {
-            "unaudited_client_can_only_post_to_private_accounts" => {
-                "your TikTok app is not audited yet: post SELF_ONLY from a private account, or use --draft"
-            }
-            "privacy_level_option_mismatch" => {
-                "choose a privacy level the account offers (`postez accounts` lists them) with `postez edit ID --privacy …`"
-            }
-            "spam_risk_too_many_posts" => {
-                "TikTok limits how many posts a creator makes a day; the posts wait a day, nothing to do"
-            }
-            "spam_risk_user_banned_from_posting" => {
-                "TikTok does not let this account post: look in the TikTok app; once it may post \
-                 again, run `postez connect tiktok` to go on"
-            }
-            "spam_risk_too_many_pending_share" => {
-                "five drafts already wait in your TikTok inbox: finish or delete them in the app; \
-                 the drafts wait a day"
-            }
-            "reached_active_user_cap" => {
-                "your TikTok app reached its daily limit of posting creators; the posts wait a day"
-            }
-            "access_token_invalid" | "invalid_grant" | "auth_removed" => {
-                "run `postez connect tiktok` again"
-            }
-            "scope_not_authorized" => {
-                "use --draft, or turn on Direct Post for your app in TikTok's developer portal and \
-                 run `postez connect tiktok` again"
-            }
-            "invalid_client" => {
-                "fix the TikTok app's client key or secret: `postez connect tiktok` asks for the \
-                 secret again, or set POSTEZ_TIKTOK_CLIENT_SECRET (the key: \
-                 `postez config set tiktok_client_key KEY`)"
-            }
-            "file_format_check_failed"
-            | "duration_check_failed"
-            | "frame_rate_check_failed"
-            | "picture_size_check_failed" => {
-                "re-encode the video as H.264 MP4 within TikTok's limits"
-            }
-            _ => match self.class() {
-                ErrorClass::Retryable => "this is temporary; the next `postez run` tries again",
-                _ => return None,
-            },
-        };
-        Some(hint.into())
+        self.hint.map(str::to_string)
     }
 }
 
@@ -257,47 +297,4 @@ pub fn token_key(platform: &str, open_id: &str) -> String {
 /// The key of an app's client secret in the secret store.
 pub fn client_secret_key(platform: &str) -> String {
     format!("{platform}:client_secret")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn api(http: u16, code: &str) -> ApiError {
-        ApiError {
-            platform: "tiktok",
-            action: "start the upload",
-            http,
-            code: code.into(),
-            message: String::new(),
-            log_id: None,
-        }
-    }
-
-    /// TikTok's meaning, whatever HTTP status carries it (creator_info sends some with 200).
-    #[test]
-    fn codes_are_classed_by_what_they_mean() {
-        for http in [200, 403] {
-            for code in [
-                "spam_risk_too_many_pending_share",
-                "spam_risk_too_many_posts",
-                "reached_active_user_cap",
-            ] {
-                assert_eq!(api(http, code).class(), ErrorClass::Quota, "{code}");
-            }
-            assert_eq!(
-                api(http, "spam_risk_user_banned_from_posting").class(),
-                ErrorClass::Banned
-            );
-        }
-        assert_eq!(api(401, "invalid_client").class(), ErrorClass::Client);
-        assert_eq!(api(401, "scope_not_authorized").class(), ErrorClass::Scope);
-        assert_eq!(api(401, "access_token_invalid").class(), ErrorClass::Auth);
-        assert!(
-            api(401, "invalid_client")
-                .hint()
-                .unwrap()
-                .contains("postez connect tiktok")
-        );
-    }
 }

@@ -2,12 +2,15 @@
 //! claim the due ones, and publish them (accounts in parallel, each account's posts in order),
 //! following the state machine in shared/design.md so that every post is published exactly once
 //! or clearly failed:
-//! - `publish_id` and the upload URL are committed before the first byte is sent;
-//! - an upload that completed (201) is only ever polled, never initialised again;
-//! - a post whose upload did not complete may be initialised again (TikTok cannot publish it);
+//! - the platform's checkpoint (TikTok: `publish_id` and upload URL) is committed before the
+//!   first byte is sent;
+//! - an upload that completed is only ever polled, never started again;
+//! - a post whose upload did not complete may be started again (the platform cannot publish
+//!   it), after asking the platform where it stands;
 //! - a post left `publishing` by a dead run is resumed by the next one.
 //!
-//! It reports through [`Progress`] and never prints.
+//! The platform's side of each step comes from its [`Provider`]; nothing here reads a
+//! platform's codes or statuses. It reports through [`Progress`] and never prints.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -22,8 +25,7 @@ use crate::config::Config;
 use crate::env::{Env, Paths};
 use crate::error::{Error, Result};
 use crate::post::{Mode, Post, PostId};
-use crate::provider::tiktok::TikTok;
-use crate::provider::{ErrorClass, Tokens};
+use crate::provider::{ErrorClass, Platform, Provider, Tokens};
 use crate::secrets::SecretStore;
 use crate::store::{Account, Hold, Settle, Store};
 
@@ -31,6 +33,7 @@ mod attempt;
 mod dry_run;
 mod events;
 mod holds;
+mod record;
 
 use attempt::Outcome;
 
@@ -95,7 +98,7 @@ pub struct Summary {
     pub needs_auth: u32,
     /// Held back for another reason (creator cannot post now).
     pub blocked: u32,
-    /// Still processing at TikTok.
+    /// Still processing at the platform.
     pub processing: u32,
     /// Stopped by a signal.
     pub interrupted: bool,
@@ -216,7 +219,7 @@ impl Engine {
     pub async fn run(&self) -> Result<Summary> {
         // A platform address postez must not use is a setting to fix, not a passing problem:
         // refuse before claiming anything, so the posts stay as they are (exit 2, not 75).
-        auth::tiktok_client_urls(&self.env)?;
+        crate::provider::check_endpoints(&self.env)?;
         let mut store = Store::open(&self.paths.database())?;
         let mut summary = Summary::default();
         if self.options.dry_run {
@@ -301,7 +304,7 @@ impl Engine {
         let accounts: Vec<Account> = store
             .accounts()?
             .into_iter()
-            .filter(|a| a.platform == crate::queue::PLATFORM && a.state != "disconnected")
+            .filter(|a| a.state != "disconnected")
             .collect();
         let mut groups: BTreeMap<Option<i64>, Vec<Post>> = BTreeMap::new();
         let mut summary = Summary::default();
@@ -313,7 +316,12 @@ impl Engine {
                     // Queued before any account was connected: it belongs to the account it
                     // is published with from now on, so that account's holds and pauses
                     // cover it (and lifting a pause brings it back).
-                    let default = self.default_account(&accounts);
+                    let of_platform: Vec<Account> = accounts
+                        .iter()
+                        .filter(|a| a.platform.as_str() == post.platform)
+                        .cloned()
+                        .collect();
+                    let default = self.default_account(&of_platform);
                     if let Some(account) = default {
                         store.adopt_account(post.id, account)?;
                     }
@@ -358,23 +366,37 @@ impl Engine {
         let mut store = Store::open(&self.paths.database())?;
         let mut summary = Summary::default();
         let Some(mut account) = account else {
+            let platform = posts
+                .first()
+                .and_then(|p| p.platform.parse::<Platform>().ok())
+                .unwrap_or(Platform::TikTok);
             let hold = holds::for_this_run(
                 None,
-                "no TikTok account is connected (or several are and none was chosen)".into(),
-                Some(
-                    "run `postez connect tiktok`, or set one with `postez edit ID --account …`"
-                        .into(),
+                format!(
+                    "no {} account is connected (or several are and none was chosen)",
+                    platform.name()
                 ),
+                Some(format!(
+                    "run `postez connect {platform}`, or set one with `postez edit ID --account …`"
+                )),
             );
-            self.hold_posts(&mut store, "tiktok", &posts, &hold, true, &mut summary)?;
+            self.hold_posts(
+                &mut store,
+                platform.as_str(),
+                &posts,
+                &hold,
+                true,
+                &mut summary,
+            )?;
             return Ok(summary);
         };
         let label = account.label();
         if account.state != "ok" {
+            let platform = account.platform;
             let hold = holds::for_this_run(
                 None,
-                format!("the TikTok login of {label} must be renewed"),
-                Some("run `postez connect tiktok`".into()),
+                format!("the {} login of {label} must be renewed", platform.name()),
+                Some(format!("run `postez connect {platform}`")),
             );
             self.hold_posts(&mut store, &label, &posts, &hold, true, &mut summary)?;
             return Ok(summary);
@@ -397,13 +419,16 @@ impl Engine {
                 waiting.push((i, post));
                 continue;
             }
-            // The login lacks Direct Post (TikTok said so, or it never had it): no call can
-            // publish this post; drafts go on.
+            // The login lacks Direct Post (the platform said so, or it never had it): no call
+            // can publish this post; drafts go on.
             if post.options.mode == Mode::Direct
-                && !account.can_direct_post()
+                && session
+                    .provider
+                    .direct_scope()
+                    .is_some_and(|scope| !account.has_scope(scope))
                 && post.publish_id.is_none()
             {
-                self.refuse_direct(&mut store, &account, &post, None, &mut summary)?;
+                self.refuse_direct(&session, &mut store, &account, &post, None, &mut summary)?;
                 continue;
             }
             let stop = self
@@ -466,10 +491,14 @@ impl Engine {
             &self.env,
             &self.config,
         )?;
-        let client = auth::client_credentials(&self.env, &self.config, &secrets)?;
-        let tiktok =
-            auth::tiktok_client(&self.env, client)?.with_rate_window(self.options.rate_window);
-        Ok(Session { secrets, tiktok })
+        let provider = crate::provider::for_account(
+            account.platform,
+            &self.env,
+            &self.config,
+            &secrets,
+            self.options.rate_window,
+        )?;
+        Ok(Session { secrets, provider })
     }
 
     async fn tokens(
@@ -480,7 +509,7 @@ impl Engine {
         force: bool,
     ) -> Result<Tokens> {
         auth::fresh_tokens_waiting(
-            &session.tiktok,
+            session.provider.as_ref(),
             &session.secrets,
             &self.paths,
             store,
@@ -522,95 +551,12 @@ impl Engine {
                 .await
             {
                 Ok(Outcome::Done(settle)) => {
-                    // TikTok's "internal" failure: retried with the same backoff and attempt
-                    // limit as any temporary error.
-                    let settle = match settle {
-                        Settle::RetryAt {
-                            message,
-                            reset_upload,
-                            ..
-                        } => self.retry_or_fail(post, message, reset_upload, None, None),
-                        other => other,
-                    };
-                    // A processing failure that concerns the account (a quota, a ban).
-                    let for_account = match &settle {
-                        Settle::Failed {
-                            code: Some(code), ..
-                        } => self.failed_for_account(store, account, holds, post, code)?,
-                        _ => None,
-                    };
-                    if let Some(hold) = for_account {
-                        // A quota: TikTok failed this upload, so a new one starts after it.
-                        store.settle(
-                            post.id,
-                            &Settle::Hold {
-                                until: hold.until,
-                                code: Some(hold.code.clone()),
-                                message: hold.message.clone(),
-                                hint: hold.hint.clone(),
-                                reset_upload: true,
-                            },
-                            self.now,
-                        )?;
-                        summary.blocked += 1;
-                        self.progress.event(&Event::AccountHeld {
-                            account: account.label(),
-                            posts: vec![post.id],
-                            code: Some(hold.code),
-                            message: hold.message,
-                            hint: hold.hint,
-                            until: hold.until,
-                            needs_auth: false,
-                        });
-                        return Ok(Stop::Continue);
-                    }
-                    store.settle(post.id, &settle, self.now)?;
-                    match &settle {
-                        Settle::Published(post_id) => {
-                            summary.published += 1;
-                            self.progress.event(&Event::Published {
-                                post: subject,
-                                post_id: post_id.clone(),
-                            });
-                        }
-                        Settle::SentToInbox => {
-                            summary.sent += 1;
-                            self.progress.event(&Event::SentToInbox {
-                                post: subject,
-                                caption: Some(post.caption.clone()).filter(|c| !c.is_empty()),
-                            });
-                        }
-                        Settle::Failed {
-                            code,
-                            message,
-                            hint,
-                        } => {
-                            summary.failed += 1;
-                            self.progress.event(&Event::Failed {
-                                post: subject,
-                                code: code.clone(),
-                                message: message.clone(),
-                                hint: hint.clone(),
-                            });
-                        }
-                        Settle::RetryAt { at, message, .. } => {
-                            summary.retrying += 1;
-                            self.progress.event(&Event::Retrying {
-                                post: subject,
-                                message: message.clone(),
-                                next_at: *at,
-                            });
-                        }
-                        Settle::Release { message } | Settle::Hold { message, .. } => {
-                            summary.blocked += 1;
-                            self.progress.event(&Event::Blocked {
-                                post: subject,
-                                message: message.clone(),
-                                hint: None,
-                            });
-                        }
-                    }
+                    self.record(store, post, settle, summary)?;
                     return Ok(Stop::Continue);
+                }
+                Ok(Outcome::Failed(failure)) => {
+                    return self
+                        .platform_failed(session, store, account, holds, post, failure, summary);
                 }
                 Ok(Outcome::StillProcessing) => {
                     summary.processing += 1;
@@ -622,26 +568,15 @@ impl Engine {
                     self.progress.event(&Event::Interrupted { post: subject });
                     return Ok(Stop::Interrupted);
                 }
-                // TikTok's "cannot post now" with a code it does not document: not a failure
+                // The platform's "cannot post now" in a way it has no class for: not a failure
                 // of the post; the account's posts wait for the next run.
-                Ok(Outcome::CreatorBlocked { message }) => {
+                Ok(Outcome::Blocked { message, hint }) => {
                     return Ok(Stop::Account {
-                        hold: holds::for_this_run(
-                            None,
-                            message,
-                            Some(
-                                "TikTok limits this account right now; the next run tries again"
-                                    .into(),
-                            ),
-                        ),
+                        hold: holds::for_this_run(None, message, Some(hint)),
                         needs_auth: false,
                     });
                 }
-                Err(Error::Api(e))
-                    if e.class() == ErrorClass::Auth
-                        && !refreshed
-                        && e.code == "access_token_invalid" =>
-                {
+                Err(Error::Api(e)) if e.class() == ErrorClass::Token && !refreshed => {
                     tracing::info!(post = post.id, "token rejected; refreshing once");
                     refreshed = true;
                 }
@@ -668,7 +603,6 @@ impl Engine {
         if matches!(e, Error::Store { .. }) {
             return Err(e);
         }
-        let subject = Subject::of(post);
         let temporary = match &e {
             Error::Api(api) => api.class() == ErrorClass::Retryable,
             Error::Network(_) => true,
@@ -697,37 +631,13 @@ impl Engine {
                 },
             }
         };
-        store.settle(post.id, &settle, self.now)?;
-        match settle {
-            Settle::RetryAt { at, message, .. } => {
-                summary.retrying += 1;
-                self.progress.event(&Event::Retrying {
-                    post: subject,
-                    message,
-                    next_at: at,
-                });
-            }
-            Settle::Failed {
-                code,
-                message,
-                hint,
-            } => {
-                summary.failed += 1;
-                self.progress.event(&Event::Failed {
-                    post: subject,
-                    code,
-                    message,
-                    hint,
-                });
-            }
-            _ => {}
-        }
+        self.record(store, post, settle, summary)?;
         Ok(Stop::Continue)
     }
 }
 
-/// An account's open secret store and API client.
+/// An account's open secret store and its platform's provider.
 struct Session {
     secrets: SecretStore,
-    tiktok: TikTok,
+    provider: Box<dyn Provider>,
 }

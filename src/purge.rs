@@ -52,7 +52,7 @@ pub async fn forget_login(
     revoke: bool,
     report: &mut Report,
 ) {
-    let key = token_key(&account.platform, &account.remote_id);
+    let key = token_key(account.platform.as_str(), &account.remote_id);
     if revoke {
         let mut outcome = Err("no saved login to revoke".to_string());
         for store in stores {

@@ -131,7 +131,7 @@ pub fn resolve_account(
     let accounts: Vec<Account> = store
         .accounts()?
         .into_iter()
-        .filter(|a| a.platform == PLATFORM && a.state != "disconnected")
+        .filter(|a| a.platform.as_str() == PLATFORM && a.state != "disconnected")
         .collect();
     let known = || accounts.iter().map(Account::label).collect::<Vec<_>>();
     let find = |name: &str| {

@@ -185,7 +185,7 @@ async fn check(ctx: &Ctx, store: &mut postez::store::Store, account: &Account) -
     let tokens =
         auth::fresh_tokens(&tiktok, &secrets, &ctx.paths, store, account, false, now).await?;
     match tiktok.user_info(&tokens.access_token).await {
-        Err(postez::Error::Api(e)) if e.code == "access_token_invalid" => {
+        Err(postez::Error::Api(e)) if e.class() == postez::provider::ErrorClass::Token => {
             let tokens =
                 auth::fresh_tokens(&tiktok, &secrets, &ctx.paths, store, account, true, now)
                     .await?;

@@ -277,7 +277,9 @@ pub async fn exec(ctx: &Ctx, args: ConnectArgs) -> Result<()> {
             Error::Api(api)
                 if matches!(
                     api.class(),
-                    postez::provider::ErrorClass::Auth | postez::provider::ErrorClass::Scope
+                    postez::provider::ErrorClass::Auth
+                        | postez::provider::ErrorClass::Token
+                        | postez::provider::ErrorClass::Scope
                 ) =>
             {
                 Err(e)
@@ -311,11 +313,13 @@ pub async fn exec(ctx: &Ctx, args: ConnectArgs) -> Result<()> {
     let accounts = store.accounts()?;
     let previous = accounts
         .iter()
-        .find(|a| a.platform == tiktok::PLATFORM && a.remote_id == tokens.open_id)
+        .find(|a| a.platform == postez::provider::Platform::TikTok && a.remote_id == tokens.open_id)
         .cloned();
     let connected: Vec<String> = accounts
         .iter()
-        .filter(|a| a.platform == tiktok::PLATFORM && a.remote_id != tokens.open_id)
+        .filter(|a| {
+            a.platform == postez::provider::Platform::TikTok && a.remote_id != tokens.open_id
+        })
         .filter(|a| a.state != "disconnected")
         .map(|a| a.label())
         .collect();
@@ -359,7 +363,7 @@ pub async fn exec(ctx: &Ctx, args: ConnectArgs) -> Result<()> {
     // POSTEZ_TIKTOK_CLIENT_SECRET, and needs the secret at its first refresh.
     secrets.set(&client_secret_key(tiktok::PLATFORM), &client_secret)?;
     let profile = AccountProfile {
-        platform: tiktok::PLATFORM.into(),
+        platform: postez::provider::Platform::TikTok,
         remote_id: tokens.open_id.clone(),
         display_name: user.display_name.clone(),
         username: creator.as_ref().and_then(|c| c.creator_username.clone()),
@@ -384,7 +388,7 @@ pub async fn exec(ctx: &Ctx, args: ConnectArgs) -> Result<()> {
         // The login moved to another store: the old copy must not linger.
         let old_backend = auth::account_backend(&old);
         if let Ok(old_store) = auth::open_store(old_backend, &ctx.paths, &ctx.env, &config) {
-            let _ = old_store.delete(&token_key(&old.platform, &old.remote_id));
+            let _ = old_store.delete(&token_key(old.platform.as_str(), &old.remote_id));
         }
     }
     if ctx.out.json() {

@@ -44,7 +44,7 @@ async fn revoke(
     let tokens =
         auth::fresh_tokens(tiktok, secrets, &ctx.paths, store, account, false, now).await?;
     match tiktok.revoke(&tokens.access_token).await {
-        Err(postez::Error::Api(e)) if e.code == "access_token_invalid" => {
+        Err(postez::Error::Api(e)) if e.class() == postez::provider::ErrorClass::Token => {
             let tokens =
                 auth::fresh_tokens(tiktok, secrets, &ctx.paths, store, account, true, now).await?;
             tiktok.revoke(&tokens.access_token).await
@@ -89,7 +89,7 @@ pub async fn exec(ctx: &Ctx, args: DisconnectArgs) -> Result<()> {
         }
     }
     // Delete from every store we can reach: the recorded one must work, others are best effort.
-    let key = token_key(&account.platform, &account.remote_id);
+    let key = token_key(account.platform.as_str(), &account.remote_id);
     secrets.delete(&key)?;
     let other = match secrets.backend() {
         Backend::Keychain => auth::open_store(Backend::File, &ctx.paths, &ctx.env, &config).ok(),

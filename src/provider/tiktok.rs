@@ -15,14 +15,18 @@ use rand::Rng;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+mod codes;
+mod steps;
 mod upload;
 
-pub use upload::{ChunkPlan, InitOutcome, PostStatus, PutOutcome};
+pub use upload::{InitOutcome, PostStatus};
 
+use crate::config::Config;
+use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::provider::net::{self, UploadHosts};
-use crate::provider::{ApiError, Tokens};
-use crate::secrets::Secret;
+use crate::provider::{Tokens, client_secret_key};
+use crate::secrets::{Secret, SecretStore};
 
 /// The platform's name in the queue, the secret store and messages.
 pub const PLATFORM: &str = "tiktok";
@@ -42,6 +46,65 @@ pub const DEFAULT_API_URL: &str = "https://open.tiktokapis.com";
 /// Hosts TikTok's `upload_url`s are on (examples disagree: `open-upload.tiktokapis.com`,
 /// `upload.us.tiktokapis.com`; shared/tiktok-api.md §2.4), so any subdomain of its API domain.
 pub const UPLOAD_HOSTS: &[&str] = &["*.tiktokapis.com"];
+
+/// The TikTok app credentials: key from `POSTEZ_TIKTOK_CLIENT_KEY` or the setting; secret from
+/// `POSTEZ_TIKTOK_CLIENT_SECRET` or `secrets`.
+pub fn credentials(env: &Env, config: &Config, secrets: &SecretStore) -> Result<ClientCredentials> {
+    let key = env
+        .tiktok_client_key
+        .clone()
+        .or_else(|| config.tiktok_client_key.clone())
+        .ok_or_else(|| Error::config(
+            "no TikTok client key is set",
+            Some("set POSTEZ_TIKTOK_CLIENT_KEY, or run `postez config set tiktok_client_key KEY` (see the README: registering a TikTok app)".into()),
+        ))?;
+    let secret = match &env.tiktok_client_secret {
+        Some(s) => s.clone(),
+        None => {
+            secrets
+                .get(&client_secret_key(PLATFORM))?
+                .ok_or_else(|| Error::NoClientSecret {
+                    platform: PLATFORM.into(),
+                })?
+        }
+    };
+    Ok(ClientCredentials { key, secret })
+}
+
+/// A TikTok client for the configured endpoints, which must be `https` (or `http` to this
+/// machine, for a local fake): a token endpoint over plain http gives the secrets away.
+pub fn client(env: &Env, client: ClientCredentials) -> Result<TikTok> {
+    let (api, auth_url) = endpoints(env)?;
+    TikTok::new(api, auth_url, client)
+}
+
+/// TikTok's API base and authorize page, once checked (`POSTEZ_TIKTOK_*_URL` or TikTok's own).
+pub fn endpoints(env: &Env) -> Result<(&str, &str)> {
+    let api = api_url(env)?;
+    let auth_url = env.tiktok_auth_url.as_deref().unwrap_or(DEFAULT_AUTH_URL);
+    net::check_base_url("POSTEZ_TIKTOK_AUTH_URL", auth_url)?;
+    Ok((api, auth_url))
+}
+
+/// TikTok's API base: `POSTEZ_TIKTOK_API_URL` once checked, else TikTok's own.
+pub fn api_url(env: &Env) -> Result<&str> {
+    let api = env.tiktok_api_url.as_deref().unwrap_or(DEFAULT_API_URL);
+    net::check_base_url("POSTEZ_TIKTOK_API_URL", api)?;
+    Ok(api)
+}
+
+/// TikTok's provider for the configured app and endpoints (see [`crate::provider::for_account`]).
+pub fn from_settings(env: &Env, config: &Config, secrets: &SecretStore) -> Result<TikTok> {
+    client(env, credentials(env, config, secrets)?)
+}
+
+/// Refuse TikTok endpoints postez must not use, before a run claims anything.
+pub fn check_endpoints(env: &Env) -> Result<()> {
+    endpoints(env).map(|_| ())
+}
+
+/// The action named in a refresh's errors (a malformed refresh means a login to renew).
+pub(crate) const REFRESH_ACTION: &str = "refresh the login";
 
 /// The app credentials the user registered with TikTok.
 #[derive(Debug, Clone)]
@@ -201,17 +264,18 @@ pub fn parse_token_answer(
     body: &[u8],
     now: DateTime<Utc>,
 ) -> Result<Tokens> {
-    let answer: TokenAnswer = serde_json::from_slice(body).map_err(|_| ApiError {
-        platform: PLATFORM,
-        action,
-        http,
-        code: if http >= 500 {
-            "server_error".into()
-        } else {
-            "invalid_response".into()
-        },
-        message: "the answer was not the expected JSON".into(),
-        log_id: None,
+    let answer: TokenAnswer = serde_json::from_slice(body).map_err(|_| {
+        codes::refusal(
+            action,
+            http,
+            if http >= 500 {
+                "server_error".into()
+            } else {
+                "invalid_response".into()
+            },
+            "the answer was not the expected JSON".into(),
+            None,
+        )
     })?;
     // Public code treats "no access_token" as failure whatever the status; so do we.
     let open_id = answer.open_id.unwrap_or_default();
@@ -223,30 +287,28 @@ pub fn parse_token_answer(
             .as_ref()
             .filter(|e| !e.is_empty() && *e != "ok"),
     ) else {
-        return Err(ApiError {
-            platform: PLATFORM,
+        return Err(codes::refusal(
             action,
             http,
-            code: short_code(answer.error.unwrap_or_else(|| "invalid_response".into())),
-            message: shorten(
+            short_code(answer.error.unwrap_or_else(|| "invalid_response".into())),
+            shorten(
                 answer
                     .error_description
                     .as_deref()
                     .unwrap_or("no token in the answer"),
             ),
-            log_id: answer.log_id.map(short_code),
-        }
+            answer.log_id.map(short_code),
+        )
         .into());
     };
     if refresh.is_empty() || access.is_empty() {
-        return Err(ApiError {
-            platform: PLATFORM,
+        return Err(codes::refusal(
             action,
             http,
-            code: "invalid_response".into(),
-            message: "the answer held an empty token".into(),
-            log_id: answer.log_id.map(short_code),
-        }
+            "invalid_response".into(),
+            "the answer held an empty token".into(),
+            answer.log_id.map(short_code),
+        )
         .into());
     }
     // A lifetime is capped at ten years: an absurd `expires_in` must not overflow the clock.
@@ -359,14 +421,13 @@ impl TikTok {
             .await?;
         // The login's open_id names the account; only a refresh may leave it out.
         if tokens.open_id.is_empty() {
-            return Err(ApiError {
-                platform: PLATFORM,
-                action: "exchange the login code",
-                http: 200,
-                code: "invalid_response".into(),
-                message: "the answer named no account (no open_id)".into(),
-                log_id: None,
-            }
+            return Err(codes::refusal(
+                "exchange the login code",
+                200,
+                "invalid_response".into(),
+                "the answer named no account (no open_id)".into(),
+                None,
+            )
             .into());
         }
         Ok(tokens)
@@ -375,7 +436,7 @@ impl TikTok {
     /// Trade a refresh token for a new token pair (the old refresh token dies).
     pub async fn refresh(&self, refresh_token: &Secret, now: DateTime<Utc>) -> Result<Tokens> {
         self.token_call(
-            "refresh the login",
+            REFRESH_ACTION,
             &[
                 ("client_key", &self.client.key),
                 ("client_secret", self.client.secret.expose()),
@@ -409,37 +470,35 @@ impl TikTok {
             }) {
                 None => return Ok(()),
                 Some((code, message, log_id)) => {
-                    return Err(ApiError {
-                        platform: PLATFORM,
+                    return Err(codes::refusal(
                         action,
                         http,
-                        code: short_code(code),
-                        message: shorten(message.as_deref().unwrap_or_default()),
-                        log_id: log_id.map(short_code),
-                    }
+                        short_code(code),
+                        shorten(message.as_deref().unwrap_or_default()),
+                        log_id.map(short_code),
+                    )
                     .into());
                 }
             }
         }
         let answer: Option<TokenAnswer> = serde_json::from_slice(&body).ok();
-        Err(ApiError {
-            platform: PLATFORM,
+        Err(codes::refusal(
             action,
             http,
-            code: short_code(
+            short_code(
                 answer
                     .as_ref()
                     .and_then(|a| a.error.clone())
                     .unwrap_or_else(|| format!("http_{http}")),
             ),
-            message: shorten(
+            shorten(
                 answer
                     .as_ref()
                     .and_then(|a| a.error_description.as_deref())
                     .unwrap_or_default(),
             ),
-            log_id: answer.and_then(|a| a.log_id).map(short_code),
-        }
+            answer.and_then(|a| a.log_id).map(short_code),
+        )
         .into())
     }
 
@@ -453,56 +512,54 @@ impl TikTok {
         let envelope: Envelope = match serde_json::from_slice(&body) {
             Ok(e) => e,
             Err(_) => {
-                return Err(ApiError {
-                    platform: PLATFORM,
+                return Err(codes::refusal(
                     action,
                     http,
-                    code: if http >= 500 {
+                    if http >= 500 {
                         "internal_error".into()
                     } else if http == 429 {
                         "rate_limit_exceeded".into()
                     } else {
                         "invalid_response".into()
                     },
-                    message: "the answer was not the expected JSON".into(),
-                    log_id: None,
-                }
+                    "the answer was not the expected JSON".into(),
+                    None,
+                )
                 .into());
             }
         };
-        let bad_data = || ApiError {
-            platform: PLATFORM,
-            action,
-            http,
-            code: "invalid_response".into(),
-            message: "the answer's data was not in the expected form".into(),
-            log_id: None,
+        let bad_data = || {
+            codes::refusal(
+                action,
+                http,
+                "invalid_response".into(),
+                "the answer's data was not in the expected form".into(),
+                None,
+            )
         };
         match (envelope.error, envelope.data) {
             (Some(e), Some(data)) if e.code == "ok" => {
                 serde_json::from_value(data).map_err(|_| bad_data().into())
             }
-            (Some(e), _) if e.code != "ok" => Err(ApiError {
-                platform: PLATFORM,
+            (Some(e), _) if e.code != "ok" => Err(codes::refusal(
                 action,
                 http,
-                code: short_code(e.code),
-                message: shorten(&e.message),
-                log_id: e.log_id.map(short_code),
-            }
+                short_code(e.code),
+                shorten(&e.message),
+                e.log_id.map(short_code),
+            )
             .into()),
-            _ => Err(ApiError {
-                platform: PLATFORM,
+            _ => Err(codes::refusal(
                 action,
                 http,
-                code: if http >= 500 {
+                if http >= 500 {
                     "internal_error".into()
                 } else {
                     "invalid_response".into()
                 },
-                message: "the answer had no data".into(),
-                log_id: None,
-            }
+                "the answer had no data".into(),
+                None,
+            )
             .into()),
         }
     }

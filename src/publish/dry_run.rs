@@ -1,4 +1,5 @@
-//! `postez run --dry-run`: every check a run makes that needs no upload, changing nothing.
+//! `postez run --dry-run`: every check a run makes that needs no upload, changing nothing. The
+//! platform's checks are the run's own ([`crate::provider::Provider::prepare`]).
 
 use std::path::Path;
 
@@ -6,8 +7,8 @@ use chrono::Utc;
 
 use crate::auth;
 use crate::error::{Error, Result};
-use crate::post::{Mode, Privacy};
-use crate::provider::tiktok::ChunkPlan;
+use crate::post::Mode;
+use crate::provider::Verdict;
 use crate::store::{Account, Store};
 
 use super::{Engine, Event, Subject, Summary};
@@ -19,7 +20,7 @@ impl Engine {
         let accounts: Vec<Account> = store
             .accounts()?
             .into_iter()
-            .filter(|a| a.platform == crate::queue::PLATFORM && a.state != "disconnected")
+            .filter(|a| a.state != "disconnected")
             .collect();
         for id in store.due(self.now)? {
             summary.due += 1;
@@ -30,8 +31,8 @@ impl Engine {
                 .or_else(|| self.default_account(&accounts))
                 .and_then(|id| accounts.iter().find(|a| a.id == id));
             let verdict: Result<String> = async {
-                let account = account.ok_or(Error::NotConnected {
-                    platform: "tiktok".into(),
+                let account = account.ok_or_else(|| Error::NotConnected {
+                    platform: post.platform.clone(),
                 })?;
                 let session = self.session(account)?;
                 let tokens = auth::saved_tokens(&session.secrets, account)?;
@@ -46,23 +47,27 @@ impl Engine {
                         None,
                     ));
                 }
-                if post.options.mode == Mode::Direct && tokens.access_expires_at > Utc::now() {
-                    let info = session.tiktok.creator_info(&tokens.access_token).await?;
-                    let privacy = post
-                        .options
-                        .privacy
-                        .map(Privacy::as_str)
-                        .unwrap_or_default();
-                    if !info.privacy_level_options.iter().any(|p| p == privacy) {
-                        return Err(Error::invalid(
-                            format!("{privacy} is not offered to this account"),
-                            None,
-                        ));
+                // The platform's checks, as a run makes them (with a token that still works:
+                // a dry run refreshes nothing).
+                if tokens.access_expires_at > Utc::now() {
+                    let prepared = session
+                        .provider
+                        .prepare(&tokens.access_token, account, &post)
+                        .await?;
+                    match prepared.verdict {
+                        Verdict::Go {
+                            adjusted, creator, ..
+                        } => {
+                            notes.extend(adjusted);
+                            if let Some(name) = creator {
+                                notes.push(format!("as {name}"));
+                            }
+                        }
+                        Verdict::Refused { message, hint, .. }
+                        | Verdict::Blocked { message, hint } => {
+                            return Err(Error::invalid(message, Some(hint)));
+                        }
                     }
-                    notes.push(format!(
-                        "as {}",
-                        info.creator_nickname.unwrap_or_else(|| account.label())
-                    ));
                 }
                 Ok(format!(
                     "would {} {} ({}){}",
@@ -73,7 +78,7 @@ impl Engine {
                     },
                     subject.file,
                     crate::words::count(
-                        ChunkPlan::for_size(post.fingerprint.size).count as usize,
+                        session.provider.plan(post.fingerprint.size).count as usize,
                         "chunk"
                     ),
                     if notes.is_empty() {

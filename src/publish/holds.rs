@@ -1,5 +1,5 @@
-//! What the engine does when TikTok's answer concerns the account rather than the post (see
-//! `ErrorClass`): a quota holds the account's posts of that kind for a day without using up
+//! What the engine does when the platform's answer concerns the account rather than the post
+//! (see `ErrorClass`): a quota holds the account's posts of that kind for a day without using up
 //! attempts; a ban fails the post and pauses the account until the user connects it again;
 //! refused app credentials or a login to renew hold the posts for this run with one message; a
 //! login without Direct Post fails direct posts (with the way to a draft) and lets drafts go on.
@@ -7,14 +7,10 @@
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::post::{Mode, Post};
-use crate::provider::tiktok::DIRECT_POST_SCOPE;
 use crate::provider::{ApiError, ErrorClass};
 use crate::store::{Account, AppliesTo, Hold, Settle, Store};
 
-use super::{Engine, Event, Problem, Session, Stop, Subject, Summary};
-
-/// How long a TikTok quota holds: its windows are 24 hours (shared/tiktok-api.md §2.7).
-pub(super) const QUOTA_WINDOW: chrono::Duration = chrono::Duration::hours(24);
+use super::{Engine, Event, Problem, Session, Stop, Summary};
 
 /// Why posts wait, for this run only (nothing saved on the account).
 pub(super) fn for_this_run(code: Option<&str>, message: String, hint: Option<String>) -> Hold {
@@ -79,8 +75,8 @@ impl Engine {
     }
 
     /// The hold among `holds` that keeps `post` from being attempted now, if any. A quota
-    /// spares an upload TikTok already accepted (it passed the quota); a pause spares only an
-    /// upload TikTok has in full, which is only ever polled.
+    /// spares an upload the platform already accepted (it passed the quota); a pause spares only
+    /// an upload the platform has in full, which is only ever polled.
     pub(super) fn held_by(
         &self,
         store: &Store,
@@ -95,7 +91,7 @@ impl Engine {
             let blocked = if hold.is_pause() {
                 !upload.upload_complete
             } else {
-                upload.publish_id.is_none()
+                upload.checkpoint.is_none()
             };
             if blocked {
                 return Ok(Some(i));
@@ -120,8 +116,8 @@ impl Engine {
         let uploaded = store.upload_state(post.id)?.upload_complete;
         if let Error::Api(api) = e {
             match api.class() {
-                ErrorClass::Client => return self.client_refused(session, api).map(Some),
-                ErrorClass::Auth => {
+                ErrorClass::Client => return self.client_refused(api).map(Some),
+                ErrorClass::Auth | ErrorClass::Token => {
                     store.set_account_state(account.id, "needs_reconnect", self.now)?;
                     return Ok(Some(Stop::Account {
                         hold: for_this_run(Some(&api.code), e.to_string(), e.hint()),
@@ -132,9 +128,11 @@ impl Engine {
                 // and so will the account's next ones (its record no longer counts
                 // `video.publish`, so `schedule`/`edit` refuse new ones). Drafts go on.
                 ErrorClass::Scope if post.options.mode == Mode::Direct && !uploaded => {
-                    store.drop_scope(account.id, DIRECT_POST_SCOPE, self.now)?;
-                    account.scopes.retain(|s| s != DIRECT_POST_SCOPE);
-                    self.refuse_direct(store, account, post, Some(api), summary)?;
+                    if let Some(scope) = session.provider.direct_scope() {
+                        store.drop_scope(account.id, scope, self.now)?;
+                        account.scopes.retain(|s| s != scope);
+                    }
+                    self.refuse_direct(session, store, account, post, Some(api), summary)?;
                     return Ok(Some(Stop::Continue));
                 }
                 // A draft refused for want of a scope: the login itself must be renewed.
@@ -146,13 +144,13 @@ impl Engine {
                     }));
                 }
                 ErrorClass::Quota if !uploaded => {
-                    // The quota that stopped this post concerns posts of its kind: TikTok's
-                    // five pending drafts count inbox uploads only, and the posts-per-day and
-                    // active-creator caps count Direct Posts (the inbox endpoint never sends
+                    // The quota that stopped this post concerns posts of its kind (TikTok's five
+                    // pending drafts count inbox uploads only, and the posts-per-day and
+                    // active-creator caps count Direct Posts: the inbox endpoint never sends
                     // them). Other kinds go on.
                     let hold = Hold {
                         applies_to: AppliesTo::mode(post.options.mode),
-                        until: Some(self.now + QUOTA_WINDOW),
+                        until: Some(session.provider.quota_ends(&api.code, self.now)),
                         code: api.code.clone(),
                         message: e.to_string(),
                         hint: e.hint(),
@@ -168,14 +166,7 @@ impl Engine {
                         message: e.to_string(),
                         hint: api.hint(),
                     };
-                    store.settle(post.id, &failed, self.now)?;
-                    summary.failed += 1;
-                    self.progress.event(&Event::Failed {
-                        post: Subject::of(post),
-                        code: Some(api.code.clone()),
-                        message: e.to_string(),
-                        hint: api.hint(),
-                    });
+                    self.record(store, post, failed, summary)?;
                     self.pause(store, account, holds, &api.code)?;
                     return Ok(Some(Stop::Continue));
                 }
@@ -207,14 +198,16 @@ impl Engine {
         Ok(None)
     }
 
-    /// TikTok refused the app's client key or secret: no login of this app can be refreshed
-    /// until it is fixed. The saved secret is kept: `invalid_client` does not say which of the
-    /// two is wrong, and a mistyped key must not cost a headless machine its secret. `postez
-    /// connect tiktok`, where the user watches, forgets a secret TikTok refuses and asks again.
-    fn client_refused(&self, _session: &Session, api: &ApiError) -> Result<Stop> {
+    /// The platform refused the app's client key or secret: no login of this app can be
+    /// refreshed until it is fixed. The saved secret is kept: TikTok's `invalid_client` does not
+    /// say which of the two is wrong, and a mistyped key must not cost a headless machine its
+    /// secret. `postez connect`, where the user watches, forgets a refused secret and asks again.
+    fn client_refused(&self, api: &ApiError) -> Result<Stop> {
         let message = format!(
-            "TikTok refused the app's client key or secret ({}, HTTP {})",
-            api.code, api.http
+            "{} refused the app's client key or secret ({}, HTTP {})",
+            api.platform.name(),
+            api.code,
+            api.http
         );
         Ok(Stop::Account {
             hold: for_this_run(Some(&api.code), message, api.hint()),
@@ -222,7 +215,7 @@ impl Engine {
         })
     }
 
-    /// Pause the account: TikTok refuses it any post (`code`), and says not to retry.
+    /// Pause the account: the platform refuses it any post (`code`), and says not to retry.
     pub(super) fn pause(
         &self,
         store: &mut Store,
@@ -230,19 +223,19 @@ impl Engine {
         holds: &mut Vec<Hold>,
         code: &str,
     ) -> Result<()> {
+        let (name, platform) = (account.platform.name(), account.platform);
         let hold = Hold {
             applies_to: AppliesTo::All,
             until: None,
             code: code.into(),
             message: format!(
-                "TikTok does not let {} post ({code}), so postez paused the account",
+                "{name} does not let {} post ({code}), so postez paused the account",
                 account.label()
             ),
-            hint: Some(
-                "look in the TikTok app; once the account may post again, run `postez connect \
-                 tiktok`: its queued posts then go out"
-                    .into(),
-            ),
+            hint: Some(format!(
+                "look in the {name} app; once the account may post again, run `postez connect \
+                 {platform}`: its queued posts then go out"
+            )),
             since: self.now,
         };
         store.hold_account(account.id, &hold, self.now)?;
@@ -250,94 +243,25 @@ impl Engine {
         Ok(())
     }
 
-    /// Fail a direct post of an account whose login lacks Direct Post, without calling TikTok
-    /// (or after TikTok said so, `api`), with the way to a draft.
+    /// Fail a direct post of an account whose login lacks the platform's direct scope, without
+    /// calling it (or after it said so, `api`), with the way to a draft.
     pub(super) fn refuse_direct(
         &self,
+        session: &Session,
         store: &mut Store,
         account: &Account,
         post: &Post,
         api: Option<&ApiError>,
         summary: &mut Summary,
     ) -> Result<()> {
-        let message = match api {
-            Some(api) => format!(
-                "{api}: the TikTok account {} cannot make direct posts",
-                account.label()
-            ),
-            None => format!(
-                "the TikTok account {} cannot make direct posts: TikTok refused Direct Post \
-                 (video.publish) to its login",
-                account.label()
-            ),
+        let failure = session
+            .provider
+            .direct_refused(&account.label(), post.id, api);
+        let settle = Settle::Failed {
+            code: Some(failure.code),
+            message: failure.message,
+            hint: failure.hint,
         };
-        let hint = format!(
-            "`postez edit {id} --draft`, then `postez retry {id}`; or turn on Direct Post for \
-             your app in TikTok's developer portal and run `postez connect tiktok` again",
-            id = post.id
-        );
-        // TikTok's code for it, also when postez refuses the post without asking again.
-        let code = Some(
-            api.map_or("scope_not_authorized", |a| a.code.as_str())
-                .to_string(),
-        );
-        store.settle(
-            post.id,
-            &Settle::Failed {
-                code: code.clone(),
-                message: message.clone(),
-                hint: Some(hint.clone()),
-            },
-            self.now,
-        )?;
-        summary.failed += 1;
-        self.progress.event(&Event::Failed {
-            post: Subject::of(post),
-            code,
-            message,
-            hint: Some(hint),
-        });
-        Ok(())
-    }
-
-    /// TikTok failed an upload for a reason that concerns the account (the status's
-    /// `fail_reason`): a quota holds it (a new upload after the window), a ban pauses the
-    /// account once the post is recorded failed. `None`: nothing special.
-    pub(super) fn failed_for_account(
-        &self,
-        store: &mut Store,
-        account: &Account,
-        holds: &mut Vec<Hold>,
-        post: &Post,
-        code: &str,
-    ) -> Result<Option<Hold>> {
-        let api = ApiError {
-            platform: "tiktok",
-            action: "publish the video",
-            http: 200,
-            code: code.to_string(),
-            message: format!("processing failed: {code}"),
-            log_id: None,
-        };
-        match api.class() {
-            ErrorClass::Quota => {
-                let hold = Hold {
-                    applies_to: AppliesTo::mode(post.options.mode),
-                    until: Some(self.now + QUOTA_WINDOW),
-                    code: code.to_string(),
-                    message: api.to_string(),
-                    hint: api.hint(),
-                    since: self.now,
-                };
-                store.hold_account(account.id, &hold, self.now)?;
-                holds.push(hold.clone());
-                Ok(Some(hold))
-            }
-            ErrorClass::Banned => {
-                self.pause(store, account, holds, code)?;
-                Ok(None)
-            }
-            _ => Ok(None),
-        }
+        self.record(store, post, settle, summary)
     }
 }

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Row, TransactionBehavior, params};
 
 use crate::error::{Error, Result};
+use crate::provider::Platform;
 
 use super::holds::Hold;
 use super::{Store, db_err, db_time, opt_time};
@@ -14,8 +15,8 @@ use super::{Store, db_err, db_time, opt_time};
 pub struct Account {
     /// Row id.
     pub id: i64,
-    /// `tiktok`.
-    pub platform: String,
+    /// The platform it is on.
+    pub platform: Platform,
     /// The platform's user id (TikTok open_id).
     pub remote_id: String,
     /// Display name.
@@ -44,8 +45,8 @@ pub struct Account {
 /// Profile data saved when an account connects (never tokens).
 #[derive(Debug, Clone, Default)]
 pub struct AccountProfile {
-    /// `tiktok`.
-    pub platform: String,
+    /// The platform it is on.
+    pub platform: Platform,
     /// open_id.
     pub remote_id: String,
     /// Display name.
@@ -125,6 +126,11 @@ impl Account {
     /// Whether Direct Post was granted.
     pub fn can_direct_post(&self) -> bool {
         self.modes().contains(&"direct")
+    }
+
+    /// Whether the login granted `scope`.
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.scopes.iter().any(|s| s == scope)
     }
 
     /// Whether the account has a login (its state is not `disconnected`).
@@ -260,8 +266,8 @@ impl Store {
             )
             .map_err(map)?;
         tx.commit().map_err(map)?;
-        self.account(id)?.ok_or(Error::NotConnected {
-            platform: p.platform.clone(),
+        self.account(id)?.ok_or_else(|| Error::NotConnected {
+            platform: p.platform.to_string(),
         })
     }
 

@@ -271,7 +271,7 @@ mod tests {
 
     fn account(store: &mut Store) -> i64 {
         let profile = AccountProfile {
-            platform: "tiktok".into(),
+            platform: crate::provider::Platform::TikTok,
             remote_id: "open-1".into(),
             token_store: "file".into(),
             access_expires_at: now(),

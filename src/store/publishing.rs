@@ -6,6 +6,7 @@ use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
 use crate::error::{Error, Result};
 use crate::post::PostId;
+use crate::provider::Checkpoint;
 
 use super::holds::NOT_PAUSED;
 use super::{Store, db_err, db_time, insert_event, opt_time};
@@ -13,17 +14,11 @@ use super::{Store, db_err, db_time, insert_event, opt_time};
 /// Where an upload stands, as saved before and during it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UploadState {
-    /// TikTok's publish id.
-    pub publish_id: Option<String>,
-    /// The upload URL (a credential of sorts: never logged or exported).
-    pub upload_url: Option<String>,
-    /// When the upload URL stops working.
-    pub upload_expires_at: Option<DateTime<Utc>>,
-    /// Chunk size of the plan sent at init.
-    pub chunk_size: Option<u64>,
-    /// Chunks TikTok acknowledged.
+    /// The platform's handle on the upload, once one was started.
+    pub checkpoint: Option<Checkpoint>,
+    /// Chunks the platform acknowledged.
     pub chunks_done: u64,
-    /// The last chunk was acknowledged (201): only the status remains to learn.
+    /// The last chunk was acknowledged: only the status remains to learn.
     pub upload_complete: bool,
 }
 
@@ -197,11 +192,18 @@ impl Store {
                  upload_complete FROM posts WHERE id = ?1",
                 [id],
                 |r| {
+                    let id: Option<String> = r.get(0)?;
+                    let checkpoint = match id {
+                        Some(id) => Some(Checkpoint {
+                            id,
+                            upload_url: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                            expires_at: opt_time(r.get(2)?)?,
+                            chunk_size: r.get::<_, Option<u64>>(3)?.unwrap_or_default(),
+                        }),
+                        None => None,
+                    };
                     Ok(UploadState {
-                        publish_id: r.get(0)?,
-                        upload_url: r.get(1)?,
-                        upload_expires_at: opt_time(r.get(2)?)?,
-                        chunk_size: r.get(3)?,
+                        checkpoint,
                         chunks_done: r.get(4)?,
                         upload_complete: r.get(5)?,
                     })
@@ -212,14 +214,11 @@ impl Store {
             .ok_or(Error::NoSuchPost { id })
     }
 
-    /// Save a fresh init: this commit happens before the first byte is uploaded.
+    /// Save a fresh upload's checkpoint: this commit happens before the first byte is sent.
     pub fn save_init(
         &mut self,
         id: PostId,
-        publish_id: &str,
-        upload_url: &str,
-        expires_at: DateTime<Utc>,
-        chunk_size: u64,
+        checkpoint: &Checkpoint,
         now: DateTime<Utc>,
     ) -> Result<()> {
         let map = db_err(&self.path);
@@ -233,10 +232,10 @@ impl Store {
              updated_at = ?6 WHERE id = ?1 AND state = 'publishing'",
             params![
                 id,
-                publish_id,
-                upload_url,
-                db_time(expires_at),
-                chunk_size,
+                checkpoint.id,
+                checkpoint.upload_url,
+                checkpoint.expires_at.map(db_time),
+                checkpoint.chunk_size,
                 db_time(now)
             ],
         )
@@ -246,7 +245,7 @@ impl Store {
             id,
             now,
             "init",
-            &serde_json::json!({ "publish_id": publish_id }),
+            &serde_json::json!({ "publish_id": checkpoint.id }),
         )
         .map_err(map)?;
         tx.commit().map_err(map)

@@ -10,11 +10,12 @@ use futures_util::StreamExt;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+use super::codes;
 use super::{PLATFORM, TikTok};
 use crate::error::{Error, Result};
 use crate::media::{MediaError, Verified};
 use crate::post::{Mode, Options};
-use crate::provider::{ApiError, NetworkError, net};
+use crate::provider::{ChunkPlan, NetworkError, PutOutcome, net};
 use crate::secrets::Secret;
 
 /// Files up to this size go in one chunk (TikTok: "≤ 64 MB", read as the smaller 64,000,000).
@@ -23,44 +24,21 @@ pub const SINGLE_CHUNK_MAX: u64 = 64_000_000;
 /// (5 MiB ≤ C ≤ 64,000,000), and small enough that the last chunk (< 2C) stays under 128 MB.
 pub const CHUNK_SIZE: u64 = 10_000_000;
 
-/// How a file is cut for upload.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ChunkPlan {
-    /// File size.
-    pub size: u64,
-    /// Size of every chunk but the last.
-    pub chunk_size: u64,
-    /// Number of chunks: `floor(size / chunk_size)`, the last absorbing the rest.
-    pub count: u64,
-}
-
-impl ChunkPlan {
-    /// TikTok's plan for a file of `size` bytes (shared/tiktok-api.md §2.4).
-    pub fn for_size(size: u64) -> Self {
-        if size <= SINGLE_CHUNK_MAX {
-            Self {
-                size,
-                chunk_size: size,
-                count: 1,
-            }
-        } else {
-            Self {
-                size,
-                chunk_size: CHUNK_SIZE,
-                count: size / CHUNK_SIZE,
-            }
+/// TikTok's plan for a file of `size` bytes (shared/tiktok-api.md §2.4): one chunk up to
+/// [`SINGLE_CHUNK_MAX`], else `floor(size / CHUNK_SIZE)` chunks, the last absorbing the rest.
+pub fn plan(size: u64) -> ChunkPlan {
+    if size <= SINGLE_CHUNK_MAX {
+        ChunkPlan {
+            size,
+            chunk_size: size,
+            count: 1,
         }
-    }
-
-    /// Byte range `[first, last]` (inclusive) of chunk `i`.
-    pub fn range(&self, i: u64) -> (u64, u64) {
-        let first = i * self.chunk_size;
-        let last = if i + 1 >= self.count {
-            self.size.saturating_sub(1)
-        } else {
-            first + self.chunk_size - 1
-        };
-        (first, last)
+    } else {
+        ChunkPlan {
+            size,
+            chunk_size: CHUNK_SIZE,
+            count: size / CHUNK_SIZE,
+        }
     }
 }
 
@@ -71,17 +49,6 @@ pub struct InitOutcome {
     pub publish_id: String,
     /// Where to PUT the chunks (valid for one hour; it carries a signature: never log it).
     pub upload_url: Secret,
-}
-
-/// What one chunk PUT achieved.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PutOutcome {
-    /// 206: stored; more expected.
-    Stored,
-    /// 201: the whole file is in; TikTok is processing.
-    Complete,
-    /// 416: TikTok already holds this many bytes (a lost acknowledgement, or a resumed upload).
-    AlreadyHave(u64),
 }
 
 /// `status/fetch`'s answer.
@@ -306,17 +273,15 @@ impl TikTok {
             .header("Content-Type", "application/json; charset=UTF-8")
             .body(body.to_string());
         let data: InitData = self.envelope("start the upload", request).await?;
-        let upload_url = data
-            .upload_url
-            .filter(|u| !u.is_empty())
-            .ok_or_else(|| ApiError {
-                platform: PLATFORM,
-                action: "start the upload",
-                http: 200,
-                code: "invalid_response".into(),
-                message: "no upload URL in the answer".into(),
-                log_id: None,
-            })?;
+        let upload_url = data.upload_url.filter(|u| !u.is_empty()).ok_or_else(|| {
+            codes::refusal(
+                "start the upload",
+                200,
+                "invalid_response".into(),
+                "no upload URL in the answer".into(),
+                None,
+            )
+        })?;
         // Refused before it is saved or used: the video goes only to TikTok's upload hosts.
         self.upload_hosts.check(&upload_url)?;
         Ok(InitOutcome {
@@ -432,7 +397,9 @@ impl TikTok {
             .bearer_auth(access.expose())
             .header("Content-Type", "application/json; charset=UTF-8")
             .body(serde_json::json!({ "publish_id": publish_id }).to_string());
-        let data: StatusData = self.envelope("check the post's status", request).await?;
+        let data: StatusData = self
+            .envelope(crate::provider::STATUS_ACTION, request)
+            .await?;
         Ok(PostStatus {
             status: data.status,
             fail_reason: data.fail_reason.filter(|r| !r.is_empty()),
@@ -452,15 +419,7 @@ impl TikTok {
 }
 
 fn api_error(action: &'static str, http: u16, code: &str, message: &str) -> Error {
-    ApiError {
-        platform: PLATFORM,
-        action,
-        http,
-        code: code.into(),
-        message: message.into(),
-        log_id: None,
-    }
-    .into()
+    codes::refusal(action, http, code.into(), message.into(), None).into()
 }
 
 #[cfg(test)]
@@ -469,17 +428,17 @@ mod tests {
 
     #[test]
     fn chunk_plans_follow_tiktok_rules() {
-        let small = ChunkPlan::for_size(1_000_000);
+        let small = plan(1_000_000);
         assert_eq!((small.chunk_size, small.count), (1_000_000, 1));
-        let edge = ChunkPlan::for_size(64_000_000);
+        let edge = plan(64_000_000);
         assert_eq!(edge.count, 1);
         // TikTok's worked example shape: the last chunk absorbs the rest.
-        let plan = ChunkPlan::for_size(70_000_123);
-        assert_eq!((plan.chunk_size, plan.count), (10_000_000, 7));
-        assert_eq!(plan.range(0), (0, 9_999_999));
-        assert_eq!(plan.range(6), (60_000_000, 70_000_122));
+        let big = plan(70_000_123);
+        assert_eq!((big.chunk_size, big.count), (10_000_000, 7));
+        assert_eq!(big.range(0), (0, 9_999_999));
+        assert_eq!(big.range(6), (60_000_000, 70_000_122));
         for size in [64_000_001u64, 99_999_999, 1 << 30, 4_000_000_000] {
-            let p = ChunkPlan::for_size(size);
+            let p = plan(size);
             assert_eq!(p.count, size / p.chunk_size);
             assert!((2..=1000).contains(&p.count));
             let (first, last) = p.range(p.count - 1);
