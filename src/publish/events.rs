@@ -39,8 +39,8 @@ impl Subject {
 
 /// What happens during a run, in order, for the reporter.
 ///
-/// In JSON a `post` is either flattened (`id` and `file`) or, where the file name would only
-/// repeat the `started` line, its `id` alone.
+/// In JSON a `post` is either flattened (`id` and `file`) or its `id` alone, as each type
+/// has always printed it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", content = "data", rename_all = "snake_case")]
 pub enum Event {
