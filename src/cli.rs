@@ -37,7 +37,8 @@ use reporter::Reporter;
 pub const EXIT_CODES: &str = "\
 Exit status:
   0   success, or nothing was due
-  1   failure: unexpected I/O, database or internal error
+  1   failure: unexpected I/O, database or internal error, or output that could not be
+      written (a full disk)
   2   usage: bad flags or input (unparseable --at, unsupported video, unknown post id, …)
   3   needs auth: an account must be connected again, its client secret given again, or
       its pause lifted (all: `postez connect tiktok`)

@@ -121,6 +121,14 @@ pub enum Error {
     /// File system trouble outside the video itself; `fs-err` already names the path.
     #[error(transparent)]
     Io(#[from] std::io::Error),
+    /// What postez printed (on stdout or stderr) could not be written: a full disk under
+    /// `postez export > file`, an I/O error. A closed pipe (`| head`) is not one.
+    #[error("could not write the output: {source}")]
+    Output {
+        /// The write's error.
+        #[source]
+        source: std::io::Error,
+    },
     /// A prompt was needed but there is no terminal to ask on.
     #[error("{message}")]
     NeedsFlag {
@@ -285,6 +293,16 @@ impl Error {
                  stuck `postez` process (`pgrep -a postez`)"
                     .into(),
             ),
+            Self::Output { source } => Some(
+                if source.kind() == std::io::ErrorKind::StorageFull {
+                    "the disk receiving postez's output is full; free some space and run the \
+                     command again"
+                } else {
+                    "check the file or device postez's output was sent to, and run the command \
+                     again"
+                }
+                .into(),
+            ),
             Self::Io(_) | Self::Aborted => None,
         }
     }
@@ -325,7 +343,7 @@ impl Error {
             | Self::NeedsReconnect { .. }
             | Self::LoginRefused { .. }
             | Self::NoClientSecret { .. } => ErrorKind::NeedsAuth,
-            Self::Store { .. } | Self::Io(_) => ErrorKind::Failure,
+            Self::Store { .. } | Self::Io(_) | Self::Output { .. } => ErrorKind::Failure,
         }
     }
 }

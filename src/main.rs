@@ -45,7 +45,11 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(cli::dispatch(cli.command, &ctx)) {
+    let result = runtime.block_on(cli::dispatch(cli.command, &ctx));
+    // Output that did not reach its file is a failure even when the command did its work
+    // (`export > file` on a full disk); the command's own error, if any, says more.
+    let written = ctx.out.finish();
+    match result.and(written) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             ctx.out.error(&e);

@@ -235,12 +235,25 @@ fn examples(text: &str) -> Roff {
 fn exit_status() -> Roff {
     let mut roff = Roff::new();
     roff.control("SH", ["EXIT STATUS"]);
+    // A line indented past the codes continues the meaning above it (`--help` wraps them).
+    let mut entries: Vec<(&str, String)> = Vec::new();
     for line in super::EXIT_CODES.lines().skip(1) {
-        if let Some((code, meaning)) = line.trim().split_once(' ') {
-            roff.control("TP", []);
-            roff.text([bold(code)]);
-            roff.text([roman(meaning.trim())]);
+        match entries.last_mut() {
+            Some((_, meaning)) if line.starts_with("      ") => {
+                meaning.push(' ');
+                meaning.push_str(line.trim());
+            }
+            _ => {
+                if let Some((code, meaning)) = line.trim().split_once(' ') {
+                    entries.push((code, meaning.trim().to_string()));
+                }
+            }
         }
+    }
+    for (code, meaning) in entries {
+        roff.control("TP", []);
+        roff.text([bold(code)]);
+        roff.text([roman(meaning)]);
     }
     roff
 }

@@ -159,9 +159,7 @@ fn print_table(ctx: &Ctx, posts: &[Post]) {
             *w = (*w).max(console::measure_text_width(cell));
         }
     }
-    let term = console::Term::stdout()
-        .size_checked()
-        .map_or(100, |(_, cols)| cols as usize);
+    let term = ctx.out.stdout_width().unwrap_or(100);
     let fixed: usize = widths[..5].iter().sum::<usize>() + 2 * 5;
     let caption_width = term.saturating_sub(fixed).max(10);
     let line = |cells: [&str; 6]| {

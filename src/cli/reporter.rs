@@ -2,12 +2,19 @@
 //! terminals, whether colors are on, whether prompts and progress bars may be shown, and whether
 //! output is JSON. Results go to stdout; status lines, warnings and errors go to stderr.
 //!
+//! The two streams are injected (like gh's iostreams or uv's printer): the process's own for a
+//! real run, memory for tests ([`Reporter::capture`]), so output is tested in-process. Every
+//! write is checked: a closed pipe (`postez list | head`) ends the output quietly, any other
+//! failure (a full disk under `postez export > file`) is kept and becomes the command's error
+//! when it ends ([`Reporter::finish`]).
+//!
 //! JSON output (`--json`) is a contract, documented in the README:
 //! - `schedule`, `show`, `edit`, `cancel`, `retry` print one post object;
 //! - `list` and `import` print an array of post objects;
 //! - `config list` prints an object of settings.
 
 use std::io::{IsTerminal, Write};
+use std::sync::{Arc, Mutex, PoisonError};
 
 mod bar;
 
@@ -34,38 +41,159 @@ pub fn stdin_is_ours() -> bool {
     true
 }
 
-/// Screen decisions, made once.
-#[derive(Debug)]
+/// Where output goes: the process's stdout or stderr, or a buffer in tests.
+type Sink = Box<dyn Write + Send>;
+
+/// The two streams, shared by the reporter and the run's event printer (which the engine
+/// calls from its tasks).
+struct Streams {
+    out: Mutex<Sink>,
+    err: Mutex<Sink>,
+    /// The first write error that was not a closed pipe.
+    failure: Mutex<Option<std::io::Error>>,
+}
+
+/// Which of the two streams.
+#[derive(Clone, Copy)]
+enum To {
+    Out,
+    Err,
+}
+
+impl Streams {
+    fn new(out: Sink, err: Sink) -> Arc<Self> {
+        Arc::new(Self {
+            out: Mutex::new(out),
+            err: Mutex::new(err),
+            failure: Mutex::new(None),
+        })
+    }
+
+    /// Write `text` and a line break to one stream, whole or not at all as far as the caller
+    /// cares: a failure is recorded, never returned (an event printer cannot stop the engine).
+    fn line(&self, to: To, text: &str) {
+        let sink = match to {
+            To::Out => &self.out,
+            To::Err => &self.err,
+        };
+        let mut sink = sink.lock().unwrap_or_else(PoisonError::into_inner);
+        let result = sink
+            .write_all(text.as_bytes())
+            .and_then(|()| sink.write_all(b"\n"));
+        drop(sink);
+        self.check(result);
+    }
+
+    /// Keep the first error worth reporting. A closed pipe is the reader's choice (`| head`),
+    /// as quiet as it always was.
+    fn check(&self, result: std::io::Result<()>) {
+        if let Err(e) = result
+            && e.kind() != std::io::ErrorKind::BrokenPipe
+        {
+            let mut failure = self.failure.lock().unwrap_or_else(PoisonError::into_inner);
+            failure.get_or_insert(e);
+        }
+    }
+
+    /// Flush both streams (what is still buffered can fail too) and hand over the first error.
+    fn finish(&self) -> Option<std::io::Error> {
+        for sink in [&self.out, &self.err] {
+            let result = sink.lock().unwrap_or_else(PoisonError::into_inner).flush();
+            self.check(result);
+        }
+        self.failure
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+    }
+}
+
+/// Screen decisions, made once, and the two streams they apply to.
 pub struct Reporter {
+    streams: Arc<Streams>,
     json: bool,
     color: bool,
     quiet: bool,
     stdout_tty: bool,
+    /// Columns of the terminal stdout is, if it is one.
+    stdout_width: Option<usize>,
     can_prompt: bool,
     progress: bool,
 }
 
+impl std::fmt::Debug for Reporter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reporter")
+            .field("json", &self.json)
+            .field("color", &self.color)
+            .field("quiet", &self.quiet)
+            .field("stdout_tty", &self.stdout_tty)
+            .field("can_prompt", &self.can_prompt)
+            .field("progress", &self.progress)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Reporter {
-    /// Decide everything from the environment and the global flags.
+    /// Decide everything from the environment and the global flags; write to the process's
+    /// stdout and stderr.
     pub fn new(env: &Env, global: &GlobalArgs) -> Self {
         let stdout_tty = std::io::stdout().is_terminal();
         let stderr_tty = std::io::stderr().is_terminal();
         let stdin_tty = std::io::stdin().is_terminal();
         let dumb = env.term.as_deref() == Some("dumb");
-        let color = match global.color {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => stderr_tty && !env.no_color && !dumb,
-        };
+        let color = colors(global.color, stderr_tty, env);
+        // For what draws by itself: prompts, progress bars, the few styled table cells.
         console::set_colors_enabled(color);
         console::set_colors_enabled_stderr(color);
         Self {
+            streams: Streams::new(Box::new(std::io::stdout()), Box::new(std::io::stderr())),
             json: global.json,
             color,
             quiet: global.quiet,
             stdout_tty,
+            stdout_width: console::Term::stdout()
+                .size_checked()
+                .map(|(_, cols)| usize::from(cols)),
             can_prompt: stdin_tty && stderr_tty && stdin_is_ours(),
             progress: stderr_tty && !global.quiet && !global.json && !dumb && !env.ci,
+        }
+    }
+
+    /// A reporter writing into memory, for tests: no terminal, no colors unless `color`, no
+    /// prompts, no bars.
+    #[cfg(test)]
+    pub fn capture(json: bool, color: bool) -> (Self, Captured) {
+        let captured = Captured::default();
+        let out = Box::new(Shared(captured.out.clone()));
+        let err = Box::new(Shared(captured.err.clone()));
+        (Self::with_sinks(out, err, json, color), captured)
+    }
+
+    /// A reporter writing to the given sinks, decided as for a pipe.
+    #[cfg(test)]
+    fn with_sinks(out: Sink, err: Sink, json: bool, color: bool) -> Self {
+        Self {
+            streams: Streams::new(out, err),
+            json,
+            color,
+            quiet: false,
+            stdout_tty: false,
+            stdout_width: None,
+            can_prompt: false,
+            progress: false,
+        }
+    }
+
+    /// Stop writing results and status lines; report a failed write.
+    ///
+    /// Flushes both streams and returns the first write error that was not a closed pipe, as
+    /// [`Error::Output`]: called once the command is done, so `postez export > file` on a full
+    /// disk fails instead of leaving truncated JSON behind a success.
+    pub fn finish(&self) -> postez::Result<()> {
+        match self.streams.finish() {
+            Some(source) => Err(Error::Output { source }),
+            None => Ok(()),
         }
     }
 
@@ -96,6 +224,16 @@ impl Reporter {
         self.stdout_tty
     }
 
+    /// The width of the terminal stdout is, when it is one.
+    pub fn stdout_width(&self) -> Option<usize> {
+        self.stdout_width
+    }
+
+    /// A style that follows this reporter's color decision, not the process-wide one.
+    fn style(&self, style: Style) -> Style {
+        style.force_styling(self.color)
+    }
+
     /// Print a JSON value on stdout.
     pub fn print_json(&self, value: &serde_json::Value) {
         let text = serde_json::to_string_pretty(value).unwrap_or_else(|_| "null".into());
@@ -104,9 +242,7 @@ impl Reporter {
 
     /// Print one line of result on stdout.
     pub fn stdout_line(&self, line: &str) {
-        let mut out = std::io::stdout().lock();
-        // A closed pipe (`postez list | head`) is not an error worth reporting.
-        let _ = writeln!(out, "{line}");
+        self.streams.line(To::Out, line);
     }
 
     /// A cargo-style status line on stderr: a right-aligned green verb, then the message.
@@ -114,7 +250,7 @@ impl Reporter {
         if self.quiet {
             return;
         }
-        let style = Style::new().green().bold();
+        let style = self.style(Style::new().green().bold());
         self.stderr_line(&format!("{:>12} {message}", style.apply_to(verb)));
     }
 
@@ -123,7 +259,7 @@ impl Reporter {
         if self.quiet {
             return;
         }
-        let style = Style::new().yellow().bold();
+        let style = self.style(Style::new().yellow().bold());
         self.stderr_line(&format!("{} {message}", style.apply_to("warning:")));
     }
 
@@ -136,7 +272,7 @@ impl Reporter {
 
     /// Render an error: `error: …`, each cause, then `hint: …`.
     pub fn error(&self, err: &Error) {
-        let red = Style::new().red().bold();
+        let red = self.style(Style::new().red().bold());
         let mut text = format!("{} {}", red.apply_to("error:"), printable(&err.to_string()));
         let mut source = std::error::Error::source(err);
         while let Some(cause) = source {
@@ -148,7 +284,7 @@ impl Reporter {
             source = cause.source();
         }
         if let Some(hint) = err.hint() {
-            let cyan = Style::new().cyan().bold();
+            let cyan = self.style(Style::new().cyan().bold());
             text.push_str(&format!(
                 "\n{} {}",
                 cyan.apply_to("hint:"),
@@ -159,8 +295,54 @@ impl Reporter {
     }
 
     fn stderr_line(&self, line: &str) {
-        let mut err = std::io::stderr().lock();
-        let _ = writeln!(err, "{line}");
+        self.streams.line(To::Err, line);
+    }
+}
+
+/// Whether stderr gets colors: `--color always`/`never`, or on a terminal unless NO_COLOR is
+/// set or TERM is `dumb`.
+fn colors(choice: ColorChoice, stderr_tty: bool, env: &Env) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => stderr_tty && !env.no_color && env.term.as_deref() != Some("dumb"),
+    }
+}
+
+/// What a [`Reporter::capture`] reporter wrote on each stream.
+#[cfg(test)]
+#[derive(Clone, Default)]
+pub struct Captured {
+    out: Arc<Mutex<Vec<u8>>>,
+    err: Arc<Mutex<Vec<u8>>>,
+}
+
+#[cfg(test)]
+impl Captured {
+    /// stdout so far.
+    pub fn out(&self) -> String {
+        String::from_utf8_lossy(&self.out.lock().unwrap()).into_owned()
+    }
+
+    /// stderr so far.
+    pub fn err(&self) -> String {
+        String::from_utf8_lossy(&self.err.lock().unwrap()).into_owned()
+    }
+}
+
+/// A buffer one stream writes into, shared with the test that reads it.
+#[cfg(test)]
+struct Shared(Arc<Mutex<Vec<u8>>>);
+
+#[cfg(test)]
+impl Write for Shared {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -270,6 +452,8 @@ impl Reporter {
 pub struct RunPrinter {
     mode: RunMode,
     quiet: bool,
+    color: bool,
+    streams: Arc<Streams>,
     bars: std::sync::Mutex<std::collections::HashMap<i64, bar::UploadBar>>,
     /// The overall "posts done" line (terminal only).
     overall: std::sync::Mutex<Option<indicatif::ProgressBar>>,
@@ -296,6 +480,8 @@ impl RunPrinter {
         Self {
             mode,
             quiet: out.quiet,
+            color: out.color,
+            streams: out.streams.clone(),
             bars: std::sync::Mutex::new(std::collections::HashMap::new()),
             overall: std::sync::Mutex::new(None),
         }
@@ -318,8 +504,8 @@ impl RunPrinter {
             RunMode::Json => {}
             RunMode::Lines => {
                 let stamp = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-                let mut err = std::io::stderr().lock();
-                let _ = writeln!(err, "{stamp} post {} {}: {text}", post.id, post.file);
+                let line = format!("{stamp} post {} {}: {text}", post.id, post.file);
+                self.streams.line(To::Err, &line);
             }
             RunMode::Bars(multi) => {
                 let _ = multi.println(format!("post {} {}: {text}", post.id, post.file));
@@ -333,8 +519,8 @@ impl RunPrinter {
             RunMode::Json => {}
             RunMode::Lines => {
                 let stamp = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-                let mut err = std::io::stderr().lock();
-                let _ = writeln!(err, "{stamp} account {account}: {text}");
+                self.streams
+                    .line(To::Err, &format!("{stamp} account {account}: {text}"));
             }
             RunMode::Bars(multi) => {
                 let _ = multi.println(format!("account {account}: {text}"));
@@ -342,11 +528,13 @@ impl RunPrinter {
         }
     }
 
-    fn json(&self, kind: &str, data: serde_json::Value) {
+    /// One JSON line on stdout (`--json`). Through `Value`, whose keys are sorted: the lines
+    /// stay byte for byte what they were when they were built by hand.
+    fn json(&self, line: &impl serde::Serialize) {
         if let RunMode::Json = self.mode {
-            let line = serde_json::json!({ "type": kind, "data": data });
-            let mut out = std::io::stdout().lock();
-            let _ = writeln!(out, "{line}");
+            // Cannot fail: every key is a string and every value serializes.
+            let text = serde_json::to_value(line).unwrap_or_default().to_string();
+            self.streams.line(To::Out, &text);
         }
     }
 
@@ -368,14 +556,17 @@ impl RunPrinter {
     /// The run's last words.
     pub fn summary(&self, s: &postez::publish::Summary, dry_run: bool) {
         self.finish_overall();
-        self.json(
-            "summary",
-            serde_json::json!({
-                "due": s.due, "published": s.published, "sent_to_inbox": s.sent,
-                "failed": s.failed, "retrying": s.retrying, "needs_auth": s.needs_auth,
-                "blocked": s.blocked, "processing": s.processing, "dry_run": dry_run,
-            }),
-        );
+        self.json(&SummaryLine::Summary {
+            due: s.due,
+            published: s.published,
+            sent_to_inbox: s.sent,
+            failed: s.failed,
+            retrying: s.retrying,
+            needs_auth: s.needs_auth,
+            blocked: s.blocked,
+            processing: s.processing,
+            dry_run,
+        });
         if matches!(self.mode, RunMode::Json) || (self.quiet && s.failed == 0) {
             return;
         }
@@ -407,12 +598,32 @@ impl RunPrinter {
             )
         };
         let stamp = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        let mut err = std::io::stderr().lock();
-        let _ = match &self.mode {
-            RunMode::Lines => writeln!(err, "{stamp} run: {text}"),
-            _ => writeln!(err, "{:>12} {text}", console::style("Done").green().bold()),
+        let line = match &self.mode {
+            RunMode::Lines => format!("{stamp} run: {text}"),
+            _ => {
+                let done = Style::new().green().bold().force_styling(self.color);
+                format!("{:>12} {text}", done.apply_to("Done"))
+            }
         };
+        self.streams.line(To::Err, &line);
     }
+}
+
+/// The last line of `run --json`, shaped like an event.
+#[derive(serde::Serialize)]
+#[serde(tag = "type", content = "data", rename_all = "snake_case")]
+enum SummaryLine {
+    Summary {
+        due: u32,
+        published: u32,
+        sent_to_inbox: u32,
+        failed: u32,
+        retrying: u32,
+        needs_auth: u32,
+        blocked: u32,
+        processing: u32,
+        dry_run: bool,
+    },
 }
 
 /// A size for people: KiB below a MiB, MiB below a GiB, then GiB.
@@ -446,9 +657,9 @@ impl postez::publish::Progress for RunPrinter {
         ) {
             self.tick();
         }
+        self.json(event);
         match event {
             E::Claimed { count } => {
-                self.json("claimed", serde_json::json!({"count": count}));
                 if let RunMode::Bars(multi) = &self.mode {
                     let bar = multi.add(indicatif::ProgressBar::new(u64::from(*count)));
                     bar.set_style(
@@ -470,7 +681,6 @@ impl postez::publish::Progress for RunPrinter {
                 bytes,
                 offset,
             } => {
-                self.json("started", serde_json::json!({"id": post.id, "file": post.file, "bytes": bytes, "offset": offset, "account": account}));
                 let resumed = if *offset > 0 {
                     format!(", resuming at {}", mib(*offset))
                 } else {
@@ -489,10 +699,6 @@ impl postez::publish::Progress for RunPrinter {
                 }
             }
             E::Milestone { post, percent } => {
-                self.json(
-                    "milestone",
-                    serde_json::json!({"id": post.id, "percent": percent}),
-                );
                 if matches!(self.mode, RunMode::Lines) {
                     self.line(post, &format!("{percent}%"), false);
                 }
@@ -505,15 +711,10 @@ impl postez::publish::Progress for RunPrinter {
                 {
                     bar.wait_for_tiktok();
                 }
-                self.json("processing", serde_json::json!({"id": post.id}));
                 self.line(post, "uploaded; TikTok is processing it", false);
             }
             E::Published { post, post_id } => {
                 self.finish_bar(post.id);
-                self.json(
-                    "published",
-                    serde_json::json!({"id": post.id, "file": post.file, "post_id": post_id}),
-                );
                 let id = post_id
                     .as_ref()
                     .map(|p| format!(" (post id {p})"))
@@ -522,10 +723,6 @@ impl postez::publish::Progress for RunPrinter {
             }
             E::SentToInbox { post, caption } => {
                 self.finish_bar(post.id);
-                self.json(
-                    "sent_to_inbox",
-                    serde_json::json!({"id": post.id, "file": post.file, "caption": caption}),
-                );
                 self.line(
                     post,
                     "sent to your TikTok inbox; open the notification in TikTok to finish the post",
@@ -541,12 +738,11 @@ impl postez::publish::Progress for RunPrinter {
             }
             E::Failed {
                 post,
-                code,
                 message,
                 hint,
+                ..
             } => {
                 self.finish_bar(post.id);
-                self.json("failed", serde_json::json!({"id": post.id, "file": post.file, "code": code, "message": message, "hint": hint}));
                 let hint = hint
                     .as_ref()
                     .map(|h| format!(" (hint: {h})"))
@@ -559,7 +755,6 @@ impl postez::publish::Progress for RunPrinter {
                 next_at,
             } => {
                 self.finish_bar(post.id);
-                self.json("retrying", serde_json::json!({"id": post.id, "file": post.file, "message": message, "next_attempt_at": time(next_at)}));
                 self.line(
                     post,
                     &format!(
@@ -575,7 +770,6 @@ impl postez::publish::Progress for RunPrinter {
                 hint,
             } => {
                 self.finish_bar(post.id);
-                self.json("blocked", serde_json::json!({"id": post.id, "file": post.file, "message": message, "hint": hint}));
                 let hint = hint
                     .as_ref()
                     .map(|h| format!(" (hint: {h})"))
@@ -589,17 +783,16 @@ impl postez::publish::Progress for RunPrinter {
             E::AccountHeld {
                 account,
                 posts,
-                code,
                 message,
                 hint,
                 until,
                 needs_auth,
+                ..
             } => {
                 for id in posts {
                     self.finish_bar(*id);
                     self.tick();
                 }
-                self.json("held", serde_json::json!({"account": account, "ids": posts, "code": code, "message": message, "hint": hint, "until": until.as_ref().map(time)}));
                 // One line for all of them; with "needs auth" the run's error gives the hint.
                 let until = until
                     .as_ref()
@@ -622,7 +815,6 @@ impl postez::publish::Progress for RunPrinter {
             }
             E::StillProcessing { post } => {
                 self.finish_bar(post.id);
-                self.json("still_processing", serde_json::json!({"id": post.id}));
                 self.line(
                     post,
                     "TikTok is still processing it; the next run checks again",
@@ -631,21 +823,12 @@ impl postez::publish::Progress for RunPrinter {
             }
             E::Interrupted { post } => {
                 self.finish_bar(post.id);
-                self.json("interrupted", serde_json::json!({"id": post.id}));
                 self.line(post, "interrupted; the next run resumes the upload", true);
             }
             E::Adjusted { post, message } => {
-                self.json(
-                    "adjusted",
-                    serde_json::json!({"id": post.id, "message": message}),
-                );
                 self.line(post, message, false);
             }
             E::WouldPublish { post, message } => {
-                self.json(
-                    "would_publish",
-                    serde_json::json!({"id": post.id, "file": post.file, "message": message}),
-                );
                 self.line(post, message, true);
             }
         }
@@ -658,5 +841,387 @@ impl postez::publish::Progress for RunPrinter {
         {
             bar.sent(sent);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{DateTime, Utc};
+    use postez::post::{Mode, NewPost, Options, Post, Privacy};
+    use postez::publish::{Event, Progress, Subject, Summary};
+
+    fn at(text: &str) -> DateTime<Utc> {
+        text.parse().unwrap()
+    }
+
+    /// A post as the queue returns it, and its history.
+    fn queued_post() -> (Post, Vec<postez::post::Event>) {
+        let mut store = postez::store::Store::open_in_memory().unwrap();
+        let media = serde_json::from_value(serde_json::json!({
+            "container": "mp4", "size": 1000, "duration_ms": 2000, "width": 360, "height": 640,
+            "fps": 30.0, "codec": "H264",
+        }))
+        .unwrap();
+        let fingerprint = serde_json::from_value(serde_json::json!({
+            "size": 1000, "mtime_ns": 1, "sample_sha256": "ab",
+        }))
+        .unwrap();
+        let mut options = Options::plain(Mode::Direct);
+        options.privacy = Some(Privacy::SelfOnly);
+        let new = NewPost {
+            platform: "tiktok".into(),
+            account_id: None,
+            file: "/videos/clip.mp4".into(),
+            copied: false,
+            media,
+            fingerprint,
+            caption: "New recipe #pasta".into(),
+            options,
+            scheduled_at: at("2026-12-01T17:00:00Z"),
+            timezone: "UTC".into(),
+        };
+        let ids = store
+            .insert_posts(&[new], at("2026-11-30T09:00:00Z"))
+            .unwrap();
+        (store.post(ids[0]).unwrap(), store.events(ids[0]).unwrap())
+    }
+
+    fn subject(id: i64, file: &str) -> Subject {
+        Subject {
+            id,
+            file: file.into(),
+            mode: Mode::Direct,
+        }
+    }
+
+    #[test]
+    fn show_prints_a_post_for_people() {
+        let (post, events) = queued_post();
+        let (out, captured) = Reporter::capture(false, false);
+        super::super::show::print(
+            &out,
+            &post,
+            "(default account)",
+            &events,
+            at("2026-11-30T12:00:00Z"),
+        );
+        out.finish().unwrap();
+        let text = captured.out();
+        assert_eq!(
+            text,
+            "Post 1
+  state        scheduled
+  when         Tue 2026-12-01 17:00 UTC, in 1d 5h
+  account      tiktok (default account)
+  file         /videos/clip.mp4
+  video        mp4 360×640 30.00 fps 2.0 s H.264
+  mode         direct
+  privacy      Only me (SELF_ONLY)
+  allow        comments no, duet no, stitch no
+  disclosure   your brand no, paid partnership no, AI-generated no
+  attempts     0
+  caption
+    New recipe #pasta
+History
+  2026-11-30T09:00:00Z  scheduled {\"scheduled_at\":\"2026-12-01T17:00:00Z\",\"timezone\":\"UTC\"}
+"
+        );
+        // Results only: nothing on stderr, and no escape codes on a pipe.
+        assert_eq!(captured.err(), "");
+        assert!(!text.contains('\u{1b}'));
+    }
+
+    #[test]
+    fn show_json_is_the_post_object_with_its_events() {
+        let (post, events) = queued_post();
+        let (out, captured) = Reporter::capture(true, false);
+        super::super::show::print(&out, &post, "", &events, at("2026-11-30T12:00:00Z"));
+        out.finish().unwrap();
+        let text = captured.out();
+        // Pretty-printed, one document, ending with a line break.
+        assert!(text.starts_with("{\n  \"account\": null,\n"), "{text}");
+        assert!(text.ends_with("}\n"), "{text}");
+        let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(json["id"], 1);
+        assert_eq!(json["state"], "scheduled");
+        assert_eq!(json["privacy"], "SELF_ONLY");
+        assert_eq!(json["scheduled_at"], "2026-12-01T17:00:00Z");
+        assert_eq!(json["events"][0]["kind"], "scheduled");
+        assert_eq!(json, {
+            let mut want = post.to_json();
+            want["events"] = serde_json::to_value(&events).unwrap();
+            want
+        });
+        assert_eq!(captured.err(), "");
+    }
+
+    #[test]
+    fn errors_warnings_and_status_lines_go_to_stderr() {
+        let (out, captured) = Reporter::capture(false, false);
+        out.status("Scheduled", "post 3");
+        out.warn("no runner is installed");
+        out.error(&Error::NoSuchPost { id: 7 });
+        out.note("a note");
+        out.finish().unwrap();
+        assert_eq!(captured.out(), "");
+        assert_eq!(
+            captured.err(),
+            "   Scheduled post 3\n\
+             warning: no runner is installed\n\
+             error: there is no post 7 in the queue\n\
+             hint: run `postez list --all` to see the ids\n\
+             a note\n"
+        );
+    }
+
+    #[test]
+    fn colors_only_when_decided_and_escapes_are_never_obeyed() {
+        let (out, captured) = Reporter::capture(false, true);
+        out.error(&Error::invalid(
+            "bad \u{1b}[2Jname",
+            Some("try again".into()),
+        ));
+        let err = captured.err();
+        assert_eq!(
+            err,
+            "\u{1b}[31m\u{1b}[1merror:\u{1b}[0m bad \\u{1b}[2Jname\n\
+             \u{1b}[36m\u{1b}[1mhint:\u{1b}[0m try again\n"
+        );
+
+        // NO_COLOR, TERM=dumb and --color never turn them off; --color always on anywhere.
+        let env = |no_color, term: Option<&str>| Env {
+            no_color,
+            term: term.map(Into::into),
+            ..Env::default()
+        };
+        assert!(colors(ColorChoice::Auto, true, &env(false, None)));
+        assert!(!colors(ColorChoice::Auto, true, &env(true, None)));
+        assert!(!colors(ColorChoice::Auto, true, &env(false, Some("dumb"))));
+        assert!(!colors(ColorChoice::Auto, false, &env(false, None)));
+        assert!(!colors(ColorChoice::Never, true, &env(false, None)));
+        assert!(colors(ColorChoice::Always, false, &env(true, None)));
+
+        // Without colors, the same error is plain text.
+        let (out, captured) = Reporter::capture(false, false);
+        out.error(&Error::invalid("bad name", Some("try again".into())));
+        assert_eq!(captured.err(), "error: bad name\nhint: try again\n");
+    }
+
+    /// Every event as `run --json` prints it: the README's contract, byte for byte (keys in
+    /// sorted order, as when these lines were built by hand).
+    #[test]
+    fn run_json_lines_are_the_documented_contract() {
+        let clip = || subject(3, "clip.mp4");
+        let when = at("2026-12-01T18:00:00Z");
+        let cases: Vec<(Event, &str)> = vec![
+            (
+                Event::Claimed { count: 2 },
+                r#"{"data":{"count":2},"type":"claimed"}"#,
+            ),
+            (
+                Event::Started {
+                    post: clip(),
+                    account: "pasta.chef".into(),
+                    bytes: 1234,
+                    offset: 0,
+                },
+                r#"{"data":{"account":"pasta.chef","bytes":1234,"file":"clip.mp4","id":3,"offset":0},"type":"started"}"#,
+            ),
+            (
+                Event::Milestone {
+                    post: clip(),
+                    percent: 50,
+                },
+                r#"{"data":{"id":3,"percent":50},"type":"milestone"}"#,
+            ),
+            (
+                Event::Processing { post: clip() },
+                r#"{"data":{"id":3},"type":"processing"}"#,
+            ),
+            (
+                Event::Published {
+                    post: clip(),
+                    post_id: None,
+                },
+                r#"{"data":{"file":"clip.mp4","id":3,"post_id":null},"type":"published"}"#,
+            ),
+            (
+                Event::SentToInbox {
+                    post: clip(),
+                    caption: Some("hi \"you\"".into()),
+                },
+                r#"{"data":{"caption":"hi \"you\"","file":"clip.mp4","id":3},"type":"sent_to_inbox"}"#,
+            ),
+            (
+                Event::Failed {
+                    post: clip(),
+                    code: Some("spam_risk".into()),
+                    message: "refused".into(),
+                    hint: None,
+                },
+                r#"{"data":{"code":"spam_risk","file":"clip.mp4","hint":null,"id":3,"message":"refused"},"type":"failed"}"#,
+            ),
+            (
+                Event::Retrying {
+                    post: clip(),
+                    message: "timeout".into(),
+                    next_at: when,
+                },
+                r#"{"data":{"file":"clip.mp4","id":3,"message":"timeout","next_attempt_at":"2026-12-01T18:00:00Z"},"type":"retrying"}"#,
+            ),
+            (
+                Event::Blocked {
+                    post: clip(),
+                    message: "no login".into(),
+                    hint: Some("connect".into()),
+                },
+                r#"{"data":{"file":"clip.mp4","hint":"connect","id":3,"message":"no login"},"type":"blocked"}"#,
+            ),
+            (
+                Event::AccountHeld {
+                    account: "pasta.chef".into(),
+                    posts: vec![3, 4],
+                    code: None,
+                    message: "quota".into(),
+                    hint: None,
+                    until: Some(when),
+                    needs_auth: false,
+                },
+                r#"{"data":{"account":"pasta.chef","code":null,"hint":null,"ids":[3,4],"message":"quota","until":"2026-12-01T18:00:00Z"},"type":"held"}"#,
+            ),
+            (
+                Event::AccountHeld {
+                    account: "a".into(),
+                    posts: vec![],
+                    code: Some("x".into()),
+                    message: "m".into(),
+                    hint: Some("h".into()),
+                    until: None,
+                    needs_auth: true,
+                },
+                r#"{"data":{"account":"a","code":"x","hint":"h","ids":[],"message":"m","until":null},"type":"held"}"#,
+            ),
+            (
+                Event::StillProcessing { post: clip() },
+                r#"{"data":{"id":3},"type":"still_processing"}"#,
+            ),
+            (
+                Event::Interrupted { post: clip() },
+                r#"{"data":{"id":3},"type":"interrupted"}"#,
+            ),
+            (
+                Event::Adjusted {
+                    post: clip(),
+                    message: "comments off".into(),
+                },
+                r#"{"data":{"id":3,"message":"comments off"},"type":"adjusted"}"#,
+            ),
+            (
+                Event::WouldPublish {
+                    post: clip(),
+                    message: "ok".into(),
+                },
+                r#"{"data":{"file":"clip.mp4","id":3,"message":"ok"},"type":"would_publish"}"#,
+            ),
+        ];
+        let (out, captured) = Reporter::capture(true, false);
+        let printer = RunPrinter::new(&out);
+        for (event, _) in &cases {
+            printer.event(event);
+        }
+        printer.summary(
+            &Summary {
+                due: 2,
+                published: 1,
+                failed: 1,
+                ..Summary::default()
+            },
+            false,
+        );
+        out.finish().unwrap();
+        let mut want: Vec<&str> = cases.iter().map(|(_, line)| *line).collect();
+        want.push(
+            r#"{"data":{"blocked":0,"dry_run":false,"due":2,"failed":1,"needs_auth":0,"processing":0,"published":1,"retrying":0,"sent_to_inbox":0},"type":"summary"}"#,
+        );
+        let text = captured.out();
+        assert_eq!(text.lines().collect::<Vec<_>>(), want);
+        // With --json, stderr stays for errors.
+        assert_eq!(captured.err(), "");
+    }
+
+    #[test]
+    fn without_a_terminal_each_event_is_one_timestamped_line() {
+        let (out, captured) = Reporter::capture(false, false);
+        let printer = RunPrinter::new(&out);
+        printer.event(&Event::Failed {
+            post: subject(3, "clip.mp4"),
+            code: None,
+            message: "the file changed".into(),
+            hint: Some("schedule it again".into()),
+        });
+        printer.summary(
+            &Summary {
+                due: 1,
+                failed: 1,
+                ..Summary::default()
+            },
+            false,
+        );
+        out.finish().unwrap();
+        assert_eq!(captured.out(), "", "results only on stdout");
+        let err = captured.err();
+        let lines: Vec<&str> = err.lines().collect();
+        assert_eq!(lines.len(), 2, "{err}");
+        // `2026-11-30T13:00:00Z post 3 clip.mp4: …`
+        let (stamp, line) = lines[0].split_once(' ').unwrap();
+        assert!(stamp.parse::<DateTime<Utc>>().is_ok(), "{stamp}");
+        assert_eq!(
+            line,
+            "post 3 clip.mp4: failed: the file changed (hint: schedule it again)"
+        );
+        assert!(lines[1].ends_with(" run: 1 due: 1 failed"), "{err}");
+    }
+
+    /// A sink that fails every write as `kind`.
+    struct Failing(std::io::ErrorKind);
+
+    impl Write for Failing {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(self.0.into())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Err(self.0.into())
+        }
+    }
+
+    #[test]
+    fn a_failed_write_is_the_commands_error_but_a_closed_pipe_is_not() {
+        let full = Box::new(Failing(std::io::ErrorKind::StorageFull));
+        let out = Reporter::with_sinks(full, Box::new(std::io::sink()), false, false);
+        out.stdout_line("{}");
+        let err = out.finish().unwrap_err();
+        assert!(matches!(err, Error::Output { .. }), "{err:?}");
+        assert_eq!(err.kind().exit_code(), 1);
+        assert!(
+            err.to_string().starts_with("could not write the output: "),
+            "{err}"
+        );
+        assert!(err.hint().unwrap().contains("full"), "{:?}", err.hint());
+
+        // Reported once: the failure is handed over, not kept.
+        assert!(out.finish().is_err(), "the sink still fails its flush");
+        let closed = Box::new(Failing(std::io::ErrorKind::BrokenPipe));
+        let out = Reporter::with_sinks(closed, Box::new(std::io::sink()), true, false);
+        out.stdout_line("{}");
+        out.print_json(&serde_json::json!({"a": 1}));
+        assert!(out.finish().is_ok(), "`postez list | head` ends quietly");
+
+        // The run's event lines are checked the same way.
+        let full = Box::new(Failing(std::io::ErrorKind::Other));
+        let out = Reporter::with_sinks(full, Box::new(std::io::sink()), true, false);
+        RunPrinter::new(&out).event(&Event::Claimed { count: 1 });
+        assert!(out.finish().is_err());
     }
 }

@@ -1,9 +1,11 @@
 //! `postez show`: everything about one post, with its history.
 
+use chrono::{DateTime, Utc};
 use postez::Result;
-use postez::post::PostId;
+use postez::post::{Post, PostId};
 
 use super::Ctx;
+use super::reporter::Reporter;
 
 /// Show one post and its history
 #[derive(Debug, clap::Args)]
@@ -17,11 +19,33 @@ pub fn exec(ctx: &Ctx, args: ShowArgs) -> Result<()> {
     let store = ctx.store()?;
     let post = store.post(args.id)?;
     let events = store.events(args.id)?;
-    if ctx.out.json() {
+    // The account's name as `connect` and `accounts` show it (the JSON has the post's label).
+    let account = if ctx.out.json() {
+        String::new()
+    } else {
+        store
+            .accounts()?
+            .into_iter()
+            .find(|a| Some(a.id) == post.account_id)
+            .map_or_else(|| "(default account)".to_string(), |a| a.name())
+    };
+    print(&ctx.out, &post, &account, &events, ctx.now());
+    Ok(())
+}
+
+/// Print the post: its JSON object with `events` added (`--json`), or the lines for people.
+pub fn print(
+    out: &Reporter,
+    post: &Post,
+    account: &str,
+    events: &[postez::post::Event],
+    now: DateTime<Utc>,
+) {
+    if out.json() {
         let mut json = post.to_json();
-        json["events"] = serde_json::to_value(&events).unwrap_or_default();
-        ctx.out.print_json(&json);
-        return Ok(());
+        json["events"] = serde_json::to_value(events).unwrap_or_default();
+        out.print_json(&json);
+        return;
     }
     let zone = postez::when::parse_zone(&post.timezone).unwrap_or(chrono_tz::Tz::UTC);
     let o = &post.options;
@@ -31,18 +55,9 @@ pub fn exec(ctx: &Ctx, args: ShowArgs) -> Result<()> {
         format!("  state        {}", post.state),
         format!(
             "  when         {}",
-            postez::when::describe(post.scheduled_at, zone, ctx.now())
+            postez::when::describe(post.scheduled_at, zone, now)
         ),
-        format!(
-            "  account      {} {}",
-            post.platform,
-            // The account's name as `connect` and `accounts` show it.
-            store
-                .accounts()?
-                .into_iter()
-                .find(|a| Some(a.id) == post.account_id)
-                .map_or_else(|| "(default account)".to_string(), |a| a.name())
-        ),
+        format!("  account      {} {account}", post.platform),
         format!(
             "  file         {}{}",
             post.file,
@@ -92,7 +107,7 @@ pub fn exec(ctx: &Ctx, args: ShowArgs) -> Result<()> {
         // A retry pause or a hold (a TikTok quota): not before then.
         lines.push(format!(
             "  next try     {}",
-            postez::when::describe(next, zone, ctx.now())
+            postez::when::describe(next, zone, now)
         ));
     }
     if let Some(error) = &post.last_error {
@@ -123,7 +138,7 @@ pub fn exec(ctx: &Ctx, args: ShowArgs) -> Result<()> {
     }
     lines.extend(post.caption.lines().map(|l| format!("    {l}")));
     lines.push("History".into());
-    for event in &events {
+    for event in events {
         let detail = match &event.detail {
             serde_json::Value::Object(map) if !map.is_empty() => format!(" {}", event.detail),
             _ => String::new(),
@@ -135,7 +150,6 @@ pub fn exec(ctx: &Ctx, args: ShowArgs) -> Result<()> {
         ));
     }
     for line in lines {
-        ctx.out.stdout_line(&line);
+        out.stdout_line(&line);
     }
-    Ok(())
 }

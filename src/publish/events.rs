@@ -1,21 +1,27 @@
 //! What the engine reports: [`Event`]s about a [`Subject`] post, the [`Progress`] trait that
 //! receives them, and [`logged`], which writes each one to the log before passing it on.
+//!
+//! An event's JSON form (`postez run --json`, documented in the README) is its `Serialize`:
+//! `{"type": "started", "data": {"id": 3, "file": "clip.mp4", …}}`. The serde attributes below
+//! are that contract; the CLI only prints what they produce.
 
 use std::path::Path;
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Serialize, Serializer};
 
 use crate::post::{Mode, Post, PostId};
 
-/// The post an event is about.
-#[derive(Debug, Clone, PartialEq)]
+/// The post an event is about. In JSON its `id` and `file` join the event's own fields.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Subject {
     /// Queue id.
     pub id: PostId,
     /// File name.
     pub file: String,
     /// Direct or draft.
+    #[serde(skip)]
     pub mode: Mode,
 }
 
@@ -32,7 +38,11 @@ impl Subject {
 }
 
 /// What happens during a run, in order, for the reporter.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// In JSON a `post` is either flattened (`id` and `file`) or its `id` alone, as each type
+/// has always printed it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", content = "data", rename_all = "snake_case")]
 pub enum Event {
     /// The run took this many due posts (resumed ones included).
     Claimed {
@@ -42,6 +52,7 @@ pub enum Event {
     /// An upload begins (or resumes from `offset`).
     Started {
         /// The post.
+        #[serde(flatten)]
         post: Subject,
         /// Creator nickname (TikTok requires showing it) or account name.
         account: String,
@@ -53,6 +64,7 @@ pub enum Event {
     /// 25, 50, 75 or 100 % of the bytes are sent.
     Milestone {
         /// The post.
+        #[serde(rename = "id", serialize_with = "id_only")]
         post: Subject,
         /// Percent.
         percent: u8,
@@ -60,11 +72,13 @@ pub enum Event {
     /// The upload is complete; TikTok is processing.
     Processing {
         /// The post.
+        #[serde(rename = "id", serialize_with = "id_only")]
         post: Subject,
     },
     /// Live on TikTok.
     Published {
         /// The post.
+        #[serde(flatten)]
         post: Subject,
         /// Public post id, when TikTok gave one.
         post_id: Option<String>,
@@ -72,6 +86,7 @@ pub enum Event {
     /// In the creator's TikTok inbox.
     SentToInbox {
         /// The post.
+        #[serde(flatten)]
         post: Subject,
         /// The caption, which TikTok's inbox upload does not carry: the creator pastes it in
         /// the app. `None` when the post has none.
@@ -80,6 +95,7 @@ pub enum Event {
     /// Failed for good.
     Failed {
         /// The post.
+        #[serde(flatten)]
         post: Subject,
         /// Error code.
         code: Option<String>,
@@ -91,15 +107,18 @@ pub enum Event {
     /// A temporary failure; the post is queued again.
     Retrying {
         /// The post.
+        #[serde(flatten)]
         post: Subject,
         /// Why.
         message: String,
         /// When it will be tried again.
+        #[serde(rename = "next_attempt_at", serialize_with = "seconds")]
         next_at: DateTime<Utc>,
     },
     /// Not attempted this run (no usable login, creator cannot post now); still queued.
     Blocked {
         /// The post.
+        #[serde(flatten)]
         post: Subject,
         /// Why.
         message: String,
@@ -108,10 +127,12 @@ pub enum Event {
     },
     /// Posts of one account wait for the account's sake (a TikTok quota until its end, a
     /// paused account, refused app credentials, a login to renew): one event for all of them.
+    #[serde(rename = "held")]
     AccountHeld {
         /// The account's name.
         account: String,
         /// The posts held.
+        #[serde(rename = "ids")]
         posts: Vec<PostId>,
         /// The platform's error code, when there is one.
         code: Option<String>,
@@ -121,23 +142,28 @@ pub enum Event {
         hint: Option<String>,
         /// When they are tried again by themselves; `None`: at the next run, or for a paused
         /// account once the user connects it again.
+        #[serde(serialize_with = "seconds_or_null")]
         until: Option<DateTime<Utc>>,
         /// The run ends "needs auth" (3), and its error repeats the message and hint.
+        #[serde(skip)]
         needs_auth: bool,
     },
     /// TikTok is still processing after this run's polling budget; the next run polls again.
     StillProcessing {
         /// The post.
+        #[serde(rename = "id", serialize_with = "id_only")]
         post: Subject,
     },
     /// Stopped by a signal after a chunk; the next run resumes.
     Interrupted {
         /// The post.
+        #[serde(rename = "id", serialize_with = "id_only")]
         post: Subject,
     },
     /// A setting was adjusted to what the creator allows (TikTok's rule).
     Adjusted {
         /// The post.
+        #[serde(rename = "id", serialize_with = "id_only")]
         post: Subject,
         /// What changed.
         message: String,
@@ -145,10 +171,30 @@ pub enum Event {
     /// `--dry-run`: what would happen.
     WouldPublish {
         /// The post.
+        #[serde(flatten)]
         post: Subject,
         /// Summary of the checks.
         message: String,
     },
+}
+
+/// A post as its id alone.
+fn id_only<S: Serializer>(post: &Subject, s: S) -> Result<S::Ok, S::Error> {
+    post.id.serialize(s)
+}
+
+/// An instant as RFC 3339 UTC to the second (`2026-12-01T18:00:00Z`), like every time postez
+/// prints.
+fn seconds<S: Serializer>(at: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&at.to_rfc3339_opts(SecondsFormat::Secs, true))
+}
+
+/// [`seconds`], or null.
+fn seconds_or_null<S: Serializer>(at: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+    match at {
+        Some(at) => seconds(at, s),
+        None => s.serialize_none(),
+    }
 }
 
 /// Receives the engine's events. Implemented by the CLI's reporter; must be cheap, as
