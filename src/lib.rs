@@ -9,6 +9,7 @@
 pub mod auth;
 pub mod config;
 pub mod creator;
+pub mod edit;
 pub mod env;
 pub mod error;
 pub mod export;
