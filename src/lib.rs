@@ -8,6 +8,7 @@
 
 pub mod auth;
 pub mod config;
+pub mod connect;
 pub mod creator;
 pub mod edit;
 pub mod env;
