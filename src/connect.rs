@@ -422,4 +422,120 @@ mod tests {
             Some(ScopeNotice::NoDrafts)
         );
     }
+
+    /// A granted login for `open_id` (its client never called: these tests stay offline).
+    fn identified(open_id: &str, username: Option<&str>) -> Identified {
+        let credentials = ClientCredentials {
+            key: "key".into(),
+            secret: Secret::new("client secret"),
+        };
+        let client =
+            TikTok::new("http://127.0.0.1:9", "http://127.0.0.1:9/auth", credentials).unwrap();
+        let mut tokens = tokens(&[tiktok::DRAFT_SCOPE, tiktok::DIRECT_POST_SCOPE]);
+        tokens.open_id = open_id.into();
+        let creator = username.map(|u| CreatorInfo {
+            creator_username: Some(u.into()),
+            ..Default::default()
+        });
+        Identified {
+            login: Authorized {
+                client,
+                now: tokens.access_expires_at,
+                tokens,
+                client_secret: Secret::new("client secret"),
+                notice: None,
+            },
+            user: UserInfo {
+                open_id: open_id.into(),
+                display_name: Some(format!("Name of {open_id}")),
+                ..Default::default()
+            },
+            creator,
+            previous: None,
+        }
+    }
+
+    struct Fixture {
+        _dir: tempfile::TempDir,
+        paths: Paths,
+        secrets: SecretStore,
+        store: Store,
+    }
+
+    fn fixture() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths {
+            config_dir: dir.path().join("config"),
+            data_dir: dir.path().join("data"),
+            state_dir: dir.path().join("state"),
+        };
+        crate::files::ensure_private_dir(&paths.data_dir).unwrap();
+        let secrets = SecretStore::File(crate::secrets::FileStore::new(
+            paths.secrets_file(),
+            Secret::new("passphrase"),
+        ));
+        let store = Store::open_in_memory().unwrap();
+        Fixture {
+            _dir: dir,
+            paths,
+            secrets,
+            store,
+        }
+    }
+
+    fn connect(f: &mut Fixture, login: Identified) -> Connected {
+        let now = "2026-12-01T10:00:00Z".parse().unwrap();
+        let (env, config) = (Env::default(), Config::default());
+        login
+            .save(&env, &config, &f.paths, &f.secrets, &mut f.store, now)
+            .unwrap()
+    }
+
+    #[test]
+    fn a_first_login_is_saved_with_its_client_secret() {
+        let mut f = fixture();
+        let mut login = identified("alice-id", Some("alice"));
+        assert_eq!(login.check(&f.store).unwrap(), None);
+        let connected = connect(&mut f, login);
+        assert_eq!(connected.account.name(), "Name of alice-id (@alice)");
+        assert_eq!(connected.backend, Backend::File);
+        assert_eq!(connected.resumed, None);
+        let saved = auth::saved_tokens(&f.secrets, &connected.account).unwrap();
+        assert_eq!(saved.open_id, "alice-id");
+        let secret = f.secrets.get(&client_secret_key(tiktok::PLATFORM)).unwrap();
+        assert_eq!(secret.unwrap().expose(), "client secret");
+    }
+
+    #[test]
+    fn another_account_is_named_for_the_caller_to_confirm() {
+        let mut f = fixture();
+        let mut first = identified("alice-id", Some("alice"));
+        first.check(&f.store).unwrap();
+        connect(&mut f, first);
+        // The same account again: nothing to ask.
+        let mut again = identified("alice-id", Some("alice"));
+        assert_eq!(again.check(&f.store).unwrap(), None);
+        let mut other = identified("bob-id", Some("bob"));
+        let asked = other.check(&f.store).unwrap().unwrap();
+        assert_eq!(asked.incoming, "Name of bob-id (@bob)");
+        assert_eq!(asked.handle, "bob");
+        assert_eq!(asked.connected.len(), 1);
+        // Without a handle, the name stands in for it.
+        let mut nameless = identified("carol-id", None);
+        let asked = nameless.check(&f.store).unwrap().unwrap();
+        assert_eq!(asked.handle, "Name of carol-id");
+    }
+
+    #[test]
+    fn a_disconnected_account_is_not_one_to_ask_about() {
+        let mut f = fixture();
+        let first = identified("alice-id", Some("alice"));
+        let alice = connect(&mut f, first).account;
+        let now = "2026-12-01T11:00:00Z".parse().unwrap();
+        f.store
+            .set_account_state(alice.id, "disconnected", now)
+            .unwrap();
+        let mut other = identified("bob-id", Some("bob"));
+        assert_eq!(other.check(&f.store).unwrap(), None);
+    }
 }
