@@ -1,5 +1,6 @@
 //! `postez connect`: log in to TikTok in the browser (loopback redirect, hex PKCE) and keep the
-//! tokens in the keychain or the encrypted token file.
+//! tokens in the keychain or the encrypted token file. The login's steps are the library's
+//! (`postez::connect`); this file has the flags, the prompts, the browser and the output.
 
 use std::io::BufRead;
 

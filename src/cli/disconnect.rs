@@ -1,5 +1,6 @@
 //! `postez disconnect`: revoke postez's access at TikTok, delete the tokens from every store,
-//! and keep the queued posts (they wait for a connected account).
+//! and keep the queued posts (they wait for a connected account). The work is `purge`'s
+//! (`revoke_login`, `disconnect`); this file has the flags, the store prompt and the output.
 
 use postez::{Result, auth, purge, queue};
 

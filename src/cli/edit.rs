@@ -1,4 +1,6 @@
-//! `postez edit`: change a scheduled or failed post, re-checked like `schedule`.
+//! `postez edit`: change a scheduled or failed post, re-checked like `schedule`. The merge and
+//! its checks are the library's (`postez::edit`); this file has the flags, TikTok's creator
+//! check and consent prompt between `plan` and `save`, and the output.
 
 use std::path::PathBuf;
 
