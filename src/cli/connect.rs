@@ -217,44 +217,15 @@ pub async fn exec(ctx: &Ctx, args: ConnectArgs) -> Result<()> {
     let authorized = login
         .authorize(&ctx.env, &secrets, timeout, pasted_lines())
         .await?;
-    match authorized.notice() {
-        Some(ScopeNotice::DraftsOnly) => ctx.out.note(
-            "Drafts only: videos go to your TikTok inbox, and you finish each post in the app.",
-        ),
-        Some(ScopeNotice::NoDirectPost) => ctx.out.warn(
-            "TikTok did not grant video.publish: only drafts (--draft) will work for this account",
-        ),
-        Some(ScopeNotice::NoDrafts) => ctx.out.warn(
-            "TikTok did not grant video.upload: drafts (--draft) will not work for this account",
-        ),
-        None => {}
+    if let Some(notice) = authorized.notice() {
+        render_notice(ctx, notice);
     }
     let mut identified = authorized.identify().await?;
     let mut store = ctx.store()?;
-    if let Some(other) = identified.check(&store)? {
-        let OtherAccount {
-            incoming,
-            handle,
-            connected,
-        } = other;
-        // Whoever logs in, the account is named here; a different one than before is saved
-        // only when the user says so.
-        let question = format!(
-            "This login is for the TikTok account {incoming}, not {}. Save it as another account?",
-            connected.join(", ")
-        );
-        if ctx.out.can_prompt() {
-            if !ctx.out.confirm(&question)? {
-                return Err(identified.decline().await);
-            }
-        } else {
-            ctx.out.warn(&format!(
-                "this login is for the TikTok account {incoming}, which was not connected \
-                 before (connected: {}); if you did not log in as {incoming}, run `postez \
-                 disconnect tiktok {handle}`",
-                connected.join(", ")
-            ));
-        }
+    if let Some(other) = identified.check(&store)?
+        && !keep_other_account(ctx, &other)?
+    {
+        return Err(identified.decline().await);
     }
     let connected = identified.save(
         &ctx.env,
@@ -266,6 +237,43 @@ pub async fn exec(ctx: &Ctx, args: ConnectArgs) -> Result<()> {
     )?;
     render(ctx, &connected);
     Ok(())
+}
+
+fn render_notice(ctx: &Ctx, notice: ScopeNotice) {
+    match notice {
+        ScopeNotice::DraftsOnly => ctx.out.note(
+            "Drafts only: videos go to your TikTok inbox, and you finish each post in the app.",
+        ),
+        ScopeNotice::NoDirectPost => ctx.out.warn(
+            "TikTok did not grant video.publish: only drafts (--draft) will work for this account",
+        ),
+        ScopeNotice::NoDrafts => ctx.out.warn(
+            "TikTok did not grant video.upload: drafts (--draft) will not work for this account",
+        ),
+    }
+}
+
+/// Whoever logs in, the account is named here; a different one than before is saved only when
+/// the user says so. Without a terminal it is saved, with a warning that says how to undo it.
+fn keep_other_account(ctx: &Ctx, other: &OtherAccount) -> Result<bool> {
+    let OtherAccount {
+        incoming,
+        handle,
+        connected,
+    } = other;
+    if ctx.out.can_prompt() {
+        return ctx.out.confirm(&format!(
+            "This login is for the TikTok account {incoming}, not {}. Save it as another account?",
+            connected.join(", ")
+        ));
+    }
+    ctx.out.warn(&format!(
+        "this login is for the TikTok account {incoming}, which was not connected \
+         before (connected: {}); if you did not log in as {incoming}, run `postez \
+         disconnect tiktok {handle}`",
+        connected.join(", ")
+    ));
+    Ok(true)
 }
 
 fn render(ctx: &Ctx, connected: &Connected) {
