@@ -8,7 +8,9 @@
 
 pub mod auth;
 pub mod config;
+pub mod connect;
 pub mod creator;
+pub mod edit;
 pub mod env;
 pub mod error;
 pub mod export;

@@ -32,6 +32,14 @@ mod mp4;
 mod source;
 #[cfg(test)]
 mod synth;
+
+/// A small valid MP4 (360×640, 2 s) at `dir/name`, for the unit tests of code that checks videos.
+#[cfg(test)]
+pub(crate) fn sample_video(dir: &std::path::Path, name: &str) -> std::path::PathBuf {
+    let path = dir.join(name);
+    fs_err::write(&path, synth::Synth::default().build()).unwrap();
+    path
+}
 mod video;
 mod webm;
 

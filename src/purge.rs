@@ -1,15 +1,16 @@
 //! Deleting the user's data: revoke postez's access at TikTok, delete tokens from every secret
-//! store given, delete an account's rows and private media copies, or everything postez keeps
-//! in its folders. Returns a report of what went; never prints.
+//! store given, disconnect an account (its login goes, its posts stay), delete an account's rows
+//! and private media copies, or everything postez keeps in its folders. Returns a report of
+//! what went; never prints.
 
 use std::path::{Path, PathBuf};
 
 use crate::auth;
 use crate::config::Config;
 use crate::env::{Env, Paths};
-use crate::error::Result;
-use crate::provider::{client_secret_key, token_key};
-use crate::secrets::SecretStore;
+use crate::error::{Error, Result};
+use crate::provider::{Tokens, client_secret_key, token_key};
+use crate::secrets::{Backend, SecretStore};
 use crate::store::{Account, Store};
 
 /// What a purge removed.
@@ -54,21 +55,16 @@ pub async fn forget_login(
 ) {
     let key = token_key(account.platform.as_str(), &account.remote_id);
     if revoke {
-        let mut outcome = Err("no saved login to revoke".to_string());
-        for store in stores {
-            if let Ok(tokens) = auth::saved_tokens(store, account) {
-                outcome = match auth::client_credentials(env, config, store)
-                    .and_then(|c| auth::tiktok_client(env, c))
-                {
-                    Ok(tiktok) => tiktok
-                        .revoke(&tokens.access_token)
-                        .await
-                        .map_err(|e| e.to_string()),
-                    Err(e) => Err(e.to_string()),
-                };
-                break;
-            }
-        }
+        // The login is revoked with the client secret of the store its tokens are in.
+        let found = stores
+            .iter()
+            .find_map(|store| Some((*store, auth::saved_tokens(store, account).ok()?)));
+        let outcome = match &found {
+            Some((store, tokens)) => revoke_login(env, config, store, account, Some(tokens), None)
+                .await
+                .map_err(|e| e.to_string()),
+            None => Err("no saved login to revoke".to_string()),
+        };
         match outcome {
             Ok(()) => report.revoked.push(account.label()),
             Err(why) => report.revoke_failed.push((account.label(), why)),
@@ -79,6 +75,108 @@ pub async fn forget_login(
             report.secrets_deleted += 1;
         }
     }
+}
+
+/// The saved login of an account in `secrets`, `None` when there is none to revoke.
+pub fn saved_login(secrets: &SecretStore, account: &Account) -> Result<Option<Tokens>> {
+    match auth::saved_tokens(secrets, account) {
+        Ok(t) => Ok(Some(t)),
+        Err(Error::NeedsReconnect { .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Where a revocation may refresh an expired access token (and record the new one).
+pub struct Refresh<'a> {
+    /// postez's folders (for the refresh lock).
+    pub paths: &'a Paths,
+    /// The queue (the account's token expiry is recorded there).
+    pub store: &'a mut Store,
+}
+
+/// Revoke the account's login (`tokens`, saved in `secrets`) at the platform, with the client
+/// credentials of the same store. With `refresh`, an expired or rejected access token is
+/// refreshed first: an access token lives a day and TikTok refuses to revoke an expired one,
+/// while the refresh token usually lives on for a year (issue 10). `purge` has no queue left
+/// to record a refresh in, so it revokes what it has.
+pub async fn revoke_login(
+    env: &Env,
+    config: &Config,
+    secrets: &SecretStore,
+    account: &Account,
+    tokens: Option<&Tokens>,
+    refresh: Option<Refresh<'_>>,
+) -> Result<()> {
+    let Some(tokens) = tokens else {
+        return Err(Error::invalid("no saved login to revoke", None));
+    };
+    let tiktok =
+        auth::client_credentials(env, config, secrets).and_then(|c| auth::tiktok_client(env, c))?;
+    let Some(Refresh { paths, store }) = refresh else {
+        return tiktok.revoke(&tokens.access_token).await;
+    };
+    // Token lifetimes follow TikTok's clock, never POSTEZ_NOW.
+    let now = chrono::Utc::now();
+    let tokens = auth::fresh_tokens(&tiktok, secrets, paths, store, account, false, now).await?;
+    match tiktok.revoke(&tokens.access_token).await {
+        Err(Error::Api(e)) if e.code == "access_token_invalid" => {
+            let tokens =
+                auth::fresh_tokens(&tiktok, secrets, paths, store, account, true, now).await?;
+            tiktok.revoke(&tokens.access_token).await
+        }
+        other => other,
+    }
+}
+
+/// What `disconnect` did.
+#[derive(Debug, Clone)]
+pub struct Disconnected {
+    /// The account, as it was before.
+    pub account: Account,
+    /// Whether its access was revoked at the platform.
+    pub revoked: bool,
+    /// Queued posts that cannot publish until an account is connected.
+    pub blocked_posts: usize,
+}
+
+/// Disconnect an account whose login was revoked (`revoked`) or not: delete its tokens from
+/// `secrets` (the store it was recorded in, which must work) and from the other store when
+/// reachable (best effort), and mark it disconnected. Its queued posts stay.
+#[allow(clippy::too_many_arguments)]
+pub fn disconnect(
+    env: &Env,
+    config: &Config,
+    paths: &Paths,
+    store: &mut Store,
+    secrets: &SecretStore,
+    account: &Account,
+    revoked: bool,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Disconnected> {
+    let key = token_key(&account.platform, &account.remote_id);
+    secrets.delete(&key)?;
+    let other = match secrets.backend() {
+        Backend::Keychain => auth::open_store(Backend::File, paths, env, config).ok(),
+        Backend::File => Some(auth::keychain()),
+    };
+    if let Some(other) =
+        other.filter(|_| paths.secrets_file().exists() || secrets.backend() == Backend::File)
+    {
+        let _ = other.delete(&key);
+    }
+    store.set_account_state(account.id, "disconnected", now)?;
+    let remaining = store
+        .accounts()?
+        .into_iter()
+        .filter(|a| a.platform == account.platform && a.state != "disconnected")
+        .count();
+    // With no account of its platform left, the posts with no account chosen wait too.
+    let blocked_posts = store.queued_for_account(account.id, remaining == 0)?;
+    Ok(Disconnected {
+        account: account.clone(),
+        revoked,
+        blocked_posts,
+    })
 }
 
 /// Remove one account: its login, its posts and their history, its private media copies, and

@@ -1,15 +1,13 @@
 //! `postez connect`: log in to TikTok in the browser (loopback redirect, hex PKCE) and keep the
-//! tokens in the keychain or the encrypted token file.
+//! tokens in the keychain or the encrypted token file. The login's steps are the library's
+//! (`postez::connect`); this file has the flags, the prompts, the browser and the output.
 
 use std::io::BufRead;
 
+use postez::Result;
 use postez::auth;
-use postez::oauth::{Callback, Listener};
-use postez::provider::tiktok::{self, AuthRequest, CreatorInfo};
-use postez::provider::{Tokens, client_secret_key, token_key};
+use postez::connect::{Connected, Login, OtherAccount, ScopeNotice};
 use postez::secrets::{Backend, SecretError, SecretStore};
-use postez::store::AccountProfile;
-use postez::{Error, Result};
 use tokio::sync::mpsc;
 
 use super::Ctx;
@@ -203,202 +201,91 @@ pub async fn exec(ctx: &Ctx, args: ConnectArgs) -> Result<()> {
         }
         Err(e) => return Err(e),
     };
-    // Kept for after the login: the secret is saved only once TikTok has accepted it.
-    let client_secret = client.secret.clone();
-    let tiktok = auth::tiktok_client(&ctx.env, client)?;
-    let listener = Listener::bind(args.port).await?;
     let drafts_only = args.drafts_only || !config.tiktok_direct_post();
-    let scopes = if drafts_only {
-        tiktok::DRAFTS_ONLY_SCOPES
-    } else {
-        tiktok::SCOPES
-    };
-    let request = AuthRequest::new(listener.redirect_uri(), scopes);
-    let url = tiktok.authorize_url(&request)?;
+    let login = Login::start(&ctx.env, client, args.port, drafts_only).await?;
     ctx.out
         .note("Open this URL in a browser to connect your TikTok account:");
-    ctx.out.note_always(url.as_str());
+    ctx.out.note_always(login.url());
     let browser = !args.no_browser && (ctx.env.has_display || ctx.env.browser.is_some());
     if browser {
-        open_browser(ctx, url.as_str());
+        open_browser(ctx, login.url());
     }
     ctx.out.note(&format!(
         "Waiting for TikTok on 127.0.0.1:{} (or paste the address your browser ends up on)…",
-        listener.port()
+        login.port()
     ));
-    let callback = listener
-        .wait(&request.state, timeout, pasted_lines())
+    let authorized = login
+        .authorize(&ctx.env, &secrets, timeout, pasted_lines())
         .await?;
-    let (code, granted) = match callback {
-        Callback::Code { code, scopes } => (code, scopes),
-        Callback::Denied { error, description } => {
-            let hint = if error == "invalid_scope" && !drafts_only {
-                // An app without Direct Post cannot ask for video.publish at all.
-                "if your TikTok app has no Direct Post, run `postez connect tiktok --drafts-only` \
-                 (or `postez config set tiktok_direct_post false`)"
-            } else {
-                "run `postez connect tiktok` again and allow access"
-            };
-            return Err(Error::LoginRefused {
-                platform: tiktok::PLATFORM.into(),
-                reason: description.unwrap_or(error),
-                hint: hint.into(),
-            });
-        }
-    };
-    let now = chrono::Utc::now();
-    let mut tokens = match tiktok.exchange_code(&code, &request, now).await {
-        Ok(t) => t,
-        // A saved secret TikTok refuses is forgotten, so that the next `connect` asks for it
-        // instead of failing the same way after another login (see the error's hint).
-        Err(Error::Api(api)) if api.class() == postez::provider::ErrorClass::Client => {
-            if ctx.env.tiktok_client_secret.is_none() {
-                let _ = secrets.delete(&client_secret_key(tiktok::PLATFORM));
-            }
-            return Err(Error::Api(api));
-        }
-        Err(e) => return Err(e),
-    };
-    drop(code);
-    if tokens.scopes.is_empty() {
-        tokens.scopes = granted
-            .unwrap_or_default()
-            .split(',')
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty())
-            .collect();
+    if let Some(notice) = authorized.notice() {
+        render_notice(ctx, notice);
     }
-    check_scopes(ctx, &tokens, drafts_only)?;
-    // The profile and the posting options only label the account. A passing refusal (TikTok's
-    // "cannot post right now", a 5xx) must not throw away the login just granted: the code
-    // cannot be used twice. A rejected token still fails here.
-    fn usable<T>(e: Error) -> Result<Option<T>> {
-        match &e {
-            Error::Api(api)
-                if matches!(
-                    api.class(),
-                    postez::provider::ErrorClass::Auth
-                        | postez::provider::ErrorClass::Token
-                        | postez::provider::ErrorClass::Scope
-                ) =>
-            {
-                Err(e)
-            }
-            _ => {
-                tracing::warn!("connecting without the profile details: {e}");
-                Ok(None)
-            }
-        }
-    }
-    let user = match tiktok.user_info(&tokens.access_token).await.map(Some) {
-        Ok(user) => user,
-        Err(e) => usable(e)?,
-    }
-    .unwrap_or_else(|| tiktok::UserInfo {
-        open_id: tokens.open_id.clone(),
-        ..Default::default()
-    });
-    let creator: Option<CreatorInfo> = if tokens.has_scope("video.publish") {
-        match tiktok.creator_info(&tokens.access_token).await {
-            Ok(info) => Some(info),
-            Err(e) => usable(e)?,
-        }
-    } else {
-        None
-    };
-    if user.open_id != tokens.open_id && !user.open_id.is_empty() {
-        tracing::warn!("the profile's open_id differs from the token's; using the token's");
-    }
+    let mut identified = authorized.identify().await?;
     let mut store = ctx.store()?;
-    let accounts = store.accounts()?;
-    let previous = accounts
-        .iter()
-        .find(|a| a.platform == postez::provider::Platform::TikTok && a.remote_id == tokens.open_id)
-        .cloned();
-    let connected: Vec<String> = accounts
-        .iter()
-        .filter(|a| {
-            a.platform == postez::provider::Platform::TikTok && a.remote_id != tokens.open_id
-        })
-        .filter(|a| a.state != "disconnected")
-        .map(|a| a.label())
-        .collect();
-    if previous.is_none() && !connected.is_empty() {
-        // The authorize URL is visible to other local users (in the browser's command line):
-        // one could finish the login with their own account's code. Whoever logs in, the account
-        // is named here; a different one than before is saved only when the user says so.
-        let incoming = account_name(&user, creator.as_ref(), &tokens.open_id);
-        let handle = creator
-            .as_ref()
-            .and_then(|c| c.creator_username.clone())
-            .or_else(|| user.display_name.clone())
-            .unwrap_or_else(|| tokens.open_id.clone());
-        let question = format!(
+    if let Some(other) = identified.check(&store)?
+        && !keep_other_account(ctx, &other)?
+    {
+        return Err(identified.decline().await);
+    }
+    let connected = identified.save(
+        &ctx.env,
+        &config,
+        &ctx.paths,
+        &secrets,
+        &mut store,
+        ctx.now(),
+    )?;
+    render(ctx, &connected);
+    Ok(())
+}
+
+fn render_notice(ctx: &Ctx, notice: ScopeNotice) {
+    match notice {
+        ScopeNotice::DraftsOnly => ctx.out.note(
+            "Drafts only: videos go to your TikTok inbox, and you finish each post in the app.",
+        ),
+        ScopeNotice::NoDirectPost => ctx.out.warn(
+            "TikTok did not grant video.publish: only drafts (--draft) will work for this account",
+        ),
+        ScopeNotice::NoDrafts => ctx.out.warn(
+            "TikTok did not grant video.upload: drafts (--draft) will not work for this account",
+        ),
+    }
+}
+
+/// Whoever logs in, the account is named here; a different one than before is saved only when
+/// the user says so. Without a terminal it is saved, with a warning that says how to undo it.
+fn keep_other_account(ctx: &Ctx, other: &OtherAccount) -> Result<bool> {
+    let OtherAccount {
+        incoming,
+        handle,
+        connected,
+    } = other;
+    if ctx.out.can_prompt() {
+        return ctx.out.confirm(&format!(
             "This login is for the TikTok account {incoming}, not {}. Save it as another account?",
             connected.join(", ")
-        );
-        if ctx.out.can_prompt() {
-            if !ctx.out.confirm(&question)? {
-                // Not kept: hand the access back rather than leave a live token behind.
-                let _ = tiktok.revoke(&tokens.access_token).await;
-                return Err(Error::Aborted);
-            }
-        } else {
-            ctx.out.warn(&format!(
-                "this login is for the TikTok account {incoming}, which was not connected \
-                 before (connected: {}); if you did not log in as {incoming}, run `postez \
-                 disconnect tiktok {handle}`",
-                connected.join(", ")
-            ));
-        }
+        ));
     }
-    // Tokens first: if saving them fails, no account row claims a login that is not there.
-    let owner = auth::owner_name(
-        creator.as_ref().and_then(|c| c.creator_username.as_deref()),
-        user.display_name.as_deref(),
-        &tokens.open_id,
-    );
-    auth::save_login(&secrets, tiktok::PLATFORM, &tokens, &owner)?;
-    // The client secret too, whatever its source: a cron or systemd run has no
-    // POSTEZ_TIKTOK_CLIENT_SECRET, and needs the secret at its first refresh.
-    secrets.set(&client_secret_key(tiktok::PLATFORM), &client_secret)?;
-    let profile = AccountProfile {
-        platform: postez::provider::Platform::TikTok,
-        remote_id: tokens.open_id.clone(),
-        display_name: user.display_name.clone(),
-        username: creator.as_ref().and_then(|c| c.creator_username.clone()),
-        nickname: creator.as_ref().and_then(|c| c.creator_nickname.clone()),
-        avatar_url: user.avatar_url.clone(),
-        scopes: tokens.scopes.clone(),
-        token_store: secrets.backend().as_str().into(),
-        access_expires_at: tokens.access_expires_at,
-        refresh_expires_at: tokens.refresh_expires_at,
-        creator_info: creator.as_ref().and_then(|c| serde_json::to_value(c).ok()),
-    };
-    let mut account = store.upsert_account(&profile, now)?;
-    // Connecting again is the way out of a pause (TikTok refused the account any post): the
-    // user has looked, and says go on. Its posts count as due from the queue's now.
-    let resumed = store.lift_pause(account.id, ctx.now())?;
-    if resumed.is_some() {
-        account = store.account(account.id)?.unwrap_or(account);
-    }
-    if let Some(old) =
-        previous.filter(|p| p.token_store.as_deref() != Some(secrets.backend().as_str()))
-    {
-        // The login moved to another store: the old copy must not linger.
-        let old_backend = auth::account_backend(&old);
-        if let Ok(old_store) = auth::open_store(old_backend, &ctx.paths, &ctx.env, &config) {
-            let _ = old_store.delete(&token_key(old.platform.as_str(), &old.remote_id));
-        }
-    }
+    ctx.out.warn(&format!(
+        "this login is for the TikTok account {incoming}, which was not connected \
+         before (connected: {}); if you did not log in as {incoming}, run `postez \
+         disconnect tiktok {handle}`",
+        connected.join(", ")
+    ));
+    Ok(true)
+}
+
+fn render(ctx: &Ctx, connected: &Connected) {
+    let account = &connected.account;
     if ctx.out.json() {
-        ctx.out.print_json(&super::accounts::account_json(&account));
+        ctx.out.print_json(&super::accounts::account_json(account));
     } else {
         // One form everywhere (connect, accounts, the account prompt): "Name (@username)".
         ctx.out
             .stdout_line(&format!("Connected tiktok as {}", account.name()));
     }
-    if let Some(n) = resumed {
+    if let Some(n) = connected.resumed {
         ctx.out.note(&format!(
             "{} is no longer paused: {n} queued post(s) go out with the next `postez run`",
             account.label()
@@ -406,51 +293,11 @@ pub async fn exec(ctx: &Ctx, args: ConnectArgs) -> Result<()> {
     }
     ctx.out.note(&format!(
         "Tokens are kept in the {}.",
-        match secrets.backend() {
+        match connected.backend {
             Backend::Keychain => "system keychain",
             Backend::File => "encrypted token file",
         }
     ));
-    Ok(())
-}
-
-/// How an account is shown before it is saved, in the same form as a saved one
-/// ([`postez::store::Account::name`]): "Pasta Chef (@pastachef)", else its open_id.
-fn account_name(user: &tiktok::UserInfo, creator: Option<&CreatorInfo>, open_id: &str) -> String {
-    postez::store::display_name(
-        user.display_name
-            .as_deref()
-            .or(creator.and_then(|c| c.creator_nickname.as_deref())),
-        creator.and_then(|c| c.creator_username.as_deref()),
-        open_id,
-    )
-}
-
-fn check_scopes(ctx: &Ctx, tokens: &Tokens, drafts_only: bool) -> Result<()> {
-    let upload = tokens.has_scope(tiktok::DRAFT_SCOPE);
-    let publish = tokens.has_scope(tiktok::DIRECT_POST_SCOPE);
-    if !upload && !publish {
-        return Err(Error::invalid(
-            "TikTok did not grant postez permission to upload or post videos",
-            Some(
-                "run `postez connect tiktok` again and leave \"upload\" and \"post\" ticked".into(),
-            ),
-        ));
-    }
-    if !publish && drafts_only {
-        ctx.out.note(
-            "Drafts only: videos go to your TikTok inbox, and you finish each post in the app.",
-        );
-    } else if !publish {
-        ctx.out.warn(
-            "TikTok did not grant video.publish: only drafts (--draft) will work for this account",
-        );
-    } else if !upload {
-        ctx.out.warn(
-            "TikTok did not grant video.upload: drafts (--draft) will not work for this account",
-        );
-    }
-    Ok(())
 }
 
 fn ask_credentials(

@@ -1,9 +1,8 @@
 //! `postez disconnect`: revoke postez's access at TikTok, delete the tokens from every store,
-//! and keep the queued posts (they wait for a connected account).
+//! and keep the queued posts (they wait for a connected account). The work is `purge`'s
+//! (`revoke_login`, `disconnect`); this file has the flags, the store prompt and the output.
 
-use postez::provider::{Tokens, token_key};
-use postez::secrets::Backend;
-use postez::{Result, auth, queue};
+use postez::{Result, auth, purge, queue};
 
 use super::Ctx;
 use super::connect::{Platform, open_store_interactive};
@@ -29,30 +28,6 @@ pub struct DisconnectArgs {
     pub no_revoke: bool,
 }
 
-/// Revoke the account's login at TikTok. An access token lives a day and TikTok refuses to
-/// revoke an expired one, so an expired (or rejected) token is refreshed first: the refresh
-/// token usually lives on for a year (issue 10).
-async fn revoke(
-    tiktok: &postez::provider::tiktok::TikTok,
-    secrets: &postez::secrets::SecretStore,
-    ctx: &Ctx,
-    store: &mut postez::store::Store,
-    account: &postez::store::Account,
-) -> Result<()> {
-    // Token lifetimes follow TikTok's clock, never POSTEZ_NOW.
-    let now = chrono::Utc::now();
-    let tokens =
-        auth::fresh_tokens(tiktok, secrets, &ctx.paths, store, account, false, now).await?;
-    match tiktok.revoke(&tokens.access_token).await {
-        Err(postez::Error::Api(e)) if e.class() == postez::provider::ErrorClass::Token => {
-            let tokens =
-                auth::fresh_tokens(tiktok, secrets, &ctx.paths, store, account, true, now).await?;
-            tiktok.revoke(&tokens.access_token).await
-        }
-        other => other,
-    }
-}
-
 pub async fn exec(ctx: &Ctx, args: DisconnectArgs) -> Result<()> {
     let Platform::Tiktok = args.platform;
     let mut store = ctx.store()?;
@@ -64,23 +39,22 @@ pub async fn exec(ctx: &Ctx, args: DisconnectArgs) -> Result<()> {
         })?;
     let config = ctx.config()?.clone();
     let secrets = open_store_interactive(ctx, auth::account_backend(&account), false)?;
-    let tokens: Option<Tokens> = match auth::saved_tokens(&secrets, &account) {
-        Ok(t) => Some(t),
-        Err(postez::Error::NeedsReconnect { .. }) => None,
-        Err(e) => return Err(e),
-    };
+    let tokens = purge::saved_login(&secrets, &account)?;
     let mut revoked = false;
     if !args.no_revoke {
-        let result = match &tokens {
-            None => Err(postez::Error::invalid("no saved login to revoke", None)),
-            Some(_) => match auth::client_credentials(&ctx.env, &config, &secrets) {
-                Ok(client) => match auth::tiktok_client(&ctx.env, client) {
-                    Ok(tiktok) => revoke(&tiktok, &secrets, ctx, &mut store, &account).await,
-                    Err(e) => Err(e),
-                },
-                Err(e) => Err(e),
-            },
+        let refresh = purge::Refresh {
+            paths: &ctx.paths,
+            store: &mut store,
         };
+        let result = purge::revoke_login(
+            &ctx.env,
+            &config,
+            &secrets,
+            &account,
+            tokens.as_ref(),
+            Some(refresh),
+        )
+        .await;
         match result {
             Ok(()) => revoked = true,
             Err(e) => ctx.out.warn(&format!(
@@ -88,52 +62,45 @@ pub async fn exec(ctx: &Ctx, args: DisconnectArgs) -> Result<()> {
             )),
         }
     }
-    // Delete from every store we can reach: the recorded one must work, others are best effort.
-    let key = token_key(account.platform.as_str(), &account.remote_id);
-    secrets.delete(&key)?;
-    let other = match secrets.backend() {
-        Backend::Keychain => auth::open_store(Backend::File, &ctx.paths, &ctx.env, &config).ok(),
-        Backend::File => Some(auth::keychain()),
-    };
-    if let Some(other) =
-        other.filter(|_| ctx.paths.secrets_file().exists() || secrets.backend() == Backend::File)
-    {
-        let _ = other.delete(&key);
-    }
-    let now = ctx.now();
-    store.set_account_state(account.id, "disconnected", now)?;
-    let remaining = store
-        .accounts()?
-        .into_iter()
-        .filter(|a| a.platform == account.platform && a.state != "disconnected")
-        .count();
-    let blocked = store.queued_for_account(account.id, remaining == 0)?;
-    let summary = format!(
-        "Disconnected tiktok {}{}",
-        account.label(),
-        if revoked {
-            " (access revoked at TikTok)"
-        } else {
-            ""
-        }
-    );
+    let report = purge::disconnect(
+        &ctx.env,
+        &config,
+        &ctx.paths,
+        &mut store,
+        &secrets,
+        &account,
+        revoked,
+        ctx.now(),
+    )?;
+    render(ctx, &report);
+    Ok(())
+}
+
+fn render(ctx: &Ctx, report: &purge::Disconnected) {
     if ctx.out.json() {
         ctx.out.print_json(&serde_json::json!({
-            "account": account.label(),
-            "revoked": revoked,
-            "blocked_posts": blocked,
+            "account": report.account.label(),
+            "revoked": report.revoked,
+            "blocked_posts": report.blocked_posts,
         }));
     } else {
-        ctx.out.stdout_line(&summary);
+        ctx.out.stdout_line(&format!(
+            "Disconnected tiktok {}{}",
+            report.account.label(),
+            if report.revoked {
+                " (access revoked at TikTok)"
+            } else {
+                ""
+            }
+        ));
     }
-    if blocked > 0 {
+    if report.blocked_posts > 0 {
         ctx.out.note(&format!(
             "{} kept but cannot publish until an account is connected (`postez connect tiktok`)",
-            match blocked {
+            match report.blocked_posts {
                 1 => "1 queued post is".to_string(),
                 n => format!("{n} queued posts are"),
             }
         ));
     }
-    Ok(())
 }

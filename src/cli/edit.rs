@@ -1,9 +1,11 @@
-//! `postez edit`: change a scheduled or failed post, re-checked like `schedule`.
+//! `postez edit`: change a scheduled or failed post, re-checked like `schedule`. The merge and
+//! its checks are the library's (`postez::edit`); this file has the flags, TikTok's creator
+//! check and consent prompt between `plan` and `save`, and the output.
 
 use std::path::PathBuf;
 
-use postez::post::{Mode, NewPost, PostId, Privacy};
-use postez::{Result, queue};
+use postez::Result;
+use postez::post::{PostId, Privacy};
 
 use super::Ctx;
 use super::schedule::{CaptionArgs, check_creator, choose_and_consent, show_creator};
@@ -92,166 +94,75 @@ fn toggle(on: bool, off: bool) -> Option<bool> {
     }
 }
 
+impl EditArgs {
+    /// The flags as the library's changes.
+    fn changes(&self) -> postez::edit::Changes {
+        postez::edit::Changes {
+            at: self.at.clone(),
+            tz: self.tz.clone(),
+            file: self.file.clone(),
+            caption: self.caption.caption.clone(),
+            caption_file: self.caption.caption_file.clone(),
+            hashtags: self.caption.hashtags.clone(),
+            draft: self.draft,
+            direct: self.direct,
+            privacy: self.privacy,
+            allow_comments: toggle(self.allow_comments, self.no_allow_comments),
+            allow_duet: toggle(self.allow_duet, self.no_allow_duet),
+            allow_stitch: toggle(self.allow_stitch, self.no_allow_stitch),
+            cover_at_ms: self.cover_at,
+            brand_organic: toggle(self.brand_organic, self.no_brand_organic),
+            branded_content: toggle(self.branded_content, self.no_branded_content),
+            ai_generated: toggle(self.ai_generated, self.no_ai_generated),
+            account: self.account.clone(),
+        }
+    }
+}
+
 pub async fn exec(ctx: &Ctx, args: EditArgs) -> Result<()> {
     let mut store = ctx.store()?;
-    let old = store.post(args.id)?;
-    if !postez::post::PostState::EDITABLE.contains(&old.state) {
-        return Err(postez::Error::WrongState {
-            id: old.id,
-            state: old.state,
-            action: "edited",
-        });
-    }
-    let mut changed: Vec<&str> = Vec::new();
-    let zone = match &args.tz {
-        Some(tz) => postez::when::parse_zone(tz)?,
-        None => postez::when::parse_zone(&old.timezone).unwrap_or(chrono_tz::Tz::UTC),
-    };
-    let scheduled_at = match &args.at {
-        Some(at) => {
-            changed.push("scheduled_at");
-            queue::resolve_time(at, zone, ctx.now())?
-        }
-        None => old.scheduled_at,
-    };
-    let text = args.caption.text()?;
-    if text.is_some() || !args.caption.hashtags.is_empty() {
-        changed.push("caption");
-    }
-    let caption_text = text.unwrap_or_else(|| old.caption.clone());
-
-    let mut options = old.options.clone();
-    let before = options.clone();
-    if args.draft {
-        // Drafts take none of the direct-post choices.
-        options = postez::post::Options::plain(Mode::Draft);
-    }
-    if args.direct {
-        options.mode = Mode::Direct;
-    }
-    if let Some(p) = args.privacy {
-        options.privacy = Some(p);
-    }
-    let toggles = [
-        (
-            &mut options.allow_comments,
-            toggle(args.allow_comments, args.no_allow_comments),
-        ),
-        (
-            &mut options.allow_duet,
-            toggle(args.allow_duet, args.no_allow_duet),
-        ),
-        (
-            &mut options.allow_stitch,
-            toggle(args.allow_stitch, args.no_allow_stitch),
-        ),
-        (
-            &mut options.brand_organic,
-            toggle(args.brand_organic, args.no_brand_organic),
-        ),
-        (
-            &mut options.branded_content,
-            toggle(args.branded_content, args.no_branded_content),
-        ),
-        (
-            &mut options.ai_generated,
-            toggle(args.ai_generated, args.no_ai_generated),
-        ),
-    ];
-    for (field, value) in toggles {
-        if let Some(value) = value {
-            *field = value;
-        }
-    }
-    if args.cover_at.is_some() {
-        options.cover_at_ms = args.cover_at;
-    }
-    if options != before {
-        changed.push("options");
-    }
-
-    let media_path = args
-        .file
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(&old.file));
-    let media = queue::check_media(&media_path)?;
-    if args.file.is_some() {
-        changed.push("file");
-    } else if media.fingerprint != old.fingerprint {
-        changed.push("fingerprint");
-    }
-    let account = match &args.account {
-        Some(name) => {
-            changed.push("account");
-            queue::resolve_account(&store, Some(name), None)?
-        }
-        None => None,
-    };
-    let account_id = account.as_ref().map(|a| a.id).or(old.account_id);
-    let effective = match &account {
-        Some(a) => Some(a.clone()),
-        None => store
-            .accounts()?
-            .into_iter()
-            .find(|a| Some(a.id) == account_id),
-    };
-    queue::check_mode(effective.as_ref(), &options)?;
-    if options.privacy.is_some() || options.mode == Mode::Draft {
-        options.validate(media.info.duration_ms)?;
-    }
-    // New direct-post choices, another video or another account are checked with TikTok
-    // again; a new time or caption is not.
-    let recheck = options != before || args.file.is_some() || args.account.is_some();
-    let creator = if recheck {
+    let mut edit = postez::edit::plan(&store, args.id, &args.changes(), ctx.now())?;
+    let creator = if edit.needs_creator_check() {
         check_creator(
             ctx,
             &mut store,
-            effective.as_ref(),
-            &options,
-            media.info.duration_ms,
-            &media_path,
+            edit.account(),
+            edit.options(),
+            edit.duration_ms(),
+            edit.media_path(),
         )
         .await?
     } else {
         None
     };
-    // New direct-post choices need the consent again; a new time or caption does not.
-    if options != before && options.mode == Mode::Direct {
-        choose_and_consent(ctx, &mut options, args.yes, creator.as_slice())?;
+    if edit.needs_consent() {
+        choose_and_consent(ctx, edit.options_mut(), args.yes, creator.as_slice())?;
     } else if let Some(check) = &creator {
-        show_creator(ctx, check, &options);
+        show_creator(ctx, check, edit.options());
     }
-    let mut new: NewPost = queue::build(
-        media,
-        &caption_text,
-        &args.caption.hashtags,
-        options,
-        account.as_ref(),
-        scheduled_at,
-        zone,
-    )?;
-    new.account_id = account_id;
-    new.copied = old.copied && args.file.is_none();
-    let post = store.edit_post(args.id, &new, &changed, ctx.now())?;
-    if old.copied && args.file.is_some() {
-        // The private copy is ours and no longer referenced.
-        let _ = fs_err::remove_file(&old.file);
-    }
+    let edited = edit.save(&mut store, ctx.now())?;
+    render(ctx, &edited);
+    Ok(())
+}
+
+fn render(ctx: &Ctx, edited: &postez::edit::Edited) {
+    let post = &edited.post;
     if ctx.out.json() {
         ctx.out.print_json(&post.to_json());
-    } else if changed.is_empty() {
+    } else if edited.changed.is_empty() {
         ctx.out
             .stdout_line(&format!("Post {} is unchanged", post.id));
     } else {
         ctx.out.stdout_line(&format!(
             "Edited post {} ({}); due {}",
             post.id,
-            changed
+            edited
+                .changed
                 .iter()
                 .map(|c| in_words(c))
                 .collect::<Vec<_>>()
                 .join(", "),
-            postez::when::describe(post.scheduled_at, zone, ctx.now())
+            postez::when::describe(post.scheduled_at, edited.zone, ctx.now())
         ));
     }
     if post.state == postez::post::PostState::Failed {
@@ -260,7 +171,6 @@ pub async fn exec(ctx: &Ctx, args: EditArgs) -> Result<()> {
             post.id, post.id
         ));
     }
-    Ok(())
 }
 
 /// What a changed field is called in the "Edited post" line: the history keeps the field names

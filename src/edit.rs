@@ -1,0 +1,512 @@
+//! Editing a queued post: the requested changes merged into a scheduled or failed post, checked
+//! again like a new one ([`plan`]), then saved ([`Edit::save`]). The steps between (TikTok's
+//! creator check, the consent prompt) belong to the caller, so the plan exposes what they need.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use crate::error::{Error, Result};
+use crate::post::{Mode, Options, Post, PostId, PostState, Privacy};
+use crate::queue::{self, CheckedMedia};
+use crate::store::{Account, Store};
+
+/// What the user asked to change; `None` (or `false`) leaves the field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct Changes {
+    /// New time, in any form `schedule --at` takes.
+    pub at: Option<String>,
+    /// Time zone for a local `at` (IANA name); else the post's own.
+    pub tz: Option<String>,
+    /// Another video.
+    pub file: Option<PathBuf>,
+    /// New caption text (without the hashtags).
+    pub caption: Option<String>,
+    /// A file to read the new caption from, when `caption` is not given.
+    pub caption_file: Option<PathBuf>,
+    /// Hashtags added to the caption.
+    pub hashtags: Vec<String>,
+    /// Make it a draft, which clears the direct-post choices.
+    pub draft: bool,
+    /// Make it a direct post.
+    pub direct: bool,
+    /// Who can see the post.
+    pub privacy: Option<Privacy>,
+    /// Allow comments.
+    pub allow_comments: Option<bool>,
+    /// Allow duets.
+    pub allow_duet: Option<bool>,
+    /// Allow stitches.
+    pub allow_stitch: Option<bool>,
+    /// Cover frame time in milliseconds.
+    pub cover_at_ms: Option<u32>,
+    /// Promotional content for the user's own brand.
+    pub brand_organic: Option<bool>,
+    /// Paid partnership.
+    pub branded_content: Option<bool>,
+    /// AI-generated label.
+    pub ai_generated: Option<bool>,
+    /// Move the post to another account (id or name).
+    pub account: Option<String>,
+}
+
+impl Changes {
+    /// The post's options with the requested ones applied.
+    fn apply(&self, old: &Options) -> Options {
+        let mut options = old.clone();
+        if self.draft {
+            // Drafts take none of the direct-post choices.
+            options = Options::plain(Mode::Draft);
+        }
+        if self.direct {
+            options.mode = Mode::Direct;
+        }
+        if let Some(p) = self.privacy {
+            options.privacy = Some(p);
+        }
+        let toggles = [
+            (&mut options.allow_comments, self.allow_comments),
+            (&mut options.allow_duet, self.allow_duet),
+            (&mut options.allow_stitch, self.allow_stitch),
+            (&mut options.brand_organic, self.brand_organic),
+            (&mut options.branded_content, self.branded_content),
+            (&mut options.ai_generated, self.ai_generated),
+        ];
+        for (field, value) in toggles {
+            if let Some(value) = value {
+                *field = value;
+            }
+        }
+        if self.cover_at_ms.is_some() {
+            options.cover_at_ms = self.cover_at_ms;
+        }
+        options
+    }
+}
+
+/// A checked edit, not saved yet.
+#[derive(Debug)]
+pub struct Edit {
+    old: Post,
+    changed: Vec<&'static str>,
+    zone: Tz,
+    scheduled_at: DateTime<Utc>,
+    caption: String,
+    hashtags: Vec<String>,
+    options: Options,
+    media: CheckedMedia,
+    /// The video as named (by the user, or the post): how messages about it name it.
+    media_path: PathBuf,
+    new_file: bool,
+    /// The account asked for with the edit, if any.
+    account: Option<Account>,
+    /// The account the post will be for (asked for, else its own), if it has one.
+    effective: Option<Account>,
+}
+
+/// Merge `changes` into post `id` and check the result like `schedule` does: only a scheduled
+/// or failed post can change; the video (the new one, else the old one, re-fingerprinted so a
+/// re-exported file is accepted) is checked again; a direct post needs an account that granted
+/// Direct Post; options are validated once they can be (a privacy level chosen, or a draft).
+pub fn plan(store: &Store, id: PostId, changes: &Changes, now: DateTime<Utc>) -> Result<Edit> {
+    let old = store.post(id)?;
+    if !PostState::EDITABLE.contains(&old.state) {
+        return Err(Error::WrongState {
+            id: old.id,
+            state: old.state,
+            action: "edited",
+        });
+    }
+    // In the order of the history's field names; the caller words them.
+    let mut changed: Vec<&'static str> = Vec::new();
+    let zone = match &changes.tz {
+        Some(tz) => crate::when::parse_zone(tz)?,
+        None => crate::when::parse_zone(&old.timezone).unwrap_or(Tz::UTC),
+    };
+    let scheduled_at = match &changes.at {
+        Some(at) => {
+            changed.push("scheduled_at");
+            queue::resolve_time(at, zone, now)?
+        }
+        None => old.scheduled_at,
+    };
+    let text = match (&changes.caption, &changes.caption_file) {
+        (Some(text), _) => Some(text.clone()),
+        (None, Some(file)) => Some(queue::read_caption_file(file)?),
+        (None, None) => None,
+    };
+    if text.is_some() || !changes.hashtags.is_empty() {
+        changed.push("caption");
+    }
+    let caption = text.unwrap_or_else(|| old.caption.clone());
+
+    let before = old.options.clone();
+    let options = changes.apply(&before);
+    if options != before {
+        changed.push("options");
+    }
+
+    let media_path = changes
+        .file
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(&old.file));
+    let media = queue::check_media(&media_path)?;
+    if changes.file.is_some() {
+        changed.push("file");
+    } else if media.fingerprint != old.fingerprint {
+        changed.push("fingerprint");
+    }
+    let account = match &changes.account {
+        Some(name) => {
+            changed.push("account");
+            queue::resolve_account(store, Some(name), None)?
+        }
+        None => None,
+    };
+    let effective = match &account {
+        Some(a) => Some(a.clone()),
+        None => store
+            .accounts()?
+            .into_iter()
+            .find(|a| Some(a.id) == old.account_id),
+    };
+    queue::check_mode(effective.as_ref(), &options)?;
+    if options.privacy.is_some() || options.mode == Mode::Draft {
+        options.validate(media.info.duration_ms)?;
+    }
+    Ok(Edit {
+        changed,
+        zone,
+        scheduled_at,
+        caption,
+        hashtags: changes.hashtags.clone(),
+        options,
+        new_file: changes.file.is_some(),
+        media,
+        media_path,
+        account,
+        effective,
+        old,
+    })
+}
+
+impl Edit {
+    /// The post as it is before the edit.
+    pub fn old(&self) -> &Post {
+        &self.old
+    }
+
+    /// The account the edited post is for, if it has one.
+    pub fn account(&self) -> Option<&Account> {
+        self.effective.as_ref()
+    }
+
+    /// The edited options.
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// The edited options, for the choices the consent step makes.
+    pub fn options_mut(&mut self) -> &mut Options {
+        &mut self.options
+    }
+
+    /// The video the edited post publishes.
+    pub fn media_path(&self) -> &Path {
+        &self.media_path
+    }
+
+    /// The video's length, when known.
+    pub fn duration_ms(&self) -> Option<u64> {
+        self.media.info.duration_ms
+    }
+
+    /// Whether TikTok's creator check runs again: new direct-post choices, another video or
+    /// another account may be refused by it; a new time or caption may not.
+    pub fn needs_creator_check(&self) -> bool {
+        self.options_changed() || self.new_file || self.account.is_some()
+    }
+
+    /// Whether the user must agree again: new direct-post choices need the consent again; a new
+    /// time or caption does not.
+    pub fn needs_consent(&self) -> bool {
+        self.options_changed() && self.options.mode == Mode::Direct
+    }
+
+    /// The options differ from the post's (before any consent step).
+    fn options_changed(&self) -> bool {
+        // `changed` is settled in `plan`, before the consent step may fill in a choice.
+        self.changed.contains(&"options")
+    }
+
+    /// Save the edit: the post is built and validated once more with the final options, its
+    /// history records which fields changed, and a private copy of a replaced video is deleted.
+    pub fn save(self, store: &mut Store, now: DateTime<Utc>) -> Result<Edited> {
+        let Edit {
+            old,
+            changed,
+            zone,
+            scheduled_at,
+            caption,
+            hashtags,
+            options,
+            media,
+            new_file,
+            account,
+            ..
+        } = self;
+        let mut new = queue::build(
+            media,
+            &caption,
+            &hashtags,
+            options,
+            account.as_ref(),
+            scheduled_at,
+            zone,
+        )?;
+        new.account_id = account.as_ref().map(|a| a.id).or(old.account_id);
+        new.copied = old.copied && !new_file;
+        let post = store.edit_post(old.id, &new, &changed, now)?;
+        if old.copied && new_file {
+            // The private copy is ours and no longer referenced.
+            let _ = fs_err::remove_file(&old.file);
+        }
+        Ok(Edited {
+            post,
+            changed,
+            zone,
+        })
+    }
+}
+
+/// A saved edit.
+#[derive(Debug)]
+pub struct Edited {
+    /// The post after the edit.
+    pub post: Post,
+    /// The fields that changed, by the history's names (`scheduled_at`, `caption`, `options`,
+    /// `file`, `fingerprint`, `account`); empty when nothing did.
+    pub changed: Vec<&'static str>,
+    /// The zone the post's time is shown in.
+    pub zone: Tz,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::tests::{now, sample_post};
+
+    /// A queue holding one post of a real (synthetic) video, in the test's own folder.
+    fn queue_with_video(dir: &tempfile::TempDir) -> (Store, PostId, PathBuf) {
+        let video = crate::media::sample_video(dir.path(), "clip.mp4");
+        let media = queue::check_media(&video).unwrap();
+        let mut post = sample_post(now() + chrono::Duration::hours(2));
+        post.file = media.path.to_string_lossy().into_owned();
+        post.fingerprint = media.fingerprint;
+        post.media = media.info;
+        let mut store = Store::open_in_memory().unwrap();
+        let id = store.insert_posts(&[post], now()).unwrap()[0];
+        (store, id, video)
+    }
+
+    #[test]
+    fn nothing_asked_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut store, id, _) = queue_with_video(&dir);
+        let edit = plan(&store, id, &Changes::default(), now()).unwrap();
+        assert!(!edit.needs_creator_check() && !edit.needs_consent());
+        let edited = edit.save(&mut store, now()).unwrap();
+        assert!(edited.changed.is_empty());
+        assert_eq!(edited.post.caption, "hello #x");
+        assert_eq!(edited.zone, chrono_tz::Europe::Berlin);
+    }
+
+    #[test]
+    fn only_scheduled_or_failed_posts_can_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut store, id, _) = queue_with_video(&dir);
+        store.cancel(id, now()).unwrap();
+        let err = plan(&store, id, &Changes::default(), now()).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::WrongState {
+                    action: "edited",
+                    state: PostState::Cancelled,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn a_local_time_is_read_in_the_posts_zone_unless_told() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut store, id, _) = queue_with_video(&dir);
+        let at = |tz: Option<&str>| Changes {
+            at: Some("2026-12-05 18:00".into()),
+            tz: tz.map(Into::into),
+            ..Default::default()
+        };
+        let berlin = plan(&store, id, &at(None), now()).unwrap();
+        assert_eq!(
+            berlin.scheduled_at.to_rfc3339(),
+            "2026-12-05T17:00:00+00:00"
+        );
+        let edited = plan(&store, id, &at(Some("UTC")), now())
+            .unwrap()
+            .save(&mut store, now())
+            .unwrap();
+        assert_eq!(edited.changed, ["scheduled_at"]);
+        assert_eq!(
+            edited.post.scheduled_at.to_rfc3339(),
+            "2026-12-05T18:00:00+00:00"
+        );
+        assert!(plan(&store, id, &at(Some("Mars/Olympus")), now()).is_err());
+    }
+
+    #[test]
+    fn a_draft_drops_the_direct_post_choices() {
+        let changes = Changes {
+            draft: true,
+            allow_stitch: Some(true),
+            ..Default::default()
+        };
+        let options = changes.apply(&sample_post(now()).options);
+        assert_eq!(options.mode, Mode::Draft);
+        assert_eq!(options.privacy, None);
+        assert!(!options.allow_comments && !options.ai_generated && options.cover_at_ms.is_none());
+        // A toggle given with it still applies (the CLI refuses the mix; the merge is plain).
+        assert!(options.allow_stitch);
+    }
+
+    #[test]
+    fn toggles_change_only_what_is_given() {
+        let old = sample_post(now()).options;
+        let changes = Changes {
+            privacy: Some(Privacy::PublicToEveryone),
+            allow_comments: Some(false),
+            allow_duet: Some(true),
+            cover_at_ms: Some(500),
+            ..Default::default()
+        };
+        let options = changes.apply(&old);
+        assert_eq!(options.privacy, Some(Privacy::PublicToEveryone));
+        assert!(!options.allow_comments && options.allow_duet && !options.allow_stitch);
+        assert_eq!(options.cover_at_ms, Some(500));
+        assert_eq!(
+            (options.ai_generated, options.mode),
+            (old.ai_generated, old.mode)
+        );
+    }
+
+    #[test]
+    fn new_options_ask_for_the_creator_check_and_consent_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, id, _) = queue_with_video(&dir);
+        let changes = Changes {
+            allow_duet: Some(true),
+            ..Default::default()
+        };
+        let edit = plan(&store, id, &changes, now()).unwrap();
+        assert_eq!(edit.changed, ["options"]);
+        assert!(edit.needs_creator_check() && edit.needs_consent());
+        // A draft needs neither consent nor (for it) TikTok's posting options.
+        let draft = Changes {
+            draft: true,
+            ..Default::default()
+        };
+        let edit = plan(&store, id, &draft, now()).unwrap();
+        assert!(edit.needs_creator_check() && !edit.needs_consent());
+        // A new caption needs neither.
+        let caption = Changes {
+            caption: Some("new words".into()),
+            ..Default::default()
+        };
+        let edit = plan(&store, id, &caption, now()).unwrap();
+        assert_eq!(edit.changed, ["caption"]);
+        assert!(!edit.needs_creator_check() && !edit.needs_consent());
+    }
+
+    #[test]
+    fn a_direct_post_without_privacy_waits_for_the_consent_step() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut store, id, _) = queue_with_video(&dir);
+        let draft = Changes {
+            draft: true,
+            ..Default::default()
+        };
+        plan(&store, id, &draft, now())
+            .unwrap()
+            .save(&mut store, now())
+            .unwrap();
+        let direct = Changes {
+            direct: true,
+            ..Default::default()
+        };
+        // Planned (the privacy is asked for next), but not savable without one.
+        let edit = plan(&store, id, &direct, now()).unwrap();
+        assert!(edit.needs_consent());
+        assert!(edit.save(&mut store, now()).is_err());
+        let mut edit = plan(&store, id, &direct, now()).unwrap();
+        edit.options_mut().privacy = Some(Privacy::SelfOnly);
+        let edited = edit.save(&mut store, now()).unwrap();
+        assert_eq!(edited.post.options.mode, Mode::Direct);
+    }
+
+    #[test]
+    fn a_video_changed_on_disk_is_fingerprinted_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut store, id, video) = queue_with_video(&dir);
+        let before = store.post(id).unwrap().fingerprint;
+        // Same bytes, newer file: what a re-export looks like to the fingerprint.
+        let bytes = fs_err::read(&video).unwrap();
+        fs_err::remove_file(&video).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(30));
+        fs_err::write(&video, bytes).unwrap();
+        let edited = plan(&store, id, &Changes::default(), now())
+            .unwrap()
+            .save(&mut store, now())
+            .unwrap();
+        assert_eq!(edited.changed, ["fingerprint"]);
+        assert_ne!(edited.post.fingerprint, before);
+    }
+
+    #[test]
+    fn a_new_video_replaces_and_deletes_the_private_copy() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut store, id, _) = queue_with_video(&dir);
+        let copy = crate::media::sample_video(dir.path(), "copy.mp4");
+        let copied = queue::check_media(&copy).unwrap();
+        let mut new = sample_post(now() + chrono::Duration::hours(2));
+        new.file = copied.path.to_string_lossy().into_owned();
+        new.fingerprint = copied.fingerprint;
+        new.copied = true;
+        store.edit_post(id, &new, &[], now()).unwrap();
+        let other = crate::media::sample_video(dir.path(), "other.mp4");
+        let changes = Changes {
+            file: Some(other.clone()),
+            ..Default::default()
+        };
+        let edit = plan(&store, id, &changes, now()).unwrap();
+        assert!(edit.needs_creator_check());
+        let edited = edit.save(&mut store, now()).unwrap();
+        assert_eq!(edited.changed, ["file"]);
+        assert!(!edited.post.copied);
+        assert!(!copy.exists(), "the replaced private copy is deleted");
+        assert!(other.exists());
+    }
+
+    #[test]
+    fn an_unreadable_video_refuses_the_edit() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, id, _) = queue_with_video(&dir);
+        let changes = Changes {
+            file: Some(dir.path().join("missing.mp4")),
+            ..Default::default()
+        };
+        assert!(plan(&store, id, &changes, now()).is_err());
+    }
+}
