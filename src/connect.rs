@@ -21,7 +21,7 @@ use crate::oauth::{Callback, Listener};
 use crate::provider::tiktok::{
     self, AuthRequest, ClientCredentials, CreatorInfo, TikTok, UserInfo,
 };
-use crate::provider::{ErrorClass, Tokens, client_secret_key, token_key};
+use crate::provider::{ErrorClass, Platform, Tokens, client_secret_key, token_key};
 use crate::secrets::{Backend, Secret, SecretStore};
 use crate::store::{Account, AccountProfile, Store};
 
@@ -225,7 +225,14 @@ impl Authorized {
 /// A profile call's error: `None` (go on without the detail) unless the token itself was refused.
 fn usable<T>(e: Error) -> Result<Option<T>> {
     match &e {
-        Error::Api(api) if matches!(api.class(), ErrorClass::Auth | ErrorClass::Scope) => Err(e),
+        Error::Api(api)
+            if matches!(
+                api.class(),
+                ErrorClass::Auth | ErrorClass::Token | ErrorClass::Scope
+            ) =>
+        {
+            Err(e)
+        }
         _ => {
             tracing::warn!("connecting without the profile details: {e}");
             Ok(None)
@@ -263,11 +270,11 @@ impl Identified {
         let accounts = store.accounts()?;
         self.previous = accounts
             .iter()
-            .find(|a| a.platform == tiktok::PLATFORM && &a.remote_id == open_id)
+            .find(|a| a.platform == Platform::TikTok && &a.remote_id == open_id)
             .cloned();
         let connected: Vec<String> = accounts
             .iter()
-            .filter(|a| a.platform == tiktok::PLATFORM && &a.remote_id != open_id)
+            .filter(|a| a.platform == Platform::TikTok && &a.remote_id != open_id)
             .filter(|a| a.state != "disconnected")
             .map(|a| a.label())
             .collect();
@@ -326,7 +333,7 @@ impl Identified {
         // POSTEZ_TIKTOK_CLIENT_SECRET, and needs the secret at its first refresh.
         secrets.set(&client_secret_key(tiktok::PLATFORM), &login.client_secret)?;
         let profile = AccountProfile {
-            platform: tiktok::PLATFORM.into(),
+            platform: Platform::TikTok,
             remote_id: tokens.open_id.clone(),
             display_name: user.display_name.clone(),
             username: creator.as_ref().and_then(|c| c.creator_username.clone()),
@@ -351,7 +358,7 @@ impl Identified {
             // The login moved to another store: the old copy must not linger.
             let old_backend = auth::account_backend(&old);
             if let Ok(old_store) = auth::open_store(old_backend, paths, env, config) {
-                let _ = old_store.delete(&token_key(&old.platform, &old.remote_id));
+                let _ = old_store.delete(&token_key(old.platform.as_str(), &old.remote_id));
             }
         }
         Ok(Connected {

@@ -119,7 +119,7 @@ pub async fn revoke_login(
     let now = chrono::Utc::now();
     let tokens = auth::fresh_tokens(&tiktok, secrets, paths, store, account, false, now).await?;
     match tiktok.revoke(&tokens.access_token).await {
-        Err(Error::Api(e)) if e.code == "access_token_invalid" => {
+        Err(Error::Api(e)) if e.class() == crate::provider::ErrorClass::Token => {
             let tokens =
                 auth::fresh_tokens(&tiktok, secrets, paths, store, account, true, now).await?;
             tiktok.revoke(&tokens.access_token).await
@@ -153,7 +153,7 @@ pub fn disconnect(
     revoked: bool,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Disconnected> {
-    let key = token_key(&account.platform, &account.remote_id);
+    let key = token_key(account.platform.as_str(), &account.remote_id);
     secrets.delete(&key)?;
     let other = match secrets.backend() {
         Backend::Keychain => auth::open_store(Backend::File, paths, env, config).ok(),

@@ -1056,11 +1056,11 @@ History
             (
                 Event::Failed {
                     post: clip(),
-                    code: Some("spam_risk".into()),
+                    code: Some("a_code".into()),
                     message: "refused".into(),
                     hint: None,
                 },
-                r#"{"data":{"code":"spam_risk","file":"clip.mp4","hint":null,"id":3,"message":"refused"},"type":"failed"}"#,
+                r#"{"data":{"code":"a_code","file":"clip.mp4","hint":null,"id":3,"message":"refused"},"type":"failed"}"#,
             ),
             (
                 Event::Retrying {

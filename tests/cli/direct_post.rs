@@ -416,3 +416,68 @@ fn import_refuses_a_row_the_creator_cannot_post_and_adds_nothing() {
     assert!(nickname < run.stderr.find(MUSIC).unwrap(), "{run:?}");
     assert_eq!(queued(&env), 2);
 }
+
+/// `run --dry-run` makes the checks a run makes with the creator's answer (issue 11): the same
+/// privacy rule, the duration limit and the interactions the creator turned off, with the same
+/// words, and changes nothing.
+#[test]
+fn a_dry_run_makes_the_creator_checks_of_a_run() {
+    let fake = Fake::start(|_| {});
+    let env = fake.connected();
+    let file = media(Media::Mp4);
+    env.schedule(&file, "now", &["--allow-comments"]);
+    let user = |f: &dyn Fn(&mut FakeUser)| {
+        let mut u = FakeUser {
+            open_id: fake.open_id.clone(),
+            display_name: "Pasta Chef".into(),
+            creator_nickname: "pasta.chef".into(),
+            creator_username: "pastachef".into(),
+            ..FakeUser::default()
+        };
+        f(&mut u);
+        u
+    };
+    let dry = |env: &TestEnv| {
+        let before = env.db_bytes();
+        let run = env.run(&["run", "--dry-run"]);
+        assert_eq!(env.db_bytes(), before, "a dry run changes nothing");
+        run
+    };
+    // Interactions the creator turned off: noted, and the post would still go.
+    fake.server.set_user(user(&|u| u.comment_disabled = true));
+    let run = dry(&env);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stderr.contains("would publish tiny.mp4")
+            && run
+                .stderr
+                .contains("the creator turned off comments in TikTok, so they stay off")
+            && run.stderr.contains("as pasta.chef"),
+        "{run:?}"
+    );
+    // Longer than the creator may post, and a privacy level the creator lacks: the run's words.
+    for (setup, words) in [
+        (
+            &(|u: &mut FakeUser| u.max_video_post_duration_sec = 1) as &dyn Fn(&mut FakeUser),
+            "the video is 2 s long; this account may post at most 1 s",
+        ),
+        (
+            &|u: &mut FakeUser| u.privacy_level_options = vec!["PUBLIC_TO_EVERYONE".into()],
+            "pasta.chef cannot post as SELF_ONLY; it can use PUBLIC_TO_EVERYONE",
+        ),
+    ] {
+        fake.server.set_user(user(setup));
+        let run = dry(&env);
+        assert_ne!(run.code, 0, "{run:?}");
+        assert!(run.stderr.contains(words), "{words}: {run:?}");
+    }
+    assert_eq!(fake.state().count(Endpoint::DirectInit), 0);
+    // The run itself refuses with the same words.
+    let run = env.run(&["run"]);
+    assert!(
+        run.stderr
+            .contains("pasta.chef cannot post as SELF_ONLY; it can use PUBLIC_TO_EVERYONE"),
+        "{run:?}"
+    );
+    assert_eq!(fake.state().count(Endpoint::DirectInit), 0);
+}

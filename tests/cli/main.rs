@@ -20,6 +20,7 @@ mod readme;
 mod reliability;
 mod run;
 mod schedule;
+mod seam;
 mod strict_modes;
 mod support;
 mod swap;

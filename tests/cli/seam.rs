@@ -1,0 +1,81 @@
+//! The provider seam holds (issue 11): the engine (`src/publish*`) and the CLI (`src/cli*`)
+//! never name a TikTok error code or status; `src/provider/tiktok/` holds them all. The words
+//! checked are every code-shaped string literal TikTok's provider reads, so a code added there
+//! is covered without editing this test.
+
+use std::path::{Path, PathBuf};
+
+/// Every `.rs` file under `path` (or `path` itself).
+fn rust_files(path: &Path) -> Vec<PathBuf> {
+    if path.is_file() {
+        return vec![path.to_path_buf()];
+    }
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(path).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(rust_files(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            files.push(path);
+        }
+    }
+    files
+}
+
+/// The string literals of `text` shaped like an API code (`spam_risk_too_many_posts`) or a
+/// status (`PUBLISH_COMPLETE`, `FAILED`).
+fn code_literals(text: &str) -> Vec<String> {
+    text.split('"')
+        .skip(1)
+        .step_by(2)
+        .filter(|s| {
+            let snake = s.contains('_')
+                && s.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                && !s.starts_with('_');
+            let shout = s.len() >= 4 && s.chars().all(|c| c.is_ascii_uppercase() || c == '_');
+            snake || shout
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn the_engine_and_the_cli_name_no_tiktok_code_or_status() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let tiktok = root.join("provider/tiktok");
+    let mut codes: Vec<String> = rust_files(&tiktok)
+        .iter()
+        .filter(|f| {
+            let name = f.file_name().unwrap().to_string_lossy();
+            name == "codes.rs" || name == "steps.rs"
+        })
+        .flat_map(|f| code_literals(&std::fs::read_to_string(f).unwrap()))
+        .collect();
+    codes.sort();
+    codes.dedup();
+    for must in [
+        "spam_risk_too_many_posts",
+        "access_token_invalid",
+        "PUBLISH_COMPLETE",
+    ] {
+        assert!(
+            codes.iter().any(|c| c == must),
+            "{must} not found in {codes:?}"
+        );
+    }
+    let mut found = Vec::new();
+    for place in ["publish", "publish.rs", "cli", "cli.rs", "main.rs"] {
+        for file in rust_files(&root.join(place)) {
+            let text = std::fs::read_to_string(&file).unwrap();
+            for code in &codes {
+                if text.contains(&format!("\"{code}\"")) {
+                    found.push(format!("{}: {code}", file.display()));
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "TikTok codes outside its provider: {found:#?}"
+    );
+}
