@@ -24,3 +24,4 @@ mod seam;
 mod strict_modes;
 mod support;
 mod swap;
+mod upgrade;
