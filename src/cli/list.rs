@@ -51,9 +51,7 @@ pub fn exec(ctx: &Ctx, args: ListArgs) -> Result<()> {
     };
     let (posts, matched) = store.list(&filter)?;
     if ctx.out.json() {
-        ctx.out.print_json(&serde_json::Value::Array(
-            posts.iter().map(Post::to_json).collect(),
-        ));
+        ctx.out.print_json_array(posts.iter().map(Post::to_json));
     } else if ctx.out.stdout_is_tty() {
         print_table(ctx, &posts);
     } else {
