@@ -19,7 +19,7 @@ mod runs;
 
 pub use accounts::{Account, AccountProfile, display_name};
 pub use holds::{AppliesTo, Hold};
-pub use posts::ListFilter;
+pub use posts::{COUNT_CAP, ListFilter, Matched};
 pub use publishing::{Settle, UploadState};
 pub use runs::RunRecord;
 
@@ -30,6 +30,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("store/migrations/0002_runs.sql"),
     include_str!("store/migrations/0003_holds.sql"),
     include_str!("store/migrations/0004_posts_by_video.sql"),
+    include_str!("store/migrations/0005_list_page.sql"),
 ];
 
 /// How long a writer waits for another process's transaction (cron runs overlap).

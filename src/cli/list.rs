@@ -49,11 +49,9 @@ pub fn exec(ctx: &Ctx, args: ListArgs) -> Result<()> {
         all: args.all,
         limit: args.limit,
     };
-    let (posts, total) = store.list(&filter)?;
+    let (posts, matched) = store.list(&filter)?;
     if ctx.out.json() {
-        ctx.out.print_json(&serde_json::Value::Array(
-            posts.iter().map(Post::to_json).collect(),
-        ));
+        ctx.out.print_json_array(posts.iter().map(Post::to_json));
     } else if ctx.out.stdout_is_tty() {
         print_table(ctx, &posts);
     } else {
@@ -62,9 +60,10 @@ pub fn exec(ctx: &Ctx, args: ListArgs) -> Result<()> {
         }
     }
     held_notes(ctx, &posts);
-    if total > posts.len() {
+    if matched.exceeds(posts.len()) {
+        // `matched` is "1000+" past postez::store::COUNT_CAP: counting further reads the queue.
         ctx.out.note(&format!(
-            "showing {} of {total} posts; use --limit 0 to see all",
+            "showing {} of {matched} posts; use --limit 0 to see all",
             posts.len()
         ));
     } else if posts.is_empty() && !ctx.out.json() {

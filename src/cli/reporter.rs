@@ -240,6 +240,23 @@ impl Reporter {
         self.stdout_line(&text);
     }
 
+    /// Print a JSON array whose elements are made one at a time: the text `print_json` gives
+    /// for the whole array, without every element's tree in memory at once (`list --json`:
+    /// fresh memory for a page of trees cost about as much as the page's query).
+    pub fn print_json_array(&self, items: impl IntoIterator<Item = serde_json::Value>) {
+        use serde::ser::{SerializeSeq, Serializer};
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        let mut json = serde_json::Serializer::pretty(&mut out);
+        // Like `stdout_line`, a closed pipe (`postez list --json | head`) is not reported.
+        let _ = json.serialize_seq(None).and_then(|mut seq| {
+            for item in items {
+                seq.serialize_element(&item)?;
+            }
+            seq.end()
+        });
+        let _ = writeln!(out).and_then(|()| out.flush());
+    }
+
     /// Print one line of result on stdout.
     pub fn stdout_line(&self, line: &str) {
         self.streams.line(To::Out, line);

@@ -23,6 +23,104 @@ pub struct ListFilter {
     pub limit: usize,
 }
 
+/// How far `list` counts the posts behind a full page: counting every match would read the
+/// whole queue (100 000 posts: most of the page's time) to print one number.
+pub const COUNT_CAP: usize = 1000;
+
+/// How many posts matched a [`ListFilter`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Matched {
+    /// Exactly this many.
+    Exactly(usize),
+    /// At least this many: counting stopped there.
+    AtLeast(usize),
+}
+
+impl Matched {
+    /// Whether more posts matched than `shown`.
+    pub fn exceeds(self, shown: usize) -> bool {
+        match self {
+            Self::Exactly(n) | Self::AtLeast(n) => n > shown,
+        }
+    }
+}
+
+impl std::fmt::Display for Matched {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Exactly(n) => write!(f, "{n}"),
+            Self::AtLeast(n) => write!(f, "{n}+"),
+        }
+    }
+}
+
+impl ListFilter {
+    fn states(&self) -> Vec<PostState> {
+        if !self.states.is_empty() {
+            // Each state once: the page query has one SELECT per state.
+            PostState::ALL
+                .into_iter()
+                .filter(|s| self.states.contains(s))
+                .collect()
+        } else if self.all {
+            PostState::ALL.to_vec()
+        } else {
+            PostState::ALL
+                .into_iter()
+                .filter(|s| s.is_active())
+                .collect()
+        }
+    }
+
+    fn account_condition(&self) -> &'static str {
+        if self.account_id.is_some() {
+            " AND p.account_id = ?1"
+        } else {
+            ""
+        }
+    }
+}
+
+/// The page query of `list`: one SELECT per state, each in publishing order from an index whose
+/// equality columns are its WHERE (`posts_due`, or `posts_by_account` for one account), merged by
+/// SQLite's ordered UNION ALL. One `state IN (…)` SELECT would read and sort every match instead,
+/// because no index yields several states' rows in time order.
+fn page_sql(filter: &ListFilter) -> String {
+    let arms = filter
+        .states()
+        .iter()
+        .map(|s| {
+            format!(
+                "SELECT {POST_COLUMNS}, p.scheduled_at AS sort_at, p.id AS sort_id \
+                 FROM {POST_FROM} WHERE p.state = '{}'{}",
+                s.as_str(),
+                filter.account_condition()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ");
+    let limit = if filter.limit == 0 {
+        -1
+    } else {
+        filter.limit as i64
+    };
+    format!("{arms} ORDER BY sort_at, sort_id LIMIT {limit}")
+}
+
+/// Counts matches of `filter` up to `cap` only (an index range read no further than that).
+fn count_sql(filter: &ListFilter, cap: usize) -> String {
+    let states = filter
+        .states()
+        .iter()
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM posts p WHERE p.state IN ({states}){} LIMIT {cap})",
+        filter.account_condition()
+    )
+}
+
 const POST_COLUMNS: &str = "p.id, p.state, p.phase, p.platform, p.account_id, \
     COALESCE(a.username, a.display_name, a.remote_id), p.file, p.copied, p.file_size, \
     p.file_mtime_ns, p.file_hash, p.container, p.duration_ms, p.width, p.height, p.fps, p.codec, \
@@ -175,54 +273,45 @@ impl Store {
             .ok_or(Error::NoSuchPost { id })
     }
 
-    /// Posts matching `filter`, in publishing order, and how many matched in all.
-    pub fn list(&self, filter: &ListFilter) -> Result<(Vec<Post>, usize)> {
-        let states: Vec<PostState> = if !filter.states.is_empty() {
-            filter.states.clone()
-        } else if filter.all {
-            PostState::ALL.to_vec()
-        } else {
-            PostState::ALL
-                .into_iter()
-                .filter(|s| s.is_active())
-                .collect()
-        };
-        let in_list = states
-            .iter()
-            .map(|s| format!("'{}'", s.as_str()))
-            .collect::<Vec<_>>()
-            .join(",");
-        let mut conditions = format!("p.state IN ({in_list})");
-        if filter.account_id.is_some() {
-            conditions.push_str(" AND p.account_id = ?1");
-        }
-        let limit = if filter.limit == 0 {
-            -1
-        } else {
-            filter.limit as i64
-        };
-        let sql = format!(
-            "SELECT {POST_COLUMNS} FROM {POST_FROM} WHERE {conditions} \
-             ORDER BY p.scheduled_at, p.id LIMIT {limit}"
-        );
-        let count_sql = format!("SELECT COUNT(*) FROM posts p WHERE {conditions}");
-        let mut stmt = self.conn.prepare(&sql).map_err(self.err())?;
+    /// Posts matching `filter`, in publishing order, and how many matched in all (counted up to
+    /// [`COUNT_CAP`] or the page size, whichever is more). A page costs the page, not the queue.
+    pub fn list(&self, filter: &ListFilter) -> Result<(Vec<Post>, Matched)> {
+        let sql = page_sql(filter);
+        tracing::trace!(%sql, "list page query");
         let params: Vec<i64> = filter.account_id.into_iter().collect();
+        let mut stmt = self.conn.prepare(&sql).map_err(self.err())?;
         let posts = stmt
             .query_map(rusqlite::params_from_iter(&params), post_from_row)
             .map_err(self.err())?
             .collect::<rusqlite::Result<Vec<_>>>()
             .map_err(self.err())?;
-        let total = if filter.limit != 0 && posts.len() == filter.limit {
-            self.conn
-                .query_row(&count_sql, rusqlite::params_from_iter(&params), |r| {
-                    r.get(0)
-                })
-                .map_err(self.err())?
+        // A short page is the whole match; a full one may have more behind it.
+        if filter.limit == 0 || posts.len() < filter.limit {
+            let matched = Matched::Exactly(posts.len());
+            return Ok((posts, matched));
+        }
+        let cap = COUNT_CAP.max(filter.limit + 1);
+        let counted: usize = self
+            .conn
+            .query_row(
+                &count_sql(filter, cap),
+                rusqlite::params_from_iter(&params),
+                |r| r.get(0),
+            )
+            .map_err(self.err())?;
+        let matched = if counted >= cap {
+            Matched::AtLeast(cap)
         } else {
-            posts.len()
+            Matched::Exactly(counted)
         };
-        Ok((posts, total))
+        Ok((posts, matched))
+    }
+
+    /// How many posts the queue holds, in every state (`purge` reports it).
+    pub fn count_posts(&self) -> Result<usize> {
+        self.conn
+            .query_row("SELECT COUNT(*) FROM posts", [], |r| r.get(0))
+            .map_err(self.err())
     }
 
     /// Posts of the same video (the fingerprint's sample hash, so a copy counts too) for the
@@ -528,13 +617,121 @@ mod tests {
             posts.iter().map(|p| p.id).collect::<Vec<_>>(),
             [ids[1], ids[0]]
         );
-        assert_eq!(total, 2);
+        assert_eq!(total, Matched::Exactly(2));
         let all = ListFilter {
             all: true,
             limit: 1,
             ..ListFilter::default()
         };
         let (posts, total) = store.list(&all).unwrap();
-        assert_eq!((posts.len(), total), (1, 3));
+        assert_eq!((posts.len(), total), (1, Matched::Exactly(3)));
+    }
+
+    /// Every list filter's page is read from an index in publishing order (no sort of all the
+    /// matches, no table scan) and its count stops at the cap: a structural check, no timer.
+    #[test]
+    fn list_pages_follow_an_index_and_count_to_a_cap() {
+        let mut store = Store::open_in_memory().unwrap();
+        let t0 = now() + chrono::Duration::hours(1);
+        let posts: Vec<_> = (0..COUNT_CAP as i64 + 5)
+            .map(|i| sample_post(t0 + chrono::Duration::minutes(i)))
+            .collect();
+        store.insert_posts(&posts, now()).unwrap();
+        store
+            .conn
+            .execute_batch(
+                "INSERT INTO accounts (id, platform, remote_id, created_at, updated_at) \
+                 VALUES (7, 'tiktok', 'open-7', 'x', 'x'); \
+                 UPDATE posts SET account_id = 7 WHERE id % 2 = 0; \
+                 UPDATE posts SET state = 'failed' WHERE id % 3 = 0; \
+                 UPDATE posts SET state = 'published' WHERE id % 5 = 0; \
+                 UPDATE posts SET state = 'publishing' WHERE id = 4;",
+            )
+            .unwrap();
+        let plan = |sql: &str| -> String {
+            let sql = sql.replace("?1", "7");
+            let mut stmt = store
+                .conn
+                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .unwrap();
+            let rows = stmt.query_map([], |r| r.get::<_, String>(3)).unwrap();
+            rows.map(Result::unwrap).collect::<Vec<_>>().join("; ")
+        };
+        let filter = |states: &[PostState], account_id, all| ListFilter {
+            states: states.to_vec(),
+            account_id,
+            all,
+            limit: 10,
+        };
+        let filters = [
+            filter(&[], None, false),
+            filter(&[], None, true),
+            filter(&[PostState::Failed], None, false),
+            filter(&[PostState::Failed, PostState::Scheduled], None, false),
+            filter(&[], Some(7), false),
+            filter(&[], Some(7), true),
+            filter(&[PostState::Published], Some(7), false),
+        ];
+        for f in &filters {
+            let page = plan(&page_sql(f));
+            let index = if f.account_id.is_some() {
+                "posts_by_account"
+            } else {
+                "posts_due"
+            };
+            assert!(
+                page.contains(&format!("USING INDEX {index}")),
+                "{f:?}: {page}"
+            );
+            assert!(!page.contains("TEMP B-TREE"), "{f:?}: {page}");
+            assert!(!page.contains("SCAN p"), "{f:?}: {page}");
+            // And running it sorts nothing and steps through no full scan.
+            let mut stmt = store.conn.prepare(&page_sql(f)).unwrap();
+            let params: Vec<i64> = f.account_id.into_iter().collect();
+            let ids: Vec<PostId> = stmt
+                .query_map(rusqlite::params_from_iter(&params), |r| r.get(0))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            assert_eq!(ids.len(), 10, "{f:?}");
+            assert_eq!(stmt.get_status(rusqlite::StatementStatus::Sort), 0, "{f:?}");
+            assert_eq!(
+                stmt.get_status(rusqlite::StatementStatus::FullscanStep),
+                0,
+                "{f:?}"
+            );
+            let count = plan(&count_sql(f, COUNT_CAP));
+            assert!(count.contains("COVERING INDEX"), "{f:?}: {count}");
+            assert!(!count.contains("SCAN p"), "{f:?}: {count}");
+            // The page is the start of the same posts in the same order as a full sort gives.
+            let (listed, matched) = store.list(f).unwrap();
+            let mut want = store
+                .list(&ListFilter {
+                    limit: 0,
+                    ..f.clone()
+                })
+                .unwrap()
+                .0;
+            want.sort_by_key(|p| (p.scheduled_at, p.id));
+            let want: Vec<_> = want.iter().take(10).map(|p| p.id).collect();
+            assert_eq!(
+                listed.iter().map(|p| p.id).collect::<Vec<_>>(),
+                want,
+                "{f:?}"
+            );
+            assert!(matched.exceeds(10), "{f:?}: {matched}");
+        }
+        // Counting stops at the cap: 1005 posts in every state, 1000+ said.
+        let (_, matched) = store.list(&filters[1]).unwrap();
+        assert_eq!(matched, Matched::AtLeast(COUNT_CAP));
+        assert_eq!(matched.to_string(), "1000+");
+        // Below the cap the count is exact: the account has 100 published posts (every 10th).
+        let (_, matched) = store.list(&filters[6]).unwrap();
+        assert_eq!(matched, Matched::Exactly(100));
+        // A state named twice is listed once.
+        let twice = filter(&[PostState::Failed, PostState::Failed], None, false);
+        let (listed, _) = store.list(&ListFilter { limit: 0, ..twice }).unwrap();
+        assert_eq!(listed.len(), 335 - 67); // multiples of 3, less those of 15 (published)
+        assert_eq!(store.count_posts().unwrap(), COUNT_CAP + 5);
     }
 }
