@@ -201,6 +201,14 @@ pub enum Error {
         /// How long this process waited.
         waited: std::time::Duration,
     },
+    /// The thread waiting for a lock was lost (it panicked, or the runtime is shutting down).
+    #[error("waiting for the {what} failed: {reason}")]
+    LockLost {
+        /// Which lock ("run lock").
+        what: &'static str,
+        /// The lost thread's error.
+        reason: String,
+    },
     /// The user said no at a prompt.
     #[error("cancelled; nothing was changed")]
     Aborted,
@@ -303,7 +311,7 @@ impl Error {
                 }
                 .into(),
             ),
-            Self::Io(_) | Self::Aborted => None,
+            Self::Io(_) | Self::Aborted | Self::LockLost { .. } => None,
         }
     }
 
@@ -326,6 +334,8 @@ impl Error {
                 _ => ErrorKind::Failure,
             },
             Self::Aborted => ErrorKind::Usage,
+            // Exit 2 as when this was `Error::invalid`; no user input is at fault, so 1 would fit.
+            Self::LockLost { .. } => ErrorKind::Usage,
             Self::Api(e) => match e.class() {
                 ErrorClass::Auth | ErrorClass::Token | ErrorClass::Client | ErrorClass::Scope => {
                     ErrorKind::NeedsAuth

@@ -39,6 +39,8 @@ use attempt::Outcome;
 
 pub use events::{Event, Progress, Subject, logged};
 
+pub use crate::lock::RunLock;
+
 /// What a run is told to do.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
@@ -153,51 +155,6 @@ pub struct Engine {
     pub progress: Arc<dyn Progress>,
     /// Set by SIGINT/SIGTERM: stop after the current chunk.
     pub cancel: Arc<AtomicBool>,
-}
-
-/// The process-wide run lock, held while it lives.
-#[derive(Debug)]
-pub struct RunLock {
-    _file: std::fs::File,
-}
-
-impl RunLock {
-    /// Take the lock, or `None` if another run holds it (after waiting, with `wait`).
-    pub async fn acquire(paths: &Paths, wait: bool) -> Result<Option<Self>> {
-        crate::env::ensure_private_dir(&paths.data_dir)?;
-        let path = paths.run_lock();
-        let mut options = fs_err::OpenOptions::new();
-        options.create(true).truncate(false).write(true);
-        // Like every file postez keeps, the lock is the user's alone: 0600 from creation, and a
-        // lock file left by an older version is tightened too, through the handle. A link
-        // planted in its place is not followed (nothing is created or chmodded elsewhere).
-        #[cfg(unix)]
-        {
-            use fs_err::os::unix::fs::OpenOptionsExt;
-            options
-                .mode(0o600)
-                .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32);
-        }
-        let file = options.open(&path)?.into_parts().0;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-        }
-        if wait {
-            let file = tokio::task::spawn_blocking(move || file.lock().map(|()| file))
-                .await
-                .map_err(|e| {
-                    Error::invalid(format!("waiting for the run lock failed: {e}"), None)
-                })??;
-            return Ok(Some(Self { _file: file }));
-        }
-        match file.try_lock() {
-            Ok(()) => Ok(Some(Self { _file: file })),
-            Err(std::fs::TryLockError::WouldBlock) => Ok(None),
-            Err(std::fs::TryLockError::Error(e)) => Err(Error::Io(e)),
-        }
-    }
 }
 
 /// Why one post's attempt ended early, for the account's loop.

@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use postez::error::ErrorKind;
+use postez::lock::Wait;
 use postez::publish::{Engine, RunLock, RunOptions, Summary};
 use postez::{Error, Result};
 
@@ -148,7 +149,9 @@ fn watch_signals(cancel: Arc<AtomicBool>) {
 }
 
 async fn pass(ctx: &Ctx, options: &RunOptions, cancel: &Arc<AtomicBool>, wait: bool) -> Result<()> {
-    let Some(_lock) = RunLock::acquire(&ctx.paths, wait).await? else {
+    let Some(_lock) =
+        RunLock::acquire(&ctx.paths, if wait { Wait::Forever } else { Wait::No }).await?
+    else {
         ctx.out
             .note("another `postez run` is in progress; this one has nothing to do");
         return Ok(());
