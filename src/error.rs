@@ -9,6 +9,7 @@ use crate::media::MediaError;
 use crate::post::{PostId, PostState};
 use crate::provider::net::UnsafeAnswer;
 use crate::provider::{ApiError, ErrorClass, NetworkError};
+use crate::runner::RunnerError;
 use crate::secrets::SecretError;
 use crate::when::WhenError;
 
@@ -209,6 +210,15 @@ pub enum Error {
         /// The lost thread's error.
         reason: String,
     },
+    /// A scheduler program failed while the runner was installed or removed.
+    #[error(transparent)]
+    Runner(#[from] RunnerError),
+    /// The HTTPS client could not be built (its TLS back end failed to start).
+    #[error("could not set up HTTPS: {reason}")]
+    Https {
+        /// The client builder's error.
+        reason: String,
+    },
     /// The user said no at a prompt.
     #[error("cancelled; nothing was changed")]
     Aborted,
@@ -311,7 +321,8 @@ impl Error {
                 }
                 .into(),
             ),
-            Self::Io(_) | Self::Aborted | Self::LockLost { .. } => None,
+            Self::Runner(e) => e.hint(),
+            Self::Io(_) | Self::Aborted | Self::LockLost { .. } | Self::Https { .. } => None,
         }
     }
 
@@ -334,8 +345,9 @@ impl Error {
                 _ => ErrorKind::Failure,
             },
             Self::Aborted => ErrorKind::Usage,
-            // Exit 2 as when this was `Error::invalid`; no user input is at fault, so 1 would fit.
-            Self::LockLost { .. } => ErrorKind::Usage,
+            // Exit 2, as when these were `Error::invalid`, although no input of the user's is at
+            // fault: the README's table is the contract, and changing it is a separate decision.
+            Self::LockLost { .. } | Self::Runner(_) | Self::Https { .. } => ErrorKind::Usage,
             Self::Api(e) => match e.class() {
                 ErrorClass::Auth | ErrorClass::Token | ErrorClass::Client | ErrorClass::Scope => {
                     ErrorKind::NeedsAuth
@@ -378,6 +390,40 @@ mod tests {
             source: rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(11), None),
         };
         assert!(!other.hint().unwrap().contains("free space"));
+    }
+
+    /// Typed errors that were `Error::invalid` once keep its exit code and its words.
+    #[test]
+    fn typed_setup_errors_keep_their_exit_code_and_text() {
+        let runner = Error::from(RunnerError::Systemctl {
+            command: "systemctl --user daemon-reload".into(),
+            reason: "exit status 1".into(),
+        });
+        assert_eq!(
+            runner.to_string(),
+            "`systemctl --user daemon-reload` failed: exit status 1"
+        );
+        assert!(runner.hint().unwrap().contains("--crontab"));
+        let not_started = Error::from(RunnerError::NotStarted {
+            command: "crontab -l".into(),
+            reason: "denied".into(),
+        });
+        assert_eq!(not_started.hint(), None);
+        let https = Error::Https {
+            reason: "no TLS".into(),
+        };
+        assert_eq!(https.to_string(), "could not set up HTTPS: no TLS");
+        let lost = Error::LockLost {
+            what: "run lock",
+            reason: "panicked".into(),
+        };
+        assert_eq!(
+            lost.to_string(),
+            "waiting for the run lock failed: panicked"
+        );
+        for e in [runner, not_started, https, lost] {
+            assert_eq!(e.kind(), ErrorKind::Usage, "{e}");
+        }
     }
 
     #[test]
