@@ -23,7 +23,7 @@ use futures_util::StreamExt;
 use crate::auth;
 use crate::config::Config;
 use crate::env::{Env, Paths};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::post::{Mode, Post, PostId};
 use crate::provider::{ErrorClass, Platform, Provider, Tokens};
 use crate::secrets::SecretStore;
@@ -123,18 +123,19 @@ impl Summary {
         self.interrupted |= other.interrupted;
     }
 
-    /// The exit code the run should end with (see the README's table).
-    pub fn exit_code(&self) -> u8 {
+    /// How the run should end: `None` for success, else the kind of its exit code (see the
+    /// README's table).
+    pub fn error_kind(&self) -> Option<ErrorKind> {
         if self.interrupted {
-            130
+            Some(ErrorKind::Interrupted)
         } else if self.failed > 0 {
-            4
+            Some(ErrorKind::Partial)
         } else if self.needs_auth > 0 {
-            3
+            Some(ErrorKind::NeedsAuth)
         } else if (self.retrying > 0 || self.blocked > 0) && self.published + self.sent == 0 {
-            75
+            Some(ErrorKind::TryLater)
         } else {
-            0
+            None
         }
     }
 }
@@ -212,7 +213,10 @@ impl Engine {
         if let Ok(s) = &result {
             summary.add(s.clone());
         }
-        let code = result.as_ref().map_or(1, |_| summary.exit_code());
+        let kind = result
+            .as_ref()
+            .map_or(Some(ErrorKind::Failure), |_| summary.error_kind());
+        let code = kind.map_or(0, ErrorKind::exit_code);
         store.run_finished(
             run_id,
             Utc::now(),

@@ -179,17 +179,17 @@ async fn pass(ctx: &Ctx, options: &RunOptions, cancel: &Arc<AtomicBool>, wait: b
 /// The run's exit status as an error (or success), per the README's table.
 fn verdict(s: &Summary) -> Result<()> {
     let done = s.published + s.sent;
-    match s.exit_code() {
-        0 => Ok(()),
-        130 => Err(interrupted()),
-        4 => Err(Error::Unfinished {
+    match s.error_kind() {
+        None => Ok(()),
+        Some(ErrorKind::Interrupted) => Err(interrupted()),
+        Some(ErrorKind::Partial) => Err(Error::Unfinished {
             message: format!("{} of {} due posts failed", s.failed, s.due.max(s.failed)),
             hint: Some(
                 "`postez list --state failed` shows why; `postez retry ID` queues one again".into(),
             ),
             kind: ErrorKind::Partial,
         }),
-        3 => Err(match &s.problem {
+        Some(ErrorKind::NeedsAuth) => Err(match &s.problem {
             // The account's own reason, once, rather than a line per post.
             Some(p) => Error::Unfinished {
                 message: format!(
@@ -214,14 +214,17 @@ fn verdict(s: &Summary) -> Result<()> {
                 kind: ErrorKind::NeedsAuth,
             },
         }),
-        _ => Err(Error::Unfinished {
-            message: format!(
-                "{} hit a temporary problem and {done} went through; {} queued again",
-                count((s.retrying + s.blocked) as usize, "due post"),
-                verb((s.retrying + s.blocked) as usize, "it is", "they are")
-            ),
-            hint: Some("nothing to do: the next run tries again".into()),
-            kind: ErrorKind::TryLater,
-        }),
+        // A summary gives no Failure or Usage; listed rather than `_`, so a new kind is decided.
+        Some(ErrorKind::TryLater | ErrorKind::Failure | ErrorKind::Usage) => {
+            Err(Error::Unfinished {
+                message: format!(
+                    "{} hit a temporary problem and {done} went through; {} queued again",
+                    count((s.retrying + s.blocked) as usize, "due post"),
+                    verb((s.retrying + s.blocked) as usize, "it is", "they are")
+                ),
+                hint: Some("nothing to do: the next run tries again".into()),
+                kind: ErrorKind::TryLater,
+            })
+        }
     }
 }
