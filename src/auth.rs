@@ -233,7 +233,7 @@ pub async fn fresh_tokens_waiting(
         return Ok(current);
     }
     if current.refresh_expires_at <= now {
-        store.set_account_state(account.id, "needs_reconnect", now)?;
+        store.set_account_state(account.id, crate::store::AccountState::NeedsReconnect, now)?;
         return Err(Error::NeedsReconnect {
             platform: account.platform.to_string(),
             account: account.label(),
@@ -244,7 +244,7 @@ pub async fn fresh_tokens_waiting(
     let mut fresh = match provider.refresh(&current.refresh_token, now).await {
         Ok(t) => t,
         Err(Error::Api(e)) if matches!(e.class(), ErrorClass::Auth | ErrorClass::Token) => {
-            store.set_account_state(account.id, "needs_reconnect", now)?;
+            store.set_account_state(account.id, crate::store::AccountState::NeedsReconnect, now)?;
             return Err(Error::NeedsReconnect {
                 platform: account.platform.to_string(),
                 account: account.label(),

@@ -265,7 +265,7 @@ impl Engine {
         let accounts: Vec<Account> = store
             .accounts()?
             .into_iter()
-            .filter(|a| a.state != "disconnected")
+            .filter(|a| a.state != crate::store::AccountState::Disconnected)
             .collect();
         let mut groups: BTreeMap<Option<i64>, Vec<Post>> = BTreeMap::new();
         let mut summary = Summary::default();
@@ -352,7 +352,7 @@ impl Engine {
             return Ok(summary);
         };
         let label = account.label();
-        if account.state != "ok" {
+        if account.state != crate::store::AccountState::Ok {
             let platform = account.platform;
             let hold = holds::for_this_run(
                 None,

@@ -17,7 +17,7 @@ mod posts;
 mod publishing;
 mod runs;
 
-pub use accounts::{Account, AccountProfile, display_name};
+pub use accounts::{Account, AccountProfile, AccountState, display_name};
 pub use holds::{AppliesTo, Hold};
 pub use posts::ListFilter;
 pub use publishing::{Settle, UploadState};
