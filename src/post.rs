@@ -80,8 +80,10 @@ impl PostState {
     }
 
     /// The transitions the state machine allows (see shared/design.md). `publishing → scheduled`
-    /// is a retryable failure; `publishing → publishing` never happens as a transition.
-    pub fn can_become(self, next: PostState) -> bool {
+    /// is a retryable failure; `publishing → publishing` never happens as a transition. The
+    /// one table: every change of state the store makes is checked against it when the crate
+    /// compiles (`store::transitions`).
+    pub const fn can_become(self, next: PostState) -> bool {
         use PostState::*;
         matches!(
             (self, next),

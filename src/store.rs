@@ -16,6 +16,7 @@ mod holds;
 mod posts;
 mod publishing;
 mod runs;
+mod transitions;
 
 pub use accounts::{Account, AccountProfile, AccountState, display_name};
 pub use holds::{AppliesTo, Hold};
