@@ -19,7 +19,7 @@ use crate::store::{AccountState, ListFilter, Store};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
-    /// Fine.
+    /// Nothing to do.
     Ok,
     /// Works now, needs attention soon.
     Warn,

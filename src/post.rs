@@ -511,17 +511,17 @@ pub struct NewPost {
     pub file: String,
     /// Whether `file` is a private copy.
     pub copied: bool,
-    /// Probe result.
+    /// What probing the video found.
     pub media: MediaInfo,
-    /// Fingerprint.
+    /// Size, mtime and a sample hash of the file, to notice it changing before upload.
     pub fingerprint: Fingerprint,
     /// Caption with hashtags.
     pub caption: String,
-    /// Options.
+    /// Mode, privacy and interaction settings.
     pub options: Options,
-    /// When.
+    /// When it is due.
     pub scheduled_at: DateTime<Utc>,
-    /// Zone name.
+    /// IANA zone the time was given in (`show` displays it there).
     pub timezone: String,
 }
 

@@ -70,11 +70,11 @@ pub(super) const SEND: Change = Change::to(&[Publishing], SentToInbox);
 pub(super) const FAIL: Change = Change::to(&[Publishing], Failed);
 /// An attempt is retried later, released or held: the post is queued again.
 pub(super) const REQUEUE: Change = Change::to(&[Publishing], Scheduled);
-/// `cancel`.
+/// `postez cancel`: a queued or failed post is withdrawn.
 pub(super) const CANCEL: Change = Change::to(&[Scheduled, Failed], Cancelled);
-/// `retry`.
+/// `postez retry`: a failed or cancelled post is queued again.
 pub(super) const RETRY: Change = Change::to(&[Failed, Cancelled], Scheduled);
-/// `edit`.
+/// `postez edit`: an editable post's content changes, its state does not.
 pub(super) const EDIT: Change = Change::keep(PostState::EDITABLE);
 
 #[cfg(test)]
