@@ -113,13 +113,14 @@ pub fn open(path: &Path) -> io::Result<File> {
             .mode(0o600)
             .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32);
     }
-    let file = options.open(path)?.into_parts().0;
+    let file = options.open(path)?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
+        // Through fs-err's handle, so an error names the file.
         file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
     }
-    Ok(file)
+    Ok(file.into_parts().0)
 }
 
 /// The process-wide run lock, held while it lives: one `postez run` publishes at a time.
