@@ -35,7 +35,7 @@ pub enum RunnerError {
         /// Its exit status and last words.
         reason: String,
     },
-    /// `crontab -l` ran and failed (other than "no crontab for <user>").
+    /// `crontab -l` ran and failed (other than "no crontab for USER", which means an empty table).
     #[error("`crontab -l` failed: {reason}")]
     CrontabRead {
         /// Its exit status and last words.
