@@ -2,7 +2,9 @@
 //! the three ways postez waits for one ([`Wait`]). Three locks use it: the run lock (one
 //! `postez run` at a time), an account's refresh lock (a rotating refresh token is spent once)
 //! and the token file's writer lock. A lock is held while its [`FileLock`] lives; the lock file
-//! stays in place. The folder a lock file lives in is the caller's to make private.
+//! stays in place. [`FileLock::acquire`] makes the lock's folder postez's own first
+//! ([`crate::files::ensure_private_dir`]); the token file's lock, taken with [`FileLock::take`],
+//! lives in the folder `secrets` creates 0700 for the token file itself.
 
 use std::fs::{File, TryLockError};
 use std::io;
@@ -63,6 +65,9 @@ impl FileLock {
     /// when it is still held by another process after that. `what` names the lock in the
     /// error of a lost waiting thread ("run lock").
     pub async fn acquire(path: &Path, wait: Wait, what: &'static str) -> Result<Option<Self>> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            crate::files::ensure_private_dir(dir)?;
+        }
         let file = open(path)?;
         let deadline = match wait {
             Wait::Forever => {
@@ -132,7 +137,6 @@ pub struct RunLock {
 impl RunLock {
     /// Take the lock, or `None` if another run holds it (after waiting, as `wait` says).
     pub async fn acquire(paths: &Paths, wait: Wait) -> Result<Option<Self>> {
-        crate::env::ensure_private_dir(&paths.data_dir)?;
         let lock = FileLock::acquire(&paths.run_lock(), wait, "run lock").await?;
         Ok(lock.map(|lock| Self { _lock: lock }))
     }
