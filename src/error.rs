@@ -219,6 +219,13 @@ pub enum Error {
         /// The client builder's error.
         reason: String,
     },
+    /// No login came back to the loopback address (or was pasted) in time.
+    #[error("no login arrived within {}", crate::when::human_duration(
+        chrono::Duration::from_std(*waited).unwrap_or_default()))]
+    LoginTimeout {
+        /// How long postez waited (`connect --timeout`).
+        waited: std::time::Duration,
+    },
     /// The user said no at a prompt.
     #[error("cancelled; nothing was changed")]
     Aborted,
@@ -322,6 +329,11 @@ impl Error {
                 .into(),
             ),
             Self::Runner(e) => e.hint(),
+            Self::LoginTimeout { .. } => Some(
+                "run `postez connect tiktok` again; on a remote machine use --no-browser and \
+                 paste the redirected URL"
+                    .into(),
+            ),
             Self::Io(_) | Self::Aborted | Self::LockLost { .. } | Self::Https { .. } => None,
         }
     }
@@ -347,7 +359,10 @@ impl Error {
             Self::Aborted => ErrorKind::Usage,
             // Exit 2, as when these were `Error::invalid`, although no input of the user's is at
             // fault: the README's table is the contract, and changing it is a separate decision.
-            Self::LockLost { .. } | Self::Runner(_) | Self::Https { .. } => ErrorKind::Usage,
+            Self::LockLost { .. }
+            | Self::Runner(_)
+            | Self::Https { .. }
+            | Self::LoginTimeout { .. } => ErrorKind::Usage,
             Self::Api(e) => match e.class() {
                 ErrorClass::Auth | ErrorClass::Token | ErrorClass::Client | ErrorClass::Scope => {
                     ErrorKind::NeedsAuth
@@ -421,7 +436,12 @@ mod tests {
             lost.to_string(),
             "waiting for the run lock failed: panicked"
         );
-        for e in [runner, not_started, https, lost] {
+        let login = Error::LoginTimeout {
+            waited: std::time::Duration::from_secs(300),
+        };
+        assert_eq!(login.to_string(), "no login arrived within 5m");
+        assert!(login.hint().unwrap().contains("--no-browser and paste"));
+        for e in [runner, not_started, https, lost, login] {
             assert_eq!(e.kind(), ErrorKind::Usage, "{e}");
         }
     }
