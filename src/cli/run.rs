@@ -228,3 +228,46 @@ fn verdict(s: &Summary) -> Result<()> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A run's summary ends the process with the README's codes, whichever problem came first.
+    #[test]
+    fn a_summary_maps_to_the_documented_exit_codes() {
+        let code = |s: Summary| verdict(&s).err().map_or(0, |e| e.kind().exit_code());
+        assert_eq!(code(Summary::default()), 0);
+        let retrying = Summary {
+            due: 1,
+            retrying: 1,
+            ..Summary::default()
+        };
+        assert_eq!(code(retrying.clone()), 75);
+        // Something went through: the rest is retried without alarm.
+        assert_eq!(
+            code(Summary {
+                published: 1,
+                ..retrying.clone()
+            }),
+            0
+        );
+        let needs_auth = Summary {
+            needs_auth: 1,
+            ..retrying
+        };
+        assert_eq!(code(needs_auth.clone()), 3);
+        let failed = Summary {
+            failed: 1,
+            ..needs_auth
+        };
+        assert_eq!(code(failed.clone()), 4);
+        assert_eq!(
+            code(Summary {
+                interrupted: true,
+                ..failed
+            }),
+            130
+        );
+    }
+}
