@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use crate::config::Config;
 use crate::env::{Env, Paths};
 use crate::error::{Error, Result};
+use crate::lock::{FileLock, Wait};
 use crate::provider::{ErrorClass, Provider, Tokens, token_key};
 use crate::secrets::{
     Backend, DEFAULT_KEYCHAIN_TIMEOUT, FileStore, Keychain, SERVICE, Secret, SecretError,
@@ -168,36 +169,17 @@ fn lock_path(paths: &Paths, account: &Account) -> PathBuf {
 /// How long to wait for another process's refresh of the same login.
 pub const REFRESH_LOCK_WAIT: Duration = Duration::from_secs(60);
 
-/// Hold an exclusive lock on `path`, polling for it up to `wait`. Polling (`try_lock`), not a
-/// blocking `lock` in a worker thread: a thread stuck in `flock` cannot be cancelled and would
-/// take the lock after the timeout, for nobody. A lock still held after `wait` is
-/// [`Error::RefreshLocked`]: temporary (exit 75), the post waits for the next run.
-async fn lock_file(path: &Path, account: &str, wait: Duration) -> Result<std::fs::File> {
-    let mut options = fs_err::OpenOptions::new();
-    options.create(true).truncate(false).write(true);
-    // The user's alone from creation, like every file postez keeps; an older lock file is
-    // tightened too.
-    #[cfg(unix)]
-    fs_err::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let file = options.open(path)?.into_parts().0;
-    crate::env::make_private(path)?;
-    let deadline = tokio::time::Instant::now() + wait;
-    loop {
-        match file.try_lock() {
-            Ok(()) => return Ok(file),
-            Err(std::fs::TryLockError::Error(e)) => return Err(Error::Io(e)),
-            Err(std::fs::TryLockError::WouldBlock) if tokio::time::Instant::now() >= deadline => {
-                return Err(Error::RefreshLocked {
-                    account: account.to_string(),
-                    path: path.to_path_buf(),
-                    waited: wait,
-                });
-            }
-            Err(std::fs::TryLockError::WouldBlock) => {
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-        }
-    }
+/// Hold the refresh lock at `path`, polling for it up to `wait` ([`Wait::Up`]). A lock still
+/// held after `wait` is [`Error::RefreshLocked`]: temporary (exit 75), the post waits for the
+/// next run.
+async fn lock_file(path: &Path, account: &str, wait: Duration) -> Result<FileLock> {
+    FileLock::acquire(path, Wait::Up(wait), "refresh lock")
+        .await?
+        .ok_or_else(|| Error::RefreshLocked {
+            account: account.to_string(),
+            path: path.to_path_buf(),
+            waited: wait,
+        })
 }
 
 /// A usable access token for `account`: the saved one while it has more than five minutes
@@ -251,7 +233,7 @@ pub async fn fresh_tokens_waiting(
         return Ok(current);
     }
     if current.refresh_expires_at <= now {
-        store.set_account_state(account.id, "needs_reconnect", now)?;
+        store.set_account_state(account.id, crate::store::AccountState::NeedsReconnect, now)?;
         return Err(Error::NeedsReconnect {
             platform: account.platform.to_string(),
             account: account.label(),
@@ -262,7 +244,7 @@ pub async fn fresh_tokens_waiting(
     let mut fresh = match provider.refresh(&current.refresh_token, now).await {
         Ok(t) => t,
         Err(Error::Api(e)) if matches!(e.class(), ErrorClass::Auth | ErrorClass::Token) => {
-            store.set_account_state(account.id, "needs_reconnect", now)?;
+            store.set_account_state(account.id, crate::store::AccountState::NeedsReconnect, now)?;
             return Err(Error::NeedsReconnect {
                 platform: account.platform.to_string(),
                 account: account.label(),

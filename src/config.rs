@@ -72,9 +72,9 @@ pub const KEYS: &[(&str, &str)] = &[
     ),
 ];
 
-/// Default `late_limit`.
+/// `late_limit` when it is not set: a post more than a day late is failed as missed.
 pub const DEFAULT_LATE_LIMIT: &str = "24h";
-/// Default `max_attempts`.
+/// `max_attempts` when it is not set.
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 6;
 
 fn unknown_key(key: &str) -> Error {

@@ -23,7 +23,7 @@ use crate::provider::tiktok::{
 };
 use crate::provider::{ErrorClass, Platform, Tokens, client_secret_key, token_key};
 use crate::secrets::{Backend, Secret, SecretStore};
-use crate::store::{Account, AccountProfile, Store};
+use crate::store::{Account, AccountProfile, AccountState, Store};
 
 /// A login under way: the listener waits for the browser at [`Login::url`]'s redirect.
 pub struct Login {
@@ -275,7 +275,7 @@ impl Identified {
         let connected: Vec<String> = accounts
             .iter()
             .filter(|a| a.platform == Platform::TikTok && &a.remote_id != open_id)
-            .filter(|a| a.state != "disconnected")
+            .filter(|a| a.state != AccountState::Disconnected)
             .map(|a| a.label())
             .collect();
         if self.previous.is_some() || connected.is_empty() {
@@ -540,7 +540,7 @@ mod tests {
         let alice = connect(&mut f, first).account;
         let now = "2026-12-01T11:00:00Z".parse().unwrap();
         f.store
-            .set_account_state(alice.id, "disconnected", now)
+            .set_account_state(alice.id, AccountState::Disconnected, now)
             .unwrap();
         let mut other = identified("bob-id", Some("bob"));
         assert_eq!(other.check(&f.store).unwrap(), None);

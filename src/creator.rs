@@ -21,7 +21,7 @@ use crate::env::{Env, Paths};
 use crate::error::{Error, Result};
 use crate::post::{Options, Privacy};
 use crate::provider::tiktok::CreatorInfo;
-use crate::store::{Account, Store};
+use crate::store::{Account, AccountState, Store};
 
 /// How long `schedule` waits for TikTok's `creator_info` before going on without it: a person
 /// is waiting, and `run` checks again anyway.
@@ -78,7 +78,7 @@ pub async fn ask(
         account: Some(account.label()),
         reason,
     };
-    if account.state == "needs_reconnect" {
+    if account.state == AccountState::NeedsReconnect {
         return not_checked("its login must be renewed with `postez connect tiktok`".into());
     }
     // Without prompting: a token file needs POSTEZ_PASSPHRASE or the passphrase command, as

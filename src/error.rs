@@ -9,6 +9,7 @@ use crate::media::MediaError;
 use crate::post::{PostId, PostState};
 use crate::provider::net::UnsafeAnswer;
 use crate::provider::{ApiError, ErrorClass, NetworkError};
+use crate::runner::RunnerError;
 use crate::secrets::SecretError;
 use crate::when::WhenError;
 
@@ -201,6 +202,30 @@ pub enum Error {
         /// How long this process waited.
         waited: std::time::Duration,
     },
+    /// The thread waiting for a lock was lost (it panicked, or the runtime is shutting down).
+    #[error("waiting for the {what} failed: {reason}")]
+    LockLost {
+        /// Which lock ("run lock").
+        what: &'static str,
+        /// The lost thread's error.
+        reason: String,
+    },
+    /// A scheduler program failed while the runner was installed or removed.
+    #[error(transparent)]
+    Runner(#[from] RunnerError),
+    /// The HTTPS client could not be built (its TLS back end failed to start).
+    #[error("could not set up HTTPS: {reason}")]
+    Https {
+        /// The client builder's error.
+        reason: String,
+    },
+    /// No login came back to the loopback address (or was pasted) in time.
+    #[error("no login arrived within {}", crate::when::human_duration(
+        chrono::Duration::from_std(*waited).unwrap_or_default()))]
+    LoginTimeout {
+        /// How long postez waited (`connect --timeout`).
+        waited: std::time::Duration,
+    },
     /// The user said no at a prompt.
     #[error("cancelled; nothing was changed")]
     Aborted,
@@ -303,7 +328,13 @@ impl Error {
                 }
                 .into(),
             ),
-            Self::Io(_) | Self::Aborted => None,
+            Self::Runner(e) => e.hint(),
+            Self::LoginTimeout { .. } => Some(
+                "run `postez connect tiktok` again; on a remote machine use --no-browser and \
+                 paste the redirected URL"
+                    .into(),
+            ),
+            Self::Io(_) | Self::Aborted | Self::LockLost { .. } | Self::Https { .. } => None,
         }
     }
 
@@ -326,6 +357,12 @@ impl Error {
                 _ => ErrorKind::Failure,
             },
             Self::Aborted => ErrorKind::Usage,
+            // Exit 2, as when these were `Error::invalid`, although no input of the user's is at
+            // fault: the README's table is the contract, and changing it is a separate decision.
+            Self::LockLost { .. }
+            | Self::Runner(_)
+            | Self::Https { .. }
+            | Self::LoginTimeout { .. } => ErrorKind::Usage,
             Self::Api(e) => match e.class() {
                 ErrorClass::Auth | ErrorClass::Token | ErrorClass::Client | ErrorClass::Scope => {
                     ErrorKind::NeedsAuth
@@ -368,6 +405,45 @@ mod tests {
             source: rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(11), None),
         };
         assert!(!other.hint().unwrap().contains("free space"));
+    }
+
+    /// Typed errors that were `Error::invalid` once keep its exit code and its words.
+    #[test]
+    fn typed_setup_errors_keep_their_exit_code_and_text() {
+        let runner = Error::from(RunnerError::Systemctl {
+            command: "systemctl --user daemon-reload".into(),
+            reason: "exit status 1".into(),
+        });
+        assert_eq!(
+            runner.to_string(),
+            "`systemctl --user daemon-reload` failed: exit status 1"
+        );
+        assert!(runner.hint().unwrap().contains("--crontab"));
+        let not_started = Error::from(RunnerError::NotStarted {
+            command: "crontab -l".into(),
+            reason: "denied".into(),
+        });
+        assert_eq!(not_started.hint(), None);
+        let https = Error::Https {
+            reason: "no TLS".into(),
+        };
+        assert_eq!(https.to_string(), "could not set up HTTPS: no TLS");
+        let lost = Error::LockLost {
+            what: "run lock",
+            reason: "panicked".into(),
+        };
+        assert_eq!(
+            lost.to_string(),
+            "waiting for the run lock failed: panicked"
+        );
+        let login = Error::LoginTimeout {
+            waited: std::time::Duration::from_secs(300),
+        };
+        assert_eq!(login.to_string(), "no login arrived within 5m");
+        assert!(login.hint().unwrap().contains("--no-browser and paste"));
+        for e in [runner, not_started, https, lost, login] {
+            assert_eq!(e.kind(), ErrorKind::Usage, "{e}");
+        }
     }
 
     #[test]

@@ -13,13 +13,13 @@ use crate::config::Config;
 use crate::env::{Env, Paths};
 use crate::post::PostState;
 use crate::secrets::{Backend, SecretError, SecretStore};
-use crate::store::{ListFilter, Store};
+use crate::store::{AccountState, ListFilter, Store};
 
 /// How a check came out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
-    /// Fine.
+    /// Nothing to do.
     Ok,
     /// Works now, needs attention soon.
     Warn,
@@ -228,7 +228,7 @@ fn accounts(
     let accounts = match store.accounts() {
         Ok(a) => a
             .into_iter()
-            .filter(|a| a.state != "disconnected")
+            .filter(|a| a.state != AccountState::Disconnected)
             .collect::<Vec<_>>(),
         Err(e) => {
             checks.push(check("accounts", Status::Fail, e.to_string(), None));
@@ -256,7 +256,7 @@ fn accounts(
     }
     for account in accounts {
         let name = format!("account {}", account.label());
-        if account.state == "needs_reconnect" {
+        if account.state == AccountState::NeedsReconnect {
             checks.push(check(
                 &name,
                 Status::Fail,

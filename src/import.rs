@@ -44,7 +44,7 @@ pub struct Row {
     /// Caption text.
     #[serde(default)]
     pub caption: Option<String>,
-    /// Hashtags.
+    /// Hashtags added to the caption (see [`Tags`]).
     #[serde(default)]
     pub hashtags: Option<Tags>,
     /// Privacy level.
@@ -98,7 +98,7 @@ pub enum Tags {
 pub enum Flag {
     /// JSON boolean.
     Bool(bool),
-    /// Text.
+    /// Text (a CSV cell): `true`/`false`, `yes`/`no`, `1`/`0`, or empty for false.
     Text(String),
 }
 
@@ -108,7 +108,7 @@ pub enum Flag {
 pub enum Number {
     /// JSON number.
     Int(u32),
-    /// Text.
+    /// Text holding a number (a CSV cell).
     Text(String),
 }
 

@@ -17,6 +17,7 @@ pub mod export;
 pub mod files;
 pub mod health;
 pub mod import;
+pub mod lock;
 pub mod logs;
 pub mod media;
 pub mod oauth;

@@ -106,11 +106,7 @@ impl Listener {
         loop {
             tokio::select! {
                 _ = tokio::time::sleep_until(deadline) => {
-                    return Err(Error::invalid(
-                        format!("no login arrived within {}", crate::when::human_duration(
-                            chrono::Duration::from_std(timeout).unwrap_or_default())),
-                        Some("run `postez connect tiktok` again; on a remote machine use --no-browser and paste the redirected URL".into()),
-                    ));
+                    return Err(Error::LoginTimeout { waited: timeout });
                 }
                 // At the cap, new connections wait in the kernel's backlog until a slot frees
                 // (within READ_TIMEOUT), rather than being dropped: the browser's may be among them.

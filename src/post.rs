@@ -80,8 +80,10 @@ impl PostState {
     }
 
     /// The transitions the state machine allows (see shared/design.md). `publishing → scheduled`
-    /// is a retryable failure; `publishing → publishing` never happens as a transition.
-    pub fn can_become(self, next: PostState) -> bool {
+    /// is a retryable failure; `publishing → publishing` never happens as a transition. The
+    /// one table: every change of state the store makes is checked against it when the crate
+    /// compiles (`store::transitions`).
+    pub const fn can_become(self, next: PostState) -> bool {
         use PostState::*;
         matches!(
             (self, next),
@@ -509,17 +511,17 @@ pub struct NewPost {
     pub file: String,
     /// Whether `file` is a private copy.
     pub copied: bool,
-    /// Probe result.
+    /// What probing the video found.
     pub media: MediaInfo,
-    /// Fingerprint.
+    /// Size, mtime and a sample hash of the file, to notice it changing before upload.
     pub fingerprint: Fingerprint,
     /// Caption with hashtags.
     pub caption: String,
-    /// Options.
+    /// Mode, privacy and interaction settings.
     pub options: Options,
-    /// When.
+    /// When it is due.
     pub scheduled_at: DateTime<Utc>,
-    /// Zone name.
+    /// IANA zone the time was given in (`show` displays it there).
     pub timezone: String,
 }
 

@@ -23,7 +23,7 @@ use futures_util::StreamExt;
 use crate::auth;
 use crate::config::Config;
 use crate::env::{Env, Paths};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::post::{Mode, Post, PostId};
 use crate::provider::{ErrorClass, Platform, Provider, Tokens};
 use crate::secrets::SecretStore;
@@ -38,6 +38,8 @@ mod record;
 use attempt::Outcome;
 
 pub use events::{Event, Progress, Subject, logged};
+
+pub use crate::lock::RunLock;
 
 /// What a run is told to do.
 #[derive(Debug, Clone)]
@@ -121,18 +123,19 @@ impl Summary {
         self.interrupted |= other.interrupted;
     }
 
-    /// The exit code the run should end with (see the README's table).
-    pub fn exit_code(&self) -> u8 {
+    /// How the run should end: `None` for success, else the kind of its exit code (see the
+    /// README's table).
+    pub fn error_kind(&self) -> Option<ErrorKind> {
         if self.interrupted {
-            130
+            Some(ErrorKind::Interrupted)
         } else if self.failed > 0 {
-            4
+            Some(ErrorKind::Partial)
         } else if self.needs_auth > 0 {
-            3
+            Some(ErrorKind::NeedsAuth)
         } else if (self.retrying > 0 || self.blocked > 0) && self.published + self.sent == 0 {
-            75
+            Some(ErrorKind::TryLater)
         } else {
-            0
+            None
         }
     }
 }
@@ -153,51 +156,6 @@ pub struct Engine {
     pub progress: Arc<dyn Progress>,
     /// Set by SIGINT/SIGTERM: stop after the current chunk.
     pub cancel: Arc<AtomicBool>,
-}
-
-/// The process-wide run lock, held while it lives.
-#[derive(Debug)]
-pub struct RunLock {
-    _file: std::fs::File,
-}
-
-impl RunLock {
-    /// Take the lock, or `None` if another run holds it (after waiting, with `wait`).
-    pub async fn acquire(paths: &Paths, wait: bool) -> Result<Option<Self>> {
-        crate::env::ensure_private_dir(&paths.data_dir)?;
-        let path = paths.run_lock();
-        let mut options = fs_err::OpenOptions::new();
-        options.create(true).truncate(false).write(true);
-        // Like every file postez keeps, the lock is the user's alone: 0600 from creation, and a
-        // lock file left by an older version is tightened too, through the handle. A link
-        // planted in its place is not followed (nothing is created or chmodded elsewhere).
-        #[cfg(unix)]
-        {
-            use fs_err::os::unix::fs::OpenOptionsExt;
-            options
-                .mode(0o600)
-                .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32);
-        }
-        let file = options.open(&path)?.into_parts().0;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-        }
-        if wait {
-            let file = tokio::task::spawn_blocking(move || file.lock().map(|()| file))
-                .await
-                .map_err(|e| {
-                    Error::invalid(format!("waiting for the run lock failed: {e}"), None)
-                })??;
-            return Ok(Some(Self { _file: file }));
-        }
-        match file.try_lock() {
-            Ok(()) => Ok(Some(Self { _file: file })),
-            Err(std::fs::TryLockError::WouldBlock) => Ok(None),
-            Err(std::fs::TryLockError::Error(e)) => Err(Error::Io(e)),
-        }
-    }
 }
 
 /// Why one post's attempt ended early, for the account's loop.
@@ -255,7 +213,10 @@ impl Engine {
         if let Ok(s) = &result {
             summary.add(s.clone());
         }
-        let code = result.as_ref().map_or(1, |_| summary.exit_code());
+        let kind = result
+            .as_ref()
+            .map_or(Some(ErrorKind::Failure), |_| summary.error_kind());
+        let code = kind.map_or(0, ErrorKind::exit_code);
         store.run_finished(
             run_id,
             Utc::now(),
@@ -304,7 +265,7 @@ impl Engine {
         let accounts: Vec<Account> = store
             .accounts()?
             .into_iter()
-            .filter(|a| a.state != "disconnected")
+            .filter(|a| a.state != crate::store::AccountState::Disconnected)
             .collect();
         let mut groups: BTreeMap<Option<i64>, Vec<Post>> = BTreeMap::new();
         let mut summary = Summary::default();
@@ -391,7 +352,7 @@ impl Engine {
             return Ok(summary);
         };
         let label = account.label();
-        if account.state != "ok" {
+        if account.state != crate::store::AccountState::Ok {
             let platform = account.platform;
             let hold = holds::for_this_run(
                 None,

@@ -11,7 +11,7 @@ use crate::env::{Env, Paths};
 use crate::error::{Error, Result};
 use crate::provider::{Tokens, client_secret_key, token_key};
 use crate::secrets::{Backend, SecretStore};
-use crate::store::{Account, Store};
+use crate::store::{Account, AccountState, Store};
 
 /// What a purge removed.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -164,11 +164,11 @@ pub fn disconnect(
     {
         let _ = other.delete(&key);
     }
-    store.set_account_state(account.id, "disconnected", now)?;
+    store.set_account_state(account.id, AccountState::Disconnected, now)?;
     let remaining = store
         .accounts()?
         .into_iter()
-        .filter(|a| a.platform == account.platform && a.state != "disconnected")
+        .filter(|a| a.platform == account.platform && a.state != AccountState::Disconnected)
         .count();
     // With no account of its platform left, the posts with no account chosen wait too.
     let blocked_posts = store.queued_for_account(account.id, remaining == 0)?;
@@ -196,7 +196,9 @@ pub async fn account(
         .accounts()?
         .iter()
         .filter(|a| {
-            a.id != account.id && a.platform == account.platform && a.state != "disconnected"
+            a.id != account.id
+                && a.platform == account.platform
+                && a.state != AccountState::Disconnected
         })
         .count();
     // Posts with no account chosen belong to the only account of their platform.
@@ -234,7 +236,7 @@ pub async fn everything(
                 config,
                 stores,
                 account,
-                revoke && account.state != "disconnected",
+                revoke && account.state != AccountState::Disconnected,
                 &mut report,
             )
             .await;

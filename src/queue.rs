@@ -12,7 +12,7 @@ use crate::env::Paths;
 use crate::error::{Error, Result};
 use crate::media::{self, Fingerprint, MediaInfo, Stamp, Video};
 use crate::post::{self, Mode, NewPost, Options};
-use crate::store::{Account, Store};
+use crate::store::{Account, AccountState, Store};
 
 /// The platform every post goes to until a second one exists.
 pub const PLATFORM: &str = "tiktok";
@@ -131,7 +131,7 @@ pub fn resolve_account(
     let accounts: Vec<Account> = store
         .accounts()?
         .into_iter()
-        .filter(|a| a.platform.as_str() == PLATFORM && a.state != "disconnected")
+        .filter(|a| a.platform.as_str() == PLATFORM && a.state != AccountState::Disconnected)
         .collect();
     let known = || accounts.iter().map(Account::label).collect::<Vec<_>>();
     let find = |name: &str| {

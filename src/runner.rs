@@ -18,7 +18,9 @@ use std::process::Stdio;
 use crate::env::Env;
 use crate::error::{Error, Result};
 
+mod error;
 mod spec;
+pub use error::RunnerError;
 pub use spec::{Spec, minutes};
 
 /// The service unit that runs `postez run` once.
@@ -246,9 +248,9 @@ impl<H: Host> Runner<H> {
             if self.has_crontab_line() {
                 replaced.extend(self.remove_crontab()?);
             }
-            let installed = self.systemd_installation().ok_or_else(|| {
-                Error::invalid("the systemd units vanished while being installed", None)
-            })?;
+            let installed = self
+                .systemd_installation()
+                .ok_or(RunnerError::UnitsVanished)?;
             return Ok(Installed {
                 installed,
                 replaced,
@@ -256,23 +258,14 @@ impl<H: Host> Runner<H> {
             });
         }
         let Some(table) = self.read_crontab()? else {
-            let (message, hint) = if crontab {
-                (
-                    "the `crontab` command is not installed".to_string(),
-                    "install cron (e.g. `apt-get install cron`), or leave out --crontab",
-                )
+            return Err(if crontab {
+                RunnerError::NoCrontab
             } else {
-                (
-                    format!(
-                        "there is neither a systemd user session ({}) nor a `crontab` command to \
-                         run postez on time",
-                        session.as_ref().err().map_or("", String::as_str)
-                    ),
-                    "install cron (e.g. `apt-get install cron`), or start `postez run` every few \
-                     minutes with a scheduler of your own",
-                )
-            };
-            return Err(Error::invalid(message, Some(hint.into())));
+                RunnerError::NoScheduler {
+                    session: session.err().unwrap_or_default(),
+                }
+            }
+            .into());
         };
         // Cron's shell cannot append to a file in a folder that does not exist.
         if let Some(dir) = spec.log().parent() {
@@ -339,19 +332,12 @@ impl<H: Host> Runner<H> {
                 None,
             ) {
             Ok(ran) if ran.success => Ok(()),
-            Ok(ran) => Err(Error::invalid(
-                format!(
-                    "systemd-analyze verify rejected the runner's units, so they were not \
-                     installed: {}",
-                    ran.reason()
-                ),
-                Some("use cron instead: `postez cron install --crontab`".into()),
-            )),
+            Ok(ran) => Err(RunnerError::UnitsRejected {
+                reason: ran.reason(),
+            }
+            .into()),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(Error::invalid(
-                format!("`systemd-analyze verify` could not be started: {e}"),
-                None,
-            )),
+            Err(e) => Err(not_started("systemd-analyze verify", &e)),
         }
     }
 
@@ -460,17 +446,12 @@ impl<H: Host> Runner<H> {
         let command = format!("systemctl {}", full.join(" "));
         match self.host.run("systemctl", &full, None) {
             Ok(ran) if ran.success => Ok(()),
-            Ok(ran) => Err(Error::invalid(
-                format!("`{command}` failed: {}", ran.reason()),
-                Some(format!(
-                    "see `systemctl --user status {TIMER}`, or use cron: \
-                     `postez cron install --crontab`"
-                )),
-            )),
-            Err(e) => Err(Error::invalid(
-                format!("`{command}` could not be started: {e}"),
-                Some("use cron instead: `postez cron install --crontab`".into()),
-            )),
+            Ok(ran) => Err(RunnerError::Systemctl {
+                command,
+                reason: ran.reason(),
+            }
+            .into()),
+            Err(e) => Err(not_started(&command, &e)),
         }
     }
 
@@ -480,31 +461,33 @@ impl<H: Host> Runner<H> {
             Ok(ran) if ran.success => Ok(Some(ran.stdout)),
             // cronie and Vixie cron say "no crontab for <user>" when the user has none yet.
             Ok(ran) if ran.stderr.to_lowercase().contains("no crontab") => Ok(Some(String::new())),
-            Ok(ran) => Err(Error::invalid(
-                format!("`crontab -l` failed: {}", ran.reason()),
-                Some("check that you may use cron (see /etc/cron.allow and /etc/cron.deny)".into()),
-            )),
+            Ok(ran) => Err(RunnerError::CrontabRead {
+                reason: ran.reason(),
+            }
+            .into()),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(Error::invalid(
-                format!("`crontab -l` could not be started: {e}"),
-                None,
-            )),
+            Err(e) => Err(not_started("crontab -l", &e)),
         }
     }
 
     fn write_crontab(&self, table: &str) -> Result<()> {
         match self.host.run("crontab", &["-"], Some(table)) {
             Ok(ran) if ran.success => Ok(()),
-            Ok(ran) => Err(Error::invalid(
-                format!("`crontab -` refused the new table: {}", ran.reason()),
-                Some("see `crontab -l`; your table was not changed".into()),
-            )),
-            Err(e) => Err(Error::invalid(
-                format!("`crontab -` could not be started: {e}"),
-                None,
-            )),
+            Ok(ran) => Err(RunnerError::CrontabWrite {
+                reason: ran.reason(),
+            }
+            .into()),
+            Err(e) => Err(not_started("crontab -", &e)),
         }
     }
+}
+
+fn not_started(command: &str, e: &io::Error) -> Error {
+    RunnerError::NotStarted {
+        command: command.to_string(),
+        reason: e.to_string(),
+    }
+    .into()
 }
 
 /// The line is postez's runner.

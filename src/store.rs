@@ -16,8 +16,9 @@ mod holds;
 mod posts;
 mod publishing;
 mod runs;
+mod transitions;
 
-pub use accounts::{Account, AccountProfile, display_name};
+pub use accounts::{Account, AccountProfile, AccountState, display_name};
 pub use holds::{AppliesTo, Hold};
 pub use posts::{COUNT_CAP, ListFilter, Matched};
 pub use publishing::{Settle, UploadState};

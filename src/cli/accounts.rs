@@ -4,7 +4,7 @@
 
 use postez::Result;
 use postez::auth;
-use postez::store::Account;
+use postez::store::{Account, AccountState};
 
 use super::Ctx;
 
@@ -37,7 +37,7 @@ pub async fn exec(ctx: &Ctx, args: AccountsArgs) -> Result<()> {
         for account in store
             .accounts()?
             .into_iter()
-            .filter(|a| a.state != "disconnected")
+            .filter(|a| a.state != AccountState::Disconnected)
         {
             match check(ctx, &mut store, &account).await {
                 Ok(()) => ctx.out.status(

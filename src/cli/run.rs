@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use postez::error::ErrorKind;
+use postez::lock::Wait;
 use postez::publish::{Engine, RunLock, RunOptions, Summary};
 use postez::{Error, Result};
 
@@ -148,7 +149,9 @@ fn watch_signals(cancel: Arc<AtomicBool>) {
 }
 
 async fn pass(ctx: &Ctx, options: &RunOptions, cancel: &Arc<AtomicBool>, wait: bool) -> Result<()> {
-    let Some(_lock) = RunLock::acquire(&ctx.paths, wait).await? else {
+    let Some(_lock) =
+        RunLock::acquire(&ctx.paths, if wait { Wait::Forever } else { Wait::No }).await?
+    else {
         ctx.out
             .note("another `postez run` is in progress; this one has nothing to do");
         return Ok(());
@@ -176,17 +179,17 @@ async fn pass(ctx: &Ctx, options: &RunOptions, cancel: &Arc<AtomicBool>, wait: b
 /// The run's exit status as an error (or success), per the README's table.
 fn verdict(s: &Summary) -> Result<()> {
     let done = s.published + s.sent;
-    match s.exit_code() {
-        0 => Ok(()),
-        130 => Err(interrupted()),
-        4 => Err(Error::Unfinished {
+    match s.error_kind() {
+        None => Ok(()),
+        Some(ErrorKind::Interrupted) => Err(interrupted()),
+        Some(ErrorKind::Partial) => Err(Error::Unfinished {
             message: format!("{} of {} due posts failed", s.failed, s.due.max(s.failed)),
             hint: Some(
                 "`postez list --state failed` shows why; `postez retry ID` queues one again".into(),
             ),
             kind: ErrorKind::Partial,
         }),
-        3 => Err(match &s.problem {
+        Some(ErrorKind::NeedsAuth) => Err(match &s.problem {
             // The account's own reason, once, rather than a line per post.
             Some(p) => Error::Unfinished {
                 message: format!(
@@ -211,14 +214,60 @@ fn verdict(s: &Summary) -> Result<()> {
                 kind: ErrorKind::NeedsAuth,
             },
         }),
-        _ => Err(Error::Unfinished {
-            message: format!(
-                "{} hit a temporary problem and {done} went through; {} queued again",
-                count((s.retrying + s.blocked) as usize, "due post"),
-                verb((s.retrying + s.blocked) as usize, "it is", "they are")
-            ),
-            hint: Some("nothing to do: the next run tries again".into()),
-            kind: ErrorKind::TryLater,
-        }),
+        // A summary gives no Failure or Usage; listed rather than `_`, so a new kind is decided.
+        Some(ErrorKind::TryLater | ErrorKind::Failure | ErrorKind::Usage) => {
+            Err(Error::Unfinished {
+                message: format!(
+                    "{} hit a temporary problem and {done} went through; {} queued again",
+                    count((s.retrying + s.blocked) as usize, "due post"),
+                    verb((s.retrying + s.blocked) as usize, "it is", "they are")
+                ),
+                hint: Some("nothing to do: the next run tries again".into()),
+                kind: ErrorKind::TryLater,
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A run's summary ends the process with the README's codes, whichever problem came first.
+    #[test]
+    fn a_summary_maps_to_the_documented_exit_codes() {
+        let code = |s: Summary| verdict(&s).err().map_or(0, |e| e.kind().exit_code());
+        assert_eq!(code(Summary::default()), 0);
+        let retrying = Summary {
+            due: 1,
+            retrying: 1,
+            ..Summary::default()
+        };
+        assert_eq!(code(retrying.clone()), 75);
+        // Something went through: the rest is retried without alarm.
+        assert_eq!(
+            code(Summary {
+                published: 1,
+                ..retrying.clone()
+            }),
+            0
+        );
+        let needs_auth = Summary {
+            needs_auth: 1,
+            ..retrying
+        };
+        assert_eq!(code(needs_auth.clone()), 3);
+        let failed = Summary {
+            failed: 1,
+            ..needs_auth
+        };
+        assert_eq!(code(failed.clone()), 4);
+        assert_eq!(
+            code(Summary {
+                interrupted: true,
+                ..failed
+            }),
+            130
+        );
     }
 }

@@ -174,7 +174,7 @@ fn header(src: &mut Source) -> Parsed<El> {
 
 /// What an EBML document is, by its header's DocType.
 pub(super) enum DocType {
-    /// `webm`.
+    /// `webm`: the only Matroska flavour TikTok takes.
     Webm,
     /// `matroska` (also the default when absent): a video, but not one TikTok takes.
     Matroska,

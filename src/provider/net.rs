@@ -101,7 +101,9 @@ pub fn client(timeout: Duration) -> Result<reqwest::Client> {
         .timeout(timeout)
         .user_agent(concat!("postez/", env!("CARGO_PKG_VERSION")))
         .build()
-        .map_err(|e| Error::invalid(format!("could not set up HTTPS: {e}"), None))
+        .map_err(|e| Error::Https {
+            reason: e.to_string(),
+        })
 }
 
 /// `127.0.0.0/8`, `::1` (also IPv4-mapped) or `localhost`: addresses that never leave the machine.

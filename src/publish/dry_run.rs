@@ -9,7 +9,7 @@ use crate::auth;
 use crate::error::{Error, Result};
 use crate::post::Mode;
 use crate::provider::Verdict;
-use crate::store::{Account, Store};
+use crate::store::{Account, AccountState, Store};
 
 use super::{Engine, Event, Subject, Summary};
 
@@ -20,7 +20,7 @@ impl Engine {
         let accounts: Vec<Account> = store
             .accounts()?
             .into_iter()
-            .filter(|a| a.state != "disconnected")
+            .filter(|a| a.state != AccountState::Disconnected)
             .collect();
         for id in store.due(self.now)? {
             summary.due += 1;

@@ -8,7 +8,7 @@
 use crate::error::{Error, ErrorKind, Result};
 use crate::post::{Mode, Post};
 use crate::provider::{ApiError, ErrorClass};
-use crate::store::{Account, AppliesTo, Hold, Settle, Store};
+use crate::store::{Account, AccountState, AppliesTo, Hold, Settle, Store};
 
 use super::{Engine, Event, Problem, Session, Stop, Summary};
 
@@ -118,7 +118,7 @@ impl Engine {
             match api.class() {
                 ErrorClass::Client => return self.client_refused(api).map(Some),
                 ErrorClass::Auth | ErrorClass::Token => {
-                    store.set_account_state(account.id, "needs_reconnect", self.now)?;
+                    store.set_account_state(account.id, AccountState::NeedsReconnect, self.now)?;
                     return Ok(Some(Stop::Account {
                         hold: for_this_run(Some(&api.code), e.to_string(), e.hint()),
                         needs_auth: true,
@@ -137,7 +137,7 @@ impl Engine {
                 }
                 // A draft refused for want of a scope: the login itself must be renewed.
                 ErrorClass::Scope => {
-                    store.set_account_state(account.id, "needs_reconnect", self.now)?;
+                    store.set_account_state(account.id, AccountState::NeedsReconnect, self.now)?;
                     return Ok(Some(Stop::Account {
                         hold: for_this_run(Some(&api.code), e.to_string(), e.hint()),
                         needs_auth: true,

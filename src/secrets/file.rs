@@ -18,9 +18,10 @@ use serde::{Deserialize, Serialize};
 
 mod disk;
 
-use disk::{create_private_dir, parent_dir, private_options, write_atomic};
+use disk::{create_private_dir, parent_dir, write_atomic};
 
 use super::{Plain, Secret, SecretError, io_err};
+use crate::lock::{FileLock, Wait};
 
 const FORMAT: &str = "postez-secrets";
 const VERSION: u32 = 1;
@@ -338,24 +339,18 @@ impl FileStore {
         Ok(())
     }
 
-    /// Takes the exclusive writer lock on `<file>.lock`, creating the directory if needed.
-    fn lock(&self) -> Result<fs_err::File, SecretError> {
+    /// Takes the exclusive writer lock on `<file>.lock`, creating the directory if needed. It
+    /// waits as long as the other writer holds it: that is one read-modify-write.
+    fn lock(&self) -> Result<FileLock, SecretError> {
         self.require_passphrase()?;
         let dir = parent_dir(&self.path);
         create_private_dir(dir)?;
         let mut name = self.path.file_name().unwrap_or_default().to_os_string();
         name.push(".lock");
         let lock_path = dir.join(name);
-        let file = private_options()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&lock_path)
-            .map_err(io_err(&lock_path))?;
-        // Blocks until the other writer is done; a writer holds it for one read-modify-write.
-        file.lock().map_err(io_err(&lock_path))?;
-        Ok(file)
+        FileLock::take(&lock_path, Wait::Forever)
+            .and_then(|held| held.ok_or_else(|| std::io::ErrorKind::WouldBlock.into()))
+            .map_err(io_err(&lock_path))
     }
 }
 

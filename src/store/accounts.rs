@@ -10,6 +10,47 @@ use crate::provider::Platform;
 use super::holds::Hold;
 use super::{Store, db_err, db_time, opt_time};
 
+/// Whether an account's login can be used. Stored as the same words (`accounts.state`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountState {
+    /// The saved login works, as far as postez knows.
+    Ok,
+    /// The platform rejected the saved login; `postez connect` again.
+    NeedsReconnect,
+    /// The user disconnected it: no tokens are kept; its record stays for history.
+    Disconnected,
+}
+
+impl AccountState {
+    /// Every state.
+    pub const ALL: [AccountState; 3] = [Self::Ok, Self::NeedsReconnect, Self::Disconnected];
+
+    /// The stored and displayed word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::NeedsReconnect => "needs_reconnect",
+            Self::Disconnected => "disconnected",
+        }
+    }
+}
+
+impl std::fmt::Display for AccountState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for AccountState {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|state| state.as_str() == s)
+            .ok_or_else(|| Error::invalid(format!("`{s}` is not an account state"), None))
+    }
+}
+
 /// A connected account as stored: profile data only.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Account {
@@ -25,8 +66,8 @@ pub struct Account {
     pub username: Option<String>,
     /// Nickname shown on posts (creator_nickname).
     pub nickname: Option<String>,
-    /// `ok`, `needs_reconnect` or `disconnected`.
-    pub state: String,
+    /// Whether its login can be used.
+    pub state: AccountState,
     /// Granted scopes.
     pub scopes: Vec<String>,
     /// Where the tokens are kept (`keychain` or `file`).
@@ -85,7 +126,7 @@ impl Account {
             "token_store": self.token_store.as_ref().filter(|_| self.is_connected()),
             "access_expires_at": self.access_expires_at.filter(|_| self.is_connected()).map(db_time),
             "refresh_expires_at": self.refresh_expires_at.filter(|_| self.is_connected()).map(db_time),
-            "state": self.state,
+            "state": self.state.as_str(),
             "modes": if self.is_connected() { self.modes() } else { Vec::new() },
             "privacy_options": self
                 .creator_info
@@ -135,7 +176,7 @@ impl Account {
 
     /// Whether the account has a login (its state is not `disconnected`).
     pub fn is_connected(&self) -> bool {
-        self.state != "disconnected"
+        self.state != AccountState::Disconnected
     }
 
     /// How the account is named to people, the same everywhere (connect, accounts, list):
@@ -187,7 +228,7 @@ fn account_from_row(row: &Row<'_>) -> rusqlite::Result<Account> {
         display_name: row.get(3)?,
         username: row.get(4)?,
         nickname: row.get(5)?,
-        state: row.get(6)?,
+        state: super::text_enum(6, row.get(6)?)?,
         scopes: scopes
             .split(',')
             .filter(|s| !s.is_empty())
@@ -289,12 +330,17 @@ impl Store {
         Ok(())
     }
 
-    /// Set an account's state (`ok`, `needs_reconnect`, `disconnected`).
-    pub fn set_account_state(&mut self, id: i64, state: &str, now: DateTime<Utc>) -> Result<()> {
+    /// Set an account's state.
+    pub fn set_account_state(
+        &mut self,
+        id: i64,
+        state: AccountState,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         self.conn
             .execute(
                 "UPDATE accounts SET state = ?2, updated_at = ?3 WHERE id = ?1",
-                params![id, state, db_time(now)],
+                params![id, state.as_str(), db_time(now)],
             )
             .map_err(self.err())?;
         Ok(())
@@ -397,5 +443,42 @@ impl Store {
             .execute_batch("PRAGMA wal_checkpoint(TRUNCATE); VACUUM;")
             .map_err(self.err())?;
         Ok((posts, copies))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every state is stored as its word and read back; the schema's CHECK accepts exactly them.
+    #[test]
+    fn account_states_round_trip_through_the_database() {
+        let mut store = Store::open_in_memory().unwrap();
+        let now = Utc::now();
+        let profile = AccountProfile {
+            platform: crate::provider::Platform::TikTok,
+            remote_id: "open-1".into(),
+            token_store: "keychain".into(),
+            access_expires_at: now,
+            refresh_expires_at: now,
+            ..AccountProfile::default()
+        };
+        let account = store.upsert_account(&profile, now).unwrap();
+        assert_eq!(account.state, AccountState::Ok);
+        for state in AccountState::ALL {
+            assert_eq!(state.as_str().parse::<AccountState>().unwrap(), state);
+            store.set_account_state(account.id, state, now).unwrap();
+            assert_eq!(store.account(account.id).unwrap().unwrap().state, state);
+            let stored: String = store
+                .conn
+                .query_row(
+                    "SELECT state FROM accounts WHERE id = ?1",
+                    [account.id],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            assert_eq!(stored, state.as_str());
+        }
+        assert!("paused".parse::<AccountState>().is_err());
     }
 }

@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 use crate::media::{Container, Fingerprint, MediaInfo, VideoCodec};
 use crate::post::{Event, Mode, NewPost, Options, Post, PostId, PostState, Privacy};
 
+use super::transitions::{CANCEL, Change, EDIT, RETRY};
 use super::{Store, db_err, db_time, insert_event, opt_time, parse_time, text_enum};
 
 /// Which posts `list` shows.
@@ -361,13 +362,14 @@ impl Store {
             .map_err(self.err())
     }
 
-    /// Change a post's state (and optionally fields) if it is currently in one of `from`,
-    /// recording `event`. Returns `WrongState` when another process got there first.
+    /// Make `change` (its state, and the fields of `set_sql`) if the post is in one of its
+    /// `from` states, recording `event`. Returns `WrongState` when it is not (or another
+    /// process got there first).
     #[allow(clippy::too_many_arguments)]
     fn transition(
         &mut self,
         id: PostId,
-        from: &[PostState],
+        change: Change,
         action: &'static str,
         set_sql: &str,
         set_params: &[&dyn rusqlite::ToSql],
@@ -387,7 +389,7 @@ impl Store {
             None => return Err(Error::NoSuchPost { id }),
             Some(s) => text_enum(1, s).map_err(map)?,
         };
-        if !from.contains(&state) {
+        if !change.from.contains(&state) {
             return Err(Error::WrongState { id, state, action });
         }
         // A post whose upload TikTok has in full (waiting for TikTok's verdict after a login
@@ -405,7 +407,11 @@ impl Store {
                 Some("the next `postez run` learns the outcome; after that it can be retried or edited".into()),
             ));
         }
-        let sql = format!("UPDATE posts SET {set_sql}, updated_at = ?1 WHERE id = ?2");
+        let sql = format!(
+            "UPDATE posts SET {}, {set_sql}, updated_at = ?1 WHERE id = ?2 AND {}",
+            change.set(),
+            change.guard()
+        );
         let mut all: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(set_params.len() + 2);
         let stamp = db_time(now);
         all.push(&stamp);
@@ -436,7 +442,7 @@ impl Store {
         let detail = serde_json::json!({ "changed": changed });
         self.transition(
             id,
-            PostState::EDITABLE,
+            EDIT,
             "edited",
             "account_id = ?3, file = ?4, copied = ?5, file_size = ?6, file_mtime_ns = ?7, \
              file_hash = ?8, container = ?9, duration_ms = ?10, width = ?11, height = ?12, \
@@ -480,9 +486,9 @@ impl Store {
     pub fn cancel(&mut self, id: PostId, now: DateTime<Utc>) -> Result<Post> {
         self.transition(
             id,
-            &[PostState::Scheduled, PostState::Failed],
+            CANCEL,
             "cancelled",
-            "state = 'cancelled', phase = NULL",
+            "phase = NULL",
             &[],
             ("cancelled", serde_json::json!({})),
             now,
@@ -506,9 +512,9 @@ impl Store {
         let at_text = db_time(at);
         self.transition(
             id,
-            &[PostState::Failed, PostState::Cancelled],
+            RETRY,
             "retried",
-            "state = 'scheduled', phase = NULL, attempts = 0, next_attempt_at = NULL, \
+            "phase = NULL, attempts = 0, next_attempt_at = NULL, \
              last_error = NULL, last_error_code = NULL, last_error_hint = NULL, \
              publish_id = NULL, upload_url = NULL, upload_expires_at = NULL, chunk_size = NULL, \
              chunks_done = 0, upload_complete = 0, scheduled_at = ?3",

@@ -9,6 +9,7 @@ use crate::post::PostId;
 use crate::provider::Checkpoint;
 
 use super::holds::NOT_PAUSED;
+use super::transitions::{CLAIM, FAIL, MISS, PUBLISH, REQUEUE, SEND};
 use super::{Store, db_err, db_time, insert_event, opt_time};
 
 /// Where an upload stands, as saved before and during it.
@@ -83,10 +84,12 @@ fn reset(tx: &rusqlite::Transaction<'_>, id: PostId) -> rusqlite::Result<()> {
 /// The claim: every due post, except those of a paused account (they wait for the user).
 fn claim_sql() -> String {
     format!(
-        "UPDATE posts SET state = 'publishing', phase = 'claimed', claimed_by = ?2, \
-         claimed_at = ?1, updated_at = ?1 WHERE state = 'scheduled' \
+        "UPDATE posts SET {}, phase = 'claimed', claimed_by = ?2, \
+         claimed_at = ?1, updated_at = ?1 WHERE {} \
          AND scheduled_at <= ?1 AND (next_attempt_at IS NULL OR next_attempt_at <= ?1) \
-         AND {NOT_PAUSED} RETURNING id"
+         AND {NOT_PAUSED} RETURNING id",
+        CLAIM.set(),
+        CLAIM.guard()
     )
 }
 
@@ -111,12 +114,14 @@ impl Store {
         let ids: Vec<PostId> = {
             let mut stmt = tx
                 .prepare(&format!(
-                    "UPDATE posts SET state = 'failed', phase = NULL, last_error_code = 'missed', \
+                    "UPDATE posts SET {}, phase = NULL, last_error_code = 'missed', \
                      last_error = 'its time passed while no run was publishing', \
                      last_error_hint = 'queue it again with `postez retry ' || id || '`', \
-                     updated_at = ?2 WHERE state = 'scheduled' AND scheduled_at < ?1 \
+                     updated_at = ?2 WHERE {} AND scheduled_at < ?1 \
                      AND MAX(scheduled_at, COALESCE(next_attempt_at, scheduled_at)) < ?1 \
-                     AND upload_complete = 0 AND {NOT_PAUSED} RETURNING id"
+                     AND upload_complete = 0 AND {NOT_PAUSED} RETURNING id",
+                    MISS.set(),
+                    MISS.guard()
                 ))
                 .map_err(map)?;
             let rows = stmt
@@ -292,9 +297,13 @@ impl Store {
         let (kind, detail) = match how {
             Settle::Published(post_id) => {
                 tx.execute(
-                    "UPDATE posts SET state = 'published', phase = NULL, post_id = ?2, \
-                     upload_url = NULL, last_error = NULL, last_error_code = NULL, \
-                     last_error_hint = NULL, updated_at = ?3 WHERE id = ?1 AND state = 'publishing'",
+                    &format!(
+                        "UPDATE posts SET {}, phase = NULL, post_id = ?2, \
+                         upload_url = NULL, last_error = NULL, last_error_code = NULL, \
+                         last_error_hint = NULL, updated_at = ?3 WHERE id = ?1 AND {}",
+                        PUBLISH.set(),
+                        PUBLISH.guard()
+                    ),
                     params![id, post_id, stamp],
                 )
                 .map_err(map)?;
@@ -302,9 +311,13 @@ impl Store {
             }
             Settle::SentToInbox => {
                 tx.execute(
-                    "UPDATE posts SET state = 'sent_to_inbox', phase = NULL, upload_url = NULL, \
-                     last_error = NULL, last_error_code = NULL, last_error_hint = NULL, \
-                     updated_at = ?2 WHERE id = ?1 AND state = 'publishing'",
+                    &format!(
+                        "UPDATE posts SET {}, phase = NULL, upload_url = NULL, \
+                         last_error = NULL, last_error_code = NULL, last_error_hint = NULL, \
+                         updated_at = ?2 WHERE id = ?1 AND {}",
+                        SEND.set(),
+                        SEND.guard()
+                    ),
                     params![id, stamp],
                 )
                 .map_err(map)?;
@@ -316,9 +329,13 @@ impl Store {
                 hint,
             } => {
                 tx.execute(
-                    "UPDATE posts SET state = 'failed', phase = NULL, upload_url = NULL, \
-                     last_error = ?2, last_error_code = ?3, last_error_hint = ?4, updated_at = ?5 \
-                     WHERE id = ?1 AND state = 'publishing'",
+                    &format!(
+                        "UPDATE posts SET {}, phase = NULL, upload_url = NULL, \
+                         last_error = ?2, last_error_code = ?3, last_error_hint = ?4, \
+                         updated_at = ?5 WHERE id = ?1 AND {}",
+                        FAIL.set(),
+                        FAIL.guard()
+                    ),
                     params![id, message, code, hint, stamp],
                 )
                 .map_err(map)?;
@@ -333,9 +350,13 @@ impl Store {
                 reset_upload,
             } => {
                 tx.execute(
-                    "UPDATE posts SET state = 'scheduled', phase = NULL, attempts = attempts + 1, \
-                     next_attempt_at = ?2, last_error = ?3, last_error_code = NULL, \
-                     last_error_hint = NULL, updated_at = ?4 WHERE id = ?1 AND state = 'publishing'",
+                    &format!(
+                        "UPDATE posts SET {}, phase = NULL, attempts = attempts + 1, \
+                         next_attempt_at = ?2, last_error = ?3, last_error_code = NULL, \
+                         last_error_hint = NULL, updated_at = ?4 WHERE id = ?1 AND {}",
+                        REQUEUE.set(),
+                        REQUEUE.guard()
+                    ),
                     params![id, db_time(*at), message, stamp],
                 )
                 .map_err(map)?;
@@ -349,8 +370,11 @@ impl Store {
             }
             Settle::Release { message } => {
                 tx.execute(
-                    "UPDATE posts SET state = 'scheduled', phase = NULL, updated_at = ?2 \
-                     WHERE id = ?1 AND state = 'publishing'",
+                    &format!(
+                        "UPDATE posts SET {}, phase = NULL, updated_at = ?2 WHERE id = ?1 AND {}",
+                        REQUEUE.set(),
+                        REQUEUE.guard()
+                    ),
                     params![id, stamp],
                 )
                 .map_err(map)?;
@@ -364,10 +388,14 @@ impl Store {
                 reset_upload,
             } => {
                 tx.execute(
-                    "UPDATE posts SET state = 'scheduled', phase = NULL, \
-                     next_attempt_at = COALESCE(?2, next_attempt_at), last_error = ?3, \
-                     last_error_code = ?4, last_error_hint = ?5, updated_at = ?6 \
-                     WHERE id = ?1 AND state = 'publishing'",
+                    &format!(
+                        "UPDATE posts SET {}, phase = NULL, \
+                         next_attempt_at = COALESCE(?2, next_attempt_at), last_error = ?3, \
+                         last_error_code = ?4, last_error_hint = ?5, updated_at = ?6 \
+                         WHERE id = ?1 AND {}",
+                        REQUEUE.set(),
+                        REQUEUE.guard()
+                    ),
                     params![id, until.map(db_time), message, code, hint, stamp],
                 )
                 .map_err(map)?;
