@@ -263,11 +263,11 @@ impl Identified {
         let accounts = store.accounts()?;
         self.previous = accounts
             .iter()
-            .find(|a| a.platform == tiktok::PLATFORM && &a.remote_id == open_id)
+            .find(|a| a.platform.as_str() == tiktok::PLATFORM && &a.remote_id == open_id)
             .cloned();
         let connected: Vec<String> = accounts
             .iter()
-            .filter(|a| a.platform == tiktok::PLATFORM && &a.remote_id != open_id)
+            .filter(|a| a.platform.as_str() == tiktok::PLATFORM && &a.remote_id != open_id)
             .filter(|a| a.state != "disconnected")
             .map(|a| a.label())
             .collect();
@@ -326,7 +326,7 @@ impl Identified {
         // POSTEZ_TIKTOK_CLIENT_SECRET, and needs the secret at its first refresh.
         secrets.set(&client_secret_key(tiktok::PLATFORM), &login.client_secret)?;
         let profile = AccountProfile {
-            platform: tiktok::PLATFORM.into(),
+            platform: crate::provider::Platform::TikTok,
             remote_id: tokens.open_id.clone(),
             display_name: user.display_name.clone(),
             username: creator.as_ref().and_then(|c| c.creator_username.clone()),
@@ -351,7 +351,7 @@ impl Identified {
             // The login moved to another store: the old copy must not linger.
             let old_backend = auth::account_backend(&old);
             if let Ok(old_store) = auth::open_store(old_backend, paths, env, config) {
-                let _ = old_store.delete(&token_key(&old.platform, &old.remote_id));
+                let _ = old_store.delete(&token_key(old.platform.as_str(), &old.remote_id));
             }
         }
         Ok(Connected {

@@ -153,7 +153,7 @@ pub fn disconnect(
     revoked: bool,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Disconnected> {
-    let key = token_key(&account.platform, &account.remote_id);
+    let key = token_key(account.platform.as_str(), &account.remote_id);
     secrets.delete(&key)?;
     let other = match secrets.backend() {
         Backend::Keychain => auth::open_store(Backend::File, paths, env, config).ok(),
