@@ -444,3 +444,30 @@ pub async fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// The flags' help is written in doc comments, which cannot name the rules' values: it
+    /// must still say what the rules of the platform new posts go to enforce.
+    #[test]
+    fn help_states_the_rules_it_describes() {
+        let rules = postez::queue::platform().rules();
+        let cli = crate::cli::Cli::command();
+        let help = |command: &str, arg: &str| {
+            let command = cli.find_subcommand(command).unwrap();
+            let arg = command.get_arguments().find(|a| a.get_id() == arg).unwrap();
+            arg.get_help().unwrap().to_string()
+        };
+        assert!(
+            help("schedule", "caption").contains(&format!("at most {} ", rules.max_caption())),
+            "{}",
+            help("schedule", "caption")
+        );
+        for command in ["schedule", "edit", "import"] {
+            let yes = help(command, "yes");
+            assert!(yes.contains(rules.consent_name()), "{command}: {yes}");
+        }
+    }
+}
