@@ -225,7 +225,14 @@ impl Authorized {
 /// A profile call's error: `None` (go on without the detail) unless the token itself was refused.
 fn usable<T>(e: Error) -> Result<Option<T>> {
     match &e {
-        Error::Api(api) if matches!(api.class(), ErrorClass::Auth | ErrorClass::Scope) => Err(e),
+        Error::Api(api)
+            if matches!(
+                api.class(),
+                ErrorClass::Auth | ErrorClass::Token | ErrorClass::Scope
+            ) =>
+        {
+            Err(e)
+        }
         _ => {
             tracing::warn!("connecting without the profile details: {e}");
             Ok(None)
