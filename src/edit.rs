@@ -9,6 +9,7 @@ use chrono_tz::Tz;
 
 use crate::error::{Error, Result};
 use crate::post::{Mode, Options, Post, PostId, PostState, Privacy};
+use crate::provider::{Platform, Rules};
 use crate::queue::{self, CheckedMedia};
 use crate::store::{Account, Store};
 
@@ -89,6 +90,8 @@ impl Changes {
 #[derive(Debug)]
 pub struct Edit {
     old: Post,
+    /// The post's platform, whose rules check the edit.
+    platform: Platform,
     changed: Vec<&'static str>,
     zone: Tz,
     scheduled_at: DateTime<Utc>,
@@ -118,6 +121,8 @@ pub fn plan(store: &Store, id: PostId, changes: &Changes, now: DateTime<Utc>) ->
             action: "edited",
         });
     }
+    let platform: Platform = old.platform.parse()?;
+    let rules = platform.rules();
     // In the order of the history's field names; the caller words them.
     let mut changed: Vec<&'static str> = Vec::new();
     let zone = match &changes.tz {
@@ -151,7 +156,7 @@ pub fn plan(store: &Store, id: PostId, changes: &Changes, now: DateTime<Utc>) ->
         .file
         .clone()
         .unwrap_or_else(|| PathBuf::from(&old.file));
-    let media = queue::check_media(&media_path)?;
+    let media = queue::check_media(&media_path, rules)?;
     if changes.file.is_some() {
         changed.push("file");
     } else if media.fingerprint != old.fingerprint {
@@ -171,11 +176,12 @@ pub fn plan(store: &Store, id: PostId, changes: &Changes, now: DateTime<Utc>) ->
             .into_iter()
             .find(|a| Some(a.id) == old.account_id),
     };
-    queue::check_mode(effective.as_ref(), &options)?;
+    rules.check_mode(effective.as_ref(), &options)?;
     if options.privacy.is_some() || options.mode == Mode::Draft {
-        options.validate(media.info.duration_ms)?;
+        rules.validate(&options, media.info.duration_ms)?;
     }
     Ok(Edit {
+        platform,
         changed,
         zone,
         scheduled_at,
@@ -195,6 +201,11 @@ impl Edit {
     /// The post as it is before the edit.
     pub fn old(&self) -> &Post {
         &self.old
+    }
+
+    /// The rules of the post's platform (its consent text, for the caller's consent step).
+    pub fn rules(&self) -> &'static dyn Rules {
+        self.platform.rules()
     }
 
     /// The account the edited post is for, if it has one.
@@ -231,7 +242,7 @@ impl Edit {
     /// Whether the user must agree again: new direct-post choices need the consent again; a new
     /// time or caption does not.
     pub fn needs_consent(&self) -> bool {
-        self.options_changed() && self.options.mode == Mode::Direct
+        self.options_changed() && self.rules().consent(&self.options).is_some()
     }
 
     /// The options differ from the post's (before any consent step).
@@ -245,6 +256,7 @@ impl Edit {
     pub fn save(self, store: &mut Store, now: DateTime<Utc>) -> Result<Edited> {
         let Edit {
             old,
+            platform,
             changed,
             zone,
             scheduled_at,
@@ -257,6 +269,7 @@ impl Edit {
             ..
         } = self;
         let mut new = queue::build(
+            platform.rules(),
             media,
             &caption,
             &hashtags,
@@ -300,7 +313,7 @@ mod tests {
     /// A queue holding one post of a real (synthetic) video, in the test's own folder.
     fn queue_with_video(dir: &tempfile::TempDir) -> (Store, PostId, PathBuf) {
         let video = crate::media::sample_video(dir.path(), "clip.mp4");
-        let media = queue::check_media(&video).unwrap();
+        let media = queue::check_media(&video, Platform::TikTok.rules()).unwrap();
         let mut post = sample_post(now() + chrono::Duration::hours(2));
         post.file = media.path.to_string_lossy().into_owned();
         post.fingerprint = media.fingerprint;
@@ -479,7 +492,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (mut store, id, _) = queue_with_video(&dir);
         let copy = crate::media::sample_video(dir.path(), "copy.mp4");
-        let copied = queue::check_media(&copy).unwrap();
+        let copied = queue::check_media(&copy, Platform::TikTok.rules()).unwrap();
         let mut new = sample_post(now() + chrono::Duration::hours(2));
         new.file = copied.path.to_string_lossy().into_owned();
         new.fingerprint = copied.fingerprint;

@@ -197,7 +197,8 @@ impl Row {
         }
     }
 
-    /// The post's options (not yet validated against each other: see [`Options::validate`]).
+    /// The post's options (not yet validated against each other: see the platform's
+    /// [`Rules::validate`](crate::provider::Rules::validate)).
     pub fn options(&self) -> Result<Options> {
         let privacy = match self.privacy.as_deref().filter(|p| !p.is_empty()) {
             Some(p) => Some(p.parse::<Privacy>()?),

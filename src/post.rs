@@ -1,5 +1,6 @@
-//! What a queued post is: its id, its state and the transitions between states, its publishing
-//! options, and the caption rules TikTok enforces. Pure data and rules; no I/O.
+//! What a queued post is: its id, its state and the transitions between states, and its publishing
+//! options. Pure data; no I/O. Which options a platform accepts, and its caption rules, are the
+//! platform's (`crate::provider::Rules`).
 
 use std::fmt;
 use std::str::FromStr;
@@ -9,26 +10,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::media::{Fingerprint, MediaInfo};
-
-/// TikTok's caption limit, in UTF-16 code units (an emoji outside the BMP counts 2).
-pub const MAX_CAPTION_UTF16: usize = 2200;
-
-/// The declaration TikTok requires before a direct post, in TikTok's words (Content Sharing
-/// Guidelines, shared/tiktok-api.md §3).
-pub const MUSIC_CONSENT: &str = "By posting, you agree to TikTok's Music Usage Confirmation.";
-/// The declaration that replaces [`MUSIC_CONSENT`] when the post is branded content: TikTok's
-/// one sentence citing both policies, shown alone (not after the first).
-pub const BRANDED_CONSENT: &str =
-    "By posting, you agree to TikTok's Branded Content Policy and Music Usage Confirmation.";
-
-/// The one consent sentence to show before a direct post.
-pub fn consent(branded_content: bool) -> &'static str {
-    if branded_content {
-        BRANDED_CONSENT
-    } else {
-        MUSIC_CONSENT
-    }
-}
 
 /// A post's number in the local queue.
 pub type PostId = i64;
@@ -250,7 +231,8 @@ impl FromStr for Privacy {
     }
 }
 
-/// The choices that shape a post on TikTok, validated together by [`Options::validate`].
+/// The choices that shape a post on TikTok, validated together by the platform's
+/// [`Rules::validate`](crate::provider::Rules::validate).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Options {
     /// Direct post or draft.
@@ -288,117 +270,6 @@ impl Options {
             ai_generated: false,
         }
     }
-
-    /// TikTok's Direct Post rules that can be checked before any account is involved.
-    pub fn validate(&self, duration_ms: Option<u64>) -> Result<()> {
-        match self.mode {
-            Mode::Direct => {
-                if self.privacy.is_none() {
-                    return Err(Error::invalid(
-                        "a direct post needs a privacy level, and TikTok allows no default",
-                        Some("add --privacy SELF_ONLY (or another level), or use --draft".into()),
-                    ));
-                }
-            }
-            Mode::Draft => {
-                // Drafts are finished in the app, so none of these would reach TikTok.
-                let toggles = self.privacy.is_some()
-                    || self.allow_comments
-                    || self.allow_duet
-                    || self.allow_stitch
-                    || self.cover_at_ms.is_some()
-                    || self.brand_organic
-                    || self.branded_content
-                    || self.ai_generated;
-                if toggles {
-                    return Err(Error::invalid(
-                        "privacy, interaction, cover and disclosure options do not apply to drafts",
-                        Some("drop those options, or drop --draft to post directly".into()),
-                    ));
-                }
-            }
-        }
-        if self.branded_content && self.privacy == Some(Privacy::SelfOnly) {
-            return Err(Error::invalid(
-                "branded content cannot be private (SELF_ONLY) on TikTok",
-                Some("choose another --privacy, or drop --branded-content".into()),
-            ));
-        }
-        if let (Some(cover), Some(duration)) = (self.cover_at_ms, duration_ms)
-            && u64::from(cover) >= duration
-        {
-            return Err(Error::invalid(
-                format!("--cover-at {cover} is past the end of the video ({duration} ms long)"),
-                Some(format!("use a time below {duration}")),
-            ));
-        }
-        Ok(())
-    }
-}
-
-/// Count a caption the way TikTok does: UTF-16 code units.
-pub fn utf16_len(text: &str) -> usize {
-    text.encode_utf16().count()
-}
-
-/// Normalise one `--hashtag` value to `#tag`.
-pub fn normalize_hashtag(raw: &str) -> Result<String> {
-    let tag = raw.trim().trim_start_matches('#');
-    let bad = tag.is_empty()
-        || tag
-            .chars()
-            .any(|c| c.is_whitespace() || c == '#' || c.is_control());
-    if bad {
-        return Err(Error::invalid(
-            format!("`{raw}` is not a hashtag"),
-            Some("give one word per --hashtag, e.g. --hashtag cooking".into()),
-        ));
-    }
-    Ok(format!("#{tag}"))
-}
-
-/// Build the caption TikTok receives: the text, then each hashtag not already in it, checked
-/// against TikTok's length limit and stripped of control characters TikTok would reject.
-pub fn build_caption(text: &str, hashtags: &[String]) -> Result<String> {
-    if let Some(c) = text
-        .chars()
-        .find(|c| c.is_control() && !matches!(c, '\n' | '\t'))
-    {
-        return Err(Error::invalid(
-            format!(
-                "the caption contains the control character U+{:04X}",
-                u32::from(c)
-            ),
-            Some("remove it; line breaks and tabs are fine".into()),
-        ));
-    }
-    let mut caption = text.trim_end().to_string();
-    let mut seen: Vec<String> = caption
-        .split_whitespace()
-        .filter(|w| w.starts_with('#'))
-        .map(str::to_lowercase)
-        .collect();
-    for raw in hashtags {
-        let tag = normalize_hashtag(raw)?;
-        if seen.contains(&tag.to_lowercase()) {
-            continue;
-        }
-        if !caption.is_empty() {
-            caption.push(' ');
-        }
-        caption.push_str(&tag);
-        seen.push(tag.to_lowercase());
-    }
-    let len = utf16_len(&caption);
-    if len > MAX_CAPTION_UTF16 {
-        return Err(Error::invalid(
-            format!(
-                "the caption is {len} UTF-16 units long; TikTok allows {MAX_CAPTION_UTF16} (an emoji counts 2)"
-            ),
-            Some(format!("shorten it by {} units", len - MAX_CAPTION_UTF16)),
-        ));
-    }
-    Ok(caption)
 }
 
 /// A post as stored in the queue.
@@ -566,46 +437,6 @@ mod tests {
     }
 
     #[test]
-    fn utf16_counts_emoji_as_two() {
-        assert_eq!(utf16_len("abc"), 3);
-        assert_eq!(utf16_len("é"), 1);
-        assert_eq!(utf16_len("😀"), 2);
-        assert_eq!(utf16_len("👩‍👩‍👧"), 8);
-    }
-
-    #[test]
-    fn caption_limit_is_utf16() {
-        let ok = "a".repeat(2198) + "😀";
-        assert_eq!(build_caption(&ok, &[]).unwrap().len(), 2202);
-        let too_long = "a".repeat(2199) + "😀";
-        let err = build_caption(&too_long, &[]).unwrap_err().to_string();
-        assert!(err.contains("2201 UTF-16 units"), "{err}");
-        assert!(build_caption(&"a".repeat(2201), &[]).is_err());
-    }
-
-    #[test]
-    fn hashtags_are_normalised_and_deduplicated() {
-        let tags = vec!["##Cooking".to_string(), "cooking".into(), "#pasta".into()];
-        assert_eq!(
-            build_caption("Dinner #pasta", &tags).unwrap(),
-            "Dinner #pasta #Cooking"
-        );
-        assert_eq!(build_caption("", &["x".into()]).unwrap(), "#x");
-        assert!(build_caption("", &["two words".into()]).is_err());
-        assert!(build_caption("", &["#".into()]).is_err());
-    }
-
-    #[test]
-    fn control_characters_are_rejected_but_newlines_kept() {
-        assert!(build_caption("a\u{0}b", &[]).is_err());
-        assert!(build_caption("a\u{1b}[31mb", &[]).is_err());
-        assert_eq!(
-            build_caption("line1\nline2\t!", &[]).unwrap(),
-            "line1\nline2\t!"
-        );
-    }
-
-    #[test]
     fn state_transitions_follow_the_machine() {
         use PostState::*;
         let allowed = [
@@ -644,42 +475,5 @@ mod tests {
             assert_eq!(p.as_str().parse::<Privacy>().unwrap(), p);
         }
         assert!("EVERYONE".parse::<Privacy>().is_err());
-    }
-
-    fn direct(privacy: Option<Privacy>) -> Options {
-        Options {
-            privacy,
-            ..Options::plain(Mode::Direct)
-        }
-    }
-
-    #[test]
-    fn direct_post_rules() {
-        assert!(direct(None).validate(None).is_err());
-        assert!(direct(Some(Privacy::SelfOnly)).validate(None).is_ok());
-        let branded_private = Options {
-            branded_content: true,
-            ..direct(Some(Privacy::SelfOnly))
-        };
-        assert!(branded_private.validate(None).is_err());
-        let cover = Options {
-            cover_at_ms: Some(5000),
-            ..direct(Some(Privacy::SelfOnly))
-        };
-        assert!(cover.validate(Some(2000)).is_err());
-        assert!(cover.validate(Some(6000)).is_ok());
-        let draft = Options {
-            mode: Mode::Draft,
-            ..direct(Some(Privacy::SelfOnly))
-        };
-        assert!(draft.validate(None).is_err());
-        assert!(
-            Options {
-                privacy: None,
-                ..draft
-            }
-            .validate(None)
-            .is_ok()
-        );
     }
 }

@@ -6,6 +6,7 @@
 //! (`net`). Each platform's HTTP API and quirks live in its own module.
 
 pub mod net;
+pub mod rules;
 pub mod steps;
 pub mod tiktok;
 
@@ -20,6 +21,7 @@ use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::secrets::{Secret, SecretStore};
 
+pub use rules::Rules;
 pub use steps::{
     Checkpoint, ChunkPlan, ErrorClass, Failure, Prepared, Provider, PutOutcome, RemoteState,
     SentBytes, Verdict,
@@ -111,6 +113,16 @@ pub fn for_account(
         Platform::TikTok => Ok(Box::new(
             tiktok::from_settings(env, config, secrets)?.with_rate_window(rate_window),
         )),
+    }
+}
+
+impl Platform {
+    /// What the platform accepts (media, caption, options, consent): needs no client, so every
+    /// command that checks a post can have it. Matched next to [`for_account`].
+    pub fn rules(self) -> &'static dyn Rules {
+        match self {
+            Self::TikTok => &tiktok::rules::TikTokRules,
+        }
     }
 }
 

@@ -1,7 +1,7 @@
-//! Turning what the user asked for into a validated [`NewPost`]: the time, the caption, TikTok's
-//! Direct Post rules, the media preflight and fingerprint, and the account. `schedule`, `edit` and
-//! `import` all go through here, so a post is checked the same way however it enters the queue.
-//! Nothing here writes to the database.
+//! Turning what the user asked for into a validated [`NewPost`]: the time, the caption, the media
+//! preflight and fingerprint, and the account, checked by the post's platform's [`Rules`].
+//! `schedule`, `edit` and `import` all go through here, so a post is checked the same way however
+//! it enters the queue. Nothing here writes to the database.
 
 use std::path::{Path, PathBuf};
 
@@ -11,11 +11,17 @@ use chrono_tz::Tz;
 use crate::env::Paths;
 use crate::error::{Error, Result};
 use crate::media::{self, Fingerprint, MediaInfo, Stamp, Video};
-use crate::post::{self, Mode, NewPost, Options};
+use crate::post::{NewPost, Options};
+use crate::provider::{Platform, Rules};
 use crate::store::{Account, AccountState, Store};
 
 /// The platform every post goes to until a second one exists.
 pub const PLATFORM: &str = "tiktok";
+
+/// The platform new posts go to ([`PLATFORM`]), whose rules check them.
+pub fn platform() -> Platform {
+    Platform::TikTok
+}
 
 /// A video that passed the preflight.
 #[derive(Debug, Clone)]
@@ -36,19 +42,19 @@ pub struct OpenMedia {
     stamp: Stamp,
 }
 
-/// Probe `file`, check it against TikTok's limits and fingerprint it.
-pub fn check_media(file: &Path) -> Result<CheckedMedia> {
-    Ok(check_media_open(file)?.0)
+/// Probe `file`, check it against the limits of `rules`' platform and fingerprint it.
+pub fn check_media(file: &Path, rules: &dyn Rules) -> Result<CheckedMedia> {
+    Ok(check_media_open(file, rules)?.0)
 }
 
 /// [`check_media`], keeping the handle. Probe, check and fingerprint all read through one open
 /// handle, once the file is no longer being written (see `media::Video`): the fingerprint is then
 /// of the very bytes that were probed.
-pub fn check_media_open(file: &Path) -> Result<(CheckedMedia, OpenMedia)> {
+pub fn check_media_open(file: &Path, rules: &dyn Rules) -> Result<(CheckedMedia, OpenMedia)> {
     let video = Video::open(file)?;
     let stamp = video.settle()?;
     let info = video.probe()?;
-    media::check(file, &info)?;
+    rules.check_media(file, &info)?;
     let fingerprint = video.fingerprint()?;
     video.unchanged_since(&stamp)?;
     // Absolute, so that cron (with another working folder) finds the same file.
@@ -163,26 +169,6 @@ pub fn resolve_account(
     }
 }
 
-/// Refuse a direct post for an account that did not grant Direct Post: TikTok would refuse it at
-/// run time, long after the user could have chosen a draft. Drafts are never refused here.
-pub fn check_mode(account: Option<&Account>, options: &Options) -> Result<()> {
-    match account {
-        Some(a) if options.mode == Mode::Direct && !a.can_direct_post() => Err(Error::invalid(
-            format!(
-                "the TikTok account {} can only receive drafts: it did not grant Direct Post \
-                 (video.publish)",
-                a.label()
-            ),
-            Some(
-                "add --draft, or turn on Direct Post for your app in TikTok's developer portal \
-                 and run `postez connect tiktok` again"
-                    .into(),
-            ),
-        )),
-        _ => Ok(()),
-    }
-}
-
 /// How close two posts of the same video to the same account may be before postez asks: TikTok
 /// treats a video posted again soon after as spam (its "duplicate content" rule), so within a
 /// day a repeat is almost always a mistake (issue 10).
@@ -244,8 +230,10 @@ pub fn repeats(store: &Store, posts: &[NewPost]) -> Result<Vec<String>> {
     Ok(found.into_iter().map(|(_, text)| text).collect())
 }
 
-/// Assemble and validate a post from its parts.
+/// Assemble a post from its parts and validate it by `rules` (its platform's).
+#[allow(clippy::too_many_arguments)]
 pub fn build(
+    rules: &dyn Rules,
     media: CheckedMedia,
     caption_text: &str,
     hashtags: &[String],
@@ -254,11 +242,11 @@ pub fn build(
     scheduled_at: DateTime<Utc>,
     zone: Tz,
 ) -> Result<NewPost> {
-    let caption = post::build_caption(caption_text, hashtags)?;
-    check_mode(account, &options)?;
-    options.validate(media.info.duration_ms)?;
+    let caption = rules.build_caption(caption_text, hashtags)?;
+    rules.check_mode(account, &options)?;
+    rules.validate(&options, media.info.duration_ms)?;
     Ok(NewPost {
-        platform: PLATFORM.into(),
+        platform: rules.platform().as_str().into(),
         account_id: account.map(|a| a.id),
         file: media.path.to_string_lossy().into_owned(),
         copied: false,
@@ -356,6 +344,12 @@ fn write_copy(source: &OpenMedia, post: &NewPost, tmp: &Path) -> Result<Fingerpr
 mod tests {
     use super::*;
     use crate::store::tests::{now, sample_post};
+
+    #[test]
+    fn new_posts_go_to_the_platform_they_are_named_for() {
+        assert_eq!(platform().as_str(), PLATFORM);
+        assert_eq!(platform().rules().platform(), platform());
+    }
 
     #[test]
     fn repeats_within_a_day_are_found_against_the_queue_and_earlier_rows() {

@@ -136,7 +136,8 @@ pub async fn exec(ctx: &Ctx, args: EditArgs) -> Result<()> {
         None
     };
     if edit.needs_consent() {
-        choose_and_consent(ctx, edit.options_mut(), args.yes, creator.as_slice())?;
+        let rules = edit.rules();
+        choose_and_consent(ctx, rules, edit.options_mut(), args.yes, creator.as_slice())?;
     } else if let Some(check) = &creator {
         show_creator(ctx, check, edit.options());
     }

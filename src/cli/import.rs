@@ -130,7 +130,8 @@ pub async fn exec(ctx: &Ctx, args: ImportArgs) -> Result<()> {
         // branded.
         let mut batch = first.options.clone();
         batch.branded_content = posts.iter().any(|p| p.options.branded_content);
-        super::schedule::choose_and_consent(ctx, &mut batch, args.yes, &checks)?;
+        let rules = queue::platform().rules();
+        super::schedule::choose_and_consent(ctx, rules, &mut batch, args.yes, &checks)?;
     }
     let ids = store.insert_posts(&posts, ctx.now())?;
     super::schedule::warn_if_no_runner(ctx, &store);
@@ -234,6 +235,7 @@ fn build_row(
     default_account: Option<&str>,
     cache: &mut HashMap<PathBuf, CheckedMedia>,
 ) -> Result<NewPost> {
+    let rules = queue::platform().rules();
     let zone = row.zone()?.unwrap_or(default_zone);
     let at = queue::resolve_time(&row.at, zone, ctx.now())?;
     let options = row.options()?;
@@ -241,7 +243,7 @@ fn build_row(
     let media = match cache.get(&path) {
         Some(m) => m.clone(),
         None => {
-            let m = queue::check_media(&path)?;
+            let m = queue::check_media(&path, rules)?;
             cache.insert(path, m.clone());
             m
         }
@@ -252,6 +254,7 @@ fn build_row(
         default_account,
     )?;
     queue::build(
+        rules,
         media,
         row.caption.as_deref().unwrap_or_default(),
         &hashtags,

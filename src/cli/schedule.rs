@@ -4,7 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use postez::creator::{self, CreatorCheck};
-use postez::post::{self, Mode, Options, Privacy};
+use postez::post::{Mode, Options, Privacy};
+use postez::provider::Rules;
 use postez::{Error, Result, queue};
 
 use super::Ctx;
@@ -189,11 +190,13 @@ pub fn not_checked(account: Option<&str>, reason: &str) -> String {
     )
 }
 
-/// Make sure a direct post has a privacy level and the user's consent: ask on a terminal,
-/// otherwise fail naming the flags to add. Drafts need neither. The creators in `checks` (one
-/// per account) are named first, and when TikTok answered only their privacy levels are offered.
+/// Make sure a direct post has a privacy level and the user's consent to what `rules` (its
+/// platform's) require: ask on a terminal, otherwise fail naming the flags to add. Drafts need
+/// neither. The creators in `checks` (one per account) are named first, and when TikTok answered
+/// only their privacy levels are offered.
 pub fn choose_and_consent(
     ctx: &Ctx,
+    rules: &dyn Rules,
     options: &mut Options,
     yes: bool,
     checks: &[CreatorCheck],
@@ -212,14 +215,15 @@ pub fn choose_and_consent(
         .flatten()
         .collect();
         if !missing.is_empty() {
+            let agreement = rules.consent_name();
             let what = match (options.privacy.is_none(), !yes) {
                 (true, true) => {
-                    "a direct post needs a privacy level and your consent to TikTok's Music Usage Confirmation"
+                    format!("a direct post needs a privacy level and your consent to {agreement}")
                 }
                 (true, false) => {
-                    "a direct post needs a privacy level, and TikTok allows no default"
+                    "a direct post needs a privacy level, and TikTok allows no default".to_string()
                 }
-                _ => "a direct post needs your consent to TikTok's Music Usage Confirmation",
+                _ => format!("a direct post needs your consent to {agreement}"),
             };
             return Err(Error::NeedsFlag {
                 message: format!("{what}, and there is no terminal to ask on"),
@@ -246,8 +250,9 @@ pub fn choose_and_consent(
         }
         options.privacy = Some(ctx.out.select_privacy(&choices)?);
     }
-    // One sentence: TikTok's branded wording already includes the music confirmation.
-    ctx.out.note(post::consent(options.branded_content));
+    if let Some(consent) = rules.consent(options) {
+        ctx.out.note(consent);
+    }
     ctx.out.note(PROCESSING_NOTE);
     if !yes && !ctx.out.confirm("Agree and queue the post?")? {
         return Err(Error::Aborted);
@@ -347,18 +352,19 @@ pub async fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<()> {
     let at = queue::resolve_time(&args.at, zone, ctx.now())?;
     let caption = args.caption.text()?.unwrap_or_default();
     let mut options = args.options.to_options();
+    let rules = queue::platform().rules();
     // Validate what needs no file or prompt first, so mistakes surface before slow work.
-    post::build_caption(&caption, &args.caption.hashtags)?;
-    let (media, source) = queue::check_media_open(&args.file)?;
+    rules.build_caption(&caption, &args.caption.hashtags)?;
+    let (media, source) = queue::check_media_open(&args.file, rules)?;
     let mut store = ctx.store()?;
     let account = queue::resolve_account(
         &store,
         args.account.as_deref(),
         ctx.config()?.default_account.as_deref(),
     )?;
-    queue::check_mode(account.as_ref(), &options)?;
+    rules.check_mode(account.as_ref(), &options)?;
     if options.privacy.is_some() || options.mode == Mode::Draft {
-        options.validate(media.info.duration_ms)?;
+        rules.validate(&options, media.info.duration_ms)?;
     }
     // The repeat question comes before the consent lines. Without a terminal, a direct post
     // missing --privacy or --yes fails in choose_and_consent below whatever else holds: that
@@ -388,8 +394,9 @@ pub async fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<()> {
         &args.file,
     )
     .await?;
-    choose_and_consent(ctx, &mut options, args.yes, creator.as_slice())?;
+    choose_and_consent(ctx, rules, &mut options, args.yes, creator.as_slice())?;
     let mut new = queue::build(
+        rules,
         media,
         &caption,
         &args.caption.hashtags,
@@ -436,4 +443,31 @@ pub async fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// The flags' help is written in doc comments, which cannot name the rules' values: it
+    /// must still say what the rules of the platform new posts go to enforce.
+    #[test]
+    fn help_states_the_rules_it_describes() {
+        let rules = postez::queue::platform().rules();
+        let cli = crate::cli::Cli::command();
+        let help = |command: &str, arg: &str| {
+            let command = cli.find_subcommand(command).unwrap();
+            let arg = command.get_arguments().find(|a| a.get_id() == arg).unwrap();
+            arg.get_help().unwrap().to_string()
+        };
+        assert!(
+            help("schedule", "caption").contains(&format!("at most {} ", rules.max_caption())),
+            "{}",
+            help("schedule", "caption")
+        );
+        for command in ["schedule", "edit", "import"] {
+            let yes = help(command, "yes");
+            assert!(yes.contains(rules.consent_name()), "{command}: {yes}");
+        }
+    }
 }

@@ -1,7 +1,10 @@
 //! What TikTok accepts: the upload limits on size, codec, resolution, frame
 //! rate and duration, and [`check`], which holds a probed file's facts
 //! against them. This module only compares numbers; it never reads the file
-//! (that is [`probe`](super::probe)'s job) and never prints.
+//! (that is [`probe`](super::probe)'s job) and never prints. Commands reach it
+//! through TikTok's rules (`crate::provider::tiktok::rules`), which a post's
+//! platform hands out: the table stays here because [`MediaError`]'s messages
+//! and hints are written from it.
 
 use std::path::Path;
 

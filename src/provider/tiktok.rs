@@ -16,6 +16,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 mod codes;
+pub mod rules;
 mod steps;
 mod upload;
 

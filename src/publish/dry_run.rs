@@ -8,7 +8,7 @@ use chrono::Utc;
 use crate::auth;
 use crate::error::{Error, Result};
 use crate::post::Mode;
-use crate::provider::Verdict;
+use crate::provider::{Platform, Verdict};
 use crate::store::{Account, AccountState, Store};
 
 use super::{Engine, Event, Subject, Summary};
@@ -40,7 +40,8 @@ impl Engine {
                 if tokens.access_expires_at - Utc::now() <= auth::REFRESH_MARGIN {
                     notes.push("the login would be refreshed first".to_string());
                 }
-                crate::queue::check_media(Path::new(&post.file))?;
+                let rules = post.platform.parse::<Platform>()?.rules();
+                crate::queue::check_media(Path::new(&post.file), rules)?;
                 if crate::media::fingerprint(Path::new(&post.file))? != post.fingerprint {
                     return Err(Error::invalid(
                         format!("`{}` changed or moved since it was scheduled", post.file),

@@ -9,7 +9,8 @@ use crate::support::{Fake, Media, NOW, TestEnv, media, sha256_file};
 
 /// The queue of a version-2 postez at `db`: its schema, and posts as it wrote them.
 fn version_2_queue(db: &Path, file: &Path) {
-    let checked = postez::queue::check_media(file).unwrap();
+    let checked =
+        postez::queue::check_media(file, postez::provider::Platform::TikTok.rules()).unwrap();
     let (m, f) = (&checked.info, &checked.fingerprint);
     std::fs::create_dir_all(db.parent().unwrap()).unwrap();
     let conn = rusqlite::Connection::open(db).unwrap();

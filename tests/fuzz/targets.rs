@@ -7,8 +7,11 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use postez::import::{Format, parse_rows};
-use postez::post::{MAX_CAPTION_UTF16, build_caption, normalize_hashtag, utf16_len};
+use postez::provider::Platform;
 use postez::provider::tiktok::parse_token_answer;
+use postez::provider::tiktok::rules::{
+    MAX_CAPTION_UTF16, build_caption, normalize_hashtag, utf16_len,
+};
 use postez::when;
 
 /// 9999-12-31T23:59:59Z, the latest instant `when` may return.
@@ -109,7 +112,7 @@ pub fn import(data: &[u8]) {
                     }
                 };
                 if let Ok(options) = row.options() {
-                    let _ = options.validate(Some(2000));
+                    let _ = Platform::TikTok.rules().validate(&options, Some(2000));
                 }
                 let _ = when::parse(&row.at, now, zone);
                 let _ = build_caption(row.caption.as_deref().unwrap_or_default(), &row.hashtags());

@@ -1,0 +1,50 @@
+//! What a platform accepts, as a value the library gets without a network client
+//! ([`super::Platform::rules`]): its media limits, how long a caption may be and how it is
+//! counted, which post options go together, and the declaration a user agrees to before a
+//! post goes out. `schedule`, `edit`, `import` and `run --dry-run` all check posts through these,
+//! so a post is held to its platform's rules however it enters the queue.
+//!
+//! Only what can be checked before any account is asked lives here; what the platform says about
+//! an account right now (TikTok's `creator_info`) is the provider's `prepare`.
+
+use std::path::Path;
+
+use super::Platform;
+use crate::error::Result;
+use crate::media::{MediaError, MediaInfo};
+use crate::post::Options;
+use crate::store::Account;
+
+/// One platform's rules for a post. Pure: no I/O, no clock.
+pub trait Rules: Send + Sync {
+    /// Which platform these are.
+    fn platform(&self) -> Platform;
+
+    /// Hold a probed video's facts against the platform's upload limits; `path` names the file
+    /// in messages.
+    fn check_media(&self, path: &Path, info: &MediaInfo) -> std::result::Result<(), MediaError>;
+
+    /// The longest caption, in the units [`Rules::caption_len`] counts.
+    fn max_caption(&self) -> usize;
+
+    /// A caption's length as the platform counts it.
+    fn caption_len(&self, caption: &str) -> usize;
+
+    /// The caption the platform receives: `text`, then each hashtag not already in it, checked
+    /// against the platform's limits.
+    fn build_caption(&self, text: &str, hashtags: &[String]) -> Result<String>;
+
+    /// Refuse a mode `account` cannot post in (a direct post without the grant for it), at
+    /// schedule time rather than at run time. With no account yet, any mode goes.
+    fn check_mode(&self, account: Option<&Account>, options: &Options) -> Result<()>;
+
+    /// The rules among `options` (and against the video's length) that need no account.
+    fn validate(&self, options: &Options, duration_ms: Option<u64>) -> Result<()>;
+
+    /// The declaration the user must see and agree to before a post with `options` goes out,
+    /// if the platform requires one.
+    fn consent(&self, options: &Options) -> Option<&'static str>;
+
+    /// What the user agrees to, as an error asking for `--yes` names it.
+    fn consent_name(&self) -> &'static str;
+}
