@@ -137,7 +137,9 @@ mod tests {
             ("runs.rs", include_str!("runs.rs")),
             ("../store.rs", include_str!("../store.rs")),
         ] {
-            for (n, line) in text.lines().enumerate() {
+            // Tests may put posts in any state to set up a case; the code under test may not.
+            let code = text.split("#[cfg(test)]").next().unwrap_or(text);
+            for (n, line) in code.lines().enumerate() {
                 let by_hand = ["SET state = '", ", state = '", "\"state = '"]
                     .iter()
                     .any(|p| line.contains(p));
