@@ -5,6 +5,7 @@
 //! engine never reads a platform's codes), the token set a login yields, and the network rules
 //! (`net`). Each platform's HTTP API and quirks live in its own module.
 
+pub mod login;
 pub mod net;
 pub mod steps;
 pub mod tiktok;
@@ -20,6 +21,7 @@ use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::secrets::{Secret, SecretStore};
 
+pub use login::{ClientCredentials, LoginSteps, PendingLogin, Profile, Scopes};
 pub use steps::{
     Checkpoint, ChunkPlan, ErrorClass, Failure, Prepared, Provider, PutOutcome, RemoteState,
     SentBytes, Verdict,
@@ -114,13 +116,75 @@ pub fn for_account(
     }
 }
 
+/// The provider of `platform` for the app credentials given: a login's, whose secret may just
+/// have been typed in (it is saved once the platform accepts it).
+pub fn for_app(
+    platform: Platform,
+    env: &Env,
+    credentials: ClientCredentials,
+) -> Result<Box<dyn Provider>> {
+    match platform {
+        Platform::TikTok => Ok(Box::new(tiktok::client(env, credentials)?)),
+    }
+}
+
+/// The app credentials of `platform`: the key from the environment or the settings, the
+/// secret from the environment or `secrets`.
+pub fn credentials(
+    platform: Platform,
+    env: &Env,
+    config: &Config,
+    secrets: &SecretStore,
+) -> Result<ClientCredentials> {
+    match platform {
+        Platform::TikTok => tiktok::credentials(env, config, secrets),
+    }
+}
+
+/// Where an app's settings come from, for a caller that asks for what is missing.
+#[derive(Debug, Clone)]
+pub struct AppSettings {
+    /// The client key, from the environment or the settings.
+    pub key: Option<String>,
+    /// The setting that keeps the client key (`postez config set KEY_SETTING …`).
+    pub key_setting: &'static str,
+    /// The environment variable of the client key.
+    pub key_env: &'static str,
+    /// The environment variable of the client secret.
+    pub secret_env: &'static str,
+    /// A client secret from the environment (else the one saved in the secret store, which a
+    /// refused secret is deleted from).
+    pub env_secret: Option<Secret>,
+    /// Whether the app may post directly (else a login asks for drafts only).
+    pub direct_post: bool,
+}
+
+/// The app settings of `platform`.
+pub fn app_settings(platform: Platform, env: &Env, config: &Config) -> AppSettings {
+    match platform {
+        Platform::TikTok => tiktok::app_settings(env, config),
+    }
+}
+
+/// The API base of `platform`, once checked (`doctor` compares the clock with its answers).
+pub fn api_base(platform: Platform, env: &Env) -> Result<&str> {
+    match platform {
+        Platform::TikTok => tiktok::api_url(env),
+    }
+}
+
+/// Refuse addresses of `platform` postez must not use (plain HTTP to a remote host).
+pub fn check_platform_endpoints(platform: Platform, env: &Env) -> Result<()> {
+    match platform {
+        Platform::TikTok => tiktok::check_endpoints(env),
+    }
+}
+
 /// Refuse platform addresses postez must not use (plain HTTP to a remote host), for every
 /// platform, before a run claims anything.
 pub fn check_endpoints(env: &Env) -> Result<()> {
     for platform in Platform::ALL {
-        match platform {
-            Platform::TikTok => tiktok::check_endpoints(env)?,
-        }
+        check_platform_endpoints(platform, env)?;
     }
     Ok(())
 }
