@@ -162,10 +162,18 @@ pub trait LoginSteps: Send + Sync {
 }
 
 /// A profile detail's error, read for [`LoginSteps::profile`]: `None` (go on without the
-/// detail) unless the token itself, or its scopes, were refused.
+/// detail) unless the token itself (just issued, so a refresh would not help), the login or
+/// its scopes were refused.
 pub(crate) fn passing<T>(e: Error) -> Result<Option<T>> {
     match &e {
-        Error::Api(api) if matches!(api.class(), ErrorClass::Auth | ErrorClass::Scope) => Err(e),
+        Error::Api(api)
+            if matches!(
+                api.class(),
+                ErrorClass::Token | ErrorClass::Auth | ErrorClass::Scope
+            ) =>
+        {
+            Err(e)
+        }
         _ => {
             tracing::warn!("connecting without the profile details: {e}");
             Ok(None)
@@ -200,7 +208,7 @@ mod tests {
         ] {
             assert!(matches!(passing::<()>(api(class)), Ok(None)), "{class:?}");
         }
-        for class in [ErrorClass::Auth, ErrorClass::Scope] {
+        for class in [ErrorClass::Token, ErrorClass::Auth, ErrorClass::Scope] {
             assert!(passing::<()>(api(class)).is_err(), "{class:?}");
         }
     }
