@@ -72,11 +72,6 @@ impl Login {
         self.listener.port()
     }
 
-    /// The platform logged in to.
-    pub fn platform(&self) -> Platform {
-        self.provider.platform()
-    }
-
     /// Wait up to `timeout` for the browser's redirect (or a pasted copy of its address, from
     /// `pasted`), exchange the code for tokens and check that they allow uploading or posting.
     /// A client secret the platform refuses is deleted from `secrets` unless it came from the

@@ -188,7 +188,7 @@ mod tests {
 
     fn api(class: ErrorClass) -> Error {
         Error::Api(ApiError {
-            platform: Platform::TikTok,
+            platform: Platform::default(),
             action: "read the profile",
             http: 503,
             code: "x".into(),
