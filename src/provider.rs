@@ -1,6 +1,8 @@
 //! The seam between postez and the platforms it publishes to. [`Platform`] names them;
-//! [`for_account`] is the one place that matches on it, building the platform's [`Provider`]
-//! (the steps of a resumable publish, in `steps`). What every provider shares lives here too:
+//! [`for_account`] (and, for a login, [`for_app`]) builds the platform's [`Provider`]: the steps
+//! of a resumable publish (`steps`) and of a login (`login`). Those and the few registration
+//! functions beside them (app settings, addresses) are the only code that matches on a
+//! platform. What every provider shares lives here too:
 //! the shape of a platform's error answer (classified by the provider that received it, so the
 //! engine never reads a platform's codes), the token set a login yields, and the network rules
 //! (`net`). Each platform's HTTP API and quirks live in its own module.
@@ -100,8 +102,7 @@ impl rusqlite::types::FromSql for Platform {
 }
 
 /// The provider that publishes for an account of `platform`: its app credentials read from the
-/// environment, the settings or `secrets`, its endpoints checked. The one place a platform is
-/// matched to its code.
+/// environment, the settings or `secrets`, its endpoints checked.
 pub fn for_account(
     platform: Platform,
     env: &Env,
