@@ -99,11 +99,10 @@ pub fn account_backend(account: &Account) -> Backend {
     }
 }
 
-// TikTok's app credentials and endpoints moved to its provider; these names stay for callers.
-pub use crate::provider::tiktok::{
-    api_url as tiktok_api_url, client as tiktok_client, credentials as client_credentials,
-    endpoints as tiktok_client_urls,
-};
+// Kept for `creator.rs`, the last caller that builds TikTok's client itself (for its
+// `creator_info`); every other caller goes through `provider::credentials` and
+// `provider::for_app`.
+pub use crate::provider::tiktok::{client as tiktok_client, credentials as client_credentials};
 
 /// The saved tokens of an account, or `NeedsReconnect` when there are none.
 pub fn saved_tokens(secrets: &SecretStore, account: &Account) -> Result<Tokens> {

@@ -5,8 +5,9 @@
 //! that with the accounts already connected; [`Identified::save`] keeps the login (or
 //! [`Identified::decline`] hands it back). Nothing here prints or prompts.
 //!
-//! The platform's client is built in [`Login::start`] only, from the credentials given, so that a
-//! provider seam can take its place there.
+//! The platform's part of each step is its provider's ([`crate::provider::LoginSteps`]), built in
+//! [`Login::start`] from the credentials given; what is the same for every platform (the
+//! loopback, the scope check, the secret store, the account row) is here.
 
 use std::time::Duration;
 
@@ -18,18 +19,18 @@ use crate::config::Config;
 use crate::env::{Env, Paths};
 use crate::error::{Error, Result};
 use crate::oauth::{Callback, Listener};
-use crate::provider::tiktok::{
-    self, AuthRequest, ClientCredentials, CreatorInfo, TikTok, UserInfo,
+use crate::provider::{
+    self, ClientCredentials, ErrorClass, PendingLogin, Platform, Profile, Provider, Tokens,
+    client_secret_key, token_key,
 };
-use crate::provider::{ErrorClass, Platform, Tokens, client_secret_key, token_key};
 use crate::secrets::{Backend, Secret, SecretStore};
 use crate::store::{Account, AccountProfile, AccountState, Store};
 
 /// A login under way: the listener waits for the browser at [`Login::url`]'s redirect.
 pub struct Login {
-    client: TikTok,
+    provider: Box<dyn Provider>,
     listener: Listener,
-    request: AuthRequest,
+    pending: PendingLogin,
     url: url::Url,
     drafts_only: bool,
     /// Kept for after the login: the secret is saved only once the platform has accepted it.
@@ -37,28 +38,24 @@ pub struct Login {
 }
 
 impl Login {
-    /// Bind the loopback listener (on `port`, else any free one) and make the authorize URL,
-    /// asking for the drafts scopes only with `drafts_only`.
+    /// Bind the loopback listener (on `port`, else any free one) and make `platform`'s
+    /// authorize URL, asking for the drafts scopes only with `drafts_only`.
     pub async fn start(
         env: &Env,
+        platform: Platform,
         credentials: ClientCredentials,
         port: Option<u16>,
         drafts_only: bool,
     ) -> Result<Login> {
         let client_secret = credentials.secret.clone();
-        let client = auth::tiktok_client(env, credentials)?;
+        let provider = provider::for_app(platform, env, credentials)?;
         let listener = Listener::bind(port).await?;
-        let scopes = if drafts_only {
-            tiktok::DRAFTS_ONLY_SCOPES
-        } else {
-            tiktok::SCOPES
-        };
-        let request = AuthRequest::new(listener.redirect_uri(), scopes);
-        let url = client.authorize_url(&request)?;
+        let scopes = provider.scopes().asked(drafts_only);
+        let (url, pending) = provider.authorize(&listener.redirect_uri(), &scopes)?;
         Ok(Login {
-            client,
+            provider,
             listener,
-            request,
+            pending,
             url,
             drafts_only,
             client_secret,
@@ -82,38 +79,42 @@ impl Login {
     pub async fn authorize(
         self,
         env: &Env,
+        config: &Config,
         secrets: &SecretStore,
         timeout: Duration,
         pasted: mpsc::Receiver<String>,
     ) -> Result<Authorized> {
+        let platform = self.provider.platform();
         let callback = self
             .listener
-            .wait(&self.request.state, timeout, pasted)
+            .wait(self.pending.state(), timeout, pasted)
             .await?;
         let (code, granted) = match callback {
             Callback::Code { code, scopes } => (code, scopes),
             Callback::Denied { error, description } => {
-                let hint = if error == "invalid_scope" && !self.drafts_only {
-                    // An app without Direct Post cannot ask for video.publish at all.
-                    "if your TikTok app has no Direct Post, run `postez connect tiktok --drafts-only` \
-                     (or `postez config set tiktok_direct_post false`)"
-                } else {
-                    "run `postez connect tiktok` again and allow access"
-                };
+                let hint = self
+                    .provider
+                    .denied_hint(&error, self.drafts_only)
+                    .unwrap_or_else(|| {
+                        format!("run `postez connect {platform}` again and allow access")
+                    });
                 return Err(Error::LoginRefused {
-                    platform: tiktok::PLATFORM.into(),
+                    platform: platform.as_str().into(),
                     reason: description.unwrap_or(error),
-                    hint: hint.into(),
+                    hint,
                 });
             }
         };
         // Token lifetimes follow the platform's clock, never POSTEZ_NOW.
         let now = Utc::now();
-        let mut tokens = match self.client.exchange_code(&code, &self.request, now).await {
+        let mut tokens = match self.provider.exchange(&code, &self.pending, now).await {
             Ok(t) => t,
             Err(Error::Api(api)) if api.class() == ErrorClass::Client => {
-                if env.tiktok_client_secret.is_none() {
-                    let _ = secrets.delete(&client_secret_key(tiktok::PLATFORM));
+                if provider::app_settings(platform, env, config)
+                    .env_secret
+                    .is_none()
+                {
+                    let _ = secrets.delete(&client_secret_key(platform.as_str()));
                 }
                 return Err(Error::Api(api));
             }
@@ -128,9 +129,9 @@ impl Login {
                 .filter(|s| !s.is_empty())
                 .collect();
         }
-        let notice = scope_notice(&tokens, self.drafts_only)?;
+        let notice = scope_notice(self.provider.as_ref(), &tokens, self.drafts_only)?;
         Ok(Authorized {
-            client: self.client,
+            provider: self.provider,
             tokens,
             now,
             client_secret: self.client_secret,
@@ -144,38 +145,49 @@ impl Login {
 pub enum ScopeNotice {
     /// Drafts only, as asked: videos go to the inbox and are finished in the app.
     DraftsOnly,
-    /// Direct Post was asked for and not granted: only drafts will work.
-    NoDirectPost,
-    /// Drafts were not granted: only direct posts will work.
-    NoDrafts,
+    /// Direct Post was asked for and not granted (`scope`): only drafts will work.
+    NoDirectPost {
+        /// The scope not granted.
+        scope: &'static str,
+    },
+    /// Drafts were not granted (`scope`): only direct posts will work.
+    NoDrafts {
+        /// The scope not granted.
+        scope: &'static str,
+    },
 }
 
 /// Refuse tokens that can neither upload nor post; else what they leave out, if anything.
-fn scope_notice(tokens: &Tokens, drafts_only: bool) -> Result<Option<ScopeNotice>> {
-    let upload = tokens.has_scope(tiktok::DRAFT_SCOPE);
-    let publish = tokens.has_scope(tiktok::DIRECT_POST_SCOPE);
+fn scope_notice(
+    provider: &dyn Provider,
+    tokens: &Tokens,
+    drafts_only: bool,
+) -> Result<Option<ScopeNotice>> {
+    let platform = provider.platform();
+    let scopes = provider.scopes();
+    let (upload, publish) = scopes.granted(tokens);
     if !upload && !publish {
         return Err(Error::invalid(
-            "TikTok did not grant postez permission to upload or post videos",
-            Some(
-                "run `postez connect tiktok` again and leave \"upload\" and \"post\" ticked".into(),
+            format!(
+                "{} did not grant postez permission to upload or post videos",
+                platform.name()
             ),
+            Some(format!(
+                "run `postez connect {platform}` again and leave \"upload\" and \"post\" ticked"
+            )),
         ));
     }
-    Ok(if !publish && drafts_only {
-        Some(ScopeNotice::DraftsOnly)
-    } else if !publish {
-        Some(ScopeNotice::NoDirectPost)
-    } else if !upload {
-        Some(ScopeNotice::NoDrafts)
-    } else {
-        None
+    Ok(match (scopes.draft, scopes.direct) {
+        _ if !publish && drafts_only => Some(ScopeNotice::DraftsOnly),
+        (_, Some(scope)) if !publish => Some(ScopeNotice::NoDirectPost { scope }),
+        (Some(scope), _) if !upload => Some(ScopeNotice::NoDrafts { scope }),
+        _ => None,
     })
 }
 
 /// A login the platform granted, not saved yet.
 pub struct Authorized {
-    client: TikTok,
+    provider: Box<dyn Provider>,
     tokens: Tokens,
     now: DateTime<Utc>,
     client_secret: Secret,
@@ -189,62 +201,23 @@ impl Authorized {
     }
 
     /// Ask the platform who logged in and with which posting options. These only label the
-    /// account: a passing refusal (TikTok's "cannot post right now", a 5xx) must not throw away
-    /// the login just granted, since the code cannot be used twice. A rejected token still
-    /// fails here.
+    /// account: a passing refusal (TikTok's "cannot post right now", a 5xx) does not throw away
+    /// the login just granted, since the code cannot be used twice; a rejected token still
+    /// fails here ([`crate::provider::LoginSteps::profile`]).
     pub async fn identify(self) -> Result<Identified> {
-        let tokens = &self.tokens;
-        let user = match self.client.user_info(&tokens.access_token).await.map(Some) {
-            Ok(user) => user,
-            Err(e) => usable(e)?,
-        }
-        .unwrap_or_else(|| UserInfo {
-            open_id: tokens.open_id.clone(),
-            ..Default::default()
-        });
-        let creator: Option<CreatorInfo> = if tokens.has_scope(tiktok::DIRECT_POST_SCOPE) {
-            match self.client.creator_info(&tokens.access_token).await {
-                Ok(info) => Some(info),
-                Err(e) => usable(e)?,
-            }
-        } else {
-            None
-        };
-        if user.open_id != tokens.open_id && !user.open_id.is_empty() {
-            tracing::warn!("the profile's open_id differs from the token's; using the token's");
-        }
+        let profile = self.provider.profile(&self.tokens).await?;
         Ok(Identified {
             login: self,
-            user,
-            creator,
+            profile,
             previous: None,
         })
-    }
-}
-
-/// A profile call's error: `None` (go on without the detail) unless the token itself was refused.
-fn usable<T>(e: Error) -> Result<Option<T>> {
-    match &e {
-        Error::Api(api)
-            if matches!(
-                api.class(),
-                ErrorClass::Auth | ErrorClass::Token | ErrorClass::Scope
-            ) =>
-        {
-            Err(e)
-        }
-        _ => {
-            tracing::warn!("connecting without the profile details: {e}");
-            Ok(None)
-        }
     }
 }
 
 /// A granted login whose account is known.
 pub struct Identified {
     login: Authorized,
-    user: UserInfo,
-    creator: Option<CreatorInfo>,
+    profile: Profile,
     /// The same account's row, from an earlier `connect`.
     previous: Option<Account>,
 }
@@ -256,7 +229,7 @@ pub struct Identified {
 pub struct OtherAccount {
     /// The account logged in, as a saved one is shown: "Pasta Chef (@pastachef)".
     pub incoming: String,
-    /// Its handle (else name, else id), for `postez disconnect tiktok HANDLE`.
+    /// Its handle (else name, else id), for `postez disconnect PLATFORM HANDLE`.
     pub handle: String,
     /// The accounts connected so far, by label.
     pub connected: Vec<String>,
@@ -266,27 +239,29 @@ impl Identified {
     /// Compare the login with the accounts in `store`: another account than the ones connected
     /// is returned for the caller to confirm (or to warn about) before [`Identified::save`].
     pub fn check(&mut self, store: &Store) -> Result<Option<OtherAccount>> {
+        let platform = self.login.provider.platform();
         let open_id = &self.login.tokens.open_id;
         let accounts = store.accounts()?;
         self.previous = accounts
             .iter()
-            .find(|a| a.platform == Platform::TikTok && &a.remote_id == open_id)
+            .find(|a| a.platform == platform && &a.remote_id == open_id)
             .cloned();
         let connected: Vec<String> = accounts
             .iter()
-            .filter(|a| a.platform == Platform::TikTok && &a.remote_id != open_id)
+            .filter(|a| a.platform == platform && &a.remote_id != open_id)
             .filter(|a| a.state != AccountState::Disconnected)
             .map(|a| a.label())
             .collect();
         if self.previous.is_some() || connected.is_empty() {
             return Ok(None);
         }
-        let creator = self.creator.as_ref();
+        let profile = &self.profile;
         Ok(Some(OtherAccount {
-            incoming: account_name(&self.user, creator, open_id),
-            handle: creator
-                .and_then(|c| c.creator_username.clone())
-                .or_else(|| self.user.display_name.clone())
+            incoming: account_name(profile),
+            handle: profile
+                .username
+                .clone()
+                .or_else(|| profile.display_name.clone())
                 .unwrap_or_else(|| open_id.clone()),
             connected,
         }))
@@ -297,7 +272,7 @@ impl Identified {
     pub async fn decline(self) -> Error {
         let _ = self
             .login
-            .client
+            .provider
             .revoke(&self.login.tokens.access_token)
             .await;
         Error::Aborted
@@ -317,37 +292,38 @@ impl Identified {
     ) -> Result<Connected> {
         let Identified {
             login,
-            user,
-            creator,
+            profile,
             previous,
         } = self;
+        let platform = login.provider.platform();
         let tokens = &login.tokens;
         // Tokens first: if saving them fails, no account row claims a login that is not there.
         let owner = auth::owner_name(
-            creator.as_ref().and_then(|c| c.creator_username.as_deref()),
-            user.display_name.as_deref(),
+            profile.username.as_deref(),
+            profile.display_name.as_deref(),
             &tokens.open_id,
         );
-        auth::save_login(secrets, tiktok::PLATFORM, tokens, &owner)?;
-        // The client secret too, whatever its source: a cron or systemd run has no
-        // POSTEZ_TIKTOK_CLIENT_SECRET, and needs the secret at its first refresh.
-        secrets.set(&client_secret_key(tiktok::PLATFORM), &login.client_secret)?;
-        let profile = AccountProfile {
-            platform: Platform::TikTok,
+        auth::save_login(secrets, platform.as_str(), tokens, &owner)?;
+        // The client secret too, whatever its source: a cron or systemd run has no secret in
+        // its environment, and needs it at its first refresh.
+        secrets.set(&client_secret_key(platform.as_str()), &login.client_secret)?;
+        let account_profile = AccountProfile {
+            platform,
             remote_id: tokens.open_id.clone(),
-            display_name: user.display_name.clone(),
-            username: creator.as_ref().and_then(|c| c.creator_username.clone()),
-            nickname: creator.as_ref().and_then(|c| c.creator_nickname.clone()),
-            avatar_url: user.avatar_url.clone(),
+            display_name: profile.display_name,
+            username: profile.username,
+            nickname: profile.nickname,
+            avatar_url: profile.avatar_url,
             scopes: tokens.scopes.clone(),
             token_store: secrets.backend().as_str().into(),
             access_expires_at: tokens.access_expires_at,
             refresh_expires_at: tokens.refresh_expires_at,
-            creator_info: creator.as_ref().and_then(|c| serde_json::to_value(c).ok()),
+            creator_info: profile.account_info,
         };
-        let mut account = store.upsert_account(&profile, login.now)?;
-        // Connecting again is the way out of a pause (TikTok refused the account any post): the
-        // user has looked, and says go on. Its posts count as due from the queue's now.
+        let mut account = store.upsert_account(&account_profile, login.now)?;
+        // Connecting again is the way out of a pause (the platform refused the account any
+        // post): the user has looked, and says go on. Its posts count as due from the queue's
+        // now.
         let resumed = store.lift_pause(account.id, now)?;
         if resumed.is_some() {
             account = store.account(account.id)?.unwrap_or(account);
@@ -381,14 +357,15 @@ pub struct Connected {
 }
 
 /// How an account is shown before it is saved, in the same form as a saved one
-/// ([`Account::name`]): "Pasta Chef (@pastachef)", else its open_id.
-fn account_name(user: &UserInfo, creator: Option<&CreatorInfo>, open_id: &str) -> String {
+/// ([`Account::name`]): "Pasta Chef (@pastachef)", else its id.
+fn account_name(profile: &Profile) -> String {
     crate::store::display_name(
-        user.display_name
+        profile
+            .display_name
             .as_deref()
-            .or(creator.and_then(|c| c.creator_nickname.as_deref())),
-        creator.and_then(|c| c.creator_username.as_deref()),
-        open_id,
+            .or(profile.nickname.as_deref()),
+        profile.username.as_deref(),
+        &profile.remote_id,
     )
 }
 
@@ -408,56 +385,68 @@ mod tests {
         }
     }
 
-    #[test]
-    fn scopes_must_allow_uploading_or_posting() {
-        let none = tokens(&["user.info.basic"]);
-        assert!(scope_notice(&none, false).is_err());
-        let both = tokens(&[tiktok::DRAFT_SCOPE, tiktok::DIRECT_POST_SCOPE]);
-        assert_eq!(scope_notice(&both, false).unwrap(), None);
-        let drafts = tokens(&[tiktok::DRAFT_SCOPE]);
-        assert_eq!(
-            scope_notice(&drafts, true).unwrap(),
-            Some(ScopeNotice::DraftsOnly)
-        );
-        assert_eq!(
-            scope_notice(&drafts, false).unwrap(),
-            Some(ScopeNotice::NoDirectPost)
-        );
-        let publish = tokens(&[tiktok::DIRECT_POST_SCOPE]);
-        assert_eq!(
-            scope_notice(&publish, false).unwrap(),
-            Some(ScopeNotice::NoDrafts)
-        );
-    }
-
-    /// A granted login for `open_id` (its client never called: these tests stay offline).
-    fn identified(open_id: &str, username: Option<&str>) -> Identified {
+    /// The default platform's provider (its network never called: these tests stay offline).
+    fn provider() -> Box<dyn Provider> {
         let credentials = ClientCredentials {
             key: "key".into(),
             secret: Secret::new("client secret"),
         };
-        let client =
-            TikTok::new("http://127.0.0.1:9", "http://127.0.0.1:9/auth", credentials).unwrap();
-        let mut tokens = tokens(&[tiktok::DRAFT_SCOPE, tiktok::DIRECT_POST_SCOPE]);
+        provider::for_app(Platform::default(), &Env::default(), credentials).unwrap()
+    }
+
+    #[test]
+    fn scopes_must_allow_uploading_or_posting() {
+        let provider = provider();
+        let provider = provider.as_ref();
+        let scopes = provider.scopes();
+        let (draft, direct) = (scopes.draft.unwrap(), scopes.direct.unwrap());
+        let none = tokens(scopes.basic);
+        let e = scope_notice(provider, &none, false).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "{} did not grant postez permission to upload or post videos",
+                provider.platform().name()
+            )
+        );
+        let both = tokens(&[draft, direct]);
+        assert_eq!(scope_notice(provider, &both, false).unwrap(), None);
+        let drafts = tokens(&[draft]);
+        assert_eq!(
+            scope_notice(provider, &drafts, true).unwrap(),
+            Some(ScopeNotice::DraftsOnly)
+        );
+        assert_eq!(
+            scope_notice(provider, &drafts, false).unwrap(),
+            Some(ScopeNotice::NoDirectPost { scope: direct })
+        );
+        let publish = tokens(&[direct]);
+        assert_eq!(
+            scope_notice(provider, &publish, false).unwrap(),
+            Some(ScopeNotice::NoDrafts { scope: draft })
+        );
+    }
+
+    /// A granted login for `open_id`.
+    fn identified(open_id: &str, username: Option<&str>) -> Identified {
+        let provider = provider();
+        let scopes = provider.scopes();
+        let mut tokens = tokens(&[scopes.draft.unwrap(), scopes.direct.unwrap()]);
         tokens.open_id = open_id.into();
-        let creator = username.map(|u| CreatorInfo {
-            creator_username: Some(u.into()),
-            ..Default::default()
-        });
         Identified {
             login: Authorized {
-                client,
+                provider,
                 now: tokens.access_expires_at,
                 tokens,
                 client_secret: Secret::new("client secret"),
                 notice: None,
             },
-            user: UserInfo {
-                open_id: open_id.into(),
+            profile: Profile {
+                remote_id: open_id.into(),
                 display_name: Some(format!("Name of {open_id}")),
+                username: username.map(str::to_string),
                 ..Default::default()
             },
-            creator,
             previous: None,
         }
     }
@@ -509,7 +498,10 @@ mod tests {
         assert_eq!(connected.resumed, None);
         let saved = auth::saved_tokens(&f.secrets, &connected.account).unwrap();
         assert_eq!(saved.open_id, "alice-id");
-        let secret = f.secrets.get(&client_secret_key(tiktok::PLATFORM)).unwrap();
+        let secret = f
+            .secrets
+            .get(&client_secret_key(Platform::default().as_str()))
+            .unwrap();
         assert_eq!(secret.unwrap().expose(), "client secret");
     }
 

@@ -12,6 +12,7 @@ use crate::auth;
 use crate::config::Config;
 use crate::env::{Env, Paths};
 use crate::post::PostState;
+use crate::provider::{self, Platform};
 use crate::secrets::{Backend, SecretError, SecretStore};
 use crate::store::{AccountState, ListFilter, Store};
 
@@ -143,22 +144,36 @@ fn database(paths: &Paths, checks: &mut Vec<Check>) -> Option<Store> {
 }
 
 fn credentials(env: &Env, config: &Config, checks: &mut Vec<Check>) {
-    let key = env.tiktok_client_key.is_some() || config.tiktok_client_key.is_some();
-    if key {
-        checks.push(check(
-            "client key",
-            Status::Ok,
-            "the TikTok app's client key is set",
-            None,
-        ));
-    } else {
-        checks.push(check(
-            "client key",
-            Status::Fail,
-            "no TikTok client key is set",
-            Some("set POSTEZ_TIKTOK_CLIENT_KEY or `postez config set tiktok_client_key KEY`"),
-        ));
+    for platform in Platform::ALL {
+        let name = platform.name();
+        let settings = provider::app_settings(platform, env, config);
+        if settings.key.is_some() {
+            checks.push(check(
+                "client key",
+                Status::Ok,
+                format!("the {name} app's client key is set"),
+                None,
+            ));
+        } else {
+            checks.push(check(
+                "client key",
+                Status::Fail,
+                format!("no {name} client key is set"),
+                Some(&format!(
+                    "set {} or `postez config set {} KEY`",
+                    settings.key_env, settings.key_setting
+                )),
+            ));
+        }
     }
+}
+
+/// The platforms' names and ids, for a message about all of them ("TikTok", "tiktok").
+fn every_platform() -> (String, String) {
+    (
+        Platform::ALL.map(Platform::name).join(" or "),
+        Platform::ALL.map(Platform::as_str).join("|"),
+    )
 }
 
 /// Passphrases shorter than this are warned about: the token file can be copied and attacked
@@ -236,36 +251,46 @@ fn accounts(
         }
     };
     if accounts.is_empty() {
+        let (names, ids) = every_platform();
         checks.push(check(
             "accounts",
             Status::Warn,
-            "no TikTok account is connected",
-            Some("run `postez connect tiktok`"),
+            format!("no {names} account is connected"),
+            Some(&format!("run `postez connect {ids}`")),
         ));
         return;
     }
     let wall = Utc::now();
-    let mut secret_checked = env.tiktok_client_secret.is_some();
-    if secret_checked {
-        checks.push(check(
-            "client secret",
-            Status::Ok,
-            "the client secret is set in the environment",
-            None,
-        ));
+    // The platforms whose client secret was checked (once each).
+    let mut secret_checked = Vec::new();
+    for platform in Platform::ALL {
+        if provider::app_settings(platform, env, config)
+            .env_secret
+            .is_some()
+        {
+            secret_checked.push(platform);
+            checks.push(check(
+                "client secret",
+                Status::Ok,
+                "the client secret is set in the environment",
+                None,
+            ));
+        }
     }
     for account in accounts {
         let name = format!("account {}", account.label());
+        let platform = account.platform;
+        let reconnect = format!("run `postez connect {platform}`");
         if account.state == AccountState::NeedsReconnect {
             checks.push(check(
                 &name,
                 Status::Fail,
-                "TikTok rejected its saved login",
-                Some("run `postez connect tiktok`"),
+                format!("{} rejected its saved login", platform.name()),
+                Some(&reconnect),
             ));
             continue;
         }
-        // TikTok refused the account any post: nothing goes out until the user says so.
+        // The platform refused the account any post: nothing goes out until the user says so.
         if let Some(pause) = account.pause() {
             checks.push(check(
                 &name,
@@ -302,16 +327,24 @@ fn accounts(
                 continue;
             }
         };
-        if !secret_checked {
-            secret_checked = true;
-            let key = crate::provider::client_secret_key(account.platform.as_str());
+        if !secret_checked.contains(&platform) {
+            secret_checked.push(platform);
+            let key = provider::client_secret_key(platform.as_str());
             match secrets.get(&key) {
-                Ok(Some(_)) => checks.push(check("client secret", Status::Ok, format!("the client secret is saved in the {store_name}"), None)),
+                Ok(Some(_)) => checks.push(check(
+                    "client secret",
+                    Status::Ok,
+                    format!("the client secret is saved in the {store_name}"),
+                    None,
+                )),
                 _ => checks.push(check(
                     "client secret",
                     Status::Fail,
-                    "no TikTok client secret is available",
-                    Some("set POSTEZ_TIKTOK_CLIENT_SECRET, or run `postez connect tiktok` on a terminal to save it"),
+                    format!("no {} client secret is available", platform.name()),
+                    Some(&format!(
+                        "set {}, or {reconnect} on a terminal to save it",
+                        provider::app_settings(platform, env, config).secret_env
+                    )),
                 )),
             }
         }
@@ -332,7 +365,7 @@ fn accounts(
                     &name,
                     Status::Fail,
                     format!("its tokens are missing from the {store_name}: {e}"),
-                    Some("run `postez connect tiktok`"),
+                    Some(&reconnect),
                 ));
                 continue;
             }
@@ -343,7 +376,7 @@ fn accounts(
                 &name,
                 Status::Fail,
                 "its saved login has expired",
-                Some("run `postez connect tiktok`"),
+                Some(&reconnect),
             ));
         } else if left < REFRESH_WARNING {
             checks.push(check(
@@ -353,7 +386,7 @@ fn accounts(
                     "its saved login expires {}",
                     crate::when::relative(tokens.refresh_expires_at, wall)
                 ),
-                Some("run `postez connect tiktok` before then"),
+                Some(&format!("{reconnect} before then")),
             ));
         } else {
             checks.push(check(
@@ -463,13 +496,22 @@ fn runner(env: &Env, store: &Store, now: DateTime<Utc>, checks: &mut Vec<Check>)
     }
 }
 
-/// Compare the system clock with the `Date` of a TikTok answer (skipped offline).
+/// Compare the system clock with the `Date` of each platform's answer (skipped offline).
 async fn clock(env: &Env, checks: &mut Vec<Check>) {
-    let url = match auth::tiktok_api_url(env) {
+    for platform in Platform::ALL {
+        platform_clock(env, platform, checks).await;
+    }
+}
+
+/// Compare the system clock with the `Date` of `platform`'s answer: its login and its upload
+/// addresses are signed for a time.
+async fn platform_clock(env: &Env, platform: Platform, checks: &mut Vec<Check>) {
+    let name = platform.name();
+    let url = match provider::api_base(platform, env) {
         Ok(url) => url,
         Err(e) => {
             checks.push(Check {
-                name: "tiktok address".into(),
+                name: format!("{platform} address"),
                 status: Status::Fail,
                 message: e.to_string(),
                 fix: e.hint(),
@@ -478,14 +520,14 @@ async fn clock(env: &Env, checks: &mut Vec<Check>) {
         }
     };
     // Only the `Date` header is read; the body is never touched.
-    let Ok(client) = crate::provider::net::client(Duration::from_secs(5)) else {
+    let Ok(client) = provider::net::client(Duration::from_secs(5)) else {
         return;
     };
     let Ok(response) = client.get(url).send().await else {
         checks.push(check(
             "clock",
             Status::Ok,
-            "TikTok is not reachable; the clock was not compared",
+            format!("{name} is not reachable; the clock was not compared"),
             None,
         ));
         return;
@@ -499,7 +541,7 @@ async fn clock(env: &Env, checks: &mut Vec<Check>) {
         checks.push(check(
             "clock",
             Status::Ok,
-            "TikTok's answer had no date; the clock was not compared",
+            format!("{name}'s answer had no date; the clock was not compared"),
             None,
         ));
         return;
@@ -509,14 +551,14 @@ async fn clock(env: &Env, checks: &mut Vec<Check>) {
         checks.push(check(
             "clock",
             Status::Warn,
-            format!("the system clock is {skew} s off TikTok's"),
+            format!("the system clock is {skew} s off {name}'s"),
             Some("enable time synchronisation (e.g. `timedatectl set-ntp true`)"),
         ));
     } else {
         checks.push(check(
             "clock",
             Status::Ok,
-            format!("the system clock agrees with TikTok's ({skew:+} s)"),
+            format!("the system clock agrees with {name}'s ({skew:+} s)"),
             None,
         ));
     }

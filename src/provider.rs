@@ -1,10 +1,13 @@
 //! The seam between postez and the platforms it publishes to. [`Platform`] names them;
-//! [`for_account`] is the one place that matches on it, building the platform's [`Provider`]
-//! (the steps of a resumable publish, in `steps`). What every provider shares lives here too:
+//! [`for_account`] (and, for a login, [`for_app`]) builds the platform's [`Provider`]: the steps
+//! of a resumable publish (`steps`) and of a login (`login`). Those and the few registration
+//! functions beside them (app settings, addresses) are the only code that matches on a
+//! platform. What every provider shares lives here too:
 //! the shape of a platform's error answer (classified by the provider that received it, so the
 //! engine never reads a platform's codes), the token set a login yields, and the network rules
 //! (`net`). Each platform's HTTP API and quirks live in its own module.
 
+pub mod login;
 pub mod net;
 pub mod rules;
 pub mod steps;
@@ -21,6 +24,7 @@ use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::secrets::{Secret, SecretStore};
 
+pub use login::{ClientCredentials, LoginSteps, PendingLogin, Profile, Scopes};
 pub use rules::Rules;
 pub use steps::{
     Checkpoint, ChunkPlan, ErrorClass, Failure, Prepared, Provider, PutOutcome, RemoteState,
@@ -100,8 +104,17 @@ impl rusqlite::types::FromSql for Platform {
 }
 
 /// The provider that publishes for an account of `platform`: its app credentials read from the
-/// environment, the settings or `secrets`, its endpoints checked. The one place a platform is
-/// matched to its code.
+impl Platform {
+    /// What the platform accepts (media, caption, options, consent): needs no client, so every
+    /// command that checks a post can have it. Matched next to [`for_account`].
+    pub fn rules(self) -> &'static dyn Rules {
+        match self {
+            Self::TikTok => &tiktok::rules::TikTokRules,
+        }
+    }
+}
+
+/// environment, the settings or `secrets`, its endpoints checked.
 pub fn for_account(
     platform: Platform,
     env: &Env,
@@ -116,13 +129,67 @@ pub fn for_account(
     }
 }
 
-impl Platform {
-    /// What the platform accepts (media, caption, options, consent): needs no client, so every
-    /// command that checks a post can have it. Matched next to [`for_account`].
-    pub fn rules(self) -> &'static dyn Rules {
-        match self {
-            Self::TikTok => &tiktok::rules::TikTokRules,
-        }
+/// The provider of `platform` for the app credentials given: a login's, whose secret may just
+/// have been typed in (it is saved once the platform accepts it).
+pub fn for_app(
+    platform: Platform,
+    env: &Env,
+    credentials: ClientCredentials,
+) -> Result<Box<dyn Provider>> {
+    match platform {
+        Platform::TikTok => Ok(Box::new(tiktok::client(env, credentials)?)),
+    }
+}
+
+/// The app credentials of `platform`: the key from the environment or the settings, the
+/// secret from the environment or `secrets`.
+pub fn credentials(
+    platform: Platform,
+    env: &Env,
+    config: &Config,
+    secrets: &SecretStore,
+) -> Result<ClientCredentials> {
+    match platform {
+        Platform::TikTok => tiktok::credentials(env, config, secrets),
+    }
+}
+
+/// Where an app's settings come from, for a caller that asks for what is missing.
+#[derive(Debug, Clone)]
+pub struct AppSettings {
+    /// The client key, from the environment or the settings.
+    pub key: Option<String>,
+    /// The setting that keeps the client key (`postez config set KEY_SETTING …`).
+    pub key_setting: &'static str,
+    /// The environment variable of the client key.
+    pub key_env: &'static str,
+    /// The environment variable of the client secret.
+    pub secret_env: &'static str,
+    /// A client secret from the environment (else the one saved in the secret store, which a
+    /// refused secret is deleted from).
+    pub env_secret: Option<Secret>,
+    /// Whether the app may post directly (else a login asks for drafts only).
+    pub direct_post: bool,
+}
+
+/// The app settings of `platform`.
+pub fn app_settings(platform: Platform, env: &Env, config: &Config) -> AppSettings {
+    match platform {
+        Platform::TikTok => tiktok::app_settings(env, config),
+    }
+}
+
+/// The API base of `platform`, once checked (`doctor` compares the clock with its answers).
+pub fn api_base(platform: Platform, env: &Env) -> Result<&str> {
+    match platform {
+        Platform::TikTok => tiktok::api_url(env),
+    }
+}
+
+/// Refuse addresses of `platform` postez must not use (plain HTTP to a remote host).
+pub fn check_platform_endpoints(platform: Platform, env: &Env) -> Result<()> {
+    match platform {
+        Platform::TikTok => tiktok::check_endpoints(env),
     }
 }
 
@@ -130,9 +197,7 @@ impl Platform {
 /// platform, before a run claims anything.
 pub fn check_endpoints(env: &Env) -> Result<()> {
     for platform in Platform::ALL {
-        match platform {
-            Platform::TikTok => tiktok::check_endpoints(env)?,
-        }
+        check_platform_endpoints(platform, env)?;
     }
     Ok(())
 }

@@ -1,4 +1,4 @@
-//! Deleting the user's data: revoke postez's access at TikTok, delete tokens from every secret
+//! Deleting the user's data: revoke postez's access at the platform, delete tokens from every secret
 //! store given, disconnect an account (its login goes, its posts stay), delete an account's rows
 //! and private media copies, or everything postez keeps in its folders. Returns a report of
 //! what went; never prints.
@@ -9,7 +9,7 @@ use crate::auth;
 use crate::config::Config;
 use crate::env::{Env, Paths};
 use crate::error::{Error, Result};
-use crate::provider::{Tokens, client_secret_key, token_key};
+use crate::provider::{self, ErrorClass, Tokens, client_secret_key, token_key};
 use crate::secrets::{Backend, SecretStore};
 use crate::store::{Account, AccountState, Store};
 
@@ -95,10 +95,10 @@ pub struct Refresh<'a> {
 }
 
 /// Revoke the account's login (`tokens`, saved in `secrets`) at the platform, with the client
-/// credentials of the same store. With `refresh`, an expired or rejected access token is
-/// refreshed first: an access token lives a day and TikTok refuses to revoke an expired one,
-/// while the refresh token usually lives on for a year (issue 10). `purge` has no queue left
-/// to record a refresh in, so it revokes what it has.
+/// credentials of the same store, through its provider. With `refresh`, an expired or rejected
+/// access token is refreshed first: an access token lives a day and TikTok refuses to revoke an
+/// expired one, while the refresh token usually lives on for a year (issue 10). `purge` has no
+/// queue left to record a refresh in, so it revokes what it has.
 pub async fn revoke_login(
     env: &Env,
     config: &Config,
@@ -110,19 +110,22 @@ pub async fn revoke_login(
     let Some(tokens) = tokens else {
         return Err(Error::invalid("no saved login to revoke", None));
     };
-    let tiktok =
-        auth::client_credentials(env, config, secrets).and_then(|c| auth::tiktok_client(env, c))?;
+    let platform = account.platform;
+    let provider = provider::credentials(platform, env, config, secrets)
+        .and_then(|c| provider::for_app(platform, env, c))?;
     let Some(Refresh { paths, store }) = refresh else {
-        return tiktok.revoke(&tokens.access_token).await;
+        return provider.revoke(&tokens.access_token).await;
     };
-    // Token lifetimes follow TikTok's clock, never POSTEZ_NOW.
+    // Token lifetimes follow the platform's clock, never POSTEZ_NOW.
     let now = chrono::Utc::now();
-    let tokens = auth::fresh_tokens(&tiktok, secrets, paths, store, account, false, now).await?;
-    match tiktok.revoke(&tokens.access_token).await {
-        Err(Error::Api(e)) if e.class() == crate::provider::ErrorClass::Token => {
+    let provider = provider.as_ref();
+    let tokens = auth::fresh_tokens(provider, secrets, paths, store, account, false, now).await?;
+    match provider.revoke(&tokens.access_token).await {
+        // The access token was refused (expired early, or revoked): refresh once and retry.
+        Err(Error::Api(e)) if e.class() == ErrorClass::Token => {
             let tokens =
-                auth::fresh_tokens(&tiktok, secrets, paths, store, account, true, now).await?;
-            tiktok.revoke(&tokens.access_token).await
+                auth::fresh_tokens(provider, secrets, paths, store, account, true, now).await?;
+            provider.revoke(&tokens.access_token).await
         }
         other => other,
     }

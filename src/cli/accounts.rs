@@ -4,6 +4,7 @@
 
 use postez::Result;
 use postez::auth;
+use postez::provider;
 use postez::store::{Account, AccountState};
 
 use super::Ctx;
@@ -175,22 +176,25 @@ fn hold_lines(a: &Account, now: chrono::DateTime<chrono::Utc>) -> Vec<String> {
         .collect()
 }
 
-/// Refresh the login if due and read the profile, retrying once after a rejected token.
+/// Refresh the login if due and check it online (the profile), retrying once after a rejected
+/// token.
 async fn check(ctx: &Ctx, store: &mut postez::store::Store, account: &Account) -> Result<()> {
     let config = ctx.config()?;
     let secrets = auth::open_store(auth::account_backend(account), &ctx.paths, &ctx.env, config)?;
-    let client = auth::client_credentials(&ctx.env, config, &secrets)?;
-    let tiktok = auth::tiktok_client(&ctx.env, client)?;
+    let platform = account.platform;
+    let credentials = provider::credentials(platform, &ctx.env, config, &secrets)?;
+    let provider = provider::for_app(platform, &ctx.env, credentials)?;
+    let provider = provider.as_ref();
     let now = chrono::Utc::now();
     let tokens =
-        auth::fresh_tokens(&tiktok, &secrets, &ctx.paths, store, account, false, now).await?;
-    match tiktok.user_info(&tokens.access_token).await {
-        Err(postez::Error::Api(e)) if e.class() == postez::provider::ErrorClass::Token => {
+        auth::fresh_tokens(provider, &secrets, &ctx.paths, store, account, false, now).await?;
+    match provider.check_access(&tokens.access_token).await {
+        Err(postez::Error::Api(e)) if e.class() == provider::ErrorClass::Token => {
             let tokens =
-                auth::fresh_tokens(&tiktok, &secrets, &ctx.paths, store, account, true, now)
+                auth::fresh_tokens(provider, &secrets, &ctx.paths, store, account, true, now)
                     .await?;
-            tiktok.user_info(&tokens.access_token).await.map(drop)
+            provider.check_access(&tokens.access_token).await
         }
-        other => other.map(drop),
+        other => other,
     }
 }

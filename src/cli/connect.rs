@@ -7,6 +7,7 @@ use std::io::BufRead;
 use postez::Result;
 use postez::auth;
 use postez::connect::{Connected, Login, OtherAccount, ScopeNotice};
+use postez::provider;
 use postez::secrets::{Backend, SecretError, SecretStore};
 use tokio::sync::mpsc;
 
@@ -56,6 +57,16 @@ pub struct ConnectArgs {
 pub enum Platform {
     /// TikTok
     Tiktok,
+}
+
+impl Platform {
+    /// The library's platform of the same name.
+    pub fn platform(self) -> postez::provider::Platform {
+        use clap::ValueEnum;
+        self.to_possible_value()
+            .and_then(|v| v.get_name().parse().ok())
+            .unwrap_or_default()
+    }
 }
 
 /// `--token-store`.
@@ -182,48 +193,51 @@ fn pasted_lines() -> mpsc::Receiver<String> {
 }
 
 pub async fn exec(ctx: &Ctx, args: ConnectArgs) -> Result<()> {
-    let Platform::Tiktok = args.platform;
+    let platform = args.platform.platform();
+    let name = platform.name();
     let timeout = postez::when::parse_duration(&args.timeout)?
         .to_std()
         .unwrap_or(std::time::Duration::from_secs(300));
     // Before any prompt: an address postez refuses makes the rest pointless.
-    auth::tiktok_client_urls(&ctx.env)?;
+    provider::check_platform_endpoints(platform, &ctx.env)?;
     let config = ctx.config()?.clone();
     let backend = auth::chosen_backend(args.token_store.map(StoreArg::backend), &ctx.env, &config)?;
     let secrets = open_store_interactive(ctx, backend, true)?;
-    let client = match auth::client_credentials(&ctx.env, &config, &secrets) {
+    let client = match provider::credentials(platform, &ctx.env, &config, &secrets) {
         Ok(c) => c,
         Err(e) if ctx.out.can_prompt() => {
             ctx.out.note(&format!(
-                "{e}. Enter your TikTok app's credentials once (see the README)."
+                "{e}. Enter your {name} app's credentials once (see the README)."
             ));
-            ask_credentials(ctx, &config)?
+            ask_credentials(ctx, platform, &config)?
         }
         Err(e) => return Err(e),
     };
-    let drafts_only = args.drafts_only || !config.tiktok_direct_post();
-    let login = Login::start(&ctx.env, client, args.port, drafts_only).await?;
-    ctx.out
-        .note("Open this URL in a browser to connect your TikTok account:");
+    let drafts_only =
+        args.drafts_only || !provider::app_settings(platform, &ctx.env, &config).direct_post;
+    let login = Login::start(&ctx.env, platform, client, args.port, drafts_only).await?;
+    ctx.out.note(&format!(
+        "Open this URL in a browser to connect your {name} account:"
+    ));
     ctx.out.note_always(login.url());
     let browser = !args.no_browser && (ctx.env.has_display || ctx.env.browser.is_some());
     if browser {
         open_browser(ctx, login.url());
     }
     ctx.out.note(&format!(
-        "Waiting for TikTok on 127.0.0.1:{} (or paste the address your browser ends up on)…",
+        "Waiting for {name} on 127.0.0.1:{} (or paste the address your browser ends up on)…",
         login.port()
     ));
     let authorized = login
-        .authorize(&ctx.env, &secrets, timeout, pasted_lines())
+        .authorize(&ctx.env, &config, &secrets, timeout, pasted_lines())
         .await?;
     if let Some(notice) = authorized.notice() {
-        render_notice(ctx, notice);
+        render_notice(ctx, platform, notice);
     }
     let mut identified = authorized.identify().await?;
     let mut store = ctx.store()?;
     if let Some(other) = identified.check(&store)?
-        && !keep_other_account(ctx, &other)?
+        && !keep_other_account(ctx, platform, &other)?
     {
         return Err(identified.decline().await);
     }
@@ -239,38 +253,44 @@ pub async fn exec(ctx: &Ctx, args: ConnectArgs) -> Result<()> {
     Ok(())
 }
 
-fn render_notice(ctx: &Ctx, notice: ScopeNotice) {
+fn render_notice(ctx: &Ctx, platform: provider::Platform, notice: ScopeNotice) {
+    let name = platform.name();
     match notice {
-        ScopeNotice::DraftsOnly => ctx.out.note(
-            "Drafts only: videos go to your TikTok inbox, and you finish each post in the app.",
-        ),
-        ScopeNotice::NoDirectPost => ctx.out.warn(
-            "TikTok did not grant video.publish: only drafts (--draft) will work for this account",
-        ),
-        ScopeNotice::NoDrafts => ctx.out.warn(
-            "TikTok did not grant video.upload: drafts (--draft) will not work for this account",
-        ),
+        ScopeNotice::DraftsOnly => ctx.out.note(&format!(
+            "Drafts only: videos go to your {name} inbox, and you finish each post in the app."
+        )),
+        ScopeNotice::NoDirectPost { scope } => ctx.out.warn(&format!(
+            "{name} did not grant {scope}: only drafts (--draft) will work for this account"
+        )),
+        ScopeNotice::NoDrafts { scope } => ctx.out.warn(&format!(
+            "{name} did not grant {scope}: drafts (--draft) will not work for this account"
+        )),
     }
 }
 
 /// Whoever logs in, the account is named here; a different one than before is saved only when
 /// the user says so. Without a terminal it is saved, with a warning that says how to undo it.
-fn keep_other_account(ctx: &Ctx, other: &OtherAccount) -> Result<bool> {
+fn keep_other_account(
+    ctx: &Ctx,
+    platform: provider::Platform,
+    other: &OtherAccount,
+) -> Result<bool> {
     let OtherAccount {
         incoming,
         handle,
         connected,
     } = other;
+    let name = platform.name();
     if ctx.out.can_prompt() {
         return ctx.out.confirm(&format!(
-            "This login is for the TikTok account {incoming}, not {}. Save it as another account?",
+            "This login is for the {name} account {incoming}, not {}. Save it as another account?",
             connected.join(", ")
         ));
     }
     ctx.out.warn(&format!(
-        "this login is for the TikTok account {incoming}, which was not connected \
+        "this login is for the {name} account {incoming}, which was not connected \
          before (connected: {}); if you did not log in as {incoming}, run `postez \
-         disconnect tiktok {handle}`",
+         disconnect {platform} {handle}`",
         connected.join(", ")
     ));
     Ok(true)
@@ -282,8 +302,11 @@ fn render(ctx: &Ctx, connected: &Connected) {
         ctx.out.print_json(&super::accounts::account_json(account));
     } else {
         // One form everywhere (connect, accounts, the account prompt): "Name (@username)".
-        ctx.out
-            .stdout_line(&format!("Connected tiktok as {}", account.name()));
+        ctx.out.stdout_line(&format!(
+            "Connected {} as {}",
+            account.platform,
+            account.name()
+        ));
     }
     if let Some(n) = connected.resumed {
         ctx.out.note(&format!(
@@ -300,31 +323,32 @@ fn render(ctx: &Ctx, connected: &Connected) {
     ));
 }
 
+/// Ask for the app credentials `platform`'s settings lack. A key typed in is saved in the
+/// settings at once; the secret only once the platform accepts it, with the tokens.
 fn ask_credentials(
     ctx: &Ctx,
+    platform: provider::Platform,
     config: &postez::config::Config,
-) -> Result<postez::provider::tiktok::ClientCredentials> {
-    let key = match ctx
-        .env
-        .tiktok_client_key
-        .clone()
-        .or_else(|| config.tiktok_client_key.clone())
-    {
+) -> Result<provider::ClientCredentials> {
+    let name = platform.name();
+    let settings = provider::app_settings(platform, &ctx.env, config);
+    let key = match settings.key {
         Some(k) => k,
         None => {
-            let key = ctx.out.ask_text("TikTok client key")?;
+            let key = ctx.out.ask_text(&format!("{name} client key"))?;
             let mut config = config.clone();
-            config.set("tiktok_client_key", &key)?;
+            config.set(settings.key_setting, &key)?;
             config.save(&ctx.paths.config_file())?;
             key
         }
     };
-    let secret = match &ctx.env.tiktok_client_secret {
-        Some(s) => s.clone(),
-        // Saved once TikTok accepts it, with the tokens.
-        None => ctx.out.ask_secret("TikTok client secret", false)?,
+    let secret = match settings.env_secret {
+        Some(s) => s,
+        None => ctx
+            .out
+            .ask_secret(&format!("{name} client secret"), false)?,
     };
-    Ok(postez::provider::tiktok::ClientCredentials { key, secret })
+    Ok(provider::ClientCredentials { key, secret })
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{ApiError, Platform, Tokens};
+use super::{ApiError, LoginSteps, Platform};
 use crate::error::Result;
 use crate::media::Verified;
 use crate::post::{Options, Post, PostId};
@@ -180,16 +180,13 @@ pub enum ErrorClass {
     UploadGone,
 }
 
-/// One platform, as the engine drives it. Built by [`super::for_account`], the one place that
-/// matches on [`Platform`].
+/// One platform, as the engine drives it, with its login steps ([`LoginSteps`]: the engine
+/// refreshes logins through them). Built by [`super::for_account`], the one place that matches
+/// on [`Platform`].
 #[async_trait::async_trait]
-pub trait Provider: Send + Sync {
+pub trait Provider: LoginSteps + Send + Sync {
     /// Which platform this is.
     fn platform(&self) -> Platform;
-
-    /// Trade a refresh token for a new login. A platform that does not rotate refresh tokens
-    /// returns the one it was given.
-    async fn refresh(&self, refresh_token: &Secret, now: DateTime<Utc>) -> Result<Tokens>;
 
     /// Ask the platform what the account may do now, before any upload starts. `post`'s
     /// choices are checked against the answer; nothing is changed (so `run --dry-run` uses it

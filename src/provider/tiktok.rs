@@ -6,16 +6,27 @@
 //!   even on HTTP 200 (and some refusals come with HTTP 200 on purpose);
 //! - refresh tokens rotate: the old one stops working once used.
 //!
+//! Why the login is built by hand here, not through the `oauth2` crate that standard logins use
+//! (YouTube's, next): TikTok's desktop Login Kit deviates from RFC 6749/7636 where that crate
+//! cannot follow. Its PKCE challenge is hex, not base64url (§1.4), so `oauth2`'s challenge
+//! would be refused; the app goes as `client_key` where the crate sends `client_id`, and scopes
+//! are joined with commas, not spaces (§1.2); the token exchange and the refresh need
+//! `client_secret` in the form even for a desktop app (§1.5, §1.6); and token errors are flat
+//! JSON with a `log_id` at HTTP statuses TikTok does not document, so an answer is read by
+//! whether it holds an `access_token`, not by its status as the crate does (§1.5). Only the
+//! CSRF state comes from `oauth2` (`provider::login`). Sections are those of
+//! shared/tiktok-api.md.
+//!
 //! Never logs a token, code, verifier, secret or upload URL.
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use rand::Rng;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 mod codes;
+mod login;
 pub mod rules;
 mod steps;
 mod upload;
@@ -25,8 +36,9 @@ pub use upload::{InitOutcome, PostStatus};
 use crate::config::Config;
 use crate::env::Env;
 use crate::error::{Error, Result};
+pub use crate::provider::ClientCredentials;
 use crate::provider::net::{self, UploadHosts};
-use crate::provider::{Tokens, client_secret_key};
+use crate::provider::{AppSettings, PendingLogin, Tokens, client_secret_key};
 use crate::secrets::{Secret, SecretStore};
 
 /// The platform's name in the queue, the secret store and messages.
@@ -48,19 +60,34 @@ pub const DEFAULT_API_URL: &str = "https://open.tiktokapis.com";
 /// `upload.us.tiktokapis.com`; shared/tiktok-api.md §2.4), so any subdomain of its API domain.
 pub const UPLOAD_HOSTS: &[&str] = &["*.tiktokapis.com"];
 
+/// Where TikTok's app settings come from: `POSTEZ_TIKTOK_CLIENT_KEY` or the setting
+/// `tiktok_client_key`, `POSTEZ_TIKTOK_CLIENT_SECRET`, and `tiktok_direct_post`.
+pub fn app_settings(env: &Env, config: &Config) -> AppSettings {
+    AppSettings {
+        key: env
+            .tiktok_client_key
+            .clone()
+            .or_else(|| config.tiktok_client_key.clone()),
+        key_setting: "tiktok_client_key",
+        key_env: "POSTEZ_TIKTOK_CLIENT_KEY",
+        secret_env: "POSTEZ_TIKTOK_CLIENT_SECRET",
+        env_secret: env.tiktok_client_secret.clone(),
+        direct_post: config.tiktok_direct_post(),
+    }
+}
+
 /// The TikTok app credentials: key from `POSTEZ_TIKTOK_CLIENT_KEY` or the setting; secret from
 /// `POSTEZ_TIKTOK_CLIENT_SECRET` or `secrets`.
 pub fn credentials(env: &Env, config: &Config, secrets: &SecretStore) -> Result<ClientCredentials> {
-    let key = env
-        .tiktok_client_key
-        .clone()
-        .or_else(|| config.tiktok_client_key.clone())
+    let settings = app_settings(env, config);
+    let key = settings
+        .key
         .ok_or_else(|| Error::config(
             "no TikTok client key is set",
             Some("set POSTEZ_TIKTOK_CLIENT_KEY, or run `postez config set tiktok_client_key KEY` (see the README: registering a TikTok app)".into()),
         ))?;
-    let secret = match &env.tiktok_client_secret {
-        Some(s) => s.clone(),
+    let secret = match settings.env_secret {
+        Some(s) => s,
         None => {
             secrets
                 .get(&client_secret_key(PLATFORM))?
@@ -107,52 +134,10 @@ pub fn check_endpoints(env: &Env) -> Result<()> {
 /// The action named in a refresh's errors (a malformed refresh means a login to renew).
 pub(crate) const REFRESH_ACTION: &str = "refresh the login";
 
-/// The app credentials the user registered with TikTok.
-#[derive(Debug, Clone)]
-pub struct ClientCredentials {
-    /// Public client key.
-    pub key: String,
-    /// Client secret (confidential).
-    pub secret: Secret,
-}
-
-/// One login attempt: fresh PKCE verifier and CSRF state.
-#[derive(Debug)]
-pub struct AuthRequest {
-    /// CSRF state echoed by the callback.
-    pub state: String,
-    /// PKCE verifier (kept secret until the exchange).
-    pub verifier: Secret,
-    /// The exact redirect URI, sent again at the exchange.
-    pub redirect_uri: String,
-    /// The scopes asked for: [`SCOPES`] or [`DRAFTS_ONLY_SCOPES`].
-    pub scopes: &'static [&'static str],
-}
-
-/// Unreserved characters allowed in a PKCE verifier (RFC 7636).
-const VERIFIER_CHARSET: &[u8] =
-    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~";
-
-impl AuthRequest {
-    /// A fresh request with a 64-character CSPRNG verifier and a 32-byte random state.
-    pub fn new(redirect_uri: String, scopes: &'static [&'static str]) -> Self {
-        let mut rng = rand::rng();
-        let verifier: String = (0..64)
-            .map(|_| char::from(VERIFIER_CHARSET[rng.random_range(0..VERIFIER_CHARSET.len())]))
-            .collect();
-        let state = oauth2::CsrfToken::new_random().secret().clone();
-        Self {
-            state,
-            verifier: Secret::new(verifier),
-            redirect_uri,
-            scopes,
-        }
-    }
-
-    /// TikTok desktop's challenge: lowercase hex SHA-256 of the verifier (not RFC 7636 base64url).
-    pub fn challenge(&self) -> String {
-        hex::encode(Sha256::digest(self.verifier.expose().as_bytes()))
-    }
+/// TikTok desktop's PKCE challenge: the lowercase hex SHA-256 of the verifier (not RFC 7636's
+/// base64url, shared/tiktok-api.md §1.4).
+pub fn challenge(verifier: &Secret) -> String {
+    hex::encode(Sha256::digest(verifier.expose().as_bytes()))
 }
 
 /// TikTok's user profile (`user.info.basic` fields).
@@ -364,8 +349,8 @@ impl TikTok {
         &self.api
     }
 
-    /// The URL the user opens to log in.
-    pub fn authorize_url(&self, req: &AuthRequest) -> Result<url::Url> {
+    /// The URL the user opens to log in, asking for `scopes`.
+    pub fn authorize_url(&self, pending: &PendingLogin, scopes: &[&str]) -> Result<url::Url> {
         let mut url = url::Url::parse(&self.auth_url).map_err(|_| {
             Error::config(
                 format!("`{}` is not a valid authorize URL", self.auth_url),
@@ -375,10 +360,10 @@ impl TikTok {
         url.query_pairs_mut()
             .append_pair("client_key", &self.client.key)
             .append_pair("response_type", "code")
-            .append_pair("scope", &req.scopes.join(","))
-            .append_pair("redirect_uri", &req.redirect_uri)
-            .append_pair("state", &req.state)
-            .append_pair("code_challenge", &req.challenge())
+            .append_pair("scope", &scopes.join(","))
+            .append_pair("redirect_uri", &pending.redirect_uri)
+            .append_pair("state", &pending.state)
+            .append_pair("code_challenge", &challenge(&pending.verifier))
             .append_pair("code_challenge_method", "S256");
         Ok(url)
     }
@@ -403,7 +388,7 @@ impl TikTok {
     pub async fn exchange_code(
         &self,
         code: &str,
-        req: &AuthRequest,
+        pending: &PendingLogin,
         now: DateTime<Utc>,
     ) -> Result<Tokens> {
         let tokens = self
@@ -414,8 +399,8 @@ impl TikTok {
                     ("client_secret", self.client.secret.expose()),
                     ("code", code),
                     ("grant_type", "authorization_code"),
-                    ("redirect_uri", &req.redirect_uri),
-                    ("code_verifier", req.verifier.expose()),
+                    ("redirect_uri", &pending.redirect_uri),
+                    ("code_verifier", pending.verifier.expose()),
                 ],
                 now,
             )
@@ -608,9 +593,8 @@ mod tests {
 
     #[test]
     fn pkce_challenge_is_lowercase_hex_sha256() {
-        let mut req = AuthRequest::new("http://127.0.0.1:1/callback/".into(), SCOPES);
-        req.verifier = Secret::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
-        let challenge = req.challenge();
+        let verifier = Secret::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
+        let challenge = challenge(&verifier);
         assert_eq!(challenge.len(), 64);
         assert!(
             challenge
@@ -626,17 +610,6 @@ mod tests {
     }
 
     #[test]
-    fn verifiers_are_fresh_and_unreserved() {
-        let a = AuthRequest::new(String::new(), SCOPES);
-        let b = AuthRequest::new(String::new(), SCOPES);
-        assert_ne!(a.verifier.expose(), b.verifier.expose());
-        assert_ne!(a.state, b.state);
-        let v = a.verifier.expose();
-        assert!((43..=128).contains(&v.len()));
-        assert!(v.bytes().all(|c| VERIFIER_CHARSET.contains(&c)));
-    }
-
-    #[test]
     fn authorize_url_uses_tiktok_names() {
         let tiktok = TikTok::new(
             DEFAULT_API_URL,
@@ -647,20 +620,19 @@ mod tests {
             },
         )
         .unwrap();
-        let req = AuthRequest::new("http://127.0.0.1:8123/callback/".into(), SCOPES);
-        let url = tiktok.authorize_url(&req).unwrap();
+        let pending = PendingLogin::new("http://127.0.0.1:8123/callback/");
+        let url = tiktok.authorize_url(&pending, SCOPES).unwrap();
         let pairs: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();
         assert_eq!(pairs["client_key"], "ck");
         assert_eq!(pairs["scope"], "user.info.basic,video.upload,video.publish");
         assert_eq!(pairs["code_challenge_method"], "S256");
-        assert_eq!(pairs["code_challenge"], req.challenge());
+        assert_eq!(pairs["code_challenge"], challenge(&pending.verifier));
         assert!(
             !url.as_str().contains("the-client-secret"),
             "the secret never goes in the URL"
         );
         assert!(!pairs.contains_key("client_id"));
-        let drafts = AuthRequest::new(String::new(), DRAFTS_ONLY_SCOPES);
-        let url = tiktok.authorize_url(&drafts).unwrap();
+        let url = tiktok.authorize_url(&pending, DRAFTS_ONLY_SCOPES).unwrap();
         let pairs: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();
         assert_eq!(pairs["scope"], "user.info.basic,video.upload");
     }

@@ -13,7 +13,7 @@ use crate::media::Verified;
 use crate::post::{Mode, Options, Post, PostId, Privacy};
 use crate::provider::{
     ApiError, Checkpoint, ChunkPlan, ErrorClass, Failure, Platform, Prepared, Provider, PutOutcome,
-    RemoteState, SentBytes, Tokens, Verdict,
+    RemoteState, SentBytes, Verdict,
 };
 use crate::secrets::Secret;
 use crate::store::Account;
@@ -29,10 +29,6 @@ const QUOTA_WINDOW: chrono::Duration = chrono::Duration::hours(24);
 impl Provider for TikTok {
     fn platform(&self) -> Platform {
         Platform::TikTok
-    }
-
-    async fn refresh(&self, refresh_token: &Secret, now: DateTime<Utc>) -> Result<Tokens> {
-        TikTok::refresh(self, refresh_token, now).await
     }
 
     async fn prepare(&self, token: &Secret, account: &Account, post: &Post) -> Result<Prepared> {
