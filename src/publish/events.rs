@@ -66,7 +66,7 @@ pub enum Event {
         /// The post.
         #[serde(rename = "id", serialize_with = "id_only")]
         post: Subject,
-        /// Percent.
+        /// Which milestone: 25, 50, 75 or 100.
         percent: u8,
     },
     /// The upload is complete; TikTok is processing.
