@@ -32,6 +32,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("store/migrations/0003_holds.sql"),
     include_str!("store/migrations/0004_posts_by_video.sql"),
     include_str!("store/migrations/0005_list_page.sql"),
+    include_str!("store/migrations/0006_json_options.sql"),
 ];
 
 /// How long a writer waits for another process's transaction (cron runs overlap).

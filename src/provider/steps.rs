@@ -60,11 +60,14 @@ pub enum PutOutcome {
 pub struct Checkpoint {
     /// The platform's id for this publish.
     pub id: String,
-    /// Where the bytes go. It carries a signature: never logged, exported or shown.
+    /// Where the bytes go. It carries a signature: never logged, exported or shown, and dropped
+    /// once the post is settled.
+    #[serde(default)]
     pub upload_url: String,
     /// When the upload address stops taking bytes, if it does.
     pub expires_at: Option<DateTime<Utc>>,
     /// Chunk size of the plan the upload was started with.
+    #[serde(default)]
     pub chunk_size: u64,
 }
 

@@ -122,7 +122,7 @@ impl Store {
                 Some(_) => tx.prepare(
                     "UPDATE posts SET next_attempt_at = ?2, last_error = ?3, \
                      last_error_code = ?4, last_error_hint = ?5, updated_at = ?6 \
-                     WHERE account_id = ?1 AND state = 'scheduled' AND publish_id IS NULL \
+                     WHERE account_id = ?1 AND state = 'scheduled' AND checkpoint IS NULL \
                      AND (?7 IS NULL OR mode = ?7) AND scheduled_at < ?2 \
                      AND (next_attempt_at IS NULL OR next_attempt_at < ?2) RETURNING id",
                 ),

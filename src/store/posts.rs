@@ -6,7 +6,7 @@ use rusqlite::{OptionalExtension, Row, TransactionBehavior, params};
 
 use crate::error::{Error, Result};
 use crate::media::{Container, Fingerprint, MediaInfo, VideoCodec};
-use crate::post::{Event, Mode, NewPost, Options, Post, PostId, PostState, Privacy};
+use crate::post::{Event, Mode, NewPost, Options, Post, PostId, PostState};
 
 use super::transitions::{CANCEL, Change, EDIT, RETRY};
 use super::{Store, db_err, db_time, insert_event, opt_time, parse_time, text_enum};
@@ -125,10 +125,14 @@ fn count_sql(filter: &ListFilter, cap: usize) -> String {
 const POST_COLUMNS: &str = "p.id, p.state, p.phase, p.platform, p.account_id, \
     COALESCE(a.username, a.display_name, a.remote_id), p.file, p.copied, p.file_size, \
     p.file_mtime_ns, p.file_hash, p.container, p.duration_ms, p.width, p.height, p.fps, p.codec, \
-    p.caption, p.mode, p.privacy, p.allow_comments, p.allow_duet, p.allow_stitch, p.cover_at_ms, \
-    p.brand_organic, p.branded_content, p.ai_generated, p.scheduled_at, p.timezone, p.attempts, \
-    p.next_attempt_at, p.last_error, p.last_error_code, p.last_error_hint, p.publish_id, \
+    p.caption, p.mode, p.options, p.scheduled_at, p.timezone, p.attempts, p.next_attempt_at, \
+    p.last_error, p.last_error_code, p.last_error_hint, json_extract(p.checkpoint, '$.id'), \
     p.post_id, p.created_at, p.updated_at";
+
+/// A post's options as stored: their serde form (migration 0006).
+fn options_json(options: &Options) -> String {
+    serde_json::to_string(options).unwrap_or_else(|_| "{}".into())
+}
 
 const POST_FROM: &str = "posts p LEFT JOIN accounts a ON a.id = p.account_id";
 
@@ -147,7 +151,7 @@ fn post_from_row(row: &Row<'_>) -> rusqlite::Result<Post> {
         }
     };
     let codec: Option<String> = row.get(16)?;
-    let privacy: Option<String> = row.get(19)?;
+    let options: String = row.get(19)?;
     Ok(Post {
         id: row.get(0)?,
         state: text_enum(1, row.get(1)?)?,
@@ -173,27 +177,23 @@ fn post_from_row(row: &Row<'_>) -> rusqlite::Result<Post> {
         },
         caption: row.get(17)?,
         options: Options {
+            // The column is what queries (holds) filter on; the JSON holds the rest.
             mode: text_enum::<Mode>(18, row.get(18)?)?,
-            privacy: privacy.map(|p| text_enum::<Privacy>(19, p)).transpose()?,
-            allow_comments: row.get(20)?,
-            allow_duet: row.get(21)?,
-            allow_stitch: row.get(22)?,
-            cover_at_ms: row.get(23)?,
-            brand_organic: row.get(24)?,
-            branded_content: row.get(25)?,
-            ai_generated: row.get(26)?,
+            ..serde_json::from_str(&options).map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(19, rusqlite::types::Type::Text, e.into())
+            })?
         },
-        scheduled_at: parse_time(&row.get::<_, String>(27)?)?,
-        timezone: row.get(28)?,
-        attempts: row.get(29)?,
-        next_attempt_at: opt_time(row.get(30)?)?,
-        last_error: row.get(31)?,
-        last_error_code: row.get(32)?,
-        last_error_hint: row.get(33)?,
-        publish_id: row.get(34)?,
-        post_id: row.get(35)?,
-        created_at: parse_time(&row.get::<_, String>(36)?)?,
-        updated_at: parse_time(&row.get::<_, String>(37)?)?,
+        scheduled_at: parse_time(&row.get::<_, String>(20)?)?,
+        timezone: row.get(21)?,
+        attempts: row.get(22)?,
+        next_attempt_at: opt_time(row.get(23)?)?,
+        last_error: row.get(24)?,
+        last_error_code: row.get(25)?,
+        last_error_hint: row.get(26)?,
+        publish_id: row.get(27)?,
+        post_id: row.get(28)?,
+        created_at: parse_time(&row.get::<_, String>(29)?)?,
+        updated_at: parse_time(&row.get::<_, String>(30)?)?,
     })
 }
 
@@ -211,11 +211,9 @@ impl Store {
                 .prepare_cached(
                     "INSERT INTO posts (state, platform, account_id, file, copied, file_size, \
                      file_mtime_ns, file_hash, container, duration_ms, width, height, fps, codec, \
-                     caption, mode, privacy, allow_comments, allow_duet, allow_stitch, cover_at_ms, \
-                     brand_organic, branded_content, ai_generated, scheduled_at, timezone, \
-                     created_at, updated_at) VALUES ('scheduled', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, \
-                     ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, \
-                     ?25, ?26, ?26)",
+                     caption, mode, options, scheduled_at, timezone, created_at, updated_at) \
+                     VALUES ('scheduled', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, \
+                     ?14, ?15, ?16, ?17, ?18, ?19, ?19)",
                 )
                 .map_err(map)?;
             let stamp = db_time(now);
@@ -238,14 +236,7 @@ impl Store {
                         post.media.codec.as_ref().map(ToString::to_string),
                         post.caption,
                         o.mode.as_str(),
-                        o.privacy.map(Privacy::as_str),
-                        o.allow_comments,
-                        o.allow_duet,
-                        o.allow_stitch,
-                        o.cover_at_ms,
-                        o.brand_organic,
-                        o.branded_content,
-                        o.ai_generated,
+                        options_json(o),
                         db_time(post.scheduled_at),
                         post.timezone,
                         stamp,
@@ -436,7 +427,7 @@ impl Store {
     ) -> Result<Post> {
         let o = &new.options;
         let scheduled_at = db_time(new.scheduled_at);
-        let privacy = o.privacy.map(Privacy::as_str);
+        let options = options_json(o);
         let codec = new.media.codec.as_ref().map(ToString::to_string);
         let container = new.media.container.as_str();
         let detail = serde_json::json!({ "changed": changed });
@@ -446,11 +437,9 @@ impl Store {
             "edited",
             "account_id = ?3, file = ?4, copied = ?5, file_size = ?6, file_mtime_ns = ?7, \
              file_hash = ?8, container = ?9, duration_ms = ?10, width = ?11, height = ?12, \
-             fps = ?13, codec = ?14, caption = ?15, mode = ?16, privacy = ?17, \
-             allow_comments = ?18, allow_duet = ?19, allow_stitch = ?20, cover_at_ms = ?21, \
-             brand_organic = ?22, branded_content = ?23, ai_generated = ?24, scheduled_at = ?25, \
-             timezone = ?26, publish_id = NULL, upload_url = NULL, upload_expires_at = NULL, \
-             chunk_size = NULL, chunks_done = 0, upload_complete = 0",
+             fps = ?13, codec = ?14, caption = ?15, mode = ?16, options = ?17, \
+             scheduled_at = ?18, timezone = ?19, checkpoint = NULL, chunks_done = 0, \
+             upload_complete = 0",
             &[
                 &new.account_id,
                 &new.file,
@@ -466,14 +455,7 @@ impl Store {
                 &codec,
                 &new.caption,
                 &o.mode.as_str(),
-                &privacy,
-                &o.allow_comments,
-                &o.allow_duet,
-                &o.allow_stitch,
-                &o.cover_at_ms,
-                &o.brand_organic,
-                &o.branded_content,
-                &o.ai_generated,
+                &options,
                 &scheduled_at,
                 &new.timezone,
             ],
@@ -516,8 +498,7 @@ impl Store {
             "retried",
             "phase = NULL, attempts = 0, next_attempt_at = NULL, \
              last_error = NULL, last_error_code = NULL, last_error_hint = NULL, \
-             publish_id = NULL, upload_url = NULL, upload_expires_at = NULL, chunk_size = NULL, \
-             chunks_done = 0, upload_complete = 0, scheduled_at = ?3",
+             checkpoint = NULL, chunks_done = 0, upload_complete = 0, scheduled_at = ?3",
             &[&at_text],
             ("retried", serde_json::json!({ "scheduled_at": at_text })),
             now,

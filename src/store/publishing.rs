@@ -10,7 +10,7 @@ use crate::provider::Checkpoint;
 
 use super::holds::NOT_PAUSED;
 use super::transitions::{CLAIM, FAIL, MISS, PUBLISH, REQUEUE, SEND};
-use super::{Store, db_err, db_time, insert_event, opt_time};
+use super::{Store, db_err, db_time, insert_event};
 
 /// Where an upload stands, as saved before and during it.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -71,11 +71,14 @@ pub enum Settle {
     },
 }
 
+/// Once a post is settled its upload address is of no use, and it carries a signature: it is
+/// dropped, the platform's id for the publish kept (for `show` and support requests).
+const FORGET_URL: &str = "checkpoint = json_remove(checkpoint, '$.upload_url')";
+
 /// Forget a post's upload (TikTok failed it, so a new one starts next time).
 fn reset(tx: &rusqlite::Transaction<'_>, id: PostId) -> rusqlite::Result<()> {
     tx.execute(
-        "UPDATE posts SET publish_id = NULL, upload_url = NULL, upload_expires_at = NULL, \
-         chunk_size = NULL, chunks_done = 0, upload_complete = 0 WHERE id = ?1",
+        "UPDATE posts SET checkpoint = NULL, chunks_done = 0, upload_complete = 0 WHERE id = ?1",
         [id],
     )?;
     Ok(())
@@ -193,24 +196,24 @@ impl Store {
     pub fn upload_state(&self, id: PostId) -> Result<UploadState> {
         self.conn
             .query_row(
-                "SELECT publish_id, upload_url, upload_expires_at, chunk_size, chunks_done, \
-                 upload_complete FROM posts WHERE id = ?1",
+                "SELECT checkpoint, chunks_done, upload_complete FROM posts WHERE id = ?1",
                 [id],
                 |r| {
-                    let id: Option<String> = r.get(0)?;
-                    let checkpoint = match id {
-                        Some(id) => Some(Checkpoint {
-                            id,
-                            upload_url: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
-                            expires_at: opt_time(r.get(2)?)?,
-                            chunk_size: r.get::<_, Option<u64>>(3)?.unwrap_or_default(),
-                        }),
-                        None => None,
-                    };
+                    let checkpoint: Option<String> = r.get(0)?;
+                    let checkpoint = checkpoint
+                        .map(|c| serde_json::from_str::<Checkpoint>(&c))
+                        .transpose()
+                        .map_err(|e| {
+                            rusqlite::Error::FromSqlConversionFailure(
+                                0,
+                                rusqlite::types::Type::Text,
+                                e.into(),
+                            )
+                        })?;
                     Ok(UploadState {
                         checkpoint,
-                        chunks_done: r.get(4)?,
-                        upload_complete: r.get(5)?,
+                        chunks_done: r.get(1)?,
+                        upload_complete: r.get(2)?,
                     })
                 },
             )
@@ -232,15 +235,11 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(map)?;
         tx.execute(
-            "UPDATE posts SET phase = 'uploading', publish_id = ?2, upload_url = ?3, \
-             upload_expires_at = ?4, chunk_size = ?5, chunks_done = 0, upload_complete = 0, \
-             updated_at = ?6 WHERE id = ?1 AND state = 'publishing'",
+            "UPDATE posts SET phase = 'uploading', checkpoint = ?2, chunks_done = 0, \
+             upload_complete = 0, updated_at = ?3 WHERE id = ?1 AND state = 'publishing'",
             params![
                 id,
-                checkpoint.id,
-                checkpoint.upload_url,
-                checkpoint.expires_at.map(db_time),
-                checkpoint.chunk_size,
+                serde_json::to_string(checkpoint).map_err(|e| Error::Io(e.into()))?,
                 db_time(now)
             ],
         )
@@ -299,7 +298,7 @@ impl Store {
                 tx.execute(
                     &format!(
                         "UPDATE posts SET {}, phase = NULL, post_id = ?2, \
-                         upload_url = NULL, last_error = NULL, last_error_code = NULL, \
+                         {FORGET_URL}, last_error = NULL, last_error_code = NULL, \
                          last_error_hint = NULL, updated_at = ?3 WHERE id = ?1 AND {}",
                         PUBLISH.set(),
                         PUBLISH.guard()
@@ -312,7 +311,7 @@ impl Store {
             Settle::SentToInbox => {
                 tx.execute(
                     &format!(
-                        "UPDATE posts SET {}, phase = NULL, upload_url = NULL, \
+                        "UPDATE posts SET {}, phase = NULL, {FORGET_URL}, \
                          last_error = NULL, last_error_code = NULL, last_error_hint = NULL, \
                          updated_at = ?2 WHERE id = ?1 AND {}",
                         SEND.set(),
@@ -330,7 +329,7 @@ impl Store {
             } => {
                 tx.execute(
                     &format!(
-                        "UPDATE posts SET {}, phase = NULL, upload_url = NULL, \
+                        "UPDATE posts SET {}, phase = NULL, {FORGET_URL}, \
                          last_error = ?2, last_error_code = ?3, last_error_hint = ?4, \
                          updated_at = ?5 WHERE id = ?1 AND {}",
                         FAIL.set(),
@@ -433,7 +432,7 @@ mod tests {
         store
             .conn
             .execute(
-                "UPDATE posts SET publish_id = 'v_pub_1', upload_complete = 1 WHERE id = ?1",
+                "UPDATE posts SET checkpoint = json_object('id', 'v_pub_1'), upload_complete = 1 WHERE id = ?1",
                 [ids[0]],
             )
             .unwrap();

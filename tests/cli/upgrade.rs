@@ -115,6 +115,23 @@ fn a_version_2_queue_is_migrated_and_its_posts_publish() {
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
     assert!(version > 2, "migrated: {version}");
+    // The saved upload moved into the platform's checkpoint, whole.
+    let checkpoint: String = rusqlite::Connection::open(env.db())
+        .unwrap()
+        .query_row("SELECT checkpoint FROM posts WHERE id = 4", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let checkpoint: serde_json::Value = serde_json::from_str(&checkpoint).unwrap();
+    assert_eq!(checkpoint["id"], "v_pub_old");
+    assert_eq!(
+        checkpoint["upload_url"],
+        "https://open-upload.tiktokapis.com/upload?sig=old"
+    );
+    assert!(
+        checkpoint["chunk_size"].as_u64().unwrap() > 0,
+        "{checkpoint}"
+    );
     // Every post's choices, and the saved upload of the failed one, are as they were.
     let list = env.run(&["list", "--all", "--json"]).json();
     let posts = list.as_array().unwrap();
