@@ -103,7 +103,6 @@ impl rusqlite::types::FromSql for Platform {
     }
 }
 
-/// The provider that publishes for an account of `platform`: its app credentials read from the
 impl Platform {
     /// What the platform accepts (media, caption, options, consent): needs no client, so every
     /// command that checks a post can have it. Matched next to [`for_account`].
@@ -114,6 +113,7 @@ impl Platform {
     }
 }
 
+/// The provider that publishes for an account of `platform`: its app credentials read from the
 /// environment, the settings or `secrets`, its endpoints checked.
 pub fn for_account(
     platform: Platform,

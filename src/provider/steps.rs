@@ -71,6 +71,13 @@ pub struct Checkpoint {
     pub chunk_size: u64,
 }
 
+impl Drop for Checkpoint {
+    // The upload address carries a signature: wiped like a `Secret` when the checkpoint goes.
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.upload_url);
+    }
+}
+
 impl std::fmt::Debug for Checkpoint {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Checkpoint")

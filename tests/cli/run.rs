@@ -314,6 +314,25 @@ fn failed_with_a_permanent_reason_is_reported() {
     );
 }
 
+/// Only TikTok's `internal` processing failure means "upload it again": a reason that reads
+/// like a passing API error names a dead upload, and is reported as the post's failure.
+#[test]
+fn a_processing_failure_named_like_a_passing_error_is_reported() {
+    let fake = Fake::start(|_| {});
+    let (env, run) = with_faults(
+        &fake,
+        Media::Mp4,
+        vec![Fault::PublishFails {
+            reason: "rate_limit_exceeded".into(),
+        }],
+    );
+    assert_eq!(run.code, 4, "{run:?}");
+    let p = post(&env, 1);
+    assert_eq!(p["state"], "failed");
+    assert_eq!(p["last_error_code"], "rate_limit_exceeded");
+    assert_eq!(fake.state().publishes.len(), 1, "no second upload");
+}
+
 #[test]
 fn an_unaudited_app_gets_the_audit_hint() {
     let fake = Fake::start(|o| o.unaudited = true);

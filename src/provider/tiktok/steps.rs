@@ -190,7 +190,14 @@ fn remote_state(post: &Post, status: &PostStatus) -> RemoteState {
                 code: reason,
                 message: api.to_string(),
                 hint: api.hint(),
-                class: api.class(),
+                // Only `internal` means "upload it again"; a processing failure whose reason
+                // reads like a passing API error (`rate_limit_exceeded`, …) is final, as the
+                // upload it names is dead. Quotas and bans keep their class: they concern the
+                // account.
+                class: match api.class() {
+                    ErrorClass::Retryable => ErrorClass::Permanent,
+                    class => class,
+                },
             })
         }
         _ => RemoteState::Working {
