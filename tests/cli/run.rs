@@ -1071,11 +1071,7 @@ fn a_refused_status_check_after_a_lost_last_acknowledgement_fails_nothing() {
 #[test]
 fn a_post_queued_before_connecting_belongs_to_the_account_it_goes_out_with() {
     let fake = Fake::start(|_| {});
-    let mut env = TestEnv::new();
-    fake.configure(&mut env);
-    env.set("POSTEZ_TOKEN_STORE", "file");
-    env.set("POSTEZ_PASSPHRASE", "correct horse battery staple");
-    env.set("POSTEZ_POLL_INTERVAL", "20ms");
+    let env = fake.env();
     env.schedule(&media(Media::Mp4), "now", &[]);
     assert!(post(&env, 1)["account"].is_null());
     env.connect(&fake, &[]).ok();
