@@ -5,8 +5,8 @@
 //! Bodies are streamed to disk with an incremental SHA-256, never buffered whole.
 //!
 //! PUT checks, in order: unknown `upload_id`, expired or dead session 404; Bearer 401;
-//! `Transfer-Encoding` 400 (CHOICE: §2.2 says send `Content-Length`); missing `Content-Length`
-//! 400; `Content-Range` malformed, or its total not `X-Upload-Content-Length`, 400; a status
+//! `Transfer-Encoding` 400 (CHOICE: §2.2 says send `Content-Length`; without either the body is
+//! empty); `Content-Range` malformed, or its total not `X-Upload-Content-Length`, 400; a status
 //! query with a body 400; a range past the end 400; `Content-Length` not the range's length 400;
 //! a non-final chunk not a multiple of 256 KiB 400 (nothing stored, the session lives); a range
 //! that does not start at the stored offset (a gap or an overlap) 400 and the session is dead
@@ -476,8 +476,14 @@ fn prepare(inner: &Arc<Inner>, query: &str, headers: &HeaderMap) -> Result<Put, 
             "Transfer-Encoding is not accepted by the fake: send Content-Length.",
         ));
     }
-    let Some(len) = header_u64(headers, "content-length") else {
-        return Err(bad("badRequest", "Content-Length is required."));
+    // No Content-Length (and no Transfer-Encoding) is an empty body (RFC 9112 §6.3): HTTP
+    // clients leave the header out of an empty status query.
+    let len = match headers.get(header::CONTENT_LENGTH) {
+        None => 0,
+        Some(_) => match header_u64(headers, "content-length") {
+            Some(len) => len,
+            None => return Err(bad("badRequest", "Content-Length is not a number.")),
+        },
     };
     let Some(s) = st.session_mut(&canonical) else {
         return Err(not_found());
