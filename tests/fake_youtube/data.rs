@@ -253,6 +253,8 @@ pub(crate) fn video_json(
 /// `GET /youtube/v3/videos?part=…&id=ID[,ID…]` (1 unit, a read scope). Each listed id counts a
 /// poll: `processing` for the configured number of polls, then processed, failed or rejected.
 /// Unknown and removed ids are left out: 200 with `items: []`, never 404 (§4).
+/// CHOICE: a rejected video stays listed with its `rejectionReason` (§10's progression) until
+/// it is removed (`FakeYouTube::remove_video`), which gives §4's `items: []`.
 pub(crate) async fn videos_list(
     State(inner): State<Arc<Inner>>,
     headers: HeaderMap,

@@ -85,8 +85,26 @@ async fn the_unit_pool_answers_403_quota_exceeded() {
     assert_eq!((status, reason.as_str()), (403, "quotaExceeded"));
     // The upload bucket is separate.
     assert_eq!(init(&fake, &token, &meta(), 1000).await.status(), 200);
-    fake.spend_quota(0, 0);
     assert_eq!(fake.state().quota_today().units, 3);
+    // A test can start near exhaustion; the next Pacific day starts afresh.
+    let fake = start().await;
+    let token = connect(&fake).await;
+    fake.spend_quota(10_000, 100);
+    assert_eq!(
+        api_get(&fake, &token, "channels?part=id&mine=true")
+            .await
+            .status(),
+        403
+    );
+    assert_eq!(init(&fake, &token, &meta(), 1000).await.status(), 429);
+    fake.advance_clock(to_next_pacific_day(&fake));
+    let token = connect(&fake).await;
+    assert_eq!(
+        api_get(&fake, &token, "channels?part=id&mine=true")
+            .await
+            .status(),
+        200
+    );
 }
 
 #[tokio::test]

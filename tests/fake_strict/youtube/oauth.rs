@@ -301,7 +301,8 @@ async fn refresh_keeps_the_refresh_token_and_refuses_foreign_or_dead_ones() {
         ],
     )
     .await;
-    assert_eq!(oauth_err(resp).await.0, 401);
+    let (s, e, _) = oauth_err(resp).await;
+    assert_eq!((s, e.as_str()), (401, "unauthorized_client"));
 
     fake.inject(Fault::RefreshFails {
         error: "invalid_grant".into(),
@@ -465,4 +466,33 @@ async fn an_expired_access_token_gets_the_documented_401() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 401);
+}
+
+#[tokio::test]
+async fn plain_pkce_only_when_strict_s256_is_off() {
+    let fake = start_with(FakeOptions {
+        require_s256: false,
+        ..Default::default()
+    })
+    .await;
+    let v = verifier();
+    // No method means `plain` (§1.4): the challenge is the verifier itself.
+    let params = with(auth_params(&fake, &v), "code_challenge_method", None);
+    let params = with(params, "code_challenge", Some(&v));
+    let code = code_with(&fake, &params).await;
+    assert_eq!(exchange(&fake, &code, &v).await.status(), 200);
+    let code = code_with(&fake, &params).await;
+    assert_eq!(
+        oauth_err(exchange(&fake, &code, &verifier()).await).await.1,
+        "invalid_grant"
+    );
+    // A verifier too short for RFC 7636 fails even when it matches.
+    let short = "abc";
+    let params = with(
+        auth_params(&fake, short),
+        "code_challenge_method",
+        Some("plain"),
+    );
+    let resp = authorize_raw(&fake, &with(params, "code_challenge", Some(short))).await;
+    assert_eq!(resp.status(), 400);
 }

@@ -631,3 +631,88 @@ async fn injected_init_errors_carry_retry_after() {
     // An injected status spends no quota.
     assert_eq!(fake.state().quota_today().inserts, 1);
 }
+
+#[tokio::test]
+async fn a_streamed_upload_without_content_length_is_refused() {
+    let fake = start().await;
+    let token = connect(&fake).await;
+    let total = UNIT as u64;
+    let uri = session(&fake, &token, total).await;
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = vec![Ok(random_bytes(UNIT))];
+    let resp = client()
+        .put(&uri)
+        .bearer_auth(&token)
+        .header("Content-Range", format!("bytes 0-{}/{total}", total - 1))
+        .body(reqwest::Body::wrap_stream(futures_util::stream::iter(
+            chunks,
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api_err(resp).await.0, 400, "Transfer-Encoding: chunked");
+    assert_eq!(range(&query(&uri, &token, total).await), None);
+}
+
+#[tokio::test]
+async fn a_24_mib_file_streamed_from_disk_in_8_mib_chunks_is_reassembled_byte_for_byte() {
+    use futures_util::StreamExt;
+    use tokio::io::{AsyncReadExt, AsyncSeekExt};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("clip.mp4");
+    let total: u64 = 24 * 1024 * 1024 + 12_345;
+    let mut hasher = Sha256::new();
+    {
+        use std::io::Write;
+        let mut f = std::fs::File::create(&path).unwrap();
+        let mut left = total;
+        while left > 0 {
+            let block = random_bytes(left.min(1 << 20) as usize);
+            hasher.update(&block);
+            f.write_all(&block).unwrap();
+            left -= block.len() as u64;
+        }
+    }
+    let want = hex::encode(hasher.finalize());
+    let fake = start().await;
+    let token = connect(&fake).await;
+    let uri = session(&fake, &token, total).await;
+    let chunk: u64 = 32 * CHUNK_UNIT;
+    let mut first = 0;
+    while first < total {
+        let len = chunk.min(total - first);
+        let mut f = tokio::fs::File::open(&path).await.unwrap();
+        f.seek(std::io::SeekFrom::Start(first)).await.unwrap();
+        let stream = futures_util::stream::unfold((f, len), |(mut f, left)| async move {
+            if left == 0 {
+                return None;
+            }
+            let n = left.min(256 * 1024);
+            let mut buf = vec![0u8; n as usize];
+            let r = f.read_exact(&mut buf).await.map(|_| buf);
+            Some((r, (f, left - n)))
+        });
+        let resp = client()
+            .put(&uri)
+            .bearer_auth(&token)
+            .header("Content-Length", len)
+            .header(
+                "Content-Range",
+                format!("bytes {first}-{}/{total}", first + len - 1),
+            )
+            .body(reqwest::Body::wrap_stream(stream.boxed()))
+            .send()
+            .await
+            .unwrap();
+        first += len;
+        let want_status = if first == total { 201 } else { 308 };
+        assert_eq!(resp.status(), want_status);
+    }
+    let snap = fake.state();
+    assert_eq!(snap.sessions[0].sha256.as_deref(), Some(want.as_str()));
+    assert_eq!(snap.sessions[0].chunks.len(), 4);
+    assert_eq!(
+        std::fs::metadata(&snap.sessions[0].file).unwrap().len(),
+        total
+    );
+    assert_eq!(snap.videos_with_sha256(&want), 1);
+}
