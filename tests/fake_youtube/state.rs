@@ -80,6 +80,9 @@ pub struct FakeOptions {
     pub code_ttl: Duration,
     /// Lifetime of a resumable session URI (Google: "finite", no number; §2.4).
     pub session_ttl: Duration,
+    /// What an expired or dead session answers: 404 (documented) or 410 (not documented for
+    /// YouTube, §2.4; a client should treat it like 404). Unknown sessions always answer 404.
+    pub expired_session_status: u16,
     /// The consent screen is in "Testing": refresh tokens die 7 days after issue (§1.6).
     pub testing_mode: bool,
     /// Refresh tokens per account per client before the oldest silently dies (§1.6: 100).
@@ -123,6 +126,7 @@ impl Default for FakeOptions {
             access_ttl: Duration::from_secs(3599),
             code_ttl: Duration::from_secs(600),
             session_ttl: Duration::from_secs(7 * 86400),
+            expired_session_status: 404,
             testing_mode: false,
             refresh_token_cap: 100,
             require_s256: true,

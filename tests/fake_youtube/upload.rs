@@ -4,7 +4,8 @@
 //! `Location`, unless the `Relocate` fault) until the last byte, then 201 + the video resource.
 //! Bodies are streamed to disk with an incremental SHA-256, never buffered whole.
 //!
-//! PUT checks, in order: unknown `upload_id`, expired or dead session 404; Bearer 401;
+//! PUT checks, in order: unknown `upload_id` 404, expired or dead session 404 (or 410, see
+//! `FakeOptions::expired_session_status`); Bearer 401;
 //! `Transfer-Encoding` 400 (CHOICE: §2.2 says send `Content-Length`; without either the body is
 //! empty); `Content-Range` malformed, or its total not `X-Upload-Content-Length`, 400; a status
 //! query with a body 400; a range past the end 400; `Content-Length` not the range's length 400;
@@ -449,6 +450,12 @@ fn parse_content_range(s: &str) -> Option<(Option<(u64, u64)>, u64)> {
     (a <= b).then_some((Some((a, b)), total))
 }
 
+/// The answer of an expired or dead session: 404 `notFound`, or 410 `gone` when so configured.
+fn expired(http: u16) -> Response {
+    let reason = if http == 410 { "gone" } else { "notFound" };
+    api_error(http, reason, "Upload session not found or expired.")
+}
+
 /// Session and header checks; answers status queries directly; for chunks, marks the session busy.
 fn prepare(inner: &Arc<Inner>, query: &str, headers: &HeaderMap) -> Result<Put, Response> {
     let form = parse_form(query.as_bytes()).unwrap_or_default();
@@ -465,7 +472,7 @@ fn prepare(inner: &Arc<Inner>, query: &str, headers: &HeaderMap) -> Result<Put, 
     }
     // CHOICE: a session killed by a gap or overlap answers like an expired one.
     if matches!(s.state, SessionState::Expired | SessionState::Dead) {
-        return Err(not_found());
+        return Err(expired(inner.opts.expired_session_status));
     }
     let canonical = s.upload_id.clone();
     // The session outlives the access token, but each PUT carries a fresh one (§2.3, §2.4).
@@ -593,7 +600,7 @@ fn prepare(inner: &Arc<Inner>, query: &str, headers: &HeaderMap) -> Result<Put, 
     };
     if expires {
         s.state = SessionState::Expired;
-        return Err(not_found());
+        return Err(expired(inner.opts.expired_session_status));
     }
     s.in_flight = true;
     Ok(Put::Chunk(Job {

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use futures_util::StreamExt;
 use serde_json::{Value, json};
 
 use super::*;
@@ -715,4 +716,57 @@ async fn a_24_mib_file_streamed_from_disk_in_8_mib_chunks_is_reassembled_byte_fo
         total
     );
     assert_eq!(snap.videos_with_sha256(&want), 1);
+}
+
+#[tokio::test]
+async fn expired_sessions_can_answer_410_and_one_put_runs_at_a_time() {
+    let fake = start_with(FakeOptions {
+        expired_session_status: 410,
+        ..Default::default()
+    })
+    .await;
+    let token = connect(&fake).await;
+    let total = 2 * CHUNK_UNIT;
+    let uri = session(&fake, &token, total).await;
+
+    // A chunk whose body stalls halfway keeps the session busy: a second data PUT is refused,
+    // a status query is still answered.
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let half = random_bytes(UNIT / 2);
+    let rest = random_bytes(UNIT / 2);
+    let body = futures_util::stream::once(async move { Ok::<_, std::io::Error>(half) }).chain(
+        futures_util::stream::once(async move {
+            let _ = rx.await;
+            Ok::<_, std::io::Error>(rest)
+        }),
+    );
+    let slow = {
+        let (uri, token) = (uri.clone(), token.clone());
+        tokio::spawn(async move {
+            client()
+                .put(&uri)
+                .bearer_auth(&token)
+                .header("Content-Length", UNIT)
+                .header("Content-Range", format!("bytes 0-{}/{total}", UNIT - 1))
+                .body(reqwest::Body::wrap_stream(body))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let resp = put(&uri, &token, &random_bytes(UNIT), 0, total)
+        .await
+        .unwrap();
+    assert_eq!(api_err(resp).await.0, 400);
+    assert_eq!(query(&uri, &token, total).await.status(), 308);
+    tx.send(()).unwrap();
+    assert_eq!(slow.await.unwrap(), 308);
+
+    fake.expire_sessions();
+    let (status, reason, _) = api_err(query(&uri, &token, total).await).await;
+    assert_eq!((status, reason.as_str()), (410, "gone"));
+    let bogus = uri.replace("upload_id=AUc8", "upload_id=XXXX");
+    assert_eq!(query(&bogus, &token, total).await.status(), 404);
 }
