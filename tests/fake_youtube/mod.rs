@@ -14,8 +14,8 @@
 //! Google endpoints (same paths as accounts.google.com, oauth2.googleapis.com and
 //! www.googleapis.com): `GET /o/oauth2/v2/auth`, `POST /token`, `POST /revoke`,
 //! `POST /upload/youtube/v3/videos?uploadType=resumable&part=…` (init) and `PUT` of the session
-//! URI it returns, `GET|PUT|DELETE /youtube/v3/videos`, `GET /youtube/v3/channels`,
-//! `GET /youtube/v3/playlistItems`.
+//! URI it returns, `POST /upload/youtube/v3/thumbnails/set`, `GET|PUT|DELETE /youtube/v3/videos`,
+//! `GET /youtube/v3/channels`, `GET /youtube/v3/playlistItems`.
 //!
 //! Control surface (not Google): `GET /__fake/state` ([`Snapshot`] as JSON), `POST /__fake/faults`
 //! (a [`Fault`] as JSON), `POST /__fake/expire-access`, `POST /__fake/expire-refresh`,
@@ -41,6 +41,7 @@ mod reply;
 #[path = "../fake_tiktok/server.rs"]
 mod server;
 mod state;
+mod thumbnails;
 mod upload;
 
 use std::path::{Path, PathBuf};
@@ -56,7 +57,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 pub use state::{
     AuthorizeInfo, CHUNK_UNIT, Endpoint, FakeChannel, FakeOptions, Fault, KNOWN_SCOPES, QuotaDay,
     SCOPE_FORCE_SSL, SCOPE_MANAGE, SCOPE_READONLY, SCOPE_UPLOAD, SessionInfo, SessionState,
-    Snapshot, TokenInfo, TokenKind, TokenState, VideoInfo, pacific_day,
+    Snapshot, Thumbnail, TokenInfo, TokenKind, TokenState, VideoInfo, pacific_day,
 };
 use state::{Settings, State};
 
@@ -410,6 +411,7 @@ fn routes(inner: Arc<Inner>) -> Router {
                 .put(data::videos_update)
                 .delete(data::videos_delete),
         )
+        .route("/upload/youtube/v3/thumbnails/set", post(thumbnails::set))
         .route("/youtube/v3/channels", get(data::channels_list))
         .route("/youtube/v3/playlistItems", get(data::playlist_items_list))
         .merge(control::routes())

@@ -159,6 +159,8 @@ pub enum Endpoint {
     VideosList,
     VideosUpdate,
     VideosDelete,
+    /// `POST /upload/youtube/v3/thumbnails/set`.
+    ThumbnailsSet,
     ChannelsList,
     PlaylistItemsList,
 }
@@ -168,7 +170,7 @@ impl Endpoint {
     pub(crate) fn units(self) -> u64 {
         match self {
             Endpoint::VideosList | Endpoint::ChannelsList | Endpoint::PlaylistItemsList => 1,
-            Endpoint::VideosUpdate | Endpoint::VideosDelete => 50,
+            Endpoint::VideosUpdate | Endpoint::VideosDelete | Endpoint::ThumbnailsSet => 50,
             _ => 0,
         }
     }
@@ -334,6 +336,18 @@ pub struct VideoInfo {
     pub polls: u32,
     /// Deleted through the API or removed by [`super::FakeYouTube::remove_video`]: listed nowhere.
     pub gone: bool,
+    /// The last custom thumbnail sent with `thumbnails.set`.
+    pub thumbnail: Option<Thumbnail>,
+}
+
+/// A custom thumbnail received by `thumbnails.set`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Thumbnail {
+    pub sha256: String,
+    pub size: u64,
+    /// False when it arrived before processing `succeeded`: YouTube answered 200 and ignored
+    /// it (§7).
+    pub applied: bool,
 }
 
 /// Quota spent on one Pacific day.
@@ -547,6 +561,7 @@ pub(crate) struct Video {
     pub failure_reason: Option<String>,
     pub rejection_reason: Option<String>,
     pub gone: bool,
+    pub thumbnail: Option<Thumbnail>,
 }
 
 pub(crate) struct State {
@@ -701,6 +716,7 @@ impl Video {
             rejection_reason: self.rejection_reason.clone(),
             polls: self.polls,
             gone: self.gone,
+            thumbnail: self.thumbnail.clone(),
         }
     }
 }

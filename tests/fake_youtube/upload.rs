@@ -742,6 +742,7 @@ fn commit(inner: &Inner, job: &Job, hasher: Sha256, kept: u64) -> Result<Committ
         failure_reason,
         rejection_reason,
         gone: false,
+        thumbnail: None,
     });
     let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
     let v = st.videos.last().ok_or_else(gone)?;

@@ -518,3 +518,71 @@ async fn control_surface_over_http() {
     assert!(snap.tokens.is_empty() && snap.calls.is_empty() && snap.pending_faults.is_empty());
     connect(&fake).await;
 }
+
+#[tokio::test]
+async fn thumbnails_need_an_image_and_apply_only_after_processing() {
+    let fake = start_with(FakeOptions {
+        processing_polls: 1,
+        ..Default::default()
+    })
+    .await;
+    let token = connect(&fake).await;
+    let id = upload(&fake, &token, &random_bytes(100), 100).await;
+    let set = |id: String, ct: &'static str, body: Vec<u8>| {
+        let url = format!(
+            "{}/upload/youtube/v3/thumbnails/set?videoId={id}",
+            fake.api_url()
+        );
+        let token = token.clone();
+        async move {
+            client()
+                .post(url)
+                .bearer_auth(token)
+                .header("Content-Type", ct)
+                .body(body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    jpeg.extend(random_bytes(1000));
+    let units = fake.state().quota_today().units;
+    // Before processing succeeded: 200, but not applied (§7).
+    assert_eq!(
+        set(id.clone(), "image/jpeg", jpeg.clone()).await.status(),
+        200
+    );
+    let early = fake.state().video(&id).unwrap().thumbnail.clone().unwrap();
+    assert!(!early.applied);
+    video_status(&fake, &token, &id).await;
+    video_status(&fake, &token, &id).await;
+    assert_eq!(
+        set(id.clone(), "image/jpeg", jpeg.clone()).await.status(),
+        200
+    );
+    let thumb = fake.state().video(&id).unwrap().thumbnail.clone().unwrap();
+    assert!(thumb.applied);
+    assert_eq!(thumb.sha256, sha(&jpeg));
+    let cases = [
+        (id.clone(), "image/gif", jpeg.clone(), "invalidImage"),
+        (
+            id.clone(),
+            "image/png",
+            b"not a png".to_vec(),
+            "invalidImage",
+        ),
+        (id.clone(), "image/png", Vec::new(), "mediaBodyRequired"),
+        (
+            "nope".to_string(),
+            "image/jpeg",
+            jpeg.clone(),
+            "videoNotFound",
+        ),
+    ];
+    for (vid, ct, body, want) in cases {
+        assert_eq!(api_err(set(vid, ct, body).await).await.1, want);
+    }
+    // 50 units each (§5.1), the two that worked and the four refused.
+    assert_eq!(fake.state().quota_today().units - units, 2 + 6 * 50);
+}

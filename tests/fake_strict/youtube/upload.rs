@@ -656,7 +656,6 @@ async fn a_streamed_upload_without_content_length_is_refused() {
 
 #[tokio::test]
 async fn a_24_mib_file_streamed_from_disk_in_8_mib_chunks_is_reassembled_byte_for_byte() {
-    use futures_util::StreamExt;
     use tokio::io::{AsyncReadExt, AsyncSeekExt};
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("clip.mp4");
