@@ -372,30 +372,41 @@ pub(crate) async fn put_session(
         Some(ChunkFault::Short(keep)) => (job.len, keep.min(job.len) / CHUNK_UNIT * CHUNK_UNIT),
         _ => (job.len, job.len),
     };
-    let stored = match store(&job, &mut stream, read_limit, keep).await {
-        Ok(h) => h,
-        Err(resp) => return resp,
-    };
-    if matches!(fault, Some(ChunkFault::Reset)) {
-        if let Some(hasher) = stored.filter(|_| keep > 0) {
-            let _ = commit(&inner, &job, hasher, keep);
+    // Storing and committing run on a task of their own: once every byte is in, YouTube
+    // finishes the upload whether or not the client is still there, so a client killed at
+    // that moment (this handler is then dropped) still leaves the video created.
+    let reset = matches!(fault, Some(ChunkFault::Reset));
+    let worker = inner.clone();
+    let work = tokio::spawn(async move {
+        let stored = store(&job, &mut stream, read_limit, keep).await?;
+        if reset {
+            if let Some(hasher) = stored.filter(|_| keep > 0) {
+                let _ = commit(&worker, &job, hasher, keep);
+            }
+            return Ok(None);
         }
-        drop(job);
-        conn.abort();
-        return std::future::pending().await;
-    }
-    let Some(hasher) = stored else {
-        return api_error(
-            400,
-            "badRequest",
-            "The body ended before Content-Length bytes.",
-        );
+        let Some(hasher) = stored else {
+            return Err(api_error(
+                400,
+                "badRequest",
+                "The body ended before Content-Length bytes.",
+            ));
+        };
+        Ok(Some((
+            commit(&worker, &job, hasher, keep),
+            job.upload_id.clone(),
+        )))
+    });
+    let (outcome, upload_id) = match work.await {
+        Ok(Ok(Some(done))) => done,
+        Ok(Ok(None)) => {
+            // ResetMidChunk: a prefix is stored, the connection dies unanswered.
+            conn.abort();
+            return std::future::pending().await;
+        }
+        Ok(Err(resp)) => return resp,
+        Err(e) => return api_error(500, "backendError", &format!("fake storage: {e}")),
     };
-    // `commit` is synchronous: once every byte is in, a client killed now cannot leave the
-    // bytes counted but the video never created (YouTube finishes the upload regardless).
-    let outcome = commit(&inner, &job, hasher, keep);
-    let upload_id = job.upload_id.clone();
-    drop(job);
     match outcome {
         Err(resp) => resp,
         Ok(Committed::Complete(video)) => {
