@@ -7,7 +7,7 @@
 //! PUT checks, in order: unknown `upload_id` 404, expired or dead session 404 (or 410, see
 //! `FakeOptions::expired_session_status`); Bearer 401;
 //! `Transfer-Encoding` 400 (CHOICE: §2.2 says send `Content-Length`; without either the body is
-//! empty); `Content-Range` malformed, or its total not `X-Upload-Content-Length`, 400; a status
+//! empty); a `Content-Type` other than the init's `X-Upload-Content-Type` 400; `Content-Range` malformed, or its total not `X-Upload-Content-Length`, 400; a status
 //! query with a body 400; a range past the end 400; `Content-Length` not the range's length 400;
 //! a non-final chunk not a multiple of 256 KiB 400 (nothing stored, the session lives); a range
 //! that does not start at the stored offset (a gap or an overlap) 400 and the session is dead
@@ -507,6 +507,19 @@ fn prepare(inner: &Arc<Inner>, query: &str, headers: &HeaderMap) -> Result<Put, 
         return Err(not_found());
     };
     let total = s.total;
+    // §2.2: the bytes' `Content-Type` is the init's `X-Upload-Content-Type`.
+    // CHOICE: leaving it out is accepted (status queries have none).
+    if let Some(ty) = super::reply::media_type(headers)
+        && ty != s.content_type
+    {
+        return Err(bad(
+            "badContent",
+            &format!(
+                "Content-Type {ty} differs from the X-Upload-Content-Type {}.",
+                s.content_type
+            ),
+        ));
+    }
     let range = match headers.get(header::CONTENT_RANGE) {
         // The whole file in one request (§2.2).
         None => (Some((0, len.saturating_sub(1))), total),
