@@ -12,6 +12,9 @@
 //! a non-final chunk not a multiple of 256 KiB 400 (nothing stored, the session lives); a range
 //! that does not start at the stored offset (a gap or an overlap) 400 and the session is dead
 //! (§2.3: "none of the remaining binary content will be uploaded").
+//!
+//! CHOICE: non-final chunks need not all be the same size (§2.2 says they are): after a 308 with
+//! a shorter `Range` a client's chunk boundaries shift, and Google's own clients then continue.
 
 use std::io::{Seek, Write};
 use std::path::PathBuf;
