@@ -7,6 +7,7 @@
 //! engine never reads a platform's codes), the token set a login yields, and the network rules
 //! (`net`). Each platform's HTTP API and quirks live in its own module.
 
+pub mod creator;
 pub mod login;
 pub mod net;
 pub mod rules;
@@ -24,6 +25,7 @@ use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::secrets::{Secret, SecretStore};
 
+pub use creator::Creator;
 pub use login::{ClientCredentials, LoginSteps, PendingLogin, Profile, Scopes};
 pub use rules::Rules;
 pub use steps::{

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use postez::creator::{self, CreatorCheck};
 use postez::post::{Mode, Options, Privacy};
-use postez::provider::Rules;
+use postez::provider::{Platform, Rules};
 use postez::{Error, Result, queue};
 
 use super::Ctx;
@@ -165,27 +165,35 @@ pub async fn check_creator(
 pub fn show_creator(ctx: &Ctx, check: &CreatorCheck, options: &Options) {
     match check {
         CreatorCheck::Checked(c) => {
-            ctx.out.note(&format!("Posting to TikTok as {}.", c.name()));
+            let platform = c.platform().name();
+            ctx.out
+                .note(&format!("Posting to {platform} as {}.", c.name()));
             let off = c.turned_off(options);
             if !off.is_empty() {
                 ctx.out.note(&format!(
-                    "{} turned off {} in TikTok, so they stay off.",
+                    "{} turned off {} in {platform}, so they stay off.",
                     c.name(),
                     off.join(" and ")
                 ));
             }
         }
-        CreatorCheck::NotChecked { account, reason } => {
-            ctx.out.note(&not_checked(account.as_deref(), reason));
+        CreatorCheck::NotChecked {
+            platform,
+            account,
+            reason,
+        } => {
+            ctx.out
+                .note(&not_checked(*platform, account.as_deref(), reason));
         }
     }
 }
 
-/// The sentence for a creator TikTok could not be asked about.
-pub fn not_checked(account: Option<&str>, reason: &str) -> String {
+/// The sentence for an account its platform could not be asked about.
+pub fn not_checked(platform: Platform, account: Option<&str>, reason: &str) -> String {
     format!(
-        "Not checked with TikTok{} ({reason}). `postez run` checks the privacy level and the \
+        "Not checked with {}{} ({reason}). `postez run` checks the privacy level and the \
          video's length before it publishes.",
+        platform.name(),
         account.map(|a| format!(" for {a}")).unwrap_or_default()
     )
 }
