@@ -9,7 +9,7 @@
 
 use std::path::Path;
 
-use super::Platform;
+use super::{Platform, Scopes};
 use crate::error::Result;
 use crate::media::{MediaError, MediaInfo};
 use crate::post::Options;
@@ -19,6 +19,10 @@ use crate::store::Account;
 pub trait Rules: Send + Sync {
     /// Which platform these are.
     fn platform(&self) -> Platform;
+
+    /// The scopes a login asks for, by what they let postez do: also what an account's saved
+    /// scopes are read against (its modes), where there is no client to ask.
+    fn scopes(&self) -> Scopes;
 
     /// Hold a probed video's facts against the platform's upload limits; `path` names the file
     /// in messages.

@@ -6,10 +6,11 @@
 
 use std::path::Path;
 
+use super::{DIRECT_POST_SCOPE, DRAFT_SCOPE};
 use crate::error::{Error, Result};
 use crate::media::{self, MediaError, MediaInfo};
 use crate::post::{Mode, Options, Privacy};
-use crate::provider::{Platform, Rules};
+use crate::provider::{Platform, Rules, Scopes};
 use crate::store::Account;
 
 /// TikTok's caption limit, in UTF-16 code units (an emoji outside the BMP counts 2).
@@ -30,6 +31,14 @@ pub struct TikTokRules;
 impl Rules for TikTokRules {
     fn platform(&self) -> Platform {
         Platform::TikTok
+    }
+
+    fn scopes(&self) -> Scopes {
+        Scopes {
+            basic: &["user.info.basic"],
+            draft: Some(DRAFT_SCOPE),
+            direct: Some(DIRECT_POST_SCOPE),
+        }
     }
 
     fn check_media(&self, path: &Path, info: &MediaInfo) -> std::result::Result<(), MediaError> {
