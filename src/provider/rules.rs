@@ -51,4 +51,8 @@ pub trait Rules: Send + Sync {
 
     /// What the user agrees to, as an error asking for `--yes` names it.
     fn consent_name(&self) -> &'static str;
+
+    /// How the user takes postez's access away at the platform when postez could not revoke
+    /// it (offline, a dead login): a clause that follows the error.
+    fn manual_revoke_hint(&self) -> &'static str;
 }

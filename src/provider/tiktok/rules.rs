@@ -77,6 +77,10 @@ impl Rules for TikTokRules {
     fn consent_name(&self) -> &'static str {
         "TikTok's Music Usage Confirmation"
     }
+
+    fn manual_revoke_hint(&self) -> &'static str {
+        "remove postez under TikTok's Settings › Security › Manage app permissions"
+    }
 }
 
 /// Refuse a direct post for an account that did not grant Direct Post: TikTok would refuse it at
