@@ -342,9 +342,12 @@ pub fn confirm_duplicate(
 /// A post queued with no connected account waits for one: say so (issue 10).
 fn warn_if_no_account(ctx: &Ctx, account: Option<&postez::store::Account>) {
     if account.is_none() {
-        ctx.out.warn(
-            "no TikTok account is connected: this post waits until one is (`postez connect tiktok`)",
-        );
+        // New posts go to the queue's platform: that is the account it waits for.
+        let platform = queue::platform();
+        ctx.out.warn(&format!(
+            "no {} account is connected: this post waits until one is (`postez connect {platform}`)",
+            platform.name()
+        ));
     }
 }
 
