@@ -102,7 +102,7 @@ pub fn account_backend(account: &Account) -> Backend {
 /// The saved tokens of an account, or `NeedsReconnect` when there are none.
 pub fn saved_tokens(secrets: &SecretStore, account: &Account) -> Result<Tokens> {
     match secrets.get(&token_key(account.platform.as_str(), &account.remote_id))? {
-        Some(secret) => Tokens::from_secret(&secret),
+        Some(secret) => Tokens::from_secret(&secret, account.platform),
         None => Err(Error::NeedsReconnect {
             platform: account.platform.to_string(),
             account: account.label(),

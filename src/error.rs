@@ -281,7 +281,10 @@ impl Error {
             },
             Self::NoSuchAccount { known, .. } | Self::AmbiguousAccount { known, .. } => {
                 if known.is_empty() {
-                    Some("connect one with `postez connect tiktok`".into())
+                    Some(format!(
+                        "connect one with `postez connect {}`",
+                        crate::queue::platform()
+                    ))
                 } else {
                     Some(format!("known accounts: {}", known.join(", ")))
                 }

@@ -344,12 +344,12 @@ impl Tokens {
         Secret::new(serde_json::to_string(&stored).unwrap_or_default())
     }
 
-    /// Read back what [`Tokens::to_secret`] wrote.
-    pub fn from_secret(secret: &Secret) -> Result<Self> {
+    /// Read back what [`Tokens::to_secret`] wrote for a login of `platform`.
+    pub fn from_secret(secret: &Secret, platform: Platform) -> Result<Self> {
         let stored: StoredTokens = serde_json::from_str(secret.expose()).map_err(|_| {
             Error::invalid(
                 "the saved login in the token store is damaged",
-                Some("run `postez connect tiktok` again".into()),
+                Some(format!("run `postez connect {platform}` again")),
             )
         })?;
         Ok(Self {
