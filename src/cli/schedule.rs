@@ -137,9 +137,9 @@ impl OptionArgs {
     }
 }
 
-/// Ask TikTok what the account may post and refuse what it cannot (a privacy level it is not
-/// offered, a video longer than it may post): TikTok's Content Sharing Guidelines want this on
-/// the post screen. Prints nothing: [`show_creator`] says what came of it, once the command is
+/// Ask the account's platform what it may post and refuse what it cannot (a privacy level it
+/// is not offered, a video longer than it may post): TikTok's Content Sharing Guidelines want
+/// this on the post screen. Prints nothing: [`show_creator`] says what came of it, once the command is
 /// sure to go on. `None` for drafts, which need none of it.
 pub async fn check_creator(
     ctx: &Ctx,
@@ -160,8 +160,8 @@ pub async fn check_creator(
 }
 
 /// Name the creator who will receive the post (TikTok: before the consent) and the
-/// interactions they turned off; or say plainly that TikTok could not be asked, and that `run`
-/// checks at publish time.
+/// interactions they turned off; or say plainly that the platform could not be asked, and that
+/// `run` checks at publish time.
 pub fn show_creator(ctx: &Ctx, check: &CreatorCheck, options: &Options) {
     match check {
         CreatorCheck::Checked(c) => {
@@ -228,9 +228,10 @@ pub fn choose_and_consent(
                 (true, true) => {
                     format!("a direct post needs a privacy level and your consent to {agreement}")
                 }
-                (true, false) => {
-                    "a direct post needs a privacy level, and TikTok allows no default".to_string()
-                }
+                (true, false) => format!(
+                    "a direct post needs a privacy level, and {} allows no default",
+                    rules.platform().name()
+                ),
                 _ => format!("a direct post needs your consent to {agreement}"),
             };
             return Err(Error::NeedsFlag {
