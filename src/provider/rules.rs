@@ -52,6 +52,10 @@ pub trait Rules: Send + Sync {
     /// What the user agrees to, as an error asking for `--yes` names it.
     fn consent_name(&self) -> &'static str;
 
+    /// The privacy levels an account's saved `account_info` (the platform's last answer about
+    /// it) offers, as `accounts --json` shows them; `None` when it names none.
+    fn privacy_options(&self, account_info: &serde_json::Value) -> Option<serde_json::Value>;
+
     /// How the user takes postez's access away at the platform when postez could not revoke
     /// it (offline, a dead login): a clause that follows the error.
     fn manual_revoke_hint(&self) -> &'static str;

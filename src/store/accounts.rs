@@ -131,7 +131,7 @@ impl Account {
             "privacy_options": self
                 .creator_info
                 .as_ref()
-                .and_then(|c| c.get("privacy_level_options").cloned()),
+                .and_then(|c| self.platform.rules().privacy_options(c)),
             "paused": self.pause().is_some(),
             "holds": self.holds.iter().map(|h| serde_json::json!({
                 "applies_to": h.applies_to,

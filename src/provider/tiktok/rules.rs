@@ -78,6 +78,11 @@ impl Rules for TikTokRules {
         "TikTok's Music Usage Confirmation"
     }
 
+    fn privacy_options(&self, account_info: &serde_json::Value) -> Option<serde_json::Value> {
+        // The saved answer is creator_info as TikTok gave it.
+        account_info.get("privacy_level_options").cloned()
+    }
+
     fn manual_revoke_hint(&self) -> &'static str {
         "remove postez under TikTok's Settings › Security › Manage app permissions"
     }
@@ -218,6 +223,18 @@ pub fn build_caption(text: &str, hashtags: &[String]) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `accounts --json`'s privacy_options are creator_info's list, as saved.
+    #[test]
+    fn privacy_options_come_from_the_saved_creator_info() {
+        let saved =
+            serde_json::json!({"privacy_level_options": ["SELF_ONLY"], "comment_disabled": true});
+        assert_eq!(
+            TikTokRules.privacy_options(&saved),
+            Some(serde_json::json!(["SELF_ONLY"]))
+        );
+        assert_eq!(TikTokRules.privacy_options(&serde_json::json!({})), None);
+    }
 
     #[test]
     fn utf16_counts_emoji_as_two() {
