@@ -7,6 +7,7 @@
 //! engine never reads a platform's codes), the token set a login yields, and the network rules
 //! (`net`). Each platform's HTTP API and quirks live in its own module.
 
+pub mod creator;
 pub mod login;
 pub mod net;
 pub mod rules;
@@ -24,6 +25,7 @@ use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::secrets::{Secret, SecretStore};
 
+pub use creator::Creator;
 pub use login::{ClientCredentials, LoginSteps, PendingLogin, Profile, Scopes};
 pub use rules::Rules;
 pub use steps::{
@@ -342,12 +344,12 @@ impl Tokens {
         Secret::new(serde_json::to_string(&stored).unwrap_or_default())
     }
 
-    /// Read back what [`Tokens::to_secret`] wrote.
-    pub fn from_secret(secret: &Secret) -> Result<Self> {
+    /// Read back what [`Tokens::to_secret`] wrote for a login of `platform`.
+    pub fn from_secret(secret: &Secret, platform: Platform) -> Result<Self> {
         let stored: StoredTokens = serde_json::from_str(secret.expose()).map_err(|_| {
             Error::invalid(
                 "the saved login in the token store is damaged",
-                Some("run `postez connect tiktok` again".into()),
+                Some(format!("run `postez connect {platform}` again")),
             )
         })?;
         Ok(Self {
