@@ -1,8 +1,8 @@
-//! The seam between postez and the platforms it publishes to. [`Platform`] names them;
-//! [`for_account`] (and, for a login, [`for_app`]) builds the platform's [`Provider`]: the steps
-//! of a resumable publish (`steps`) and of a login (`login`). Those and the few registration
-//! functions beside them (app settings, addresses) are the only code that matches on a
-//! platform. What every provider shares lives here too:
+//! The seam between postez and the platforms it publishes to. [`Platform`] names them, and
+//! [`Platform::registration`] is the one place a platform is matched to its code: its module's
+//! [`Registration`] (rules, app settings, addresses, and [`for_account`]/[`for_app`], which build
+//! its [`Provider`]: the steps of a resumable publish (`steps`) and of a login (`login`)).
+//! What every provider shares lives here too:
 //! the shape of a platform's error answer (classified by the provider that received it, so the
 //! engine never reads a platform's codes), the token set a login yields, and the network rules
 //! (`net`). Each platform's HTTP API and quirks live in its own module.
@@ -16,6 +16,7 @@ pub mod tiktok;
 
 use std::fmt;
 use std::str::FromStr;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -45,19 +46,56 @@ impl Platform {
     /// Every platform, in the order commands list them.
     pub const ALL: [Platform; 1] = [Platform::TikTok];
 
+    /// Everything postez knows how to do with the platform: the one place a platform is
+    /// matched to its code. Adding a platform is a variant here and its module's
+    /// [`Registration`].
+    pub fn registration(self) -> &'static Registration {
+        match self {
+            Self::TikTok => &tiktok::REGISTRATION,
+        }
+    }
+
     /// The name used in commands, the queue and `--json` (`tiktok`).
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::TikTok => tiktok::PLATFORM,
-        }
+        self.registration().id
     }
 
     /// The name people know it by (`TikTok`).
     pub fn name(self) -> &'static str {
-        match self {
-            Self::TikTok => "TikTok",
-        }
+        self.registration().name
     }
+
+    /// What the platform accepts (media, caption, options, consent): needs no client, so every
+    /// command that checks a post can have it.
+    pub fn rules(self) -> &'static dyn Rules {
+        self.registration().rules
+    }
+}
+
+/// Builds a platform's provider for an account: app credentials from the environment, the
+/// settings or the secret store; the rate-limit window.
+pub type ForAccount = fn(&Env, &Config, &SecretStore, Duration) -> Result<Box<dyn Provider>>;
+
+/// A platform's entry points, as its module registers them ([`Platform::registration`]).
+pub struct Registration {
+    /// The name used in commands, the queue and `--json`.
+    pub id: &'static str,
+    /// The name people know it by.
+    pub name: &'static str,
+    /// What it accepts.
+    pub rules: &'static dyn Rules,
+    /// The provider for an account (see [`for_account`]).
+    pub for_account: ForAccount,
+    /// The provider for a login's app credentials (see [`for_app`]).
+    pub for_app: fn(&Env, ClientCredentials) -> Result<Box<dyn Provider>>,
+    /// The app's credentials (see [`credentials`]).
+    pub credentials: fn(&Env, &Config, &SecretStore) -> Result<ClientCredentials>,
+    /// Where the app's settings come from (see [`app_settings`]).
+    pub app_settings: fn(&Env, &Config) -> AppSettings,
+    /// The API base, once checked (see [`api_base`]).
+    pub api_base: for<'a> fn(&'a Env) -> Result<&'a str>,
+    /// Refuse addresses postez must not use (see [`check_platform_endpoints`]).
+    pub check_endpoints: fn(&Env) -> Result<()>,
 }
 
 impl fmt::Display for Platform {
@@ -105,16 +143,6 @@ impl rusqlite::types::FromSql for Platform {
     }
 }
 
-impl Platform {
-    /// What the platform accepts (media, caption, options, consent): needs no client, so every
-    /// command that checks a post can have it. Matched next to [`for_account`].
-    pub fn rules(self) -> &'static dyn Rules {
-        match self {
-            Self::TikTok => &tiktok::rules::TikTokRules,
-        }
-    }
-}
-
 /// The provider that publishes for an account of `platform`: its app credentials read from the
 /// environment, the settings or `secrets`, its endpoints checked.
 pub fn for_account(
@@ -122,13 +150,9 @@ pub fn for_account(
     env: &Env,
     config: &Config,
     secrets: &SecretStore,
-    rate_window: std::time::Duration,
+    rate_window: Duration,
 ) -> Result<Box<dyn Provider>> {
-    match platform {
-        Platform::TikTok => Ok(Box::new(
-            tiktok::from_settings(env, config, secrets)?.with_rate_window(rate_window),
-        )),
-    }
+    (platform.registration().for_account)(env, config, secrets, rate_window)
 }
 
 /// The provider of `platform` for the app credentials given: a login's, whose secret may just
@@ -138,9 +162,7 @@ pub fn for_app(
     env: &Env,
     credentials: ClientCredentials,
 ) -> Result<Box<dyn Provider>> {
-    match platform {
-        Platform::TikTok => Ok(Box::new(tiktok::client(env, credentials)?)),
-    }
+    (platform.registration().for_app)(env, credentials)
 }
 
 /// The app credentials of `platform`: the key from the environment or the settings, the
@@ -151,9 +173,7 @@ pub fn credentials(
     config: &Config,
     secrets: &SecretStore,
 ) -> Result<ClientCredentials> {
-    match platform {
-        Platform::TikTok => tiktok::credentials(env, config, secrets),
-    }
+    (platform.registration().credentials)(env, config, secrets)
 }
 
 /// Where an app's settings come from, for a caller that asks for what is missing.
@@ -176,23 +196,17 @@ pub struct AppSettings {
 
 /// The app settings of `platform`.
 pub fn app_settings(platform: Platform, env: &Env, config: &Config) -> AppSettings {
-    match platform {
-        Platform::TikTok => tiktok::app_settings(env, config),
-    }
+    (platform.registration().app_settings)(env, config)
 }
 
 /// The API base of `platform`, once checked (`doctor` compares the clock with its answers).
 pub fn api_base(platform: Platform, env: &Env) -> Result<&str> {
-    match platform {
-        Platform::TikTok => tiktok::api_url(env),
-    }
+    (platform.registration().api_base)(env)
 }
 
 /// Refuse addresses of `platform` postez must not use (plain HTTP to a remote host).
 pub fn check_platform_endpoints(platform: Platform, env: &Env) -> Result<()> {
-    match platform {
-        Platform::TikTok => tiktok::check_endpoints(env),
-    }
+    (platform.registration().check_endpoints)(env)
 }
 
 /// Refuse platform addresses postez must not use (plain HTTP to a remote host), for every

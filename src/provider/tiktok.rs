@@ -44,6 +44,23 @@ use crate::secrets::{Secret, SecretStore};
 
 /// The platform's name in the queue, the secret store and messages.
 pub const PLATFORM: &str = "tiktok";
+
+/// TikTok's entry points, for [`crate::provider::Platform::registration`].
+pub static REGISTRATION: crate::provider::Registration = crate::provider::Registration {
+    id: PLATFORM,
+    name: "TikTok",
+    rules: &rules::TikTokRules,
+    for_account: |env, config, secrets, rate_window| {
+        Ok(Box::new(
+            from_settings(env, config, secrets)?.with_rate_window(rate_window),
+        ))
+    },
+    for_app: |env, credentials| Ok(Box::new(client(env, credentials)?)),
+    credentials,
+    app_settings,
+    api_base: api_url,
+    check_endpoints,
+};
 /// The scopes postez asks for, and only these (privacy policy).
 pub const SCOPES: &[&str] = &["user.info.basic", DRAFT_SCOPE, DIRECT_POST_SCOPE];
 /// What a drafts-only app may ask for: an app without Direct Post has no `video.publish`, and
