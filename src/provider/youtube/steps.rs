@@ -379,3 +379,598 @@ fn remote_state(post: &Post, id: &str, video: Option<&Video>) -> RemoteState {
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{Answer, Script, ok};
+    use super::super::upload::CHUNK_SIZE;
+    use super::super::{ClientCredentials, Endpoints};
+    use super::*;
+    use crate::media::{Container, MediaInfo, VideoCodec};
+    use crate::post::{Mode, PostState, Privacy};
+
+    fn youtube(base: &str) -> YouTube {
+        YouTube::new(
+            Endpoints::at(base),
+            ClientCredentials {
+                key: "cid".into(),
+                secret: Secret::new("the-client-secret"),
+            },
+        )
+        .unwrap()
+    }
+
+    /// A post of a real file of `size` bytes, and the file opened as the engine opens it.
+    fn post(dir: &tempfile::TempDir, size: usize) -> (Post, Arc<Verified>) {
+        let path = dir.path().join("clip.mp4");
+        let bytes: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&path, bytes).unwrap();
+        let fingerprint = crate::media::fingerprint(&path).unwrap();
+        let video = Arc::new(Verified::open(&path, &fingerprint).unwrap().unwrap());
+        let at: DateTime<Utc> = "2026-12-01T10:00:00Z".parse().unwrap();
+        let post = Post {
+            id: 7,
+            state: PostState::Publishing,
+            phase: None,
+            platform: "youtube".into(),
+            account_id: Some(1),
+            account: None,
+            file: path.to_string_lossy().into(),
+            copied: false,
+            media: MediaInfo {
+                container: Container::Mp4,
+                size: size as u64,
+                duration_ms: Some(2000),
+                width: Some(1080),
+                height: Some(1920),
+                fps: Some(30.0),
+                codec: Some(VideoCodec::H264),
+            },
+            fingerprint,
+            caption: "Pasta in 30 seconds\nrecipe below #pasta".into(),
+            options: Options {
+                privacy: Some(Privacy::PublicToEveryone),
+                ..Options::plain(Mode::Direct)
+            },
+            scheduled_at: at,
+            timezone: "UTC".into(),
+            attempts: 0,
+            next_attempt_at: None,
+            last_error: None,
+            last_error_code: None,
+            last_error_hint: None,
+            publish_id: None,
+            post_id: None,
+            created_at: at,
+            updated_at: at,
+        };
+        (post, video)
+    }
+
+    fn quiet() -> SentBytes {
+        Arc::new(|_| {})
+    }
+
+    fn stored(upto: u64) -> Answer {
+        (
+            308,
+            vec![("Range", format!("bytes=0-{}", upto - 1))],
+            String::new(),
+        )
+    }
+
+    fn created(id: &str) -> Answer {
+        (
+            201,
+            vec![],
+            format!(r#"{{"id":"{id}","status":{{"uploadStatus":"uploaded"}}}}"#),
+        )
+    }
+
+    fn listed(id: &str, upload_status: &str) -> Answer {
+        ok(&format!(
+            r#"{{"items":[{{"id":"{id}","status":{{"uploadStatus":"{upload_status}","privacyStatus":"public"}},"processingDetails":{{"processingStatus":"processing"}}}}]}}"#
+        ))
+    }
+
+    /// A server whose init answers with a session on its own origin; returns it and the session.
+    async fn server(script: &Script) -> (String, String) {
+        let base = script.serve().await;
+        let session =
+            format!("{base}/upload/youtube/v3/videos?uploadType=resumable&upload_id=SeCrEt");
+        script.on(
+            "POST",
+            "/upload/youtube/v3/videos",
+            vec![(200, vec![("Location", session.clone())], String::new())],
+        );
+        (base, session)
+    }
+
+    fn puts(script: &Script) -> Vec<super::super::testing::Seen> {
+        script
+            .seen()
+            .into_iter()
+            .filter(|s| s.method == "PUT")
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn three_chunks_then_the_video_is_published() {
+        let dir = tempfile::tempdir().unwrap();
+        let size = 2 * CHUNK_SIZE as usize + 1000;
+        let (post, video) = post(&dir, size);
+        let script = Script::default();
+        let (base, session) = server(&script).await;
+        script
+            .on(
+                "PUT",
+                "/upload/youtube/v3/videos",
+                vec![stored(CHUNK_SIZE), stored(2 * CHUNK_SIZE), created("vid1")],
+            )
+            .on(
+                "GET",
+                "/youtube/v3/videos",
+                vec![listed("vid1", "uploaded"), listed("vid1", "processed")],
+            );
+        let yt = youtube(&base);
+        let plan = yt.plan(size as u64);
+        assert_eq!(plan.count, 3);
+        let token = Secret::new("ya29.t");
+        let checkpoint = yt.begin(&token, &post, &post.options, plan).await.unwrap();
+        assert_eq!(checkpoint.upload_url, session);
+        assert_eq!(checkpoint.id, session_key(&session));
+        assert_eq!(checkpoint.expires_at, None);
+        assert!(yt.resumable(&checkpoint, plan, Utc::now()));
+        assert!(!format!("{checkpoint:?}").contains("SeCrEt"));
+        let init = &script.seen()[0];
+        assert!(init.target.contains("uploadType=resumable"));
+        assert!(init.target.contains("part=snippet%2Cstatus"));
+        assert_eq!(
+            init.header("x-upload-content-length"),
+            Some(size.to_string().as_str())
+        );
+        assert_eq!(init.header("x-upload-content-type"), Some("video/mp4"));
+        let body: serde_json::Value = serde_json::from_slice(&init.body).unwrap();
+        assert_eq!(body["snippet"]["title"], "Pasta in 30 seconds");
+        assert_eq!(body["status"]["privacyStatus"], "public");
+        assert_eq!(body["status"]["selfDeclaredMadeForKids"], false);
+        let sent = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let count = sent.clone();
+        let progress: SentBytes = Arc::new(move |n| {
+            count.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+        });
+        let mut outcomes = Vec::new();
+        for i in 0..plan.count {
+            outcomes.push(
+                yt.upload(
+                    &token,
+                    &checkpoint,
+                    &video,
+                    "video/mp4",
+                    plan,
+                    i,
+                    progress.clone(),
+                )
+                .await
+                .unwrap(),
+            );
+        }
+        assert_eq!(
+            outcomes,
+            [PutOutcome::Stored, PutOutcome::Stored, PutOutcome::Complete]
+        );
+        assert_eq!(sent.load(std::sync::atomic::Ordering::Relaxed), size as u64);
+        let puts = puts(&script);
+        let ranges: Vec<_> = puts
+            .iter()
+            .map(|p| p.header("content-range").unwrap().to_string())
+            .collect();
+        let c = CHUNK_SIZE;
+        assert_eq!(
+            ranges,
+            [
+                format!("bytes 0-{}/{size}", c - 1),
+                format!("bytes {c}-{}/{size}", 2 * c - 1),
+                format!("bytes {}-{}/{size}", 2 * c, size - 1),
+            ]
+        );
+        let mut whole = Vec::new();
+        for p in &puts {
+            assert_eq!(p.header("authorization"), Some("Bearer ya29.t"));
+            whole.extend_from_slice(&p.body);
+        }
+        assert_eq!(
+            whole,
+            std::fs::read(&post.file).unwrap(),
+            "the bytes arrive whole"
+        );
+        // The id came with the last reply: status asks videos.list only.
+        assert_eq!(
+            yt.status(&token, &post, &checkpoint).await.unwrap(),
+            RemoteState::Working {
+                received: Some(size as u64)
+            }
+        );
+        assert_eq!(
+            yt.status(&token, &post, &checkpoint).await.unwrap(),
+            RemoteState::Published(Some("vid1".into()))
+        );
+        assert_eq!(puts.len(), 3, "no status query was needed");
+    }
+
+    #[tokio::test]
+    async fn a_lost_last_reply_is_asked_about_and_never_sent_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let size = CHUNK_SIZE as usize + 10;
+        let (post, video) = post(&dir, size);
+        let script = Script::default();
+        let (base, _) = server(&script).await;
+        script
+            .on(
+                "PUT",
+                "/upload/youtube/v3/videos",
+                // Chunk 0 stored; chunk 1 stored by YouTube but its 201 lost; the query then
+                // gets the video again (§2.3).
+                vec![
+                    stored(CHUNK_SIZE),
+                    (0, vec![], String::new()),
+                    created("vid2"),
+                ],
+            )
+            .on(
+                "GET",
+                "/youtube/v3/videos",
+                vec![listed("vid2", "processed")],
+            );
+        let yt = youtube(&base);
+        let plan = yt.plan(size as u64);
+        let token = Secret::new("t");
+        let checkpoint = yt.begin(&token, &post, &post.options, plan).await.unwrap();
+        let put = |i| yt.upload(&token, &checkpoint, &video, "video/mp4", plan, i, quiet());
+        assert_eq!(put(0).await.unwrap(), PutOutcome::Stored);
+        let e = put(1).await.unwrap_err();
+        assert!(matches!(e, Error::Network(_)), "{e}");
+        // The engine retries the chunk: postez asks first, and learns it is complete.
+        assert_eq!(put(1).await.unwrap(), PutOutcome::Complete);
+        let puts = puts(&script);
+        assert_eq!(puts.len(), 3);
+        assert_eq!(
+            puts[2].header("content-range"),
+            Some(format!("bytes */{size}").as_str())
+        );
+        assert!(puts[2].body.is_empty(), "the query sends no bytes");
+        assert_eq!(
+            yt.status(&token, &post, &checkpoint).await.unwrap(),
+            RemoteState::Published(Some("vid2".into()))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_new_process_asks_the_session_and_resumes_from_what_youtube_holds() {
+        let dir = tempfile::tempdir().unwrap();
+        let size = 2 * CHUNK_SIZE as usize + 5;
+        let (post, video) = post(&dir, size);
+        let script = Script::default();
+        let (base, session) = server(&script).await;
+        // YouTube holds chunk 0 and half of chunk 1 (a reset mid-body kept a prefix).
+        let half = CHUNK_SIZE + CHUNK_SIZE / 2;
+        script.on(
+            "PUT",
+            "/upload/youtube/v3/videos",
+            vec![stored(half), stored(2 * CHUNK_SIZE), created("vid3")],
+        );
+        let yt = youtube(&base);
+        let plan = yt.plan(size as u64);
+        let checkpoint = Checkpoint {
+            id: session_key(&session),
+            upload_url: session.clone(),
+            expires_at: None,
+            chunk_size: plan.chunk_size,
+        };
+        let token = Secret::new("t");
+        // The engine asks first (a saved checkpoint), and saved one chunk as done.
+        assert_eq!(
+            yt.status(&token, &post, &checkpoint).await.unwrap(),
+            RemoteState::Working {
+                received: Some(half)
+            }
+        );
+        let put = |i| yt.upload(&token, &checkpoint, &video, "video/mp4", plan, i, quiet());
+        assert_eq!(put(1).await.unwrap(), PutOutcome::Stored);
+        assert_eq!(put(2).await.unwrap(), PutOutcome::Complete);
+        let puts = puts(&script);
+        assert_eq!(
+            puts[1].header("content-range"),
+            Some(format!("bytes {half}-{}/{size}", 2 * CHUNK_SIZE - 1).as_str()),
+            "from the byte YouTube expects, not the chunk's start"
+        );
+        // A chunk the engine thinks is next but YouTube already holds is not sent again.
+        let stale = Script::default();
+        let (base, session) = server(&stale).await;
+        stale.on(
+            "PUT",
+            "/upload/youtube/v3/videos",
+            vec![stored(2 * CHUNK_SIZE)],
+        );
+        let yt = youtube(&base);
+        let checkpoint = Checkpoint {
+            id: session_key(&session),
+            upload_url: session,
+            ..checkpoint
+        };
+        assert!(matches!(
+            yt.status(&token, &post, &checkpoint).await.unwrap(),
+            RemoteState::Working { .. }
+        ));
+        let again = yt
+            .upload(&token, &checkpoint, &video, "video/mp4", plan, 0, quiet())
+            .await
+            .unwrap();
+        assert_eq!(again, PutOutcome::AlreadyHave(2 * CHUNK_SIZE));
+        assert_eq!(puts_len(&stale), 1, "only the status query");
+    }
+
+    fn puts_len(script: &Script) -> usize {
+        puts(script).len()
+    }
+
+    #[tokio::test]
+    async fn a_308_is_an_answer_never_a_redirect() {
+        let dir = tempfile::tempdir().unwrap();
+        let size = CHUNK_SIZE as usize + 1;
+        let (post, video) = post(&dir, size);
+        let script = Script::default();
+        let (base, _) = server(&script).await;
+        script
+            .on(
+                "PUT",
+                "/upload/youtube/v3/videos",
+                vec![(
+                    308,
+                    vec![
+                        ("Range", format!("bytes=0-{}", CHUNK_SIZE - 1)),
+                        ("Location", format!("{base}/elsewhere")),
+                    ],
+                    String::new(),
+                )],
+            )
+            .on("PUT", "/elsewhere", vec![ok("{}")]);
+        let yt = youtube(&base);
+        let plan = yt.plan(size as u64);
+        let token = Secret::new("t");
+        let checkpoint = yt.begin(&token, &post, &post.options, plan).await.unwrap();
+        let outcome = yt
+            .upload(&token, &checkpoint, &video, "video/mp4", plan, 0, quiet())
+            .await
+            .unwrap();
+        assert_eq!(outcome, PutOutcome::Stored);
+        assert!(
+            script
+                .seen()
+                .iter()
+                .all(|s| !s.target.starts_with("/elsewhere")),
+            "the 308's Location was not followed"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_dead_session_is_unknown_only_when_the_channel_has_no_such_video() {
+        let dir = tempfile::tempdir().unwrap();
+        let (post, _) = post(&dir, 1000);
+        let size = post.fingerprint.size;
+        let channel =
+            r#"{"items":[{"id":"UCx","contentDetails":{"relatedPlaylists":{"uploads":"UUx"}}}]}"#;
+        let item = |id: &str, title: &str, at: &str| {
+            format!(
+                r#"{{"snippet":{{"title":"{title}","publishedAt":"{at}"}},"contentDetails":{{"videoId":"{id}"}}}}"#
+            )
+        };
+        let items = format!(
+            r#"{{"items":[{},{},{}]}}"#,
+            item("old", "Pasta in 30 seconds", "2026-11-01T00:00:00Z"),
+            item("other", "Something else", "2026-12-01T10:05:00Z"),
+            item("mine", "Pasta in 30 seconds", "2026-12-01T10:05:00Z"),
+        );
+        let script = Script::default();
+        let base = script.serve().await;
+        let session = format!("{base}/upload/youtube/v3/videos?upload_id=dead");
+        script
+            .on(
+                "PUT",
+                "/upload/youtube/v3/videos",
+                vec![(404, vec![], "Not Found".into())],
+            )
+            .on("GET", "/youtube/v3/channels", vec![ok(channel)])
+            .on("GET", "/youtube/v3/playlistItems", vec![ok(&items)])
+            .on(
+                "GET",
+                "/youtube/v3/videos",
+                vec![
+                    ok(&format!(
+                        r#"{{"items":[{{"id":"mine","fileDetails":{{"fileSize":"{size}"}}}}]}}"#
+                    )),
+                    listed("mine", "processed"),
+                    // The second time round: a video of another size.
+                    ok(r#"{"items":[{"id":"mine","fileDetails":{"fileSize":"1"}}]}"#),
+                ],
+            );
+        let yt = youtube(&base);
+        let checkpoint = Checkpoint {
+            id: session_key(&session),
+            upload_url: session,
+            expires_at: None,
+            chunk_size: CHUNK_SIZE,
+        };
+        let token = Secret::new("t");
+        assert_eq!(
+            yt.status(&token, &post, &checkpoint).await.unwrap(),
+            RemoteState::Published(Some("mine".into())),
+            "the lost reply's video is found, not uploaded again"
+        );
+        let asked = script.seen();
+        let files = asked
+            .iter()
+            .find(|s| s.target.contains("fileDetails"))
+            .unwrap();
+        assert!(
+            files.target.contains("id=mine"),
+            "only the recent same-titled upload: {}",
+            files.target
+        );
+        let fresh = youtube(&base);
+        let state = fresh.status(&token, &post, &checkpoint).await.unwrap();
+        assert!(matches!(state, RemoteState::Unknown(_)), "{state:?}");
+    }
+
+    #[tokio::test]
+    async fn refusals_carry_their_class() {
+        let dir = tempfile::tempdir().unwrap();
+        let (post, video) = post(&dir, 1000);
+        let script = Script::default();
+        let base = script.serve().await;
+        let session = format!("{base}/upload/youtube/v3/videos?upload_id=s");
+        script
+            .on(
+                "POST",
+                "/upload/youtube/v3/videos",
+                vec![
+                    (
+                        429,
+                        vec![],
+                        r#"{"error":{"code":429,"message":"Quota exceeded for quota metric 'Video Uploads' and limit 'Video Uploads per day'","errors":[{"reason":"rateLimitExceeded","domain":"global"}]}}"#.into(),
+                    ),
+                    (200, vec![("Location", "https://evil.example/upload?upload_id=x".into())], String::new()),
+                ],
+            )
+            .on("PUT", "/upload/youtube/v3/videos", vec![(404, vec![], String::new())]);
+        let yt = youtube(&base);
+        let plan = yt.plan(1000);
+        let token = Secret::new("t");
+        let Error::Api(e) = yt
+            .begin(&token, &post, &post.options, plan)
+            .await
+            .unwrap_err()
+        else {
+            panic!()
+        };
+        assert_eq!(e.class, ErrorClass::Quota);
+        assert!(yt.quota_ends(&e.code, Utc::now()) > Utc::now());
+        let e = yt
+            .begin(&token, &post, &post.options, plan)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, Error::Unsafe(_)), "{e}");
+        assert!(!e.to_string().contains("upload_id"));
+        let checkpoint = Checkpoint {
+            id: session_key(&session),
+            upload_url: session,
+            expires_at: None,
+            chunk_size: CHUNK_SIZE,
+        };
+        let Error::Api(e) = yt
+            .upload(&token, &checkpoint, &video, "video/mp4", plan, 0, quiet())
+            .await
+            .unwrap_err()
+        else {
+            panic!()
+        };
+        assert_eq!(
+            e.class,
+            ErrorClass::UploadGone,
+            "an expired session starts anew"
+        );
+    }
+
+    #[test]
+    fn video_states_are_read_as_the_engine_needs() {
+        let dir = tempfile::tempdir().unwrap();
+        let (post, _) = post(&dir, 10);
+        let video = |json: &str| -> Video { serde_json::from_str(json).unwrap() };
+        assert!(matches!(
+            remote_state(&post, "v", None),
+            RemoteState::Failed(Failure {
+                class: ErrorClass::Permanent,
+                ..
+            })
+        ));
+        let RemoteState::Failed(f) = remote_state(
+            &post,
+            "v",
+            Some(&video(
+                r#"{"id":"v","status":{"uploadStatus":"rejected","rejectionReason":"duplicate"}}"#,
+            )),
+        ) else {
+            panic!()
+        };
+        assert_eq!(
+            (f.code.as_str(), f.class),
+            ("duplicate", ErrorClass::Permanent)
+        );
+        let RemoteState::Failed(f) = remote_state(
+            &post,
+            "v",
+            Some(&video(
+                r#"{"id":"v","status":{"uploadStatus":"failed","failureReason":"uploadAborted"}}"#,
+            )),
+        ) else {
+            panic!()
+        };
+        assert_eq!(f.class, ErrorClass::Retryable);
+        let RemoteState::Failed(f) = remote_state(
+            &post,
+            "v",
+            Some(&video(
+                r#"{"id":"v","status":{"uploadStatus":"uploaded"},"processingDetails":{"processingStatus":"failed","processingFailureReason":"transcodeFailed"}}"#,
+            )),
+        ) else {
+            panic!()
+        };
+        assert_eq!(f.code, "transcodeFailed");
+        assert_eq!(
+            remote_state(
+                &post,
+                "v",
+                Some(&video(
+                    r#"{"id":"v","status":{"uploadStatus":"processed","privacyStatus":"private"}}"#
+                ))
+            ),
+            RemoteState::Published(Some("v".into()))
+        );
+    }
+
+    #[tokio::test]
+    async fn prepare_refuses_what_youtube_would_refuse_without_spending_an_insert() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut post, _) = post(&dir, 10);
+        post.caption = "a <b> title".into();
+        let yt = youtube("http://127.0.0.1:9");
+        let account = an_account();
+        let prepared = yt
+            .prepare(&Secret::new("t"), &account, &post)
+            .await
+            .unwrap();
+        assert!(
+            matches!(prepared.verdict, Verdict::Refused { .. }),
+            "{:?}",
+            prepared.verdict
+        );
+    }
+
+    fn an_account() -> Account {
+        Account {
+            id: 1,
+            platform: Platform::TikTok,
+            remote_id: "UCx".into(),
+            display_name: None,
+            username: None,
+            nickname: None,
+            state: crate::store::AccountState::Ok,
+            scopes: vec![UPLOAD_SCOPE.into()],
+            token_store: None,
+            access_expires_at: None,
+            refresh_expires_at: None,
+            creator_info: None,
+            holds: Vec::new(),
+        }
+    }
+}
