@@ -1,13 +1,16 @@
-//! Proves the fake TikTok server is strict: every rule it claims to enforce is exercised here with
+//! Proves the fake TikTok and YouTube servers are strict: every rule it claims to enforce is exercised here with
 //! a real HTTP client, the way postez's CLI tests will pull the module in (`#[path]`).
 
 #[path = "../fake_tiktok/mod.rs"]
 mod fake_tiktok;
+#[path = "../fake_youtube/mod.rs"]
+mod fake_youtube;
 
 mod control;
 mod oauth;
 mod posting;
 mod upload;
+mod youtube;
 
 use std::path::Path;
 
