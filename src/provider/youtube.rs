@@ -115,11 +115,12 @@ impl Endpoints {
 }
 
 /// What this process knows about one upload session, by [`session_key`]: how many bytes YouTube
-/// said it holds (trusted only until an exchange on the session ends without reading its answer)
-/// and the video id once an answer carried it.
+/// said it holds (trusted only until an exchange on the session ends without reading its answer),
+/// whether the file's last byte was ever sent to it, and the video id once an answer carried it.
 #[derive(Debug, Clone, Default)]
 struct SessionMemo {
     offset: Option<u64>,
+    final_sent: bool,
     video_id: Option<String>,
 }
 

@@ -337,7 +337,7 @@ async fn a_lost_final_reply_is_found_by_asking_never_by_uploading_again() {
 }
 
 #[tokio::test]
-async fn a_lost_final_reply_then_an_expired_session_is_found_in_the_uploads() {
+async fn a_lost_final_reply_then_a_dead_session_is_found_in_the_uploads() {
     let fake = start();
     let yt = provider(&fake);
     let tokens = login(&yt).await;
@@ -352,15 +352,38 @@ async fn a_lost_final_reply_then_an_expired_session_is_found_in_the_uploads() {
             .await
             .is_err()
     );
-    fake.expire_sessions();
-    // The session answers 404 now: only the uploads playlist can tell the video exists.
+    // The fake keeps a completed session forever; YouTube's expire (§2.4). A session the fake
+    // does not know answers 404 as an expired one would: only the uploads playlist can tell.
+    let mut gone = url::Url::parse(&checkpoint.upload_url).unwrap();
+    let pairs: Vec<(String, String)> = gone
+        .query_pairs()
+        .into_owned()
+        .map(|(k, v)| {
+            if k == "upload_id" {
+                (k, "expired-long-ago".into())
+            } else {
+                (k, v)
+            }
+        })
+        .collect();
+    gone.query_pairs_mut().clear().extend_pairs(pairs);
+    let gone = Checkpoint {
+        id: session_key(gone.as_str()),
+        upload_url: gone.to_string(),
+        ..checkpoint.clone()
+    };
     let restarted = provider(&fake);
-    let state = settle(&restarted, token, &post, &checkpoint).await;
-    assert!(
-        matches!(state, RemoteState::Published(Some(_))),
-        "{state:?}"
+    let state = settle(&restarted, token, &post, &gone).await;
+    let RemoteState::Published(Some(id)) = state else {
+        panic!("{state:?}")
+    };
+    let snapshot = fake.state();
+    assert_eq!(
+        snapshot.videos[0].id, id,
+        "the lost reply's video, found in the uploads"
     );
-    assert_eq!(fake.state().count(fake_youtube::Endpoint::VideosInsert), 1);
+    assert_eq!(snapshot.count(fake_youtube::Endpoint::VideosInsert), 1);
+    assert!(snapshot.count(fake_youtube::Endpoint::PlaylistItemsList) >= 1);
 }
 
 #[tokio::test]

@@ -14,6 +14,10 @@ use crate::provider::{ApiError, ErrorClass};
 
 /// The code of an upload session YouTube no longer knows (404, or an undocumented 410: §2.4).
 pub(super) const SESSION_GONE: &str = "uploadSessionNotFound";
+/// The code of a session gone after its last byte was sent without an answer: the video may
+/// exist (§2.5), so it is not [`SESSION_GONE`], which lets the engine start a new upload at once;
+/// the next attempt's status check reads the channel's uploads first.
+pub(super) const SESSION_GONE_AFTER_END: &str = "uploadSessionGoneAfterLastByte";
 /// The code of an answer that was not what the protocol promises.
 pub(super) const INVALID_RESPONSE: &str = "invalid_response";
 
@@ -143,6 +147,7 @@ fn class(http: u16, code: &str, message: &str) -> ErrorClass {
         // one; the account waits.
         "youtubeSignupRequired" => ErrorClass::Banned,
         SESSION_GONE => ErrorClass::UploadGone,
+        SESSION_GONE_AFTER_END => ErrorClass::Retryable,
         "backendError"
         | "internalError"
         | "serviceUnavailable"
@@ -190,6 +195,10 @@ fn hint(code: &str, class: ErrorClass) -> Option<&'static str> {
         "invalidCategoryId" => "choose another category (`postez edit`)",
         "forbiddenPrivacySetting" => "choose another privacy (`postez edit`)",
         SESSION_GONE => "the upload expired at YouTube; postez starts a new one",
+        SESSION_GONE_AFTER_END => {
+            "the next `postez run` looks among the channel's uploads for the video before \
+             uploading it again"
+        }
         _ => match class {
             ErrorClass::Retryable => "this is temporary; the next `postez run` tries again",
             ErrorClass::Token | ErrorClass::Auth => "run `postez connect youtube` again",

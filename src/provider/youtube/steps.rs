@@ -881,6 +881,33 @@ mod tests {
         );
     }
 
+    #[tokio::test]
+    async fn a_session_gone_after_a_lost_last_reply_is_not_restarted_blindly() {
+        let dir = tempfile::tempdir().unwrap();
+        let (post, video) = post(&dir, 1000);
+        let script = Script::default();
+        let (base, _) = server(&script).await;
+        script.on(
+            "PUT",
+            "/upload/youtube/v3/videos",
+            vec![(0, vec![], String::new()), (404, vec![], String::new())],
+        );
+        let yt = youtube(&base);
+        let plan = yt.plan(1000);
+        let token = Secret::new("t");
+        let checkpoint = yt.begin(&token, &post, &post.options, plan).await.unwrap();
+        let put = || yt.upload(&token, &checkpoint, &video, "video/mp4", plan, 0, quiet());
+        assert!(matches!(put().await.unwrap_err(), Error::Network(_)));
+        let Error::Api(e) = put().await.unwrap_err() else {
+            panic!()
+        };
+        assert_eq!(
+            e.class,
+            ErrorClass::Retryable,
+            "the video may exist: the next status check looks first (§2.5)"
+        );
+    }
+
     #[test]
     fn video_states_are_read_as_the_engine_needs() {
         let dir = tempfile::tempdir().unwrap();

@@ -11,7 +11,7 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use serde::Deserialize;
 
-use super::codes::{self, SESSION_GONE};
+use super::codes::{self, SESSION_GONE, SESSION_GONE_AFTER_END};
 use super::{PLATFORM, VideoMeta, YouTube, session_key};
 use crate::error::{Error, Result};
 use crate::media::{MediaError, Verified};
@@ -304,7 +304,7 @@ impl YouTube {
             None => match self.ask(access, session, plan.size, UPLOAD_ACTION).await? {
                 SessionAnswer::Complete(_) => return Ok(PutOutcome::Complete),
                 SessionAnswer::Stored(held) => held,
-                SessionAnswer::Gone(http) => return Err(gone(UPLOAD_ACTION, http)),
+                SessionAnswer::Gone(http) => return Err(self.gone(&key, http)),
             },
         };
         // YouTube holds a different prefix than this chunk continues: say so, and the engine
@@ -313,10 +313,10 @@ impl YouTube {
         if held >= plan.size || held < first || held > last {
             return Ok(PutOutcome::AlreadyHave(held.min(plan.size)));
         }
+        let last_chunk = index + 1 >= plan.count;
         // Forget the offset until YouTube answers: if the answer is lost, the next chunk asks.
         self.remember(&key, |m| m.offset = None);
         let len = last + 1 - held;
-        let last_chunk = index + 1 >= plan.count;
         let changed = Arc::new(std::sync::Mutex::new(None));
         let (tx, rx) = tokio::sync::mpsc::channel(READ_AHEAD);
         let (reader, slot) = (video.clone(), changed.clone());
@@ -350,14 +350,47 @@ impl YouTube {
                     Some(changed) => Error::Media(changed),
                     None => NetworkError::from_reqwest(PLATFORM, UPLOAD_ACTION, &e).into(),
                 },
-            )?;
-        match self.read_answer(&key, UPLOAD_ACTION, response).await? {
+            );
+        let answer = match response {
+            Ok(response) => self.read_answer(&key, UPLOAD_ACTION, response).await,
+            Err(e) => Err(e),
+        };
+        // The last byte left and no usable answer came back: the video may exist now (§2.5).
+        if last_chunk && answer.is_err() {
+            self.remember(&key, |m| m.final_sent = true);
+        }
+        match answer? {
             SessionAnswer::Complete(_) => Ok(PutOutcome::Complete),
             SessionAnswer::Stored(n) if n == last + 1 => Ok(PutOutcome::Stored),
             // Less (or more) than the chunk: the engine continues from what YouTube holds.
             SessionAnswer::Stored(n) => Ok(PutOutcome::AlreadyHave(n)),
-            SessionAnswer::Gone(http) => Err(gone(UPLOAD_ACTION, http)),
+            SessionAnswer::Gone(http) => Err(self.gone(&key, http)),
         }
+    }
+
+    /// A session YouTube no longer knows, for the engine: [`ErrorClass::UploadGone`] (start a
+    /// new upload now) when this process never sent it the file's last byte, so the upload
+    /// cannot have completed; else a temporary error, and the next attempt's status check reads
+    /// the channel's uploads before anything is uploaded again (§2.5).
+    ///
+    /// [`ErrorClass::UploadGone`]: crate::provider::ErrorClass::UploadGone
+    fn gone(&self, key: &str, http: u16) -> Error {
+        if self.memo(key).final_sent {
+            return codes::refusal(
+                UPLOAD_ACTION,
+                http,
+                SESSION_GONE_AFTER_END,
+                "YouTube no longer knows this upload session, and its last reply was lost",
+            )
+            .into();
+        }
+        codes::refusal(
+            UPLOAD_ACTION,
+            http,
+            SESSION_GONE,
+            "YouTube no longer knows this upload session (it expired)",
+        )
+        .into()
     }
 
     /// Read a session's answer (to a chunk or a query) and remember what it says.
@@ -408,17 +441,6 @@ impl YouTube {
             _ => Err(codes::from_body(action, http, &body).into()),
         }
     }
-}
-
-/// A session YouTube no longer knows, as the engine's [`ErrorClass::UploadGone`](crate::provider::ErrorClass).
-fn gone(action: &'static str, http: u16) -> Error {
-    codes::refusal(
-        action,
-        http,
-        SESSION_GONE,
-        "YouTube no longer knows this upload session (it expired)",
-    )
-    .into()
 }
 
 #[cfg(test)]
