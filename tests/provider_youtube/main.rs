@@ -654,3 +654,96 @@ fn session_keys_are_what_checkpoints_show() {
     let key = session_key("https://www.googleapis.com/upload/youtube/v3/videos?upload_id=abc");
     assert!(key.starts_with("session-") && !key.contains("abc"));
 }
+
+/// Every error, every `Debug` and every value the module hands back, from a run through the
+/// faults, is free of what Google issued or was sent in confidence: tokens, codes, verifiers,
+/// the client secret, session URIs and their upload ids.
+#[tokio::test]
+async fn nothing_the_module_shows_holds_a_secret() {
+    let fake = start();
+    let yt = provider(&fake);
+    let mut shown: Vec<String> = Vec::new();
+    let scopes = yt.scopes().asked(false);
+    let (url, pending) = yt.authorize(REDIRECT, &scopes).unwrap();
+    shown.push(format!("{pending:?}"));
+    let (code, _) = consent(&url).await;
+    let tokens = yt.exchange(&code, &pending, Utc::now()).await.unwrap();
+    shown.push(format!("{tokens:?}"));
+    if let Err(e) = yt.exchange(&code, &pending, Utc::now()).await {
+        shown.push(format!("{e} {e:?} {:?}", e.hint()));
+    }
+    let token = &tokens.access_token;
+    let dir = tempfile::tempdir().unwrap();
+    let size = CHUNK_SIZE as usize + 5;
+    let (post, video) = post(dir.path(), size);
+    let plan = yt.plan(size as u64);
+    let checkpoint = yt.begin(token, &post, &post.options, plan).await.unwrap();
+    shown.push(format!("{checkpoint:?} {}", checkpoint.id));
+    fake.inject(Fault::ResetMidChunk { chunk: 0 });
+    fake.inject(Fault::FinalReplyLost);
+    for i in [0, 0, 1, 1] {
+        match yt
+            .upload(token, &checkpoint, &video, "video/mp4", plan, i, quiet())
+            .await
+        {
+            Ok(outcome) => shown.push(format!("{outcome:?}")),
+            Err(e) => shown.push(format!("{e} {e:?} {:?}", e.hint())),
+        }
+    }
+    shown.push(format!("{:?}", yt.status(token, &post, &checkpoint).await));
+    fake.expire_access_tokens();
+    if let Err(e) = yt.status(token, &post, &checkpoint).await {
+        shown.push(format!("{e} {e:?}"));
+    }
+    fake.inject(Fault::RefreshFails {
+        error: "invalid_grant".into(),
+    });
+    if let Err(e) = yt.refresh(&tokens.refresh_token, Utc::now()).await {
+        shown.push(format!("{e} {e:?}"));
+    }
+    let fresh = yt.refresh(&tokens.refresh_token, Utc::now()).await.unwrap();
+    shown.push(format!("{fresh:?}"));
+    let other = yt
+        .begin(&fresh.access_token, &post, &post.options, plan)
+        .await
+        .unwrap();
+    fake.expire_sessions();
+    if let Err(e) = yt
+        .upload(
+            &fresh.access_token,
+            &other,
+            &video,
+            "video/mp4",
+            plan,
+            0,
+            quiet(),
+        )
+        .await
+    {
+        shown.push(format!("{e} {e:?}"));
+    }
+    shown.push(format!(
+        "{:?}",
+        yt.status(&fresh.access_token, &post, &other).await
+    ));
+    shown.push(format!("{yt:?}"));
+    shown.push(format!("{:?}", yt.profile(&fresh).await));
+
+    let snapshot = fake.state();
+    let mut secrets: Vec<String> = snapshot.tokens.iter().map(|t| t.token.clone()).collect();
+    secrets.extend(snapshot.secrets_seen.iter().cloned());
+    secrets.push(fake.client_secret().to_string());
+    secrets.push(code.clone());
+    for s in &snapshot.sessions {
+        secrets.push(s.uri.clone());
+        secrets.push(s.upload_id.clone());
+    }
+    assert!(snapshot.sessions.len() >= 2 && snapshot.tokens.len() >= 3);
+    let text = shown.join("\n");
+    for secret in secrets.iter().filter(|s| s.len() >= 8) {
+        assert!(
+            !text.contains(secret.as_str()),
+            "`{secret}` shown in:\n{text}"
+        );
+    }
+}
