@@ -160,13 +160,22 @@ impl FakeYouTube {
         self.inner.base_url.clone()
     }
 
-    /// The four `POSTEZ_YOUTUBE_*_URL` variables, ready for `Command::envs`.
-    pub fn env(&self) -> [(&'static str, String); 4] {
+    /// The four `POSTEZ_YOUTUBE_*_URL` variables and the client's id and secret
+    /// (`POSTEZ_YOUTUBE_CLIENT_ID`/`_SECRET`, issue 12), ready for `Command::envs`.
+    pub fn env(&self) -> [(&'static str, String); 6] {
         [
             ("POSTEZ_YOUTUBE_AUTH_URL", self.auth_url()),
             ("POSTEZ_YOUTUBE_TOKEN_URL", self.token_url()),
             ("POSTEZ_YOUTUBE_REVOKE_URL", self.revoke_url()),
             ("POSTEZ_YOUTUBE_API_URL", self.api_url()),
+            (
+                "POSTEZ_YOUTUBE_CLIENT_ID",
+                self.inner.opts.client_id.clone(),
+            ),
+            (
+                "POSTEZ_YOUTUBE_CLIENT_SECRET",
+                self.inner.opts.client_secret.clone(),
+            ),
         ]
     }
 

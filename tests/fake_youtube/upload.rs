@@ -7,11 +7,14 @@
 //! PUT checks, in order: unknown `upload_id` 404, expired or dead session 404 (or 410, see
 //! `FakeOptions::expired_session_status`); Bearer 401;
 //! `Transfer-Encoding` 400 (CHOICE: §2.2 says send `Content-Length`; without either the body is
-//! empty); `Content-Range` malformed, or its total not `X-Upload-Content-Length`, 400; a status
+//! empty); a `Content-Type` other than the init's `X-Upload-Content-Type` 400; `Content-Range` malformed, or its total not `X-Upload-Content-Length`, 400; a status
 //! query with a body 400; a range past the end 400; `Content-Length` not the range's length 400;
 //! a non-final chunk not a multiple of 256 KiB 400 (nothing stored, the session lives); a range
 //! that does not start at the stored offset (a gap or an overlap) 400 and the session is dead
 //! (§2.3: "none of the remaining binary content will be uploaded").
+//!
+//! CHOICE: non-final chunks need not all be the same size (§2.2 says they are): after a 308 with
+//! a shorter `Range` a client's chunk boundaries shift, and Google's own clients then continue.
 
 use std::io::{Seek, Write};
 use std::path::PathBuf;
@@ -372,30 +375,41 @@ pub(crate) async fn put_session(
         Some(ChunkFault::Short(keep)) => (job.len, keep.min(job.len) / CHUNK_UNIT * CHUNK_UNIT),
         _ => (job.len, job.len),
     };
-    let stored = match store(&job, &mut stream, read_limit, keep).await {
-        Ok(h) => h,
-        Err(resp) => return resp,
-    };
-    if matches!(fault, Some(ChunkFault::Reset)) {
-        if let Some(hasher) = stored.filter(|_| keep > 0) {
-            let _ = commit(&inner, &job, hasher, keep);
+    // Storing and committing run on a task of their own: once every byte is in, YouTube
+    // finishes the upload whether or not the client is still there, so a client killed at
+    // that moment (this handler is then dropped) still leaves the video created.
+    let reset = matches!(fault, Some(ChunkFault::Reset));
+    let worker = inner.clone();
+    let work = tokio::spawn(async move {
+        let stored = store(&job, &mut stream, read_limit, keep).await?;
+        if reset {
+            if let Some(hasher) = stored.filter(|_| keep > 0) {
+                let _ = commit(&worker, &job, hasher, keep);
+            }
+            return Ok(None);
         }
-        drop(job);
-        conn.abort();
-        return std::future::pending().await;
-    }
-    let Some(hasher) = stored else {
-        return api_error(
-            400,
-            "badRequest",
-            "The body ended before Content-Length bytes.",
-        );
+        let Some(hasher) = stored else {
+            return Err(api_error(
+                400,
+                "badRequest",
+                "The body ended before Content-Length bytes.",
+            ));
+        };
+        Ok(Some((
+            commit(&worker, &job, hasher, keep),
+            job.upload_id.clone(),
+        )))
+    });
+    let (outcome, upload_id) = match work.await {
+        Ok(Ok(Some(done))) => done,
+        Ok(Ok(None)) => {
+            // ResetMidChunk: a prefix is stored, the connection dies unanswered.
+            conn.abort();
+            return std::future::pending().await;
+        }
+        Ok(Err(resp)) => return resp,
+        Err(e) => return api_error(500, "backendError", &format!("fake storage: {e}")),
     };
-    // `commit` is synchronous: once every byte is in, a client killed now cannot leave the
-    // bytes counted but the video never created (YouTube finishes the upload regardless).
-    let outcome = commit(&inner, &job, hasher, keep);
-    let upload_id = job.upload_id.clone();
-    drop(job);
     match outcome {
         Err(resp) => resp,
         Ok(Committed::Complete(video)) => {
@@ -496,6 +510,19 @@ fn prepare(inner: &Arc<Inner>, query: &str, headers: &HeaderMap) -> Result<Put, 
         return Err(not_found());
     };
     let total = s.total;
+    // §2.2: the bytes' `Content-Type` is the init's `X-Upload-Content-Type`.
+    // CHOICE: leaving it out is accepted (status queries have none).
+    if let Some(ty) = super::reply::media_type(headers)
+        && ty != s.content_type
+    {
+        return Err(bad(
+            "badContent",
+            &format!(
+                "Content-Type {ty} differs from the X-Upload-Content-Type {}.",
+                s.content_type
+            ),
+        ));
+    }
     let range = match headers.get(header::CONTENT_RANGE) {
         // The whole file in one request (§2.2).
         None => (Some((0, len.saturating_sub(1))), total),

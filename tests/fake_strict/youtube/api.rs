@@ -586,3 +586,52 @@ async fn thumbnails_need_an_image_and_apply_only_after_processing() {
     // 50 units each (§5.1), the two that worked and the four refused.
     assert_eq!(fake.state().quota_today().units - units, 2 + 6 * 50);
 }
+
+#[tokio::test]
+async fn a_snippet_update_replaces_the_whole_part() {
+    let fake = start().await;
+    let token = connect_scope(&fake, &format!("{} {SCOPE_MANAGE}", scopes())).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let id = upload(&fake, &token, &random_bytes(100), 100).await;
+    let update = |body: Value| {
+        let url = format!("{}/youtube/v3/videos?part=snippet", fake.api_url());
+        let token = token.clone();
+        async move {
+            client()
+                .put(url)
+                .bearer_auth(token)
+                .header("Content-Type", "application/json; charset=UTF-8")
+                .body(body.to_string())
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // `part=snippet` needs title and categoryId (§3.1).
+    let resp = update(json!({"id": id, "snippet": {"title": "New"}})).await;
+    assert_eq!(api_err(resp).await.1, "invalidVideoMetadata");
+    let resp =
+        update(json!({"id": id, "snippet": {"title": "x".repeat(101), "categoryId": "22"}})).await;
+    assert_eq!(api_err(resp).await.1, "invalidTitle");
+    let resp = update(json!({"id": id, "status": {"privacyStatus": "private"}})).await;
+    assert_eq!(
+        api_err(resp).await.1,
+        "invalidVideoMetadata",
+        "part names snippet"
+    );
+    let resp = update(json!({"id": id, "snippet": {"title": "New", "categoryId": "10"}})).await;
+    assert_eq!(resp.status(), 200);
+    let v: Value = api_get(&fake, &token, &format!("videos?part=snippet&id={id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let snippet = &v["items"][0]["snippet"];
+    assert_eq!(snippet["title"], "New");
+    assert_eq!(snippet["categoryId"], "10");
+    // Replaced whole: the description and tags sent at insert are gone.
+    assert_eq!(snippet["description"], "");
+    assert!(snippet.get("tags").is_none());
+}

@@ -496,3 +496,53 @@ async fn plain_pkce_only_when_strict_s256_is_off() {
     let resp = authorize_raw(&fake, &with(params, "code_challenge", Some(short))).await;
     assert_eq!(resp.status(), 400);
 }
+
+#[tokio::test]
+async fn injected_oauth_faults_use_the_oauth_shapes() {
+    let fake = start().await;
+    let v = verifier();
+    // A 3xx on authorize is the browser coming back with `error=` (e.g. admin_policy_enforced).
+    fake.inject(Fault::Status {
+        endpoint: Endpoint::Authorize,
+        http: 302,
+        reason: "admin_policy_enforced".into(),
+        retry_after: None,
+    });
+    let resp = authorize_raw(&fake, &auth_params(&fake, &v)).await;
+    let q = location_query(&resp);
+    assert_eq!(param(&q, "error"), Some("admin_policy_enforced"));
+    assert_eq!(param(&q, "state"), Some("st4te"));
+    // Another status is Google's error page.
+    fake.inject(Fault::Status {
+        endpoint: Endpoint::Authorize,
+        http: 500,
+        reason: "server_error".into(),
+        retry_after: None,
+    });
+    assert_eq!(
+        authorize_raw(&fake, &auth_params(&fake, &v)).await.status(),
+        500
+    );
+    // The token endpoint answers the flat OAuth error; the code is untouched and still works.
+    let code = code_with(&fake, &auth_params(&fake, &v)).await;
+    fake.inject(Fault::Status {
+        endpoint: Endpoint::Token,
+        http: 503,
+        reason: "temporarily_unavailable".into(),
+        retry_after: Some(2),
+    });
+    let resp = exchange(&fake, &code, &v).await;
+    assert_eq!(resp.headers()["retry-after"], "2");
+    assert_eq!(oauth_err(resp).await.1, "temporarily_unavailable");
+    assert_eq!(exchange(&fake, &code, &v).await.status(), 200);
+    // A delay holds the answer back.
+    fake.inject(Fault::Delay {
+        endpoint: Endpoint::Token,
+        ms: 300,
+    });
+    let t0 = std::time::Instant::now();
+    let code = code_with(&fake, &auth_params(&fake, &v)).await;
+    assert_eq!(exchange(&fake, &code, &v).await.status(), 200);
+    assert!(t0.elapsed() >= Duration::from_millis(300));
+    assert_eq!(fake.state().count(Endpoint::Token), 3);
+}

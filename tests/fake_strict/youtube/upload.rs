@@ -89,6 +89,17 @@ async fn bad_chunks_are_refused_and_gaps_or_overlaps_kill_the_session() {
         let resp = send(&cr, &data[..UNIT]).await.unwrap();
         assert_eq!(resp.status(), 400, "{cr}");
     }
+    // Not the X-Upload-Content-Type of the init.
+    let resp = client()
+        .put(&uri)
+        .bearer_auth(&token)
+        .header("Content-Type", "video/webm")
+        .header("Content-Range", format!("bytes 0-{}/{total}", UNIT - 1))
+        .body(data[..UNIT].to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api_err(resp).await.1, "badContent");
     // Past the end.
     let resp = send(
         &format!("bytes {}-{}/{total}", total - 5, total + 4),
@@ -414,9 +425,28 @@ async fn init_validates_the_request_and_the_metadata() {
         .status(),
         200
     );
+    // The Slug header names the file (§2.1); a path is not a file name.
+    let slug = |name: &'static str| {
+        client()
+            .post(url(good))
+            .bearer_auth(&token)
+            .header("Content-Type", json_ct)
+            .header("X-Upload-Content-Length", "1000")
+            .header("X-Upload-Content-Type", "video/mp4")
+            .header("Slug", name)
+            .body(meta().to_string())
+            .send()
+    };
+    assert_eq!(
+        api_err(slug("../clip.mp4").await.unwrap()).await.1,
+        "invalidFilename"
+    );
+    assert_eq!(slug("clip.mp4").await.unwrap().status(), 200);
     // Every init spent an insert, valid or not (§5.1).
-    assert_eq!(fake.state().quota_today().inserts, n + m + 2);
-    assert_eq!(fake.state().sessions.len(), 2);
+    let snap = fake.state();
+    assert_eq!(snap.quota_today().inserts, n + m + 4);
+    assert_eq!(snap.sessions.len(), 3);
+    assert_eq!(snap.sessions[2].slug.as_deref(), Some("clip.mp4"));
 }
 
 #[tokio::test]
