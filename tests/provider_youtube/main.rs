@@ -747,3 +747,71 @@ async fn nothing_the_module_shows_holds_a_secret() {
         );
     }
 }
+
+/// Granular consent (trap 4): a login without `youtube.readonly` cannot name its channel, and
+/// says which box to leave ticked; one without `youtube.upload` is granted but cannot upload.
+#[tokio::test]
+async fn a_login_missing_a_scope_says_so() {
+    let fake = start();
+    let yt = provider(&fake);
+    fake.set_granted_scopes(Some(vec![SCOPE_UPLOAD.into()]));
+    let (url, pending) = yt.authorize(REDIRECT, &yt.scopes().asked(false)).unwrap();
+    let (code, _) = consent(&url).await;
+    let Err(Error::Api(e)) = yt.exchange(&code, &pending, Utc::now()).await else {
+        panic!("a login that cannot read its channel was accepted")
+    };
+    assert_eq!(e.class(), ErrorClass::Scope, "{e}");
+    assert!(e.hint().unwrap().contains("ticked"));
+    fake.set_granted_scopes(Some(vec![SCOPE_READONLY.into()]));
+    let tokens = login(&yt).await;
+    let (upload, direct) = yt.scopes().granted(&tokens);
+    assert!(
+        !upload && !direct,
+        "connect refuses a login that can neither upload nor post"
+    );
+}
+
+#[tokio::test]
+async fn a_google_account_without_a_channel_is_told_to_make_one() {
+    let fake = start();
+    fake.set_channel(fake_youtube::FakeChannel {
+        missing: true,
+        ..Default::default()
+    });
+    let yt = provider(&fake);
+    let (url, pending) = yt.authorize(REDIRECT, &yt.scopes().asked(false)).unwrap();
+    let (code, _) = consent(&url).await;
+    let Err(Error::Api(e)) = yt.exchange(&code, &pending, Utc::now()).await else {
+        panic!("a login without a channel was accepted")
+    };
+    assert_eq!(e.code, "youtubeSignupRequired");
+    assert!(e.hint().unwrap().contains("create one"), "{:?}", e.hint());
+}
+
+/// §2.3: a session that holds nothing answers 308 without `Range`; the upload starts at byte 0
+/// in the same session.
+#[tokio::test]
+async fn a_session_holding_nothing_resumes_from_byte_zero() {
+    let fake = start();
+    let yt = provider(&fake);
+    let tokens = login(&yt).await;
+    let token = &tokens.access_token;
+    let dir = tempfile::tempdir().unwrap();
+    let (post, video) = post(dir.path(), 4000);
+    let plan = yt.plan(4000);
+    let checkpoint = yt.begin(token, &post, &post.options, plan).await.unwrap();
+    let restarted = provider(&fake);
+    assert_eq!(
+        restarted.status(token, &post, &checkpoint).await.unwrap(),
+        RemoteState::Working { received: Some(0) }
+    );
+    send_all(&restarted, token, &checkpoint, &video, plan, 0)
+        .await
+        .unwrap();
+    assert!(matches!(
+        settle(&restarted, token, &post, &checkpoint).await,
+        RemoteState::Published(Some(_))
+    ));
+    let snapshot = fake.state();
+    assert_eq!((snapshot.sessions.len(), snapshot.videos.len()), (1, 1));
+}
