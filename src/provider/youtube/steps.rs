@@ -47,8 +47,8 @@ impl Provider for YouTube {
                 message: e.to_string(),
                 hint: e
                     .hint()
-                    .map(|h| format!("{h}: `postez edit {}`", post.id))
-                    .unwrap_or_else(|| format!("`postez edit {}`", post.id)),
+                    .map(|h| format!("{h}, with `postez edit {}`", post.id))
+                    .unwrap_or_else(|| format!("fix it with `postez edit {}`", post.id)),
             },
         };
         Ok(Prepared {
@@ -220,7 +220,8 @@ impl YouTube {
     }
 
     /// §2.5's check before a dead session may be replaced: a video among the channel's latest
-    /// uploads with this post's title and exactly its size, uploaded after the post was queued,
+    /// uploads with this post's title and exactly its size, uploaded after the post was queued
+    /// (give or take an hour of clock skew),
     /// is this post's (its last reply was lost). `Ok(None)` only when the uploads were read and
     /// hold no candidate; when a candidate cannot be told apart (no file details), the answer
     /// is an error, so the engine leaves the post for the next run instead of uploading twice.
@@ -254,7 +255,9 @@ impl YouTube {
         let items: List<PlaylistItem> = self.json(STATUS_ACTION, request).await?;
         // The title this post was uploaded with (the same derivation as `begin`).
         let title = VideoMeta::from_post(post, &post.options)?.title;
-        let since = post.created_at - chrono::Duration::minutes(5);
+        // An hour's margin for a local clock ahead of YouTube's: a candidate must not be missed
+        // (that would upload a second video), while older identical uploads stay out.
+        let since = post.created_at - chrono::Duration::hours(1);
         let candidates: Vec<String> = items
             .items
             .into_iter()
