@@ -221,10 +221,10 @@ impl YouTube {
 
     /// §2.5's check before a dead session may be replaced: a video among the channel's latest
     /// uploads with this post's title and exactly its size, uploaded after the post was queued
-    /// (give or take an hour of clock skew),
-    /// is this post's (its last reply was lost). `Ok(None)` only when the uploads were read and
-    /// hold no candidate; when a candidate cannot be told apart (no file details), the answer
-    /// is an error, so the engine leaves the post for the next run instead of uploading twice.
+    /// (give or take an hour of clock skew), is this post's (its last reply was lost).
+    /// `Ok(None)` only when the uploads were read and hold no candidate; when a candidate cannot
+    /// be told apart (no file details), the answer is an error, so the engine leaves the post
+    /// for the next run instead of uploading twice.
     async fn find_upload(&self, token: &Secret, post: &Post) -> Result<Option<String>> {
         let channel = self.channel(token, STATUS_ACTION).await?.ok_or_else(|| {
             Error::Api(codes::refusal(
