@@ -99,15 +99,10 @@ pub fn account_backend(account: &Account) -> Backend {
     }
 }
 
-// Kept for `creator.rs`, the last caller that builds TikTok's client itself (for its
-// `creator_info`); every other caller goes through `provider::credentials` and
-// `provider::for_app`.
-pub use crate::provider::tiktok::{client as tiktok_client, credentials as client_credentials};
-
 /// The saved tokens of an account, or `NeedsReconnect` when there are none.
 pub fn saved_tokens(secrets: &SecretStore, account: &Account) -> Result<Tokens> {
     match secrets.get(&token_key(account.platform.as_str(), &account.remote_id))? {
-        Some(secret) => Tokens::from_secret(&secret),
+        Some(secret) => Tokens::from_secret(&secret, account.platform),
         None => Err(Error::NeedsReconnect {
             platform: account.platform.to_string(),
             account: account.label(),

@@ -87,7 +87,7 @@ impl Login {
         let platform = self.provider.platform();
         let callback = self
             .listener
-            .wait(self.pending.state(), timeout, pasted)
+            .wait(platform, self.pending.state(), timeout, pasted)
             .await?;
         let (code, granted) = match callback {
             Callback::Code { code, scopes } => (code, scopes),

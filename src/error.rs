@@ -223,6 +223,8 @@ pub enum Error {
     #[error("no login arrived within {}", crate::when::human_duration(
         chrono::Duration::from_std(*waited).unwrap_or_default()))]
     LoginTimeout {
+        /// The platform whose login did not arrive.
+        platform: String,
         /// How long postez waited (`connect --timeout`).
         waited: std::time::Duration,
     },
@@ -279,7 +281,10 @@ impl Error {
             },
             Self::NoSuchAccount { known, .. } | Self::AmbiguousAccount { known, .. } => {
                 if known.is_empty() {
-                    Some("connect one with `postez connect tiktok`".into())
+                    Some(format!(
+                        "connect one with `postez connect {}`",
+                        crate::queue::platform()
+                    ))
                 } else {
                     Some(format!("known accounts: {}", known.join(", ")))
                 }
@@ -329,11 +334,10 @@ impl Error {
                 .into(),
             ),
             Self::Runner(e) => e.hint(),
-            Self::LoginTimeout { .. } => Some(
-                "run `postez connect tiktok` again; on a remote machine use --no-browser and \
+            Self::LoginTimeout { platform, .. } => Some(format!(
+                "run `postez connect {platform}` again; on a remote machine use --no-browser and \
                  paste the redirected URL"
-                    .into(),
-            ),
+            )),
             Self::Io(_) | Self::Aborted | Self::LockLost { .. } | Self::Https { .. } => None,
         }
     }
@@ -437,6 +441,7 @@ mod tests {
             "waiting for the run lock failed: panicked"
         );
         let login = Error::LoginTimeout {
+            platform: "tiktok".into(),
             waited: std::time::Duration::from_secs(300),
         };
         assert_eq!(login.to_string(), "no login arrived within 5m");

@@ -215,9 +215,10 @@ fn token_file(env: &Env, paths: &Paths, config: &Config, checks: &mut Vec<Check>
                      characters"
                 ),
                 Some(&format!(
-                    "move the login to the keychain with `postez connect tiktok --token-store \
+                    "move the login to the keychain with `postez connect {} --token-store \
                      keychain`, or delete `{}` and connect again with a passphrase of \
                      {MIN_PASSPHRASE_CHARS} characters or more",
+                    crate::queue::platform(),
                     file.display()
                 )),
             ));

@@ -14,6 +14,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
 use crate::error::{Error, Result};
+use crate::provider::Platform;
 
 /// The path registered as the redirect (TikTok desktop: `http://127.0.0.1:*/callback/`).
 pub const CALLBACK_PATH: &str = "/callback/";
@@ -87,14 +88,15 @@ impl Listener {
         format!("http://127.0.0.1:{}{CALLBACK_PATH}", self.port)
     }
 
-    /// Wait for the callback carrying `state`, or for a redirected URL pasted by the user
-    /// (sent on `pasted`), until `timeout`.
+    /// Wait for the callback of `platform`'s login carrying `state`, or for a redirected URL
+    /// pasted by the user (sent on `pasted`), until `timeout`.
     ///
     /// Connections are served side by side (at most [`MAX_CONNECTIONS`], each given
     /// [`READ_TIMEOUT`] to send its request): an idle socket (a browser's speculative
     /// pre-connection, or another local user's) must not hold up the real callback.
     pub async fn wait(
         &self,
+        platform: Platform,
         state: &str,
         timeout: Duration,
         mut pasted: mpsc::Receiver<String>,
@@ -106,13 +108,16 @@ impl Listener {
         loop {
             tokio::select! {
                 _ = tokio::time::sleep_until(deadline) => {
-                    return Err(Error::LoginTimeout { waited: timeout });
+                    return Err(Error::LoginTimeout {
+                        platform: platform.to_string(),
+                        waited: timeout,
+                    });
                 }
                 // At the cap, new connections wait in the kernel's backlog until a slot frees
                 // (within READ_TIMEOUT), rather than being dropped: the browser's may be among them.
                 accepted = self.tcp.accept(), if serving.len() < MAX_CONNECTIONS => {
                     let Ok((stream, _)) = accepted else { continue };
-                    serving.spawn(serve(stream, state.clone()));
+                    serving.spawn(serve(stream, state.clone(), platform));
                 }
                 Some(done) = serving.join_next(), if !serving.is_empty() => {
                     if let Ok(Some(callback)) = done {
@@ -180,7 +185,7 @@ fn constant_time_eq(a: &str, b: &str) -> bool {
 }
 
 /// Answer one HTTP request; `Some` when it was the real callback.
-async fn serve(mut stream: TcpStream, state: Arc<str>) -> Option<Callback> {
+async fn serve(mut stream: TcpStream, state: Arc<str>, platform: Platform) -> Option<Callback> {
     let state: &str = &state;
     let mut buf = vec![0u8; 8192];
     let mut len = 0;
@@ -232,8 +237,9 @@ async fn serve(mut stream: TcpStream, state: Arc<str>) -> Option<Callback> {
                     page(
                         "Login was not completed",
                         &format!(
-                            "TikTok said: {why}. Go back to the terminal: postez says what to \
-                             do next."
+                            "{} said: {why}. Go back to the terminal: postez says what to \
+                             do next.",
+                            platform.name()
                         ),
                     ),
                     Some(Callback::Denied { error, description }),

@@ -232,8 +232,10 @@ impl FromStr for Privacy {
 }
 
 /// The choices that shape a post on TikTok, validated together by the platform's
-/// [`Rules::validate`](crate::provider::Rules::validate).
+/// [`Rules::validate`](crate::provider::Rules::validate). Stored as JSON (`posts.options`): a
+/// field missing there (a row written before the field existed) reads as its default.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Options {
     /// Direct post or draft.
     pub mode: Mode,
@@ -253,6 +255,13 @@ pub struct Options {
     pub branded_content: bool,
     /// Labelled as AI-generated.
     pub ai_generated: bool,
+}
+
+impl Default for Options {
+    /// A direct post with every choice off (the queue's `mode` column says which it is).
+    fn default() -> Self {
+        Self::plain(Mode::Direct)
+    }
 }
 
 impl Options {

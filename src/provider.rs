@@ -7,6 +7,7 @@
 //! engine never reads a platform's codes), the token set a login yields, and the network rules
 //! (`net`). Each platform's HTTP API and quirks live in its own module.
 
+pub mod creator;
 pub mod login;
 pub mod net;
 pub mod rules;
@@ -25,6 +26,7 @@ use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::secrets::{Secret, SecretStore};
 
+pub use creator::Creator;
 pub use login::{ClientCredentials, LoginSteps, PendingLogin, Profile, Scopes};
 pub use rules::Rules;
 pub use steps::{
@@ -104,7 +106,6 @@ impl rusqlite::types::FromSql for Platform {
     }
 }
 
-/// The provider that publishes for an account of `platform`: its app credentials read from the
 impl Platform {
     /// What the platform accepts (media, caption, options, consent): needs no client, so every
     /// command that checks a post can have it. Matched next to [`for_account`].
@@ -115,6 +116,7 @@ impl Platform {
     }
 }
 
+/// The provider that publishes for an account of `platform`: its app credentials read from the
 /// environment, the settings or `secrets`, its endpoints checked.
 pub fn for_account(
     platform: Platform,
@@ -343,12 +345,12 @@ impl Tokens {
         Secret::new(serde_json::to_string(&stored).unwrap_or_default())
     }
 
-    /// Read back what [`Tokens::to_secret`] wrote.
-    pub fn from_secret(secret: &Secret) -> Result<Self> {
+    /// Read back what [`Tokens::to_secret`] wrote for a login of `platform`.
+    pub fn from_secret(secret: &Secret, platform: Platform) -> Result<Self> {
         let stored: StoredTokens = serde_json::from_str(secret.expose()).map_err(|_| {
             Error::invalid(
                 "the saved login in the token store is damaged",
-                Some("run `postez connect tiktok` again".into()),
+                Some(format!("run `postez connect {platform}` again")),
             )
         })?;
         Ok(Self {

@@ -330,7 +330,7 @@ impl Engine {
             let platform = posts
                 .first()
                 .and_then(|p| p.platform.parse::<Platform>().ok())
-                .unwrap_or(Platform::TikTok);
+                .unwrap_or_else(crate::queue::platform);
             let hold = holds::for_this_run(
                 None,
                 format!(

@@ -9,9 +9,20 @@ use crate::auth;
 use crate::config::Config;
 use crate::env::{Env, Paths};
 use crate::error::{Error, Result};
-use crate::provider::{self, ErrorClass, Tokens, client_secret_key, token_key};
+use crate::provider::{self, ErrorClass, Platform, Tokens, client_secret_key, token_key};
 use crate::secrets::{Backend, SecretStore};
 use crate::store::{Account, AccountState, Store};
+
+/// An account whose access could not be revoked: the user must take it away at its platform.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RevokeFailed {
+    /// The platform the account is on (whose rules say how to revoke by hand).
+    pub platform: Platform,
+    /// The account's label.
+    pub account: String,
+    /// Why revoking failed.
+    pub error: String,
+}
 
 /// What a purge removed.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -19,7 +30,7 @@ pub struct Report {
     /// Accounts whose access was revoked at the platform.
     pub revoked: Vec<String>,
     /// Accounts whose revocation failed, with why.
-    pub revoke_failed: Vec<(String, String)>,
+    pub revoke_failed: Vec<RevokeFailed>,
     /// Secret entries deleted (tokens, client secrets), per store.
     pub secrets_deleted: usize,
     /// Accounts removed.
@@ -35,7 +46,7 @@ impl Report {
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::json!({
             "revoked": self.revoked,
-            "revoke_failed": self.revoke_failed.iter().map(|(a, why)| serde_json::json!({"account": a, "error": why})).collect::<Vec<_>>(),
+            "revoke_failed": self.revoke_failed.iter().map(|f| serde_json::json!({"account": f.account, "error": f.error})).collect::<Vec<_>>(),
             "secrets_deleted": self.secrets_deleted,
             "accounts": self.accounts,
             "posts": self.posts,
@@ -67,7 +78,11 @@ pub async fn forget_login(
         };
         match outcome {
             Ok(()) => report.revoked.push(account.label()),
-            Err(why) => report.revoke_failed.push((account.label(), why)),
+            Err(error) => report.revoke_failed.push(RevokeFailed {
+                platform: account.platform,
+                account: account.label(),
+                error,
+            }),
         }
     }
     for store in stores {

@@ -60,8 +60,10 @@ pub async fn exec(ctx: &Ctx, args: AccountsArgs) -> Result<()> {
             accounts.iter().map(account_json).collect(),
         ));
     } else if accounts.is_empty() {
-        ctx.out
-            .note("no account is connected; run `postez connect tiktok`");
+        ctx.out.note(&format!(
+            "no account is connected; run `postez connect {}`",
+            postez::queue::platform()
+        ));
     } else {
         let wall = chrono::Utc::now();
         // Token lifetimes follow TikTok's clock, never POSTEZ_NOW.

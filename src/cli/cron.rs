@@ -117,11 +117,12 @@ fn install(ctx: &Ctx, runner: &Runner, every: u8, crontab: bool) -> Result<()> {
             "The timer runs while you are logged in; to publish while logged out, see \
              `loginctl enable-linger` and the encrypted token file.",
         ),
-        Kind::Crontab if !file_store => ctx.out.note(
+        Kind::Crontab if !file_store => ctx.out.note(&format!(
             "Cron runs outside your login session, where the keychain may be locked; on a \
-             headless machine use `postez connect tiktok --token-store file` and the \
+             headless machine use `postez connect {} --token-store file` and the \
              `passphrase_command` setting.",
-        ),
+            postez::queue::platform()
+        )),
         Kind::Crontab => {}
     }
     if ctx.out.json() {

@@ -29,12 +29,12 @@ pub struct DisconnectArgs {
 }
 
 pub async fn exec(ctx: &Ctx, args: DisconnectArgs) -> Result<()> {
-    let Platform::Tiktok = args.platform;
+    let platform = args.platform.platform();
     let mut store = ctx.store()?;
     let account =
         queue::resolve_account(&store, args.account.as_deref(), None)?.ok_or_else(|| {
             postez::Error::NotConnected {
-                platform: "tiktok".into(),
+                platform: platform.to_string(),
             }
         })?;
     let config = ctx.config()?.clone();
@@ -58,7 +58,9 @@ pub async fn exec(ctx: &Ctx, args: DisconnectArgs) -> Result<()> {
         match result {
             Ok(()) => revoked = true,
             Err(e) => ctx.out.warn(&format!(
-                "could not revoke access at TikTok ({e}); remove postez under TikTok's Settings › Security › Manage app permissions"
+                "could not revoke access at {} ({e}); {}",
+                account.platform.name(),
+                account.platform.rules().manual_revoke_hint()
             )),
         }
     }
@@ -84,19 +86,21 @@ fn render(ctx: &Ctx, report: &purge::Disconnected) {
             "blocked_posts": report.blocked_posts,
         }));
     } else {
+        let platform = report.account.platform;
         ctx.out.stdout_line(&format!(
-            "Disconnected tiktok {}{}",
+            "Disconnected {platform} {}{}",
             report.account.label(),
             if report.revoked {
-                " (access revoked at TikTok)"
+                format!(" (access revoked at {})", platform.name())
             } else {
-                ""
+                String::new()
             }
         ));
     }
     if report.blocked_posts > 0 {
+        let platform = report.account.platform;
         ctx.out.note(&format!(
-            "{} kept but cannot publish until an account is connected (`postez connect tiktok`)",
+            "{} kept but cannot publish until an account is connected (`postez connect {platform}`)",
             match report.blocked_posts {
                 1 => "1 queued post is".to_string(),
                 n => format!("{n} queued posts are"),

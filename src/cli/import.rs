@@ -154,7 +154,7 @@ pub async fn exec(ctx: &Ctx, args: ImportArgs) -> Result<()> {
     Ok(())
 }
 
-/// Ask TikTok once per account about the creator of the direct rows, and refuse (naming the
+/// Ask each account's platform once about the creator of the direct rows, and refuse (naming the
 /// row) what a creator cannot post. The answers are shown with the consent.
 async fn check_creators(
     ctx: &Ctx,

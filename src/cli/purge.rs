@@ -73,7 +73,7 @@ pub async fn exec(ctx: &Ctx, args: PurgeArgs) -> Result<()> {
             let mut store = ctx.store()?;
             let account = queue::resolve_account(&store, Some(name), None)?.ok_or_else(|| {
                 Error::NotConnected {
-                    platform: "tiktok".into(),
+                    platform: queue::platform().to_string(),
                 }
             })?;
             purge::account(
@@ -89,9 +89,13 @@ pub async fn exec(ctx: &Ctx, args: PurgeArgs) -> Result<()> {
         }
         None => purge::everything(&ctx.env, &config, &ctx.paths, &refs, !args.no_revoke).await?,
     };
-    for (account, why) in &report.revoke_failed {
+    for failed in &report.revoke_failed {
         ctx.out.warn(&format!(
-            "could not revoke {account} at TikTok ({why}); remove postez under TikTok's Settings › Security › Manage app permissions"
+            "could not revoke {} at {} ({}); {}",
+            failed.account,
+            failed.platform.name(),
+            failed.error,
+            failed.platform.rules().manual_revoke_hint()
         ));
     }
     if ctx.out.json() {

@@ -705,11 +705,16 @@ impl postez::publish::Progress for RunPrinter {
                 };
                 self.line(
                     post,
-                    &format!("started, {} to tiktok as {account}{resumed}", mib(*bytes)),
+                    &format!(
+                        "started, {} to {} as {account}{resumed}",
+                        mib(*bytes),
+                        post.platform
+                    ),
                     false,
                 );
                 if let RunMode::Bars(multi) = &self.mode {
-                    let bar = bar::UploadBar::start(multi, &post.file, *bytes, *offset);
+                    let bar =
+                        bar::UploadBar::start(multi, &post.file, post.platform, *bytes, *offset);
                     if let Ok(mut bars) = self.bars.lock() {
                         bars.insert(post.id, bar);
                     }
@@ -726,9 +731,13 @@ impl postez::publish::Progress for RunPrinter {
                 if let Ok(mut bars) = self.bars.lock()
                     && let Some(bar) = bars.get_mut(&post.id)
                 {
-                    bar.wait_for_tiktok();
+                    bar.wait_for_platform();
                 }
-                self.line(post, "uploaded; TikTok is processing it", false);
+                self.line(
+                    post,
+                    &format!("uploaded; {} is processing it", post.platform.name()),
+                    false,
+                );
             }
             E::Published { post, post_id } => {
                 self.finish_bar(post.id);
@@ -834,7 +843,10 @@ impl postez::publish::Progress for RunPrinter {
                 self.finish_bar(post.id);
                 self.line(
                     post,
-                    "TikTok is still processing it; the next run checks again",
+                    &format!(
+                        "{} is still processing it; the next run checks again",
+                        post.platform.name()
+                    ),
                     false,
                 );
             }
@@ -909,6 +921,7 @@ mod tests {
             id,
             file: file.into(),
             mode: Mode::Direct,
+            platform: postez::queue::platform(),
         }
     }
 

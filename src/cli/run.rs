@@ -189,6 +189,8 @@ fn verdict(s: &Summary) -> Result<()> {
             ),
             kind: ErrorKind::Partial,
         }),
+        // The summary does not say which platform's login is missing: the queue's, while
+        // new posts all go to one.
         Some(ErrorKind::NeedsAuth) => Err(match &s.problem {
             // The account's own reason, once, rather than a line per post.
             Some(p) => Error::Unfinished {
@@ -198,19 +200,25 @@ fn verdict(s: &Summary) -> Result<()> {
                     count(s.needs_auth as usize, "post"),
                     verb(s.needs_auth as usize, "stays", "stay")
                 ),
-                hint: p
-                    .hint
-                    .clone()
-                    .or_else(|| Some("run `postez connect tiktok`".into())),
+                hint: p.hint.clone().or_else(|| {
+                    Some(format!(
+                        "run `postez connect {}`",
+                        postez::queue::platform()
+                    ))
+                }),
                 kind: ErrorKind::NeedsAuth,
             },
             None => Error::Unfinished {
                 message: format!(
-                    "{} {} for a working TikTok login",
+                    "{} {} for a working {} login",
                     count(s.needs_auth as usize, "post"),
-                    verb(s.needs_auth as usize, "waits", "wait")
+                    verb(s.needs_auth as usize, "waits", "wait"),
+                    postez::queue::platform().name()
                 ),
-                hint: Some("run `postez connect tiktok`".into()),
+                hint: Some(format!(
+                    "run `postez connect {}`",
+                    postez::queue::platform()
+                )),
                 kind: ErrorKind::NeedsAuth,
             },
         }),

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use postez::creator::{self, CreatorCheck};
 use postez::post::{Mode, Options, Privacy};
-use postez::provider::Rules;
+use postez::provider::{Platform, Rules};
 use postez::{Error, Result, queue};
 
 use super::Ctx;
@@ -137,9 +137,9 @@ impl OptionArgs {
     }
 }
 
-/// Ask TikTok what the account may post and refuse what it cannot (a privacy level it is not
-/// offered, a video longer than it may post): TikTok's Content Sharing Guidelines want this on
-/// the post screen. Prints nothing: [`show_creator`] says what came of it, once the command is
+/// Ask the account's platform what it may post and refuse what it cannot (a privacy level it
+/// is not offered, a video longer than it may post): TikTok's Content Sharing Guidelines want
+/// this on the post screen. Prints nothing: [`show_creator`] says what came of it, once the command is
 /// sure to go on. `None` for drafts, which need none of it.
 pub async fn check_creator(
     ctx: &Ctx,
@@ -160,32 +160,40 @@ pub async fn check_creator(
 }
 
 /// Name the creator who will receive the post (TikTok: before the consent) and the
-/// interactions they turned off; or say plainly that TikTok could not be asked, and that `run`
-/// checks at publish time.
+/// interactions they turned off; or say plainly that the platform could not be asked, and that
+/// `run` checks at publish time.
 pub fn show_creator(ctx: &Ctx, check: &CreatorCheck, options: &Options) {
     match check {
         CreatorCheck::Checked(c) => {
-            ctx.out.note(&format!("Posting to TikTok as {}.", c.name()));
+            let platform = c.platform().name();
+            ctx.out
+                .note(&format!("Posting to {platform} as {}.", c.name()));
             let off = c.turned_off(options);
             if !off.is_empty() {
                 ctx.out.note(&format!(
-                    "{} turned off {} in TikTok, so they stay off.",
+                    "{} turned off {} in {platform}, so they stay off.",
                     c.name(),
                     off.join(" and ")
                 ));
             }
         }
-        CreatorCheck::NotChecked { account, reason } => {
-            ctx.out.note(&not_checked(account.as_deref(), reason));
+        CreatorCheck::NotChecked {
+            platform,
+            account,
+            reason,
+        } => {
+            ctx.out
+                .note(&not_checked(*platform, account.as_deref(), reason));
         }
     }
 }
 
-/// The sentence for a creator TikTok could not be asked about.
-pub fn not_checked(account: Option<&str>, reason: &str) -> String {
+/// The sentence for an account its platform could not be asked about.
+pub fn not_checked(platform: Platform, account: Option<&str>, reason: &str) -> String {
     format!(
-        "Not checked with TikTok{} ({reason}). `postez run` checks the privacy level and the \
+        "Not checked with {}{} ({reason}). `postez run` checks the privacy level and the \
          video's length before it publishes.",
+        platform.name(),
         account.map(|a| format!(" for {a}")).unwrap_or_default()
     )
 }
@@ -220,9 +228,10 @@ pub fn choose_and_consent(
                 (true, true) => {
                     format!("a direct post needs a privacy level and your consent to {agreement}")
                 }
-                (true, false) => {
-                    "a direct post needs a privacy level, and TikTok allows no default".to_string()
-                }
+                (true, false) => format!(
+                    "a direct post needs a privacy level, and {} allows no default",
+                    rules.platform().name()
+                ),
                 _ => format!("a direct post needs your consent to {agreement}"),
             };
             return Err(Error::NeedsFlag {
@@ -334,9 +343,12 @@ pub fn confirm_duplicate(
 /// A post queued with no connected account waits for one: say so (issue 10).
 fn warn_if_no_account(ctx: &Ctx, account: Option<&postez::store::Account>) {
     if account.is_none() {
-        ctx.out.warn(
-            "no TikTok account is connected: this post waits until one is (`postez connect tiktok`)",
-        );
+        // New posts go to the queue's platform: that is the account it waits for.
+        let platform = queue::platform();
+        ctx.out.warn(&format!(
+            "no {} account is connected: this post waits until one is (`postez connect {platform}`)",
+            platform.name()
+        ));
     }
 }
 

@@ -49,7 +49,12 @@ impl Scopes {
     /// Whether `tokens` can draft, and whether they can post directly. A login must grant one
     /// of the two to be worth keeping.
     pub fn granted(&self, tokens: &Tokens) -> (bool, bool) {
-        let has = |s: Option<&str>| s.is_some_and(|s| tokens.has_scope(s));
+        self.modes(&tokens.scopes)
+    }
+
+    /// Whether the scopes in `granted` can draft, and whether they can post directly.
+    pub fn modes(&self, granted: &[String]) -> (bool, bool) {
+        let has = |s: Option<&str>| s.is_some_and(|s| granted.iter().any(|g| g == s));
         (has(self.draft), has(self.direct))
     }
 }

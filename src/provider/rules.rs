@@ -9,7 +9,7 @@
 
 use std::path::Path;
 
-use super::Platform;
+use super::{Platform, Scopes};
 use crate::error::Result;
 use crate::media::{MediaError, MediaInfo};
 use crate::post::Options;
@@ -19,6 +19,10 @@ use crate::store::Account;
 pub trait Rules: Send + Sync {
     /// Which platform these are.
     fn platform(&self) -> Platform;
+
+    /// The scopes a login asks for, by what they let postez do: also what an account's saved
+    /// scopes are read against (its modes), where there is no client to ask.
+    fn scopes(&self) -> Scopes;
 
     /// Hold a probed video's facts against the platform's upload limits; `path` names the file
     /// in messages.
@@ -47,4 +51,12 @@ pub trait Rules: Send + Sync {
 
     /// What the user agrees to, as an error asking for `--yes` names it.
     fn consent_name(&self) -> &'static str;
+
+    /// The privacy levels an account's saved `account_info` (the platform's last answer about
+    /// it) offers, as `accounts --json` shows them; `None` when it names none.
+    fn privacy_options(&self, account_info: &serde_json::Value) -> Option<serde_json::Value>;
+
+    /// How the user takes postez's access away at the platform when postez could not revoke
+    /// it (offline, a dead login): a clause that follows the error.
+    fn manual_revoke_hint(&self) -> &'static str;
 }

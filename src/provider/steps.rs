@@ -10,7 +10,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{ApiError, LoginSteps, Platform};
+use super::{ApiError, Creator, LoginSteps, Platform};
 use crate::error::Result;
 use crate::media::Verified;
 use crate::post::{Options, Post, PostId};
@@ -69,6 +69,13 @@ pub struct Checkpoint {
     /// Chunk size of the plan the upload was started with.
     #[serde(default)]
     pub chunk_size: u64,
+}
+
+impl Drop for Checkpoint {
+    // The upload address carries a signature: wiped like a `Secret` when the checkpoint goes.
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.upload_url);
+    }
 }
 
 impl std::fmt::Debug for Checkpoint {
@@ -195,6 +202,11 @@ pub trait Provider: LoginSteps + Send + Sync {
     /// choices are checked against the answer; nothing is changed (so `run --dry-run` uses it
     /// too).
     async fn prepare(&self, token: &Secret, account: &Account, post: &Post) -> Result<Prepared>;
+
+    /// Ask the platform what the account may post now, for a person scheduling a direct post
+    /// (TikTok: `creator_info`), so what it cannot post is refused before it is queued. `run`
+    /// asks again in [`Provider::prepare`].
+    async fn creator(&self, token: &Secret) -> Result<Arc<dyn Creator>>;
 
     /// How a file of `size` bytes is cut into chunks.
     fn plan(&self, size: u64) -> ChunkPlan;

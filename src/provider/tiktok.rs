@@ -26,6 +26,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 mod codes;
+mod creator;
 mod login;
 pub mod rules;
 mod steps;

@@ -24,6 +24,7 @@ use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
 mod codes;
+pub mod creator;
 mod login;
 pub mod rules;
 mod steps;
@@ -35,7 +36,7 @@ pub use upload::{CHUNK_SIZE, plan};
 
 use crate::error::Result;
 use crate::provider::net::{self, UploadHosts};
-use crate::provider::{ClientCredentials, Platform};
+use crate::provider::{ClientCredentials, Platform, Scopes};
 
 /// The platform's name in the queue, the secret store and messages.
 pub const PLATFORM: &str = "youtube";
@@ -60,6 +61,16 @@ pub const DEFAULT_API_URL: &str = "https://www.googleapis.com";
 /// Hosts a session URI may be on (§2.1: `www.googleapis.com`). Exact names: `*.googleapis.com`
 /// would include storage buckets anyone can create.
 pub const UPLOAD_HOSTS: &[&str] = &["www.googleapis.com", "youtube.googleapis.com"];
+
+/// The scopes a login asks for (§1.9): uploading is the "direct" scope, as YouTube has no drafts;
+/// reading the channel and the status of uploads is basic. Shared by the login and the rules.
+pub fn scopes() -> Scopes {
+    Scopes {
+        basic: &[READONLY_SCOPE],
+        draft: None,
+        direct: Some(UPLOAD_SCOPE),
+    }
+}
 
 /// Where postez talks to Google: each one an input (the later `POSTEZ_YOUTUBE_AUTH_URL`,
 /// `_TOKEN_URL`, `_REVOKE_URL`, `_API_URL`), so tests point them at a fake.

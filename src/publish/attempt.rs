@@ -420,7 +420,10 @@ impl Engine {
                     tracing::warn!(post = post.id, "status check failed ({e}); trying again")
                 }
                 Err(Error::Unsafe(e)) => return self.status_unknown(store, post, e.to_string()),
-                Err(Error::Api(e)) if e.class() == ErrorClass::Permanent => {
+                // A dead upload address says nothing about an upload that is complete.
+                Err(Error::Api(e))
+                    if matches!(e.class(), ErrorClass::Permanent | ErrorClass::UploadGone) =>
+                {
                     return self.status_unknown(store, post, e.to_string());
                 }
                 Err(e) => return Err(e),

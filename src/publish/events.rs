@@ -12,6 +12,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Serialize, Serializer};
 
 use crate::post::{Mode, Post, PostId};
+use crate::provider::Platform;
 
 /// The post an event is about. In JSON its `id` and `file` join the event's own fields.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -23,6 +24,9 @@ pub struct Subject {
     /// Direct or draft.
     #[serde(skip)]
     pub mode: Mode,
+    /// The platform it goes to (named in what is printed; not in JSON, which never had it).
+    #[serde(skip)]
+    pub platform: Platform,
 }
 
 impl Subject {
@@ -33,6 +37,10 @@ impl Subject {
                 .file_name()
                 .map_or_else(|| post.file.clone(), |n| n.to_string_lossy().into_owned()),
             mode: post.options.mode,
+            platform: post
+                .platform
+                .parse()
+                .unwrap_or_else(|_| crate::queue::platform()),
         }
     }
 }

@@ -131,7 +131,7 @@ impl Account {
             "privacy_options": self
                 .creator_info
                 .as_ref()
-                .and_then(|c| c.get("privacy_level_options").cloned()),
+                .and_then(|c| self.platform.rules().privacy_options(c)),
             "paused": self.pause().is_some(),
             "holds": self.holds.iter().map(|h| serde_json::json!({
                 "applies_to": h.applies_to,
@@ -150,18 +150,14 @@ impl Account {
         self.holds.iter().find(|h| h.is_pause())
     }
 
-    /// How this account can publish, from the scopes it granted: `draft` (inbox uploads,
-    /// `video.upload`) and `direct` (Direct Post, `video.publish`).
+    /// How this account can publish, from the scopes it granted read against its platform's
+    /// ([`crate::provider::Rules::scopes`]): `draft` (inbox uploads) and `direct` (Direct Post).
     pub fn modes(&self) -> Vec<&'static str> {
-        let has = |scope: &str| self.scopes.iter().any(|s| s == scope);
-        let mut modes = Vec::new();
-        if has(crate::provider::tiktok::DRAFT_SCOPE) {
-            modes.push("draft");
-        }
-        if has(crate::provider::tiktok::DIRECT_POST_SCOPE) {
-            modes.push("direct");
-        }
-        modes
+        let (draft, direct) = self.platform.rules().scopes().modes(&self.scopes);
+        [(draft, "draft"), (direct, "direct")]
+            .into_iter()
+            .filter_map(|(granted, mode)| granted.then_some(mode))
+            .collect()
     }
 
     /// Whether Direct Post was granted.
@@ -480,5 +476,34 @@ mod tests {
             assert_eq!(stored, state.as_str());
         }
         assert!("paused".parse::<AccountState>().is_err());
+    }
+
+    /// An account's modes are its granted scopes read against its platform's: the store knows
+    /// no platform's scope names.
+    #[test]
+    fn modes_come_from_the_platform_scopes() {
+        let mut store = Store::open_in_memory().unwrap();
+        let now = Utc::now();
+        let platform = crate::provider::Platform::default();
+        let scopes = platform.rules().scopes();
+        let mut granted: Vec<String> = scopes.basic.iter().map(|s| s.to_string()).collect();
+        let mut modes = |granted: &[String]| {
+            let profile = AccountProfile {
+                platform,
+                remote_id: "open-1".into(),
+                scopes: granted.to_vec(),
+                token_store: "keychain".into(),
+                access_expires_at: now,
+                refresh_expires_at: now,
+                ..AccountProfile::default()
+            };
+            let account = store.upsert_account(&profile, now).unwrap();
+            (account.modes(), account.can_direct_post())
+        };
+        assert_eq!(modes(&granted), (vec![], false));
+        granted.extend(scopes.draft.map(String::from));
+        assert_eq!(modes(&granted), (vec!["draft"], false));
+        granted.extend(scopes.direct.map(String::from));
+        assert_eq!(modes(&granted), (vec!["draft", "direct"], true));
     }
 }

@@ -129,9 +129,11 @@ const POST_COLUMNS: &str = "p.id, p.state, p.phase, p.platform, p.account_id, \
     p.last_error, p.last_error_code, p.last_error_hint, json_extract(p.checkpoint, '$.id'), \
     p.post_id, p.created_at, p.updated_at";
 
-/// A post's options as stored: their serde form (migration 0006).
-fn options_json(options: &Options) -> String {
-    serde_json::to_string(options).unwrap_or_else(|_| "{}".into())
+/// A post's options as stored: their serde form (migration 0006). `mode` is in it too, and in
+/// its own column for the hold queries; both are written from the same value, here and in
+/// `edit_post`, and the column is what is read back.
+fn options_json(options: &Options) -> rusqlite::Result<String> {
+    serde_json::to_string(options).map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))
 }
 
 const POST_FROM: &str = "posts p LEFT JOIN accounts a ON a.id = p.account_id";
@@ -236,7 +238,7 @@ impl Store {
                         post.media.codec.as_ref().map(ToString::to_string),
                         post.caption,
                         o.mode.as_str(),
-                        options_json(o),
+                        options_json(o).map_err(map)?,
                         db_time(post.scheduled_at),
                         post.timezone,
                         stamp,
@@ -427,7 +429,7 @@ impl Store {
     ) -> Result<Post> {
         let o = &new.options;
         let scheduled_at = db_time(new.scheduled_at);
-        let options = options_json(o);
+        let options = options_json(o).map_err(db_err(&self.path))?;
         let codec = new.media.codec.as_ref().map(ToString::to_string);
         let container = new.media.container.as_str();
         let detail = serde_json::json!({ "changed": changed });
@@ -470,7 +472,7 @@ impl Store {
             id,
             CANCEL,
             "cancelled",
-            "phase = NULL",
+            "phase = NULL, checkpoint = json_remove(checkpoint, '$.upload_url')",
             &[],
             ("cancelled", serde_json::json!({})),
             now,

@@ -117,7 +117,7 @@ impl Store {
         let ids: Vec<PostId> = {
             let mut stmt = tx
                 .prepare(&format!(
-                    "UPDATE posts SET {}, phase = NULL, last_error_code = 'missed', \
+                    "UPDATE posts SET {}, phase = NULL, {FORGET_URL}, last_error_code = 'missed', \
                      last_error = 'its time passed while no run was publishing', \
                      last_error_hint = 'queue it again with `postez retry ' || id || '`', \
                      updated_at = ?2 WHERE {} AND scheduled_at < ?1 \

@@ -544,8 +544,12 @@ fn disconnect_works_offline() {
     env.set("POSTEZ_TIKTOK_API_URL", "http://127.0.0.1:9");
     let run = env.run(&["disconnect", "tiktok"]);
     run.ok();
+    // The platform's own way to take the access away by hand, in its words.
     assert!(
-        run.stderr.contains("could not revoke access"),
+        run.stderr.contains("could not revoke access at TikTok (")
+            && run.stderr.contains(
+                "); remove postez under TikTok's Settings › Security › Manage app permissions"
+            ),
         "{}",
         run.stderr
     );

@@ -314,6 +314,25 @@ fn failed_with_a_permanent_reason_is_reported() {
     );
 }
 
+/// Only TikTok's `internal` processing failure means "upload it again": a reason that reads
+/// like a passing API error names a dead upload, and is reported as the post's failure.
+#[test]
+fn a_processing_failure_named_like_a_passing_error_is_reported() {
+    let fake = Fake::start(|_| {});
+    let (env, run) = with_faults(
+        &fake,
+        Media::Mp4,
+        vec![Fault::PublishFails {
+            reason: "rate_limit_exceeded".into(),
+        }],
+    );
+    assert_eq!(run.code, 4, "{run:?}");
+    let p = post(&env, 1);
+    assert_eq!(p["state"], "failed");
+    assert_eq!(p["last_error_code"], "rate_limit_exceeded");
+    assert_eq!(fake.state().publishes.len(), 1, "no second upload");
+}
+
 #[test]
 fn an_unaudited_app_gets_the_audit_hint() {
     let fake = Fake::start(|o| o.unaudited = true);
@@ -1052,11 +1071,7 @@ fn a_refused_status_check_after_a_lost_last_acknowledgement_fails_nothing() {
 #[test]
 fn a_post_queued_before_connecting_belongs_to_the_account_it_goes_out_with() {
     let fake = Fake::start(|_| {});
-    let mut env = TestEnv::new();
-    fake.configure(&mut env);
-    env.set("POSTEZ_TOKEN_STORE", "file");
-    env.set("POSTEZ_PASSPHRASE", "correct horse battery staple");
-    env.set("POSTEZ_POLL_INTERVAL", "20ms");
+    let env = fake.env();
     env.schedule(&media(Media::Mp4), "now", &[]);
     assert!(post(&env, 1)["account"].is_null());
     env.connect(&fake, &[]).ok();

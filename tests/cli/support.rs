@@ -571,8 +571,9 @@ pub fn sha256_file(path: &Path) -> String {
 }
 
 impl Fake {
-    /// A connected TestEnv (encrypted file store) with fast polls and retries.
-    pub fn connected(&self) -> TestEnv {
+    /// A TestEnv pointed at this fake (encrypted file store, fast polls and retries), not
+    /// connected yet.
+    pub fn env(&self) -> TestEnv {
         let mut env = TestEnv::new();
         self.configure(&mut env);
         env.set("POSTEZ_TOKEN_STORE", "file");
@@ -580,6 +581,12 @@ impl Fake {
         env.set("POSTEZ_POLL_INTERVAL", "20ms");
         env.set("POSTEZ_CHUNK_BACKOFF", "20ms");
         env.set("POSTEZ_RATE_WINDOW", "100ms");
+        env
+    }
+
+    /// A connected TestEnv (see [`Fake::env`]).
+    pub fn connected(&self) -> TestEnv {
+        let env = self.env();
         let run = env.connect(self, &[]);
         assert_eq!(run.code, 0, "{run:?}");
         env

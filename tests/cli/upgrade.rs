@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use crate::support::{Fake, Media, NOW, TestEnv, media, sha256_file};
+use crate::support::{Fake, Media, NOW, media, sha256_file};
 
 /// The queue of a version-2 postez at `db`: its schema, and posts as it wrote them.
 fn version_2_queue(db: &Path, file: &Path) {
@@ -99,12 +99,7 @@ fn version_2_queue(db: &Path, file: &Path) {
 #[test]
 fn a_version_2_queue_is_migrated_and_its_posts_publish() {
     let fake = Fake::start(|_| {});
-    let mut env = TestEnv::new();
-    fake.configure(&mut env);
-    env.set("POSTEZ_TOKEN_STORE", "file");
-    env.set("POSTEZ_PASSPHRASE", "correct horse battery staple");
-    env.set("POSTEZ_POLL_INTERVAL", "20ms");
-    env.set("POSTEZ_RATE_WINDOW", "100ms");
+    let env = fake.env();
     let file = media(Media::Mp4);
     version_2_queue(&env.db(), &file);
     // The first command that opens it brings it up to date.

@@ -138,8 +138,11 @@ pub fn token(data: &[u8]) {
             assert!(!tokens.access_token.expose().is_empty());
             assert!(!tokens.refresh_token.expose().is_empty());
             assert!(tokens.access_expires_at >= now && tokens.refresh_expires_at >= now);
-            let back = postez::provider::Tokens::from_secret(&tokens.to_secret())
-                .expect("saved tokens read back");
+            let back = postez::provider::Tokens::from_secret(
+                &tokens.to_secret(),
+                postez::provider::Platform::TikTok,
+            )
+            .expect("saved tokens read back");
             assert!(back == tokens, "round trip changed the tokens");
         }
         Err(e) => {

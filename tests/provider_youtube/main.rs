@@ -212,6 +212,13 @@ async fn login_with_pkce_names_the_channel_and_a_code_works_once() {
         "UUfAkEcHaNnEl0000000000a"
     );
     yt.check_access(&tokens.access_token).await.unwrap();
+    // What `schedule` asks before a post is queued: the channel, every privacy.
+    let creator = yt.creator(&tokens.access_token).await.unwrap();
+    assert_eq!(creator.name(), "Fake Channel");
+    assert_eq!(
+        creator.account_info().unwrap()["uploads_playlist"],
+        "UUfAkEcHaNnEl0000000000a"
+    );
 }
 
 #[tokio::test]

@@ -9,6 +9,7 @@
 use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use postez::provider::Platform;
 
 /// After this long the transfer-rate estimate is restarted, dropping the first burst that
 /// only filled the kernel's socket buffer.
@@ -59,20 +60,29 @@ enum Phase {
 pub(super) struct UploadBar {
     bar: ProgressBar,
     label: String,
+    /// The platform's name, for the line shown while it processes the video.
+    platform: &'static str,
     phase: Phase,
 }
 
 impl UploadBar {
-    /// A bar for `total` bytes of `file`, `offset` of them already with TikTok (a resumed
-    /// upload: those are not counted in the rate).
-    pub(super) fn start(multi: &MultiProgress, file: &str, total: u64, offset: u64) -> Self {
+    /// A bar for `total` bytes of `file` going to `platform`, `offset` of them already there
+    /// (a resumed upload: those are not counted in the rate).
+    pub(super) fn start(
+        multi: &MultiProgress,
+        file: &str,
+        platform: Platform,
+        total: u64,
+        offset: u64,
+    ) -> Self {
         let bar = multi.add(ProgressBar::new(total));
         bar.set_prefix("Uploading");
         bar.set_position(offset);
         bar.reset_eta();
         let mut this = Self {
             bar,
-            label: format!("{file} → tiktok"),
+            label: format!("{file} → {platform}"),
+            platform: platform.name(),
             phase: Phase::Burst,
         };
         this.restyle();
@@ -86,7 +96,7 @@ impl UploadBar {
         }
         self.bar.set_position(sent);
         if sent >= self.bar.length().unwrap_or(0) {
-            self.wait_for_tiktok();
+            self.wait_for_platform();
             return;
         }
         let elapsed = self.bar.elapsed();
@@ -103,9 +113,9 @@ impl UploadBar {
         }
     }
 
-    /// Every byte is sent: say that postez now waits for TikTok, with a spinner and the time
+    /// Every byte is sent: say that postez now waits for the platform, with a spinner and the time
     /// waited, instead of a bar stuck at 100 %.
-    pub(super) fn wait_for_tiktok(&mut self) {
+    pub(super) fn wait_for_platform(&mut self) {
         if self.phase == Phase::Waiting {
             return;
         }
@@ -123,7 +133,7 @@ impl UploadBar {
     fn restyle(&mut self) {
         let width = terminal_width();
         let (template, message) = match self.phase {
-            Phase::Waiting => waiting_line(width, &self.label),
+            Phase::Waiting => waiting_line(width, &self.label, self.platform),
             phase => upload_line(width, phase == Phase::Rated, &self.label),
         };
         let style = ProgressStyle::with_template(&template)
@@ -183,16 +193,16 @@ pub(super) fn upload_line(width: usize, with_rate: bool, label: &str) -> (String
 }
 
 /// The line once every byte is sent: a spinner, what postez waits for, and for how long.
-pub(super) fn waiting_line(width: usize, label: &str) -> (String, String) {
+pub(super) fn waiting_line(width: usize, label: &str, platform: &str) -> (String, String) {
     // "{prefix:>12} " + spinner and space + message + " {elapsed}" (at most " 59m").
     let room = width.saturating_sub(1 + PREFIX_W + 2 + 4);
     // The name is cut first: what postez waits for is the point of the line.
-    const WAIT: &str = ": sent, waiting for TikTok to process it";
-    let wait_w = console::measure_text_width(WAIT);
+    let wait = format!(": sent, waiting for {platform} to process it");
+    let wait_w = console::measure_text_width(&wait);
     let message = if room >= wait_w + LABEL_MIN {
-        format!("{}{WAIT}", console::truncate_str(label, room - wait_w, "…"))
+        format!("{}{wait}", console::truncate_str(label, room - wait_w, "…"))
     } else {
-        console::truncate_str(&format!("{label}{WAIT}"), room.max(1), "…").into_owned()
+        console::truncate_str(&format!("{label}{wait}"), room.max(1), "…").into_owned()
     };
     (
         "{prefix:>12.cyan.bold} {spinner} {msg} {elapsed}".to_string(),
@@ -236,7 +246,7 @@ mod tests {
                         widest(&template, &message) < width.max(42),
                         "{width} columns: {template} / {message}"
                     );
-                    let (template, message) = waiting_line(width, label);
+                    let (template, message) = waiting_line(width, label, "TikTok");
                     assert!(
                         widest(&template, &message) < width.max(24),
                         "{width} columns: {template} / {message}"
@@ -282,7 +292,11 @@ mod tests {
 
     #[test]
     fn waiting_cuts_the_name_not_what_it_waits_for() {
-        let (_, message) = waiting_line(80, &format!("{} → tiktok", "long-name-".repeat(8)));
+        let (_, message) = waiting_line(
+            80,
+            &format!("{} → tiktok", "long-name-".repeat(8)),
+            "TikTok",
+        );
         assert!(
             message.ends_with("…: sent, waiting for TikTok to process it"),
             "{message}"
@@ -291,7 +305,7 @@ mod tests {
 
     #[test]
     fn waiting_says_what_postez_waits_for() {
-        let (template, message) = waiting_line(100, "clip.mp4 → tiktok");
+        let (template, message) = waiting_line(100, "clip.mp4 → tiktok", "TikTok");
         assert!(template.contains("{spinner}"));
         assert_eq!(
             message,

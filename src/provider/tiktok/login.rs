@@ -5,20 +5,17 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{CreatorInfo, DIRECT_POST_SCOPE, DRAFT_SCOPE, TikTok, UserInfo};
+use super::{CreatorInfo, DIRECT_POST_SCOPE, TikTok, UserInfo};
 use crate::error::Result;
 use crate::provider::login::passing;
-use crate::provider::{LoginSteps, PendingLogin, Profile, Scopes, Tokens};
+use crate::provider::{LoginSteps, PendingLogin, Profile, Rules, Scopes, Tokens};
 use crate::secrets::Secret;
 
 #[async_trait::async_trait]
 impl LoginSteps for TikTok {
     fn scopes(&self) -> Scopes {
-        Scopes {
-            basic: &["user.info.basic"],
-            draft: Some(DRAFT_SCOPE),
-            direct: Some(DIRECT_POST_SCOPE),
-        }
+        // One list, kept with the rules, which need it without a client.
+        super::rules::TikTokRules.scopes()
     }
 
     fn authorize(&self, redirect_uri: &str, scopes: &[&str]) -> Result<(url::Url, PendingLogin)> {
@@ -103,6 +100,7 @@ fn profile(tokens: &Tokens, user: UserInfo, creator: Option<CreatorInfo>) -> Pro
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::provider::tiktok::DRAFT_SCOPE;
     use crate::provider::{ClientCredentials, Provider};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 

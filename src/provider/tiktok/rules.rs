@@ -6,10 +6,11 @@
 
 use std::path::Path;
 
+use super::{DIRECT_POST_SCOPE, DRAFT_SCOPE};
 use crate::error::{Error, Result};
 use crate::media::{self, MediaError, MediaInfo};
 use crate::post::{Mode, Options, Privacy};
-use crate::provider::{Platform, Rules};
+use crate::provider::{Platform, Rules, Scopes};
 use crate::store::Account;
 
 /// TikTok's caption limit, in UTF-16 code units (an emoji outside the BMP counts 2).
@@ -30,6 +31,14 @@ pub struct TikTokRules;
 impl Rules for TikTokRules {
     fn platform(&self) -> Platform {
         Platform::TikTok
+    }
+
+    fn scopes(&self) -> Scopes {
+        Scopes {
+            basic: &["user.info.basic"],
+            draft: Some(DRAFT_SCOPE),
+            direct: Some(DIRECT_POST_SCOPE),
+        }
     }
 
     fn check_media(&self, path: &Path, info: &MediaInfo) -> std::result::Result<(), MediaError> {
@@ -67,6 +76,15 @@ impl Rules for TikTokRules {
 
     fn consent_name(&self) -> &'static str {
         "TikTok's Music Usage Confirmation"
+    }
+
+    fn privacy_options(&self, account_info: &serde_json::Value) -> Option<serde_json::Value> {
+        // The saved answer is creator_info as TikTok gave it.
+        account_info.get("privacy_level_options").cloned()
+    }
+
+    fn manual_revoke_hint(&self) -> &'static str {
+        "remove postez under TikTok's Settings › Security › Manage app permissions"
     }
 }
 
@@ -205,6 +223,18 @@ pub fn build_caption(text: &str, hashtags: &[String]) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `accounts --json`'s privacy_options are creator_info's list, as saved.
+    #[test]
+    fn privacy_options_come_from_the_saved_creator_info() {
+        let saved =
+            serde_json::json!({"privacy_level_options": ["SELF_ONLY"], "comment_disabled": true});
+        assert_eq!(
+            TikTokRules.privacy_options(&saved),
+            Some(serde_json::json!(["SELF_ONLY"]))
+        );
+        assert_eq!(TikTokRules.privacy_options(&serde_json::json!({})), None);
+    }
 
     #[test]
     fn utf16_counts_emoji_as_two() {

@@ -7,13 +7,14 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::codes::{self, INTERNAL_FAILURE, UNKNOWN_PUBLISH};
+use super::creator::TikTokCreator;
 use super::{CreatorInfo, DIRECT_POST_SCOPE, PostStatus, TikTok};
 use crate::error::{Error, Result};
 use crate::media::Verified;
 use crate::post::{Mode, Options, Post, PostId, Privacy};
 use crate::provider::{
-    ApiError, Checkpoint, ChunkPlan, ErrorClass, Failure, Platform, Prepared, Provider, PutOutcome,
-    RemoteState, SentBytes, Verdict,
+    ApiError, Checkpoint, ChunkPlan, Creator, ErrorClass, Failure, Platform, Prepared, Provider,
+    PutOutcome, RemoteState, SentBytes, Verdict,
 };
 use crate::secrets::Secret;
 use crate::store::Account;
@@ -68,6 +69,11 @@ impl Provider for TikTok {
             account_info: serde_json::to_value(&info).ok(),
             verdict: check_creator(post, &info),
         })
+    }
+
+    async fn creator(&self, token: &Secret) -> Result<Arc<dyn Creator>> {
+        let info = self.creator_info(token).await?;
+        Ok(Arc::new(TikTokCreator { info }))
     }
 
     fn plan(&self, size: u64) -> ChunkPlan {
@@ -190,7 +196,14 @@ fn remote_state(post: &Post, status: &PostStatus) -> RemoteState {
                 code: reason,
                 message: api.to_string(),
                 hint: api.hint(),
-                class: api.class(),
+                // Only `internal` means "upload it again"; a processing failure whose reason
+                // reads like a passing API error (`rate_limit_exceeded`, …) is final, as the
+                // upload it names is dead. Quotas and bans keep their class: they concern the
+                // account.
+                class: match api.class() {
+                    ErrorClass::Retryable => ErrorClass::Permanent,
+                    class => class,
+                },
             })
         }
         _ => RemoteState::Working {

@@ -20,7 +20,7 @@ use oauth2::{
 use serde::{Deserialize, Serialize};
 
 use super::codes::{self, INVALID_RESPONSE};
-use super::{PLATFORM, READONLY_SCOPE, UPLOAD_SCOPE, YouTube};
+use super::{PLATFORM, YouTube};
 use crate::error::{Error, Result};
 use crate::provider::login::passing;
 use crate::provider::{LoginSteps, NetworkError, PendingLogin, Profile, Scopes, Tokens, net};
@@ -149,7 +149,7 @@ impl Channel {
 
 /// The account as the channel describes it; what is kept on it (`account_info`) is what later
 /// calls need without asking again: the uploads playlist.
-fn profile_of(channel: &Channel) -> Profile {
+pub(super) fn profile_of(channel: &Channel) -> Profile {
     let snippet = channel.snippet.clone().unwrap_or_default();
     let text = |s: Option<String>| {
         s.map(|s| crate::provider::printable(s.trim(), 100))
@@ -349,14 +349,8 @@ impl YouTube {
 
 #[async_trait::async_trait]
 impl LoginSteps for YouTube {
-    /// Uploading is the "direct" scope (YouTube has no drafts); reading the channel and the
-    /// status of uploads is basic (§1.9).
     fn scopes(&self) -> Scopes {
-        Scopes {
-            basic: &[READONLY_SCOPE],
-            draft: None,
-            direct: Some(UPLOAD_SCOPE),
-        }
+        super::scopes()
     }
 
     fn authorize(&self, redirect_uri: &str, scopes: &[&str]) -> Result<(url::Url, PendingLogin)> {
@@ -495,7 +489,7 @@ impl LoginSteps for YouTube {
 #[cfg(test)]
 mod tests {
     use super::super::testing::{Script, ok};
-    use super::super::{ClientCredentials, Endpoints};
+    use super::super::{ClientCredentials, Endpoints, READONLY_SCOPE, UPLOAD_SCOPE};
     use super::*;
     use crate::provider::ErrorClass;
     use base64::Engine;

@@ -16,7 +16,7 @@ use super::{SEAM_PLATFORM, UPLOAD_SCOPE};
 use crate::error::{Error, Result};
 use crate::media::{Container, MediaError, MediaInfo};
 use crate::post::{Mode, Options, Post, Privacy};
-use crate::provider::{Platform, Rules};
+use crate::provider::{Platform, Rules, Scopes};
 use crate::store::Account;
 
 /// Longest title, in characters (code points, as the fake counts; emoji counting is
@@ -413,6 +413,10 @@ impl Rules for YouTubeRules {
         SEAM_PLATFORM
     }
 
+    fn scopes(&self) -> Scopes {
+        super::scopes()
+    }
+
     /// YouTube takes nearly any container and codec (§2.1: `video/*`); postez refuses what
     /// cannot be a video at all. The 256 GB limit is beyond anything postez reads (files are
     /// capped well below it); length is YouTube's to judge per channel (§5.3: 15 minutes
@@ -489,6 +493,16 @@ impl Rules for YouTubeRules {
 
     fn consent_name(&self) -> &'static str {
         "YouTube's Terms of Service"
+    }
+
+    /// YouTube offers every channel all three; the saved channel answer names none.
+    fn privacy_options(&self, _account_info: &serde_json::Value) -> Option<serde_json::Value> {
+        Some(serde_json::json!(Visibility::ALL.map(Visibility::as_str)))
+    }
+
+    fn manual_revoke_hint(&self) -> &'static str {
+        // §6: the page a privacy policy links for revocation.
+        "remove postez under \"Third-party apps & services\" at https://myaccount.google.com/permissions"
     }
 }
 
@@ -697,5 +711,15 @@ mod tests {
         assert!("friends".parse::<Visibility>().is_err());
         assert_eq!(rules.caption_len("é"), 2);
         assert_eq!(rules.max_caption(), 5000);
+        assert_eq!(
+            rules.privacy_options(&serde_json::json!({})),
+            Some(serde_json::json!(["public", "unlisted", "private"]))
+        );
+        assert!(
+            rules
+                .manual_revoke_hint()
+                .contains("myaccount.google.com/permissions")
+        );
+        assert_eq!(rules.scopes().direct, Some(UPLOAD_SCOPE));
     }
 }

@@ -11,14 +11,15 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::codes::{self, INVALID_RESPONSE};
+use super::creator::YouTubeCreator;
 use super::upload::{SessionAnswer, Video};
 use super::{UPLOAD_SCOPE, VideoMeta, YouTube, session_key};
 use crate::error::{Error, Result};
 use crate::media::Verified;
 use crate::post::{Options, Post, PostId};
 use crate::provider::{
-    ApiError, Checkpoint, ChunkPlan, ErrorClass, Failure, Platform, Prepared, Provider, PutOutcome,
-    RemoteState, STATUS_ACTION, SentBytes, Verdict,
+    ApiError, Checkpoint, ChunkPlan, Creator, ErrorClass, Failure, Platform, Prepared, Provider,
+    PutOutcome, RemoteState, STATUS_ACTION, SentBytes, Verdict,
 };
 use crate::secrets::Secret;
 use crate::store::Account;
@@ -55,6 +56,22 @@ impl Provider for YouTube {
             account_info: None,
             verdict,
         })
+    }
+
+    /// The channel (1 unit): YouTube has no per-account posting options to ask about.
+    async fn creator(&self, token: &Secret) -> Result<Arc<dyn Creator>> {
+        let channel = self
+            .channel(token, "read the channel")
+            .await?
+            .ok_or_else(|| {
+                Error::Api(codes::refusal(
+                    "read the channel",
+                    200,
+                    "youtubeSignupRequired",
+                    "this Google account has no YouTube channel",
+                ))
+            })?;
+        Ok(Arc::new(YouTubeCreator { channel }))
     }
 
     fn plan(&self, size: u64) -> ChunkPlan {
