@@ -274,8 +274,12 @@ impl YouTube {
                 )
                 .into());
             }
-            Err(RequestTokenError::Parse(_, body)) if !(200..300).contains(&http) => {
+            // Not an OAuth error body (an HTML 503, an empty 401): classed by its status.
+            Err(RequestTokenError::Parse(_, body)) if http != 200 => {
                 return Err(codes::from_body(action, http, &body).into());
+            }
+            Err(RequestTokenError::Other(_)) if http != 200 => {
+                return Err(codes::from_body(action, http, b"").into());
             }
             Err(_) => return Err(codes::invalid_answer(action, http).into()),
         };
@@ -617,6 +621,7 @@ mod tests {
                 ),
                 (401, vec![], r#"{"error":"invalid_client","error_description":"The OAuth client was not found."}"#.into()),
                 (503, vec![("Content-Type", "text/html".into())], "<html>down</html>".into()),
+                (401, vec![], String::new()),
                 (307, vec![("Location", "https://evil.example/steal".into())], String::new()),
             ],
         );
@@ -646,6 +651,13 @@ mod tests {
             panic!()
         };
         assert_eq!(e.class, ErrorClass::Retryable);
+        let Error::Api(e) = LoginSteps::refresh(&yt, &old, Utc::now())
+            .await
+            .unwrap_err()
+        else {
+            panic!()
+        };
+        assert_eq!((e.class, e.code.as_str()), (ErrorClass::Token, "http_401"));
         let e = LoginSteps::refresh(&yt, &old, Utc::now())
             .await
             .unwrap_err();
@@ -653,7 +665,7 @@ mod tests {
         assert!(!e.to_string().contains("1//old"));
         assert_eq!(
             script.seen().len(),
-            4,
+            5,
             "nothing was sent to the redirect's host"
         );
     }
