@@ -13,6 +13,7 @@ pub mod net;
 pub mod rules;
 pub mod steps;
 pub mod tiktok;
+pub mod youtube;
 
 use std::fmt;
 use std::str::FromStr;
