@@ -6,7 +6,8 @@ use rusqlite::{OptionalExtension, Row, TransactionBehavior, params};
 
 use crate::error::{Error, Result};
 use crate::media::{Container, Fingerprint, MediaInfo, VideoCodec};
-use crate::post::{Event, Mode, NewPost, Options, Post, PostId, PostState};
+use crate::post::{Event, Mode, NewPost, Post, PostId, PostOptions, PostState};
+use crate::provider::Platform;
 
 use super::transitions::{CANCEL, Change, EDIT, RETRY};
 use super::{Store, db_err, db_time, insert_event, opt_time, parse_time, text_enum};
@@ -129,11 +130,21 @@ const POST_COLUMNS: &str = "p.id, p.state, p.phase, p.platform, p.account_id, \
     p.last_error, p.last_error_code, p.last_error_hint, json_extract(p.checkpoint, '$.id'), \
     p.post_id, p.created_at, p.updated_at";
 
-/// A post's options as stored: their serde form (migration 0006). `mode` is in it too, and in
-/// its own column for the hold queries; both are written from the same value, here and in
-/// `edit_post`, and the column is what is read back.
-fn options_json(options: &Options) -> rusqlite::Result<String> {
-    serde_json::to_string(options).map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))
+/// A post's options as stored: their serde form (migration 0006), the platform's own struct
+/// untagged, read back by the row's platform ([`PostOptions::from_stored`]). `mode` is in it
+/// too, and in its own column for the hold queries; both are written from the same value, here
+/// and in `edit_post`, and the column is what is read back. Options of another platform than
+/// the post's would be read back in the wrong shape, so they are refused.
+fn options_json(post: &NewPost) -> Result<String> {
+    if post.options.platform().as_str() != post.platform {
+        return Err(Error::Internal(format!(
+            "a {} post was given {} options",
+            post.platform,
+            post.options.platform()
+        )));
+    }
+    serde_json::to_string(&post.options)
+        .map_err(|e| Error::Internal(format!("post options could not be written as JSON: {e}")))
 }
 
 const POST_FROM: &str = "posts p LEFT JOIN accounts a ON a.id = p.account_id";
@@ -153,12 +164,23 @@ fn post_from_row(row: &Row<'_>) -> rusqlite::Result<Post> {
         }
     };
     let codec: Option<String> = row.get(16)?;
+    let platform: String = row.get(3)?;
     let options: String = row.get(19)?;
+    // The row's platform says which shape its options have; the column's mode wins over the
+    // JSON's (the hold queries filter on the column).
+    let options = PostOptions::from_stored(
+        text_enum::<Platform>(3, platform.clone())?,
+        text_enum::<Mode>(18, row.get(18)?)?,
+        &options,
+    )
+    .map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(19, rusqlite::types::Type::Text, e.into())
+    })?;
     Ok(Post {
         id: row.get(0)?,
         state: text_enum(1, row.get(1)?)?,
         phase: row.get(2)?,
-        platform: row.get(3)?,
+        platform,
         account_id: row.get(4)?,
         account: row.get(5)?,
         file: row.get(6)?,
@@ -178,13 +200,7 @@ fn post_from_row(row: &Row<'_>) -> rusqlite::Result<Post> {
             codec: codec.map(|c| VideoCodec::from_label(&c)),
         },
         caption: row.get(17)?,
-        options: Options {
-            // The column is what queries (holds) filter on; the JSON holds the rest.
-            mode: text_enum::<Mode>(18, row.get(18)?)?,
-            ..serde_json::from_str(&options).map_err(|e| {
-                rusqlite::Error::FromSqlConversionFailure(19, rusqlite::types::Type::Text, e.into())
-            })?
-        },
+        options,
         scheduled_at: parse_time(&row.get::<_, String>(20)?)?,
         timezone: row.get(21)?,
         attempts: row.get(22)?,
@@ -220,7 +236,6 @@ impl Store {
                 .map_err(map)?;
             let stamp = db_time(now);
             for post in posts {
-                let o = &post.options;
                 insert
                     .execute(params![
                         post.platform,
@@ -237,8 +252,8 @@ impl Store {
                         post.media.fps,
                         post.media.codec.as_ref().map(ToString::to_string),
                         post.caption,
-                        o.mode.as_str(),
-                        options_json(o).map_err(map)?,
+                        post.options.mode().as_str(),
+                        options_json(post)?,
                         db_time(post.scheduled_at),
                         post.timezone,
                         stamp,
@@ -427,9 +442,8 @@ impl Store {
         changed: &[&str],
         now: DateTime<Utc>,
     ) -> Result<Post> {
-        let o = &new.options;
         let scheduled_at = db_time(new.scheduled_at);
-        let options = options_json(o).map_err(db_err(&self.path))?;
+        let options = options_json(new)?;
         let codec = new.media.codec.as_ref().map(ToString::to_string);
         let container = new.media.container.as_str();
         let detail = serde_json::json!({ "changed": changed });
@@ -456,7 +470,7 @@ impl Store {
                 &new.media.fps,
                 &codec,
                 &new.caption,
-                &o.mode.as_str(),
+                &new.options.mode().as_str(),
                 &options,
                 &scheduled_at,
                 &new.timezone,
