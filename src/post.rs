@@ -491,6 +491,84 @@ mod tests {
         );
     }
 
+    /// `list/show --json` keep TikTok's choices at the top level, by the names they always had.
+    #[test]
+    fn the_json_contract_keeps_tiktoks_keys_at_the_top() {
+        use crate::media::{Container, MediaInfo};
+        let at: DateTime<Utc> = "2026-12-01T10:00:00Z".parse().unwrap();
+        let post = Post {
+            id: 7,
+            state: PostState::Scheduled,
+            phase: None,
+            platform: "tiktok".into(),
+            account_id: None,
+            account: None,
+            file: "/v/a.mp4".into(),
+            copied: false,
+            media: MediaInfo {
+                container: Container::Mp4,
+                size: 1,
+                duration_ms: None,
+                width: None,
+                height: None,
+                fps: None,
+                codec: None,
+            },
+            fingerprint: Fingerprint {
+                size: 1,
+                mtime_ns: 1,
+                sample_sha256: "ab".into(),
+            },
+            caption: String::new(),
+            options: TikTokOptions {
+                privacy: Some(Privacy::SelfOnly),
+                allow_duet: true,
+                cover_at_ms: Some(5),
+                ..TikTokOptions::plain(Mode::Direct)
+            }
+            .into(),
+            scheduled_at: at,
+            timezone: "UTC".into(),
+            attempts: 0,
+            next_attempt_at: None,
+            last_error: None,
+            last_error_code: None,
+            last_error_hint: None,
+            publish_id: None,
+            post_id: None,
+            created_at: at,
+            updated_at: at,
+        };
+        let json = post.to_json();
+        let want = serde_json::json!({
+            "mode": "direct",
+            "privacy": "SELF_ONLY",
+            "allow_comments": false,
+            "allow_duet": true,
+            "allow_stitch": false,
+            "cover_at_ms": 5,
+            "brand_organic": false,
+            "branded_content": false,
+            "ai_generated": false,
+        });
+        for (key, value) in want.as_object().unwrap() {
+            assert_eq!(&json[key], value, "{key}");
+        }
+        assert!(json.get("TikTok").is_none() && json.get("options").is_none());
+        assert_eq!(json.as_object().unwrap().len(), 29, "no key added or lost");
+    }
+
+    /// The tag is not in the serde form: TikTok's options serialise as their own struct.
+    #[test]
+    fn tiktok_options_serialise_untagged() {
+        let o = TikTokOptions::plain(Mode::Draft);
+        assert_eq!(
+            serde_json::to_string(&PostOptions::from(o.clone())).unwrap(),
+            serde_json::to_string(&o).unwrap()
+        );
+        assert_eq!(PostOptions::from(o).platform(), Platform::TikTok);
+    }
+
     #[test]
     fn state_transitions_follow_the_machine() {
         use PostState::*;

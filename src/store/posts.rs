@@ -570,6 +570,99 @@ mod tests {
         assert_eq!(events[0].kind, "scheduled");
     }
 
+    /// `posts.options` exactly as a TikTok row holds it (migration 0006's `json_object` and
+    /// serde's form agree: this field order, compact).
+    const STORED_TIKTOK: &str = "{\"mode\":\"direct\",\"privacy\":\"SELF_ONLY\",\
+        \"allow_comments\":true,\"allow_duet\":false,\"allow_stitch\":false,\"cover_at_ms\":10,\
+        \"brand_organic\":false,\"branded_content\":false,\"ai_generated\":true}";
+
+    fn stored_options(store: &Store, id: PostId) -> String {
+        store
+            .conn
+            .query_row("SELECT options FROM posts WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .unwrap()
+    }
+
+    /// The TikTok variant is stored untagged: a row's JSON is what it was before options were
+    /// tagged by platform, and reading a row and writing it back leaves it byte for byte.
+    #[test]
+    fn a_tiktok_rows_options_json_survives_read_and_write_unchanged() {
+        let mut store = Store::open_in_memory().unwrap();
+        let post = sample_post(now() + chrono::Duration::hours(2));
+        let id = store
+            .insert_posts(std::slice::from_ref(&post), now())
+            .unwrap()[0];
+        assert_eq!(stored_options(&store, id), STORED_TIKTOK);
+
+        // A row written by an older postez (a draft, with a field it never had left out):
+        // read, then written back unchanged by an edit of another field.
+        let old = "{\"mode\":\"draft\",\"privacy\":null,\"allow_comments\":false,\
+            \"allow_duet\":false,\"allow_stitch\":false,\"cover_at_ms\":null,\
+            \"brand_organic\":false,\"branded_content\":false,\"ai_generated\":false}";
+        store
+            .conn
+            .execute(
+                "UPDATE posts SET mode = 'draft', options = ?1 WHERE id = ?2",
+                rusqlite::params![old, id],
+            )
+            .unwrap();
+        let read = store.post(id).unwrap();
+        assert_eq!(read.options.mode(), Mode::Draft);
+        assert_eq!(serde_json::to_string(&read.options).unwrap(), old);
+        let again = NewPost {
+            caption: "new words".into(),
+            options: read.options.clone(),
+            ..post.clone()
+        };
+        store.edit_post(id, &again, &["caption"], now()).unwrap();
+        assert_eq!(stored_options(&store, id), old);
+        assert_eq!(store.post(id).unwrap().options, read.options);
+    }
+
+    /// Options are read in the shape of the row's platform; the `mode` column wins over the
+    /// JSON's, and a platform postez does not know is refused rather than guessed.
+    #[test]
+    fn options_are_read_by_the_rows_platform() {
+        let read = PostOptions::from_stored(Platform::TikTok, Mode::Draft, STORED_TIKTOK).unwrap();
+        assert_eq!(read.platform(), Platform::TikTok);
+        let tiktok = read
+            .tiktok()
+            .expect("a TikTok row reads as TikTok's options");
+        assert_eq!(tiktok.mode, Mode::Draft, "the column's mode");
+        assert_eq!(tiktok.privacy, Some(crate::post::Privacy::SelfOnly));
+        assert!(tiktok.allow_comments && tiktok.ai_generated);
+        // A field missing from an old row reads as its default.
+        let sparse = PostOptions::from_stored(Platform::TikTok, Mode::Direct, "{}").unwrap();
+        assert_eq!(
+            sparse,
+            PostOptions::TikTok(crate::provider::tiktok::TikTokOptions::plain(Mode::Direct))
+        );
+
+        let mut store = Store::open_in_memory().unwrap();
+        let id = store.insert_posts(&[sample_post(now())], now()).unwrap()[0];
+        assert_eq!(store.post(id).unwrap().options.platform(), Platform::TikTok);
+        store
+            .conn
+            .execute("UPDATE posts SET platform = 'myspace' WHERE id = ?1", [id])
+            .unwrap();
+        assert!(store.post(id).is_err());
+    }
+
+    /// A post whose options are another platform's would be read back in the wrong shape.
+    #[test]
+    fn options_must_be_the_posts_platforms() {
+        let mut store = Store::open_in_memory().unwrap();
+        let post = NewPost {
+            platform: "youtube".into(),
+            ..sample_post(now())
+        };
+        let err = store.insert_posts(&[post], now()).unwrap_err();
+        assert!(matches!(err, Error::Internal(_)), "{err:?}");
+        assert_eq!(store.count_posts().unwrap(), 0);
+    }
+
     #[test]
     fn cancel_and_retry_respect_states() {
         let mut store = Store::open_in_memory().unwrap();
