@@ -1,5 +1,6 @@
 //! What a queued post is: its id, its state and the transitions between states, and its publishing
-//! options. Pure data; no I/O. Which options a platform accepts, and its caption rules, are the
+//! options, tagged by platform ([`PostOptions`]; each platform's own set lives in its provider
+//! module). Pure data; no I/O. Which options a platform accepts, and its caption rules, are the
 //! platform's (`crate::provider::Rules`).
 
 use std::fmt;

@@ -38,6 +38,9 @@ pub trait Rules: Send + Sync {
     /// against the platform's limits.
     fn build_caption(&self, text: &str, hashtags: &[String]) -> Result<String>;
 
+    // The options below are the post's, tagged by platform: each platform reads its own
+    // variant, and another platform's is postez's bug (`Error::Internal`), not the user's.
+
     /// Refuse a mode `account` cannot post in (a direct post without the grant for it), at
     /// schedule time rather than at run time. With no account yet, any mode goes.
     fn check_mode(&self, account: Option<&Account>, options: &PostOptions) -> Result<()>;
