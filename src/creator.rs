@@ -159,7 +159,7 @@ pub fn privacy_choices(creator: Option<&dyn Creator>, branded_content: bool) -> 
 mod tests {
     use super::*;
     use crate::error::Result;
-    use crate::post::Options;
+    use crate::post::PostOptions;
 
     /// An account offered followers and private only.
     #[derive(Debug)]
@@ -175,10 +175,10 @@ mod tests {
         fn privacy_levels(&self) -> Vec<Privacy> {
             vec![Privacy::FollowerOfCreator, Privacy::SelfOnly]
         }
-        fn check(&self, _: &Options, _: Option<u64>, _: &str) -> Result<()> {
+        fn check(&self, _: &PostOptions, _: Option<u64>, _: &str) -> Result<()> {
             Ok(())
         }
-        fn turned_off(&self, _: &Options) -> Vec<&'static str> {
+        fn turned_off(&self, _: &PostOptions) -> Vec<&'static str> {
             Vec::new()
         }
         fn account_info(&self) -> Option<serde_json::Value> {

@@ -8,7 +8,8 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use crate::error::{Error, Result};
-use crate::post::{Mode, Options, Post, PostId, PostState, Privacy};
+use crate::post::{Mode, Post, PostId, PostOptions, PostState, Privacy};
+use crate::provider::tiktok::TikTokOptions;
 use crate::provider::{Platform, Rules};
 use crate::queue::{self, CheckedMedia};
 use crate::store::{Account, Store};
@@ -53,12 +54,20 @@ pub struct Changes {
 }
 
 impl Changes {
-    /// The post's options with the requested ones applied.
-    fn apply(&self, old: &Options) -> Options {
+    /// The post's options with the requested ones applied. The flags are TikTok's; another
+    /// platform's options get their own arm when it has its own flags.
+    fn apply(&self, old: &PostOptions) -> PostOptions {
+        match old {
+            PostOptions::TikTok(o) => self.apply_tiktok(o).into(),
+        }
+    }
+
+    /// A TikTok post's options with the requested ones applied.
+    fn apply_tiktok(&self, old: &TikTokOptions) -> TikTokOptions {
         let mut options = old.clone();
         if self.draft {
             // Drafts take none of the direct-post choices.
-            options = Options::plain(Mode::Draft);
+            options = TikTokOptions::plain(Mode::Draft);
         }
         if self.direct {
             options.mode = Mode::Direct;
@@ -97,7 +106,7 @@ pub struct Edit {
     scheduled_at: DateTime<Utc>,
     caption: String,
     hashtags: Vec<String>,
-    options: Options,
+    options: PostOptions,
     media: CheckedMedia,
     /// The video as named (by the user, or the post): how messages about it name it.
     media_path: PathBuf,
@@ -177,7 +186,7 @@ pub fn plan(store: &Store, id: PostId, changes: &Changes, now: DateTime<Utc>) ->
             .find(|a| Some(a.id) == old.account_id),
     };
     rules.check_mode(effective.as_ref(), &options)?;
-    if options.privacy.is_some() || options.mode == Mode::Draft {
+    if !options.privacy_pending() {
         rules.validate(&options, media.info.duration_ms)?;
     }
     Ok(Edit {
@@ -214,12 +223,12 @@ impl Edit {
     }
 
     /// The edited options.
-    pub fn options(&self) -> &Options {
+    pub fn options(&self) -> &PostOptions {
         &self.options
     }
 
     /// The edited options, for the choices the consent step makes.
-    pub fn options_mut(&mut self) -> &mut Options {
+    pub fn options_mut(&mut self) -> &mut PostOptions {
         &mut self.options
     }
 
@@ -387,7 +396,7 @@ mod tests {
             allow_stitch: Some(true),
             ..Default::default()
         };
-        let options = changes.apply(&sample_post(now()).options);
+        let options = changes.apply_tiktok(sample_post(now()).options.tiktok().unwrap());
         assert_eq!(options.mode, Mode::Draft);
         assert_eq!(options.privacy, None);
         assert!(!options.allow_comments && !options.ai_generated && options.cover_at_ms.is_none());
@@ -397,7 +406,7 @@ mod tests {
 
     #[test]
     fn toggles_change_only_what_is_given() {
-        let old = sample_post(now()).options;
+        let old = sample_post(now()).options.tiktok().unwrap().clone();
         let changes = Changes {
             privacy: Some(Privacy::PublicToEveryone),
             allow_comments: Some(false),
@@ -405,7 +414,7 @@ mod tests {
             cover_at_ms: Some(500),
             ..Default::default()
         };
-        let options = changes.apply(&old);
+        let options = changes.apply_tiktok(&old);
         assert_eq!(options.privacy, Some(Privacy::PublicToEveryone));
         assert!(!options.allow_comments && options.allow_duet && !options.allow_stitch);
         assert_eq!(options.cover_at_ms, Some(500));
@@ -464,9 +473,9 @@ mod tests {
         assert!(edit.needs_consent());
         assert!(edit.save(&mut store, now()).is_err());
         let mut edit = plan(&store, id, &direct, now()).unwrap();
-        edit.options_mut().privacy = Some(Privacy::SelfOnly);
+        edit.options_mut().tiktok_mut().unwrap().privacy = Some(Privacy::SelfOnly);
         let edited = edit.save(&mut store, now()).unwrap();
-        assert_eq!(edited.post.options.mode, Mode::Direct);
+        assert_eq!(edited.post.options.mode(), Mode::Direct);
     }
 
     #[test]

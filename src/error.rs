@@ -231,6 +231,10 @@ pub enum Error {
     /// The user said no at a prompt.
     #[error("cancelled; nothing was changed")]
     Aborted,
+    /// postez broke its own rule (a platform handed another platform's post options): a bug,
+    /// not the user's input.
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 fn wrong_state(id: PostId, state: PostState, action: &str) -> String {
@@ -338,7 +342,11 @@ impl Error {
                 "run `postez connect {platform}` again; on a remote machine use --no-browser and \
                  paste the redirected URL"
             )),
-            Self::Io(_) | Self::Aborted | Self::LockLost { .. } | Self::Https { .. } => None,
+            Self::Io(_)
+            | Self::Aborted
+            | Self::LockLost { .. }
+            | Self::Https { .. }
+            | Self::Internal(_) => None,
         }
     }
 
@@ -384,7 +392,9 @@ impl Error {
             | Self::NeedsReconnect { .. }
             | Self::LoginRefused { .. }
             | Self::NoClientSecret { .. } => ErrorKind::NeedsAuth,
-            Self::Store { .. } | Self::Io(_) | Self::Output { .. } => ErrorKind::Failure,
+            Self::Store { .. } | Self::Io(_) | Self::Output { .. } | Self::Internal(_) => {
+                ErrorKind::Failure
+            }
         }
     }
 }

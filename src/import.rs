@@ -10,7 +10,8 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
-use crate::post::{Mode, Options, Privacy};
+use crate::post::{Mode, PostOptions, Privacy};
+use crate::provider::tiktok::TikTokOptions;
 
 /// The two formats `postez import` reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -197,9 +198,9 @@ impl Row {
         }
     }
 
-    /// The post's options (not yet validated against each other: see the platform's
-    /// [`Rules::validate`](crate::provider::Rules::validate)).
-    pub fn options(&self) -> Result<Options> {
+    /// The post's options, TikTok's (the columns are its choices), not yet validated against
+    /// each other: see the platform's [`Rules::validate`](crate::provider::Rules::validate).
+    pub fn options(&self) -> Result<PostOptions> {
         let privacy = match self.privacy.as_deref().filter(|p| !p.is_empty()) {
             Some(p) => Some(p.parse::<Privacy>()?),
             None => None,
@@ -212,7 +213,7 @@ impl Row {
                 Error::invalid(format!("`{t}` is not a cover time in milliseconds"), None)
             })?),
         };
-        Ok(Options {
+        Ok(PostOptions::TikTok(TikTokOptions {
             mode: if flag("draft", &self.draft)? {
                 Mode::Draft
             } else {
@@ -226,7 +227,7 @@ impl Row {
             brand_organic: flag("brand_organic", &self.brand_organic)?,
             branded_content: flag("branded_content", &self.branded_content)?,
             ai_generated: flag("ai_generated", &self.ai_generated)?,
-        })
+        }))
     }
 
     /// The hashtags as written (checked when the caption is built).
@@ -256,6 +257,7 @@ mod tests {
         for rows in [a, b] {
             assert_eq!(rows.len(), 1);
             let o = rows[0].options().unwrap();
+            let o = o.tiktok().unwrap();
             assert_eq!(o.privacy, Some(Privacy::SelfOnly));
             assert_eq!(o.cover_at_ms, Some(1500));
             assert_eq!(o.mode, Mode::Direct);

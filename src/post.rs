@@ -1,5 +1,6 @@
 //! What a queued post is: its id, its state and the transitions between states, and its publishing
-//! options. Pure data; no I/O. Which options a platform accepts, and its caption rules, are the
+//! options, tagged by platform ([`PostOptions`]; each platform's own set lives in its provider
+//! module). Pure data; no I/O. Which options a platform accepts, and its caption rules, are the
 //! platform's (`crate::provider::Rules`).
 
 use std::fmt;
@@ -10,6 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::media::{Fingerprint, MediaInfo};
+use crate::provider::Platform;
+use crate::provider::tiktok::TikTokOptions;
 
 /// A post's number in the local queue.
 pub type PostId = i64;
@@ -231,53 +234,97 @@ impl FromStr for Privacy {
     }
 }
 
-/// The choices that shape a post on TikTok, validated together by the platform's
-/// [`Rules::validate`](crate::provider::Rules::validate). Stored as JSON (`posts.options`): a
-/// field missing there (a row written before the field existed) reads as its default.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct Options {
-    /// Direct post or draft.
-    pub mode: Mode,
-    /// Required for direct posts; none for drafts.
-    pub privacy: Option<Privacy>,
-    /// Let viewers comment (direct posts).
-    pub allow_comments: bool,
-    /// Let viewers duet (direct posts).
-    pub allow_duet: bool,
-    /// Let viewers stitch (direct posts).
-    pub allow_stitch: bool,
-    /// Frame used as the cover, in ms from the start.
-    pub cover_at_ms: Option<u32>,
-    /// "Your brand": promotional content.
-    pub brand_organic: bool,
-    /// "Branded content": paid partnership.
-    pub branded_content: bool,
-    /// Labelled as AI-generated.
-    pub ai_generated: bool,
+/// A post's choices, in the shape of the platform it is for: the platform's own option set,
+/// tagged by platform. The engine, holds and `run --dry-run` read them through the
+/// platform-neutral accessors ([`PostOptions::mode`], …); a platform's rules and provider match
+/// their own variant. Adding a platform's options is a variant here, an arm in each accessor and
+/// in [`PostOptions::from_stored`].
+///
+/// Serialised untagged: the serde form is the variant's own (for TikTok, exactly the JSON
+/// `posts.options` held before there was a tag), so stored rows and the JSON contract are
+/// unchanged. It is read back by the row's platform ([`PostOptions::from_stored`]), never by
+/// guessing from the JSON.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum PostOptions {
+    /// A TikTok post's choices.
+    TikTok(TikTokOptions),
 }
 
-impl Default for Options {
-    /// A direct post with every choice off (the queue's `mode` column says which it is).
-    fn default() -> Self {
-        Self::plain(Mode::Direct)
+impl PostOptions {
+    /// Which platform these options are for.
+    pub fn platform(&self) -> Platform {
+        match self {
+            Self::TikTok(_) => Platform::TikTok,
+        }
+    }
+
+    /// Direct post or draft (a platform without drafts is always direct).
+    pub fn mode(&self) -> Mode {
+        match self {
+            Self::TikTok(o) => o.mode,
+        }
+    }
+
+    /// Whether the post is labelled as AI-generated.
+    pub fn ai_generated(&self) -> bool {
+        match self {
+            Self::TikTok(o) => o.ai_generated,
+        }
+    }
+
+    /// Who may see the post, in the platform's word (`SELF_ONLY`), once chosen; drafts have
+    /// none.
+    pub fn privacy_word(&self) -> Option<&'static str> {
+        match self {
+            Self::TikTok(o) => o.privacy.map(Privacy::as_str),
+        }
+    }
+
+    /// Who may see the post, in the words the platform's app shows (`Only me`), once chosen.
+    pub fn privacy_label(&self) -> Option<&'static str> {
+        match self {
+            Self::TikTok(o) => o.privacy.map(Privacy::label),
+        }
+    }
+
+    /// A direct post whose privacy is not chosen yet: `schedule` and `edit` ask for it (with
+    /// the consent) before the options are validated together.
+    pub fn privacy_pending(&self) -> bool {
+        match self {
+            Self::TikTok(o) => o.mode == Mode::Direct && o.privacy.is_none(),
+        }
+    }
+
+    /// TikTok's choices, if these are a TikTok post's.
+    pub fn tiktok(&self) -> Option<&TikTokOptions> {
+        match self {
+            Self::TikTok(o) => Some(o),
+        }
+    }
+
+    /// TikTok's choices to change, if these are a TikTok post's.
+    pub fn tiktok_mut(&mut self) -> Option<&mut TikTokOptions> {
+        match self {
+            Self::TikTok(o) => Some(o),
+        }
+    }
+
+    /// The options of a `platform` post as the queue stores them: `json` is their serde form
+    /// (`posts.options`), `mode` the row's own column, which wins (holds filter on the column).
+    pub fn from_stored(platform: Platform, mode: Mode, json: &str) -> serde_json::Result<Self> {
+        match platform {
+            Platform::TikTok => Ok(Self::TikTok(TikTokOptions {
+                mode,
+                ..serde_json::from_str(json)?
+            })),
+        }
     }
 }
 
-impl Options {
-    /// A post of `mode` with every choice off: no privacy yet, no interactions, no disclosure.
-    pub fn plain(mode: Mode) -> Self {
-        Self {
-            mode,
-            privacy: None,
-            allow_comments: false,
-            allow_duet: false,
-            allow_stitch: false,
-            cover_at_ms: None,
-            brand_organic: false,
-            branded_content: false,
-            ai_generated: false,
-        }
+impl From<TikTokOptions> for PostOptions {
+    fn from(options: TikTokOptions) -> Self {
+        Self::TikTok(options)
     }
 }
 
@@ -306,8 +353,8 @@ pub struct Post {
     pub fingerprint: Fingerprint,
     /// Caption including hashtags.
     pub caption: String,
-    /// Publishing options.
-    pub options: Options,
+    /// Publishing options, in the shape of `platform`'s.
+    pub options: PostOptions,
     /// When to publish.
     pub scheduled_at: DateTime<Utc>,
     /// IANA zone the time was given in.
@@ -337,8 +384,7 @@ impl Post {
     /// are stable; new fields may be added.
     pub fn to_json(&self) -> serde_json::Value {
         let time = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        let o = &self.options;
-        serde_json::json!({
+        let mut json = serde_json::json!({
             "id": self.id,
             "state": self.state,
             "phase": self.phase,
@@ -347,15 +393,7 @@ impl Post {
             "file": self.file,
             "copied": self.copied,
             "caption": self.caption,
-            "mode": o.mode,
-            "privacy": o.privacy,
-            "allow_comments": o.allow_comments,
-            "allow_duet": o.allow_duet,
-            "allow_stitch": o.allow_stitch,
-            "cover_at_ms": o.cover_at_ms,
-            "brand_organic": o.brand_organic,
-            "branded_content": o.branded_content,
-            "ai_generated": o.ai_generated,
+            "mode": self.options.mode(),
             "scheduled_at": time(self.scheduled_at),
             "timezone": self.timezone,
             "attempts": self.attempts,
@@ -376,7 +414,16 @@ impl Post {
             },
             "created_at": time(self.created_at),
             "updated_at": time(self.updated_at),
-        })
+        });
+        // The platform's choices at the top level, by their stored names (TikTok's: privacy,
+        // allow_comments, …, as the contract has always had them).
+        if let (Some(fields), serde_json::Value::Object(options)) = (
+            json.as_object_mut(),
+            serde_json::to_value(&self.options).unwrap_or_default(),
+        ) {
+            fields.extend(options);
+        }
+        json
     }
 }
 
@@ -397,8 +444,8 @@ pub struct NewPost {
     pub fingerprint: Fingerprint,
     /// Caption with hashtags.
     pub caption: String,
-    /// Mode, privacy and interaction settings.
-    pub options: Options,
+    /// Mode, privacy and interaction settings, in the shape of `platform`'s.
+    pub options: PostOptions,
     /// When it is due.
     pub scheduled_at: DateTime<Utc>,
     /// IANA zone the time was given in (`show` displays it there).
@@ -443,6 +490,84 @@ mod tests {
             <Privacy as ValueEnum>::from_str("SELF_ONLY", false).unwrap(),
             Privacy::SelfOnly
         );
+    }
+
+    /// `list/show --json` keep TikTok's choices at the top level, by the names they always had.
+    #[test]
+    fn the_json_contract_keeps_tiktoks_keys_at_the_top() {
+        use crate::media::{Container, MediaInfo};
+        let at: DateTime<Utc> = "2026-12-01T10:00:00Z".parse().unwrap();
+        let post = Post {
+            id: 7,
+            state: PostState::Scheduled,
+            phase: None,
+            platform: "tiktok".into(),
+            account_id: None,
+            account: None,
+            file: "/v/a.mp4".into(),
+            copied: false,
+            media: MediaInfo {
+                container: Container::Mp4,
+                size: 1,
+                duration_ms: None,
+                width: None,
+                height: None,
+                fps: None,
+                codec: None,
+            },
+            fingerprint: Fingerprint {
+                size: 1,
+                mtime_ns: 1,
+                sample_sha256: "ab".into(),
+            },
+            caption: String::new(),
+            options: TikTokOptions {
+                privacy: Some(Privacy::SelfOnly),
+                allow_duet: true,
+                cover_at_ms: Some(5),
+                ..TikTokOptions::plain(Mode::Direct)
+            }
+            .into(),
+            scheduled_at: at,
+            timezone: "UTC".into(),
+            attempts: 0,
+            next_attempt_at: None,
+            last_error: None,
+            last_error_code: None,
+            last_error_hint: None,
+            publish_id: None,
+            post_id: None,
+            created_at: at,
+            updated_at: at,
+        };
+        let json = post.to_json();
+        let want = serde_json::json!({
+            "mode": "direct",
+            "privacy": "SELF_ONLY",
+            "allow_comments": false,
+            "allow_duet": true,
+            "allow_stitch": false,
+            "cover_at_ms": 5,
+            "brand_organic": false,
+            "branded_content": false,
+            "ai_generated": false,
+        });
+        for (key, value) in want.as_object().unwrap() {
+            assert_eq!(&json[key], value, "{key}");
+        }
+        assert!(json.get("TikTok").is_none() && json.get("options").is_none());
+        assert_eq!(json.as_object().unwrap().len(), 29, "no key added or lost");
+    }
+
+    /// The tag is not in the serde form: TikTok's options serialise as their own struct.
+    #[test]
+    fn tiktok_options_serialise_untagged() {
+        let o = TikTokOptions::plain(Mode::Draft);
+        assert_eq!(
+            serde_json::to_string(&PostOptions::from(o.clone())).unwrap(),
+            serde_json::to_string(&o).unwrap()
+        );
+        assert_eq!(PostOptions::from(o).platform(), Platform::TikTok);
     }
 
     #[test]

@@ -382,7 +382,7 @@ impl Engine {
             }
             // The login lacks Direct Post (the platform said so, or it never had it): no call
             // can publish this post; drafts go on.
-            if post.options.mode == Mode::Direct
+            if post.options.mode() == Mode::Direct
                 && session
                     .provider
                     .direct_scope()

@@ -11,7 +11,7 @@ use chrono_tz::Tz;
 use crate::env::Paths;
 use crate::error::{Error, Result};
 use crate::media::{self, Fingerprint, MediaInfo, Stamp, Video};
-use crate::post::{NewPost, Options};
+use crate::post::{NewPost, PostOptions};
 use crate::provider::{Platform, Rules};
 use crate::store::{Account, AccountState, Store};
 
@@ -237,7 +237,7 @@ pub fn build(
     media: CheckedMedia,
     caption_text: &str,
     hashtags: &[String],
-    options: Options,
+    options: PostOptions,
     account: Option<&Account>,
     scheduled_at: DateTime<Utc>,
     zone: Tz,

@@ -248,7 +248,8 @@ impl Store {
 pub(crate) mod tests {
     use super::*;
     use crate::media::{Container, Fingerprint, MediaInfo, VideoCodec};
-    use crate::post::{Mode, NewPost, Options, Privacy};
+    use crate::post::{Mode, NewPost, Privacy};
+    use crate::provider::tiktok::TikTokOptions;
 
     pub(crate) fn sample_post(at: DateTime<Utc>) -> NewPost {
         NewPost {
@@ -271,7 +272,7 @@ pub(crate) mod tests {
                 sample_sha256: "ab".into(),
             },
             caption: "hello #x".into(),
-            options: Options {
+            options: TikTokOptions {
                 mode: Mode::Direct,
                 privacy: Some(Privacy::SelfOnly),
                 allow_comments: true,
@@ -281,7 +282,8 @@ pub(crate) mod tests {
                 brand_organic: false,
                 branded_content: false,
                 ai_generated: true,
-            },
+            }
+            .into(),
             scheduled_at: at,
             timezone: "Europe/Berlin".into(),
         }

@@ -124,12 +124,16 @@ pub async fn exec(ctx: &Ctx, args: ImportArgs) -> Result<()> {
         confirm_repeats(ctx, &store, &posts)?;
     }
     let checks = check_creators(ctx, &mut store, &posts, &args.file).await?;
-    if let Some(first) = posts.iter().find(|p| p.options.mode == Mode::Direct) {
+    if let Some(first) = posts.iter().find(|p| p.options.mode() == Mode::Direct) {
         // Every direct row already has its privacy; this asks (or checks --yes) once for the
         // batch, naming each creator and citing the Branded Content Policy when any row is
         // branded.
         let mut batch = first.options.clone();
-        batch.branded_content = posts.iter().any(|p| p.options.branded_content);
+        if let Some(batch) = batch.tiktok_mut() {
+            batch.branded_content = posts
+                .iter()
+                .any(|p| p.options.tiktok().is_some_and(|o| o.branded_content));
+        }
         let rules = queue::platform().rules();
         super::schedule::choose_and_consent(ctx, rules, &mut batch, args.yes, &checks)?;
     }
@@ -163,7 +167,7 @@ async fn check_creators(
     file: &Path,
 ) -> Result<Vec<CreatorCheck>> {
     let mut asked: Vec<Option<i64>> = Vec::new();
-    for post in posts.iter().filter(|p| p.options.mode == Mode::Direct) {
+    for post in posts.iter().filter(|p| p.options.mode() == Mode::Direct) {
         if !asked.contains(&post.account_id) {
             asked.push(post.account_id);
         }
@@ -180,7 +184,7 @@ async fn check_creators(
             let rows = posts
                 .iter()
                 .enumerate()
-                .filter(|(_, p)| p.options.mode == Mode::Direct && p.account_id == account_id);
+                .filter(|(_, p)| p.options.mode() == Mode::Direct && p.account_id == account_id);
             for (i, post) in rows {
                 creator
                     .check(&post.options, post.media.duration_ms, &post.file)

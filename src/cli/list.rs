@@ -114,11 +114,8 @@ fn tsv_line(post: &Post) -> String {
         postez::store::db_time(post.scheduled_at),
         post.platform.clone(),
         post.account.clone().unwrap_or_default(),
-        post.options.mode.as_str().to_string(),
-        post.options
-            .privacy
-            .map(|p| p.as_str().to_string())
-            .unwrap_or_default(),
+        post.options.mode().as_str().to_string(),
+        post.options.privacy_word().unwrap_or_default().to_string(),
         clean(&post.file),
         clean(&post.caption),
     ]
@@ -137,8 +134,8 @@ fn print_table(ctx: &Ctx, posts: &[Post]) {
                 Some(phase) if p.state == PostState::Publishing => format!("{} ({phase})", p.state),
                 _ => p.state.to_string(),
             };
-            let how = match p.options.privacy {
-                Some(privacy) => privacy.label().to_string(),
+            let how = match p.options.privacy_label() {
+                Some(label) => label.to_string(),
                 None => "draft".into(),
             };
             [

@@ -877,7 +877,8 @@ impl postez::publish::Progress for RunPrinter {
 mod tests {
     use super::*;
     use chrono::{DateTime, Utc};
-    use postez::post::{Mode, NewPost, Options, Post, Privacy};
+    use postez::post::{Mode, NewPost, Post, Privacy};
+    use postez::provider::tiktok::TikTokOptions;
     use postez::publish::{Event, Progress, Subject, Summary};
 
     fn at(text: &str) -> DateTime<Utc> {
@@ -896,7 +897,7 @@ mod tests {
             "size": 1000, "mtime_ns": 1, "sample_sha256": "ab",
         }))
         .unwrap();
-        let mut options = Options::plain(Mode::Direct);
+        let mut options = TikTokOptions::plain(Mode::Direct);
         options.privacy = Some(Privacy::SelfOnly);
         let new = NewPost {
             platform: "tiktok".into(),
@@ -906,7 +907,7 @@ mod tests {
             media,
             fingerprint,
             caption: "New recipe #pasta".into(),
-            options,
+            options: options.into(),
             scheduled_at: at("2026-12-01T17:00:00Z"),
             timezone: "UTC".into(),
         };

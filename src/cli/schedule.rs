@@ -4,7 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use postez::creator::{self, CreatorCheck};
-use postez::post::{Mode, Options, Privacy};
+use postez::post::{Mode, PostOptions, Privacy};
+use postez::provider::tiktok::TikTokOptions;
 use postez::provider::{Platform, Rules};
 use postez::{Error, Result, queue};
 
@@ -117,9 +118,9 @@ pub struct OptionArgs {
 }
 
 impl OptionArgs {
-    /// The options as given (privacy may still be missing).
-    pub fn to_options(&self) -> Options {
-        Options {
+    /// The options as given (privacy may still be missing): TikTok's, whose flags these are.
+    pub fn to_options(&self) -> PostOptions {
+        PostOptions::TikTok(TikTokOptions {
             mode: if self.draft {
                 Mode::Draft
             } else {
@@ -133,7 +134,7 @@ impl OptionArgs {
             brand_organic: self.brand_organic,
             branded_content: self.branded_content,
             ai_generated: self.ai_generated,
-        }
+        })
     }
 }
 
@@ -145,11 +146,11 @@ pub async fn check_creator(
     ctx: &Ctx,
     store: &mut postez::store::Store,
     account: Option<&postez::store::Account>,
-    options: &Options,
+    options: &PostOptions,
     duration_ms: Option<u64>,
     file: &Path,
 ) -> Result<Option<CreatorCheck>> {
-    if options.mode == Mode::Draft {
+    if options.mode() == Mode::Draft {
         return Ok(None);
     }
     let check = creator::ask(&ctx.env, &ctx.paths, ctx.config()?, store, account).await;
@@ -162,7 +163,7 @@ pub async fn check_creator(
 /// Name the creator who will receive the post (TikTok: before the consent) and the
 /// interactions they turned off; or say plainly that the platform could not be asked, and that
 /// `run` checks at publish time.
-pub fn show_creator(ctx: &Ctx, check: &CreatorCheck, options: &Options) {
+pub fn show_creator(ctx: &Ctx, check: &CreatorCheck, options: &PostOptions) {
     match check {
         CreatorCheck::Checked(c) => {
             let platform = c.platform().name();
@@ -205,18 +206,20 @@ pub fn not_checked(platform: Platform, account: Option<&str>, reason: &str) -> S
 pub fn choose_and_consent(
     ctx: &Ctx,
     rules: &dyn Rules,
-    options: &mut Options,
+    options: &mut PostOptions,
     yes: bool,
     checks: &[CreatorCheck],
 ) -> Result<()> {
-    if options.mode == Mode::Draft {
+    if options.mode() == Mode::Draft {
         return Ok(());
     }
+    let branded = options.tiktok().is_some_and(|o| o.branded_content);
+    let privacy_missing = options.privacy_pending();
     let creator = checks.iter().find_map(CreatorCheck::creator);
-    let choices = creator::privacy_choices(creator, options.branded_content);
+    let choices = creator::privacy_choices(creator, branded);
     if !ctx.out.can_prompt() {
         let missing: Vec<&str> = [
-            options.privacy.is_none().then_some("--privacy LEVEL"),
+            privacy_missing.then_some("--privacy LEVEL"),
             (!yes).then_some("--yes"),
         ]
         .into_iter()
@@ -224,7 +227,7 @@ pub fn choose_and_consent(
         .collect();
         if !missing.is_empty() {
             let agreement = rules.consent_name();
-            let what = match (options.privacy.is_none(), !yes) {
+            let what = match (privacy_missing, !yes) {
                 (true, true) => {
                     format!("a direct post needs a privacy level and your consent to {agreement}")
                 }
@@ -252,12 +255,16 @@ pub fn choose_and_consent(
     for check in checks {
         show_creator(ctx, check, options);
     }
-    if options.privacy.is_none() {
-        if options.branded_content {
+    if privacy_missing {
+        if branded {
             ctx.out
                 .note("Branded content cannot be private, so \"Only me\" is not offered.");
         }
-        options.privacy = Some(ctx.out.select_privacy(&choices)?);
+        let privacy = ctx.out.select_privacy(&choices)?;
+        // The levels offered are TikTok's; another platform's prompt comes with its options.
+        match options {
+            PostOptions::TikTok(o) => o.privacy = Some(privacy),
+        }
     }
     if let Some(consent) = rules.consent(options) {
         ctx.out.note(consent);
@@ -375,7 +382,7 @@ pub async fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<()> {
         ctx.config()?.default_account.as_deref(),
     )?;
     rules.check_mode(account.as_ref(), &options)?;
-    if options.privacy.is_some() || options.mode == Mode::Draft {
+    if !options.privacy_pending() {
         rules.validate(&options, media.info.duration_ms)?;
     }
     // The repeat question comes before the consent lines. Without a terminal, a direct post
@@ -384,8 +391,8 @@ pub async fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<()> {
     // that can go through. TikTok is asked about the creator before either, so that error
     // lists the creator's own levels.
     let can_go_through = ctx.out.can_prompt()
-        || options.mode == Mode::Draft
-        || (options.privacy.is_some() && args.yes);
+        || options.mode() == Mode::Draft
+        || (!options.privacy_pending() && args.yes);
     if can_go_through {
         confirm_duplicate(
             ctx,
@@ -432,7 +439,7 @@ pub async fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<()> {
         }
     };
     let post = store.post(id)?;
-    if post.options.mode == Mode::Draft && !post.caption.is_empty() {
+    if post.options.mode() == Mode::Draft && !post.caption.is_empty() {
         ctx.out.note(
             "TikTok will not receive this caption: drafts carry none. postez keeps it and prints \
              it when the draft reaches your inbox (and in `postez show`), to paste in the app.",

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use postez::Result;
-use postez::post::{Post, PostId};
+use postez::post::{Post, PostId, PostOptions};
 
 use super::Ctx;
 use super::reporter::Reporter;
@@ -48,8 +48,6 @@ pub fn print(
         return;
     }
     let zone = postez::when::parse_zone(&post.timezone).unwrap_or(chrono_tz::Tz::UTC);
-    let o = &post.options;
-    let yes_no = |b: bool| if b { "yes" } else { "no" };
     let mut lines = vec![
         format!("Post {}", post.id),
         format!("  state        {}", post.state),
@@ -76,30 +74,9 @@ pub fn print(
                 .map(ToString::to_string)
                 .unwrap_or_default()
         ),
-        format!("  mode         {}", o.mode.as_str()),
+        format!("  mode         {}", post.options.mode().as_str()),
     ];
-    if let Some(privacy) = o.privacy {
-        lines.push(format!(
-            "  privacy      {} ({})",
-            privacy.label(),
-            privacy.as_str()
-        ));
-        lines.push(format!(
-            "  allow        comments {}, duet {}, stitch {}",
-            yes_no(o.allow_comments),
-            yes_no(o.allow_duet),
-            yes_no(o.allow_stitch)
-        ));
-        lines.push(format!(
-            "  disclosure   your brand {}, paid partnership {}, AI-generated {}",
-            yes_no(o.brand_organic),
-            yes_no(o.branded_content),
-            yes_no(o.ai_generated)
-        ));
-    }
-    if let Some(cover) = o.cover_at_ms {
-        lines.push(format!("  cover at     {cover} ms"));
-    }
+    lines.extend(option_lines(&post.options));
     lines.push(format!("  attempts     {}", post.attempts));
     if post.state == postez::post::PostState::Scheduled
         && let Some(next) = post.next_attempt_at.filter(|t| *t > post.scheduled_at)
@@ -130,7 +107,7 @@ pub fn print(
     if let Some(id) = &post.post_id {
         lines.push(format!("  post id      {id}"));
     }
-    if o.mode == postez::post::Mode::Draft && !post.caption.is_empty() {
+    if post.options.mode() == postez::post::Mode::Draft && !post.caption.is_empty() {
         // TikTok's inbox upload carries no caption: the creator pastes it in the app.
         lines.push("  caption (TikTok's drafts carry none: paste it in the app)".into());
     } else {
@@ -152,4 +129,37 @@ pub fn print(
     for line in lines {
         out.stdout_line(&line);
     }
+}
+
+/// The lines for the platform's own choices, between the mode and the attempts.
+fn option_lines(options: &PostOptions) -> Vec<String> {
+    let yes_no = |b: bool| if b { "yes" } else { "no" };
+    let mut lines = Vec::new();
+    match options {
+        PostOptions::TikTok(o) => {
+            if let Some(privacy) = o.privacy {
+                lines.push(format!(
+                    "  privacy      {} ({})",
+                    privacy.label(),
+                    privacy.as_str()
+                ));
+                lines.push(format!(
+                    "  allow        comments {}, duet {}, stitch {}",
+                    yes_no(o.allow_comments),
+                    yes_no(o.allow_duet),
+                    yes_no(o.allow_stitch)
+                ));
+                lines.push(format!(
+                    "  disclosure   your brand {}, paid partnership {}, AI-generated {}",
+                    yes_no(o.brand_organic),
+                    yes_no(o.branded_content),
+                    yes_no(o.ai_generated)
+                ));
+            }
+            if let Some(cover) = o.cover_at_ms {
+                lines.push(format!("  cover at     {cover} ms"));
+            }
+        }
+    }
+    lines
 }

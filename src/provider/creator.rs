@@ -8,7 +8,7 @@ use std::fmt;
 
 use super::Platform;
 use crate::error::Result;
-use crate::post::{Options, Privacy};
+use crate::post::{PostOptions, Privacy};
 
 /// One account as its platform describes it now. Pure: the asking is done.
 pub trait Creator: fmt::Debug + Send + Sync {
@@ -24,11 +24,11 @@ pub trait Creator: fmt::Debug + Send + Sync {
 
     /// Refuse what the account cannot post with `options` (and a video of `duration_ms`);
     /// `file` names the video in the message.
-    fn check(&self, options: &Options, duration_ms: Option<u64>, file: &str) -> Result<()>;
+    fn check(&self, options: &PostOptions, duration_ms: Option<u64>, file: &str) -> Result<()>;
 
     /// The interactions `options` allow but the account turned off ("comments", …): they stay
     /// off when the post goes.
-    fn turned_off(&self, options: &Options) -> Vec<&'static str>;
+    fn turned_off(&self, options: &PostOptions) -> Vec<&'static str>;
 
     /// The answer as kept on the account row (`accounts`, `export`).
     fn account_info(&self) -> Option<serde_json::Value>;

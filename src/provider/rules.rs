@@ -12,7 +12,7 @@ use std::path::Path;
 use super::{Platform, Scopes};
 use crate::error::Result;
 use crate::media::{MediaError, MediaInfo};
-use crate::post::Options;
+use crate::post::PostOptions;
 use crate::store::Account;
 
 /// One platform's rules for a post. Pure: no I/O, no clock.
@@ -38,16 +38,19 @@ pub trait Rules: Send + Sync {
     /// against the platform's limits.
     fn build_caption(&self, text: &str, hashtags: &[String]) -> Result<String>;
 
+    // The options below are the post's, tagged by platform: each platform reads its own
+    // variant, and another platform's is postez's bug (`Error::Internal`), not the user's.
+
     /// Refuse a mode `account` cannot post in (a direct post without the grant for it), at
     /// schedule time rather than at run time. With no account yet, any mode goes.
-    fn check_mode(&self, account: Option<&Account>, options: &Options) -> Result<()>;
+    fn check_mode(&self, account: Option<&Account>, options: &PostOptions) -> Result<()>;
 
     /// The rules among `options` (and against the video's length) that need no account.
-    fn validate(&self, options: &Options, duration_ms: Option<u64>) -> Result<()>;
+    fn validate(&self, options: &PostOptions, duration_ms: Option<u64>) -> Result<()>;
 
     /// The declaration the user must see and agree to before a post with `options` goes out,
     /// if the platform requires one.
-    fn consent(&self, options: &Options) -> Option<&'static str>;
+    fn consent(&self, options: &PostOptions) -> Option<&'static str>;
 
     /// What the user agrees to, as an error asking for `--yes` names it.
     fn consent_name(&self) -> &'static str;

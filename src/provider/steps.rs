@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::{ApiError, Creator, LoginSteps, Platform};
 use crate::error::Result;
 use crate::media::Verified;
-use crate::post::{Options, Post, PostId};
+use crate::post::{Post, PostId, PostOptions};
 use crate::secrets::Secret;
 use crate::store::Account;
 
@@ -135,7 +135,7 @@ pub enum Verdict {
     /// Go on, sending `options` (the post's, within what the account allows now).
     Go {
         /// What the upload is started with.
-        options: Options,
+        options: PostOptions,
         /// Choices the platform forced off, told to the user.
         adjusted: Option<String>,
         /// Who the post goes out as, when the platform said (for `run --dry-run`'s report).
@@ -217,7 +217,7 @@ pub trait Provider: LoginSteps + Send + Sync {
         &self,
         token: &Secret,
         post: &Post,
-        options: &Options,
+        options: &PostOptions,
         plan: ChunkPlan,
     ) -> Result<Checkpoint>;
 

@@ -28,10 +28,12 @@ use sha2::{Digest, Sha256};
 mod codes;
 mod creator;
 mod login;
+mod options;
 pub mod rules;
 mod steps;
 mod upload;
 
+pub use options::TikTokOptions;
 pub use upload::{InitOutcome, PostStatus};
 
 use crate::config::Config;

@@ -10,7 +10,7 @@ use chrono::Utc;
 
 use crate::error::{Error, Result};
 use crate::media::{MediaError, Verified};
-use crate::post::{Options, Post, PostId};
+use crate::post::{Post, PostId, PostOptions};
 use crate::provider::{
     Checkpoint, ChunkPlan, ErrorClass, Failure, Provider, PutOutcome, RemoteState, Verdict,
 };
@@ -268,7 +268,7 @@ impl Engine {
         provider: &dyn Provider,
         store: &mut Store,
         post: &Post,
-        options: &Options,
+        options: &PostOptions,
         token: &Secret,
         plan: ChunkPlan,
     ) -> Result<Checkpoint> {

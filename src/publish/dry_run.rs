@@ -72,7 +72,7 @@ impl Engine {
                 }
                 Ok(format!(
                     "would {} {} ({}){}",
-                    if post.options.mode == Mode::Draft {
+                    if post.options.mode() == Mode::Draft {
                         "send to the inbox"
                     } else {
                         "publish"

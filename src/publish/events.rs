@@ -36,7 +36,7 @@ impl Subject {
             file: Path::new(&post.file)
                 .file_name()
                 .map_or_else(|| post.file.clone(), |n| n.to_string_lossy().into_owned()),
-            mode: post.options.mode,
+            mode: post.options.mode(),
             platform: post
                 .platform
                 .parse()

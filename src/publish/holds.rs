@@ -84,7 +84,7 @@ impl Engine {
         post: &Post,
     ) -> Result<Option<usize>> {
         for (i, hold) in holds.iter().enumerate() {
-            if !hold.covers(post.options.mode) || !hold.active(self.now) {
+            if !hold.covers(post.options.mode()) || !hold.active(self.now) {
                 continue;
             }
             let upload = store.upload_state(post.id)?;
@@ -127,7 +127,7 @@ impl Engine {
                 // The login lacks Direct Post: this direct post fails with the way to a draft,
                 // and so will the account's next ones (its record no longer counts
                 // `video.publish`, so `schedule`/`edit` refuse new ones). Drafts go on.
-                ErrorClass::Scope if post.options.mode == Mode::Direct && !uploaded => {
+                ErrorClass::Scope if post.options.mode() == Mode::Direct && !uploaded => {
                     if let Some(scope) = session.provider.direct_scope() {
                         store.drop_scope(account.id, scope, self.now)?;
                         account.scopes.retain(|s| s != scope);
@@ -149,7 +149,7 @@ impl Engine {
                     // active-creator caps count Direct Posts: the inbox endpoint never sends
                     // them). Other kinds go on.
                     let hold = Hold {
-                        applies_to: AppliesTo::mode(post.options.mode),
+                        applies_to: AppliesTo::mode(post.options.mode()),
                         until: Some(session.provider.quota_ends(&api.code, self.now)),
                         code: api.code.clone(),
                         message: e.to_string(),

@@ -88,7 +88,7 @@ impl Engine {
             ErrorClass::Retryable => self.retry_or_fail(post, failure.message, true, None, None),
             ErrorClass::Quota => {
                 let hold = Hold {
-                    applies_to: AppliesTo::mode(post.options.mode),
+                    applies_to: AppliesTo::mode(post.options.mode()),
                     until: Some(session.provider.quota_ends(&failure.code, self.now)),
                     code: failure.code,
                     message: failure.message,

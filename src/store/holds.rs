@@ -298,10 +298,11 @@ mod tests {
         let acc = account(&mut store);
         let mut draft = sample_post(now());
         draft.account_id = Some(acc);
-        draft.options.mode = Mode::Draft;
-        draft.options.privacy = None;
+        let o = draft.options.tiktok_mut().unwrap();
+        o.mode = Mode::Draft;
+        o.privacy = None;
         let mut direct = draft.clone();
-        direct.options.mode = Mode::Direct;
+        direct.options.tiktok_mut().unwrap().mode = Mode::Direct;
         let mut late_draft = draft.clone();
         late_draft.scheduled_at = now() + chrono::Duration::hours(30);
         let ids = store

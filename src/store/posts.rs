@@ -6,7 +6,8 @@ use rusqlite::{OptionalExtension, Row, TransactionBehavior, params};
 
 use crate::error::{Error, Result};
 use crate::media::{Container, Fingerprint, MediaInfo, VideoCodec};
-use crate::post::{Event, Mode, NewPost, Options, Post, PostId, PostState};
+use crate::post::{Event, Mode, NewPost, Post, PostId, PostOptions, PostState};
+use crate::provider::Platform;
 
 use super::transitions::{CANCEL, Change, EDIT, RETRY};
 use super::{Store, db_err, db_time, insert_event, opt_time, parse_time, text_enum};
@@ -129,11 +130,21 @@ const POST_COLUMNS: &str = "p.id, p.state, p.phase, p.platform, p.account_id, \
     p.last_error, p.last_error_code, p.last_error_hint, json_extract(p.checkpoint, '$.id'), \
     p.post_id, p.created_at, p.updated_at";
 
-/// A post's options as stored: their serde form (migration 0006). `mode` is in it too, and in
-/// its own column for the hold queries; both are written from the same value, here and in
-/// `edit_post`, and the column is what is read back.
-fn options_json(options: &Options) -> rusqlite::Result<String> {
-    serde_json::to_string(options).map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))
+/// A post's options as stored: their serde form (migration 0006), the platform's own struct
+/// untagged, read back by the row's platform ([`PostOptions::from_stored`]). `mode` is in it
+/// too, and in its own column for the hold queries; both are written from the same value, here
+/// and in `edit_post`, and the column is what is read back. Options of another platform than
+/// the post's would be read back in the wrong shape, so they are refused.
+fn options_json(post: &NewPost) -> Result<String> {
+    if post.options.platform().as_str() != post.platform {
+        return Err(Error::Internal(format!(
+            "a {} post was given {} options",
+            post.platform,
+            post.options.platform()
+        )));
+    }
+    serde_json::to_string(&post.options)
+        .map_err(|e| Error::Internal(format!("post options could not be written as JSON: {e}")))
 }
 
 const POST_FROM: &str = "posts p LEFT JOIN accounts a ON a.id = p.account_id";
@@ -153,12 +164,23 @@ fn post_from_row(row: &Row<'_>) -> rusqlite::Result<Post> {
         }
     };
     let codec: Option<String> = row.get(16)?;
+    let platform: String = row.get(3)?;
     let options: String = row.get(19)?;
+    // The row's platform says which shape its options have; the column's mode wins over the
+    // JSON's (the hold queries filter on the column).
+    let options = PostOptions::from_stored(
+        text_enum::<Platform>(3, platform.clone())?,
+        text_enum::<Mode>(18, row.get(18)?)?,
+        &options,
+    )
+    .map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(19, rusqlite::types::Type::Text, e.into())
+    })?;
     Ok(Post {
         id: row.get(0)?,
         state: text_enum(1, row.get(1)?)?,
         phase: row.get(2)?,
-        platform: row.get(3)?,
+        platform,
         account_id: row.get(4)?,
         account: row.get(5)?,
         file: row.get(6)?,
@@ -178,13 +200,7 @@ fn post_from_row(row: &Row<'_>) -> rusqlite::Result<Post> {
             codec: codec.map(|c| VideoCodec::from_label(&c)),
         },
         caption: row.get(17)?,
-        options: Options {
-            // The column is what queries (holds) filter on; the JSON holds the rest.
-            mode: text_enum::<Mode>(18, row.get(18)?)?,
-            ..serde_json::from_str(&options).map_err(|e| {
-                rusqlite::Error::FromSqlConversionFailure(19, rusqlite::types::Type::Text, e.into())
-            })?
-        },
+        options,
         scheduled_at: parse_time(&row.get::<_, String>(20)?)?,
         timezone: row.get(21)?,
         attempts: row.get(22)?,
@@ -220,7 +236,6 @@ impl Store {
                 .map_err(map)?;
             let stamp = db_time(now);
             for post in posts {
-                let o = &post.options;
                 insert
                     .execute(params![
                         post.platform,
@@ -237,8 +252,8 @@ impl Store {
                         post.media.fps,
                         post.media.codec.as_ref().map(ToString::to_string),
                         post.caption,
-                        o.mode.as_str(),
-                        options_json(o).map_err(map)?,
+                        post.options.mode().as_str(),
+                        options_json(post)?,
                         db_time(post.scheduled_at),
                         post.timezone,
                         stamp,
@@ -427,9 +442,8 @@ impl Store {
         changed: &[&str],
         now: DateTime<Utc>,
     ) -> Result<Post> {
-        let o = &new.options;
         let scheduled_at = db_time(new.scheduled_at);
-        let options = options_json(o).map_err(db_err(&self.path))?;
+        let options = options_json(new)?;
         let codec = new.media.codec.as_ref().map(ToString::to_string);
         let container = new.media.container.as_str();
         let detail = serde_json::json!({ "changed": changed });
@@ -456,7 +470,7 @@ impl Store {
                 &new.media.fps,
                 &codec,
                 &new.caption,
-                &o.mode.as_str(),
+                &new.options.mode().as_str(),
                 &options,
                 &scheduled_at,
                 &new.timezone,
@@ -554,6 +568,99 @@ mod tests {
         let events = store.events(ids[0]).unwrap();
         assert_eq!(events.len(), 1);
         assert_eq!(events[0].kind, "scheduled");
+    }
+
+    /// `posts.options` exactly as a TikTok row holds it (migration 0006's `json_object` and
+    /// serde's form agree: this field order, compact).
+    const STORED_TIKTOK: &str = "{\"mode\":\"direct\",\"privacy\":\"SELF_ONLY\",\
+        \"allow_comments\":true,\"allow_duet\":false,\"allow_stitch\":false,\"cover_at_ms\":10,\
+        \"brand_organic\":false,\"branded_content\":false,\"ai_generated\":true}";
+
+    fn stored_options(store: &Store, id: PostId) -> String {
+        store
+            .conn
+            .query_row("SELECT options FROM posts WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .unwrap()
+    }
+
+    /// The TikTok variant is stored untagged: a row's JSON is what it was before options were
+    /// tagged by platform, and reading a row and writing it back leaves it byte for byte.
+    #[test]
+    fn a_tiktok_rows_options_json_survives_read_and_write_unchanged() {
+        let mut store = Store::open_in_memory().unwrap();
+        let post = sample_post(now() + chrono::Duration::hours(2));
+        let id = store
+            .insert_posts(std::slice::from_ref(&post), now())
+            .unwrap()[0];
+        assert_eq!(stored_options(&store, id), STORED_TIKTOK);
+
+        // A row written by an older postez (a draft, with a field it never had left out):
+        // read, then written back unchanged by an edit of another field.
+        let old = "{\"mode\":\"draft\",\"privacy\":null,\"allow_comments\":false,\
+            \"allow_duet\":false,\"allow_stitch\":false,\"cover_at_ms\":null,\
+            \"brand_organic\":false,\"branded_content\":false,\"ai_generated\":false}";
+        store
+            .conn
+            .execute(
+                "UPDATE posts SET mode = 'draft', options = ?1 WHERE id = ?2",
+                rusqlite::params![old, id],
+            )
+            .unwrap();
+        let read = store.post(id).unwrap();
+        assert_eq!(read.options.mode(), Mode::Draft);
+        assert_eq!(serde_json::to_string(&read.options).unwrap(), old);
+        let again = NewPost {
+            caption: "new words".into(),
+            options: read.options.clone(),
+            ..post.clone()
+        };
+        store.edit_post(id, &again, &["caption"], now()).unwrap();
+        assert_eq!(stored_options(&store, id), old);
+        assert_eq!(store.post(id).unwrap().options, read.options);
+    }
+
+    /// Options are read in the shape of the row's platform; the `mode` column wins over the
+    /// JSON's, and a platform postez does not know is refused rather than guessed.
+    #[test]
+    fn options_are_read_by_the_rows_platform() {
+        let read = PostOptions::from_stored(Platform::TikTok, Mode::Draft, STORED_TIKTOK).unwrap();
+        assert_eq!(read.platform(), Platform::TikTok);
+        let tiktok = read
+            .tiktok()
+            .expect("a TikTok row reads as TikTok's options");
+        assert_eq!(tiktok.mode, Mode::Draft, "the column's mode");
+        assert_eq!(tiktok.privacy, Some(crate::post::Privacy::SelfOnly));
+        assert!(tiktok.allow_comments && tiktok.ai_generated);
+        // A field missing from an old row reads as its default.
+        let sparse = PostOptions::from_stored(Platform::TikTok, Mode::Direct, "{}").unwrap();
+        assert_eq!(
+            sparse,
+            PostOptions::TikTok(crate::provider::tiktok::TikTokOptions::plain(Mode::Direct))
+        );
+
+        let mut store = Store::open_in_memory().unwrap();
+        let id = store.insert_posts(&[sample_post(now())], now()).unwrap()[0];
+        assert_eq!(store.post(id).unwrap().options.platform(), Platform::TikTok);
+        store
+            .conn
+            .execute("UPDATE posts SET platform = 'myspace' WHERE id = ?1", [id])
+            .unwrap();
+        assert!(store.post(id).is_err());
+    }
+
+    /// A post whose options are another platform's would be read back in the wrong shape.
+    #[test]
+    fn options_must_be_the_posts_platforms() {
+        let mut store = Store::open_in_memory().unwrap();
+        let post = NewPost {
+            platform: "youtube".into(),
+            ..sample_post(now())
+        };
+        let err = store.insert_posts(&[post], now()).unwrap_err();
+        assert!(matches!(err, Error::Internal(_)), "{err:?}");
+        assert_eq!(store.count_posts().unwrap(), 0);
     }
 
     #[test]

@@ -15,7 +15,8 @@ use chrono::{DateTime, Utc};
 use fake_youtube::{FakeOptions, FakeYouTube, Fault, SCOPE_READONLY, SCOPE_UPLOAD};
 use postez::Error;
 use postez::media::{Container, MediaInfo, Verified, VideoCodec};
-use postez::post::{Mode, Options, Post, PostState, Privacy};
+use postez::post::{Mode, Post, PostState, Privacy};
+use postez::provider::tiktok::TikTokOptions;
 use postez::provider::youtube::{CHUNK_SIZE, Endpoints, YouTube, session_key};
 use postez::provider::{
     Checkpoint, ChunkPlan, ClientCredentials, ErrorClass, LoginSteps, Provider, PutOutcome,
@@ -106,10 +107,11 @@ fn post(dir: &Path, size: usize) -> (Post, Arc<Verified>) {
         },
         fingerprint,
         caption: "Pasta in 30 seconds\n#pasta".into(),
-        options: Options {
+        options: TikTokOptions {
             privacy: Some(Privacy::PublicToEveryone),
-            ..Options::plain(Mode::Direct)
-        },
+            ..TikTokOptions::plain(Mode::Direct)
+        }
+        .into(),
         scheduled_at: at,
         timezone: "UTC".into(),
         attempts: 0,

@@ -4,8 +4,9 @@
 //! Content Sharing Guidelines, shared/tiktok-api.md §3).
 
 use super::CreatorInfo;
+use super::TikTokOptions;
 use crate::error::{Error, Result};
-use crate::post::{Options, Privacy};
+use crate::post::{PostOptions, Privacy};
 use crate::provider::{Creator, Platform};
 
 /// A creator as TikTok describes them right now.
@@ -62,7 +63,8 @@ impl Creator for TikTokCreator {
 
     /// A privacy level TikTok does not offer the creator, or a video longer than
     /// `max_video_post_duration_sec`.
-    fn check(&self, options: &Options, duration_ms: Option<u64>, file: &str) -> Result<()> {
+    fn check(&self, options: &PostOptions, duration_ms: Option<u64>, file: &str) -> Result<()> {
+        let options = TikTokOptions::of(options)?;
         let levels = self.privacy_levels();
         if let Some(privacy) = options.privacy
             && !levels.contains(&privacy)
@@ -103,7 +105,11 @@ impl Creator for TikTokCreator {
     }
 
     /// Comments, duets and stitches: `run` sends them as disabled.
-    fn turned_off(&self, options: &Options) -> Vec<&'static str> {
+    fn turned_off(&self, options: &PostOptions) -> Vec<&'static str> {
+        // Another platform's options have no TikTok interactions to turn off.
+        let Some(options) = options.tiktok() else {
+            return Vec::new();
+        };
         [
             (
                 options.allow_comments && self.info.comment_disabled,
@@ -142,10 +148,10 @@ mod tests {
         }
     }
 
-    fn direct(privacy: Privacy) -> Options {
-        Options {
+    fn direct(privacy: Privacy) -> TikTokOptions {
+        TikTokOptions {
             privacy: Some(privacy),
-            ..Options::plain(Mode::Direct)
+            ..TikTokOptions::plain(Mode::Direct)
         }
     }
 
@@ -157,7 +163,11 @@ mod tests {
             [Privacy::FollowerOfCreator, Privacy::SelfOnly]
         );
         let err = c
-            .check(&direct(Privacy::PublicToEveryone), Some(2000), "a.mp4")
+            .check(
+                &direct(Privacy::PublicToEveryone).into(),
+                Some(2000),
+                "a.mp4",
+            )
             .unwrap_err();
         assert_eq!(
             err.to_string(),
@@ -169,7 +179,7 @@ mod tests {
             Some("use --privacy followers or --privacy private")
         );
         assert!(
-            c.check(&direct(Privacy::SelfOnly), Some(2000), "a.mp4")
+            c.check(&direct(Privacy::SelfOnly).into(), Some(2000), "a.mp4")
                 .is_ok()
         );
     }
@@ -178,11 +188,11 @@ mod tests {
     fn a_video_longer_than_the_creator_may_post_is_refused() {
         let c = creator(&["SELF_ONLY"], Some(60));
         assert!(
-            c.check(&direct(Privacy::SelfOnly), Some(60_000), "a.mp4")
+            c.check(&direct(Privacy::SelfOnly).into(), Some(60_000), "a.mp4")
                 .is_ok()
         );
         let err = c
-            .check(&direct(Privacy::SelfOnly), Some(60_001), "a.mp4")
+            .check(&direct(Privacy::SelfOnly).into(), Some(60_001), "a.mp4")
             .unwrap_err();
         assert_eq!(
             err.to_string(),
@@ -210,11 +220,11 @@ mod tests {
         c.info.comment_disabled = true;
         c.info.stitch_disabled = true;
         let mut o = direct(Privacy::SelfOnly);
-        assert!(c.turned_off(&o).is_empty());
+        assert!(c.turned_off(&o.clone().into()).is_empty());
         o.allow_comments = true;
         o.allow_duet = true;
         o.allow_stitch = true;
-        assert_eq!(c.turned_off(&o), ["comments", "stitches"]);
+        assert_eq!(c.turned_off(&o.clone().into()), ["comments", "stitches"]);
     }
 
     #[test]

@@ -6,10 +6,11 @@
 
 use std::path::Path;
 
+use super::TikTokOptions;
 use super::{DIRECT_POST_SCOPE, DRAFT_SCOPE};
 use crate::error::{Error, Result};
 use crate::media::{self, MediaError, MediaInfo};
-use crate::post::{Mode, Options, Privacy};
+use crate::post::{Mode, PostOptions, Privacy};
 use crate::provider::{Platform, Rules, Scopes};
 use crate::store::Account;
 
@@ -57,15 +58,17 @@ impl Rules for TikTokRules {
         build_caption(text, hashtags)
     }
 
-    fn check_mode(&self, account: Option<&Account>, options: &Options) -> Result<()> {
-        check_mode(account, options)
+    fn check_mode(&self, account: Option<&Account>, options: &PostOptions) -> Result<()> {
+        check_mode(account, TikTokOptions::of(options)?)
     }
 
-    fn validate(&self, options: &Options, duration_ms: Option<u64>) -> Result<()> {
-        validate(options, duration_ms)
+    fn validate(&self, options: &PostOptions, duration_ms: Option<u64>) -> Result<()> {
+        validate(TikTokOptions::of(options)?, duration_ms)
     }
 
-    fn consent(&self, options: &Options) -> Option<&'static str> {
+    fn consent(&self, options: &PostOptions) -> Option<&'static str> {
+        // Another platform's options have no TikTok declaration; `validate` refuses them.
+        let options = options.tiktok()?;
         // One sentence: TikTok's branded wording already includes the music confirmation.
         match (options.mode, options.branded_content) {
             (Mode::Draft, _) => None,
@@ -90,7 +93,7 @@ impl Rules for TikTokRules {
 
 /// Refuse a direct post for an account that did not grant Direct Post: TikTok would refuse it at
 /// run time, long after the user could have chosen a draft. Drafts are never refused here.
-fn check_mode(account: Option<&Account>, options: &Options) -> Result<()> {
+fn check_mode(account: Option<&Account>, options: &TikTokOptions) -> Result<()> {
     match account {
         Some(a) if options.mode == Mode::Direct && !a.can_direct_post() => Err(Error::invalid(
             format!(
@@ -110,7 +113,7 @@ fn check_mode(account: Option<&Account>, options: &Options) -> Result<()> {
 }
 
 /// TikTok's Direct Post rules that can be checked before any account is involved.
-fn validate(options: &Options, duration_ms: Option<u64>) -> Result<()> {
+fn validate(options: &TikTokOptions, duration_ms: Option<u64>) -> Result<()> {
     match options.mode {
         Mode::Direct => {
             if options.privacy.is_none() {
@@ -270,7 +273,7 @@ mod tests {
             rules.build_caption("Dinner", &["food".into()]).unwrap(),
             "Dinner #food"
         );
-        let err = rules.validate(&direct(None), None).unwrap_err();
+        let err = rules.validate(&direct(None).into(), None).unwrap_err();
         assert_eq!(
             err.to_string(),
             "a direct post needs a privacy level, and TikTok allows no default"
@@ -313,10 +316,10 @@ mod tests {
         );
     }
 
-    fn direct(privacy: Option<Privacy>) -> Options {
-        Options {
+    fn direct(privacy: Option<Privacy>) -> TikTokOptions {
+        TikTokOptions {
             privacy,
-            ..Options::plain(Mode::Direct)
+            ..TikTokOptions::plain(Mode::Direct)
         }
     }
 
@@ -324,25 +327,25 @@ mod tests {
     fn direct_post_rules() {
         assert!(validate(&direct(None), None).is_err());
         assert!(validate(&direct(Some(Privacy::SelfOnly)), None).is_ok());
-        let branded_private = Options {
+        let branded_private = TikTokOptions {
             branded_content: true,
             ..direct(Some(Privacy::SelfOnly))
         };
         assert!(validate(&branded_private, None).is_err());
-        let cover = Options {
+        let cover = TikTokOptions {
             cover_at_ms: Some(5000),
             ..direct(Some(Privacy::SelfOnly))
         };
         assert!(validate(&cover, Some(2000)).is_err());
         assert!(validate(&cover, Some(6000)).is_ok());
-        let draft = Options {
+        let draft = TikTokOptions {
             mode: Mode::Draft,
             ..direct(Some(Privacy::SelfOnly))
         };
         assert!(validate(&draft, None).is_err());
         assert!(
             validate(
-                &Options {
+                &TikTokOptions {
                     privacy: None,
                     ..draft
                 },
@@ -355,16 +358,19 @@ mod tests {
     #[test]
     fn the_consent_is_one_sentence_and_drafts_need_none() {
         let rules = TikTokRules;
-        assert_eq!(rules.consent(&Options::plain(Mode::Draft)), None);
         assert_eq!(
-            rules.consent(&direct(Some(Privacy::SelfOnly))),
+            rules.consent(&TikTokOptions::plain(Mode::Draft).into()),
+            None
+        );
+        assert_eq!(
+            rules.consent(&direct(Some(Privacy::SelfOnly)).into()),
             Some(MUSIC_CONSENT)
         );
-        let branded = Options {
+        let branded = TikTokOptions {
             branded_content: true,
             ..direct(Some(Privacy::PublicToEveryone))
         };
-        assert_eq!(rules.consent(&branded), Some(BRANDED_CONSENT));
+        assert_eq!(rules.consent(&branded.into()), Some(BRANDED_CONSENT));
         assert!(MUSIC_CONSENT.contains(rules.consent_name().trim_start_matches("TikTok's ")));
     }
 
@@ -393,7 +399,7 @@ mod tests {
                     Direct Post (video.publish)",
             "{err}"
         );
-        assert!(check_mode(Some(&account), &Options::plain(Mode::Draft)).is_ok());
+        assert!(check_mode(Some(&account), &TikTokOptions::plain(Mode::Draft)).is_ok());
         assert!(check_mode(None, &post).is_ok());
     }
 }

@@ -6,12 +6,13 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
+use super::TikTokOptions;
 use super::codes::{self, INTERNAL_FAILURE, UNKNOWN_PUBLISH};
 use super::creator::TikTokCreator;
 use super::{CreatorInfo, DIRECT_POST_SCOPE, PostStatus, TikTok};
 use crate::error::{Error, Result};
 use crate::media::Verified;
-use crate::post::{Mode, Options, Post, PostId, Privacy};
+use crate::post::{Mode, Post, PostId, PostOptions, Privacy};
 use crate::provider::{
     ApiError, Checkpoint, ChunkPlan, Creator, ErrorClass, Failure, Platform, Prepared, Provider,
     PutOutcome, RemoteState, SentBytes, Verdict,
@@ -33,8 +34,9 @@ impl Provider for TikTok {
     }
 
     async fn prepare(&self, token: &Secret, account: &Account, post: &Post) -> Result<Prepared> {
+        let options = TikTokOptions::of(&post.options)?;
         // Drafts go to the creator's inbox, where the creator decides: nothing to ask.
-        if post.options.mode != Mode::Direct {
+        if options.mode != Mode::Direct {
             return Ok(Prepared {
                 account_info: None,
                 verdict: Verdict::Go {
@@ -67,7 +69,7 @@ impl Provider for TikTok {
         };
         Ok(Prepared {
             account_info: serde_json::to_value(&info).ok(),
-            verdict: check_creator(post, &info),
+            verdict: check_creator(post, options, &info),
         })
     }
 
@@ -84,10 +86,12 @@ impl Provider for TikTok {
         &self,
         token: &Secret,
         post: &Post,
-        options: &Options,
+        options: &PostOptions,
         plan: ChunkPlan,
     ) -> Result<Checkpoint> {
-        let init = self.init(token, options, &post.caption, plan).await?;
+        let init = self
+            .init(token, TikTokOptions::of(options)?, &post.caption, plan)
+            .await?;
         Ok(Checkpoint {
             id: init.publish_id,
             upload_url: init.upload_url.expose().to_string(),
@@ -166,7 +170,7 @@ impl Provider for TikTok {
 /// `status/fetch`'s answer as the engine reads it.
 fn remote_state(post: &Post, status: &PostStatus) -> RemoteState {
     match status.status.as_str() {
-        "PUBLISH_COMPLETE" if post.options.mode == Mode::Draft => RemoteState::SentToInbox,
+        "PUBLISH_COMPLETE" if post.options.mode() == Mode::Draft => RemoteState::SentToInbox,
         "PUBLISH_COMPLETE" => RemoteState::Published(status.post_ids.first().cloned()),
         "SEND_TO_USER_INBOX" => RemoteState::SentToInbox,
         "FAILED" => {
@@ -213,13 +217,9 @@ fn remote_state(post: &Post, status: &PostStatus) -> RemoteState {
 }
 
 /// TikTok's Direct Post rules against what the creator may do now: a failure, or the options
-/// to send (having turned off interactions the creator disabled).
-fn check_creator(post: &Post, info: &CreatorInfo) -> Verdict {
-    let privacy = post
-        .options
-        .privacy
-        .map(Privacy::as_str)
-        .unwrap_or_default();
+/// to send (having turned off interactions the creator disabled). `options` are `post`'s.
+fn check_creator(post: &Post, options: &TikTokOptions, info: &CreatorInfo) -> Verdict {
+    let privacy = options.privacy.map(Privacy::as_str).unwrap_or_default();
     if !info.privacy_level_options.is_empty()
         && !info.privacy_level_options.iter().any(|p| p == privacy)
     {
@@ -249,15 +249,9 @@ fn check_creator(post: &Post, info: &CreatorInfo) -> Verdict {
         };
     }
     let disabled: Vec<&str> = [
-        (
-            post.options.allow_comments && info.comment_disabled,
-            "comments",
-        ),
-        (post.options.allow_duet && info.duet_disabled, "duets"),
-        (
-            post.options.allow_stitch && info.stitch_disabled,
-            "stitches",
-        ),
+        (options.allow_comments && info.comment_disabled, "comments"),
+        (options.allow_duet && info.duet_disabled, "duets"),
+        (options.allow_stitch && info.stitch_disabled, "stitches"),
     ]
     .into_iter()
     .filter_map(|(off, name)| off.then_some(name))
@@ -269,7 +263,7 @@ fn check_creator(post: &Post, info: &CreatorInfo) -> Verdict {
         )
     });
     Verdict::Go {
-        options: within_creator(&post.options, info),
+        options: within_creator(options, info).into(),
         adjusted,
         creator: info.creator_nickname.clone(),
     }
@@ -278,8 +272,8 @@ fn check_creator(post: &Post, info: &CreatorInfo) -> Verdict {
 /// The options a direct post is sent with: an interaction the creator turned off in TikTok
 /// stays off whatever the post allows, so init sends `disable_* = !allow || creator disabled`
 /// (the "they stay off" the user is told is then true of what TikTok receives).
-fn within_creator(options: &Options, info: &CreatorInfo) -> Options {
-    Options {
+fn within_creator(options: &TikTokOptions, info: &CreatorInfo) -> TikTokOptions {
+    TikTokOptions {
         allow_comments: options.allow_comments && !info.comment_disabled,
         allow_duet: options.allow_duet && !info.duet_disabled,
         allow_stitch: options.allow_stitch && !info.stitch_disabled,
@@ -294,12 +288,12 @@ mod tests {
     #[test]
     fn init_options_keep_off_what_the_post_or_the_creator_turned_off() {
         for (allow, disabled) in [(false, false), (true, false), (false, true), (true, true)] {
-            let options = Options {
+            let options = TikTokOptions {
                 privacy: Some(Privacy::SelfOnly),
                 allow_comments: allow,
                 allow_duet: allow,
                 allow_stitch: allow,
-                ..Options::plain(Mode::Direct)
+                ..TikTokOptions::plain(Mode::Direct)
             };
             let info = CreatorInfo {
                 comment_disabled: disabled,

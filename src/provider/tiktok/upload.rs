@@ -10,11 +10,12 @@ use futures_util::StreamExt;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+use super::TikTokOptions;
 use super::codes;
 use super::{PLATFORM, TikTok};
 use crate::error::{Error, Result};
 use crate::media::{MediaError, Verified};
-use crate::post::{Mode, Options};
+use crate::post::Mode;
 use crate::provider::{ChunkPlan, NetworkError, PutOutcome, net};
 use crate::secrets::Secret;
 
@@ -222,7 +223,7 @@ impl TikTok {
     pub async fn init(
         &self,
         access: &Secret,
-        options: &Options,
+        options: &TikTokOptions,
         caption: &str,
         plan: ChunkPlan,
     ) -> Result<InitOutcome> {

@@ -7,7 +7,7 @@
 use super::login::{Channel, profile_of};
 use super::rules::visibility;
 use crate::error::Result;
-use crate::post::{Options, Privacy};
+use crate::post::{PostOptions, Privacy};
 use crate::provider::{Creator, Platform};
 
 /// A channel as YouTube describes it right now.
@@ -38,12 +38,12 @@ impl Creator for YouTubeCreator {
 
     /// Only the privacy can be refused here: the length a channel may upload depends on its
     /// verification, which the API does not say (§5.3).
-    fn check(&self, options: &Options, _duration_ms: Option<u64>, _file: &str) -> Result<()> {
+    fn check(&self, options: &PostOptions, _duration_ms: Option<u64>, _file: &str) -> Result<()> {
         visibility(options).map(drop)
     }
 
     /// YouTube's API turns no interaction off per channel.
-    fn turned_off(&self, _options: &Options) -> Vec<&'static str> {
+    fn turned_off(&self, _options: &PostOptions) -> Vec<&'static str> {
         Vec::new()
     }
 
@@ -56,6 +56,7 @@ impl Creator for YouTubeCreator {
 mod tests {
     use super::*;
     use crate::post::Mode;
+    use crate::provider::tiktok::TikTokOptions;
 
     #[test]
     fn the_channel_is_named_and_its_uploads_playlist_kept() {
@@ -66,9 +67,11 @@ mod tests {
         let creator = YouTubeCreator { channel };
         assert_eq!(creator.name(), "Pasta\u{fffd}[31m Chef");
         assert_eq!(creator.account_info().unwrap()["uploads_playlist"], "UUx");
-        let with = |privacy| Options {
-            privacy,
-            ..Options::plain(Mode::Direct)
+        let with = |privacy| {
+            PostOptions::from(TikTokOptions {
+                privacy,
+                ..TikTokOptions::plain(Mode::Direct)
+            })
         };
         assert!(
             creator

@@ -15,7 +15,8 @@ use serde::{Deserialize, Serialize};
 use super::{SEAM_PLATFORM, UPLOAD_SCOPE};
 use crate::error::{Error, Result};
 use crate::media::{Container, MediaError, MediaInfo};
-use crate::post::{Mode, Options, Post, Privacy};
+use crate::post::{Mode, Post, PostOptions, Privacy};
+use crate::provider::tiktok::TikTokOptions;
 use crate::provider::{Platform, Rules, Scopes};
 use crate::store::Account;
 
@@ -162,31 +163,39 @@ impl VideoMeta {
         })
     }
 
-    /// The metadata of `post` under today's (TikTok-shaped) [`Options`], until issue 12 gives
+    /// The metadata of `post` under today's (TikTok-shaped) options ([`stand_in`]), until issue 12 gives
     /// posts YouTube's own (`--title`, `--made-for-kids`, tags, category): the title is the
     /// caption's first line ([`default_title`]), the description the caption, the privacy
     /// mapped from `options` ([`visibility`]). Being unregistered, the module is never asked
     /// for a real post before then; this is the one function the wiring replaces.
-    pub fn from_post(post: &Post, options: &Options) -> Result<Self> {
+    pub fn from_post(post: &Post, options: &PostOptions) -> Result<Self> {
         Ok(Self {
             title: default_title(&post.caption)?,
             description: post.caption.clone(),
             tags: Vec::new(),
             category_id: None,
             privacy: visibility(options)?,
-            // PROVISIONAL: the audience choice has no field in `Options` yet (issue 12 makes
+            // PROVISIONAL: the audience choice has no field in the options yet (issue 12 makes
             // `--made-for-kids yes|no` required); until then nothing can declare it.
             made_for_kids: false,
-            synthetic_media: options.ai_generated,
+            synthetic_media: options.ai_generated(),
             notify_subscribers: true,
         })
     }
 }
 
-/// YouTube's privacy for a post's [`Options`] (see [`VideoMeta::from_post`]): TikTok's public
+/// The TikTok-shaped options YouTube's mapping reads until issue 12 gives posts YouTube's own
+/// (`PostOptions::YouTube`): then this match is what the new variant replaces.
+pub fn stand_in(options: &PostOptions) -> &TikTokOptions {
+    match options {
+        PostOptions::TikTok(o) => o,
+    }
+}
+
+/// YouTube's privacy for a post's options (see [`VideoMeta::from_post`]): TikTok's public
 /// and private levels; the friends and followers levels have no YouTube meaning.
-pub fn visibility(options: &Options) -> Result<Visibility> {
-    match options.privacy {
+pub fn visibility(options: &PostOptions) -> Result<Visibility> {
+    match stand_in(options).privacy {
         Some(Privacy::PublicToEveryone) => Ok(Visibility::Public),
         Some(Privacy::SelfOnly) => Ok(Visibility::Private),
         Some(other) => Err(Error::invalid(
@@ -444,8 +453,8 @@ impl Rules for YouTubeRules {
         build_description(text, hashtags)
     }
 
-    fn check_mode(&self, account: Option<&Account>, options: &Options) -> Result<()> {
-        if options.mode == Mode::Draft {
+    fn check_mode(&self, account: Option<&Account>, options: &PostOptions) -> Result<()> {
+        if options.mode() == Mode::Draft {
             return Err(Error::invalid(
                 "YouTube has no drafts",
                 Some(
@@ -469,8 +478,9 @@ impl Rules for YouTubeRules {
         }
     }
 
-    fn validate(&self, options: &Options, _duration_ms: Option<u64>) -> Result<()> {
+    fn validate(&self, options: &PostOptions, _duration_ms: Option<u64>) -> Result<()> {
         visibility(options)?;
+        let options = stand_in(options);
         let tiktok_only = options.allow_duet
             || options.allow_stitch
             || options.cover_at_ms.is_some()
@@ -485,7 +495,7 @@ impl Rules for YouTubeRules {
         Ok(())
     }
 
-    fn consent(&self, _options: &Options) -> Option<&'static str> {
+    fn consent(&self, _options: &PostOptions) -> Option<&'static str> {
         // No declaration is required before an upload; the user's schedule is the consent the
         // policies ask for (§6).
         None
@@ -678,9 +688,11 @@ mod tests {
     #[test]
     fn options_map_to_youtube_privacy() {
         let rules = YouTubeRules;
-        let with = |privacy| Options {
-            privacy,
-            ..Options::plain(Mode::Direct)
+        let with = |privacy| {
+            PostOptions::from(TikTokOptions {
+                privacy,
+                ..TikTokOptions::plain(Mode::Direct)
+            })
         };
         assert!(rules.validate(&with(None), None).is_err());
         assert!(
@@ -689,14 +701,14 @@ mod tests {
                 .is_err()
         );
         assert!(rules.validate(&with(Some(Privacy::SelfOnly)), None).is_ok());
-        let duet = Options {
+        let duet = PostOptions::from(TikTokOptions {
             allow_duet: true,
-            ..with(Some(Privacy::PublicToEveryone))
-        };
+            ..stand_in(&with(Some(Privacy::PublicToEveryone))).clone()
+        });
         assert!(rules.validate(&duet, None).is_err());
         assert!(
             rules
-                .check_mode(None, &Options::plain(Mode::Draft))
+                .check_mode(None, &TikTokOptions::plain(Mode::Draft).into())
                 .is_err()
         );
         assert!(

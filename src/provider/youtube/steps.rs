@@ -16,7 +16,7 @@ use super::upload::{SessionAnswer, Video};
 use super::{UPLOAD_SCOPE, VideoMeta, YouTube, session_key};
 use crate::error::{Error, Result};
 use crate::media::Verified;
-use crate::post::{Options, Post, PostId};
+use crate::post::{Post, PostId, PostOptions};
 use crate::provider::{
     ApiError, Checkpoint, ChunkPlan, Creator, ErrorClass, Failure, Platform, Prepared, Provider,
     PutOutcome, RemoteState, STATUS_ACTION, SentBytes, Verdict,
@@ -85,7 +85,7 @@ impl Provider for YouTube {
         &self,
         token: &Secret,
         post: &Post,
-        options: &Options,
+        options: &PostOptions,
         plan: ChunkPlan,
     ) -> Result<Checkpoint> {
         let meta = VideoMeta::from_post(post, options)?;
@@ -408,6 +408,7 @@ mod tests {
     use super::*;
     use crate::media::{Container, MediaInfo, VideoCodec};
     use crate::post::{Mode, PostState, Privacy};
+    use crate::provider::tiktok::TikTokOptions;
 
     fn youtube(base: &str) -> YouTube {
         YouTube::new(
@@ -448,10 +449,11 @@ mod tests {
             },
             fingerprint,
             caption: "Pasta in 30 seconds\nrecipe below #pasta".into(),
-            options: Options {
+            options: TikTokOptions {
                 privacy: Some(Privacy::PublicToEveryone),
-                ..Options::plain(Mode::Direct)
-            },
+                ..TikTokOptions::plain(Mode::Direct)
+            }
+            .into(),
             scheduled_at: at,
             timezone: "UTC".into(),
             attempts: 0,
