@@ -31,6 +31,9 @@ pub struct Config {
     /// `false` when the TikTok app has no Direct Post: `connect` then asks for drafts only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tiktok_direct_post: Option<bool>,
+    /// Client id of your Google OAuth client (YouTube).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub youtube_client_id: Option<String>,
     /// Posts overdue by more than this are not published automatically (`0` = no limit).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub late_limit: Option<String>,
@@ -61,6 +64,10 @@ pub const KEYS: &[(&str, &str)] = &[
     (
         "tiktok_direct_post",
         "false if your TikTok app has no Direct Post: connect asks for drafts only (default true)",
+    ),
+    (
+        "youtube_client_id",
+        "client id of your Google OAuth client (Desktop app) for YouTube",
     ),
     (
         "late_limit",
@@ -167,6 +174,7 @@ impl Config {
             "late_limit" => self.late_limit.clone(),
             "max_attempts" => self.max_attempts.map(|n| n.to_string()),
             "tiktok_direct_post" => self.tiktok_direct_post.map(|b| b.to_string()),
+            "youtube_client_id" => self.youtube_client_id.clone(),
             _ => return Err(unknown_key(key)),
         })
     }
@@ -189,6 +197,7 @@ impl Config {
                 self.max_attempts = v.map(|n| n.parse().unwrap_or(DEFAULT_MAX_ATTEMPTS))
             }
             "tiktok_direct_post" => self.tiktok_direct_post = v.map(|b| b == "true"),
+            "youtube_client_id" => self.youtube_client_id = v,
             _ => return Err(unknown_key(key)),
         }
         Ok(())
@@ -271,7 +280,7 @@ fn validate(key: &str, value: &str) -> Result<()> {
             Ok(1..=100) => {}
             _ => return Err(bad_value(key, value, "a whole number from 1 to 100")),
         },
-        "default_account" | "passphrase_command" | "tiktok_client_key" => {
+        "default_account" | "passphrase_command" | "tiktok_client_key" | "youtube_client_id" => {
             if value.chars().any(char::is_control) {
                 return Err(bad_value(key, value, "text without control characters"));
             }

@@ -32,6 +32,30 @@ pub const VARIABLES: &[(&str, &str)] = &[
         "TikTok's API base URL (for a local fake TikTok; https, or http to this machine only). Uploads go only to *.tiktokapis.com or to this address's own host and port",
     ),
     (
+        "POSTEZ_YOUTUBE_CLIENT_ID",
+        "Client id of your Google OAuth client for YouTube (else the `youtube_client_id` setting)",
+    ),
+    (
+        "POSTEZ_YOUTUBE_CLIENT_SECRET",
+        "Client secret of your Google OAuth client (else the one saved in the token store)",
+    ),
+    (
+        "POSTEZ_YOUTUBE_AUTH_URL",
+        "Google's authorize URL (for a local fake YouTube; https, or http to this machine only)",
+    ),
+    (
+        "POSTEZ_YOUTUBE_TOKEN_URL",
+        "Google's token URL (for a local fake YouTube; https, or http to this machine only)",
+    ),
+    (
+        "POSTEZ_YOUTUBE_REVOKE_URL",
+        "Google's token revocation URL (for a local fake YouTube; https, or http to this machine only)",
+    ),
+    (
+        "POSTEZ_YOUTUBE_API_URL",
+        "Base URL of YouTube's /youtube/v3 and /upload/youtube/v3 (for a local fake YouTube; https, or http to this machine only)",
+    ),
+    (
         "POSTEZ_TOKEN_STORE",
         "Where tokens are kept: `keychain` or `file`",
     ),
@@ -77,7 +101,11 @@ pub const VARIABLES: &[(&str, &str)] = &[
 
 /// Variables that carry secrets. postez reads them once into [`Secret`]s, and no program it
 /// starts (a passphrase command, the browser, `crontab`, `systemctl`) inherits them.
-pub const SECRET_VARIABLES: &[&str] = &["POSTEZ_PASSPHRASE", "POSTEZ_TIKTOK_CLIENT_SECRET"];
+pub const SECRET_VARIABLES: &[&str] = &[
+    "POSTEZ_PASSPHRASE",
+    "POSTEZ_TIKTOK_CLIENT_SECRET",
+    "POSTEZ_YOUTUBE_CLIENT_SECRET",
+];
 
 /// A program postez starts, with the environment it inherits minus [`SECRET_VARIABLES`].
 pub fn command(program: impl AsRef<std::ffi::OsStr>) -> std::process::Command {
@@ -101,6 +129,18 @@ pub struct Env {
     pub tiktok_auth_url: Option<String>,
     /// `POSTEZ_TIKTOK_API_URL`.
     pub tiktok_api_url: Option<String>,
+    /// `POSTEZ_YOUTUBE_CLIENT_ID`.
+    pub youtube_client_id: Option<String>,
+    /// `POSTEZ_YOUTUBE_CLIENT_SECRET`, held as a [`Secret`] from the moment it is read.
+    pub youtube_client_secret: Option<Secret>,
+    /// `POSTEZ_YOUTUBE_AUTH_URL`.
+    pub youtube_auth_url: Option<String>,
+    /// `POSTEZ_YOUTUBE_TOKEN_URL`.
+    pub youtube_token_url: Option<String>,
+    /// `POSTEZ_YOUTUBE_REVOKE_URL`.
+    pub youtube_revoke_url: Option<String>,
+    /// `POSTEZ_YOUTUBE_API_URL`.
+    pub youtube_api_url: Option<String>,
     /// `POSTEZ_TOKEN_STORE`.
     pub token_store: Option<String>,
     /// `POSTEZ_PASSPHRASE`, held as a [`Secret`] from the moment it is read.
@@ -147,6 +187,12 @@ impl Env {
             tiktok_client_secret: var("POSTEZ_TIKTOK_CLIENT_SECRET").map(Secret::new),
             tiktok_auth_url: var("POSTEZ_TIKTOK_AUTH_URL"),
             tiktok_api_url: var("POSTEZ_TIKTOK_API_URL"),
+            youtube_client_id: var("POSTEZ_YOUTUBE_CLIENT_ID"),
+            youtube_client_secret: var("POSTEZ_YOUTUBE_CLIENT_SECRET").map(Secret::new),
+            youtube_auth_url: var("POSTEZ_YOUTUBE_AUTH_URL"),
+            youtube_token_url: var("POSTEZ_YOUTUBE_TOKEN_URL"),
+            youtube_revoke_url: var("POSTEZ_YOUTUBE_REVOKE_URL"),
+            youtube_api_url: var("POSTEZ_YOUTUBE_API_URL"),
             token_store: var("POSTEZ_TOKEN_STORE"),
             passphrase: var("POSTEZ_PASSPHRASE").map(Secret::new),
             now: var("POSTEZ_NOW"),

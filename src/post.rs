@@ -314,7 +314,9 @@ impl PostOptions {
     /// (`posts.options`), `mode` the row's own column, which wins (holds filter on the column).
     pub fn from_stored(platform: Platform, mode: Mode, json: &str) -> serde_json::Result<Self> {
         match platform {
-            Platform::TikTok => Ok(Self::TikTok(TikTokOptions {
+            // YouTube posts are scheduled in TikTok's shape until YouTube has its own options
+            // (`provider::youtube::rules::stand_in` reads them).
+            Platform::TikTok | Platform::YouTube => Ok(Self::TikTok(TikTokOptions {
                 mode,
                 ..serde_json::from_str(json)?
             })),

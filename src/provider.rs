@@ -41,11 +41,13 @@ pub enum Platform {
     /// TikTok (Content Posting API); the default of a queue made before there were others.
     #[default]
     TikTok,
+    /// YouTube (Data API v3): Shorts and regular videos.
+    YouTube,
 }
 
 impl Platform {
     /// Every platform, in the order commands list them.
-    pub const ALL: [Platform; 1] = [Platform::TikTok];
+    pub const ALL: [Platform; 2] = [Platform::TikTok, Platform::YouTube];
 
     /// Everything postez knows how to do with the platform: the one place a platform is
     /// matched to its code. Adding a platform is a variant here and its module's
@@ -53,6 +55,7 @@ impl Platform {
     pub fn registration(self) -> &'static Registration {
         match self {
             Self::TikTok => &tiktok::REGISTRATION,
+            Self::YouTube => &youtube::REGISTRATION,
         }
     }
 

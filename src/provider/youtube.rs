@@ -11,8 +11,9 @@
 //! - errors are `{"error":{"code","message","errors":[{"reason"}]}}` and are read by `reason`
 //!   (`codes`); daily quotas reset at midnight Pacific time (§5).
 //!
-//! The module is complete behind the seam but not registered yet (issue 12): no `Platform`
-//! variant names it, so [`SEAM_PLATFORM`] stands in where the seam's types need one.
+//! It is registered as [`Platform::YouTube`] ([`REGISTRATION`]): the Google OAuth client comes
+//! from `POSTEZ_YOUTUBE_CLIENT_ID` or the setting `youtube_client_id`, its secret from
+//! `POSTEZ_YOUTUBE_CLIENT_SECRET` or the secret store, every endpoint from `POSTEZ_YOUTUBE_*_URL`.
 //!
 //! Never logs a token, code, verifier, secret or session URI.
 
@@ -34,15 +35,96 @@ pub use codes::quota_ends;
 pub use rules::{VideoFormat, VideoMeta, Visibility, YouTubeRules, video_format};
 pub use upload::{CHUNK_SIZE, plan};
 
-use crate::error::Result;
+use crate::config::Config;
+use crate::env::Env;
+use crate::error::{Error, Result};
 use crate::provider::net::{self, UploadHosts};
-use crate::provider::{ClientCredentials, Platform, Scopes};
+use crate::provider::{AppSettings, ClientCredentials, Platform, Scopes, client_secret_key};
+use crate::secrets::SecretStore;
+
+/// YouTube's entry points for the seam ([`Platform::registration`]).
+pub static REGISTRATION: crate::provider::Registration = crate::provider::Registration {
+    id: PLATFORM,
+    name: "YouTube",
+    rules: &rules::YouTubeRules,
+    // YouTube has no per-minute upload window like TikTok's: quotas are daily (`codes`).
+    for_account: |env, config, secrets, _rate_window| {
+        Ok(Box::new(client(env, credentials(env, config, secrets)?)?))
+    },
+    for_app: |env, credentials| Ok(Box::new(client(env, credentials)?)),
+    credentials,
+    app_settings,
+    api_base: api_url,
+    check_endpoints: |env| endpoints(env).and_then(|e| e.check()),
+};
+
+/// Where the Google OAuth client's settings come from: `POSTEZ_YOUTUBE_CLIENT_ID` or the setting
+/// `youtube_client_id`, and `POSTEZ_YOUTUBE_CLIENT_SECRET`.
+pub fn app_settings(env: &Env, config: &Config) -> AppSettings {
+    AppSettings {
+        key: env
+            .youtube_client_id
+            .clone()
+            .or_else(|| config.youtube_client_id.clone()),
+        key_setting: "youtube_client_id",
+        key_env: "POSTEZ_YOUTUBE_CLIENT_ID",
+        secret_env: "POSTEZ_YOUTUBE_CLIENT_SECRET",
+        env_secret: env.youtube_client_secret.clone(),
+        // Uploading is YouTube's only way to post (no drafts): always ask for it.
+        direct_post: true,
+    }
+}
+
+/// The Google OAuth client: id from `POSTEZ_YOUTUBE_CLIENT_ID` or the setting; secret from
+/// `POSTEZ_YOUTUBE_CLIENT_SECRET` or `secrets`.
+pub fn credentials(env: &Env, config: &Config, secrets: &SecretStore) -> Result<ClientCredentials> {
+    let settings = app_settings(env, config);
+    let key = settings.key.ok_or_else(|| {
+        Error::config(
+            "no YouTube (Google OAuth) client id is set",
+            Some("set POSTEZ_YOUTUBE_CLIENT_ID, or run `postez config set youtube_client_id ID` (see the README: YouTube)".into()),
+        )
+    })?;
+    let secret = match settings.env_secret {
+        Some(s) => s,
+        None => {
+            secrets
+                .get(&client_secret_key(PLATFORM))?
+                .ok_or_else(|| Error::NoClientSecret {
+                    platform: PLATFORM.into(),
+                })?
+        }
+    };
+    Ok(ClientCredentials { key, secret })
+}
+
+/// Google's endpoints: each `POSTEZ_YOUTUBE_*_URL`, else Google's own (checked by the caller).
+pub fn endpoints(env: &Env) -> Result<Endpoints> {
+    let defaults = Endpoints::default();
+    Ok(Endpoints {
+        auth: env.youtube_auth_url.clone().unwrap_or(defaults.auth),
+        token: env.youtube_token_url.clone().unwrap_or(defaults.token),
+        revoke: env.youtube_revoke_url.clone().unwrap_or(defaults.revoke),
+        api: env.youtube_api_url.clone().unwrap_or(defaults.api),
+    })
+}
+
+/// The API base: `POSTEZ_YOUTUBE_API_URL` once checked, else Google's own.
+pub fn api_url(env: &Env) -> Result<&str> {
+    let api = env.youtube_api_url.as_deref().unwrap_or(DEFAULT_API_URL);
+    net::check_base_url("POSTEZ_YOUTUBE_API_URL", api)?;
+    Ok(api)
+}
+
+/// A YouTube provider for the configured endpoints (checked in [`YouTube::new`]).
+pub fn client(env: &Env, client: ClientCredentials) -> Result<YouTube> {
+    YouTube::new(endpoints(env)?, client)
+}
 
 /// The platform's name in the queue, the secret store and messages.
 pub const PLATFORM: &str = "youtube";
-/// The platform the seam's types are given until issue 12 adds `Platform::YouTube`: the one line
-/// the registration changes. Nothing reaches a user before then (the module is not registered).
-pub const SEAM_PLATFORM: Platform = Platform::TikTok;
+/// The platform the seam's types are given (errors, accounts).
+pub const SEAM_PLATFORM: Platform = Platform::YouTube;
 /// Uploading videos (`videos.insert`): the scope a post needs (§1.9).
 pub const UPLOAD_SCOPE: &str = "https://www.googleapis.com/auth/youtube.upload";
 /// Reading the channel and a video's status (`channels.list`, `videos.list`): `youtube.upload`

@@ -1008,7 +1008,7 @@ mod tests {
     fn an_account() -> Account {
         Account {
             id: 1,
-            platform: Platform::TikTok,
+            platform: Platform::YouTube,
             remote_id: "UCx".into(),
             display_name: None,
             username: None,
