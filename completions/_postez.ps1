@@ -32,7 +32,7 @@ Register-ArgumentCompleter -Native -CommandName 'postez' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('connect', 'connect', [CompletionResultType]::ParameterValue, 'Connect a TikTok account')
+            [CompletionResult]::new('connect', 'connect', [CompletionResultType]::ParameterValue, 'Connect a TikTok account or a YouTube channel')
             [CompletionResult]::new('accounts', 'accounts', [CompletionResultType]::ParameterValue, 'List connected accounts')
             [CompletionResult]::new('disconnect', 'disconnect', [CompletionResultType]::ParameterValue, 'Disconnect an account and revoke postez''s access')
             [CompletionResult]::new('schedule', 'schedule', [CompletionResultType]::ParameterValue, 'Queue a video to be published later')
@@ -90,7 +90,7 @@ Register-ArgumentCompleter -Native -CommandName 'postez' -ScriptBlock {
         'postez;disconnect' {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors')
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log line format (stderr and the log file of `run`)')
-            [CompletionResult]::new('--no-revoke', '--no-revoke', [CompletionResultType]::ParameterName, 'Only delete locally; do not revoke at TikTok')
+            [CompletionResult]::new('--no-revoke', '--no-revoke', [CompletionResultType]::ParameterName, 'Only delete locally; do not revoke at the platform')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides')
@@ -581,7 +581,7 @@ Register-ArgumentCompleter -Native -CommandName 'postez' -ScriptBlock {
             break
         }
         'postez;help' {
-            [CompletionResult]::new('connect', 'connect', [CompletionResultType]::ParameterValue, 'Connect a TikTok account')
+            [CompletionResult]::new('connect', 'connect', [CompletionResultType]::ParameterValue, 'Connect a TikTok account or a YouTube channel')
             [CompletionResult]::new('accounts', 'accounts', [CompletionResultType]::ParameterValue, 'List connected accounts')
             [CompletionResult]::new('disconnect', 'disconnect', [CompletionResultType]::ParameterValue, 'Disconnect an account and revoke postez''s access')
             [CompletionResult]::new('schedule', 'schedule', [CompletionResultType]::ParameterValue, 'Queue a video to be published later')

@@ -496,7 +496,7 @@ _postez() {
             return 0
             ;;
         postez__subcmd__connect)
-            opts="-v -q -h -V --no-browser --port --timeout --token-store --drafts-only --json --verbose --quiet --color --log-format --help --version tiktok"
+            opts="-v -q -h -V --no-browser --port --timeout --token-store --drafts-only --json --verbose --quiet --color --log-format --help --version tiktok youtube"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -692,7 +692,7 @@ _postez() {
             return 0
             ;;
         postez__subcmd__disconnect)
-            opts="-v -q -h -V --no-revoke --json --verbose --quiet --color --log-format --help --version tiktok"
+            opts="-v -q -h -V --no-revoke --json --verbose --quiet --color --log-format --help --version tiktok youtube"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

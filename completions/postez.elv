@@ -29,7 +29,7 @@ set edit:completion:arg-completer[postez] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
-            cand connect 'Connect a TikTok account'
+            cand connect 'Connect a TikTok account or a YouTube channel'
             cand accounts 'List connected accounts'
             cand disconnect 'Disconnect an account and revoke postez''s access'
             cand schedule 'Queue a video to be published later'
@@ -84,7 +84,7 @@ set edit:completion:arg-completer[postez] = {|@words|
         &'postez;disconnect'= {
             cand --color 'When to use colors'
             cand --log-format 'Log line format (stderr and the log file of `run`)'
-            cand --no-revoke 'Only delete locally; do not revoke at TikTok'
+            cand --no-revoke 'Only delete locally; do not revoke at the platform'
             cand --json 'Print machine-readable JSON on stdout'
             cand -v 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
             cand --verbose 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
@@ -535,7 +535,7 @@ set edit:completion:arg-completer[postez] = {|@words|
         &'postez;generate;help;help'= {
         }
         &'postez;help'= {
-            cand connect 'Connect a TikTok account'
+            cand connect 'Connect a TikTok account or a YouTube channel'
             cand accounts 'List connected accounts'
             cand disconnect 'Disconnect an account and revoke postez''s access'
             cand schedule 'Queue a video to be published later'

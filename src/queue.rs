@@ -134,10 +134,20 @@ pub fn resolve_account(
     name: Option<&str>,
     default: Option<&str>,
 ) -> Result<Option<Account>> {
+    resolve_account_of(store, platform(), name, default)
+}
+
+/// [`resolve_account`] among the accounts of `platform` (`disconnect youtube`).
+pub fn resolve_account_of(
+    store: &Store,
+    platform: Platform,
+    name: Option<&str>,
+    default: Option<&str>,
+) -> Result<Option<Account>> {
     let accounts: Vec<Account> = store
         .accounts()?
         .into_iter()
-        .filter(|a| a.platform.as_str() == PLATFORM && a.state != AccountState::Disconnected)
+        .filter(|a| a.platform == platform && a.state != AccountState::Disconnected)
         .collect();
     let known = || accounts.iter().map(Account::label).collect::<Vec<_>>();
     let find = |name: &str| {
@@ -163,7 +173,7 @@ pub fn resolve_account(
         (None, 1, _) => Ok(accounts.first().cloned()),
         (None, _, Some(default)) => find(default).map(Some),
         (None, _, None) => Err(Error::AmbiguousAccount {
-            platform: PLATFORM.into(),
+            platform: platform.to_string(),
             known: known(),
         }),
     }

@@ -1,5 +1,5 @@
-//! `postez connect`: log in to TikTok in the browser (loopback redirect, hex PKCE) and keep the
-//! tokens in the keychain or the encrypted token file. The login's steps are the library's
+//! `postez connect`: log in to TikTok or YouTube in the browser (loopback redirect, PKCE) and
+//! keep the tokens in the keychain or the encrypted token file. The login's steps are the library's
 //! (`postez::connect`); this file has the flags, the prompts, the browser and the output.
 
 use std::io::BufRead;
@@ -13,21 +13,24 @@ use tokio::sync::mpsc;
 
 use super::Ctx;
 
-/// Connect a TikTok account
+/// Connect a TikTok account or a YouTube channel
 ///
-/// Opens TikTok's login page in your browser and waits for it to send you back to postez on
+/// Opens the platform's login page in your browser and waits for it to send you back to postez on
 /// 127.0.0.1. On a machine without a browser, use --no-browser, open the printed URL anywhere,
 /// and paste the address your browser lands on (it starts with http://127.0.0.1) back here; or
 /// forward the port: `ssh -L 8765:127.0.0.1:8765 server`, then `postez connect tiktok
 /// --no-browser --port 8765` on the server. Your TikTok app's client key and secret come from
-/// POSTEZ_TIKTOK_CLIENT_KEY / POSTEZ_TIKTOK_CLIENT_SECRET, the settings, or a one-time prompt.
+/// POSTEZ_TIKTOK_CLIENT_KEY / POSTEZ_TIKTOK_CLIENT_SECRET, the settings, or a one-time prompt;
+/// your Google OAuth client's (a "Desktop app") from POSTEZ_YOUTUBE_CLIENT_ID /
+/// POSTEZ_YOUTUBE_CLIENT_SECRET, the setting `youtube_client_id`, or the same prompt.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Examples:
   postez connect tiktok
   postez connect tiktok --no-browser --port 8765
   postez connect tiktok --token-store file   # encrypted file instead of the keychain
-  postez connect tiktok --drafts-only        # an app without Direct Post")]
+  postez connect tiktok --drafts-only        # an app without Direct Post
+  postez connect youtube --no-browser")]
 pub struct ConnectArgs {
     /// Platform to connect
     #[arg(value_enum)]
@@ -57,6 +60,8 @@ pub struct ConnectArgs {
 pub enum Platform {
     /// TikTok
     Tiktok,
+    /// YouTube
+    Youtube,
 }
 
 impl Platform {
@@ -332,10 +337,16 @@ fn ask_credentials(
 ) -> Result<provider::ClientCredentials> {
     let name = platform.name();
     let settings = provider::app_settings(platform, &ctx.env, config);
+    // Google calls it a client id, TikTok a client key: ask in the platform's words.
+    let key_word = if settings.key_setting.ends_with("_id") {
+        "client id"
+    } else {
+        "client key"
+    };
     let key = match settings.key {
         Some(k) => k,
         None => {
-            let key = ctx.out.ask_text(&format!("{name} client key"))?;
+            let key = ctx.out.ask_text(&format!("{name} {key_word}"))?;
             let mut config = config.clone();
             config.set(settings.key_setting, &key)?;
             config.save(&ctx.paths.config_file())?;

@@ -1,4 +1,4 @@
-//! `postez disconnect`: revoke postez's access at TikTok, delete the tokens from every store,
+//! `postez disconnect`: revoke postez's access at the platform, delete the tokens from every store,
 //! and keep the queued posts (they wait for a connected account). The work is `purge`'s
 //! (`revoke_login`, `disconnect`); this file has the flags, the store prompt and the output.
 
@@ -9,13 +9,13 @@ use super::connect::{Platform, open_store_interactive};
 
 /// Disconnect an account and revoke postez's access
 ///
-/// Revokes the login at TikTok (unless --no-revoke), deletes the tokens from the keychain and
-/// the token file, and marks the account disconnected. Queued posts are kept; they publish
-/// again once an account is connected. Works offline too: the tokens are deleted locally and
+/// Revokes the login at TikTok or Google (unless --no-revoke), deletes the tokens from the
+/// keychain and the token file, and marks the account disconnected. Queued posts are kept;
+/// they publish again once an account is connected. Works offline too: the tokens are deleted locally and
 /// you are told that revoking failed.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  postez disconnect tiktok\n  postez disconnect tiktok my_handle --no-revoke"
+    after_help = "Examples:\n  postez disconnect tiktok\n  postez disconnect tiktok my_handle --no-revoke\n  postez disconnect youtube"
 )]
 pub struct DisconnectArgs {
     /// Platform
@@ -23,7 +23,7 @@ pub struct DisconnectArgs {
     pub platform: Platform,
     /// Account (id or name; default: the only one)
     pub account: Option<String>,
-    /// Only delete locally; do not revoke at TikTok
+    /// Only delete locally; do not revoke at the platform
     #[arg(long)]
     pub no_revoke: bool,
 }
@@ -31,11 +31,9 @@ pub struct DisconnectArgs {
 pub async fn exec(ctx: &Ctx, args: DisconnectArgs) -> Result<()> {
     let platform = args.platform.platform();
     let mut store = ctx.store()?;
-    let account =
-        queue::resolve_account(&store, args.account.as_deref(), None)?.ok_or_else(|| {
-            postez::Error::NotConnected {
-                platform: platform.to_string(),
-            }
+    let account = queue::resolve_account_of(&store, platform, args.account.as_deref(), None)?
+        .ok_or_else(|| postez::Error::NotConnected {
+            platform: platform.to_string(),
         })?;
     let config = ctx.config()?.clone();
     let secrets = open_store_interactive(ctx, auth::account_backend(&account), false)?;

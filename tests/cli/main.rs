@@ -3,6 +3,8 @@
 
 #[path = "../fake_tiktok/mod.rs"]
 mod fake_tiktok;
+#[path = "../fake_youtube/mod.rs"]
+mod fake_youtube;
 
 mod bad_input;
 mod connect;
@@ -25,3 +27,4 @@ mod strict_modes;
 mod support;
 mod swap;
 mod upgrade;
+mod youtube;

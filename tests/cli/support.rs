@@ -457,7 +457,12 @@ pub struct Connecting {
 impl Connecting {
     /// Start connect and wait for the authorize URL on its own stderr line.
     pub fn start(env: &TestEnv, extra: &[&str]) -> Result<Self, Run> {
-        let mut args = vec!["connect", "tiktok", "--no-browser"];
+        Self::start_platform(env, "tiktok", extra)
+    }
+
+    /// Like [`Connecting::start`] for `platform` (`youtube`).
+    pub fn start_platform(env: &TestEnv, platform: &str, extra: &[&str]) -> Result<Self, Run> {
+        let mut args = vec!["connect", platform, "--no-browser"];
         args.extend(extra);
         Self::spawn(env.command(&args))
     }

@@ -1,0 +1,227 @@
+//! YouTube through the real binary against the strict fake YouTube (tests/fake_youtube/):
+//! `connect youtube` (Google's installed-app OAuth: loopback, PKCE S256, offline access),
+//! `accounts`, a refresh that keeps the refresh token, `disconnect` revoking at Google, and no
+//! token, code, verifier or client secret anywhere postez writes.
+
+use std::time::Duration;
+
+use postez::secrets::{FileStore, Secret, SecretStore};
+
+use crate::fake_youtube::{FakeOptions, FakeYouTube, TokenKind};
+use crate::support::{Connecting, Run, TestEnv};
+
+const PASSPHRASE: &str = "correct horse battery staple";
+
+/// A fake YouTube and a client for playing the browser against it.
+pub struct Yt {
+    pub rt: tokio::runtime::Runtime,
+    pub server: FakeYouTube,
+}
+
+impl Yt {
+    pub fn start(tweak: impl FnOnce(&mut FakeOptions)) -> Self {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let mut opts = FakeOptions::default();
+        tweak(&mut opts);
+        let server = FakeYouTube::start_blocking(opts).unwrap();
+        Self { rt, server }
+    }
+
+    /// A TestEnv pointed at this fake (encrypted file store, fast polls), not connected yet.
+    pub fn env(&self) -> TestEnv {
+        let mut env = TestEnv::new();
+        for (name, value) in self.server.env() {
+            env.set(name, &value);
+        }
+        env.set("POSTEZ_TOKEN_STORE", "file");
+        env.set("POSTEZ_PASSPHRASE", PASSPHRASE);
+        env.set("POSTEZ_POLL_INTERVAL", "20ms");
+        env.set("POSTEZ_CHUNK_BACKOFF", "20ms");
+        env
+    }
+
+    /// `postez connect youtube --no-browser`, with this test playing the browser.
+    pub fn connect(&self, env: &TestEnv) -> Run {
+        let connecting = match Connecting::start_platform(env, "youtube", &[]) {
+            Ok(c) => c,
+            Err(run) => return run,
+        };
+        let callback = self.rt.block_on(async {
+            let client = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap();
+            let response = client.get(&connecting.url).send().await.unwrap();
+            assert!(response.status().is_redirection(), "{}", response.status());
+            response.headers()["location"].to_str().unwrap().to_string()
+        });
+        self.rt.block_on(async {
+            let _ = reqwest::get(&callback).await.unwrap().text().await;
+        });
+        connecting.finish()
+    }
+
+    /// A connected TestEnv.
+    pub fn connected(&self) -> TestEnv {
+        let env = self.env();
+        let run = self.connect(&env);
+        assert_eq!(run.code, 0, "{run:?}");
+        env
+    }
+
+    /// The channel id the fake logs everyone in as.
+    pub fn channel(&self) -> String {
+        crate::fake_youtube::FakeChannel::default().id
+    }
+}
+
+fn file_store(env: &TestEnv) -> SecretStore {
+    SecretStore::File(FileStore::new(
+        env.home().join("secrets.enc"),
+        Secret::new(PASSPHRASE),
+    ))
+}
+
+fn saved(env: &TestEnv, yt: &Yt) -> Option<serde_json::Value> {
+    file_store(env)
+        .get(&format!("youtube:{}", yt.channel()))
+        .unwrap()
+        .map(|s| serde_json::from_str(s.expose()).unwrap())
+}
+
+/// Every file under `dir`, as bytes, for leak scans.
+fn files(dir: &std::path::Path, out: &mut Vec<(std::path::PathBuf, Vec<u8>)>) {
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files(&path, out);
+        } else if let Ok(bytes) = std::fs::read(&path) {
+            out.push((path, bytes));
+        }
+    }
+}
+
+#[test]
+fn connect_youtube_end_to_end() {
+    let yt = Yt::start(|_| {});
+    let env = yt.env();
+    let run = yt.connect(&env);
+    assert!(
+        run.ok().contains("Connected youtube as Fake Channel"),
+        "{run:?}"
+    );
+    let state = yt.server.state();
+    // Google's installed-app rules: PKCE S256, offline access, exactly the two scopes, a state.
+    let auth = &state.authorizations[0];
+    assert_eq!(auth.code_challenge_method.as_deref(), Some("S256"));
+    assert_eq!(auth.access_type.as_deref(), Some("offline"));
+    assert!(auth.state.is_some());
+    assert!(
+        auth.redirect_uri.starts_with("http://127.0.0.1:"),
+        "{auth:?}"
+    );
+    let mut scopes: Vec<&str> = auth.scope.split(' ').collect();
+    scopes.sort();
+    assert_eq!(
+        scopes,
+        [
+            "https://www.googleapis.com/auth/youtube.readonly",
+            "https://www.googleapis.com/auth/youtube.upload"
+        ]
+    );
+    assert_eq!(state.codes_used, 1);
+    // The tokens are in the encrypted file, not in plain text.
+    let stored = saved(&env, &yt).expect("tokens in the file store");
+    assert_eq!(
+        stored["access_token"],
+        state.valid_tokens(TokenKind::Access)[0]
+    );
+    assert_eq!(
+        stored["refresh_token"],
+        state.valid_tokens(TokenKind::Refresh)[0]
+    );
+    // `accounts` names the channel.
+    let accounts = env.run(&["accounts", "--json"]).json();
+    assert_eq!(accounts[0]["platform"], "youtube", "{accounts}");
+    assert_eq!(accounts[0]["display_name"], "Fake Channel", "{accounts}");
+    assert_eq!(accounts[0]["token_store"], "file", "{accounts}");
+    let human = env.run(&["accounts"]);
+    assert!(human.ok().contains(&yt.channel()), "{human:?}");
+}
+
+#[test]
+fn a_refresh_keeps_the_refresh_token() {
+    // Access tokens live one minute: inside postez's refresh margin, so any use refreshes.
+    let yt = Yt::start(|o| o.access_ttl = Duration::from_secs(60));
+    let env = yt.connected();
+    let before = saved(&env, &yt).unwrap();
+    env.run(&["accounts", "--check"]).ok();
+    let state = yt.server.state();
+    assert_eq!(state.refreshes_ok, 1, "{:?}", state.refresh_calls);
+    let after = saved(&env, &yt).unwrap();
+    // Google's refresh answer has no refresh token: the old one is kept (and still valid).
+    assert_eq!(after["refresh_token"], before["refresh_token"]);
+    assert_ne!(after["access_token"], before["access_token"]);
+    assert!(
+        state
+            .valid_tokens(TokenKind::Refresh)
+            .contains(&before["refresh_token"].as_str().unwrap())
+    );
+}
+
+#[test]
+fn disconnect_revokes_at_google_and_deletes_the_tokens() {
+    let yt = Yt::start(|_| {});
+    let env = yt.connected();
+    let stored = saved(&env, &yt).unwrap();
+    let run = env.run(&["disconnect", "youtube"]);
+    run.ok();
+    let revoked = yt.server.state().revoked_tokens;
+    assert!(
+        revoked
+            .iter()
+            .any(|t| t == stored["refresh_token"].as_str().unwrap()
+                || t == stored["access_token"].as_str().unwrap()),
+        "{revoked:?} {run:?}"
+    );
+    assert!(saved(&env, &yt).is_none());
+    assert_eq!(
+        env.run(&["accounts", "--json"]).json()[0]["state"],
+        "disconnected"
+    );
+}
+
+#[test]
+fn no_token_code_verifier_or_secret_leaks() {
+    let yt = Yt::start(|o| o.access_ttl = Duration::from_secs(60));
+    let env = yt.env();
+    let mut outputs = vec![yt.connect(&env)];
+    outputs.push(env.run(&["accounts", "--check"]));
+    outputs.push(env.run(&["accounts", "--json"]));
+    outputs.push(env.run(&["doctor", "--json"]));
+    outputs.push(env.run(&["disconnect", "youtube"]));
+    let state = yt.server.state();
+    let mut secrets: Vec<String> = state.secrets_seen.clone();
+    secrets.extend(state.tokens.iter().map(|t| t.token.clone()));
+    secrets.push(yt.server.client_secret().to_string());
+    assert!(secrets.len() >= 4, "{secrets:?}");
+    let mut all = Vec::new();
+    files(env.dir.path(), &mut all);
+    for secret in &secrets {
+        for run in &outputs {
+            assert!(!run.stdout.contains(secret.as_str()), "stdout: {run:?}");
+            assert!(!run.stderr.contains(secret.as_str()), "stderr: {run:?}");
+        }
+        for (path, bytes) in &all {
+            assert!(
+                !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                "{} holds a secret",
+                path.display()
+            );
+        }
+    }
+}
