@@ -1536,7 +1536,7 @@ _postez() {
             return 0
             ;;
         postez__subcmd__schedule)
-            opts="-c -y -v -q -h -V --at --tz --caption --caption-file --hashtag --draft --privacy --allow-comments --allow-duet --allow-stitch --cover-at --brand-organic --branded-content --ai-generated --account --copy --yes --allow-duplicate --json --verbose --quiet --color --log-format --help --version"
+            opts="-c -y -v -q -h -V --at --tz --caption --caption-file --hashtag --draft --privacy --allow-comments --allow-duet --allow-stitch --cover-at --brand-organic --branded-content --ai-generated --title --made-for-kids --category --no-notify --account --copy --yes --allow-duplicate --json --verbose --quiet --color --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1567,10 +1567,22 @@ _postez() {
                     return 0
                     ;;
                 --privacy)
-                    COMPREPLY=($(compgen -W "PUBLIC_TO_EVERYONE MUTUAL_FOLLOW_FRIENDS FOLLOWER_OF_CREATOR SELF_ONLY" -- "${cur}"))
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --cover-at)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --title)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --made-for-kids)
+                    COMPREPLY=($(compgen -W "yes no" -- "${cur}"))
+                    return 0
+                    ;;
+                --category)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

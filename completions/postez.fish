@@ -96,12 +96,13 @@ complete -c postez -n "__fish_postez_using_subcommand schedule" -l tz -d 'Time z
 complete -c postez -n "__fish_postez_using_subcommand schedule" -s c -l caption -d 'Caption (title) shown with the post; at most 2200 UTF-16 units with hashtags' -r
 complete -c postez -n "__fish_postez_using_subcommand schedule" -l caption-file -d 'Read the caption from a UTF-8 text file' -r -F
 complete -c postez -n "__fish_postez_using_subcommand schedule" -l hashtag -d 'Add a hashtag (repeatable; "food" and "#food" both give #food)' -r
-complete -c postez -n "__fish_postez_using_subcommand schedule" -l privacy -d 'Who can see the post (required for direct posts; there is no default)' -r -f -a "PUBLIC_TO_EVERYONE\t'Everyone (alias: public)'
-MUTUAL_FOLLOW_FRIENDS\t'Friends, i.e. mutual followers (alias: friends)'
-FOLLOWER_OF_CREATOR\t'Followers, for private accounts (alias: followers)'
-SELF_ONLY\t'Only me (alias: private)'"
+complete -c postez -n "__fish_postez_using_subcommand schedule" -l privacy -d 'Who can see the post (required for direct posts; there is no default). TikTok: PUBLIC_TO_EVERYONE, MUTUAL_FOLLOW_FRIENDS, FOLLOWER_OF_CREATOR, SELF_ONLY (or public, friends, followers, private); YouTube: public, unlisted, private' -r
 complete -c postez -n "__fish_postez_using_subcommand schedule" -l cover-at -d 'Use the frame at this time (milliseconds) as the cover' -r
-complete -c postez -n "__fish_postez_using_subcommand schedule" -l account -d 'Account to publish with (id or name; default: the only one, or `default_account`)' -r
+complete -c postez -n "__fish_postez_using_subcommand schedule" -l title -d 'YouTube: the video\'s title, at most 100 characters without < or > (default: the caption\'s first line, shortened on a word boundary)' -r
+complete -c postez -n "__fish_postez_using_subcommand schedule" -l made-for-kids -d 'YouTube: whether the video is made for kids (required; YouTube asks every upload)' -r -f -a "yes\t'Yes'
+no\t'No'"
+complete -c postez -n "__fish_postez_using_subcommand schedule" -l category -d 'YouTube: category id, e.g. 22 (People & Blogs); default: YouTube picks' -r
+complete -c postez -n "__fish_postez_using_subcommand schedule" -l account -d 'Account to publish with: id, name, a platform (its only account, e.g. `youtube`) or `platform:name` (default: the only TikTok account, or `default_account`)' -r
 complete -c postez -n "__fish_postez_using_subcommand schedule" -l color -d 'When to use colors' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
 always\t'Always'
 never\t'Never'"
@@ -114,6 +115,7 @@ complete -c postez -n "__fish_postez_using_subcommand schedule" -l allow-stitch 
 complete -c postez -n "__fish_postez_using_subcommand schedule" -l brand-organic -d 'Disclose promotional content for your own brand ("Promotional content")'
 complete -c postez -n "__fish_postez_using_subcommand schedule" -l branded-content -d 'Disclose a paid partnership ("Paid partnership"; cannot be SELF_ONLY)'
 complete -c postez -n "__fish_postez_using_subcommand schedule" -l ai-generated -d 'Label the video as AI-generated'
+complete -c postez -n "__fish_postez_using_subcommand schedule" -l no-notify -d 'YouTube: do not notify subscribers of the upload'
 complete -c postez -n "__fish_postez_using_subcommand schedule" -l copy -d 'Keep a private copy of the video, so moving or editing the original does not matter'
 complete -c postez -n "__fish_postez_using_subcommand schedule" -s y -l yes -d 'Agree to TikTok\'s Music Usage Confirmation (and Branded Content Policy) without a prompt'
 complete -c postez -n "__fish_postez_using_subcommand schedule" -l allow-duplicate -d 'Queue the video even if the account gets it within 24 hours of another post of it'

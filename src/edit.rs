@@ -10,6 +10,7 @@ use chrono_tz::Tz;
 use crate::error::{Error, Result};
 use crate::post::{Mode, Post, PostId, PostOptions, PostState, Privacy};
 use crate::provider::tiktok::TikTokOptions;
+use crate::provider::youtube::Visibility;
 use crate::provider::{Platform, Rules};
 use crate::queue::{self, CheckedMedia};
 use crate::store::{Account, Store};
@@ -54,11 +55,24 @@ pub struct Changes {
 }
 
 impl Changes {
-    /// The post's options with the requested ones applied. The flags are TikTok's; another
-    /// platform's options get their own arm when it has its own flags.
+    /// The post's options with the requested ones applied. The flags are TikTok's; a YouTube
+    /// post takes the ones that mean the same there (public or private, the AI label) until
+    /// `edit` has YouTube's own flags.
     fn apply(&self, old: &PostOptions) -> PostOptions {
         match old {
             PostOptions::TikTok(o) => self.apply_tiktok(o).into(),
+            PostOptions::YouTube(o) => {
+                let mut options = o.clone();
+                match self.privacy {
+                    Some(Privacy::PublicToEveryone) => options.privacy = Visibility::Public,
+                    Some(Privacy::SelfOnly) => options.privacy = Visibility::Private,
+                    _ => {}
+                }
+                if let Some(ai) = self.ai_generated {
+                    options.ai_generated = ai;
+                }
+                PostOptions::YouTube(options)
+            }
         }
     }
 

@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::media::{Fingerprint, MediaInfo};
 use crate::provider::Platform;
 use crate::provider::tiktok::TikTokOptions;
+use crate::provider::youtube::YouTubeOptions;
 
 /// A post's number in the local queue.
 pub type PostId = i64;
@@ -249,6 +250,8 @@ impl FromStr for Privacy {
 pub enum PostOptions {
     /// A TikTok post's choices.
     TikTok(TikTokOptions),
+    /// A YouTube post's choices.
+    YouTube(YouTubeOptions),
 }
 
 impl PostOptions {
@@ -256,6 +259,7 @@ impl PostOptions {
     pub fn platform(&self) -> Platform {
         match self {
             Self::TikTok(_) => Platform::TikTok,
+            Self::YouTube(_) => Platform::YouTube,
         }
     }
 
@@ -263,6 +267,8 @@ impl PostOptions {
     pub fn mode(&self) -> Mode {
         match self {
             Self::TikTok(o) => o.mode,
+            // YouTube has no drafts.
+            Self::YouTube(_) => Mode::Direct,
         }
     }
 
@@ -270,6 +276,7 @@ impl PostOptions {
     pub fn ai_generated(&self) -> bool {
         match self {
             Self::TikTok(o) => o.ai_generated,
+            Self::YouTube(o) => o.ai_generated,
         }
     }
 
@@ -278,6 +285,7 @@ impl PostOptions {
     pub fn privacy_word(&self) -> Option<&'static str> {
         match self {
             Self::TikTok(o) => o.privacy.map(Privacy::as_str),
+            Self::YouTube(o) => Some(o.privacy.as_str()),
         }
     }
 
@@ -285,6 +293,7 @@ impl PostOptions {
     pub fn privacy_label(&self) -> Option<&'static str> {
         match self {
             Self::TikTok(o) => o.privacy.map(Privacy::label),
+            Self::YouTube(o) => Some(o.privacy.label()),
         }
     }
 
@@ -293,6 +302,8 @@ impl PostOptions {
     pub fn privacy_pending(&self) -> bool {
         match self {
             Self::TikTok(o) => o.mode == Mode::Direct && o.privacy.is_none(),
+            // Required by `schedule` before the options exist.
+            Self::YouTube(_) => false,
         }
     }
 
@@ -300,6 +311,15 @@ impl PostOptions {
     pub fn tiktok(&self) -> Option<&TikTokOptions> {
         match self {
             Self::TikTok(o) => Some(o),
+            Self::YouTube(_) => None,
+        }
+    }
+
+    /// YouTube's choices, if these are a YouTube post's.
+    pub fn youtube(&self) -> Option<&YouTubeOptions> {
+        match self {
+            Self::YouTube(o) => Some(o),
+            Self::TikTok(_) => None,
         }
     }
 
@@ -307,6 +327,7 @@ impl PostOptions {
     pub fn tiktok_mut(&mut self) -> Option<&mut TikTokOptions> {
         match self {
             Self::TikTok(o) => Some(o),
+            Self::YouTube(_) => None,
         }
     }
 
@@ -314,12 +335,12 @@ impl PostOptions {
     /// (`posts.options`), `mode` the row's own column, which wins (holds filter on the column).
     pub fn from_stored(platform: Platform, mode: Mode, json: &str) -> serde_json::Result<Self> {
         match platform {
-            // YouTube posts are scheduled in TikTok's shape until YouTube has its own options
-            // (`provider::youtube::rules::stand_in` reads them).
-            Platform::TikTok | Platform::YouTube => Ok(Self::TikTok(TikTokOptions {
+            Platform::TikTok => Ok(Self::TikTok(TikTokOptions {
                 mode,
                 ..serde_json::from_str(json)?
             })),
+            // No drafts on YouTube: the mode column is always `direct`.
+            Platform::YouTube => Ok(Self::YouTube(serde_json::from_str(json)?)),
         }
     }
 }

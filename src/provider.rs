@@ -263,7 +263,7 @@ impl ApiError {
 
 /// A platform's text made safe for a message: at most `max` characters (then `…`), control
 /// characters replaced, so a hostile answer cannot flood or drive the terminal.
-pub(crate) fn printable(text: &str, max: usize) -> String {
+pub fn printable(text: &str, max: usize) -> String {
     let mut out: String = text
         .chars()
         .take(max)

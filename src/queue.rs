@@ -137,6 +137,39 @@ pub fn resolve_account(
     resolve_account_of(store, platform(), name, default)
 }
 
+/// The platform and account a new post goes to, from `--account`: `platform:name`, a
+/// platform's id (its only account, or none yet), or an account's id or name (TikTok's first, as
+/// before there were others, then the other platforms'). Without it, TikTok's default account.
+pub fn resolve_target(
+    store: &Store,
+    name: Option<&str>,
+    default: Option<&str>,
+) -> Result<(Platform, Option<Account>)> {
+    let Some(name) = name else {
+        return Ok((platform(), resolve_account(store, None, default)?));
+    };
+    if let Some((prefix, rest)) = name.split_once(':')
+        && let Ok(target) = prefix.parse::<Platform>()
+    {
+        return Ok((target, resolve_account_of(store, target, Some(rest), None)?));
+    }
+    if let Ok(target) = name.parse::<Platform>() {
+        let default = default.filter(|_| target == platform());
+        return Ok((target, resolve_account_of(store, target, None, default)?));
+    }
+    match resolve_account_of(store, platform(), Some(name), None) {
+        Err(e @ Error::NoSuchAccount { .. }) => {
+            for other in Platform::ALL.into_iter().filter(|p| *p != platform()) {
+                if let Ok(account) = resolve_account_of(store, other, Some(name), None) {
+                    return Ok((other, account));
+                }
+            }
+            Err(e)
+        }
+        found => Ok((platform(), found?)),
+    }
+}
+
 /// [`resolve_account`] among the accounts of `platform` (`disconnect youtube`).
 pub fn resolve_account_of(
     store: &Store,

@@ -22,7 +22,9 @@ Examples:
   postez schedule clip.mp4 --at \"tomorrow 18:00\" --caption \"New recipe\" --privacy SELF_ONLY --yes
   postez schedule clip.mp4 --at \"in 2h\" --caption-file caption.txt --hashtag food --draft
   postez schedule clip.mov --at 2026-12-01T18:00:00+01:00 --privacy PUBLIC_TO_EVERYONE \\
-      --allow-comments --branded-content --yes")]
+      --allow-comments --branded-content --yes
+  postez schedule short.mp4 --at \"friday 17:00\" --account youtube --privacy public \\
+      --made-for-kids no --title \"Pasta in 30 seconds\"")]
 pub struct ScheduleArgs {
     /// Video to publish (MP4, MOV or WebM)
     pub file: PathBuf,
@@ -37,7 +39,10 @@ pub struct ScheduleArgs {
     pub caption: CaptionArgs,
     #[command(flatten)]
     pub options: OptionArgs,
-    /// Account to publish with (id or name; default: the only one, or `default_account`)
+    #[command(flatten)]
+    pub youtube: YouTubeArgs,
+    /// Account to publish with: id, name, a platform (its only account, e.g. `youtube`) or
+    /// `platform:name` (default: the only TikTok account, or `default_account`)
     #[arg(long, value_name = "ACCOUNT")]
     pub account: Option<String>,
     /// Keep a private copy of the video, so moving or editing the original does not matter
@@ -91,9 +96,11 @@ pub struct OptionArgs {
     #[arg(long, conflicts_with_all = ["privacy", "allow_comments", "allow_duet", "allow_stitch",
         "cover_at", "brand_organic", "branded_content", "ai_generated"])]
     pub draft: bool,
-    /// Who can see the post (required for direct posts; there is no default)
-    #[arg(long, value_enum, value_name = "LEVEL", hide_possible_values = false)]
-    pub privacy: Option<Privacy>,
+    /// Who can see the post (required for direct posts; there is no default). TikTok:
+    /// PUBLIC_TO_EVERYONE, MUTUAL_FOLLOW_FRIENDS, FOLLOWER_OF_CREATOR, SELF_ONLY (or public,
+    /// friends, followers, private); YouTube: public, unlisted, private
+    #[arg(long, value_name = "LEVEL")]
+    pub privacy: Option<String>,
     /// Allow comments
     #[arg(long)]
     pub allow_comments: bool,
@@ -118,15 +125,36 @@ pub struct OptionArgs {
 }
 
 impl OptionArgs {
-    /// The options as given (privacy may still be missing): TikTok's, whose flags these are.
-    pub fn to_options(&self) -> PostOptions {
-        PostOptions::TikTok(TikTokOptions {
+    /// The options as given (privacy may still be missing): TikTok's, whose flags these are;
+    /// the privacy is read as one of TikTok's levels.
+    pub fn to_options(&self) -> Result<PostOptions> {
+        // Exactly the names the flag has always taken (case-sensitive, as clap read them).
+        let privacy = self
+            .privacy
+            .as_deref()
+            .map(|p| {
+                <Privacy as clap::ValueEnum>::from_str(p, false).map_err(|_| {
+                    Error::invalid(
+                        format!(
+                            "`{}` is not a TikTok privacy level",
+                            postez::provider::printable(p, 40)
+                        ),
+                        Some(format!(
+                            "use one of: {} (or {})",
+                            Privacy::ALL.map(Privacy::as_str).join(", "),
+                            Privacy::ALL.map(Privacy::alias).join(", ")
+                        )),
+                    )
+                })
+            })
+            .transpose()?;
+        Ok(PostOptions::TikTok(TikTokOptions {
             mode: if self.draft {
                 Mode::Draft
             } else {
                 Mode::Direct
             },
-            privacy: self.privacy,
+            privacy,
             allow_comments: self.allow_comments,
             allow_duet: self.allow_duet,
             allow_stitch: self.allow_stitch,
@@ -134,7 +162,65 @@ impl OptionArgs {
             brand_organic: self.brand_organic,
             branded_content: self.branded_content,
             ai_generated: self.ai_generated,
-        })
+        }))
+    }
+
+    /// The TikTok-only flags given, for refusing them on another platform's post.
+    fn tiktok_only(&self) -> Vec<&'static str> {
+        [
+            (self.draft, "--draft"),
+            (self.allow_comments, "--allow-comments"),
+            (self.allow_duet, "--allow-duet"),
+            (self.allow_stitch, "--allow-stitch"),
+            (self.cover_at.is_some(), "--cover-at"),
+            (self.brand_organic, "--brand-organic"),
+            (self.branded_content, "--branded-content"),
+        ]
+        .into_iter()
+        .filter_map(|(given, flag)| given.then_some(flag))
+        .collect()
+    }
+}
+
+/// YouTube's own choices (with --privacy and --ai-generated, which YouTube reads too).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct YouTubeArgs {
+    /// YouTube: the video's title, at most 100 characters without < or > (default: the
+    /// caption's first line, shortened on a word boundary)
+    #[arg(long, value_name = "TEXT")]
+    pub title: Option<String>,
+    /// YouTube: whether the video is made for kids (required; YouTube asks every upload)
+    #[arg(long, value_enum, value_name = "YES|NO")]
+    pub made_for_kids: Option<YesNo>,
+    /// YouTube: category id, e.g. 22 (People & Blogs); default: YouTube picks
+    #[arg(long, value_name = "ID")]
+    pub category: Option<String>,
+    /// YouTube: do not notify subscribers of the upload
+    #[arg(long)]
+    pub no_notify: bool,
+}
+
+/// A yes-or-no flag value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum YesNo {
+    /// Yes
+    Yes,
+    /// No
+    No,
+}
+
+impl YouTubeArgs {
+    /// The YouTube-only flags given, for refusing them on another platform's post.
+    fn given(&self) -> Vec<&'static str> {
+        [
+            (self.title.is_some(), "--title"),
+            (self.made_for_kids.is_some(), "--made-for-kids"),
+            (self.category.is_some(), "--category"),
+            (self.no_notify, "--no-notify"),
+        ]
+        .into_iter()
+        .filter_map(|(given, flag)| given.then_some(flag))
+        .collect()
     }
 }
 
@@ -262,8 +348,8 @@ pub fn choose_and_consent(
         }
         let privacy = ctx.out.select_privacy(&choices)?;
         // The levels offered are TikTok's; another platform's prompt comes with its options.
-        match options {
-            PostOptions::TikTok(o) => o.privacy = Some(privacy),
+        if let PostOptions::TikTok(o) = options {
+            o.privacy = Some(privacy);
         }
     }
     if let Some(consent) = rules.consent(options) {
@@ -347,11 +433,9 @@ pub fn confirm_duplicate(
     Ok(())
 }
 
-/// A post queued with no connected account waits for one: say so (issue 10).
-fn warn_if_no_account(ctx: &Ctx, account: Option<&postez::store::Account>) {
+/// A post queued with no connected account of `platform` waits for one: say so (issue 10).
+fn warn_if_no_account(ctx: &Ctx, platform: Platform, account: Option<&postez::store::Account>) {
     if account.is_none() {
-        // New posts go to the queue's platform: that is the account it waits for.
-        let platform = queue::platform();
         ctx.out.warn(&format!(
             "no {} account is connected: this post waits until one is (`postez connect {platform}`)",
             platform.name()
@@ -370,17 +454,33 @@ pub async fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<()> {
     let zone = ctx.zone(args.tz.as_deref())?;
     let at = queue::resolve_time(&args.at, zone, ctx.now())?;
     let caption = args.caption.text()?.unwrap_or_default();
-    let mut options = args.options.to_options();
-    let rules = queue::platform().rules();
+    let (platform, account) = {
+        let store = ctx.store()?;
+        queue::resolve_target(
+            &store,
+            args.account.as_deref(),
+            ctx.config()?.default_account.as_deref(),
+        )?
+    };
+    if platform == Platform::YouTube {
+        return schedule_youtube(ctx, args, caption, account, at, zone).await;
+    }
+    let youtube_only = args.youtube.given();
+    if !youtube_only.is_empty() {
+        return Err(Error::invalid(
+            format!(
+                "{} are YouTube's; TikTok has none of them",
+                youtube_only.join(", ")
+            ),
+            Some("drop them, or choose a YouTube account with --account youtube".into()),
+        ));
+    }
+    let mut options = args.options.to_options()?;
+    let rules = platform.rules();
     // Validate what needs no file or prompt first, so mistakes surface before slow work.
     rules.build_caption(&caption, &args.caption.hashtags)?;
     let (media, source) = queue::check_media_open(&args.file, rules)?;
     let mut store = ctx.store()?;
-    let account = queue::resolve_account(
-        &store,
-        args.account.as_deref(),
-        ctx.config()?.default_account.as_deref(),
-    )?;
     rules.check_mode(account.as_ref(), &options)?;
     if !options.privacy_pending() {
         rules.validate(&options, media.info.duration_ms)?;
@@ -414,7 +514,7 @@ pub async fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<()> {
     )
     .await?;
     choose_and_consent(ctx, rules, &mut options, args.yes, creator.as_slice())?;
-    let mut new = queue::build(
+    let new = queue::build(
         rules,
         media,
         &caption,
@@ -424,8 +524,28 @@ pub async fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<()> {
         at,
         zone,
     )?;
-    let copy = if args.copy {
-        Some(queue::copy_media(&ctx.paths, &source, &mut new)?)
+    let post = insert(ctx, &mut store, new, args.copy, &source)?;
+    if post.options.mode() == Mode::Draft && !post.caption.is_empty() {
+        ctx.out.note(
+            "TikTok will not receive this caption: drafts carry none. postez keeps it and prints \
+             it when the draft reaches your inbox (and in `postez show`), to paste in the app.",
+        );
+    }
+    finish(ctx, &store, &post, platform, account.as_ref(), zone);
+    Ok(())
+}
+
+/// Put `new` in the queue (with its private copy when `copy`): the copy is removed again if
+/// the insert fails.
+fn insert(
+    ctx: &Ctx,
+    store: &mut postez::store::Store,
+    mut new: postez::post::NewPost,
+    copy: bool,
+    source: &queue::OpenMedia,
+) -> Result<postez::post::Post> {
+    let copy = if copy {
+        Some(queue::copy_media(&ctx.paths, source, &mut new)?)
     } else {
         None
     };
@@ -438,29 +558,121 @@ pub async fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<()> {
             return Err(e);
         }
     };
-    let post = store.post(id)?;
-    if post.options.mode() == Mode::Draft && !post.caption.is_empty() {
-        ctx.out.note(
-            "TikTok will not receive this caption: drafts carry none. postez keeps it and prints \
-             it when the draft reaches your inbox (and in `postez show`), to paste in the app.",
-        );
-    }
-    warn_if_no_account(ctx, account.as_ref());
-    warn_if_no_runner(ctx, &store);
+    store.post(id)
+}
+
+/// The warnings and the line (or JSON) of a queued post.
+fn finish(
+    ctx: &Ctx,
+    store: &postez::store::Store,
+    post: &postez::post::Post,
+    platform: Platform,
+    account: Option<&postez::store::Account>,
+    zone: chrono_tz::Tz,
+) {
+    warn_if_no_account(ctx, platform, account);
+    warn_if_no_runner(ctx, store);
     if ctx.out.json() {
         ctx.out.print_json(&post.to_json());
     } else {
         ctx.out.stdout_line(&format!(
-            "Scheduled post {id}: {} → {}{} at {}",
+            "Scheduled post {}: {} → {}{} at {}",
+            post.id,
             file_label(&post.file),
             post.platform,
             account
-                .as_ref()
                 .map(|a| format!(" as {}", a.name()))
                 .unwrap_or_default(),
             postez::when::describe(post.scheduled_at, zone, ctx.now())
         ));
     }
+}
+
+/// `schedule` for a YouTube account: YouTube's flags, checked by YouTube's rules before
+/// anything is queued; no consent prompt (YouTube requires none before an upload), but the
+/// privacy and the audience must be given: YouTube has no safe default for either.
+async fn schedule_youtube(
+    ctx: &Ctx,
+    args: ScheduleArgs,
+    caption: String,
+    account: Option<postez::store::Account>,
+    at: chrono::DateTime<chrono::Utc>,
+    zone: chrono_tz::Tz,
+) -> Result<()> {
+    use postez::provider::youtube::{self, Visibility, YouTubeOptions};
+    let platform = Platform::YouTube;
+    let rules = platform.rules();
+    let tiktok_only = args.options.tiktok_only();
+    if !tiktok_only.is_empty() {
+        return Err(Error::invalid(
+            format!(
+                "{} {} TikTok's; YouTube has none of them",
+                tiktok_only.join(", "),
+                if tiktok_only.len() == 1 { "is" } else { "are" }
+            ),
+            Some("drop them (YouTube has no drafts: --privacy private uploads it for YouTube Studio)".into()),
+        ));
+    }
+    rules.build_caption(&caption, &args.caption.hashtags)?;
+    let privacy: Visibility = match args.options.privacy.as_deref() {
+        Some(p) => p.parse()?,
+        None => {
+            return Err(Error::invalid(
+                "a YouTube video needs a privacy, and postez chooses none for you",
+                Some("add --privacy public, unlisted or private".into()),
+            ));
+        }
+    };
+    let Some(made_for_kids) = args.youtube.made_for_kids else {
+        return Err(Error::invalid(
+            "YouTube requires the audience choice for every video: is it made for kids?",
+            Some("add --made-for-kids yes or --made-for-kids no".into()),
+        ));
+    };
+    let (title, defaulted) = match &args.youtube.title {
+        Some(t) => (t.clone(), false),
+        None => (youtube::rules::default_title(&caption)?, true),
+    };
+    let options = PostOptions::YouTube(YouTubeOptions {
+        title,
+        privacy,
+        made_for_kids: made_for_kids == YesNo::Yes,
+        ai_generated: args.options.ai_generated,
+        category: args.youtube.category.clone(),
+        notify: !args.youtube.no_notify,
+    });
+    rules.validate(&options, None)?;
+    let (media, source) = queue::check_media_open(&args.file, rules)?;
+    rules.check_mode(account.as_ref(), &options)?;
+    rules.validate(&options, media.info.duration_ms)?;
+    let format = youtube::video_format(&media.info);
+    let length = youtube::rules::length_warning(media.info.duration_ms);
+    let new = queue::build(
+        rules,
+        media,
+        &caption,
+        &args.caption.hashtags,
+        options,
+        account.as_ref(),
+        at,
+        zone,
+    )?;
+    let mut store = ctx.store()?;
+    let post = insert(ctx, &mut store, new, args.copy, &source)?;
+    if let Some(o) = post.options.youtube()
+        && defaulted
+    {
+        ctx.out.note(&format!(
+            "Title (the caption's first line; --title sets another): {}",
+            o.title
+        ));
+    }
+    ctx.out
+        .note(&format!("YouTube will make it {}.", format.describe()));
+    if let Some(warning) = length {
+        ctx.out.warn(&warning);
+    }
+    finish(ctx, &store, &post, platform, account.as_ref(), zone);
     Ok(())
 }
 

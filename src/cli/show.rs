@@ -160,6 +160,19 @@ fn option_lines(options: &PostOptions) -> Vec<String> {
                 lines.push(format!("  cover at     {cover} ms"));
             }
         }
+        PostOptions::YouTube(o) => {
+            lines.push(format!("  title        {}", o.title));
+            lines.push(format!("  privacy      {}", o.privacy.as_str()));
+            lines.push(format!(
+                "  audience     made for kids {}, AI-generated {}",
+                yes_no(o.made_for_kids),
+                yes_no(o.ai_generated)
+            ));
+            if let Some(category) = &o.category {
+                lines.push(format!("  category     {category}"));
+            }
+            lines.push(format!("  notify       {}", yes_no(o.notify)));
+        }
     }
     lines
 }

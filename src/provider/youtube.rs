@@ -27,11 +27,13 @@ use sha2::{Digest, Sha256};
 mod codes;
 pub mod creator;
 mod login;
+pub mod options;
 pub mod rules;
 mod steps;
 mod upload;
 
 pub use codes::quota_ends;
+pub use options::YouTubeOptions;
 pub use rules::{VideoFormat, VideoMeta, Visibility, YouTubeRules, video_format};
 pub use upload::{CHUNK_SIZE, plan};
 

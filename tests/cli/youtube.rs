@@ -8,7 +8,7 @@ use std::time::Duration;
 use postez::secrets::{FileStore, Secret, SecretStore};
 
 use crate::fake_youtube::{FakeOptions, FakeYouTube, TokenKind};
-use crate::support::{Connecting, Run, TestEnv};
+use crate::support::{Connecting, Media, Run, TestEnv, media};
 
 const PASSPHRASE: &str = "correct horse battery staple";
 
@@ -224,4 +224,229 @@ fn no_token_code_verifier_or_secret_leaks() {
             );
         }
     }
+}
+
+/// `schedule --account youtube …` with YouTube's required choices, as a script would.
+fn schedule_yt(env: &TestEnv, file: &std::path::Path, extra: &[&str]) -> Run {
+    let mut args = vec![
+        "schedule",
+        file.to_str().unwrap(),
+        "--at",
+        "in 1h",
+        "--account",
+        "youtube",
+        "--json",
+    ];
+    args.extend(extra);
+    env.run(&args)
+}
+
+#[test]
+fn schedule_a_short_with_youtube_options() {
+    let yt = Yt::start(|_| {});
+    let env = yt.connected();
+    let run = schedule_yt(
+        &env,
+        &media(Media::Mp4),
+        &[
+            "--caption",
+            "Pasta night in thirty seconds\nrecipe below",
+            "--privacy",
+            "unlisted",
+            "--made-for-kids",
+            "no",
+            "--ai-generated",
+        ],
+    );
+    let post = run.json();
+    assert_eq!(post["platform"], "youtube", "{post}");
+    assert_eq!(post["account"], "fakechannel", "{post}");
+    // The title defaults to the caption's first line, and the user is told.
+    assert_eq!(post["title"], "Pasta night in thirty seconds");
+    assert!(
+        run.stderr.contains("Pasta night in thirty seconds"),
+        "{run:?}"
+    );
+    assert_eq!(post["privacy"], "unlisted");
+    assert_eq!(post["made_for_kids"], false);
+    assert_eq!(post["ai_generated"], true);
+    assert_eq!(post["notify"], true);
+    assert_eq!(post["mode"], "direct");
+    // 360×640, 2 s: a Short.
+    assert!(
+        run.stderr.contains("YouTube will make it a Short"),
+        "{run:?}"
+    );
+    // `show` and `list` carry the same fields.
+    let shown = env.run(&["show", "1", "--json"]).json();
+    assert_eq!(shown["title"], post["title"], "{shown}");
+    assert_eq!(shown["privacy"], "unlisted");
+    let listed = env.run(&["list", "--json"]).json();
+    assert_eq!(listed[0]["made_for_kids"], false, "{listed}");
+    assert!(env.run(&["show", "1"]).ok().contains("made for kids no"));
+
+    // Every choice given, by `platform:name`; a landscape video is a regular video.
+    let run = schedule_yt(
+        &env,
+        &media(Media::Mid),
+        &[
+            "--privacy",
+            "private",
+            "--made-for-kids",
+            "yes",
+            "--title",
+            "Kitchen tour",
+            "--category",
+            "26",
+            "--no-notify",
+        ],
+    );
+    let post = run.json();
+    assert_eq!(post["title"], "Kitchen tour");
+    assert_eq!(post["made_for_kids"], true);
+    assert_eq!(post["category"], "26");
+    assert_eq!(post["notify"], false);
+    assert!(
+        run.stderr.contains("YouTube will make it a regular video"),
+        "{run:?}"
+    );
+    let by_name = env.run(&[
+        "schedule",
+        media(Media::Mp4).to_str().unwrap(),
+        "--at",
+        "in 2h",
+        "--account",
+        "youtube:Fake Channel",
+        "--privacy",
+        "public",
+        "--made-for-kids",
+        "no",
+        "--title",
+        "Again",
+        "--json",
+    ]);
+    assert_eq!(by_name.json()["platform"], "youtube", "{by_name:?}");
+}
+
+#[test]
+fn bad_youtube_choices_are_refused_and_the_queue_is_unchanged() {
+    let yt = Yt::start(|_| {});
+    let env = yt.connected();
+    let mp4 = media(Media::Mp4);
+    schedule_yt(
+        &env,
+        &mp4,
+        &[
+            "--privacy",
+            "public",
+            "--made-for-kids",
+            "no",
+            "--title",
+            "ok",
+        ],
+    )
+    .ok();
+    let before = env.db_bytes();
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["--made-for-kids", "no", "--title", "t"],
+            "needs a privacy",
+        ),
+        (&["--privacy", "public", "--title", "t"], "audience choice"),
+        (
+            &[
+                "--privacy",
+                "friends",
+                "--made-for-kids",
+                "no",
+                "--title",
+                "t",
+            ],
+            "not a YouTube privacy",
+        ),
+        (
+            &[
+                "--privacy",
+                "PUBLIC_TO_EVERYONE",
+                "--made-for-kids",
+                "no",
+                "--title",
+                "t",
+            ],
+            "not a YouTube privacy",
+        ),
+        (
+            &[
+                "--privacy",
+                "public",
+                "--made-for-kids",
+                "no",
+                "--title",
+                "a <b>",
+            ],
+            "title",
+        ),
+        (
+            &[
+                "--privacy",
+                "public",
+                "--made-for-kids",
+                "no",
+                "--title",
+                &"x".repeat(101),
+            ],
+            "101 characters",
+        ),
+        (
+            &["--made-for-kids", "no", "--title", "t", "--draft"],
+            "TikTok's",
+        ),
+        (
+            &[
+                "--privacy",
+                "public",
+                "--made-for-kids",
+                "no",
+                "--title",
+                "t",
+                "--allow-duet",
+            ],
+            "TikTok's",
+        ),
+        (
+            &[
+                "--privacy",
+                "public",
+                "--made-for-kids",
+                "no",
+                "--title",
+                "t",
+                "--category",
+                "music",
+            ],
+            "category",
+        ),
+        // No title given and an empty caption: nothing to default to.
+        (&["--privacy", "public", "--made-for-kids", "no"], "title"),
+    ];
+    for (extra, expect) in cases {
+        let run = schedule_yt(&env, &mp4, extra);
+        let err = run.fails(2);
+        assert!(err.contains(expect), "{extra:?}: {run:?}");
+        assert_eq!(env.db_bytes(), before, "{extra:?} changed the queue");
+    }
+    // YouTube's flags on a TikTok post are refused too.
+    let run = env.run(&[
+        "schedule",
+        mp4.to_str().unwrap(),
+        "--at",
+        "in 1h",
+        "--privacy",
+        "SELF_ONLY",
+        "--yes",
+        "--title",
+        "t",
+    ]);
+    assert!(run.fails(2).contains("YouTube's"), "{run:?}");
+    assert_eq!(env.db_bytes(), before);
 }

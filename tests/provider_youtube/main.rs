@@ -15,9 +15,9 @@ use chrono::{DateTime, Utc};
 use fake_youtube::{FakeOptions, FakeYouTube, Fault, SCOPE_READONLY, SCOPE_UPLOAD};
 use postez::Error;
 use postez::media::{Container, MediaInfo, Verified, VideoCodec};
-use postez::post::{Mode, Post, PostState, Privacy};
-use postez::provider::tiktok::TikTokOptions;
+use postez::post::{Post, PostOptions, PostState};
 use postez::provider::youtube::{CHUNK_SIZE, Endpoints, YouTube, session_key};
+use postez::provider::youtube::{Visibility, YouTubeOptions};
 use postez::provider::{
     Checkpoint, ChunkPlan, ClientCredentials, ErrorClass, LoginSteps, Provider, PutOutcome,
     RemoteState, SentBytes, Tokens,
@@ -107,11 +107,14 @@ fn post(dir: &Path, size: usize) -> (Post, Arc<Verified>) {
         },
         fingerprint,
         caption: "Pasta in 30 seconds\n#pasta".into(),
-        options: TikTokOptions {
-            privacy: Some(Privacy::PublicToEveryone),
-            ..TikTokOptions::plain(Mode::Direct)
-        }
-        .into(),
+        options: PostOptions::YouTube(YouTubeOptions {
+            title: "Pasta in 30 seconds".into(),
+            privacy: Visibility::Public,
+            made_for_kids: false,
+            ai_generated: false,
+            category: None,
+            notify: true,
+        }),
         scheduled_at: at,
         timezone: "UTC".into(),
         attempts: 0,

@@ -4,8 +4,8 @@
 //! the account (the uploads playlist). Every privacy is offered; the audience and metadata rules
 //! are the post's ([`super::rules`]).
 
+use super::YouTubeOptions;
 use super::login::{Channel, profile_of};
-use super::rules::visibility;
 use crate::error::Result;
 use crate::post::{PostOptions, Privacy};
 use crate::provider::{Creator, Platform};
@@ -30,16 +30,16 @@ impl Creator for YouTubeCreator {
             .unwrap_or_else(|| "this channel".into())
     }
 
-    /// YouTube restricts no channel's privacy. Until posts carry YouTube's own privacy (issue
-    /// 12), these are the levels `rules::visibility` maps: public and private.
+    /// TikTok's levels, which are all a creator's prompt offers: YouTube posts choose their
+    /// privacy with `--privacy` at schedule time and are never prompted with these.
     fn privacy_levels(&self) -> Vec<Privacy> {
-        vec![Privacy::PublicToEveryone, Privacy::SelfOnly]
+        Vec::new()
     }
 
-    /// Only the privacy can be refused here: the length a channel may upload depends on its
-    /// verification, which the API does not say (§5.3).
+    /// Nothing to refuse per channel: YouTube restricts no channel's privacy, and the length a
+    /// channel may upload depends on its verification, which the API does not say (§5.3).
     fn check(&self, options: &PostOptions, _duration_ms: Option<u64>, _file: &str) -> Result<()> {
-        visibility(options).map(drop)
+        YouTubeOptions::of(options).map(drop)
     }
 
     /// YouTube's API turns no interaction off per channel.
@@ -55,8 +55,7 @@ impl Creator for YouTubeCreator {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::post::Mode;
-    use crate::provider::tiktok::TikTokOptions;
+    use crate::provider::youtube::Visibility;
 
     #[test]
     fn the_channel_is_named_and_its_uploads_playlist_kept() {
@@ -67,27 +66,9 @@ mod tests {
         let creator = YouTubeCreator { channel };
         assert_eq!(creator.name(), "Pasta\u{fffd}[31m Chef");
         assert_eq!(creator.account_info().unwrap()["uploads_playlist"], "UUx");
-        let with = |privacy| {
-            PostOptions::from(TikTokOptions {
-                privacy,
-                ..TikTokOptions::plain(Mode::Direct)
-            })
-        };
-        assert!(
-            creator
-                .check(&with(Some(Privacy::SelfOnly)), None, "a.mp4")
-                .is_ok()
-        );
-        assert!(
-            creator
-                .check(&with(Some(Privacy::FollowerOfCreator)), None, "a.mp4")
-                .is_err()
-        );
-        assert!(
-            creator
-                .turned_off(&with(Some(Privacy::SelfOnly)))
-                .is_empty()
-        );
+        let options = crate::provider::youtube::rules::tests::options(Visibility::Private);
+        assert!(creator.check(&options, None, "a.mp4").is_ok());
+        assert!(creator.turned_off(&options).is_empty());
         let nameless = YouTubeCreator {
             channel: serde_json::from_str(r#"{"id":"UCy"}"#).unwrap(),
         };

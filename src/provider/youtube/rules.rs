@@ -12,11 +12,11 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use super::YouTubeOptions;
 use super::{SEAM_PLATFORM, UPLOAD_SCOPE};
 use crate::error::{Error, Result};
 use crate::media::{Container, MediaError, MediaInfo};
-use crate::post::{Mode, Post, PostOptions, Privacy};
-use crate::provider::tiktok::TikTokOptions;
+use crate::post::{Mode, Post, PostOptions};
 use crate::provider::{Platform, Rules, Scopes};
 use crate::store::Account;
 
@@ -60,6 +60,17 @@ impl Visibility {
             Self::Public => "public",
             Self::Unlisted => "unlisted",
             Self::Private => "private",
+        }
+    }
+}
+
+impl Visibility {
+    /// The words YouTube Studio shows.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Public => "Public",
+            Self::Unlisted => "Unlisted",
+            Self::Private => "Private",
         }
     }
 }
@@ -163,49 +174,19 @@ impl VideoMeta {
         })
     }
 
-    /// The metadata of `post` under today's (TikTok-shaped) options ([`stand_in`]), until issue 12 gives
-    /// posts YouTube's own (`--title`, `--made-for-kids`, tags, category): the title is the
-    /// caption's first line ([`default_title`]), the description the caption, the privacy
-    /// mapped from `options` ([`visibility`]). Being unregistered, the module is never asked
-    /// for a real post before then; this is the one function the wiring replaces.
+    /// The metadata of `post` under its YouTube `options`: the caption is the description.
     pub fn from_post(post: &Post, options: &PostOptions) -> Result<Self> {
+        let options = YouTubeOptions::of(options)?;
         Ok(Self {
-            title: default_title(&post.caption)?,
+            title: options.title.clone(),
             description: post.caption.clone(),
             tags: Vec::new(),
-            category_id: None,
-            privacy: visibility(options)?,
-            // PROVISIONAL: the audience choice has no field in the options yet (issue 12 makes
-            // `--made-for-kids yes|no` required); until then nothing can declare it.
-            made_for_kids: false,
-            synthetic_media: options.ai_generated(),
-            notify_subscribers: true,
+            category_id: options.category.clone(),
+            privacy: options.privacy,
+            made_for_kids: options.made_for_kids,
+            synthetic_media: options.ai_generated,
+            notify_subscribers: options.notify,
         })
-    }
-}
-
-/// The TikTok-shaped options YouTube's mapping reads until issue 12 gives posts YouTube's own
-/// (`PostOptions::YouTube`): then this match is what the new variant replaces.
-pub fn stand_in(options: &PostOptions) -> &TikTokOptions {
-    match options {
-        PostOptions::TikTok(o) => o,
-    }
-}
-
-/// YouTube's privacy for a post's options (see [`VideoMeta::from_post`]): TikTok's public
-/// and private levels; the friends and followers levels have no YouTube meaning.
-pub fn visibility(options: &PostOptions) -> Result<Visibility> {
-    match stand_in(options).privacy {
-        Some(Privacy::PublicToEveryone) => Ok(Visibility::Public),
-        Some(Privacy::SelfOnly) => Ok(Visibility::Private),
-        Some(other) => Err(Error::invalid(
-            format!("YouTube has no privacy like {}", other.label()),
-            Some("use public, unlisted or private".into()),
-        )),
-        None => Err(Error::invalid(
-            "a YouTube video needs a privacy, and postez chooses none for you",
-            Some("add --privacy public, unlisted or private".into()),
-        )),
     }
 }
 
@@ -479,17 +460,19 @@ impl Rules for YouTubeRules {
     }
 
     fn validate(&self, options: &PostOptions, _duration_ms: Option<u64>) -> Result<()> {
-        visibility(options)?;
-        let options = stand_in(options);
-        let tiktok_only = options.allow_duet
-            || options.allow_stitch
-            || options.cover_at_ms.is_some()
-            || options.brand_organic
-            || options.branded_content;
-        if tiktok_only {
+        let options = YouTubeOptions::of(options)?;
+        check_title(&options.title)?;
+        if let Some(c) = &options.category
+            && (c.is_empty() || !c.bytes().all(|b| b.is_ascii_digit()))
+        {
             return Err(Error::invalid(
-                "duet, stitch, cover and branded-content options are TikTok's; YouTube has none of them",
-                Some("drop those options".into()),
+                format!(
+                    "`{}` is not a YouTube category id",
+                    crate::provider::printable(c, 20)
+                ),
+                Some(format!(
+                    "categories are numbers, e.g. {DEFAULT_CATEGORY} (People & Blogs)"
+                )),
             ));
         }
         Ok(())
@@ -517,7 +500,7 @@ impl Rules for YouTubeRules {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::media::VideoCodec;
 
@@ -532,6 +515,10 @@ mod tests {
             synthetic_media: true,
             notify_subscribers: false,
         }
+    }
+
+    fn tiktok_draft() -> PostOptions {
+        crate::provider::tiktok::TikTokOptions::plain(Mode::Draft).into()
     }
 
     #[test]
@@ -685,35 +672,42 @@ mod tests {
         );
     }
 
+    /// A YouTube post's options, as `schedule` builds them.
+    pub(crate) fn options(privacy: Visibility) -> PostOptions {
+        PostOptions::YouTube(YouTubeOptions {
+            title: "Pasta in 30 seconds".into(),
+            privacy,
+            made_for_kids: false,
+            ai_generated: false,
+            category: None,
+            notify: true,
+        })
+    }
+
     #[test]
-    fn options_map_to_youtube_privacy() {
+    fn youtube_options_are_validated_and_read_as_they_are() {
         let rules = YouTubeRules;
-        let with = |privacy| {
-            PostOptions::from(TikTokOptions {
-                privacy,
-                ..TikTokOptions::plain(Mode::Direct)
-            })
-        };
-        assert!(rules.validate(&with(None), None).is_err());
+        assert!(rules.validate(&options(Visibility::Unlisted), None).is_ok());
+        let mut bad = options(Visibility::Public);
+        if let PostOptions::YouTube(o) = &mut bad {
+            o.title = "a <b>".into();
+        }
+        assert!(rules.validate(&bad, None).is_err());
+        let mut category = options(Visibility::Public);
+        if let PostOptions::YouTube(o) = &mut category {
+            o.category = Some("music".into());
+        }
+        assert!(rules.validate(&category, None).is_err());
+        // TikTok's options reaching YouTube's rules is postez's bug, said as one.
+        let tiktok = PostOptions::from(crate::provider::tiktok::TikTokOptions::plain(Mode::Direct));
+        assert!(matches!(
+            rules.validate(&tiktok, None),
+            Err(Error::Internal(_))
+        ));
+        assert!(rules.check_mode(None, &tiktok_draft()).is_err());
         assert!(
             rules
-                .validate(&with(Some(Privacy::MutualFollowFriends)), None)
-                .is_err()
-        );
-        assert!(rules.validate(&with(Some(Privacy::SelfOnly)), None).is_ok());
-        let duet = PostOptions::from(TikTokOptions {
-            allow_duet: true,
-            ..stand_in(&with(Some(Privacy::PublicToEveryone))).clone()
-        });
-        assert!(rules.validate(&duet, None).is_err());
-        assert!(
-            rules
-                .check_mode(None, &TikTokOptions::plain(Mode::Draft).into())
-                .is_err()
-        );
-        assert!(
-            rules
-                .check_mode(None, &with(Some(Privacy::SelfOnly)))
+                .check_mode(None, &options(Visibility::Private))
                 .is_ok()
         );
         assert_eq!(

@@ -354,7 +354,7 @@ fn remote_state(post: &Post, id: &str, video: Option<&Video>) -> RemoteState {
     };
     match status.upload_status.as_deref() {
         Some("processed") => {
-            let asked = super::rules::visibility(&post.options).ok();
+            let asked = post.options.youtube().map(|o| o.privacy);
             if let (Some(asked), Some(got)) = (asked, status.privacy_status.as_deref())
                 && asked.as_str() != got
             {
@@ -407,8 +407,7 @@ mod tests {
     use super::super::{ClientCredentials, Endpoints};
     use super::*;
     use crate::media::{Container, MediaInfo, VideoCodec};
-    use crate::post::{Mode, PostState, Privacy};
-    use crate::provider::tiktok::TikTokOptions;
+    use crate::post::PostState;
 
     fn youtube(base: &str) -> YouTube {
         YouTube::new(
@@ -449,11 +448,9 @@ mod tests {
             },
             fingerprint,
             caption: "Pasta in 30 seconds\nrecipe below #pasta".into(),
-            options: TikTokOptions {
-                privacy: Some(Privacy::PublicToEveryone),
-                ..TikTokOptions::plain(Mode::Direct)
-            }
-            .into(),
+            options: crate::provider::youtube::rules::tests::options(
+                crate::provider::youtube::Visibility::Public,
+            ),
             scheduled_at: at,
             timezone: "UTC".into(),
             attempts: 0,
