@@ -8,7 +8,7 @@ use std::time::Duration;
 use postez::secrets::{FileStore, Secret, SecretStore};
 
 use crate::fake_youtube::{FakeOptions, FakeYouTube, TokenKind};
-use crate::support::{Connecting, Media, Run, TestEnv, media};
+use crate::support::{Connecting, Media, Run, TestEnv, media, sha256_file};
 
 const PASSPHRASE: &str = "correct horse battery staple";
 
@@ -449,4 +449,92 @@ fn bad_youtube_choices_are_refused_and_the_queue_is_unchanged() {
     ]);
     assert!(run.fails(2).contains("YouTube's"), "{run:?}");
     assert_eq!(env.db_bytes(), before);
+}
+
+fn shown(env: &TestEnv, id: i64) -> serde_json::Value {
+    env.run(&["show", &id.to_string(), "--json"]).json()
+}
+
+/// Schedule `file` for now on the connected channel.
+fn schedule_now(env: &TestEnv, file: &std::path::Path, title: &str) {
+    let run = env.run(&[
+        "schedule",
+        file.to_str().unwrap(),
+        "--at",
+        "now",
+        "--account",
+        "youtube",
+        "--privacy",
+        "public",
+        "--made-for-kids",
+        "no",
+        "--title",
+        title,
+        "--json",
+    ]);
+    run.ok();
+}
+
+#[test]
+fn run_publishes_a_short_and_a_multi_chunk_video_exactly_once() {
+    let yt = Yt::start(|_| {});
+    let env = yt.connected();
+    let files = [media(Media::Mp4), media(Media::Mid)];
+    assert!(
+        std::fs::metadata(&files[1]).unwrap().len() > 2 * postez::provider::youtube::CHUNK_SIZE,
+        "the mid video must need several chunks"
+    );
+    schedule_now(&env, &files[0], "A Short");
+    schedule_now(&env, &files[1], "A regular video");
+    let run = env.run(&["run"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let state = yt.server.state();
+    assert_eq!(state.videos.len(), 2, "{:?}", state.videos);
+    for (i, file) in files.iter().enumerate() {
+        let post = shown(&env, i as i64 + 1);
+        assert_eq!(post["state"], "published", "{post}");
+        assert_eq!(state.videos_with_sha256(&sha256_file(file)), 1, "{file:?}");
+        let id = post["post_id"].as_str().expect("the video id is recorded");
+        let video = state
+            .video(id)
+            .expect("the recorded id is the fake's video");
+        assert_eq!(video.requested_privacy, "public");
+    }
+    assert_eq!(
+        state
+            .video(shown(&env, 1)["post_id"].as_str().unwrap())
+            .unwrap()
+            .title,
+        "A Short"
+    );
+    // A second run uploads nothing.
+    let inits = state.sessions.len();
+    env.run(&["run"]).ok();
+    let again = yt.server.state();
+    assert_eq!(again.videos.len(), 2);
+    assert_eq!(again.sessions.len(), inits);
+}
+
+#[test]
+fn a_lost_final_reply_still_ends_with_one_video() {
+    let yt = Yt::start(|_| {});
+    let env = yt.connected();
+    let file = media(Media::Mp4);
+    schedule_now(&env, &file, "Lost reply");
+    yt.server.inject(crate::fake_youtube::Fault::FinalReplyLost);
+    // The first run may end on the lost reply; later runs find the finished upload.
+    for _ in 0..3 {
+        env.run(&["run"]);
+        if shown(&env, 1)["state"] == "published" {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let post = shown(&env, 1);
+    assert_eq!(post["state"], "published", "{post}");
+    let state = yt.server.state();
+    assert!(state.pending_faults.is_empty(), "the fault was hit");
+    assert_eq!(state.videos_with_sha256(&sha256_file(&file)), 1);
+    assert_eq!(state.videos.len(), 1);
+    assert_eq!(post["post_id"], state.videos[0].id.as_str());
 }
