@@ -538,3 +538,21 @@ fn a_lost_final_reply_still_ends_with_one_video() {
     assert_eq!(state.videos.len(), 1);
     assert_eq!(post["post_id"], state.videos[0].id.as_str());
 }
+
+#[test]
+fn purge_revokes_the_youtube_login_at_google() {
+    let yt = Yt::start(|_| {});
+    let env = yt.connected();
+    let stored = saved(&env, &yt).unwrap();
+    let run = env.run(&["purge", "--yes", "--json"]);
+    run.ok();
+    let revoked = yt.server.state().revoked_tokens;
+    assert!(
+        revoked
+            .iter()
+            .any(|t| t == stored["refresh_token"].as_str().unwrap()
+                || t == stored["access_token"].as_str().unwrap()),
+        "{revoked:?} {run:?}"
+    );
+    assert!(!env.home().join("secrets.enc").exists() || saved(&env, &yt).is_none());
+}
