@@ -641,10 +641,11 @@ async fn schedule_youtube(
         category: args.youtube.category.clone(),
         notify: !args.youtube.no_notify,
     });
+    // Before the video is read: mistakes in the flags surface before slow work. YouTube's
+    // rules do not depend on the video's length (a long one is only warned about, below).
     rules.validate(&options, None)?;
     let (media, source) = queue::check_media_open(&args.file, rules)?;
     rules.check_mode(account.as_ref(), &options)?;
-    rules.validate(&options, media.info.duration_ms)?;
     let format = youtube::video_format(&media.info);
     let length = youtube::rules::length_warning(media.info.duration_ms);
     let new = queue::build(

@@ -203,6 +203,26 @@ fn no_token_code_verifier_or_secret_leaks() {
     outputs.push(env.run(&["accounts", "--check"]));
     outputs.push(env.run(&["accounts", "--json"]));
     outputs.push(env.run(&["doctor", "--json"]));
+    // A published post: the upload's requests carry the access token.
+    outputs.push(env.run(&[
+        "schedule",
+        media(Media::Mp4).to_str().unwrap(),
+        "--at",
+        "now",
+        "--account",
+        "youtube",
+        "--privacy",
+        "private",
+        "--made-for-kids",
+        "no",
+        "--title",
+        "Leak check",
+    ]));
+    outputs.push(env.run(&["run", "-vv"]));
+    assert_eq!(
+        env.run(&["show", "1", "--json"]).json()["state"],
+        "published"
+    );
     outputs.push(env.run(&["disconnect", "youtube"]));
     let state = yt.server.state();
     let mut secrets: Vec<String> = state.secrets_seen.clone();
