@@ -454,15 +454,19 @@ pub async fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<()> {
     let zone = ctx.zone(args.tz.as_deref())?;
     let at = queue::resolve_time(&args.at, zone, ctx.now())?;
     let caption = args.caption.text()?.unwrap_or_default();
-    let (platform, account) = {
-        let store = ctx.store()?;
-        queue::resolve_target(
-            &store,
-            args.account.as_deref(),
+    // Only `--account` can name another platform; without it the post is TikTok's and the
+    // account is resolved where it always was (after the video is checked).
+    let target = match args.account.as_deref() {
+        Some(name) => Some(queue::resolve_target(
+            &ctx.store()?,
+            Some(name),
             ctx.config()?.default_account.as_deref(),
-        )?
+        )?),
+        None => None,
     };
+    let platform = target.as_ref().map_or(queue::platform(), |(p, _)| *p);
     if platform == Platform::YouTube {
+        let account = target.and_then(|(_, a)| a);
         return schedule_youtube(ctx, args, caption, account, at, zone).await;
     }
     let youtube_only = args.youtube.given();
@@ -481,6 +485,10 @@ pub async fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<()> {
     rules.build_caption(&caption, &args.caption.hashtags)?;
     let (media, source) = queue::check_media_open(&args.file, rules)?;
     let mut store = ctx.store()?;
+    let account = match target {
+        Some((_, account)) => account,
+        None => queue::resolve_account(&store, None, ctx.config()?.default_account.as_deref())?,
+    };
     rules.check_mode(account.as_ref(), &options)?;
     if !options.privacy_pending() {
         rules.validate(&options, media.info.duration_ms)?;
