@@ -291,6 +291,14 @@ impl Edit {
             account,
             ..
         } = self;
+        // Nothing to change, nothing written: a save would also drop a half-done upload.
+        if changed.is_empty() {
+            return Ok(Edited {
+                post: old,
+                changed,
+                zone,
+            });
+        }
         let mut new = queue::build(
             platform.rules(),
             media,

@@ -62,4 +62,10 @@ pub trait Rules: Send + Sync {
     /// How the user takes postez's access away at the platform when postez could not revoke
     /// it (offline, a dead login): a clause that follows the error.
     fn manual_revoke_hint(&self) -> &'static str;
+
+    /// Whether the platform may hold the finished upload before postez heard so (YouTube
+    /// creates the video when the last byte arrives, even if its reply is lost). Then a post
+    /// that holds an upload keeps it until the platform is asked: editing, cancelling or
+    /// retrying it must not start a second one. TikTok cannot publish an incomplete upload.
+    fn upload_may_exist_before_confirmed(&self) -> bool;
 }

@@ -124,6 +124,9 @@ impl Engine {
                 if class == ErrorClass::Banned {
                     self.pause(store, account, holds, &failure.code)?;
                 }
+                // The platform's verdict is final: nothing of this upload needs asking about,
+                // and a retry uploads anew.
+                store.forget_upload(post.id)?;
                 Settle::Failed {
                     hint: failure
                         .hint

@@ -9,6 +9,7 @@ use crate::media::{Container, Fingerprint, MediaInfo, VideoCodec};
 use crate::post::{Event, Mode, NewPost, Post, PostId, PostOptions, PostState};
 use crate::provider::Platform;
 
+use super::publishing::forget_url_sql;
 use super::transitions::{CANCEL, Change, EDIT, RETRY};
 use super::{Store, db_err, db_time, insert_event, opt_time, parse_time, text_enum};
 
@@ -370,16 +371,18 @@ impl Store {
             .map_err(self.err())
     }
 
-    /// Make `change` (its state, and the fields of `set_sql`) if the post is in one of its
+    /// Make `change` (its state, and the fields `set_sql` gives) if the post is in one of its
     /// `from` states, recording `event`. Returns `WrongState` when it is not (or another
-    /// process got there first).
+    /// process got there first). `set_sql` is told whether the post holds an upload its
+    /// platform may have finished unconfirmed ([`crate::provider::Rules::upload_may_exist_before_confirmed`]):
+    /// only a retry may touch such a post, and it must keep the upload for the next run to ask.
     #[allow(clippy::too_many_arguments)]
     fn transition(
         &mut self,
         id: PostId,
         change: Change,
         action: &'static str,
-        set_sql: &str,
+        set_sql: &dyn Fn(bool) -> String,
         set_params: &[&dyn rusqlite::ToSql],
         event: (&str, serde_json::Value),
         now: DateTime<Utc>,
@@ -389,35 +392,50 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(map)?;
-        let state: Option<String> = tx
-            .query_row("SELECT state FROM posts WHERE id = ?1", [id], |r| r.get(0))
+        let row: Option<(String, bool, String, bool)> = tx
+            .query_row(
+                "SELECT state, upload_complete, platform, \
+                 COALESCE(json_extract(checkpoint, '$.upload_url'), '') <> '' \
+                 FROM posts WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
             .optional()
             .map_err(map)?;
-        let state: PostState = match state {
-            None => return Err(Error::NoSuchPost { id }),
-            Some(s) => text_enum(1, s).map_err(map)?,
+        let Some((state, uploaded, platform, has_upload)) = row else {
+            return Err(Error::NoSuchPost { id });
         };
+        let state: PostState = text_enum(1, state).map_err(map)?;
+        let platform: Platform = text_enum(3, platform).map_err(map)?;
         if !change.from.contains(&state) {
             return Err(Error::WrongState { id, state, action });
         }
-        // A post whose upload TikTok has in full (waiting for TikTok's verdict after a login
-        // problem) can be neither changed nor withdrawn from here: TikTok may publish it.
-        let uploaded: bool = tx
-            .query_row(
-                "SELECT upload_complete FROM posts WHERE id = ?1",
-                [id],
-                |r| r.get(0),
-            )
-            .map_err(map)?;
+        let name = platform.name();
+        // A post whose upload the platform has in full (waiting for its verdict after a login
+        // problem) can be neither changed nor withdrawn from here: the platform may publish it.
         if uploaded && state == PostState::Scheduled && action != "retried" {
             return Err(Error::invalid(
-                format!("post {id} is already uploaded to TikTok and waits for its verdict, so it cannot be {action}"),
+                format!("post {id} is already uploaded to {name} and waits for its verdict, so it cannot be {action}"),
                 Some("the next `postez run` learns the outcome; after that it can be retried or edited".into()),
             ));
         }
+        // The same for an upload the platform may have finished without postez hearing so
+        // (its last reply lost): a new upload would make a second video.
+        let may_exist = has_upload && platform.rules().upload_may_exist_before_confirmed();
+        if may_exist && action != "retried" {
+            return Err(Error::invalid(
+                format!(
+                    "post {id} has an upload {name} may already hold, so it cannot be {action}"
+                ),
+                Some(format!(
+                    "the next `postez run` asks {name} first; after that it can be {action}"
+                )),
+            ));
+        }
         let sql = format!(
-            "UPDATE posts SET {}, {set_sql}, updated_at = ?1 WHERE id = ?2 AND {}",
+            "UPDATE posts SET {}, {}, updated_at = ?1 WHERE id = ?2 AND {}",
             change.set(),
+            set_sql(may_exist),
             change.guard()
         );
         let mut all: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(set_params.len() + 2);
@@ -433,8 +451,9 @@ impl Store {
 
     /// Replace a scheduled or failed post's content with `new` (same validation as schedule
     /// happened in the caller), recording which fields changed. A half-done upload of the old
-    /// content is dropped: TikTok cannot publish an incomplete upload, and the next run starts
-    /// a new one with the new content.
+    /// content is dropped: the platform cannot publish an incomplete upload, and the next run
+    /// starts a new one with the new content. (One the platform may hold in full unconfirmed
+    /// is refused by `transition`.)
     pub fn edit_post(
         &mut self,
         id: PostId,
@@ -451,11 +470,14 @@ impl Store {
             id,
             EDIT,
             "edited",
-            "account_id = ?3, file = ?4, copied = ?5, file_size = ?6, file_mtime_ns = ?7, \
-             file_hash = ?8, container = ?9, duration_ms = ?10, width = ?11, height = ?12, \
-             fps = ?13, codec = ?14, caption = ?15, mode = ?16, options = ?17, \
-             scheduled_at = ?18, timezone = ?19, checkpoint = NULL, chunks_done = 0, \
-             upload_complete = 0",
+            &|_| {
+                "account_id = ?3, file = ?4, copied = ?5, file_size = ?6, file_mtime_ns = ?7, \
+                 file_hash = ?8, container = ?9, duration_ms = ?10, width = ?11, height = ?12, \
+                 fps = ?13, codec = ?14, caption = ?15, mode = ?16, options = ?17, \
+                 scheduled_at = ?18, timezone = ?19, checkpoint = NULL, chunks_done = 0, \
+                 upload_complete = 0"
+                    .into()
+            },
             &[
                 &new.account_id,
                 &new.file,
@@ -486,7 +508,7 @@ impl Store {
             id,
             CANCEL,
             "cancelled",
-            "phase = NULL, checkpoint = json_remove(checkpoint, '$.upload_url')",
+            &|_| format!("phase = NULL, {}", forget_url_sql()),
             &[],
             ("cancelled", serde_json::json!({})),
             now,
@@ -506,15 +528,26 @@ impl Store {
     }
 
     /// Put a failed or cancelled post back in the queue for `at`, with a fresh attempt count.
+    /// An upload the platform may hold in full unconfirmed is kept: the next run asks about it
+    /// before uploading anything.
     pub fn retry(&mut self, id: PostId, at: DateTime<Utc>, now: DateTime<Utc>) -> Result<Post> {
         let at_text = db_time(at);
         self.transition(
             id,
             RETRY,
             "retried",
-            "phase = NULL, attempts = 0, next_attempt_at = NULL, \
-             last_error = NULL, last_error_code = NULL, last_error_hint = NULL, \
-             checkpoint = NULL, chunks_done = 0, upload_complete = 0, scheduled_at = ?3",
+            &|keep_upload| {
+                let upload = if keep_upload {
+                    ""
+                } else {
+                    ", checkpoint = NULL, chunks_done = 0, upload_complete = 0"
+                };
+                format!(
+                    "phase = NULL, attempts = 0, next_attempt_at = NULL, \
+                     last_error = NULL, last_error_code = NULL, last_error_hint = NULL, \
+                     scheduled_at = ?3{upload}"
+                )
+            },
             &[&at_text],
             ("retried", serde_json::json!({ "scheduled_at": at_text })),
             now,

@@ -6,7 +6,7 @@ use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
 use crate::error::{Error, Result};
 use crate::post::PostId;
-use crate::provider::Checkpoint;
+use crate::provider::{Checkpoint, Platform};
 
 use super::holds::NOT_PAUSED;
 use super::transitions::{CLAIM, FAIL, MISS, PUBLISH, REQUEUE, SEND};
@@ -75,6 +75,26 @@ pub enum Settle {
 /// dropped, the platform's id for the publish kept (for `show` and support requests).
 const FORGET_URL: &str = "checkpoint = json_remove(checkpoint, '$.upload_url')";
 
+/// [`FORGET_URL`] for a post that ends without a confirmed publish (failed, missed,
+/// cancelled), except on platforms that may hold the whole upload unconfirmed
+/// ([`crate::provider::Rules::upload_may_exist_before_confirmed`]): there the address is how the next run
+/// asks whether the video already exists, so a retry does not upload it again.
+pub(super) fn forget_url_sql() -> String {
+    let keep: Vec<String> = Platform::ALL
+        .iter()
+        .filter(|p| p.rules().upload_may_exist_before_confirmed())
+        .map(|p| format!("'{}'", p.as_str()))
+        .collect();
+    if keep.is_empty() {
+        return FORGET_URL.into();
+    }
+    format!(
+        "checkpoint = CASE WHEN platform IN ({}) THEN checkpoint \
+         ELSE json_remove(checkpoint, '$.upload_url') END",
+        keep.join(", ")
+    )
+}
+
 /// Forget a post's upload (TikTok failed it, so a new one starts next time).
 fn reset(tx: &rusqlite::Transaction<'_>, id: PostId) -> rusqlite::Result<()> {
     tx.execute(
@@ -117,13 +137,14 @@ impl Store {
         let ids: Vec<PostId> = {
             let mut stmt = tx
                 .prepare(&format!(
-                    "UPDATE posts SET {}, phase = NULL, {FORGET_URL}, last_error_code = 'missed', \
+                    "UPDATE posts SET {}, phase = NULL, {}, last_error_code = 'missed', \
                      last_error = 'its time passed while no run was publishing', \
                      last_error_hint = 'queue it again with `postez retry ' || id || '`', \
                      updated_at = ?2 WHERE {} AND scheduled_at < ?1 \
                      AND MAX(scheduled_at, COALESCE(next_attempt_at, scheduled_at)) < ?1 \
                      AND upload_complete = 0 AND {NOT_PAUSED} RETURNING id",
                     MISS.set(),
+                    forget_url_sql(),
                     MISS.guard()
                 ))
                 .map_err(map)?;
@@ -285,6 +306,19 @@ impl Store {
         insert_event(&self.conn, id, now, kind, detail).map_err(self.err())
     }
 
+    /// Drop a post's upload address once its platform gave a final verdict on the upload (it
+    /// failed it): there is nothing left to ask about, so a retry uploads anew. The platform's
+    /// id for it stays, for `show` and support requests.
+    pub fn forget_upload(&mut self, id: PostId) -> Result<()> {
+        self.conn
+            .execute(
+                &format!("UPDATE posts SET {FORGET_URL} WHERE id = ?1"),
+                [id],
+            )
+            .map_err(self.err())?;
+        Ok(())
+    }
+
     /// End a publishing attempt (see [`Settle`]). Only touches posts still `publishing`.
     pub fn settle(&mut self, id: PostId, how: &Settle, now: DateTime<Utc>) -> Result<()> {
         let stamp = db_time(now);
@@ -329,10 +363,11 @@ impl Store {
             } => {
                 tx.execute(
                     &format!(
-                        "UPDATE posts SET {}, phase = NULL, {FORGET_URL}, \
+                        "UPDATE posts SET {}, phase = NULL, {}, \
                          last_error = ?2, last_error_code = ?3, last_error_hint = ?4, \
                          updated_at = ?5 WHERE id = ?1 AND {}",
                         FAIL.set(),
+                        forget_url_sql(),
                         FAIL.guard()
                     ),
                     params![id, message, code, hint, stamp],

@@ -559,6 +559,103 @@ fn a_lost_final_reply_still_ends_with_one_video() {
     assert_eq!(post["post_id"], state.videos[0].id.as_str());
 }
 
+/// The post's upload session as the queue holds it (`None`: no session kept).
+fn session_of(env: &TestEnv, id: i64) -> Option<String> {
+    let conn = rusqlite::Connection::open(env.db()).unwrap();
+    conn.query_row(
+        "SELECT json_extract(checkpoint, '$.upload_url') FROM posts WHERE id = ?1",
+        [id],
+        |r| r.get(0),
+    )
+    .unwrap()
+}
+
+/// YouTube makes the video once the last byte is in, even when its reply is lost. With the
+/// status query failing too, the post waits holding its session: edit and cancel are refused
+/// (a new upload would be a second video, a cancel would leave the first one on YouTube), a
+/// retry keeps the session, and the next run asks YouTube first: one video.
+#[test]
+fn a_lost_final_reply_and_a_failed_status_query_never_make_a_second_video() {
+    use crate::fake_youtube::{Endpoint, Fault};
+
+    let yt = Yt::start(|_| {});
+    let mut env = yt.connected();
+    // Room between the lost reply and the engine's next request to fail what follows.
+    env.set("POSTEZ_CHUNK_BACKOFF", "300ms");
+    let file = media(Media::Mp4);
+    schedule_now(&env, &file, "Held upload");
+    let fail_the_status_queries = || {
+        for _ in 0..12 {
+            yt.server.inject(Fault::Status {
+                endpoint: Endpoint::UploadPut,
+                http: 503,
+                reason: "backendError".into(),
+                retry_after: None,
+            });
+        }
+    };
+    yt.server.inject(Fault::FinalReplyLost);
+    let mut running = env
+        .command(&["run"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // The video exists the moment the last byte is in; from then every question fails.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while yt.server.state().videos.is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the upload never finished"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    fail_the_status_queries();
+    running.wait().unwrap();
+    yt.server.clear_faults();
+    let post = shown(&env, 1);
+    assert_eq!(post["state"], "scheduled", "{post}");
+    assert_eq!(yt.server.state().videos_with_sha256(&sha256_file(&file)), 1);
+    let session = session_of(&env, 1).expect("the post keeps its session");
+
+    let before = env.db_bytes();
+    let run = env.run(&["edit", "1", "--at", "in 2 hours"]);
+    let err = run.fails(2);
+    assert!(
+        err.contains("post 1 has an upload YouTube may already hold"),
+        "{run:?}"
+    );
+    assert!(err.contains("asks YouTube first"), "{run:?}");
+    assert!(!err.contains("TikTok"), "{run:?}");
+    assert_eq!(env.db_bytes(), before, "a refused edit writes nothing");
+    let run = env.run(&["cancel", "1"]);
+    assert!(run.fails(2).contains("may already hold"), "{run:?}");
+    assert_eq!(env.db_bytes(), before, "a refused cancel writes nothing");
+
+    // The post fails once its attempts are spent, the session kept; `retry` keeps it too.
+    env.run(&["config", "set", "max_attempts", "1"]).ok();
+    env.sql("UPDATE posts SET next_attempt_at = NULL");
+    fail_the_status_queries();
+    env.run(&["run"]);
+    yt.server.clear_faults();
+    let post = shown(&env, 1);
+    assert_eq!(post["state"], "failed", "{post}");
+    assert_eq!(session_of(&env, 1).as_deref(), Some(session.as_str()));
+    let run = env.run(&["edit", "1", "--at", "in 2 hours"]);
+    assert!(run.fails(2).contains("may already hold"), "{run:?}");
+    env.run(&["retry", "1"]).ok();
+    assert_eq!(session_of(&env, 1).as_deref(), Some(session.as_str()));
+
+    env.run(&["run"]);
+    let post = shown(&env, 1);
+    assert_eq!(post["state"], "published", "{post}");
+    let state = yt.server.state();
+    assert_eq!(state.videos_with_sha256(&sha256_file(&file)), 1);
+    assert_eq!(state.videos.len(), 1);
+    assert_eq!(state.sessions.len(), 1, "no second upload session");
+    assert_eq!(post["post_id"], state.videos[0].id.as_str());
+}
+
 #[test]
 fn purge_revokes_the_youtube_login_at_google() {
     let yt = Yt::start(|_| {});

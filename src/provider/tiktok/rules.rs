@@ -86,6 +86,10 @@ impl Rules for TikTokRules {
         account_info.get("privacy_level_options").cloned()
     }
 
+    fn upload_may_exist_before_confirmed(&self) -> bool {
+        false
+    }
+
     fn manual_revoke_hint(&self) -> &'static str {
         "remove postez under TikTok's Settings › Security › Manage app permissions"
     }

@@ -493,6 +493,10 @@ impl Rules for YouTubeRules {
         Some(serde_json::json!(Visibility::ALL.map(Visibility::as_str)))
     }
 
+    fn upload_may_exist_before_confirmed(&self) -> bool {
+        true
+    }
+
     fn manual_revoke_hint(&self) -> &'static str {
         // §6: the page a privacy policy links for revocation.
         "remove postez under \"Third-party apps & services\" at https://myaccount.google.com/permissions"
