@@ -188,7 +188,23 @@ pub fn plan(store: &Store, id: PostId, changes: &Changes, now: DateTime<Utc>) ->
     let account = match &changes.account {
         Some(name) => {
             changed.push("account");
-            queue::resolve_account(store, Some(name), None)?
+            // The account is looked up among every platform's, so a name is never read as
+            // another platform's account of the same name; a post keeps its platform.
+            let account = queue::find_account(store, name)?;
+            if account.platform != platform {
+                return Err(Error::invalid(
+                    format!(
+                        "post {id} is a {} post and `{name}` is a {} account",
+                        platform.name(),
+                        account.platform.name()
+                    ),
+                    Some(format!(
+                        "choose a {} account (`{platform}:NAME`), or schedule the video again",
+                        platform.name()
+                    )),
+                ));
+            }
+            Some(account)
         }
         None => None,
     };

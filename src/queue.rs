@@ -157,17 +157,55 @@ pub fn resolve_target(
         let default = default.filter(|_| target == platform());
         return Ok((target, resolve_account_of(store, target, None, default)?));
     }
-    match resolve_account_of(store, platform(), Some(name), None) {
-        Err(e @ Error::NoSuchAccount { .. }) => {
-            for other in Platform::ALL.into_iter().filter(|p| *p != platform()) {
-                if let Ok(account) = resolve_account_of(store, other, Some(name), None) {
-                    return Ok((other, account));
+    // A bare name is looked up on every platform: one that names accounts on two is refused
+    // rather than guessed (a purge of the wrong one cannot be undone).
+    let mut found = Vec::new();
+    let mut missing = None;
+    for target in Platform::ALL {
+        match resolve_account_of(store, target, Some(name), None) {
+            Ok(account) => found.push((target, account)),
+            Err(e @ Error::NoSuchAccount { .. }) => {
+                if target == platform() {
+                    missing = Some(e);
                 }
             }
-            Err(e)
+            Err(e) => return Err(e),
         }
-        found => Ok((platform(), found?)),
     }
+    match found.len() {
+        0 => Err(missing.unwrap_or_else(|| Error::NoSuchAccount {
+            name: name.to_string(),
+            known: Vec::new(),
+        })),
+        1 => Ok(found.remove(0)),
+        _ => Err(Error::invalid(
+            format!(
+                "`{name}` names accounts on {}",
+                found
+                    .iter()
+                    .map(|(p, _)| p.name())
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            ),
+            Some(format!(
+                "say which: {}",
+                found
+                    .iter()
+                    .map(|(p, _)| format!("`{p}:{name}`"))
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            )),
+        )),
+    }
+}
+
+/// The connected account `--account NAME` names, on whichever platform ([`resolve_target`]:
+/// `platform:name` disambiguates); `NotConnected` for a platform's id with no account.
+pub fn find_account(store: &Store, name: &str) -> Result<Account> {
+    let (platform, account) = resolve_target(store, Some(name), None)?;
+    account.ok_or_else(|| Error::NotConnected {
+        platform: platform.to_string(),
+    })
 }
 
 /// [`resolve_account`] among the accounts of `platform` (`disconnect youtube`).

@@ -40,7 +40,7 @@ fn parse_state(s: &str) -> std::result::Result<PostState, String> {
 pub fn exec(ctx: &Ctx, args: ListArgs) -> Result<()> {
     let store = ctx.store()?;
     let account_id = match &args.account {
-        Some(name) => postez::queue::resolve_account(&store, Some(name), None)?.map(|a| a.id),
+        Some(name) => Some(postez::queue::find_account(&store, name)?.id),
         None => None,
     };
     let filter = ListFilter {

@@ -71,11 +71,7 @@ pub async fn exec(ctx: &Ctx, args: PurgeArgs) -> Result<()> {
     let report = match &args.account {
         Some(name) => {
             let mut store = ctx.store()?;
-            let account = queue::resolve_account(&store, Some(name), None)?.ok_or_else(|| {
-                Error::NotConnected {
-                    platform: queue::platform().to_string(),
-                }
-            })?;
+            let account = queue::find_account(&store, name)?;
             purge::account(
                 &ctx.env,
                 &config,

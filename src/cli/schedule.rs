@@ -454,15 +454,23 @@ pub async fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<()> {
     let zone = ctx.zone(args.tz.as_deref())?;
     let at = queue::resolve_time(&args.at, zone, ctx.now())?;
     let caption = args.caption.text()?.unwrap_or_default();
-    // Only `--account` can name another platform; without it the post is TikTok's and the
-    // account is resolved where it always was (after the video is checked).
-    let target = match args.account.as_deref() {
-        Some(name) => Some(queue::resolve_target(
+    // `--account`, or a `default_account` naming another platform's account, chooses the
+    // platform; otherwise the post is TikTok's and the account is resolved where it always was
+    // (after the video is checked).
+    let default = ctx.config()?.default_account.clone();
+    let target = match (args.account.as_deref(), default.as_deref()) {
+        (Some(name), _) => Some(queue::resolve_target(
             &ctx.store()?,
             Some(name),
-            ctx.config()?.default_account.as_deref(),
+            default.as_deref(),
         )?),
-        None => None,
+        (None, Some(default)) => match queue::resolve_target(&ctx.store()?, Some(default), None) {
+            Ok((platform, account)) if platform != queue::platform() => Some((platform, account)),
+            // A TikTok default, or one naming no connected account: as before.
+            Ok(_) | Err(Error::NoSuchAccount { .. }) => None,
+            Err(e) => return Err(e),
+        },
+        (None, None) => None,
     };
     let platform = target.as_ref().map_or(queue::platform(), |(p, _)| *p);
     if platform == Platform::YouTube {

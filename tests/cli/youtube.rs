@@ -673,3 +673,90 @@ fn purge_revokes_the_youtube_login_at_google() {
     );
     assert!(!env.home().join("secrets.enc").exists() || saved(&env, &yt).is_none());
 }
+
+/// The connected channel's name as postez knows it.
+fn channel_name(env: &TestEnv) -> String {
+    let conn = rusqlite::Connection::open(env.db()).unwrap();
+    conn.query_row(
+        "SELECT COALESCE(display_name, username) FROM accounts WHERE platform = 'youtube'",
+        [],
+        |r| r.get(0),
+    )
+    .unwrap()
+}
+
+fn count(env: &TestEnv, sql: &str) -> i64 {
+    let conn = rusqlite::Connection::open(env.db()).unwrap();
+    conn.query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+/// `--account` looks at every platform's accounts: a name both have is refused (it could
+/// purge the wrong one), `youtube:NAME` purges the channel and leaves the TikTok account.
+#[test]
+fn purge_of_a_channel_leaves_the_tiktok_account_of_the_same_name() {
+    let yt = Yt::start(|_| {});
+    let env = yt.connected();
+    let name = channel_name(&env);
+    env.sql(&format!(
+        "INSERT INTO accounts (platform, remote_id, display_name, created_at, updated_at) \
+         VALUES ('tiktok', 'open-id-1', '{name}', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')"
+    ));
+    let before = env.db_bytes();
+    for args in [
+        vec!["purge", "--account", &name, "--yes", "--no-revoke"],
+        vec!["list", "--account", &name],
+    ] {
+        let run = env.run(&args);
+        let err = run.fails(2);
+        assert!(
+            err.contains(&format!("`tiktok:{name}`")) && err.contains(&format!("`youtube:{name}`")),
+            "{run:?}"
+        );
+    }
+    assert_eq!(env.db_bytes(), before);
+    let qualified = format!("youtube:{name}");
+    env.run(&["list", "--account", &qualified]).ok();
+    env.run(&["purge", "--account", &qualified, "--yes", "--json"])
+        .ok();
+    assert_eq!(
+        count(
+            &env,
+            "SELECT COUNT(*) FROM accounts WHERE platform = 'tiktok' AND state = 'ok'"
+        ),
+        1,
+        "the TikTok account is untouched"
+    );
+    assert_eq!(
+        count(
+            &env,
+            "SELECT COUNT(*) FROM accounts WHERE platform = 'youtube' AND state = 'ok'"
+        ),
+        0,
+        "the channel is purged"
+    );
+}
+
+/// A `default_account` naming the channel sends `schedule` without `--account` to YouTube.
+#[test]
+fn default_account_naming_a_channel_schedules_for_youtube() {
+    let yt = Yt::start(|_| {});
+    let env = yt.connected();
+    let name = channel_name(&env);
+    env.run(&["config", "set", "default_account", &name]).ok();
+    let file = media(Media::Mp4);
+    let run = env.run(&[
+        "schedule",
+        file.to_str().unwrap(),
+        "--at",
+        "in 2 hours",
+        "--privacy",
+        "unlisted",
+        "--made-for-kids",
+        "no",
+        "--title",
+        "By default",
+        "--json",
+    ]);
+    let post = run.json();
+    assert_eq!(post["platform"], "youtube", "{run:?}");
+}
