@@ -180,7 +180,7 @@ Register-ArgumentCompleter -Native -CommandName 'postez' -ScriptBlock {
             [CompletionResult]::new('--caption', '--caption', [CompletionResultType]::ParameterName, 'Caption (title) shown with the post; at most 2200 UTF-16 units with hashtags')
             [CompletionResult]::new('--caption-file', '--caption-file', [CompletionResultType]::ParameterName, 'Read the caption from a UTF-8 text file')
             [CompletionResult]::new('--hashtag', '--hashtag', [CompletionResultType]::ParameterName, 'Add a hashtag (repeatable; "food" and "#food" both give #food)')
-            [CompletionResult]::new('--privacy', '--privacy', [CompletionResultType]::ParameterName, 'Who can see the post')
+            [CompletionResult]::new('--privacy', '--privacy', [CompletionResultType]::ParameterName, 'Who can see the post. TikTok: PUBLIC_TO_EVERYONE, MUTUAL_FOLLOW_FRIENDS, FOLLOWER_OF_CREATOR, SELF_ONLY (or public, friends, followers, private); YouTube: public, unlisted, private')
             [CompletionResult]::new('--cover-at', '--cover-at', [CompletionResultType]::ParameterName, 'Cover frame time in milliseconds')
             [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Move the post to another account (id or name)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors')

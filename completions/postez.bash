@@ -771,7 +771,7 @@ _postez() {
                     return 0
                     ;;
                 --privacy)
-                    COMPREPLY=($(compgen -W "PUBLIC_TO_EVERYONE MUTUAL_FOLLOW_FRIENDS FOLLOWER_OF_CREATOR SELF_ONLY" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "PUBLIC_TO_EVERYONE MUTUAL_FOLLOW_FRIENDS FOLLOWER_OF_CREATOR SELF_ONLY public friends followers private unlisted" -- "${cur}"))
                     return 0
                     ;;
                 --cover-at)
@@ -1567,7 +1567,7 @@ _postez() {
                     return 0
                     ;;
                 --privacy)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "PUBLIC_TO_EVERYONE MUTUAL_FOLLOW_FRIENDS FOLLOWER_OF_CREATOR SELF_ONLY public friends followers private unlisted" -- "${cur}"))
                     return 0
                     ;;
                 --cover-at)

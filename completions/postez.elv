@@ -170,7 +170,7 @@ set edit:completion:arg-completer[postez] = {|@words|
             cand --caption 'Caption (title) shown with the post; at most 2200 UTF-16 units with hashtags'
             cand --caption-file 'Read the caption from a UTF-8 text file'
             cand --hashtag 'Add a hashtag (repeatable; "food" and "#food" both give #food)'
-            cand --privacy 'Who can see the post'
+            cand --privacy 'Who can see the post. TikTok: PUBLIC_TO_EVERYONE, MUTUAL_FOLLOW_FRIENDS, FOLLOWER_OF_CREATOR, SELF_ONLY (or public, friends, followers, private); YouTube: public, unlisted, private'
             cand --cover-at 'Cover frame time in milliseconds'
             cand --account 'Move the post to another account (id or name)'
             cand --color 'When to use colors'

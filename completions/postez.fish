@@ -96,7 +96,15 @@ complete -c postez -n "__fish_postez_using_subcommand schedule" -l tz -d 'Time z
 complete -c postez -n "__fish_postez_using_subcommand schedule" -s c -l caption -d 'Caption (title) shown with the post; at most 2200 UTF-16 units with hashtags' -r
 complete -c postez -n "__fish_postez_using_subcommand schedule" -l caption-file -d 'Read the caption from a UTF-8 text file' -r -F
 complete -c postez -n "__fish_postez_using_subcommand schedule" -l hashtag -d 'Add a hashtag (repeatable; "food" and "#food" both give #food)' -r
-complete -c postez -n "__fish_postez_using_subcommand schedule" -l privacy -d 'Who can see the post (required for direct posts; there is no default). TikTok: PUBLIC_TO_EVERYONE, MUTUAL_FOLLOW_FRIENDS, FOLLOWER_OF_CREATOR, SELF_ONLY (or public, friends, followers, private); YouTube: public, unlisted, private' -r
+complete -c postez -n "__fish_postez_using_subcommand schedule" -l privacy -d 'Who can see the post (required for direct posts; there is no default). TikTok: PUBLIC_TO_EVERYONE, MUTUAL_FOLLOW_FRIENDS, FOLLOWER_OF_CREATOR, SELF_ONLY (or public, friends, followers, private); YouTube: public, unlisted, private' -r -f -a "PUBLIC_TO_EVERYONE\t''
+MUTUAL_FOLLOW_FRIENDS\t''
+FOLLOWER_OF_CREATOR\t''
+SELF_ONLY\t''
+public\t''
+friends\t''
+followers\t''
+private\t''
+unlisted\t''"
 complete -c postez -n "__fish_postez_using_subcommand schedule" -l cover-at -d 'Use the frame at this time (milliseconds) as the cover' -r
 complete -c postez -n "__fish_postez_using_subcommand schedule" -l title -d 'YouTube: the video\'s title, at most 100 characters without < or > (default: the caption\'s first line, shortened on a word boundary)' -r
 complete -c postez -n "__fish_postez_using_subcommand schedule" -l made-for-kids -d 'YouTube: whether the video is made for kids (required; YouTube asks every upload)' -r -f -a "yes\t'Yes'
@@ -154,10 +162,15 @@ complete -c postez -n "__fish_postez_using_subcommand edit" -l file -d 'Replace 
 complete -c postez -n "__fish_postez_using_subcommand edit" -s c -l caption -d 'Caption (title) shown with the post; at most 2200 UTF-16 units with hashtags' -r
 complete -c postez -n "__fish_postez_using_subcommand edit" -l caption-file -d 'Read the caption from a UTF-8 text file' -r -F
 complete -c postez -n "__fish_postez_using_subcommand edit" -l hashtag -d 'Add a hashtag (repeatable; "food" and "#food" both give #food)' -r
-complete -c postez -n "__fish_postez_using_subcommand edit" -l privacy -d 'Who can see the post' -r -f -a "PUBLIC_TO_EVERYONE\t'Everyone (alias: public)'
-MUTUAL_FOLLOW_FRIENDS\t'Friends, i.e. mutual followers (alias: friends)'
-FOLLOWER_OF_CREATOR\t'Followers, for private accounts (alias: followers)'
-SELF_ONLY\t'Only me (alias: private)'"
+complete -c postez -n "__fish_postez_using_subcommand edit" -l privacy -d 'Who can see the post. TikTok: PUBLIC_TO_EVERYONE, MUTUAL_FOLLOW_FRIENDS, FOLLOWER_OF_CREATOR, SELF_ONLY (or public, friends, followers, private); YouTube: public, unlisted, private' -r -f -a "PUBLIC_TO_EVERYONE\t''
+MUTUAL_FOLLOW_FRIENDS\t''
+FOLLOWER_OF_CREATOR\t''
+SELF_ONLY\t''
+public\t''
+friends\t''
+followers\t''
+private\t''
+unlisted\t''"
 complete -c postez -n "__fish_postez_using_subcommand edit" -l cover-at -d 'Cover frame time in milliseconds' -r
 complete -c postez -n "__fish_postez_using_subcommand edit" -l account -d 'Move the post to another account (id or name)' -r
 complete -c postez -n "__fish_postez_using_subcommand edit" -l color -d 'When to use colors' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'

@@ -10,7 +10,6 @@ use chrono_tz::Tz;
 use crate::error::{Error, Result};
 use crate::post::{Mode, Post, PostId, PostOptions, PostState, Privacy};
 use crate::provider::tiktok::TikTokOptions;
-use crate::provider::youtube::Visibility;
 use crate::provider::{Platform, Rules};
 use crate::queue::{self, CheckedMedia};
 use crate::store::{Account, Store};
@@ -34,8 +33,9 @@ pub struct Changes {
     pub draft: bool,
     /// Make it a direct post.
     pub direct: bool,
-    /// Who can see the post.
-    pub privacy: Option<Privacy>,
+    /// Who can see the post, as given: read by the post's platform (TikTok's levels, or
+    /// YouTube's public, unlisted and private).
+    pub privacy: Option<String>,
     /// Allow comments.
     pub allow_comments: Option<bool>,
     /// Allow duets.
@@ -55,29 +55,57 @@ pub struct Changes {
 }
 
 impl Changes {
-    /// The post's options with the requested ones applied. The flags are TikTok's; a YouTube
-    /// post takes the ones that mean the same there (public or private, the AI label) until
-    /// `edit` has YouTube's own flags.
-    fn apply(&self, old: &PostOptions) -> PostOptions {
+    /// The post's options with the requested ones applied, each flag read by the post's
+    /// platform. Flags another platform's post has no use for are refused, not ignored.
+    fn apply(&self, id: PostId, old: &PostOptions) -> Result<PostOptions> {
         match old {
-            PostOptions::TikTok(o) => self.apply_tiktok(o).into(),
+            PostOptions::TikTok(o) => {
+                let privacy = self.privacy.as_deref().map(str::parse).transpose()?;
+                Ok(self.apply_tiktok(o, privacy).into())
+            }
             PostOptions::YouTube(o) => {
+                let tiktok_only = self.tiktok_only();
+                if !tiktok_only.is_empty() {
+                    return Err(Error::invalid(
+                        format!(
+                            "post {id} is a YouTube post, and {} {} TikTok's",
+                            tiktok_only.join(", "),
+                            if tiktok_only.len() == 1 { "is" } else { "are" }
+                        ),
+                        Some("drop them; YouTube takes --privacy public, unlisted or private and --ai-generated".into()),
+                    ));
+                }
                 let mut options = o.clone();
-                match self.privacy {
-                    Some(Privacy::PublicToEveryone) => options.privacy = Visibility::Public,
-                    Some(Privacy::SelfOnly) => options.privacy = Visibility::Private,
-                    _ => {}
+                if let Some(p) = &self.privacy {
+                    options.privacy = p.parse()?;
                 }
                 if let Some(ai) = self.ai_generated {
                     options.ai_generated = ai;
                 }
-                PostOptions::YouTube(options)
+                Ok(PostOptions::YouTube(options))
             }
         }
     }
 
+    /// The TikTok-only flags given.
+    fn tiktok_only(&self) -> Vec<&'static str> {
+        [
+            (self.draft, "--draft"),
+            (self.direct, "--direct"),
+            (self.allow_comments.is_some(), "--allow-comments"),
+            (self.allow_duet.is_some(), "--allow-duet"),
+            (self.allow_stitch.is_some(), "--allow-stitch"),
+            (self.cover_at_ms.is_some(), "--cover-at"),
+            (self.brand_organic.is_some(), "--brand-organic"),
+            (self.branded_content.is_some(), "--branded-content"),
+        ]
+        .into_iter()
+        .filter_map(|(given, flag)| given.then_some(flag))
+        .collect()
+    }
+
     /// A TikTok post's options with the requested ones applied.
-    fn apply_tiktok(&self, old: &TikTokOptions) -> TikTokOptions {
+    fn apply_tiktok(&self, old: &TikTokOptions, privacy: Option<Privacy>) -> TikTokOptions {
         let mut options = old.clone();
         if self.draft {
             // Drafts take none of the direct-post choices.
@@ -86,7 +114,7 @@ impl Changes {
         if self.direct {
             options.mode = Mode::Direct;
         }
-        if let Some(p) = self.privacy {
+        if let Some(p) = privacy {
             options.privacy = Some(p);
         }
         let toggles = [
@@ -170,7 +198,7 @@ pub fn plan(store: &Store, id: PostId, changes: &Changes, now: DateTime<Utc>) ->
     let caption = text.unwrap_or_else(|| old.caption.clone());
 
     let before = old.options.clone();
-    let options = changes.apply(&before);
+    let options = changes.apply(id, &before)?;
     if options != before {
         changed.push("options");
     }
@@ -434,7 +462,7 @@ mod tests {
             allow_stitch: Some(true),
             ..Default::default()
         };
-        let options = changes.apply_tiktok(sample_post(now()).options.tiktok().unwrap());
+        let options = changes.apply_tiktok(sample_post(now()).options.tiktok().unwrap(), None);
         assert_eq!(options.mode, Mode::Draft);
         assert_eq!(options.privacy, None);
         assert!(!options.allow_comments && !options.ai_generated && options.cover_at_ms.is_none());
@@ -446,13 +474,14 @@ mod tests {
     fn toggles_change_only_what_is_given() {
         let old = sample_post(now()).options.tiktok().unwrap().clone();
         let changes = Changes {
-            privacy: Some(Privacy::PublicToEveryone),
+            privacy: Some("public".into()),
             allow_comments: Some(false),
             allow_duet: Some(true),
             cover_at_ms: Some(500),
             ..Default::default()
         };
-        let options = changes.apply_tiktok(&old);
+        let options = changes.apply(1, &old.clone().into()).unwrap();
+        let options = options.tiktok().unwrap();
         assert_eq!(options.privacy, Some(Privacy::PublicToEveryone));
         assert!(!options.allow_comments && options.allow_duet && !options.allow_stitch);
         assert_eq!(options.cover_at_ms, Some(500));

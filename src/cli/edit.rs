@@ -5,15 +5,16 @@
 use std::path::PathBuf;
 
 use postez::Result;
-use postez::post::{PostId, Privacy};
+use postez::post::PostId;
 
 use super::Ctx;
 use super::schedule::{CaptionArgs, check_creator, choose_and_consent, show_creator};
 
 /// Change a scheduled or failed post
 ///
-/// Only what you pass changes; the result is checked again like `schedule` (including the
-/// video, whose fingerprint is refreshed, so `edit` also accepts a video you re-exported).
+/// Only what you pass changes (flags of another platform than the post's are refused); the
+/// result is checked again like `schedule` (including the video, whose fingerprint is
+/// refreshed, so `edit` also accepts a video you re-exported).
 /// A local --at is read in --tz, else the post's own time zone.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
@@ -41,9 +42,11 @@ pub struct EditArgs {
     /// Make it a direct post (needs --privacy)
     #[arg(long)]
     pub direct: bool,
-    /// Who can see the post
-    #[arg(long, value_enum, value_name = "LEVEL")]
-    pub privacy: Option<Privacy>,
+    /// Who can see the post. TikTok: PUBLIC_TO_EVERYONE, MUTUAL_FOLLOW_FRIENDS,
+    /// FOLLOWER_OF_CREATOR, SELF_ONLY (or public, friends, followers, private); YouTube:
+    /// public, unlisted, private
+    #[arg(long, value_name = "LEVEL", value_parser = super::schedule::privacy_values())]
+    pub privacy: Option<String>,
     /// Allow or forbid comments
     #[arg(long, overrides_with = "no_allow_comments")]
     allow_comments: bool,
@@ -106,7 +109,7 @@ impl EditArgs {
             hashtags: self.caption.hashtags.clone(),
             draft: self.draft,
             direct: self.direct,
-            privacy: self.privacy,
+            privacy: self.privacy.clone(),
             allow_comments: toggle(self.allow_comments, self.no_allow_comments),
             allow_duet: toggle(self.allow_duet, self.no_allow_duet),
             allow_stitch: toggle(self.allow_stitch, self.no_allow_stitch),

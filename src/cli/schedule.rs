@@ -89,6 +89,23 @@ impl CaptionArgs {
     }
 }
 
+/// Every privacy word some platform takes (TikTok's levels and their aliases, then YouTube's
+/// others), so help, man page and completions list them; each platform's own check still
+/// refuses the words of another.
+pub fn privacy_values() -> clap::builder::PossibleValuesParser {
+    let mut values: Vec<&'static str> = Privacy::ALL.map(Privacy::as_str).to_vec();
+    let more = Privacy::ALL
+        .map(Privacy::alias)
+        .into_iter()
+        .chain(postez::provider::youtube::Visibility::ALL.map(|v| v.as_str()));
+    for value in more {
+        if !values.contains(&value) {
+            values.push(value);
+        }
+    }
+    clap::builder::PossibleValuesParser::new(values)
+}
+
 /// The Direct Post choices TikTok requires the user to make (all off unless given).
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct OptionArgs {
@@ -99,7 +116,7 @@ pub struct OptionArgs {
     /// Who can see the post (required for direct posts; there is no default). TikTok:
     /// PUBLIC_TO_EVERYONE, MUTUAL_FOLLOW_FRIENDS, FOLLOWER_OF_CREATOR, SELF_ONLY (or public,
     /// friends, followers, private); YouTube: public, unlisted, private
-    #[arg(long, value_name = "LEVEL")]
+    #[arg(long, value_name = "LEVEL", value_parser = privacy_values())]
     pub privacy: Option<String>,
     /// Allow comments
     #[arg(long)]

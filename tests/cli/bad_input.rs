@@ -158,7 +158,15 @@ fn bad_input_is_refused_clearly_and_changes_nothing() {
         },
         Case {
             args: sched(mp4, &["--at", "in 1h", "--privacy", "PUBLIC", "--yes"]),
-            ..case("unknown --privacy", &[], "not a TikTok privacy level")
+            ..case("unknown --privacy", &[], "possible values")
+        },
+        Case {
+            args: sched(mp4, &["--at", "in 1h", "--privacy", "unlisted", "--yes"]),
+            ..case(
+                "YouTube's --privacy for TikTok",
+                &[],
+                "not a TikTok privacy level",
+            )
         },
         Case {
             args: sched(

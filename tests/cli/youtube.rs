@@ -760,3 +760,56 @@ fn default_account_naming_a_channel_schedules_for_youtube() {
     let post = run.json();
     assert_eq!(post["platform"], "youtube", "{run:?}");
 }
+
+/// `edit` reads a YouTube post's flags as YouTube's: TikTok-only flags and TikTok's levels are
+/// refused (nothing written), `unlisted` is taken.
+#[test]
+fn edit_takes_youtube_flags_and_refuses_tiktok_ones() {
+    let yt = Yt::start(|_| {});
+    let env = yt.connected();
+    schedule_yt(
+        &env,
+        &media(Media::Mp4),
+        &[
+            "--privacy",
+            "public",
+            "--made-for-kids",
+            "no",
+            "--title",
+            "Edited",
+        ],
+    )
+    .ok();
+    let before = env.db_bytes();
+    for (flags, says) in [
+        (vec!["--privacy", "friends"], "not a YouTube privacy"),
+        (
+            vec!["--privacy", "FOLLOWER_OF_CREATOR"],
+            "not a YouTube privacy",
+        ),
+        (vec!["--draft"], "--draft is TikTok's"),
+        (vec!["--allow-comments"], "--allow-comments is TikTok's"),
+        (vec!["--no-allow-duet", "--cover-at", "100"], "are TikTok's"),
+        (vec!["--brand-organic"], "TikTok's"),
+    ] {
+        let mut args = vec!["edit", "1"];
+        args.extend(flags);
+        let run = env.run(&args);
+        assert!(run.fails(2).contains(says), "{args:?}: {run:?}");
+        assert_eq!(env.db_bytes(), before, "{args:?}");
+    }
+    env.run(&["edit", "1", "--privacy", "unlisted"]).ok();
+    assert_eq!(shown(&env, 1)["privacy"], "unlisted");
+}
+
+#[test]
+fn help_lists_every_privacy_word() {
+    let env = TestEnv::new();
+    for sub in ["schedule", "edit"] {
+        let help = env.run(&[sub, "--help"]);
+        let text = help.ok();
+        for word in ["PUBLIC_TO_EVERYONE", "SELF_ONLY", "friends", "unlisted"] {
+            assert!(text.contains(word), "{sub}: {word}");
+        }
+    }
+}
