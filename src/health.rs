@@ -85,14 +85,15 @@ pub async fn run_checks(env: &Env, paths: &Paths, now: DateTime<Utc>) -> Vec<Che
         }
     };
     let store = database(paths, &mut checks);
-    credentials(env, &config, &mut checks);
+    let used = used_platforms(store.as_ref());
+    credentials(env, &config, &used, &mut checks);
     token_file(env, paths, &config, &mut checks);
     if let Some(store) = &store {
         accounts(env, paths, &config, store, now, &mut checks);
         media(store, &mut checks);
         runner(env, store, now, &mut checks);
     }
-    clock(env, &mut checks).await;
+    clock(env, &used, &mut checks).await;
     checks
 }
 
@@ -143,37 +144,52 @@ fn database(paths: &Paths, checks: &mut Vec<Check>) -> Option<Store> {
     }
 }
 
-fn credentials(env: &Env, config: &Config, checks: &mut Vec<Check>) {
-    // A platform nobody set up is not a fault once another one is: a TikTok-only user has no
-    // Google client, and the reverse.
+fn credentials(env: &Env, config: &Config, used: &[Platform], checks: &mut Vec<Check>) {
+    // A platform nobody uses is not a fault: a TikTok-only user has no Google client, and the
+    // reverse. The default platform is still checked while nothing is set up (a new user).
     let any_set = Platform::ALL
         .into_iter()
         .any(|p| provider::app_settings(p, env, config).key.is_some());
     for platform in Platform::ALL {
         let name = platform.name();
         let settings = provider::app_settings(platform, env, config);
-        if settings.key.is_none() && any_set {
+        let first_setup = platform == Platform::default() && !any_set && used.is_empty();
+        if settings.key.is_none() && !used.contains(&platform) && !first_setup {
             continue;
         }
+        let what = settings.key_name;
         if settings.key.is_some() {
             checks.push(check(
-                "client key",
+                what,
                 Status::Ok,
-                format!("the {name} app's client key is set"),
+                format!("the {name} app's {what} is set"),
                 None,
             ));
         } else {
             checks.push(check(
-                "client key",
+                what,
                 Status::Fail,
-                format!("no {name} client key is set"),
+                format!("no {name} {what} is set"),
                 Some(&format!(
-                    "set {} or `postez config set {} KEY`",
+                    "set {} or `postez config set {} VALUE`",
                     settings.key_env, settings.key_setting
                 )),
             ));
         }
     }
+}
+
+/// The platforms with a connected (or reconnectable) account.
+fn used_platforms(store: Option<&Store>) -> Vec<Platform> {
+    let accounts = store.and_then(|s| s.accounts().ok()).unwrap_or_default();
+    Platform::ALL
+        .into_iter()
+        .filter(|p| {
+            accounts
+                .iter()
+                .any(|a| a.platform == *p && a.state != AccountState::Disconnected)
+        })
+        .collect()
 }
 
 /// The platforms' names and ids, for a message about all of them ("TikTok", "tiktok").
@@ -505,9 +521,14 @@ fn runner(env: &Env, store: &Store, now: DateTime<Utc>, checks: &mut Vec<Check>)
     }
 }
 
-/// Compare the system clock with the `Date` of each platform's answer (skipped offline).
-async fn clock(env: &Env, checks: &mut Vec<Check>) {
+/// Compare the system clock with the `Date` of each platform's answer (skipped offline): the
+/// default platform's, and those of the platforms with an account (no one else's server is
+/// contacted).
+async fn clock(env: &Env, used: &[Platform], checks: &mut Vec<Check>) {
     for platform in Platform::ALL {
+        if platform != Platform::default() && !used.contains(&platform) {
+            continue;
+        }
         platform_clock(env, platform, checks).await;
     }
 }

@@ -185,6 +185,8 @@ pub fn credentials(
 pub struct AppSettings {
     /// The client key, from the environment or the settings.
     pub key: Option<String>,
+    /// What the platform calls the client key (TikTok: "client key"; Google: "client id").
+    pub key_name: &'static str,
     /// The setting that keeps the client key (`postez config set KEY_SETTING …`).
     pub key_setting: &'static str,
     /// The environment variable of the client key.

@@ -338,11 +338,7 @@ fn ask_credentials(
     let name = platform.name();
     let settings = provider::app_settings(platform, &ctx.env, config);
     // Google calls it a client id, TikTok a client key: ask in the platform's words.
-    let key_word = if settings.key_setting.ends_with("_id") {
-        "client id"
-    } else {
-        "client key"
-    };
+    let key_word = settings.key_name;
     let key = match settings.key {
         Some(k) => k,
         None => {

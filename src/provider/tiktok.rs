@@ -88,6 +88,7 @@ pub fn app_settings(env: &Env, config: &Config) -> AppSettings {
             .tiktok_client_key
             .clone()
             .or_else(|| config.tiktok_client_key.clone()),
+        key_name: "client key",
         key_setting: "tiktok_client_key",
         key_env: "POSTEZ_TIKTOK_CLIENT_KEY",
         secret_env: "POSTEZ_TIKTOK_CLIENT_SECRET",

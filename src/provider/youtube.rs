@@ -68,6 +68,7 @@ pub fn app_settings(env: &Env, config: &Config) -> AppSettings {
             .youtube_client_id
             .clone()
             .or_else(|| config.youtube_client_id.clone()),
+        key_name: "client id",
         key_setting: "youtube_client_id",
         key_env: "POSTEZ_YOUTUBE_CLIENT_ID",
         secret_env: "POSTEZ_YOUTUBE_CLIENT_SECRET",

@@ -217,6 +217,8 @@ fn doctor_on_a_healthy_setup() {
     ] {
         assert_eq!(check(&json, name)["status"], "ok", "{name}: {json}");
     }
+    // A TikTok-only user is told nothing about YouTube, and Google is not contacted.
+    assert!(!json.to_string().contains("YouTube"), "{json}");
     // No runner installed yet and nothing due: a warning with its fix.
     assert_eq!(check(&json, "runner")["status"], "warn");
     assert!(

@@ -813,3 +813,23 @@ fn help_lists_every_privacy_word() {
         }
     }
 }
+
+/// doctor checks the Google client of a user with a channel, in Google's words.
+#[test]
+fn doctor_reports_a_missing_client_id_for_a_channel() {
+    let yt = Yt::start(|_| {});
+    let mut env = yt.connected();
+    let json = env.run(&["doctor", "--json"]).json();
+    assert!(
+        json.to_string()
+            .contains("the YouTube app's client id is set"),
+        "{json}"
+    );
+    env.unset("POSTEZ_YOUTUBE_CLIENT_ID");
+    let run = env.run(&["doctor", "--json"]);
+    assert_ne!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.contains("no YouTube client id is set"),
+        "{run:?}"
+    );
+}
