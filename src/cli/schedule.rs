@@ -106,6 +106,16 @@ pub fn privacy_values() -> clap::builder::PossibleValuesParser {
     clap::builder::PossibleValuesParser::new(values)
 }
 
+/// Refuse a `--privacy` word `platform` does not take (each platform's own words and errors).
+fn check_privacy(platform: Platform, privacy: &str) -> Result<()> {
+    match platform {
+        Platform::TikTok => privacy.parse::<Privacy>().map(drop),
+        Platform::YouTube => privacy
+            .parse::<postez::provider::youtube::Visibility>()
+            .map(drop),
+    }
+}
+
 /// The Direct Post choices TikTok requires the user to make (all off unless given).
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct OptionArgs {
@@ -471,6 +481,15 @@ pub async fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<()> {
     let zone = ctx.zone(args.tz.as_deref())?;
     let at = queue::resolve_time(&args.at, zone, ctx.now())?;
     let caption = args.caption.text()?.unwrap_or_default();
+    // A privacy word the named platform does not take is refused before the queue is opened.
+    let named = args
+        .account
+        .as_deref()
+        .and_then(|a| a.split(':').next())
+        .and_then(|p| p.parse::<Platform>().ok());
+    if let (Some(platform), Some(privacy)) = (named, args.options.privacy.as_deref()) {
+        check_privacy(platform, privacy)?;
+    }
     // `--account`, or a `default_account` naming another platform's account, chooses the
     // platform; otherwise the post is TikTok's and the account is resolved where it always was
     // (after the video is checked).

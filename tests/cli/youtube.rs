@@ -833,3 +833,27 @@ fn doctor_reports_a_missing_client_id_for_a_channel() {
         "{run:?}"
     );
 }
+
+/// A privacy word the named platform does not take is refused before any queue exists.
+#[test]
+fn a_wrong_privacy_for_the_named_platform_opens_no_queue() {
+    let env = TestEnv::new();
+    let file = media(Media::Mp4);
+    for (account, privacy, says) in [
+        ("youtube", "friends", "not a YouTube privacy"),
+        ("tiktok:someone", "unlisted", "not a TikTok privacy level"),
+    ] {
+        let run = env.run(&[
+            "schedule",
+            file.to_str().unwrap(),
+            "--at",
+            "in 1h",
+            "--account",
+            account,
+            "--privacy",
+            privacy,
+        ]);
+        assert!(run.fails(2).contains(says), "{run:?}");
+        assert!(!env.db().exists(), "{run:?}");
+    }
+}
