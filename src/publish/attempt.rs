@@ -157,12 +157,18 @@ impl Engine {
         let verified = tokio::task::spawn_blocking(move || Verified::open(&file, &expected))
             .await
             .map_err(|e| Error::Io(std::io::Error::other(e)))?;
+        // The platform was asked first (above): any upload it holds is incomplete, and with the
+        // file changed it never will be, so the upload is dropped and `edit` may take the file.
         let video = match verified {
             Ok(Some(video)) => Arc::new(video),
             Err(e @ MediaError::Changed { .. }) => {
+                store.forget_upload(post.id)?;
                 return Ok(Outcome::Done(file_changed(post, Some(e.to_string()))));
             }
-            Ok(None) | Err(_) => return Ok(Outcome::Done(file_changed(post, None))),
+            Ok(None) | Err(_) => {
+                store.forget_upload(post.id)?;
+                return Ok(Outcome::Done(file_changed(post, None)));
+            }
         };
         let resumable = upload
             .checkpoint
@@ -209,7 +215,9 @@ impl Engine {
                 .await
             {
                 Ok(outcome) => outcome,
+                // Caught before the last byte went out: the upload cannot be complete.
                 Err(Error::Media(e)) => {
+                    store.forget_upload(post.id)?;
                     return Ok(Outcome::Done(file_changed(post, Some(e.to_string()))));
                 }
                 // The upload address died (expired or unknown): the upload cannot have

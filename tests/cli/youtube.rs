@@ -857,3 +857,40 @@ fn a_wrong_privacy_for_the_named_platform_opens_no_queue() {
         assert!(!env.db().exists(), "{run:?}");
     }
 }
+
+/// A post whose upload stopped half-way and whose file then changed: YouTube was asked first
+/// and holds only part of it, so the upload is dropped and `edit` accepts the file as it is.
+#[test]
+fn a_changed_file_drops_a_half_done_upload_so_edit_can_take_it() {
+    use crate::fake_youtube::Fault;
+    let yt = Yt::start(|_| {});
+    let env = yt.connected();
+    let file = env.path("clip.mp4");
+    std::fs::copy(media(Media::Mp4), &file).unwrap();
+    schedule_now(&env, &file, "Half done");
+    for _ in 0..8 {
+        yt.server.inject(Fault::ChunkStatus {
+            chunk: 0,
+            http: 503,
+        });
+    }
+    env.run(&["run"]);
+    yt.server.clear_faults();
+    assert_eq!(shown(&env, 1)["state"], "scheduled");
+    assert!(session_of(&env, 1).is_some(), "the session is kept");
+    assert!(yt.server.state().videos.is_empty());
+    // The same video, re-exported: another fingerprint.
+    let mut bytes = std::fs::read(&file).unwrap();
+    bytes.extend_from_slice(&[0; 16]);
+    std::fs::write(&file, bytes).unwrap();
+    env.sql("UPDATE posts SET next_attempt_at = NULL");
+    env.run(&["run"]);
+    let post = shown(&env, 1);
+    assert_eq!(post["state"], "failed", "{post}");
+    assert_eq!(session_of(&env, 1), None, "YouTube holds part of it only");
+    env.run(&["edit", "1"]).ok();
+    env.run(&["retry", "1"]).ok();
+    env.run(&["run"]);
+    assert_eq!(shown(&env, 1)["state"], "published");
+    assert_eq!(yt.server.state().videos.len(), 1);
+}
