@@ -216,9 +216,19 @@ pub fn plan(store: &Store, id: PostId, changes: &Changes, now: DateTime<Utc>) ->
     let account = match &changes.account {
         Some(name) => {
             changed.push("account");
-            // The account is looked up among every platform's, so a name is never read as
-            // another platform's account of the same name; a post keeps its platform.
-            let account = queue::find_account(store, name)?;
+            // A post keeps its platform: a bare name is the post's platform's account when it
+            // has one of that name, else looked up among every platform's (to say whose it is).
+            let own = if name.contains(':') {
+                None
+            } else {
+                queue::resolve_account_of(store, platform, Some(name), None)
+                    .ok()
+                    .flatten()
+            };
+            let account = match own {
+                Some(account) => account,
+                None => queue::find_account(store, name)?,
+            };
             if account.platform != platform {
                 return Err(Error::invalid(
                     format!(

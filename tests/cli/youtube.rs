@@ -714,6 +714,23 @@ fn purge_of_a_channel_leaves_the_tiktok_account_of_the_same_name() {
         );
     }
     assert_eq!(env.db_bytes(), before);
+    // `edit` reads a bare name by the post's platform; another platform's account is refused.
+    schedule_yt(
+        &env,
+        &media(Media::Mp4),
+        &[
+            "--privacy",
+            "private",
+            "--made-for-kids",
+            "no",
+            "--title",
+            "Moved",
+        ],
+    )
+    .ok();
+    env.run(&["edit", "1", "--account", &name]).ok();
+    let run = env.run(&["edit", "1", "--account", &format!("tiktok:{name}")]);
+    assert!(run.fails(2).contains("is a YouTube post"), "{run:?}");
     let qualified = format!("youtube:{name}");
     env.run(&["list", "--account", &qualified]).ok();
     env.run(&["purge", "--account", &qualified, "--yes", "--json"])
