@@ -7,6 +7,7 @@
 //! engine never reads a platform's codes), the token set a login yields, and the network rules
 //! (`net`). Each platform's HTTP API and quirks live in its own module.
 
+pub(crate) mod body;
 pub mod creator;
 pub mod login;
 pub mod net;

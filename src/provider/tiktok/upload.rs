@@ -6,7 +6,6 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use futures_util::StreamExt;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
@@ -14,8 +13,9 @@ use super::TikTokOptions;
 use super::codes;
 use super::{PLATFORM, TikTok};
 use crate::error::{Error, Result};
-use crate::media::{MediaError, Verified};
+use crate::media::Verified;
 use crate::post::Mode;
+use crate::provider::body::chunk_body;
 use crate::provider::{ChunkPlan, NetworkError, PutOutcome, net};
 use crate::secrets::Secret;
 
@@ -141,72 +141,6 @@ struct StatusData {
     uploaded_bytes: Option<u64>,
 }
 
-/// Size of the pieces a chunk is read and sent in (and of progress reports): 1 MiB sent a
-/// gigabyte 18 % faster than 256 KiB, for the same peak memory (issue 6).
-const PIECE: u64 = 1024 * 1024;
-/// Pieces read ahead of the socket.
-const READ_AHEAD: usize = 4;
-
-/// Read `len` bytes at `first` of `video` into `tx`, piece by piece; an error is passed on.
-/// Stops early when the request is gone (its receiver dropped).
-///
-/// Every byte comes from the handle whose fingerprint the engine verified; none from the path.
-/// Before the last piece of a chunk leaves, the handle is checked again (its stamp; for the
-/// upload's last piece also the fingerprint's samples): TikTok publishes only once it has every
-/// byte, so a file written to during the upload is never published, the request is cut short
-/// instead and the reason left in `changed`. Chosen over hashing the streamed bytes: the stored
-/// fingerprint is a sampled one, so a hash of the whole stream would have nothing to be
-/// compared with short of a second full read of the file; the inode's change time sees a write
-/// anywhere in the file for the price of one `fstat` per chunk.
-fn read_range(
-    video: &Verified,
-    first: u64,
-    len: u64,
-    last_chunk: bool,
-    tx: &tokio::sync::mpsc::Sender<std::io::Result<Vec<u8>>>,
-    changed: &std::sync::Mutex<Option<MediaError>>,
-) {
-    let mut offset = first;
-    let end = first + len;
-    while offset < end {
-        let n = (end - offset).min(PIECE);
-        let mut piece = vec![0u8; n as usize];
-        if let Err(e) = video.read_exact_at(&mut piece, offset) {
-            // A file cut short is a changed file, not a network problem to retry.
-            if let Err(changed_file) = video.check_unchanged() {
-                *changed.lock().unwrap_or_else(|p| p.into_inner()) = Some(changed_file);
-            }
-            let e = if e.kind() == std::io::ErrorKind::UnexpectedEof {
-                std::io::Error::new(
-                    std::io::ErrorKind::UnexpectedEof,
-                    "the file got shorter while it was being uploaded",
-                )
-            } else {
-                e
-            };
-            let _ = tx.blocking_send(Err(e));
-            return;
-        }
-        offset += n;
-        if offset == end {
-            let check = if last_chunk {
-                video.check_whole()
-            } else {
-                video.check_unchanged()
-            };
-            if let Err(e) = check {
-                let message = e.to_string();
-                *changed.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
-                let _ = tx.blocking_send(Err(std::io::Error::other(message)));
-                return;
-            }
-        }
-        if tx.blocking_send(Ok(piece)).is_err() {
-            return;
-        }
-    }
-}
-
 /// Parse `bytes 0-N/T` (or `bytes */T`) into the number of bytes held.
 fn parse_progress(header: Option<&str>) -> Option<u64> {
     let rest = header?.trim().strip_prefix("bytes ")?;
@@ -309,24 +243,7 @@ impl TikTok {
         // Checked again here, before any byte: a saved address may predate the check.
         self.upload_hosts.check(upload_url.expose())?;
         let last_chunk = index + 1 >= plan.count;
-        let changed = Arc::new(std::sync::Mutex::new(None));
-        // A thread reads ahead while earlier pieces are being sent, so the disk and the socket
-        // work at the same time: reading each piece only when the socket asked for it made
-        // them take turns (issue 6). At most READ_AHEAD pieces of PIECE bytes wait, so memory
-        // stays flat whatever the file's size.
-        let (tx, rx) = tokio::sync::mpsc::channel(READ_AHEAD);
-        let (reader, slot) = (video.clone(), changed.clone());
-        tokio::task::spawn_blocking(move || {
-            read_range(&reader, first, len, last_chunk, &tx, &slot)
-        });
-        let stream = futures_util::stream::unfold(rx, |mut rx| async move {
-            rx.recv().await.map(|piece| (piece, rx))
-        })
-        .inspect(move |piece| {
-            if let Ok(bytes) = piece {
-                sent(bytes.len() as u64);
-            }
-        });
+        let (body, changed) = chunk_body(video, first, len, last_chunk, sent);
         // An explicit Content-Length keeps hyper from sending `Transfer-Encoding: chunked`,
         // which TikTok's upload refuses.
         let response = self
@@ -339,15 +256,13 @@ impl TikTok {
                 format!("bytes {first}-{last}/{}", plan.size),
             )
             .timeout(Duration::from_secs(60 + len / 100_000))
-            .body(reqwest::Body::wrap_stream(stream))
+            .body(body)
             .send()
             .await
-            .map_err(
-                |e| match changed.lock().unwrap_or_else(|p| p.into_inner()).take() {
-                    Some(changed) => Error::Media(changed),
-                    None => NetworkError::from_reqwest(PLATFORM, action, &e).into(),
-                },
-            )?;
+            .map_err(|e| match changed.take() {
+                Some(changed) => Error::Media(changed),
+                None => NetworkError::from_reqwest(PLATFORM, action, &e).into(),
+            })?;
         net::refuse_redirect(PLATFORM, &response)?;
         let http = response.status().as_u16();
         let progress = parse_progress(

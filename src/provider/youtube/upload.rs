@@ -8,13 +8,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::StreamExt;
 use serde::Deserialize;
 
 use super::codes::{self, SESSION_GONE, SESSION_GONE_AFTER_END};
 use super::{PLATFORM, VideoMeta, YouTube, session_key};
 use crate::error::{Error, Result};
-use crate::media::{MediaError, Verified};
+use crate::media::Verified;
+use crate::provider::body::chunk_body;
 use crate::provider::{ChunkPlan, NetworkError, PutOutcome, SentBytes, net};
 use crate::secrets::Secret;
 
@@ -138,56 +138,6 @@ pub(super) fn parse_range(header: Option<&str>) -> Option<u64> {
         return None;
     }
     last.trim().parse::<u64>().ok()?.checked_add(1)
-}
-
-/// Pieces a chunk is read and sent in (as TikTok's uploader: 1 MiB, issue 6).
-const PIECE: u64 = 1024 * 1024;
-/// Pieces read ahead of the socket.
-const READ_AHEAD: usize = 4;
-
-/// Read `len` bytes at `first` of `video` into `tx`, piece by piece, from the handle whose
-/// fingerprint the engine verified (never from the path). Before the last piece of a chunk
-/// leaves, the handle is checked again (for the upload's last piece, the fingerprint too): a file
-/// written to during the upload must never complete the upload, so the request is cut short and
-/// the reason left in `changed` (the same rule as TikTok's uploader, tiktok/upload.rs).
-fn read_range(
-    video: &Verified,
-    first: u64,
-    len: u64,
-    last_chunk: bool,
-    tx: &tokio::sync::mpsc::Sender<std::io::Result<Vec<u8>>>,
-    changed: &std::sync::Mutex<Option<MediaError>>,
-) {
-    let keep = |e: MediaError| *changed.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
-    let (mut offset, end) = (first, first + len);
-    while offset < end {
-        let n = (end - offset).min(PIECE);
-        let mut piece = vec![0u8; n as usize];
-        if let Err(e) = video.read_exact_at(&mut piece, offset) {
-            if let Err(changed_file) = video.check_unchanged() {
-                keep(changed_file);
-            }
-            let _ = tx.blocking_send(Err(e));
-            return;
-        }
-        offset += n;
-        if offset == end {
-            let check = if last_chunk {
-                video.check_whole()
-            } else {
-                video.check_unchanged()
-            };
-            if let Err(e) = check {
-                let message = e.to_string();
-                keep(e);
-                let _ = tx.blocking_send(Err(std::io::Error::other(message)));
-                return;
-            }
-        }
-        if tx.blocking_send(Ok(piece)).is_err() {
-            return;
-        }
-    }
 }
 
 /// The action named in errors of a chunk.
@@ -317,18 +267,7 @@ impl YouTube {
         // Forget the offset until YouTube answers: if the answer is lost, the next chunk asks.
         self.remember(&key, |m| m.offset = None);
         let len = last + 1 - held;
-        let changed = Arc::new(std::sync::Mutex::new(None));
-        let (tx, rx) = tokio::sync::mpsc::channel(READ_AHEAD);
-        let (reader, slot) = (video.clone(), changed.clone());
-        tokio::task::spawn_blocking(move || read_range(&reader, held, len, last_chunk, &tx, &slot));
-        let stream = futures_util::stream::unfold(rx, |mut rx| async move {
-            rx.recv().await.map(|piece| (piece, rx))
-        })
-        .inspect(move |piece| {
-            if let Ok(bytes) = piece {
-                sent(bytes.len() as u64);
-            }
-        });
+        let (body, changed) = chunk_body(video, held, len, last_chunk, sent);
         // An explicit Content-Length: chunked transfer encoding is UNVERIFIED at YouTube (§2.2).
         // No fixed whole-request timeout fits every link (§2.6): allow 100 kB/s and a minute.
         let response = self
@@ -342,15 +281,13 @@ impl YouTube {
                 format!("bytes {held}-{last}/{}", plan.size),
             )
             .timeout(Duration::from_secs(60 + len / 100_000))
-            .body(reqwest::Body::wrap_stream(stream))
+            .body(body)
             .send()
             .await
-            .map_err(
-                |e| match changed.lock().unwrap_or_else(|p| p.into_inner()).take() {
-                    Some(changed) => Error::Media(changed),
-                    None => NetworkError::from_reqwest(PLATFORM, UPLOAD_ACTION, &e).into(),
-                },
-            );
+            .map_err(|e| match changed.take() {
+                Some(changed) => Error::Media(changed),
+                None => NetworkError::from_reqwest(PLATFORM, UPLOAD_ACTION, &e).into(),
+            });
         let answer = match response {
             Ok(response) => self.read_answer(&key, UPLOAD_ACTION, response).await,
             Err(e) => Err(e),
