@@ -180,7 +180,7 @@ impl VideoMeta {
         Ok(Self {
             title: options.title.clone(),
             description: post.caption.clone(),
-            tags: Vec::new(),
+            tags: options.tags.clone(),
             category_id: options.category.clone(),
             privacy: options.privacy,
             made_for_kids: options.made_for_kids,
@@ -462,6 +462,7 @@ impl Rules for YouTubeRules {
     fn validate(&self, options: &PostOptions, _duration_ms: Option<u64>) -> Result<()> {
         let options = YouTubeOptions::of(options)?;
         check_title(&options.title)?;
+        check_tags(&options.tags)?;
         if let Some(c) = &options.category
             && (c.is_empty() || !c.bytes().all(|b| b.is_ascii_digit()))
         {
@@ -495,6 +496,12 @@ impl Rules for YouTubeRules {
 
     fn upload_may_exist_before_confirmed(&self) -> bool {
         true
+    }
+
+    /// `youtube.com/shorts/ID` for a Short, `youtube.com/watch?v=ID` otherwise (§4, §7): the
+    /// watch address plays any video, the Shorts one shows it as people will find it.
+    fn post_url(&self, post_id: &str, media: &MediaInfo) -> Option<String> {
+        Some(video_format(media).url(post_id))
     }
 
     fn manual_revoke_hint(&self) -> &'static str {
@@ -685,6 +692,7 @@ pub(crate) mod tests {
             ai_generated: false,
             category: None,
             notify: true,
+            tags: Vec::new(),
         })
     }
 
