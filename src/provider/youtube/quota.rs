@@ -11,6 +11,7 @@ use chrono_tz::America::Los_Angeles;
 
 use super::SEAM_PLATFORM;
 use crate::config::Config;
+use crate::env::Env;
 use crate::error::Result;
 use crate::store::Store;
 
@@ -73,6 +74,75 @@ pub fn warnings(store: &Store, config: &Config, times: &[DateTime<Utc>]) -> Resu
         }
     }
     Ok(out)
+}
+
+/// `doctor`'s YouTube quota line ([`doctor`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    /// One sentence: the client in use, today's queued uploads against the allowance, holds.
+    pub message: String,
+    /// Something needs attention (a hold, or today past the allowance).
+    pub warn: bool,
+    /// What to do about it.
+    pub fix: Option<String>,
+}
+
+/// The client in use (its id is public: it is in every authorize URL), any hold on a
+/// channel's posts, and how many uploads are queued for today (Pacific time) against the
+/// allowance.
+pub fn doctor(env: &Env, config: &Config, store: &Store, now: DateTime<Utc>) -> Result<Report> {
+    let client = match (&env.youtube_client_id, &config.youtube_client_id) {
+        (Some(id), _) => format!("client {id} (POSTEZ_YOUTUBE_CLIENT_ID)"),
+        (None, Some(id)) => format!("client {id} (setting youtube_client_id)"),
+        (None, None) => "no client id".to_string(),
+    };
+    let allowance = config.youtube_daily_uploads() as usize;
+    let today = UploadDay::of(now);
+    let queued = today.queued(store)?;
+    let mut parts = vec![
+        client,
+        format!(
+            "{queued} of {allowance} uploads a day queued for today ({})",
+            today.describe()
+        ),
+    ];
+    let mut fixes = Vec::new();
+    let mut held = false;
+    for account in store.accounts()? {
+        if account.platform != SEAM_PLATFORM {
+            continue;
+        }
+        for hold in store.holds(account.id, now)? {
+            held = true;
+            let until = hold.until.map_or_else(
+                || "until it is connected again".to_string(),
+                |t| format!("until {}", crate::store::db_time(t)),
+            );
+            parts.push(format!(
+                "{}'s posts held {until}: {}",
+                account.name(),
+                hold.message
+            ));
+            if let Some(hint) = hold.hint {
+                fixes.push(hint);
+            }
+        }
+    }
+    if !held {
+        parts.push("no quota hold".into());
+    }
+    let over = queued > allowance;
+    if over {
+        fixes.push(format!(
+            "move {} of today's posts to another day (`postez edit ID --at …`), or set youtube_daily_uploads if Google granted your project more",
+            queued - allowance
+        ));
+    }
+    Ok(Report {
+        message: parts.join("; "),
+        warn: held || over,
+        fix: (!fixes.is_empty()).then(|| fixes.join("; ")),
+    })
 }
 
 #[cfg(test)]
