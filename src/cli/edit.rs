@@ -155,7 +155,11 @@ impl EditArgs {
 pub async fn exec(ctx: &Ctx, args: EditArgs) -> Result<()> {
     let mut store = ctx.store()?;
     let mut edit = postez::edit::plan(&store, args.id, &args.changes(), ctx.now())?;
-    let creator = if edit.needs_creator_check() {
+    // Only a post that needs the platform's consent (TikTok's direct posts) asks about its
+    // creator, as `schedule` does: YouTube's schedule asks the channel nothing, and an edit
+    // refused later (an upload YouTube may hold) must not have written the channel's answer.
+    let asks_creator = edit.rules().consent(edit.options()).is_some();
+    let creator = if edit.needs_creator_check() && asks_creator {
         check_creator(
             ctx,
             &mut store,
