@@ -531,6 +531,68 @@ mod tests {
     }
 
     #[test]
+    fn youtube_rows_name_their_account_and_split_tags_on_commas() {
+        let csv = "file,at,platform,account,privacy,made_for_kids,tags,caption\n\
+                   a.mp4,now,youtube,Chef,unlisted,no,\"pasta, quick dinner\",Dinner\n\
+                   a.mp4,now,,youtube:Chef,public,yes,,\n\
+                   a.mp4,now,youtube,,public,,,\n";
+        let rows = parse_rows(csv, Format::Csv, "p.csv").unwrap();
+        assert_eq!(rows[0].target().as_deref(), Some("youtube:Chef"));
+        assert_eq!(rows[1].target().as_deref(), Some("youtube:Chef"));
+        assert_eq!(rows[2].target().as_deref(), Some("youtube"));
+        let o = rows[0].options_for(Platform::YouTube).unwrap();
+        let o = o.youtube().unwrap();
+        assert_eq!(o.tags, ["pasta", "quick dinner"]);
+        assert_eq!(o.title, "Dinner", "the caption's first line");
+        assert!(o.notify && !o.made_for_kids);
+        // The audience is required; an empty cell is no answer.
+        let e = rows[2].options_for(Platform::YouTube).unwrap_err();
+        assert!(e.to_string().contains("audience"), "{e}");
+        // YouTube's columns on a TikTok row are refused, not ignored.
+        let e = rows[0].options_for(Platform::TikTok).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("`made_for_kids`, `tags` are YouTube's"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn an_export_document_gives_its_scheduled_posts() {
+        let doc = serde_json::json!({
+            "format": crate::export::FORMAT, "version": 1,
+            "posts": [
+                {"state": "scheduled", "platform": "youtube", "account": "chef", "file": "/v/a.mp4",
+                 "scheduled_at": "2026-12-01T18:00:00Z", "timezone": "Europe/Berlin",
+                 "caption": "Dinner #food", "mode": "direct", "privacy": "unlisted",
+                 "title": "T", "made_for_kids": true, "ai_generated": false, "category": "26",
+                 "notify": false, "tags": ["a b"]},
+                {"state": "published", "platform": "youtube", "file": "/v/b.mp4",
+                 "scheduled_at": "2026-11-01T18:00:00Z", "mode": "direct"},
+            ],
+        });
+        let rows = parse_rows(&doc.to_string(), Format::Json, "x.json").unwrap();
+        assert_eq!(rows.len(), 1, "only plans are imported");
+        let row = &rows[0];
+        assert_eq!(row.target().as_deref(), Some("youtube:chef"));
+        assert_eq!(row.at, "2026-12-01T18:00:00Z");
+        assert_eq!(row.tz.as_deref(), Some("Europe/Berlin"));
+        let o = row.options_for(Platform::YouTube).unwrap();
+        let o = o.youtube().unwrap();
+        assert_eq!(
+            (
+                o.title.as_str(),
+                o.made_for_kids,
+                o.notify,
+                o.category.as_deref()
+            ),
+            ("T", true, false, Some("26"))
+        );
+        assert_eq!(o.tags, ["a b"]);
+        assert!(row.hashtags().is_empty(), "the caption has them already");
+    }
+
+    #[test]
     fn a_bad_row_is_named() {
         let e = parse_rows("file,at,bogus\na,b,c\n", Format::Csv, "p.csv").unwrap_err();
         assert!(e.to_string().starts_with("row 1 of `p.csv`"), "{e}");

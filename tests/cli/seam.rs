@@ -88,7 +88,13 @@ fn the_engine_and_the_cli_build_no_platform_address() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut found = Vec::new();
     for place in [
-        "publish", "publish.rs", "cli", "cli.rs", "main.rs", "post.rs", "store",
+        "publish",
+        "publish.rs",
+        "cli",
+        "cli.rs",
+        "main.rs",
+        "post.rs",
+        "store",
     ] {
         for file in rust_files(&root.join(place)) {
             let text = std::fs::read_to_string(&file).unwrap();

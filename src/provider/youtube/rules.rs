@@ -710,6 +710,20 @@ pub(crate) mod tests {
             o.category = Some("music".into());
         }
         assert!(rules.validate(&category, None).is_err());
+        let mut tags = options(Visibility::Public);
+        if let PostOptions::YouTube(o) = &mut tags {
+            o.tags = vec!["ok".into(), "<no>".into()];
+        }
+        assert!(rules.validate(&tags, None).is_err(), "tags are checked too");
+        let media = info(1080, 1920, 2000);
+        assert_eq!(
+            rules.post_url("abc", &media).as_deref(),
+            Some("https://www.youtube.com/shorts/abc")
+        );
+        assert_eq!(
+            rules.post_url("abc", &info(1920, 1080, 2000)).as_deref(),
+            Some("https://www.youtube.com/watch?v=abc")
+        );
         // TikTok's options reaching YouTube's rules is postez's bug, said as one.
         let tiktok = PostOptions::from(crate::provider::tiktok::TikTokOptions::plain(Mode::Direct));
         assert!(matches!(
