@@ -250,7 +250,7 @@ fn export_rows(text: &str, name: &str) -> Result<Vec<Row>> {
                 notify: flag(&p["notify"]),
                 tags: p["tags"]
                     .as_array()
-                    .map(|tags| Tags::List(tags.iter().filter_map(|t| text(t)).collect())),
+                    .map(|tags| Tags::List(tags.iter().filter_map(&text).collect())),
             }
         })
         .collect())

@@ -462,6 +462,8 @@ impl Rules for YouTubeRules {
     fn validate(&self, options: &PostOptions, _duration_ms: Option<u64>) -> Result<()> {
         let options = YouTubeOptions::of(options)?;
         check_title(&options.title)?;
+        // §3.1 `snippet.tags[]`: "maximum length of 500 characters", commas between tags and
+        // the quotes of a tag with a space counted; an empty tag is a 400 (`invalidTags`).
         check_tags(&options.tags)?;
         if let Some(c) = &options.category
             && (c.is_empty() || !c.bytes().all(|b| b.is_ascii_digit()))
