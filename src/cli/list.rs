@@ -60,6 +60,7 @@ pub fn exec(ctx: &Ctx, args: ListArgs) -> Result<()> {
         }
     }
     held_notes(ctx, &posts);
+    url_notes(ctx, &posts);
     if matched.exceeds(posts.len()) {
         // `matched` is "1000+" past postez::store::COUNT_CAP: counting further reads the queue.
         ctx.out.note(&format!(
@@ -102,6 +103,19 @@ fn held_notes(ctx: &Ctx, posts: &[Post]) {
             p.id,
             p.last_error.as_deref().unwrap_or_default()
         ));
+    }
+}
+
+/// Where each published post is watched (the platform's address, when it has one): on stderr
+/// like the holds, so the table's and the tab-separated lines' columns stay as they are.
+fn url_notes(ctx: &Ctx, posts: &[Post]) {
+    if ctx.out.json() {
+        return;
+    }
+    for p in posts {
+        if let Some(url) = p.url() {
+            ctx.out.note(&format!("post {} is at {url}", p.id));
+        }
     }
 }
 

@@ -68,4 +68,9 @@ pub trait Rules: Send + Sync {
     /// that holds an upload keeps it until the platform is asked: editing, cancelling or
     /// retrying it must not start a second one. TikTok cannot publish an incomplete upload.
     fn upload_may_exist_before_confirmed(&self) -> bool;
+
+    /// Where people watch a published post, from the platform's post id and the video's facts
+    /// (`list`, `show`, `history` and `--json`'s `url`); `None` when the platform's address
+    /// needs more than postez keeps.
+    fn post_url(&self, post_id: &str, media: &MediaInfo) -> Option<String>;
 }

@@ -28,6 +28,7 @@ mod codes;
 pub mod creator;
 mod login;
 pub mod options;
+pub mod quota;
 pub mod rules;
 mod steps;
 mod upload;
