@@ -829,7 +829,10 @@ async fn a_discarding_fake_keeps_no_bytes_but_checks_every_chunk() {
     assert_eq!(resp.status(), 201);
     let state = fake.state();
     assert_eq!(state.videos.len(), 1);
-    assert_eq!(state.videos[0].sha256, None, "no hash of bytes it never kept");
+    assert_eq!(
+        state.videos[0].sha256, None,
+        "no hash of bytes it never kept"
+    );
     assert_eq!(state.sessions[0].chunks, [UNIT as u64, UNIT as u64 + 7]);
     assert_eq!(state.sessions[0].sha256, None);
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "no file");
