@@ -33,12 +33,12 @@ use_home() { # HOME_DIR BASE_URL
   mkdir -p "$1"
 }
 
-# `postez connect tiktok --no-browser`, playing the browser with curl (authorize answers with the
-# redirect to postez's loopback listener; -L follows it).
-connect_account() {
+# `postez connect PLATFORM --no-browser` (tiktok unless named), playing the browser with curl
+# (authorize answers with the redirect to postez's loopback listener; -L follows it).
+connect_account() { # [PLATFORM]
   local log url="" _ pid
   log=$(mktemp "$BENCH_DIR/connect.XXXXXX")
-  "$POSTEZ" connect tiktok --no-browser </dev/null >/dev/null 2>"$log" &
+  "$POSTEZ" connect "${1:-tiktok}" --no-browser </dev/null >/dev/null 2>"$log" &
   pid=$!
   for _ in $(seq 400); do
     url=$(grep -m1 -E '^https?://' "$log" || true)
@@ -57,6 +57,17 @@ connect_account() {
     cat "$log" >&2
     return 1
   fi
+}
+
+# Point postez at a fake YouTube (fake-youtube example) and a home folder, like use_home (the
+# TikTok variables are left as they are).
+use_youtube_home() { # HOME_DIR BASE_URL
+  export POSTEZ_HOME=$1 POSTEZ_TOKEN_STORE=file POSTEZ_PASSPHRASE="bench passphrase, not a secret"
+  export POSTEZ_POLL_INTERVAL=20ms
+  mkdir -p "$1"
+  export POSTEZ_YOUTUBE_AUTH_URL=$2/o/oauth2/v2/auth POSTEZ_YOUTUBE_TOKEN_URL=$2/token
+  export POSTEZ_YOUTUBE_REVOKE_URL=$2/revoke POSTEZ_YOUTUBE_API_URL=$2
+  export POSTEZ_YOUTUBE_CLIENT_ID=$YT_CLIENT_ID POSTEZ_YOUTUBE_CLIENT_SECRET=$YT_CLIENT_SECRET
 }
 
 # Make a valid MP4 of exactly SIZE bytes: a 2 s ffmpeg clip followed by one top-level `free`
@@ -159,6 +170,86 @@ curl_prepare() { # BASE_URL TOKEN FILE CHUNK_DIR CONFIG_OUT [FAKE_DATA_DIR to em
       echo 'fail'
     } >>"$cfg"
   done
+}
+
+# Google's installed-app OAuth with curl against the fake YouTube (PKCE S256, offline access),
+# for the YouTube curl baseline: print an access token.
+yt_token() { # BASE_URL
+  local base=$1 verifier challenge redirect loc code
+  verifier=$(head -c 48 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  # BASE64URL(SHA256(verifier)) without padding (RFC 7636).
+  challenge=$(printf '%b' "$(printf %s "$verifier" | sha256sum | cut -d' ' -f1 | sed 's/../\\x&/g')" |
+    base64 -w0 | tr '+/' '-_' | tr -d '=')
+  redirect=http://127.0.0.1:9/
+  loc=$(curl -sS -o /dev/null -w '%{redirect_url}' -G "$base/o/oauth2/v2/auth" \
+    --data-urlencode "client_id=$YT_CLIENT_ID" --data-urlencode response_type=code \
+    --data-urlencode "scope=https://www.googleapis.com/auth/youtube.upload https://www.googleapis.com/auth/youtube.readonly" \
+    --data-urlencode "redirect_uri=$redirect" --data-urlencode state=bench \
+    --data-urlencode access_type=offline \
+    --data-urlencode "code_challenge=$challenge" --data-urlencode code_challenge_method=S256)
+  code=$(printf %s "$loc" | sed -n 's/.*[?&]code=\([^&]*\).*/\1/p')
+  code=$(printf '%b' "${code//%/\\x}")
+  curl -sS -X POST "$base/token" \
+    --data-urlencode "client_id=$YT_CLIENT_ID" --data-urlencode "client_secret=$YT_CLIENT_SECRET" \
+    --data-urlencode "code=$code" --data-urlencode grant_type=authorization_code \
+    --data-urlencode "redirect_uri=$redirect" --data-urlencode "code_verifier=$verifier" |
+    sed -n 's/.*"access_token": *"\([^"]*\)".*/\1/p'
+}
+
+# YouTube's chunk plan as postez computes it (src/provider/youtube/upload.rs): 8 MiB chunks
+# (32 × 256 KiB), the last one shorter.
+YT_CHUNK=$((8 << 20))
+
+# Cut FILE into YouTube's chunks as CHUNK_DIR/0, 1, … (the curl baseline PUTs these files).
+yt_split() { # FILE CHUNK_DIR
+  local size count i
+  size=$(stat -c %s "$1")
+  count=$(((size + YT_CHUNK - 1) / YT_CHUNK))
+  mkdir -p "$2"
+  for ((i = 0; i < count; i++)); do
+    dd if="$1" of="$2/$i" bs=$YT_CHUNK skip=$i count=1 status=none
+  done
+}
+
+# The PUTs of a resumable upload of FILE, as a curl config reading the chunk files of CHUNK_DIR
+# in order over one kept-alive connection, each with its Content-Range, the init's media type and
+# no `Expect: 100-continue` (postez sends none): exactly what YouTube's protocol asks (§2.2). The
+# session URI is left as @SESSION@ (it exists only once the init answers).
+yt_curl_template() { # TOKEN FILE CHUNK_DIR CONFIG_OUT
+  local token=$1 file=$2 chunks=$3 cfg=$4 size count i first last
+  size=$(stat -c %s "$file")
+  count=$(((size + YT_CHUNK - 1) / YT_CHUNK))
+  : >"$cfg"
+  for ((i = 0; i < count; i++)); do
+    first=$((i * YT_CHUNK))
+    last=$((first + YT_CHUNK - 1))
+    ((last < size)) || last=$((size - 1))
+    {
+      ((i > 0)) && echo 'next'
+      echo 'url = "@SESSION@"'
+      echo "upload-file = \"$chunks/$i\""
+      echo "header = \"Authorization: Bearer $token\""
+      echo 'header = "Content-Type: video/mp4"'
+      echo 'header = "Expect:"'
+      echo "header = \"Content-Range: bytes $first-$last/$size\""
+      echo 'output = "/dev/null"'
+      echo 'silent'
+      echo 'fail'
+    } >>"$cfg"
+  done
+}
+
+# The curl baseline's timed part: the init (JSON metadata like postez's, the file's size and
+# type) answers the session URI in Location; then one curl sends every chunk of the template.
+yt_curl_upload() { # BASE_URL TOKEN SIZE TEMPLATE
+  local base=$1 token=$2 size=$3 template=$4 uri
+  uri=$(curl -sSf -o /dev/null -w '%header{location}' -X POST \
+    "$base/upload/youtube/v3/videos?uploadType=resumable&part=snippet,status&notifySubscribers=true" \
+    -H "Authorization: Bearer $token" -H 'Content-Type: application/json; charset=UTF-8' \
+    -H "X-Upload-Content-Length: $size" -H 'X-Upload-Content-Type: video/mp4' \
+    --data '{"snippet":{"title":"curl","description":""},"status":{"privacyStatus":"private","selfDeclaredMadeForKids":false,"containsSyntheticMedia":false}}')
+  [ -n "$uri" ] || { echo "the init named no session" >&2; return 1; }
+  sed "s#@SESSION@#${uri//&/\\&}#" "$template" | curl -K -
 }
 
 # hyperfine CSV (command,mean,stddev,median,user,system,min,max) -> "median min max" in seconds.

@@ -7,6 +7,7 @@
 //! fake-youtube [--port N] [--client-id ID] [--client-secret S] [--force-private]
 //!              [--processing-polls N] [--testing-mode] [--daily-inserts N] [--daily-units N]
 //!              [--access-ttl-secs N] [--session-ttl-secs N] [--data-dir DIR] [--latency-ms N]
+//!              [--discard-uploads]
 //! ```
 //!
 //! Then: `POSTEZ_YOUTUBE_AUTH_URL=http://127.0.0.1:PORT/o/oauth2/v2/auth`,
@@ -24,7 +25,7 @@ use fake::{FakeOptions, FakeYouTube};
 
 const USAGE: &str = "usage: fake-youtube [--port N] [--client-id ID] [--client-secret S] \
 [--force-private] [--processing-polls N] [--testing-mode] [--daily-inserts N] [--daily-units N] \
-[--access-ttl-secs N] [--session-ttl-secs N] [--data-dir DIR] [--latency-ms N]";
+[--access-ttl-secs N] [--session-ttl-secs N] [--data-dir DIR] [--latency-ms N] [--discard-uploads]";
 
 fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<FakeOptions>, String> {
     let mut opts = FakeOptions::default();
@@ -66,6 +67,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<FakeOptio
                 let v = value("--session-ttl-secs")?;
                 opts.session_ttl = Duration::from_secs(number("--session-ttl-secs", v)?);
             }
+            "--discard-uploads" => opts.keep_uploads = false,
             "--data-dir" => opts.data_dir = Some(value("--data-dir")?.into()),
             "--latency-ms" => {
                 let v = value("--latency-ms")?;

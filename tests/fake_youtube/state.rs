@@ -114,6 +114,11 @@ pub struct FakeOptions {
     pub data_dir: Option<PathBuf>,
     /// Added before answering every Google endpoint (not `/__fake/*`).
     pub latency: Duration,
+    /// Keep what is uploaded: the reassembled file and its SHA-256. Default true. Benchmarks
+    /// turn it off (`--discard-uploads`, as on the fake TikTok): every PUT is still checked,
+    /// counted and answered as usual, but writing and hashing a gigabyte would cost the fake
+    /// more than the client spends sending it, and then the fake would be measured.
+    pub keep_uploads: bool,
 }
 
 impl Default for FakeOptions {
@@ -141,6 +146,7 @@ impl Default for FakeOptions {
             deny: false,
             data_dir: None,
             latency: Duration::ZERO,
+            keep_uploads: true,
         }
     }
 }

@@ -2,7 +2,8 @@
 //! insert from the daily bucket and answers 200 + the session URI in `Location`, and the `PUT`s
 //! of that URI (chunks and `bytes */TOTAL` status queries) answering 308 + `Range` (never a
 //! `Location`, unless the `Relocate` fault) until the last byte, then 201 + the video resource.
-//! Bodies are streamed to disk with an incremental SHA-256, never buffered whole.
+//! Bodies are streamed to disk with an incremental SHA-256, never buffered whole (or, with
+//! `--discard-uploads`, only counted: every check above still applies).
 //!
 //! PUT checks, in order: unknown `upload_id` 404, expired or dead session 404 (or 410, see
 //! `FakeOptions::expired_session_status`); Bearer 401;
@@ -250,6 +251,8 @@ struct Job {
     file: PathBuf,
     /// Hash of the bytes committed before this chunk.
     hasher: Sha256,
+    /// Write and hash the bytes (`FakeOptions::keep_uploads`), or only count them.
+    keep_uploads: bool,
     _guard: InFlight,
 }
 
@@ -638,6 +641,7 @@ fn prepare(inner: &Arc<Inner>, query: &str, headers: &HeaderMap) -> Result<Put, 
         total,
         file: s.file.clone(),
         hasher: s.hasher.clone(),
+        keep_uploads: inner.opts.keep_uploads,
         _guard: InFlight {
             inner: inner.clone(),
             upload_id: canonical,
@@ -646,8 +650,9 @@ fn prepare(inner: &Arc<Inner>, query: &str, headers: &HeaderMap) -> Result<Put, 
 }
 
 /// Streams up to `read_limit` bytes of the body into the file at the chunk's offset, writing and
-/// hashing only the first `keep`. A blocking thread writes while this task receives the next
-/// frames. `Ok(None)`: the body ended early (nothing to commit).
+/// hashing only the first `keep` (without `keep_uploads`, only counting). A blocking thread
+/// writes while this task receives the next frames. `Ok(None)`: the body ended early (nothing
+/// to commit).
 async fn store(
     job: &Job,
     stream: &mut BodyDataStream,
@@ -655,27 +660,31 @@ async fn store(
     keep: u64,
 ) -> Result<Option<Sha256>, Response> {
     let io_err = |e: std::io::Error| api_error(500, "backendError", &format!("fake storage: {e}"));
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(64);
-    let (path, first, mut hasher) = (job.file.clone(), job.first, job.hasher.clone());
-    let writer = tokio::task::spawn_blocking(move || -> std::io::Result<Sha256> {
-        let mut file = std::fs::OpenOptions::new()
-            .create(true)
-            .write(true)
-            .truncate(false)
-            .open(&path)?;
-        file.seek(std::io::SeekFrom::Start(first))?;
-        let mut left = keep;
-        while let Some(data) = rx.blocking_recv() {
-            let take = (data.len() as u64).min(left) as usize;
-            if take > 0 {
-                hasher.update(&data[..take]);
-                file.write_all(&data[..take])?;
-                left -= take as u64;
+    let writer = job.keep_uploads.then(|| {
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(64);
+        let (path, first, mut hasher) = (job.file.clone(), job.first, job.hasher.clone());
+        let writer = tokio::task::spawn_blocking(move || -> std::io::Result<Sha256> {
+            let mut file = std::fs::OpenOptions::new()
+                .create(true)
+                .write(true)
+                .truncate(false)
+                .open(&path)?;
+            file.seek(std::io::SeekFrom::Start(first))?;
+            let mut left = keep;
+            while let Some(data) = rx.blocking_recv() {
+                let take = (data.len() as u64).min(left) as usize;
+                if take > 0 {
+                    hasher.update(&data[..take]);
+                    file.write_all(&data[..take])?;
+                    left -= take as u64;
+                }
             }
-        }
-        file.flush()?;
-        Ok(hasher)
+            file.flush()?;
+            Ok(hasher)
+        });
+        (tx, writer)
     });
+    let (tx, writer) = writer.unzip();
     let mut n = 0u64;
     let mut too_long = false;
     while n < read_limit {
@@ -687,15 +696,21 @@ async fn store(
             too_long = true;
             break;
         }
-        if tx.send(data).await.is_err() {
+        if let Some(tx) = &tx
+            && tx.send(data).await.is_err()
+        {
             break; // the writer failed; its error is reported below
         }
     }
     drop(tx);
-    let hasher = writer
-        .await
-        .map_err(|e| api_error(500, "backendError", &format!("fake storage: {e}")))?
-        .map_err(io_err)?;
+    let hasher = match writer {
+        Some(writer) => writer
+            .await
+            .map_err(|e| api_error(500, "backendError", &format!("fake storage: {e}")))?
+            .map_err(io_err)?,
+        // Discarding: the hash stays that of nothing, and is never reported (see `commit`).
+        None => job.hasher.clone(),
+    };
     if too_long {
         return Err(bad("badRequest", "The body is longer than Content-Length."));
     }
@@ -723,9 +738,12 @@ fn commit(inner: &Inner, job: &Job, hasher: Sha256, kept: u64) -> Result<Committ
     if s.bytes_received < s.total {
         return Ok(Committed::Incomplete(s.bytes_received));
     }
-    let sha256 = hex::encode(s.hasher.clone().finalize());
+    // A discarding fake hashed nothing: it reports no hash rather than a wrong one.
+    let sha256 = job
+        .keep_uploads
+        .then(|| hex::encode(s.hasher.clone().finalize()));
     let id = random_b64url(11);
-    s.sha256 = Some(sha256.clone());
+    s.sha256 = sha256.clone();
     s.state = SessionState::Complete;
     s.video_id = Some(id.clone());
     let obj = |k: &str| match s.metadata.get(k) {
@@ -762,7 +780,7 @@ fn commit(inner: &Inner, job: &Job, hasher: Sha256, kept: u64) -> Result<Committ
         requested_privacy,
         publish_at,
         ever_public: false,
-        sha256: Some(sha256),
+        sha256,
         size,
         file_name,
         polls: 0,

@@ -799,3 +799,50 @@ async fn expired_sessions_can_answer_410_and_one_put_runs_at_a_time() {
     let bogus = uri.replace("upload_id=AUc8", "upload_id=XXXX");
     assert_eq!(query(&bogus, &token, total).await.status(), 404);
 }
+
+/// `--discard-uploads` (benchmarks) keeps no bytes and reports no hash, but checks every PUT as
+/// usual: a chunk that is not a multiple of 256 KiB is still refused (§2.2), a gap still kills
+/// the session (§2.3), and the video exists only once every byte has arrived.
+#[tokio::test]
+async fn a_discarding_fake_keeps_no_bytes_but_checks_every_chunk() {
+    let dir = tempfile::tempdir().unwrap();
+    let fake = start_with(FakeOptions {
+        keep_uploads: false,
+        data_dir: Some(dir.path().to_path_buf()),
+        ..FakeOptions::default()
+    })
+    .await;
+    let token = connect(&fake).await;
+    let data = random_bytes(2 * UNIT + 7);
+    let total = data.len() as u64;
+    let uri = session(&fake, &token, total).await;
+    let resp = put(&uri, &token, &data[..UNIT + 1], 0, total)
+        .await
+        .unwrap();
+    assert_eq!(api_err(resp).await.0, 400);
+    let resp = put(&uri, &token, &data[..UNIT], 0, total).await.unwrap();
+    assert_eq!(resp.status(), 308);
+    assert_eq!(range(&resp).as_deref(), Some("bytes=0-262143"));
+    let resp = put(&uri, &token, &data[UNIT..], UNIT as u64, total)
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    let state = fake.state();
+    assert_eq!(state.videos.len(), 1);
+    assert_eq!(
+        state.videos[0].sha256, None,
+        "no hash of bytes it never kept"
+    );
+    assert_eq!(state.sessions[0].chunks, [UNIT as u64, UNIT as u64 + 7]);
+    assert_eq!(state.sessions[0].sha256, None);
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "no file");
+    // A gap kills a session here too.
+    let uri = session(&fake, &token, total).await;
+    let resp = put(&uri, &token, &data[UNIT..2 * UNIT], UNIT as u64, total)
+        .await
+        .unwrap();
+    assert_eq!(api_err(resp).await.0, 400);
+    let resp = put(&uri, &token, &data[..UNIT], 0, total).await.unwrap();
+    assert_eq!(resp.status(), 404);
+    assert_eq!(fake.state().videos.len(), 1);
+}
