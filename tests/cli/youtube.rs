@@ -499,10 +499,13 @@ fn schedule_now(env: &TestEnv, file: &std::path::Path, title: &str) {
 fn run_publishes_a_short_and_a_multi_chunk_video_exactly_once() {
     let yt = Yt::start(|_| {});
     let env = yt.connected();
-    let files = [media(Media::Mp4), media(Media::Mid)];
+    // Issue 12's must-show: a 2 s Short and a ~40 MB video in five 8 MiB chunks.
+    let files = [media(Media::Mp4), media(Media::Forty)];
+    let big = std::fs::metadata(&files[1]).unwrap().len();
+    let chunk = postez::provider::youtube::CHUNK_SIZE;
     assert!(
-        std::fs::metadata(&files[1]).unwrap().len() > 2 * postez::provider::youtube::CHUNK_SIZE,
-        "the mid video must need several chunks"
+        (36_000_000..48_000_000).contains(&big) && big.div_ceil(chunk) >= 5,
+        "the ~40 MB video must need five chunks: {big} bytes"
     );
     schedule_now(&env, &files[0], "A Short");
     schedule_now(&env, &files[1], "A regular video");
@@ -519,7 +522,19 @@ fn run_publishes_a_short_and_a_multi_chunk_video_exactly_once() {
             .video(id)
             .expect("the recorded id is the fake's video");
         assert_eq!(video.requested_privacy, "public");
+        let session = state
+            .sessions
+            .iter()
+            .find(|s| s.video_id.as_deref() == Some(id))
+            .unwrap();
+        assert_eq!(
+            session.chunks.len() as u64,
+            session.total.div_ceil(chunk),
+            "{:?}",
+            session.chunks
+        );
     }
+    assert!(state.sessions.iter().any(|s| s.chunks.len() >= 5));
     assert_eq!(
         state
             .video(shown(&env, 1)["post_id"].as_str().unwrap())
