@@ -446,7 +446,33 @@ impl Post {
         ) {
             fields.extend(options);
         }
+        if let Some(fields) = json.as_object_mut() {
+            // A published post's `last_error*` columns hold the platform's note (YouTube made
+            // it private): under `note`, since a published post has no error.
+            let note = self.note().map(|(code, message, hint)| {
+                serde_json::json!({ "code": code, "message": message, "hint": hint })
+            });
+            if note.is_some() {
+                for key in ["last_error", "last_error_code", "last_error_hint"] {
+                    fields.insert(key.into(), serde_json::Value::Null);
+                }
+            }
+            fields.insert("note".into(), note.unwrap_or_default());
+        }
         json
+    }
+
+    /// What the platform did otherwise than asked although it published the post (code,
+    /// message, hint), when it did.
+    pub fn note(&self) -> Option<(&str, &str, Option<&str>)> {
+        if self.state != PostState::Published {
+            return None;
+        }
+        Some((
+            self.last_error_code.as_deref().unwrap_or_default(),
+            self.last_error.as_deref()?,
+            self.last_error_hint.as_deref(),
+        ))
     }
 }
 

@@ -32,8 +32,8 @@ pub use creator::Creator;
 pub use login::{ClientCredentials, LoginSteps, PendingLogin, Profile, Scopes};
 pub use rules::Rules;
 pub use steps::{
-    Checkpoint, ChunkPlan, ErrorClass, Failure, Prepared, Provider, PutOutcome, RemoteState,
-    SentBytes, Verdict,
+    Checkpoint, ChunkPlan, ErrorClass, Failure, Notice, Prepared, Provider, PutOutcome,
+    RemoteState, SentBytes, Verdict,
 };
 
 /// A platform postez publishes to.
