@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use postez::secrets::{FileStore, Secret, SecretStore};
+use serde_json::Value;
 
 use crate::fake_youtube::{FakeOptions, FakeYouTube, TokenKind};
 use crate::support::{Connecting, Media, Run, TestEnv, media, sha256_file};
@@ -931,4 +932,109 @@ fn a_changed_file_drops_a_half_done_upload_so_edit_can_take_it() {
     env.run(&["run"]);
     assert_eq!(shown(&env, 1)["state"], "published");
     assert_eq!(yt.server.state().videos.len(), 1);
+}
+
+/// The check `doctor --json` made about the YouTube account, as text.
+fn doctor_account_check(env: &TestEnv) -> String {
+    let json = env.run(&["doctor", "--json"]).json();
+    let checks = json["checks"].as_array().expect("doctor's checks");
+    let found: Vec<String> = checks
+        .iter()
+        .filter(|c| {
+            c["name"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with("account ")
+        })
+        .map(|c| c.to_string())
+        .collect();
+    assert_eq!(found.len(), 1, "{json}");
+    found[0].clone()
+}
+
+/// Google's token answer names no end for a refresh token (§1.5: only with time-based access):
+/// postez says "unknown" instead of inventing six months. A login Google says ends within 7
+/// days (the sign of a project in "Testing", §1.6), or the setting `youtube_testing`, makes
+/// `accounts` and `doctor` warn, with the way out; a refresh keeps the end Google gave.
+#[test]
+fn a_login_shows_googles_end_or_unknown_and_testing_is_warned() {
+    // Production: no end given.
+    let yt = Yt::start(|_| {});
+    let env = yt.connected();
+    let account = &env.run(&["accounts", "--json"]).json()[0];
+    assert_eq!(account["refresh_expires_at"], Value::Null, "{account}");
+    assert_eq!(account["login_warning"], Value::Null, "{account}");
+    let check = doctor_account_check(&env);
+    assert!(check.contains("its end is unknown"), "{check}");
+    assert!(check.contains("\"ok\""), "{check}");
+    // The user says the project is in Testing: warned, the end still not invented.
+    env.run(&["config", "set", "youtube_testing", "true"]).ok();
+    let account = &env.run(&["accounts", "--json"]).json()[0];
+    assert_eq!(account["refresh_expires_at"], Value::Null, "{account}");
+    let warning = &account["login_warning"];
+    assert!(
+        warning["message"].as_str().unwrap().contains("\"Testing\""),
+        "{account}"
+    );
+    assert!(
+        warning["hint"].as_str().unwrap().contains("Publish app"),
+        "{account}"
+    );
+    let listed = env.run(&["accounts"]);
+    assert!(
+        listed.stderr.contains("warning:") && listed.stderr.contains("Publish app"),
+        "{listed:?}"
+    );
+    let check = doctor_account_check(&env);
+    assert!(
+        check.contains("\"warn\"") && check.contains("Publish app"),
+        "{check}"
+    );
+    env.run(&["config", "set", "youtube_testing", "false"]).ok();
+    assert_eq!(
+        env.run(&["accounts", "--json"]).json()[0]["login_warning"],
+        Value::Null
+    );
+
+    // Google gives an end within 7 days: shown, and warned without any setting; a refresh
+    // (access tokens of a minute) keeps it.
+    let yt = Yt::start(|o| {
+        o.refresh_expires_in = Some(Duration::from_secs(5 * 86400));
+        o.access_ttl = Duration::from_secs(60);
+    });
+    let env = yt.connected();
+    let ends = |env: &TestEnv| {
+        let account = &env.run(&["accounts", "--json"]).json()[0];
+        let at: chrono::DateTime<chrono::Utc> = account["refresh_expires_at"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        (at, account["login_warning"].clone())
+    };
+    let (at, warning) = ends(&env);
+    let expected = chrono::Utc::now() + chrono::Duration::days(5);
+    assert!(
+        (at - expected).num_seconds().abs() < 120,
+        "{at} vs {expected}"
+    );
+    assert!(
+        warning["message"].as_str().unwrap().contains("7 days"),
+        "{warning}"
+    );
+    let check = doctor_account_check(&env);
+    assert!(
+        check.contains("\"warn\"") && check.contains("Publish app"),
+        "{check}"
+    );
+    env.run(&["accounts", "--check"]).ok();
+    assert!(yt.server.state().refreshes_ok >= 1);
+    assert_eq!(ends(&env).0, at, "a refresh keeps Google's end");
+
+    // A longer time-based grant: shown, no Testing warning.
+    let yt = Yt::start(|o| o.refresh_expires_in = Some(Duration::from_secs(30 * 86400)));
+    let env = yt.connected();
+    let (_, warning) = ends(&env);
+    assert_eq!(warning, Value::Null);
+    assert!(doctor_account_check(&env).contains("login valid until"));
 }
