@@ -605,7 +605,9 @@ mod tests {
             assert_eq!(&json[key], value, "{key}");
         }
         assert!(json.get("TikTok").is_none() && json.get("options").is_none());
-        assert_eq!(json.as_object().unwrap().len(), 29, "no key added or lost");
+        // 29, and `note` (what the platform did otherwise than asked with a published post).
+        assert_eq!(json.as_object().unwrap().len(), 30, "no key added or lost");
+        assert_eq!(json["note"], serde_json::Value::Null);
     }
 
     /// The tag is not in the serde form: TikTok's options serialise as their own struct.
