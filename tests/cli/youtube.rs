@@ -551,10 +551,15 @@ fn run_publishes_a_short_and_a_multi_chunk_video_exactly_once() {
     );
     // A second run uploads nothing.
     let inits = state.sessions.len();
-    env.run(&["run"]).ok();
+    let second = env.run(&["-vv", "run"]);
+    second.ok();
     let again = yt.server.state();
     assert_eq!(again.videos.len(), 2);
     assert_eq!(again.sessions.len(), inits);
+    let mut secrets = again.secrets_seen.clone();
+    secrets.extend(again.tokens.iter().map(|t| t.token.clone()));
+    secrets.push(yt.server.client_secret().to_string());
+    assert_no_secret(&env, &[run, second], &secrets);
 }
 
 #[test]
@@ -1037,4 +1042,13 @@ fn a_login_shows_googles_end_or_unknown_and_testing_is_warned() {
     let (_, warning) = ends(&env);
     assert_eq!(warning, Value::Null);
     assert!(doctor_account_check(&env).contains("login valid until"));
+    let runs = [
+        env.run(&["-vv", "accounts"]),
+        env.run(&["-vv", "doctor", "--json"]),
+    ];
+    let state = yt.server.state();
+    let mut secrets = state.secrets_seen.clone();
+    secrets.extend(state.tokens.iter().map(|t| t.token.clone()));
+    secrets.push(yt.server.client_secret().to_string());
+    assert_no_secret(&env, &runs, &secrets);
 }

@@ -160,7 +160,8 @@ fn listed(env: &TestEnv) -> Vec<Value> {
 fn settle(env: &TestEnv, rounds: usize) -> Vec<Run> {
     let mut runs = Vec::new();
     for _ in 0..rounds {
-        let run = env.run(&["run"]);
+        // At the highest verbosity: more of what postez says goes through the leak scan.
+        let run = env.run(&["-vv", "run"]);
         assert!(!run.stderr.contains("panicked"), "{run:?}");
         runs.push(run);
         if listed(env)
