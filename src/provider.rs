@@ -81,6 +81,9 @@ impl Platform {
 /// settings or the secret store; the rate-limit window.
 pub type ForAccount = fn(&Env, &Config, &SecretStore, Duration) -> Result<Box<dyn Provider>>;
 
+/// Judges a login's lifetime: the settings, the refresh token's end (`None`: not said), now.
+pub type LoginWarningFn = fn(&Config, Option<DateTime<Utc>>, DateTime<Utc>) -> Option<LoginWarning>;
+
 /// A platform's entry points, as its module registers them ([`Platform::registration`]).
 pub struct Registration {
     /// The name used in commands, the queue and `--json`.
@@ -102,7 +105,7 @@ pub struct Registration {
     /// Refuse addresses postez must not use (see [`check_platform_endpoints`]).
     pub check_endpoints: fn(&Env) -> Result<()>,
     /// A warning about how long the account's login lasts (see [`login_warning`]).
-    pub login_warning: fn(&Config, Option<DateTime<Utc>>, DateTime<Utc>) -> Option<LoginWarning>,
+    pub login_warning: LoginWarningFn,
 }
 
 impl fmt::Display for Platform {
