@@ -338,7 +338,7 @@ fn privacy_changed(id: &str, asked: &str, got: &str) -> Notice {
                  make uploads private"
             ),
             format!(
-                "set it {asked} in YouTube Studio, or have the project audited ({})",
+                "set it {asked} in YouTube Studio, or have the project audited: {}",
                 codes::AUDIT_FORM
             ),
         )
