@@ -321,6 +321,10 @@ pub struct SessionInfo {
     pub sha256: Option<String>,
     pub file: PathBuf,
     pub video_id: Option<String>,
+    /// A data PUT is still being served (its client may be gone: a killed run's last chunk is
+    /// read and hashed to its end).
+    #[serde(default)]
+    pub in_flight: bool,
 }
 
 /// One video on the fake channel.
@@ -546,6 +550,7 @@ impl Session {
             sha256: self.sha256.clone(),
             file: self.file.clone(),
             video_id: self.video_id.clone(),
+            in_flight: self.in_flight,
         }
     }
 }
