@@ -1091,6 +1091,18 @@ History
                 r#"{"data":{"file":"clip.mp4","id":3,"post_id":null},"type":"published"}"#,
             ),
             (
+                Event::Published {
+                    post: clip(),
+                    post_id: Some("v".into()),
+                    note: Some(postez::provider::Notice {
+                        code: "a_note".into(),
+                        message: "made private".into(),
+                        hint: None,
+                    }),
+                },
+                r#"{"data":{"file":"clip.mp4","id":3,"note":{"code":"a_note","hint":null,"message":"made private"},"post_id":"v"},"type":"published"}"#,
+            ),
+            (
                 Event::SentToInbox {
                     post: clip(),
                     caption: Some("hi \"you\"".into()),
