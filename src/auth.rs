@@ -226,7 +226,7 @@ pub async fn fresh_tokens_waiting(
         tracing::debug!(account = %account.label(), "using the login another process refreshed");
         return Ok(current);
     }
-    if current.refresh_expires_at <= now {
+    if current.refresh_expires_at.is_some_and(|t| t <= now) {
         store.set_account_state(account.id, crate::store::AccountState::NeedsReconnect, now)?;
         return Err(Error::NeedsReconnect {
             platform: account.platform.to_string(),
@@ -253,6 +253,11 @@ pub async fn fresh_tokens_waiting(
     };
     if fresh.open_id.is_empty() {
         fresh.open_id = current.open_id.clone();
+    }
+    // A refresh token that was not replaced (Google's, §1.6) keeps the end it had, unless the
+    // answer gives one.
+    if fresh.refresh_expires_at.is_none() && fresh.refresh_token == current.refresh_token {
+        fresh.refresh_expires_at = current.refresh_expires_at;
     }
     // Save the rotated pair before anything else: the old refresh token is already dead.
     // Labelled again, so a login saved by an older postez gets a label that says what it is.

@@ -34,6 +34,10 @@ pub struct Config {
     /// Client id of your Google OAuth client (YouTube).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub youtube_client_id: Option<String>,
+    /// Whether the Google project's consent screen is in "Testing" (logins last 7 days).
+    /// Google's token answer does not say, so the user may; unset: guessed from the login.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub youtube_testing: Option<bool>,
     /// Posts overdue by more than this are not published automatically (`0` = no limit).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub late_limit: Option<String>,
@@ -71,6 +75,10 @@ pub const KEYS: &[(&str, &str)] = &[
     (
         "youtube_client_id",
         "client id of your Google OAuth client (Desktop app) for YouTube",
+    ),
+    (
+        "youtube_testing",
+        "true if your Google project is in Testing (its logins last 7 days): accounts and doctor warn",
     ),
     (
         "late_limit",
@@ -187,6 +195,7 @@ impl Config {
             "tiktok_direct_post" => self.tiktok_direct_post.map(|b| b.to_string()),
             "youtube_client_id" => self.youtube_client_id.clone(),
             "youtube_daily_uploads" => self.youtube_daily_uploads.map(|n| n.to_string()),
+            "youtube_testing" => self.youtube_testing.map(|b| b.to_string()),
             _ => return Err(unknown_key(key)),
         })
     }
@@ -213,6 +222,7 @@ impl Config {
             "youtube_daily_uploads" => {
                 self.youtube_daily_uploads = v.and_then(|n| n.parse().ok());
             }
+            "youtube_testing" => self.youtube_testing = v.map(|b| b == "true"),
             _ => return Err(unknown_key(key)),
         }
         Ok(())
@@ -292,7 +302,7 @@ fn validate(key: &str, value: &str) -> Result<()> {
             crate::when::parse_duration(value)
                 .map_err(|_| bad_value(key, value, "a duration such as 24h, 90m or 0"))?;
         }
-        "tiktok_direct_post" => {
+        "tiktok_direct_post" | "youtube_testing" => {
             if !matches!(value, "true" | "false") {
                 return Err(bad_value(key, value, "`true` or `false`"));
             }

@@ -380,7 +380,7 @@ mod tests {
             access_token: Secret::new("a"),
             refresh_token: Secret::new("r"),
             access_expires_at: at,
-            refresh_expires_at: at,
+            refresh_expires_at: Some(at),
             scopes: scopes.iter().map(|s| s.to_string()).collect(),
         }
     }

@@ -421,32 +421,45 @@ fn accounts(
                 continue;
             }
         };
-        let left = tokens.refresh_expires_at - wall;
-        if left <= chrono::Duration::zero() {
+        let ends = tokens.refresh_expires_at;
+        let left = ends.map(|t| t - wall);
+        // Said first: the warning a platform gives about its logins' lifetime (a Google
+        // project in "Testing") names the fix for good, not just "reconnect".
+        let expired = left.is_some_and(|l| l <= chrono::Duration::zero());
+        let warning = provider::login_warning(platform, config, ends, wall);
+        if let Some(w) = warning.filter(|_| !expired) {
+            checks.push(check(&name, Status::Warn, w.message, Some(&w.hint)));
+        } else if expired {
             checks.push(check(
                 &name,
                 Status::Fail,
                 "its saved login has expired",
                 Some(&reconnect),
             ));
-        } else if left < REFRESH_WARNING {
+        } else if let Some(t) = ends.filter(|_| left.is_some_and(|l| l < REFRESH_WARNING)) {
             checks.push(check(
                 &name,
                 Status::Warn,
-                format!(
-                    "its saved login expires {}",
-                    crate::when::relative(tokens.refresh_expires_at, wall)
-                ),
+                format!("its saved login expires {}", crate::when::relative(t, wall)),
                 Some(&format!("{reconnect} before then")),
             ));
         } else {
+            // The platform may not say when a login ends (Google): unknown, not guessed.
+            let until = ends.map_or_else(
+                || {
+                    format!(
+                        "until {} says otherwise (its end is unknown)",
+                        platform.name()
+                    )
+                },
+                |t| format!("until {}", t.format("%Y-%m-%d")),
+            );
             checks.push(check(
                 &name,
                 Status::Ok,
                 format!(
-                    "tokens in the {store_name}; access renews {}, login valid until {}",
+                    "tokens in the {store_name}; access renews {}, login valid {until}",
                     crate::when::relative(tokens.access_expires_at, wall),
-                    tokens.refresh_expires_at.format("%Y-%m-%d")
                 ),
                 None,
             ));

@@ -461,7 +461,33 @@ impl Post {
         if let Some(url) = self.url() {
             json["url"] = url.into();
         }
+        if let Some(fields) = json.as_object_mut() {
+            // A published post's `last_error*` columns hold the platform's note (YouTube made
+            // it private): under `note`, since a published post has no error.
+            let note = self.note().map(|(code, message, hint)| {
+                serde_json::json!({ "code": code, "message": message, "hint": hint })
+            });
+            if note.is_some() {
+                for key in ["last_error", "last_error_code", "last_error_hint"] {
+                    fields.insert(key.into(), serde_json::Value::Null);
+                }
+            }
+            fields.insert("note".into(), note.unwrap_or_default());
+        }
         json
+    }
+
+    /// What the platform did otherwise than asked although it published the post (code,
+    /// message, hint), when it did.
+    pub fn note(&self) -> Option<(&str, &str, Option<&str>)> {
+        if self.state != PostState::Published {
+            return None;
+        }
+        Some((
+            self.last_error_code.as_deref().unwrap_or_default(),
+            self.last_error.as_deref()?,
+            self.last_error_hint.as_deref(),
+        ))
     }
 }
 
@@ -594,7 +620,9 @@ mod tests {
             assert_eq!(&json[key], value, "{key}");
         }
         assert!(json.get("TikTok").is_none() && json.get("options").is_none());
-        assert_eq!(json.as_object().unwrap().len(), 29, "no key added or lost");
+        // 29, and `note` (what the platform did otherwise than asked with a published post).
+        assert_eq!(json.as_object().unwrap().len(), 30, "no key added or lost");
+        assert_eq!(json["note"], serde_json::Value::Null);
     }
 
     /// The tag is not in the serde form: TikTok's options serialise as their own struct.

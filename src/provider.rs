@@ -29,11 +29,11 @@ use crate::error::{Error, Result};
 use crate::secrets::{Secret, SecretStore};
 
 pub use creator::Creator;
-pub use login::{ClientCredentials, LoginSteps, PendingLogin, Profile, Scopes};
+pub use login::{ClientCredentials, LoginSteps, LoginWarning, PendingLogin, Profile, Scopes};
 pub use rules::Rules;
 pub use steps::{
-    Checkpoint, ChunkPlan, ErrorClass, Failure, Prepared, Provider, PutOutcome, RemoteState,
-    SentBytes, Verdict,
+    Checkpoint, ChunkPlan, ErrorClass, Failure, Notice, Prepared, Provider, PutOutcome,
+    RemoteState, SentBytes, Verdict,
 };
 
 /// A platform postez publishes to.
@@ -81,6 +81,9 @@ impl Platform {
 /// settings or the secret store; the rate-limit window.
 pub type ForAccount = fn(&Env, &Config, &SecretStore, Duration) -> Result<Box<dyn Provider>>;
 
+/// Judges a login's lifetime: the settings, the refresh token's end (`None`: not said), now.
+pub type LoginWarningFn = fn(&Config, Option<DateTime<Utc>>, DateTime<Utc>) -> Option<LoginWarning>;
+
 /// A platform's entry points, as its module registers them ([`Platform::registration`]).
 pub struct Registration {
     /// The name used in commands, the queue and `--json`.
@@ -101,6 +104,8 @@ pub struct Registration {
     pub api_base: for<'a> fn(&'a Env) -> Result<&'a str>,
     /// Refuse addresses postez must not use (see [`check_platform_endpoints`]).
     pub check_endpoints: fn(&Env) -> Result<()>,
+    /// A warning about how long the account's login lasts (see [`login_warning`]).
+    pub login_warning: LoginWarningFn,
 }
 
 impl fmt::Display for Platform {
@@ -204,6 +209,18 @@ pub struct AppSettings {
 /// The app settings of `platform`.
 pub fn app_settings(platform: Platform, env: &Env, config: &Config) -> AppSettings {
     (platform.registration().app_settings)(env, config)
+}
+
+/// Whether a login of `platform` whose refresh token ends at `refresh_ends` (`None`: the
+/// platform did not say) will stop working soon for a reason to fix once (YouTube: a Google
+/// project in "Testing"), as of `now`.
+pub fn login_warning(
+    platform: Platform,
+    config: &Config,
+    refresh_ends: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Option<LoginWarning> {
+    (platform.registration().login_warning)(config, refresh_ends, now)
 }
 
 /// The API base of `platform`, once checked (`doctor` compares the clock with its answers).
@@ -323,8 +340,9 @@ pub struct Tokens {
     pub refresh_token: Secret,
     /// When `access_token` stops working.
     pub access_expires_at: DateTime<Utc>,
-    /// When `refresh_token` stops working.
-    pub refresh_expires_at: DateTime<Utc>,
+    /// When `refresh_token` stops working; `None` when the platform does not say (Google,
+    /// unless it grants time-limited access, §1.5): shown as unknown, never guessed.
+    pub refresh_expires_at: Option<DateTime<Utc>>,
     /// Scopes the user granted.
     pub scopes: Vec<String>,
 }
@@ -347,7 +365,9 @@ struct StoredTokens {
     access_token: String,
     refresh_token: String,
     access_expires_at: DateTime<Utc>,
-    refresh_expires_at: DateTime<Utc>,
+    // Absent (null) when unknown; logins saved before could only have a time.
+    #[serde(default)]
+    refresh_expires_at: Option<DateTime<Utc>>,
     scopes: Vec<String>,
 }
 

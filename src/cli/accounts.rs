@@ -1,5 +1,7 @@
 //! `postez accounts`: the connected accounts, how each can publish (drafts, direct posts: from
-//! the scopes granted), their token store and expiry times.
+//! the scopes granted), their token store and expiry times (unknown when the platform does not
+//! say), and a warning when a login will stop soon for a reason to fix once (a Google project
+//! in "Testing").
 //! Never a token.
 
 use postez::Result;
@@ -14,7 +16,8 @@ use super::Ctx;
 /// Shows each account's platform, id (TikTok open_id), names, granted scopes, where its tokens
 /// are kept, when they expire, and its state: ok, needs_reconnect or disconnected; and what
 /// holds its posts: a TikTok quota until its end, or a pause (TikTok refused the account any
-/// post) until `postez connect tiktok` is run again. With
+/// post) until `postez connect tiktok` is run again. A YouTube login is flagged when it ends
+/// within 7 days or the setting youtube_testing is true (a Google project in "Testing"). With
 /// --check, each account is also checked online (refreshing its login when due).
 #[derive(Debug, clap::Args)]
 #[command(
@@ -55,9 +58,26 @@ pub async fn exec(ctx: &Ctx, args: AccountsArgs) -> Result<()> {
         }
     }
     let accounts = store.accounts()?;
+    // Token lifetimes follow the platform's clock, never POSTEZ_NOW.
+    let wall = chrono::Utc::now();
+    let warning = |a: &Account| {
+        let config = ctx.config().ok()?;
+        provider::login_warning(a.platform, config, a.refresh_expires_at, wall)
+            .filter(|_| a.is_connected())
+    };
     if ctx.out.json() {
         ctx.out.print_json(&serde_json::Value::Array(
-            accounts.iter().map(account_json).collect(),
+            accounts
+                .iter()
+                .map(|a| {
+                    let mut json = account_json(a);
+                    json["login_warning"] = warning(a).map_or(
+                        serde_json::Value::Null,
+                        |w| serde_json::json!({ "message": w.message, "hint": w.hint }),
+                    );
+                    json
+                })
+                .collect(),
         ));
     } else if accounts.is_empty() {
         ctx.out.note(&format!(
@@ -65,10 +85,9 @@ pub async fn exec(ctx: &Ctx, args: AccountsArgs) -> Result<()> {
             postez::queue::platform()
         ));
     } else {
-        let wall = chrono::Utc::now();
-        // Token lifetimes follow TikTok's clock, never POSTEZ_NOW.
+        // A platform may not say when a login ends (Google): unknown, never guessed.
         let until = |t: Option<chrono::DateTime<chrono::Utc>>| {
-            t.map_or_else(|| "?".into(), |t| postez::when::relative(t, wall))
+            t.map_or_else(|| "unknown".into(), |t| postez::when::relative(t, wall))
         };
         for a in &accounts {
             if ctx.out.stdout_is_tty() {
@@ -111,6 +130,10 @@ pub async fn exec(ctx: &Ctx, args: AccountsArgs) -> Result<()> {
                 for line in hold_lines(a, ctx.now()) {
                     ctx.out.stdout_line(&format!("  {line}"));
                 }
+                if let Some(w) = warning(a) {
+                    ctx.out
+                        .stdout_line(&format!("  warning: {} (hint: {})", w.message, w.hint));
+                }
             } else {
                 // The same columns for every account; a disconnected one's token columns are
                 // empty (its tokens are gone).
@@ -143,6 +166,10 @@ pub async fn exec(ctx: &Ctx, args: AccountsArgs) -> Result<()> {
             for a in &accounts {
                 for line in hold_lines(a, ctx.now()) {
                     ctx.out.note(&format!("{}: {line}", a.label()));
+                }
+                if let Some(w) = warning(a) {
+                    ctx.out
+                        .warn(&format!("{}: {} (hint: {})", a.label(), w.message, w.hint));
                 }
             }
         }

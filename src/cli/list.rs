@@ -77,13 +77,20 @@ pub fn exec(ctx: &Ctx, args: ListArgs) -> Result<()> {
     Ok(())
 }
 
-/// Why queued posts wait for their account (a TikTok quota until its end, a paused account):
+/// Why queued posts wait for their account (a TikTok quota until its end, a paused account),
+/// and what a platform did otherwise than asked with a published post (YouTube made it private):
 /// on stderr, so the table and the tab-separated lines keep their columns.
 fn held_notes(ctx: &Ctx, posts: &[Post]) {
     if ctx.out.json() {
         return;
     }
     for p in posts {
+        if let Some((_, message, hint)) = p.note() {
+            let hint = hint.map(|h| format!(" (hint: {h})")).unwrap_or_default();
+            ctx.out
+                .note(&format!("post {} published, but {message}{hint}", p.id));
+            continue;
+        }
         // Holds record their code on a queued post; a retry pause does not.
         if p.state != PostState::Scheduled || p.last_error_code.is_none() {
             continue;

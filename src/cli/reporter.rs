@@ -739,13 +739,25 @@ impl postez::publish::Progress for RunPrinter {
                     false,
                 );
             }
-            E::Published { post, post_id } => {
+            E::Published {
+                post,
+                post_id,
+                note,
+            } => {
                 self.finish_bar(post.id);
                 let id = post_id
                     .as_ref()
                     .map(|p| format!(" (post id {p})"))
                     .unwrap_or_default();
-                self.line(post, &format!("published{id}"), true);
+                // The platform published it otherwise than asked: said on the same line.
+                let note = note
+                    .as_ref()
+                    .map(|n| {
+                        let hint = n.hint.as_ref().map(|h| format!(" (hint: {h})"));
+                        format!("; but {}{}", n.message, hint.unwrap_or_default())
+                    })
+                    .unwrap_or_default();
+                self.line(post, &format!("published{id}{note}"), true);
             }
             E::SentToInbox { post, caption } => {
                 self.finish_bar(post.id);
@@ -1074,8 +1086,21 @@ History
                 Event::Published {
                     post: clip(),
                     post_id: None,
+                    note: None,
                 },
                 r#"{"data":{"file":"clip.mp4","id":3,"post_id":null},"type":"published"}"#,
+            ),
+            (
+                Event::Published {
+                    post: clip(),
+                    post_id: Some("v".into()),
+                    note: Some(postez::provider::Notice {
+                        code: "a_note".into(),
+                        message: "made private".into(),
+                        hint: None,
+                    }),
+                },
+                r#"{"data":{"file":"clip.mp4","id":3,"note":{"code":"a_note","hint":null,"message":"made private"},"post_id":"v"},"type":"published"}"#,
             ),
             (
                 Event::SentToInbox {

@@ -87,7 +87,12 @@ pub fn print(
             postez::when::describe(next, zone, now)
         ));
     }
-    if let Some(error) = &post.last_error {
+    if let Some((_, message, hint)) = post.note() {
+        lines.push(format!("  note         {message}"));
+        if let Some(hint) = hint {
+            lines.push(format!("  hint         {hint}"));
+        }
+    } else if let Some(error) = &post.last_error {
         // A queued post with a code waits for its account's sake (holds record the code; a
         // retry pause does not).
         let label =

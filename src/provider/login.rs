@@ -13,6 +13,16 @@ use super::{ErrorClass, Tokens};
 use crate::error::{Error, Result};
 use crate::secrets::Secret;
 
+/// A login that will stop working soon for a reason the user can fix once and for all (a
+/// Google project in "Testing"), told by `accounts` and `doctor`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginWarning {
+    /// One sentence.
+    pub message: String,
+    /// What to do.
+    pub hint: String,
+}
+
 /// The app credentials the user registered with a platform.
 #[derive(Debug, Clone)]
 pub struct ClientCredentials {

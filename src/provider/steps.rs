@@ -101,6 +101,18 @@ pub struct Failure {
     pub class: ErrorClass,
 }
 
+/// What the user should know about a publish that succeeded anyway, in the platform's words
+/// (YouTube: the video came back private although public was asked, §6).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Notice {
+    /// The provider's code for it.
+    pub code: String,
+    /// One sentence.
+    pub message: String,
+    /// What to do.
+    pub hint: Option<String>,
+}
+
 /// What the platform says about a saved upload.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RemoteState {
@@ -111,6 +123,9 @@ pub enum RemoteState {
     },
     /// Live, with the public id when the platform gave one.
     Published(Option<String>),
+    /// Live, but not as the user asked: published all the same, with the [`Notice`] telling
+    /// what changed and why.
+    PublishedNoted(Option<String>, Notice),
     /// In the creator's inbox (a draft).
     SentToInbox,
     /// The platform ended it without success.

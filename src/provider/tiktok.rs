@@ -62,6 +62,8 @@ pub static REGISTRATION: crate::provider::Registration = crate::provider::Regist
     app_settings,
     api_base: api_url,
     check_endpoints,
+    // TikTok names every login's end, and `doctor` warns before it.
+    login_warning: |_, _, _| None,
 };
 /// The scopes postez asks for, and only these (privacy policy).
 pub const SCOPES: &[&str] = &["user.info.basic", DRAFT_SCOPE, DIRECT_POST_SCOPE];
@@ -328,7 +330,7 @@ pub fn parse_token_answer(
         refresh_token: Secret::new(refresh),
         // Lifetimes come from the answer (TikTok's pages disagree: 24 h or 2 h).
         access_expires_at: now + secs(answer.expires_in, 7200),
-        refresh_expires_at: now + secs(answer.refresh_expires_in, 180 * 86400),
+        refresh_expires_at: Some(now + secs(answer.refresh_expires_in, 180 * 86400)),
         scopes: answer
             .scope
             .unwrap_or_default()

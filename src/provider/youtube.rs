@@ -59,6 +59,7 @@ pub static REGISTRATION: crate::provider::Registration = crate::provider::Regist
     app_settings,
     api_base: api_url,
     check_endpoints: |env| endpoints(env).and_then(|e| e.check()),
+    login_warning: login::login_warning,
 };
 
 /// Where the Google OAuth client's settings come from: `POSTEZ_YOUTUBE_CLIENT_ID` or the setting

@@ -454,6 +454,9 @@ impl Engine {
 fn final_outcome(state: RemoteState) -> Outcome {
     match state {
         RemoteState::Published(id) => Outcome::Done(Settle::Published(id)),
+        RemoteState::PublishedNoted(post_id, note) => {
+            Outcome::Done(Settle::PublishedNoted { post_id, note })
+        }
         RemoteState::SentToInbox => Outcome::Done(Settle::SentToInbox),
         RemoteState::Failed(failure) => Outcome::Failed(failure),
         // Not final: the callers handle these before.

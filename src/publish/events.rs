@@ -90,6 +90,9 @@ pub enum Event {
         post: Subject,
         /// Public post id, when TikTok gave one.
         post_id: Option<String>,
+        /// What the platform did otherwise than asked (YouTube made it private), when it did.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        note: Option<crate::provider::Notice>,
     },
     /// In the creator's TikTok inbox.
     SentToInbox {

@@ -26,6 +26,15 @@ impl Engine {
                 Event::Published {
                     post: subject,
                     post_id,
+                    note: None,
+                }
+            }
+            Settle::PublishedNoted { post_id, note } => {
+                summary.published += 1;
+                Event::Published {
+                    post: subject,
+                    post_id,
+                    note: Some(note),
                 }
             }
             Settle::SentToInbox => {

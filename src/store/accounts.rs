@@ -104,8 +104,8 @@ pub struct AccountProfile {
     pub token_store: String,
     /// Access token expiry.
     pub access_expires_at: DateTime<Utc>,
-    /// Refresh token expiry.
-    pub refresh_expires_at: DateTime<Utc>,
+    /// Refresh token expiry, when the platform said.
+    pub refresh_expires_at: Option<DateTime<Utc>>,
     /// creator_info as JSON.
     pub creator_info: Option<serde_json::Value>,
 }
@@ -295,7 +295,7 @@ impl Store {
                     p.scopes.join(","),
                     p.token_store,
                     db_time(p.access_expires_at),
-                    db_time(p.refresh_expires_at),
+                    p.refresh_expires_at.map(db_time),
                     p.creator_info.as_ref().map(ToString::to_string),
                     stamp,
                 ],
@@ -313,14 +313,14 @@ impl Store {
         &mut self,
         id: i64,
         access: DateTime<Utc>,
-        refresh: DateTime<Utc>,
+        refresh: Option<DateTime<Utc>>,
         now: DateTime<Utc>,
     ) -> Result<()> {
         self.conn
             .execute(
                 "UPDATE accounts SET access_expires_at = ?2, refresh_expires_at = ?3, \
                  updated_at = ?4 WHERE id = ?1",
-                params![id, db_time(access), db_time(refresh), db_time(now)],
+                params![id, db_time(access), refresh.map(db_time), db_time(now)],
             )
             .map_err(self.err())?;
         Ok(())
@@ -456,7 +456,7 @@ mod tests {
             remote_id: "open-1".into(),
             token_store: "keychain".into(),
             access_expires_at: now,
-            refresh_expires_at: now,
+            refresh_expires_at: Some(now),
             ..AccountProfile::default()
         };
         let account = store.upsert_account(&profile, now).unwrap();
@@ -494,7 +494,7 @@ mod tests {
                 scopes: granted.to_vec(),
                 token_store: "keychain".into(),
                 access_expires_at: now,
-                refresh_expires_at: now,
+                refresh_expires_at: Some(now),
                 ..AccountProfile::default()
             };
             let account = store.upsert_account(&profile, now).unwrap();

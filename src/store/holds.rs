@@ -275,7 +275,7 @@ mod tests {
             remote_id: "open-1".into(),
             token_store: "file".into(),
             access_expires_at: now(),
-            refresh_expires_at: now(),
+            refresh_expires_at: Some(now()),
             ..AccountProfile::default()
         };
         store.upsert_account(&profile, now()).unwrap().id

@@ -6,7 +6,7 @@ use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
 use crate::error::{Error, Result};
 use crate::post::PostId;
-use crate::provider::{Checkpoint, Platform};
+use crate::provider::{Checkpoint, Notice, Platform};
 
 use super::holds::NOT_PAUSED;
 use super::transitions::{CLAIM, FAIL, MISS, PUBLISH, REQUEUE, SEND};
@@ -28,6 +28,14 @@ pub struct UploadState {
 pub enum Settle {
     /// Live: `published`, with the public post id if TikTok gave one.
     Published(Option<String>),
+    /// Live, but not as asked: `published`, with the platform's note kept in the post's
+    /// `last_error*` columns (a published post has no error) for `list` and `show`.
+    PublishedNoted {
+        /// The public post id.
+        post_id: Option<String>,
+        /// What changed and why.
+        note: Notice,
+    },
     /// In the creator's inbox: `sent_to_inbox`.
     SentToInbox,
     /// Gave up: `failed`.
@@ -341,6 +349,23 @@ impl Store {
                 )
                 .map_err(map)?;
                 ("published", serde_json::json!({ "post_id": post_id }))
+            }
+            Settle::PublishedNoted { post_id, note } => {
+                tx.execute(
+                    &format!(
+                        "UPDATE posts SET {}, phase = NULL, post_id = ?2, \
+                         {FORGET_URL}, last_error = ?3, last_error_code = ?4, \
+                         last_error_hint = ?5, updated_at = ?6 WHERE id = ?1 AND {}",
+                        PUBLISH.set(),
+                        PUBLISH.guard()
+                    ),
+                    params![id, post_id, note.message, note.code, note.hint, stamp],
+                )
+                .map_err(map)?;
+                (
+                    "published",
+                    serde_json::json!({ "post_id": post_id, "note": note }),
+                )
             }
             Settle::SentToInbox => {
                 tx.execute(

@@ -29,3 +29,4 @@ mod swap;
 mod upgrade;
 mod youtube;
 mod youtube_surface;
+mod youtube_faults;

@@ -208,6 +208,8 @@ pub enum Media {
     Mid,
     /// About 80 MB: more than 64 MB, so several chunks.
     Large,
+    /// About 40 MB: five of YouTube's 8 MiB chunks (issue 12's "~40 MB video").
+    Forty,
 }
 
 fn ffmpeg(args: &[&str], out: &Path) {
@@ -239,6 +241,7 @@ pub fn media(kind: Media) -> PathBuf {
         Media::Truncated => "truncated.mp4",
         Media::Mid => "mid.mp4",
         Media::Large => "large.mp4",
+        Media::Forty => "forty.mp4",
     };
     let path = dir.join(name);
     if path.exists() {
@@ -318,9 +321,13 @@ pub fn media(kind: Media) -> PathBuf {
             args.extend(["-tune", "stillimage", "-f", "mp4"]);
             ffmpeg(&args, &tmp);
         }
-        Media::Mid | Media::Large => {
-            // Lossless H.264 of a busy test pattern: big files, fast to make.
-            let secs = if let Media::Mid = kind { 12 } else { 40 };
+        Media::Mid | Media::Large | Media::Forty => {
+            // Lossless H.264 of a busy test pattern: big files, fast to make (~2 MB a second).
+            let secs = match kind {
+                Media::Mid => 12,
+                Media::Forty => 20,
+                _ => 40,
+            };
             let src = format!("testsrc2=duration={secs}:size=1280x720:rate=30");
             let mut args = SRC.to_vec();
             args.push(&src);

@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use postez::secrets::{FileStore, Secret, SecretStore};
+use serde_json::Value;
 
 use crate::fake_youtube::{FakeOptions, FakeYouTube, TokenKind};
 use crate::support::{Connecting, Media, Run, TestEnv, media, sha256_file};
@@ -229,10 +230,16 @@ fn no_token_code_verifier_or_secret_leaks() {
     secrets.extend(state.tokens.iter().map(|t| t.token.clone()));
     secrets.push(yt.server.client_secret().to_string());
     assert!(secrets.len() >= 4, "{secrets:?}");
+    assert_no_secret(&env, &outputs, &secrets);
+}
+
+/// Google's secrets `secrets` (tokens, codes, verifiers, the client secret) appear in no
+/// output of `runs` and in no file under the test's folder (database, logs, settings).
+pub fn assert_no_secret(env: &TestEnv, runs: &[Run], secrets: &[String]) {
     let mut all = Vec::new();
     files(env.dir.path(), &mut all);
-    for secret in &secrets {
-        for run in &outputs {
+    for secret in secrets.iter().filter(|s| !s.is_empty()) {
+        for run in runs {
             assert!(!run.stdout.contains(secret.as_str()), "stdout: {run:?}");
             assert!(!run.stderr.contains(secret.as_str()), "stderr: {run:?}");
         }
@@ -622,10 +629,13 @@ fn schedule_now(env: &TestEnv, file: &std::path::Path, title: &str) {
 fn run_publishes_a_short_and_a_multi_chunk_video_exactly_once() {
     let yt = Yt::start(|_| {});
     let env = yt.connected();
-    let files = [media(Media::Mp4), media(Media::Mid)];
+    // Issue 12's must-show: a 2 s Short and a ~40 MB video in five 8 MiB chunks.
+    let files = [media(Media::Mp4), media(Media::Forty)];
+    let big = std::fs::metadata(&files[1]).unwrap().len();
+    let chunk = postez::provider::youtube::CHUNK_SIZE;
     assert!(
-        std::fs::metadata(&files[1]).unwrap().len() > 2 * postez::provider::youtube::CHUNK_SIZE,
-        "the mid video must need several chunks"
+        (36_000_000..48_000_000).contains(&big) && big.div_ceil(chunk) >= 5,
+        "the ~40 MB video must need five chunks: {big} bytes"
     );
     schedule_now(&env, &files[0], "A Short");
     schedule_now(&env, &files[1], "A regular video");
@@ -642,7 +652,19 @@ fn run_publishes_a_short_and_a_multi_chunk_video_exactly_once() {
             .video(id)
             .expect("the recorded id is the fake's video");
         assert_eq!(video.requested_privacy, "public");
+        let session = state
+            .sessions
+            .iter()
+            .find(|s| s.video_id.as_deref() == Some(id))
+            .unwrap();
+        assert_eq!(
+            session.chunks.len() as u64,
+            session.total.div_ceil(chunk),
+            "{:?}",
+            session.chunks
+        );
     }
+    assert!(state.sessions.iter().any(|s| s.chunks.len() >= 5));
     assert_eq!(
         state
             .video(shown(&env, 1)["post_id"].as_str().unwrap())
@@ -652,10 +674,15 @@ fn run_publishes_a_short_and_a_multi_chunk_video_exactly_once() {
     );
     // A second run uploads nothing.
     let inits = state.sessions.len();
-    env.run(&["run"]).ok();
+    let second = env.run(&["-vv", "run"]);
+    second.ok();
     let again = yt.server.state();
     assert_eq!(again.videos.len(), 2);
     assert_eq!(again.sessions.len(), inits);
+    let mut secrets = again.secrets_seen.clone();
+    secrets.extend(again.tokens.iter().map(|t| t.token.clone()));
+    secrets.push(yt.server.client_secret().to_string());
+    assert_no_secret(&env, &[run, second], &secrets);
 }
 
 #[test]
@@ -1037,4 +1064,118 @@ fn a_changed_file_drops_a_half_done_upload_so_edit_can_take_it() {
     env.run(&["run"]);
     assert_eq!(shown(&env, 1)["state"], "published");
     assert_eq!(yt.server.state().videos.len(), 1);
+}
+
+/// The check `doctor --json` made about the YouTube account, as text.
+fn doctor_account_check(env: &TestEnv) -> String {
+    let json = env.run(&["doctor", "--json"]).json();
+    let checks = json["checks"].as_array().expect("doctor's checks");
+    let found: Vec<String> = checks
+        .iter()
+        .filter(|c| {
+            c["name"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with("account ")
+        })
+        .map(|c| c.to_string())
+        .collect();
+    assert_eq!(found.len(), 1, "{json}");
+    found[0].clone()
+}
+
+/// Google's token answer names no end for a refresh token (§1.5: only with time-based access):
+/// postez says "unknown" instead of inventing six months. A login Google says ends within 7
+/// days (the sign of a project in "Testing", §1.6), or the setting `youtube_testing`, makes
+/// `accounts` and `doctor` warn, with the way out; a refresh keeps the end Google gave.
+#[test]
+fn a_login_shows_googles_end_or_unknown_and_testing_is_warned() {
+    // Production: no end given.
+    let yt = Yt::start(|_| {});
+    let env = yt.connected();
+    let account = &env.run(&["accounts", "--json"]).json()[0];
+    assert_eq!(account["refresh_expires_at"], Value::Null, "{account}");
+    assert_eq!(account["login_warning"], Value::Null, "{account}");
+    let check = doctor_account_check(&env);
+    assert!(check.contains("its end is unknown"), "{check}");
+    assert!(check.contains("\"ok\""), "{check}");
+    // The user says the project is in Testing: warned, the end still not invented.
+    env.run(&["config", "set", "youtube_testing", "true"]).ok();
+    let account = &env.run(&["accounts", "--json"]).json()[0];
+    assert_eq!(account["refresh_expires_at"], Value::Null, "{account}");
+    let warning = &account["login_warning"];
+    assert!(
+        warning["message"].as_str().unwrap().contains("\"Testing\""),
+        "{account}"
+    );
+    assert!(
+        warning["hint"].as_str().unwrap().contains("Publish app"),
+        "{account}"
+    );
+    let listed = env.run(&["accounts"]);
+    assert!(
+        listed.stderr.contains("warning:") && listed.stderr.contains("Publish app"),
+        "{listed:?}"
+    );
+    let check = doctor_account_check(&env);
+    assert!(
+        check.contains("\"warn\"") && check.contains("Publish app"),
+        "{check}"
+    );
+    env.run(&["config", "set", "youtube_testing", "false"]).ok();
+    assert_eq!(
+        env.run(&["accounts", "--json"]).json()[0]["login_warning"],
+        Value::Null
+    );
+
+    // Google gives an end within 7 days: shown, and warned without any setting; a refresh
+    // (access tokens of a minute) keeps it.
+    let yt = Yt::start(|o| {
+        o.refresh_expires_in = Some(Duration::from_secs(5 * 86400));
+        o.access_ttl = Duration::from_secs(60);
+    });
+    let env = yt.connected();
+    let ends = |env: &TestEnv| {
+        let account = &env.run(&["accounts", "--json"]).json()[0];
+        let at: chrono::DateTime<chrono::Utc> = account["refresh_expires_at"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        (at, account["login_warning"].clone())
+    };
+    let (at, warning) = ends(&env);
+    let expected = chrono::Utc::now() + chrono::Duration::days(5);
+    assert!(
+        (at - expected).num_seconds().abs() < 120,
+        "{at} vs {expected}"
+    );
+    assert!(
+        warning["message"].as_str().unwrap().contains("7 days"),
+        "{warning}"
+    );
+    let check = doctor_account_check(&env);
+    assert!(
+        check.contains("\"warn\"") && check.contains("Publish app"),
+        "{check}"
+    );
+    env.run(&["accounts", "--check"]).ok();
+    assert!(yt.server.state().refreshes_ok >= 1);
+    assert_eq!(ends(&env).0, at, "a refresh keeps Google's end");
+
+    // A longer time-based grant: shown, no Testing warning.
+    let yt = Yt::start(|o| o.refresh_expires_in = Some(Duration::from_secs(30 * 86400)));
+    let env = yt.connected();
+    let (_, warning) = ends(&env);
+    assert_eq!(warning, Value::Null);
+    assert!(doctor_account_check(&env).contains("login valid until"));
+    let runs = [
+        env.run(&["-vv", "accounts"]),
+        env.run(&["-vv", "doctor", "--json"]),
+    ];
+    let state = yt.server.state();
+    let mut secrets = state.secrets_seen.clone();
+    secrets.extend(state.tokens.iter().map(|t| t.token.clone()));
+    secrets.push(yt.server.client_secret().to_string());
+    assert_no_secret(&env, &runs, &secrets);
 }

@@ -537,10 +537,23 @@ fn token_response(
             st.tokens[oldest].life = Life::Evicted;
         }
         let refresh = format!("1//0{}", random_b64url(100));
-        let expires_at = st
+        let testing = st
             .settings
             .testing_mode
-            .then(|| now + TimeDelta::days(TESTING_REFRESH_DAYS));
+            .then(|| TimeDelta::days(TESTING_REFRESH_DAYS));
+        let granted = inner
+            .opts
+            .refresh_expires_in
+            .and_then(|d| TimeDelta::from_std(d).ok());
+        // The shorter of the two lives; only time-based access is told (§1.5).
+        let expires_at = [testing, granted]
+            .into_iter()
+            .flatten()
+            .min()
+            .map(|d| now + d);
+        if let Some(d) = granted {
+            body["refresh_token_expires_in"] = json!(d.num_seconds());
+        }
         st.tokens.push(TokenRec {
             token: refresh.clone(),
             kind: TokenKind::Refresh,

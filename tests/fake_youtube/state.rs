@@ -84,7 +84,13 @@ pub struct FakeOptions {
     /// YouTube, §2.4; a client should treat it like 404). Unknown sessions always answer 404.
     pub expired_session_status: u16,
     /// The consent screen is in "Testing": refresh tokens die 7 days after issue (§1.6).
+    /// Google's answer does not say so (§1.5 documents `refresh_token_expires_in` only for
+    /// time-based access), so neither does the fake's.
     pub testing_mode: bool,
+    /// The user granted time-based access (§1.5: `refresh_token_expires_in` is "only set when
+    /// the user grants time-based access"): the code exchange's answer carries this lifetime
+    /// and the refresh token dies after it.
+    pub refresh_expires_in: Option<Duration>,
     /// Refresh tokens per account per client before the oldest silently dies (§1.6: 100).
     pub refresh_token_cap: usize,
     /// Authorize demands `code_challenge_method=S256` (Google defaults to `plain`; postez must
@@ -133,6 +139,7 @@ impl Default for FakeOptions {
             session_ttl: Duration::from_secs(7 * 86400),
             expired_session_status: 404,
             testing_mode: false,
+            refresh_expires_in: None,
             refresh_token_cap: 100,
             require_s256: true,
             refresh_needs_offline: true,
@@ -320,6 +327,10 @@ pub struct SessionInfo {
     pub sha256: Option<String>,
     pub file: PathBuf,
     pub video_id: Option<String>,
+    /// A data PUT is still being served (its client may be gone: a killed run's last chunk is
+    /// read and hashed to its end).
+    #[serde(default)]
+    pub in_flight: bool,
 }
 
 /// One video on the fake channel.
@@ -545,6 +556,7 @@ impl Session {
             sha256: self.sha256.clone(),
             file: self.file.clone(),
             video_id: self.video_id.clone(),
+            in_flight: self.in_flight,
         }
     }
 }

@@ -1,4 +1,5 @@
-//! postez's reliability campaigns: the real binary, real MP4s and the strict fake TikTok, at a
+//! postez's reliability campaigns: the real binary, real MP4s and the strict fakes (TikTok's,
+//! and YouTube's for the `youtube_*` campaigns), at a
 //! scale no unit test reaches. Each campaign is an `#[ignore]` test that writes its figures to
 //! `target/reliability/CAMPAIGN.json` and fails when a promise is broken ("never twice, never
 //! lost, never leaked", no panic, no database error shown to the user).
@@ -8,6 +9,8 @@
 
 #[path = "../fake_tiktok/mod.rs"]
 mod fake_tiktok;
+#[path = "../fake_youtube/mod.rs"]
+mod fake_youtube;
 #[allow(dead_code)]
 #[path = "../cli/support.rs"]
 mod support;
@@ -18,6 +21,7 @@ mod faults;
 mod hostile;
 mod lab;
 mod smoke;
+mod youtube;
 
 /// The seed of a campaign: `POSTEZ_RELIABILITY_SEED`, else the clock (printed, to replay).
 pub fn seed() -> u64 {
@@ -67,4 +71,18 @@ fn faults_campaign() {
 fn bad_input_campaign() {
     let report = hostile::campaign(seed());
     report.save_and_check("bad_input");
+}
+
+#[test]
+#[ignore = "long: run with `bash tests/reliability/run youtube_crash`"]
+fn youtube_crash_campaign() {
+    let report = youtube::crash_campaign(trials("youtube_crash", 100), seed());
+    report.save_and_check("youtube_crash");
+}
+
+#[test]
+#[ignore = "long: run with `bash tests/reliability/run youtube_concurrency`"]
+fn youtube_concurrency_campaign() {
+    let report = youtube::concurrency_campaign(trials("youtube_concurrency", 30), seed());
+    report.save_and_check("youtube_concurrency");
 }

@@ -18,3 +18,15 @@ fn crash_smoke() {
 fn concurrency_smoke() {
     crate::concurrency::campaign(2, seed()).save_and_check("smoke_concurrency");
 }
+
+/// Issue 12: at least 20 kill -9 trials at random moments of YouTube uploads in the suite.
+#[test]
+fn youtube_crash_smoke() {
+    crate::youtube::crash_campaign(24, seed()).save_and_check("smoke_youtube_crash");
+}
+
+/// Issue 12: three `postez run`s at once over YouTube posts.
+#[test]
+fn youtube_concurrency_smoke() {
+    crate::youtube::concurrency_campaign(1, seed()).save_and_check("smoke_youtube_concurrency");
+}

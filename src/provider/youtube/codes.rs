@@ -18,6 +18,10 @@ pub(super) const SESSION_GONE: &str = "uploadSessionNotFound";
 /// exist (§2.5), so it is not [`SESSION_GONE`], which lets the engine start a new upload at once;
 /// the next attempt's status check reads the channel's uploads first.
 pub(super) const SESSION_GONE_AFTER_END: &str = "uploadSessionGoneAfterLastByte";
+/// The code of the note on a video YouTube published with another privacy than asked (§6).
+pub(super) const PRIVACY_CHANGED: &str = "privacyChanged";
+/// Where an API project asks for Google's audit (§6).
+pub(super) const AUDIT_FORM: &str = "https://support.google.com/youtube/contact/yt_api_form";
 /// The code of an answer that was not what the protocol promises.
 pub(super) const INVALID_RESPONSE: &str = "invalid_response";
 

@@ -21,9 +21,12 @@ use serde::{Deserialize, Serialize};
 
 use super::codes::{self, INVALID_RESPONSE};
 use super::{PLATFORM, YouTube};
+use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::provider::login::passing;
-use crate::provider::{LoginSteps, NetworkError, PendingLogin, Profile, Scopes, Tokens, net};
+use crate::provider::{
+    LoginSteps, LoginWarning, NetworkError, PendingLogin, Profile, Scopes, Tokens, net,
+};
 use crate::secrets::Secret;
 
 /// The action named in errors of a code exchange.
@@ -32,17 +35,17 @@ const EXCHANGE_ACTION: &str = "exchange the login code";
 const REFRESH_ACTION: &str = "refresh the login";
 /// The action named in errors of reading the channel.
 const CHANNEL_ACTION: &str = "read the channel";
-/// How long an unused refresh token lives when Google does not say (§1.6: "6 months unused";
-/// each refresh uses it, so the clock starts again).
-const REFRESH_LIFE_DAYS: i64 = 182;
+/// §1.6: "a publishing status of "Testing" is issued a refresh token expiring in 7 days". A
+/// login that ends this soon after it was given is that signature.
+const TESTING_DAYS: i64 = 7;
 /// Access-token lifetime when the answer has none (§1.5: ~3600 s).
 const ACCESS_LIFE_SECS: i64 = 3600;
 
 /// Fields of Google's token answer beyond RFC 6749's.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 struct GoogleFields {
-    /// "Only set when the user grants time-based access" (§1.5), and for apps in "Testing"
-    /// (7 days, §1.6).
+    /// "Only set when the user grants time-based access" (§1.5). Google does not document it
+    /// for apps in "Testing" (§1.6 gives their 7 days, not a field): absent, the end is unknown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     refresh_token_expires_in: Option<i64>,
 }
@@ -312,16 +315,19 @@ impl YouTube {
         let access_life = answer.expires_in().map_or(ACCESS_LIFE_SECS, |d| {
             i64::try_from(d.as_secs()).unwrap_or(i64::MAX)
         });
-        let refresh_life = answer
+        // Google names no end for a refresh token unless it granted time-limited access: a
+        // production login lives until revoked or 6 months unused (§1.6), which no date
+        // captures, so the end stays unknown rather than invented.
+        let refresh_ends = answer
             .extra_fields()
             .refresh_token_expires_in
-            .unwrap_or(REFRESH_LIFE_DAYS * 86400);
+            .map(|s| now + secs(s));
         Ok(Tokens {
             open_id: String::new(),
             access_token: Secret::new(access.clone()),
             refresh_token: refresh,
             access_expires_at: now + secs(access_life),
-            refresh_expires_at: now + secs(refresh_life),
+            refresh_expires_at: refresh_ends,
             scopes: answer
                 .scopes()
                 .map(|s| s.iter().map(|s| s.to_string()).collect())
@@ -349,6 +355,47 @@ impl YouTube {
         let list: List = self.json(action, request).await?;
         Ok(list.items.into_iter().find(|c| !c.id.is_empty()))
     }
+}
+
+/// What to do about a Google project in "Testing" (§1.6).
+const TESTING_HINT: &str = "publish the app (Google Cloud console → OAuth consent screen → \
+     Publish app), or run `postez connect youtube` again every week";
+
+/// A login that ends within [`TESTING_DAYS`] (Google's sign of a project in "Testing"; Google's
+/// answer carries no "Testing" flag, §1.5–§1.6), or any login when the setting
+/// `youtube_testing` says the project is in Testing; `youtube_testing = false` says it is not.
+pub(super) fn login_warning(
+    config: &Config,
+    refresh_ends: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Option<LoginWarning> {
+    let ends = |t: DateTime<Utc>| {
+        if t <= now {
+            "has ended".to_string()
+        } else {
+            format!("ends {}", crate::when::relative(t, now))
+        }
+    };
+    let message = match (config.youtube_testing, refresh_ends) {
+        (Some(false), _) => return None,
+        (Some(true), Some(t)) => format!(
+            "the Google project is in \"Testing\" (setting youtube_testing): this login {}",
+            ends(t)
+        ),
+        (Some(true), None) => format!(
+            "the Google project is in \"Testing\" (setting youtube_testing): Google ends its \
+             logins {TESTING_DAYS} days after `postez connect youtube`"
+        ),
+        (None, Some(t)) if t - now <= chrono::Duration::days(TESTING_DAYS) => format!(
+            "this login {}: Google gives a project in \"Testing\" logins of {TESTING_DAYS} days",
+            ends(t)
+        ),
+        (None, _) => return None,
+    };
+    Some(LoginWarning {
+        message,
+        hint: TESTING_HINT.into(),
+    })
 }
 
 #[async_trait::async_trait]
@@ -597,10 +644,7 @@ mod tests {
             tokens.open_id, "",
             "the account's own id is kept by the caller"
         );
-        assert_eq!(
-            tokens.refresh_expires_at,
-            now + chrono::Duration::days(REFRESH_LIFE_DAYS)
-        );
+        assert_eq!(tokens.refresh_expires_at, None, "Google gave no end");
         let form = script.seen()[0].form();
         assert_eq!(form["grant_type"], "refresh_token");
         assert_eq!(form["refresh_token"], "1//old");
@@ -701,7 +745,7 @@ mod tests {
             access_token: Secret::new("a"),
             refresh_token: Secret::new("r"),
             access_expires_at: at,
-            refresh_expires_at: at,
+            refresh_expires_at: Some(at),
             scopes: vec![],
         };
         let profile = yt.profile(&tokens).await.unwrap();

@@ -18,8 +18,8 @@ use crate::error::{Error, Result};
 use crate::media::Verified;
 use crate::post::{Post, PostId, PostOptions};
 use crate::provider::{
-    ApiError, Checkpoint, ChunkPlan, Creator, ErrorClass, Failure, Platform, Prepared, Provider,
-    PutOutcome, RemoteState, STATUS_ACTION, SentBytes, Verdict,
+    ApiError, Checkpoint, ChunkPlan, Creator, ErrorClass, Failure, Notice, Platform, Prepared,
+    Provider, PutOutcome, RemoteState, STATUS_ACTION, SentBytes, Verdict,
 };
 use crate::secrets::Secret;
 use crate::store::Account;
@@ -325,6 +325,36 @@ impl YouTube {
     }
 }
 
+/// The note on a video YouTube published as `got` although `asked` was sent. §6: an unaudited
+/// API project's uploads were locked private from 2020 (reversed in 2026, but the insert answer
+/// never said so, so postez re-reads the privacy after processing), and a channel's settings
+/// may still make uploads private. The upload itself succeeded: the post is published.
+fn privacy_changed(id: &str, asked: &str, got: &str) -> Notice {
+    let (message, hint) = if got == "private" {
+        (
+            format!(
+                "YouTube made video {id} private although {asked} was asked: your Google Cloud \
+                 project is not audited (its uploads stay private) or the channel's settings \
+                 make uploads private"
+            ),
+            format!(
+                "set it {asked} in YouTube Studio, or have the project audited: {}",
+                codes::AUDIT_FORM
+            ),
+        )
+    } else {
+        (
+            format!("YouTube made video {id} {got} although {asked} was asked"),
+            format!("set it {asked} in YouTube Studio"),
+        )
+    };
+    Notice {
+        code: codes::PRIVACY_CHANGED.into(),
+        message,
+        hint: Some(hint),
+    }
+}
+
 /// `videos.list`'s answer about `id` as the engine reads it (§4).
 fn remote_state(post: &Post, id: &str, video: Option<&Video>) -> RemoteState {
     let Some(video) = video else {
@@ -358,12 +388,15 @@ fn remote_state(post: &Post, id: &str, video: Option<&Video>) -> RemoteState {
             if let (Some(asked), Some(got)) = (asked, status.privacy_status.as_deref())
                 && asked.as_str() != got
             {
-                // §6: an unverified project's uploads may be locked private.
                 tracing::warn!(
                     post = post.id,
                     asked = asked.as_str(),
                     got,
                     "YouTube set another privacy than asked"
+                );
+                return RemoteState::PublishedNoted(
+                    Some(id.to_string()),
+                    privacy_changed(id, asked.as_str(), got),
                 );
             }
             RemoteState::Published(Some(id.to_string()))
@@ -977,10 +1010,26 @@ mod tests {
                 &post,
                 "v",
                 Some(&video(
-                    r#"{"id":"v","status":{"uploadStatus":"processed","privacyStatus":"private"}}"#
+                    r#"{"id":"v","status":{"uploadStatus":"processed","privacyStatus":"public"}}"#
                 ))
             ),
             RemoteState::Published(Some("v".into()))
+        );
+        // Public asked, private given (§6): published, with the reason and the way out.
+        let RemoteState::PublishedNoted(Some(id), note) = remote_state(
+            &post,
+            "v",
+            Some(&video(
+                r#"{"id":"v","status":{"uploadStatus":"processed","privacyStatus":"private"}}"#,
+            )),
+        ) else {
+            panic!()
+        };
+        assert_eq!((id.as_str(), note.code.as_str()), ("v", "privacyChanged"));
+        assert!(note.message.contains("not audited"), "{note:?}");
+        assert!(
+            note.hint.unwrap().contains(codes::AUDIT_FORM),
+            "the audit link"
         );
     }
 
