@@ -28,6 +28,15 @@ impl Engine {
                     post_id,
                 }
             }
+            Settle::Uploaded { post_id, at, late } => {
+                summary.uploaded += 1;
+                Event::Uploaded {
+                    post: subject,
+                    post_id,
+                    public_at: at,
+                    late,
+                }
+            }
             Settle::SentToInbox => {
                 summary.sent += 1;
                 Event::SentToInbox {

@@ -71,6 +71,9 @@ pub struct VideoStatus {
     /// `public`, `unlisted`, `private`.
     #[serde(default)]
     pub privacy_status: Option<String>,
+    /// When YouTube makes a private video public (RFC 3339; §8).
+    #[serde(default)]
+    pub publish_at: Option<String>,
 }
 
 /// `processingDetails` of a video.
