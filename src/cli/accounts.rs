@@ -108,6 +108,13 @@ pub async fn exec(ctx: &Ctx, args: AccountsArgs) -> Result<()> {
                     "  can publish {modes}; scopes {}",
                     a.scopes.join(", ")
                 ));
+                if a.platform.rules().scopes().manage.is_some() {
+                    ctx.out.stdout_line(if a.can_manage() {
+                        "  can reschedule and delete posts uploaded ahead"
+                    } else {
+                        "  cannot change posts uploaded ahead (`postez connect --manage` allows it)"
+                    });
+                }
                 for line in hold_lines(a, ctx.now()) {
                     ctx.out.stdout_line(&format!("  {line}"));
                 }

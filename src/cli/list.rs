@@ -9,7 +9,8 @@ use super::schedule::file_label;
 
 /// Show the queue
 ///
-/// Without --all, only posts still in play (scheduled, publishing, failed), soonest first.
+/// Without --all, only posts still in play (scheduled, publishing, uploaded ahead, failed),
+/// soonest first.
 /// On a terminal times are relative; in a pipe each post is one tab-separated line with
 /// RFC 3339 UTC times: id, state, scheduled_at, platform, account, mode, privacy, file, caption.
 #[derive(Debug, clap::Args)]
@@ -105,6 +106,21 @@ fn held_notes(ctx: &Ctx, posts: &[Post]) {
     }
 }
 
+/// An uploaded post's state for people: where it is and when it goes public, in its own zone.
+pub fn uploaded_words(post: &Post) -> String {
+    let zone = postez::when::parse_zone(&post.timezone).unwrap_or(chrono_tz::Tz::UTC);
+    let name = post
+        .platform
+        .parse::<postez::provider::Platform>()
+        .map_or_else(|_| post.platform.clone(), |p| p.name().to_string());
+    format!(
+        "on {name}, goes public at {}",
+        post.scheduled_at
+            .with_timezone(&zone)
+            .format("%Y-%m-%d %H:%M %Z")
+    )
+}
+
 /// One post as a tab-separated line; tabs and newlines in text become spaces.
 fn tsv_line(post: &Post) -> String {
     let clean = |s: &str| s.replace(['\t', '\n', '\r'], " ");
@@ -132,6 +148,7 @@ fn print_table(ctx: &Ctx, posts: &[Post]) {
         .map(|p| {
             let state = match &p.phase {
                 Some(phase) if p.state == PostState::Publishing => format!("{} ({phase})", p.state),
+                _ if p.state == PostState::Uploaded => uploaded_words(p),
                 _ => p.state.to_string(),
             };
             let how = match p.options.privacy_label() {
