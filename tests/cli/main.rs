@@ -28,3 +28,4 @@ mod support;
 mod swap;
 mod upgrade;
 mod youtube;
+mod youtube_ahead;
