@@ -109,10 +109,13 @@ pub async fn exec(ctx: &Ctx, args: AccountsArgs) -> Result<()> {
                     a.scopes.join(", ")
                 ));
                 if a.platform.rules().scopes().manage.is_some() {
-                    ctx.out.stdout_line(if a.can_manage() {
-                        "  can reschedule and delete posts uploaded ahead"
+                    ctx.out.stdout_line(&if a.can_manage() {
+                        "  can reschedule and delete posts uploaded ahead".to_string()
                     } else {
-                        "  cannot change posts uploaded ahead (`postez connect --manage` allows it)"
+                        format!(
+                            "  cannot change posts uploaded ahead (`postez connect {} --manage` allows it)",
+                            a.platform
+                        )
                     });
                 }
                 for line in hold_lines(a, ctx.now()) {
