@@ -277,6 +277,12 @@ pub async fn exec(ctx: &Ctx, args: ConnectArgs) -> Result<()> {
         ctx.now(),
     )?;
     render(ctx, &connected);
+    // Google lets the user untick a scope on the consent screen.
+    if args.manage && !connected.account.can_manage() {
+        ctx.out.warn(&format!(
+            "{name} did not grant managing your videos: posts uploaded ahead can only be changed in {name}'s own editor"
+        ));
+    }
     Ok(())
 }
 

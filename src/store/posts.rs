@@ -465,7 +465,7 @@ impl Store {
     /// happened in the caller), recording which fields changed. A half-done upload of the old
     /// content is dropped: the platform cannot publish an incomplete upload, and the next run
     /// starts a new one with the new content. (One the platform may hold in full unconfirmed
-    /// is refused by `transition`.)
+    /// is refused by `transition`.) A post to be uploaded ahead stays one: still due now.
     pub fn edit_post(
         &mut self,
         id: PostId,
@@ -487,7 +487,7 @@ impl Store {
                  file_hash = ?8, container = ?9, duration_ms = ?10, width = ?11, height = ?12, \
                  fps = ?13, codec = ?14, caption = ?15, mode = ?16, options = ?17, \
                  scheduled_at = ?18, timezone = ?19, checkpoint = NULL, chunks_done = 0, \
-                 upload_complete = 0, \
+                 upload_complete = 0, post_id = NULL, \
                  due_at = CASE WHEN due_at < scheduled_at THEN MIN(due_at, ?18) ELSE ?18 END"
                     .into()
             },
@@ -599,7 +599,9 @@ impl Store {
                 let upload = if keep_upload {
                     ""
                 } else {
-                    ", checkpoint = NULL, chunks_done = 0, upload_complete = 0"
+                    // The id of a video that was on the platform goes with its upload: the
+                    // next status check must not read about that video.
+                    ", checkpoint = NULL, chunks_done = 0, upload_complete = 0, post_id = NULL"
                 };
                 format!(
                     "phase = NULL, attempts = 0, next_attempt_at = NULL, \

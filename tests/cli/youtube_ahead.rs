@@ -470,3 +470,25 @@ fn a_queue_from_before_upload_ahead_is_migrated_with_its_events() {
     assert_eq!(shown(&env, 2)["events"].as_array().unwrap().len(), 2);
     assert_eq!(shown(&env, 1)["upload_ahead"], false);
 }
+
+#[test]
+fn connect_manage_explains_itself_and_says_when_google_left_it_out() {
+    let yt = Yt::start(|_| {});
+    let env = yt.env();
+    let run = yt.connect_with(&env, &["--manage"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stderr.contains("reschedule"), "{run:?}");
+    // The user unticked "Manage your YouTube account" on Google's consent screen.
+    yt.server.set_granted_scopes(Some(vec![
+        crate::fake_youtube::SCOPE_UPLOAD.into(),
+        crate::fake_youtube::SCOPE_READONLY.into(),
+    ]));
+    let run = yt.connect_with(&env, &["--manage"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stderr.contains("did not grant managing"), "{run:?}");
+    let accounts = env.run(&["accounts", "--json"]).json();
+    assert_eq!(accounts[0]["can_manage"], false, "{accounts}");
+    // TikTok has nothing to manage: refused before anything starts.
+    let run = env.run(&["connect", "tiktok", "--manage", "--no-browser"]);
+    assert!(run.fails(2).contains("--manage"), "{run:?}");
+}
