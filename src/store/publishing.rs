@@ -538,6 +538,43 @@ mod tests {
         );
     }
 
+    /// An upload ahead is claimed as soon as it is queued; once the platform holds it, it is
+    /// claimed again only at its time (to confirm it), at the time the platform holds.
+    #[test]
+    fn an_upload_ahead_is_due_now_and_its_confirmation_at_its_time() {
+        use crate::post::PostState;
+        use crate::store::tests::{now, sample_post};
+        let mut store = Store::open_in_memory().unwrap();
+        let at = now() + chrono::Duration::hours(1);
+        let mut ahead = sample_post(at);
+        ahead.upload_ahead = true;
+        let ids = store
+            .insert_posts(&[ahead, sample_post(at)], now())
+            .unwrap();
+        assert!(store.post(ids[0]).unwrap().upload_ahead());
+        assert!(!store.post(ids[1]).unwrap().upload_ahead());
+        assert_eq!(store.claim_due(now(), 1).unwrap(), vec![ids[0]]);
+        let held_until = at + chrono::Duration::minutes(5);
+        store
+            .settle(
+                ids[0],
+                &Settle::Uploaded {
+                    post_id: "vid".into(),
+                    at: held_until,
+                    late: None,
+                },
+                now(),
+            )
+            .unwrap();
+        let post = store.post(ids[0]).unwrap();
+        assert_eq!(post.state, PostState::Uploaded);
+        assert_eq!(post.post_id.as_deref(), Some("vid"));
+        assert_eq!(post.scheduled_at, held_until, "the platform's time");
+        assert_eq!(store.claim_due(at, 2).unwrap(), vec![ids[1]]);
+        assert_eq!(store.claim_due(held_until, 3).unwrap(), vec![ids[0]]);
+        assert_eq!(store.post(ids[0]).unwrap().state, PostState::Publishing);
+    }
+
     #[test]
     fn due_and_queue_queries_use_indexes() {
         let store = Store::open_in_memory().unwrap();

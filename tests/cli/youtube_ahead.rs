@@ -101,7 +101,11 @@ fn an_upload_ahead_goes_up_private_and_a_run_after_its_time_confirms_it() {
         dry.stdout
             .lines()
             .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-            .any(|e| e["type"] == "would_publish" && e["data"]["id"] == 1),
+            .any(|e| e["type"] == "would_publish"
+                && e["data"]["id"] == 1
+                && e["data"]["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("uploaded ahead"))),
         "{dry:?}"
     );
 
