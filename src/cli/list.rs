@@ -85,7 +85,9 @@ fn held_notes(ctx: &Ctx, posts: &[Post]) {
     }
     for p in posts {
         // Holds record their code on a queued post; a retry pause does not.
-        if p.state != PostState::Scheduled || p.last_error_code.is_none() {
+        if !matches!(p.state, PostState::Scheduled | PostState::Uploaded)
+            || p.last_error_code.is_none()
+        {
             continue;
         }
         let until = p

@@ -106,15 +106,18 @@ pub fn print(
     if let Some(error) = &post.last_error {
         // A queued post with a code waits for its account's sake (holds record the code; a
         // retry pause does not).
-        let label =
-            if post.state == postez::post::PostState::Scheduled && post.last_error_code.is_some() {
-                "  held         "
-            } else if post.state == postez::post::PostState::Uploaded {
-                // Not an error: the confirming run found it not public yet after its time.
-                "  not public   "
-            } else {
-                "  last error   "
-            };
+        let label = if matches!(
+            post.state,
+            postez::post::PostState::Scheduled | postez::post::PostState::Uploaded
+        ) && post.last_error_code.is_some()
+        {
+            "  held         "
+        } else if post.state == postez::post::PostState::Uploaded {
+            // Not an error: the confirming run found it not public yet after its time.
+            "  not public   "
+        } else {
+            "  last error   "
+        };
         lines.push(format!("{label}{error}"));
         if let Some(hint) = &post.last_error_hint {
             lines.push(format!("  hint         {hint}"));

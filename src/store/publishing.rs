@@ -363,6 +363,20 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(map)?;
+        // A post the platform holds until its time, claimed to be confirmed, goes back to
+        // `uploaded` when the run leaves it (a login to renew, a hold, an interruption), not to
+        // `scheduled`: it is still on the platform. Unless its upload is dropped (the platform
+        // failed it), which starts a new one.
+        let on_platform: bool = tx
+            .query_row(
+                "SELECT post_id IS NOT NULL AND upload_complete = 1 FROM posts WHERE id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(map)?
+            .unwrap_or(false);
+        let back = |reset: bool| if on_platform && !reset { HOLD } else { REQUEUE };
         let (kind, detail) = match how {
             Settle::Published(post_id) => {
                 tx.execute(
@@ -444,8 +458,8 @@ impl Store {
                         "UPDATE posts SET {}, phase = NULL, attempts = attempts + 1, \
                          next_attempt_at = ?2, last_error = ?3, last_error_code = NULL, \
                          last_error_hint = NULL, updated_at = ?4 WHERE id = ?1 AND {}",
-                        REQUEUE.set(),
-                        REQUEUE.guard()
+                        back(*reset_upload).set(),
+                        back(*reset_upload).guard()
                     ),
                     params![id, db_time(*at), message, stamp],
                 )
@@ -462,8 +476,8 @@ impl Store {
                 tx.execute(
                     &format!(
                         "UPDATE posts SET {}, phase = NULL, updated_at = ?2 WHERE id = ?1 AND {}",
-                        REQUEUE.set(),
-                        REQUEUE.guard()
+                        back(false).set(),
+                        back(false).guard()
                     ),
                     params![id, stamp],
                 )
@@ -483,8 +497,8 @@ impl Store {
                          next_attempt_at = COALESCE(?2, next_attempt_at), last_error = ?3, \
                          last_error_code = ?4, last_error_hint = ?5, updated_at = ?6 \
                          WHERE id = ?1 AND {}",
-                        REQUEUE.set(),
-                        REQUEUE.guard()
+                        back(*reset_upload).set(),
+                        back(*reset_upload).guard()
                     ),
                     params![id, until.map(db_time), message, code, hint, stamp],
                 )

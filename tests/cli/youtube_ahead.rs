@@ -190,6 +190,22 @@ fn still_private_after_its_time_is_checked_again_and_a_deleted_video_fails() {
 }
 
 #[test]
+fn a_confirmation_the_run_cannot_make_leaves_the_post_uploaded() {
+    let yt = Yt::start(|_| {});
+    let (mut env, _, id) = uploaded_ahead(&yt, &[]);
+    // The login died meanwhile: the run cannot ask YouTube, and the post is still on YouTube.
+    yt.server.expire_access_tokens();
+    yt.server.expire_refresh_tokens();
+    advance(&mut env, &yt, Duration::from_secs(2 * 3600));
+    let run = env.run(&["run"]);
+    assert_eq!(run.code, 3, "needs a login: {run:?}");
+    let post = shown(&env, 1);
+    assert_eq!(post["state"], "uploaded", "{post}");
+    assert_eq!(post["post_id"], id.as_str());
+    assert_eq!(yt.server.state().sessions.len(), 1);
+}
+
+#[test]
 fn a_run_too_close_to_its_time_uploads_it_public_without_publish_at() {
     let yt = Yt::start(|_| {});
     let mut env = yt.connected();
