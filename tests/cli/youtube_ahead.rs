@@ -132,6 +132,22 @@ fn an_upload_ahead_goes_up_private_and_a_run_after_its_time_confirms_it() {
     let listed = env.run(&["list", "--state", "uploaded", "--json"]).json();
     assert_eq!(listed[0]["id"], 1, "{listed}");
     assert_eq!(listed[0]["upload_ahead"], true, "{listed}");
+    // The export carries the state and the video id; the history says what happened.
+    let out = env.path("export.json");
+    env.run(&["export", "--output", out.to_str().unwrap()]).ok();
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    let exported = &doc["posts"][0];
+    assert_eq!(exported["state"], "uploaded", "{exported}");
+    assert_eq!(exported["post_id"], video.id.as_str());
+    assert!(
+        exported["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "on_platform"
+                && e["detail"]["public_at"] == rfc3339(at).as_str()),
+        "{exported}"
+    );
 
     // A second run before its time uploads nothing and asks YouTube nothing.
     let lists = state.count(Endpoint::VideosList);
