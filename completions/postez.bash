@@ -736,7 +736,7 @@ _postez() {
             return 0
             ;;
         postez__subcmd__edit)
-            opts="-c -y -v -q -h -V --at --tz --file --caption --caption-file --hashtag --draft --direct --privacy --allow-comments --no-allow-comments --allow-duet --no-allow-duet --allow-stitch --no-allow-stitch --cover-at --brand-organic --no-brand-organic --branded-content --no-branded-content --ai-generated --no-ai-generated --account --yes --json --verbose --quiet --color --log-format --help --version"
+            opts="-c -y -v -q -h -V --at --tz --file --caption --caption-file --hashtag --draft --direct --privacy --allow-comments --no-allow-comments --allow-duet --no-allow-duet --allow-stitch --no-allow-stitch --cover-at --brand-organic --no-brand-organic --branded-content --no-branded-content --ai-generated --no-ai-generated --account --title --made-for-kids --category --notify --no-notify --tag --no-tags --yes --json --verbose --quiet --color --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -779,6 +779,22 @@ _postez() {
                     return 0
                     ;;
                 --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --title)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --made-for-kids)
+                    COMPREPLY=($(compgen -W "yes no" -- "${cur}"))
+                    return 0
+                    ;;
+                --category)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tag)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1536,7 +1552,7 @@ _postez() {
             return 0
             ;;
         postez__subcmd__schedule)
-            opts="-c -y -v -q -h -V --at --tz --caption --caption-file --hashtag --draft --privacy --allow-comments --allow-duet --allow-stitch --cover-at --brand-organic --branded-content --ai-generated --title --made-for-kids --category --no-notify --upload-ahead --no-upload-ahead --account --copy --yes --allow-duplicate --json --verbose --quiet --color --log-format --help --version"
+            opts="-c -y -v -q -h -V --at --tz --caption --caption-file --hashtag --draft --privacy --allow-comments --allow-duet --allow-stitch --cover-at --brand-organic --branded-content --ai-generated --title --made-for-kids --category --no-notify --upload-ahead --no-upload-ahead --tag --account --copy --yes --allow-duplicate --json --verbose --quiet --color --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1583,6 +1599,10 @@ _postez() {
                     return 0
                     ;;
                 --category)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tag)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -111,6 +111,7 @@ complete -c postez -n "__fish_postez_using_subcommand schedule" -l title -d 'You
 complete -c postez -n "__fish_postez_using_subcommand schedule" -l made-for-kids -d 'YouTube: whether the video is made for kids (required; YouTube asks every upload)' -r -f -a "yes\t'Yes'
 no\t'No'"
 complete -c postez -n "__fish_postez_using_subcommand schedule" -l category -d 'YouTube: category id, e.g. 22 (People & Blogs); default: YouTube picks' -r
+complete -c postez -n "__fish_postez_using_subcommand schedule" -l tag -d 'YouTube: add a tag (repeatable; no < or >, at most 500 characters in all, counting a comma between tags and quotes around a tag with a space)' -r
 complete -c postez -n "__fish_postez_using_subcommand schedule" -l account -d 'Account to publish with: id, name, a platform (its only account, e.g. `youtube`) or `platform:name` (default: the only TikTok account, or `default_account`)' -r
 complete -c postez -n "__fish_postez_using_subcommand schedule" -l color -d 'When to use colors' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
 always\t'Always'
@@ -176,6 +177,11 @@ private\t''
 unlisted\t''"
 complete -c postez -n "__fish_postez_using_subcommand edit" -l cover-at -d 'Cover frame time in milliseconds' -r
 complete -c postez -n "__fish_postez_using_subcommand edit" -l account -d 'Move the post to another account (id or name)' -r
+complete -c postez -n "__fish_postez_using_subcommand edit" -l title -d 'YouTube: new title (at most 100 characters, no < or >)' -r
+complete -c postez -n "__fish_postez_using_subcommand edit" -l made-for-kids -d 'YouTube: whether the video is made for kids' -r -f -a "yes\t'Yes'
+no\t'No'"
+complete -c postez -n "__fish_postez_using_subcommand edit" -l category -d 'YouTube: category id, e.g. 22 (People & Blogs)' -r
+complete -c postez -n "__fish_postez_using_subcommand edit" -l tag -d 'YouTube: the tags, replacing the post\'s (repeatable; same limits as `schedule --tag`)' -r
 complete -c postez -n "__fish_postez_using_subcommand edit" -l color -d 'When to use colors' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
 always\t'Always'
 never\t'Never'"
@@ -195,6 +201,9 @@ complete -c postez -n "__fish_postez_using_subcommand edit" -l branded-content -
 complete -c postez -n "__fish_postez_using_subcommand edit" -l no-branded-content
 complete -c postez -n "__fish_postez_using_subcommand edit" -l ai-generated -d 'AI-generated label (on/off with --no-ai-generated)'
 complete -c postez -n "__fish_postez_using_subcommand edit" -l no-ai-generated
+complete -c postez -n "__fish_postez_using_subcommand edit" -l notify -d 'YouTube: notify subscribers of the upload (on/off with --no-notify)'
+complete -c postez -n "__fish_postez_using_subcommand edit" -l no-notify
+complete -c postez -n "__fish_postez_using_subcommand edit" -l no-tags -d 'YouTube: remove every tag'
 complete -c postez -n "__fish_postez_using_subcommand edit" -s y -l yes -d 'Agree to TikTok\'s Music Usage Confirmation without a prompt'
 complete -c postez -n "__fish_postez_using_subcommand edit" -l json -d 'Print machine-readable JSON on stdout'
 complete -c postez -n "__fish_postez_using_subcommand edit" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'

@@ -43,6 +43,9 @@ pub struct Config {
     /// Attempts before a post that keeps failing temporarily is marked failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_attempts: Option<u32>,
+    /// YouTube uploads the user's Google project may make a day (its `videos.insert` bucket).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub youtube_daily_uploads: Option<u32>,
 }
 
 /// The keys `postez config` knows, with a line of help each.
@@ -84,12 +87,20 @@ pub const KEYS: &[(&str, &str)] = &[
         "max_attempts",
         "attempts before a post that keeps failing temporarily is marked failed",
     ),
+    (
+        "youtube_daily_uploads",
+        "YouTube uploads your Google project may make per Pacific-time day (default 100); schedule warns past it",
+    ),
 ];
 
 /// `late_limit` when it is not set: a post more than a day late is failed as missed.
 pub const DEFAULT_LATE_LIMIT: &str = "24h";
 /// `max_attempts` when it is not set.
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 6;
+/// `youtube_daily_uploads` when it is not set: a new Google project's `videos.insert` bucket,
+/// "100 videos.insert calls … per day" (youtube-api.md §5.1; it was ~6 a day under the old
+/// 1600-unit cost, so a project with a raised quota sets its own figure).
+pub const DEFAULT_YOUTUBE_DAILY_UPLOADS: u32 = 100;
 
 fn unknown_key(key: &str) -> Error {
     Error::config(
@@ -183,6 +194,7 @@ impl Config {
             "tiktok_direct_post" => self.tiktok_direct_post.map(|b| b.to_string()),
             "youtube_client_id" => self.youtube_client_id.clone(),
             "youtube_upload_ahead" => self.youtube_upload_ahead.map(|b| b.to_string()),
+            "youtube_daily_uploads" => self.youtube_daily_uploads.map(|n| n.to_string()),
             _ => return Err(unknown_key(key)),
         })
     }
@@ -207,6 +219,9 @@ impl Config {
             "tiktok_direct_post" => self.tiktok_direct_post = v.map(|b| b == "true"),
             "youtube_client_id" => self.youtube_client_id = v,
             "youtube_upload_ahead" => self.youtube_upload_ahead = v.map(|b| b == "true"),
+            "youtube_daily_uploads" => {
+                self.youtube_daily_uploads = v.and_then(|n| n.parse().ok());
+            }
             _ => return Err(unknown_key(key)),
         }
         Ok(())
@@ -233,6 +248,12 @@ impl Config {
     /// `max_attempts` with its default.
     pub fn max_attempts(&self) -> u32 {
         self.max_attempts.unwrap_or(DEFAULT_MAX_ATTEMPTS)
+    }
+
+    /// `youtube_daily_uploads` with its default.
+    pub fn youtube_daily_uploads(&self) -> u32 {
+        self.youtube_daily_uploads
+            .unwrap_or(DEFAULT_YOUTUBE_DAILY_UPLOADS)
     }
 }
 
@@ -294,6 +315,10 @@ fn validate(key: &str, value: &str) -> Result<()> {
         "max_attempts" => match value.parse::<u32>() {
             Ok(1..=100) => {}
             _ => return Err(bad_value(key, value, "a whole number from 1 to 100")),
+        },
+        "youtube_daily_uploads" => match value.parse::<u32>() {
+            Ok(1..) => {}
+            _ => return Err(bad_value(key, value, "a whole number, at least 1")),
         },
         "default_account" | "passphrase_command" | "tiktok_client_key" | "youtube_client_id" => {
             if value.chars().any(char::is_control) {

@@ -52,6 +52,16 @@ pub struct Changes {
     pub ai_generated: Option<bool>,
     /// Move the post to another account (id or name).
     pub account: Option<String>,
+    /// YouTube: the title.
+    pub title: Option<String>,
+    /// YouTube: made for kids or not.
+    pub made_for_kids: Option<bool>,
+    /// YouTube: the category id.
+    pub category: Option<String>,
+    /// YouTube: notify subscribers.
+    pub notify: Option<bool>,
+    /// YouTube: the tags, replacing the post's (an empty list clears them).
+    pub tags: Option<Vec<String>>,
 }
 
 impl Changes {
@@ -60,6 +70,21 @@ impl Changes {
     fn apply(&self, id: PostId, old: &PostOptions) -> Result<PostOptions> {
         match old {
             PostOptions::TikTok(o) => {
+                let youtube_only = self.youtube_only();
+                if !youtube_only.is_empty() {
+                    return Err(Error::invalid(
+                        format!(
+                            "post {id} is a TikTok post, and {} {} YouTube's",
+                            youtube_only.join(", "),
+                            if youtube_only.len() == 1 { "is" } else { "are" }
+                        ),
+                        // TikTok has no title or tags of its own: both live in the caption.
+                        Some(
+                            "drop them; TikTok's tags are the caption's hashtags (--hashtag)"
+                                .into(),
+                        ),
+                    ));
+                }
                 let privacy = self.privacy.as_deref().map(str::parse).transpose()?;
                 Ok(self.apply_tiktok(o, privacy).into())
             }
@@ -82,9 +107,38 @@ impl Changes {
                 if let Some(ai) = self.ai_generated {
                     options.ai_generated = ai;
                 }
+                if let Some(title) = &self.title {
+                    options.title = title.clone();
+                }
+                if let Some(kids) = self.made_for_kids {
+                    options.made_for_kids = kids;
+                }
+                if let Some(category) = &self.category {
+                    options.category = Some(category.clone());
+                }
+                if let Some(notify) = self.notify {
+                    options.notify = notify;
+                }
+                if let Some(tags) = &self.tags {
+                    options.tags = tags.clone();
+                }
                 Ok(PostOptions::YouTube(options))
             }
         }
+    }
+
+    /// The YouTube-only flags given.
+    fn youtube_only(&self) -> Vec<&'static str> {
+        [
+            (self.title.is_some(), "--title"),
+            (self.made_for_kids.is_some(), "--made-for-kids"),
+            (self.category.is_some(), "--category"),
+            (self.notify.is_some(), "--notify/--no-notify"),
+            (self.tags.is_some(), "--tag/--no-tags"),
+        ]
+        .into_iter()
+        .filter_map(|(given, flag)| given.then_some(flag))
+        .collect()
     }
 
     /// The TikTok-only flags given.

@@ -91,6 +91,7 @@ pub async fn run_checks(env: &Env, paths: &Paths, now: DateTime<Utc>) -> Vec<Che
     if let Some(store) = &store {
         accounts(env, paths, &config, store, now, &mut checks);
         media(store, &mut checks);
+        youtube_quota(env, &config, store, &used, now, &mut checks);
         runner(env, store, now, &mut checks);
     }
     clock(env, &used, &mut checks).await;
@@ -176,6 +177,31 @@ fn credentials(env: &Env, config: &Config, used: &[Platform], checks: &mut Vec<C
                 )),
             ));
         }
+    }
+}
+
+/// YouTube's daily upload allowance, for a user with a channel: the client in use, holds, and
+/// today's queued uploads (the provider counts them).
+fn youtube_quota(
+    env: &Env,
+    config: &Config,
+    store: &Store,
+    used: &[Platform],
+    now: DateTime<Utc>,
+    checks: &mut Vec<Check>,
+) {
+    if !used.contains(&Platform::YouTube) {
+        return;
+    }
+    let name = "YouTube quota";
+    match provider::youtube::quota::doctor(env, config, store, now) {
+        Ok(r) => checks.push(check(
+            name,
+            if r.warn { Status::Warn } else { Status::Ok },
+            r.message,
+            r.fix.as_deref(),
+        )),
+        Err(e) => checks.push(check(name, Status::Warn, e.to_string(), None)),
     }
 }
 

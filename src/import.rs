@@ -1,5 +1,6 @@
-//! Bulk import's file formats: the text of a CSV or JSON file turned into rows, and each row's
-//! fields (privacy, flags, cover time, hashtags, zone) checked, and where a row's video may be
+//! Bulk import's file formats: the text of a CSV or JSON file (or `postez export`'s document)
+//! turned into rows, and each row's fields (platform, privacy, flags, cover time, hashtags,
+//! YouTube's title, audience and tags, zone) checked, and where a row's video may be
 //! ([`resolve_file`]). Times, videos and accounts are checked by the caller (`postez import`),
 //! which needs the clock, the disk and the queue. Input is untrusted user text: every failure is
 //! an [`Error`] naming the row, never a panic.
@@ -11,7 +12,9 @@ use serde::Deserialize;
 
 use crate::error::{Error, Result};
 use crate::post::{Mode, PostOptions, Privacy};
+use crate::provider::Platform;
 use crate::provider::tiktok::TikTokOptions;
+use crate::provider::youtube::{Visibility, YouTubeOptions};
 
 /// The two formats `postez import` reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,6 +84,25 @@ pub struct Row {
     /// Zone of `at`.
     #[serde(default)]
     pub tz: Option<String>,
+    /// The platform (`tiktok`, `youtube`): with `account`, `platform:account`; alone, its only
+    /// account.
+    #[serde(default)]
+    pub platform: Option<String>,
+    /// YouTube: the title (default: the caption's first line).
+    #[serde(default)]
+    pub title: Option<String>,
+    /// YouTube: made for kids (required for YouTube rows).
+    #[serde(default)]
+    pub made_for_kids: Option<Flag>,
+    /// YouTube: category id.
+    #[serde(default)]
+    pub category: Option<String>,
+    /// YouTube: notify subscribers (default yes).
+    #[serde(default)]
+    pub notify: Option<Flag>,
+    /// YouTube: tags, a JSON array or text separated by commas (a tag may hold spaces).
+    #[serde(default)]
+    pub tags: Option<Tags>,
 }
 
 /// Hashtags: a JSON array, or text separated by spaces or commas.
@@ -113,6 +135,20 @@ pub enum Number {
     Text(String),
 }
 
+/// Whether a flag column holds a value (an empty CSV cell is no value).
+fn given_flag(value: &Option<Flag>) -> bool {
+    match value {
+        None => false,
+        Some(Flag::Bool(_)) => true,
+        Some(Flag::Text(t)) => !t.trim().is_empty(),
+    }
+}
+
+/// "is" or "are", for a phrase of column names.
+fn plural(names: &str) -> &'static str {
+    if names.contains(',') { "are" } else { "is" }
+}
+
 fn flag(name: &str, value: &Option<Flag>) -> Result<bool> {
     match value {
         None => Ok(false),
@@ -128,9 +164,11 @@ fn flag(name: &str, value: &Option<Flag>) -> Result<bool> {
     }
 }
 
-/// Parse the text of an import file; `name` (the file's path) is quoted in errors.
+/// Parse the text of an import file; `name` (the file's path) is quoted in errors. A JSON
+/// file may also be `postez export`'s document: its scheduled posts are the rows.
 pub fn parse_rows(text: &str, format: Format, name: &str) -> Result<Vec<Row>> {
     match format {
+        Format::Json if is_export(text) => export_rows(text, name),
         Format::Json => serde_json::from_str(text).map_err(|e| {
             Error::invalid(
                 format!("`{name}` is not a JSON array of posts: {e}"),
@@ -157,6 +195,65 @@ pub fn parse_rows(text: &str, format: Format, name: &str) -> Result<Vec<Row>> {
             Ok(rows)
         }
     }
+}
+
+/// Whether `text` is `postez export`'s document (an object naming its format).
+fn is_export(text: &str) -> bool {
+    #[derive(Deserialize)]
+    struct Head {
+        format: String,
+    }
+    serde_json::from_str::<Head>(text).is_ok_and(|h| h.format == crate::export::FORMAT)
+}
+
+/// The rows of an export document: its posts still scheduled (published, failed and
+/// cancelled ones are history, not plans), each with the fields `schedule` took, so that
+/// export → import queues the same posts again. The caption already holds its hashtags.
+fn export_rows(text: &str, name: &str) -> Result<Vec<Row>> {
+    let doc: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| Error::invalid(format!("`{name}` is not a postez export: {e}"), None))?;
+    let posts = doc["posts"].as_array().cloned().unwrap_or_default();
+    let text = |v: &serde_json::Value| v.as_str().map(str::to_string);
+    let flag = |v: &serde_json::Value| v.as_bool().map(Flag::Bool);
+    Ok(posts
+        .iter()
+        .filter(|p| p["state"] == "scheduled")
+        .map(|p| {
+            // The account as `platform:label`, so a name two platforms share is not guessed.
+            let account = match (text(&p["platform"]), text(&p["account"])) {
+                (Some(platform), Some(label)) => Some(format!("{platform}:{label}")),
+                _ => None,
+            };
+            Row {
+                file: text(&p["file"]).unwrap_or_default(),
+                at: text(&p["scheduled_at"]).unwrap_or_default(),
+                caption: text(&p["caption"]),
+                hashtags: None,
+                privacy: text(&p["privacy"]),
+                draft: Some(Flag::Bool(p["mode"] == "draft")),
+                allow_comments: flag(&p["allow_comments"]),
+                allow_duet: flag(&p["allow_duet"]),
+                allow_stitch: flag(&p["allow_stitch"]),
+                cover_at: p["cover_at_ms"]
+                    .as_u64()
+                    .and_then(|n| u32::try_from(n).ok())
+                    .map(Number::Int),
+                brand_organic: flag(&p["brand_organic"]),
+                branded_content: flag(&p["branded_content"]),
+                ai_generated: flag(&p["ai_generated"]),
+                account,
+                tz: text(&p["timezone"]),
+                platform: text(&p["platform"]),
+                title: text(&p["title"]),
+                made_for_kids: flag(&p["made_for_kids"]),
+                category: text(&p["category"]),
+                notify: flag(&p["notify"]),
+                tags: p["tags"]
+                    .as_array()
+                    .map(|tags| Tags::List(tags.iter().filter_map(&text).collect())),
+            }
+        })
+        .collect())
 }
 
 /// Where a row's video is: `file` relative to `base`, the import file's folder (canonical), with
@@ -195,6 +292,138 @@ impl Row {
         match self.tz.as_deref().filter(|t| !t.is_empty()) {
             Some(tz) => Ok(Some(crate::when::parse_zone(tz)?)),
             None => Ok(None),
+        }
+    }
+
+    /// The account the row names, as `schedule --account` takes it: `platform:account` when
+    /// both columns are given (unless the account names its platform itself), the platform
+    /// alone (its only account), or the account alone.
+    pub fn target(&self) -> Option<String> {
+        let platform = self.platform.as_deref().filter(|p| !p.is_empty());
+        let account = self.account.as_deref().filter(|a| !a.is_empty());
+        match (platform, account) {
+            (Some(p), Some(a)) if !a.contains(':') => Some(format!("{p}:{a}")),
+            (_, Some(a)) => Some(a.to_string()),
+            (Some(p), None) => Some(p.to_string()),
+            (None, None) => None,
+        }
+    }
+
+    /// The post's options for `platform`, not yet validated against each other: see the
+    /// platform's [`Rules::validate`](crate::provider::Rules::validate). Another platform's
+    /// columns are refused, not ignored.
+    pub fn options_for(&self, platform: Platform) -> Result<PostOptions> {
+        match platform {
+            Platform::TikTok => {
+                let youtube = self.given(&[
+                    (
+                        "title",
+                        self.title.as_deref().is_some_and(|t| !t.is_empty()),
+                    ),
+                    ("made_for_kids", given_flag(&self.made_for_kids)),
+                    (
+                        "category",
+                        self.category.as_deref().is_some_and(|c| !c.is_empty()),
+                    ),
+                    ("notify", given_flag(&self.notify)),
+                    ("tags", !self.tags().is_empty()),
+                ]);
+                if !youtube.is_empty() {
+                    return Err(Error::invalid(
+                        format!("{} {} YouTube's, and this is a TikTok post", youtube, plural(&youtube)),
+                        Some("leave them empty, or set `platform` (or `account`) to a YouTube account; TikTok's tags are `hashtags`".into()),
+                    ));
+                }
+                self.options()
+            }
+            Platform::YouTube => self.youtube_options(),
+        }
+    }
+
+    /// The YouTube columns as a YouTube post's options: privacy and audience required, as in
+    /// `schedule` (YouTube has no safe default for either).
+    fn youtube_options(&self) -> Result<PostOptions> {
+        let tiktok = self.given(&[
+            ("draft", flag("draft", &self.draft)?),
+            (
+                "allow_comments",
+                flag("allow_comments", &self.allow_comments)?,
+            ),
+            ("allow_duet", flag("allow_duet", &self.allow_duet)?),
+            ("allow_stitch", flag("allow_stitch", &self.allow_stitch)?),
+            (
+                "cover_at",
+                match &self.cover_at {
+                    None => false,
+                    Some(Number::Int(_)) => true,
+                    Some(Number::Text(t)) => !t.trim().is_empty(),
+                },
+            ),
+            ("brand_organic", flag("brand_organic", &self.brand_organic)?),
+            (
+                "branded_content",
+                flag("branded_content", &self.branded_content)?,
+            ),
+        ]);
+        if !tiktok.is_empty() {
+            return Err(Error::invalid(
+                format!("{tiktok} {} TikTok's, and this is a YouTube post", plural(&tiktok)),
+                Some("leave them empty (YouTube has no drafts: privacy private uploads it for YouTube Studio)".into()),
+            ));
+        }
+        let privacy: Visibility = match self.privacy.as_deref().filter(|p| !p.is_empty()) {
+            Some(p) => p.parse()?,
+            None => {
+                return Err(Error::invalid(
+                    "a YouTube video needs a privacy, and postez chooses none for you",
+                    Some("fill `privacy` with public, unlisted or private".into()),
+                ));
+            }
+        };
+        if !given_flag(&self.made_for_kids) {
+            return Err(Error::invalid(
+                "YouTube requires the audience choice for every video: is it made for kids?",
+                Some("fill `made_for_kids` with yes or no".into()),
+            ));
+        }
+        let caption = self.caption.as_deref().unwrap_or_default();
+        let title = match self.title.as_deref().filter(|t| !t.is_empty()) {
+            Some(t) => t.to_string(),
+            None => crate::provider::youtube::rules::default_title(caption)?,
+        };
+        Ok(PostOptions::YouTube(YouTubeOptions {
+            title,
+            privacy,
+            made_for_kids: flag("made_for_kids", &self.made_for_kids)?,
+            ai_generated: flag("ai_generated", &self.ai_generated)?,
+            category: self.category.clone().filter(|c| !c.is_empty()),
+            notify: !given_flag(&self.notify) || flag("notify", &self.notify)?,
+            tags: self.tags(),
+        }))
+    }
+
+    /// The names of the columns given, as one phrase (`draft, allow_duet`).
+    fn given(&self, columns: &[(&str, bool)]) -> String {
+        columns
+            .iter()
+            .filter(|(_, given)| *given)
+            .map(|(name, _)| format!("`{name}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// YouTube's tags as written: a list, or text split on commas only (a tag may hold a space,
+    /// and YouTube's own tag box separates them by commas).
+    pub fn tags(&self) -> Vec<String> {
+        match &self.tags {
+            None => Vec::new(),
+            Some(Tags::List(list)) => list.clone(),
+            Some(Tags::Text(text)) => text
+                .split(',')
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_string)
+                .collect(),
         }
     }
 
@@ -299,6 +528,68 @@ mod tests {
             resolve_file(&base, "../gone.mp4", false).unwrap(),
             base.join("../gone.mp4")
         );
+    }
+
+    #[test]
+    fn youtube_rows_name_their_account_and_split_tags_on_commas() {
+        let csv = "file,at,platform,account,privacy,made_for_kids,tags,caption\n\
+                   a.mp4,now,youtube,Chef,unlisted,no,\"pasta, quick dinner\",Dinner\n\
+                   a.mp4,now,,youtube:Chef,public,yes,,\n\
+                   a.mp4,now,youtube,,public,,,\n";
+        let rows = parse_rows(csv, Format::Csv, "p.csv").unwrap();
+        assert_eq!(rows[0].target().as_deref(), Some("youtube:Chef"));
+        assert_eq!(rows[1].target().as_deref(), Some("youtube:Chef"));
+        assert_eq!(rows[2].target().as_deref(), Some("youtube"));
+        let o = rows[0].options_for(Platform::YouTube).unwrap();
+        let o = o.youtube().unwrap();
+        assert_eq!(o.tags, ["pasta", "quick dinner"]);
+        assert_eq!(o.title, "Dinner", "the caption's first line");
+        assert!(o.notify && !o.made_for_kids);
+        // The audience is required; an empty cell is no answer.
+        let e = rows[2].options_for(Platform::YouTube).unwrap_err();
+        assert!(e.to_string().contains("audience"), "{e}");
+        // YouTube's columns on a TikTok row are refused, not ignored.
+        let e = rows[0].options_for(Platform::TikTok).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("`made_for_kids`, `tags` are YouTube's"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn an_export_document_gives_its_scheduled_posts() {
+        let doc = serde_json::json!({
+            "format": crate::export::FORMAT, "version": 1,
+            "posts": [
+                {"state": "scheduled", "platform": "youtube", "account": "chef", "file": "/v/a.mp4",
+                 "scheduled_at": "2026-12-01T18:00:00Z", "timezone": "Europe/Berlin",
+                 "caption": "Dinner #food", "mode": "direct", "privacy": "unlisted",
+                 "title": "T", "made_for_kids": true, "ai_generated": false, "category": "26",
+                 "notify": false, "tags": ["a b"]},
+                {"state": "published", "platform": "youtube", "file": "/v/b.mp4",
+                 "scheduled_at": "2026-11-01T18:00:00Z", "mode": "direct"},
+            ],
+        });
+        let rows = parse_rows(&doc.to_string(), Format::Json, "x.json").unwrap();
+        assert_eq!(rows.len(), 1, "only plans are imported");
+        let row = &rows[0];
+        assert_eq!(row.target().as_deref(), Some("youtube:chef"));
+        assert_eq!(row.at, "2026-12-01T18:00:00Z");
+        assert_eq!(row.tz.as_deref(), Some("Europe/Berlin"));
+        let o = row.options_for(Platform::YouTube).unwrap();
+        let o = o.youtube().unwrap();
+        assert_eq!(
+            (
+                o.title.as_str(),
+                o.made_for_kids,
+                o.notify,
+                o.category.as_deref()
+            ),
+            ("T", true, false, Some("26"))
+        );
+        assert_eq!(o.tags, ["a b"]);
+        assert!(row.hashtags().is_empty(), "the caption has them already");
     }
 
     #[test]

@@ -473,7 +473,7 @@ mod tests {
             err.to_string()
                 .ends_with("notes.mp4` is not an MP4, MOV or WebM video")
         );
-        assert!(err.hint().unwrap().contains("notes-tiktok.mp4"));
+        assert!(err.hint().unwrap().contains("notes-fixed.mp4"));
         let image = write(&dir, "photo.mp4", &bx(b"ftyp", b"heic\0\0\0\0mif1heic"));
         assert!(matches!(
             probe(&image),

@@ -426,6 +426,17 @@ impl Post {
             && matches!(self.state, PostState::Scheduled | PostState::Publishing)
     }
 
+    /// Where people watch the post once published, when its platform builds such an address
+    /// from what postez keeps (YouTube; TikTok's names the creator, so it has none).
+    pub fn url(&self) -> Option<String> {
+        let id = self
+            .post_id
+            .as_deref()
+            .filter(|_| self.state == PostState::Published)?;
+        let platform: Platform = self.platform.parse().ok()?;
+        platform.rules().post_url(id, &self.media)
+    }
+
     /// The post as JSON: the contract scripts rely on (documented in the README). Field names
     /// are stable; new fields may be added.
     pub fn to_json(&self) -> serde_json::Value {
@@ -469,6 +480,10 @@ impl Post {
             serde_json::to_value(&self.options).unwrap_or_default(),
         ) {
             fields.extend(options);
+        }
+        // Only where the platform builds one: TikTok's rows keep exactly their old keys.
+        if let Some(url) = self.url() {
+            json["url"] = url.into();
         }
         json
     }

@@ -277,7 +277,12 @@ pub fn duplicates(
 pub fn repeats(store: &Store, posts: &[NewPost]) -> Result<Vec<String>> {
     use std::collections::{BTreeMap, HashMap};
     let mut groups: HashMap<(&str, Option<i64>), Vec<usize>> = HashMap::new();
-    for (i, p) in posts.iter().enumerate() {
+    // TikTok's spam rule: `schedule` asks about repeats for TikTok posts only, and so does this.
+    for (i, p) in posts
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.options.platform() == Platform::TikTok)
+    {
         groups
             .entry((p.fingerprint.sample_sha256.as_str(), p.account_id))
             .or_default()

@@ -9,8 +9,9 @@ use super::Ctx;
 /// Check the setup and explain each problem with its fix
 ///
 /// Checks the settings, the database's integrity, the TikTok app's client key, each account's
-/// token store and expiry, the queued videos, whether the runner is installed and recently ran,
-/// and the system clock against TikTok's. Exits 0 when nothing failed.
+/// token store and expiry, the queued videos, YouTube's daily upload quota (the client in use,
+/// holds, today's queued uploads against youtube_daily_uploads), whether the runner is installed
+/// and recently ran, and the system clock against TikTok's. Exits 0 when nothing failed.
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "Examples:\n  postez doctor\n  postez doctor --json | jq '.checks[] | select(.status != \"ok\")'"

@@ -21,7 +21,8 @@ use super::schedule::{CaptionArgs, check_creator, choose_and_consent, show_creat
 Examples:
   postez edit 3 --at \"friday 18:00\"
   postez edit 3 --caption \"Better words\" --hashtag food
-  postez edit 3 --privacy MUTUAL_FOLLOW_FRIENDS --no-allow-comments --yes")]
+  postez edit 3 --privacy MUTUAL_FOLLOW_FRIENDS --no-allow-comments --yes
+  postez edit 4 --title \"Pasta, faster\" --privacy unlisted --tag pasta --tag \"quick dinner\"")]
 pub struct EditArgs {
     /// Post id (see `postez list`)
     pub id: PostId,
@@ -83,6 +84,26 @@ pub struct EditArgs {
     /// Move the post to another account (id or name)
     #[arg(long, value_name = "ACCOUNT")]
     pub account: Option<String>,
+    /// YouTube: new title (at most 100 characters, no < or >)
+    #[arg(long, value_name = "TEXT")]
+    pub title: Option<String>,
+    /// YouTube: whether the video is made for kids
+    #[arg(long, value_enum, value_name = "YES|NO")]
+    pub made_for_kids: Option<super::schedule::YesNo>,
+    /// YouTube: category id, e.g. 22 (People & Blogs)
+    #[arg(long, value_name = "ID")]
+    pub category: Option<String>,
+    /// YouTube: notify subscribers of the upload (on/off with --no-notify)
+    #[arg(long, overrides_with = "no_notify")]
+    notify: bool,
+    #[arg(long, hide = true)]
+    no_notify: bool,
+    /// YouTube: the tags, replacing the post's (repeatable; same limits as `schedule --tag`)
+    #[arg(long = "tag", value_name = "TAG", conflicts_with = "no_tags")]
+    pub tags: Vec<String>,
+    /// YouTube: remove every tag
+    #[arg(long)]
+    pub no_tags: bool,
     /// Agree to TikTok's Music Usage Confirmation without a prompt
     #[arg(long, short = 'y')]
     pub yes: bool,
@@ -118,6 +139,15 @@ impl EditArgs {
             branded_content: toggle(self.branded_content, self.no_branded_content),
             ai_generated: toggle(self.ai_generated, self.no_ai_generated),
             account: self.account.clone(),
+            title: self.title.clone(),
+            made_for_kids: self.made_for_kids.map(|k| k == super::schedule::YesNo::Yes),
+            category: self.category.clone(),
+            notify: toggle(self.notify, self.no_notify),
+            tags: if self.no_tags {
+                Some(Vec::new())
+            } else {
+                (!self.tags.is_empty()).then(|| self.tags.clone())
+            },
         }
     }
 }
@@ -128,7 +158,11 @@ pub async fn exec(ctx: &Ctx, args: EditArgs) -> Result<()> {
         return edit_uploaded(ctx, &mut store, &args).await;
     }
     let mut edit = postez::edit::plan(&store, args.id, &args.changes(), ctx.now())?;
-    let creator = if edit.needs_creator_check() {
+    // Only a post that needs the platform's consent (TikTok's direct posts) asks about its
+    // creator, as `schedule` does: YouTube's schedule asks the channel nothing, and an edit
+    // refused later (an upload YouTube may hold) must not have written the channel's answer.
+    let asks_creator = edit.rules().consent(edit.options()).is_some();
+    let creator = if edit.needs_creator_check() && asks_creator {
         check_creator(
             ctx,
             &mut store,

@@ -1,5 +1,7 @@
 //! `postez history`: the append-only history of one post, or the latest events of all.
 
+use std::collections::HashMap;
+
 use postez::Result;
 use postez::post::PostId;
 use postez::store::db_time;
@@ -32,10 +34,29 @@ pub fn exec(ctx: &Ctx, args: HistoryArgs) -> Result<()> {
         }
         None => store.recent_events(args.limit)?,
     };
+    // The address of each published post (its platform builds it from the post's id and
+    // video), shown with its `published` event.
+    let mut urls: HashMap<PostId, Option<String>> = HashMap::new();
+    for (id, e) in &events {
+        if e.kind == "published" && !urls.contains_key(id) {
+            urls.insert(*id, store.post(*id).ok().and_then(|p| p.url()));
+        }
+    }
+    let url_of = |id: &PostId, e: &postez::post::Event| {
+        (e.kind == "published")
+            .then(|| urls.get(id).cloned().flatten())
+            .flatten()
+    };
     if ctx.out.json() {
         let list: Vec<serde_json::Value> = events
             .iter()
-            .map(|(id, e)| serde_json::json!({"post": id, "at": db_time(e.at), "kind": e.kind, "detail": e.detail}))
+            .map(|(id, e)| {
+                let mut json = serde_json::json!({"post": id, "at": db_time(e.at), "kind": e.kind, "detail": e.detail});
+                if let Some(url) = url_of(id, e) {
+                    json["url"] = url.into();
+                }
+                json
+            })
             .collect();
         ctx.out.print_json(&serde_json::Value::Array(list));
         return Ok(());
@@ -45,8 +66,12 @@ pub fn exec(ctx: &Ctx, args: HistoryArgs) -> Result<()> {
             serde_json::Value::Object(map) if !map.is_empty() => format!(" {}", e.detail),
             _ => String::new(),
         };
-        ctx.out
-            .stdout_line(&format!("{}  post {id}  {}{detail}", db_time(e.at), e.kind));
+        let url = url_of(id, e).map(|u| format!(" {u}")).unwrap_or_default();
+        ctx.out.stdout_line(&format!(
+            "{}  post {id}  {}{detail}{url}",
+            db_time(e.at),
+            e.kind
+        ));
     }
     if events.is_empty() {
         ctx.out.note("no history yet");

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use postez::creator::{self, CreatorCheck};
 use postez::import::{self, Format, Row};
 use postez::post::{Mode, NewPost, Post};
+use postez::provider::Platform;
 use postez::queue::{self, CheckedMedia};
 use postez::{Error, Result};
 
@@ -15,8 +16,11 @@ use super::Ctx;
 ///
 /// One row per post with the same fields and checks as `schedule`: file, at (required), and
 /// caption, hashtags, privacy, draft, allow_comments, allow_duet, allow_stitch, cover_at,
-/// brand_organic, branded_content, ai_generated, account, tz. CSV needs a header line;
-/// JSON is an array of objects. Relative file paths are read from the import file's folder,
+/// brand_organic, branded_content, ai_generated, platform, account, tz; for YouTube rows also
+/// title, made_for_kids (required), category, notify and tags (separated by commas). The
+/// account is chosen as `schedule --account` does (with `platform`: `platform:account`, or the
+/// platform's only account). CSV needs a header line; JSON is an array of objects, or the
+/// document of `postez export` (its scheduled posts). Relative file paths are read from the import file's folder,
 /// and every video must be inside that folder (after `..` and links) unless --allow-outside.
 /// The videos are listed before anything is added. If any row is wrong, nothing is added and
 /// the error names the row.
@@ -26,6 +30,10 @@ Example posts.csv:
   file,at,caption,hashtags,privacy
   clips/a.mp4,tomorrow 18:00,First one,food dinner,SELF_ONLY
   clips/b.mp4,2026-12-02 18:00,Second one,,PUBLIC_TO_EVERYONE
+
+Example YouTube rows (shorts.csv):
+  file,at,platform,title,privacy,made_for_kids,tags
+  clips/a.mp4,tomorrow 18:00,youtube,Pasta in 30 seconds,public,no,\"pasta,quick dinner\"
 
 Examples:
   postez import posts.csv --yes
@@ -82,7 +90,7 @@ pub async fn exec(ctx: &Ctx, args: ImportArgs) -> Result<()> {
     let default_zone = ctx.zone(None)?;
     let default_account = ctx.config()?.default_account.clone();
     // Many rows usually share a few videos: probe each file once.
-    let mut media_cache: HashMap<PathBuf, CheckedMedia> = HashMap::new();
+    let mut media_cache: HashMap<(PathBuf, Platform), CheckedMedia> = HashMap::new();
     let mut posts: Vec<NewPost> = Vec::with_capacity(rows.len());
     for (i, row) in rows.iter().enumerate() {
         let post = import::resolve_file(&base, &row.file, args.allow_outside)
@@ -124,7 +132,7 @@ pub async fn exec(ctx: &Ctx, args: ImportArgs) -> Result<()> {
         confirm_repeats(ctx, &store, &posts)?;
     }
     let checks = check_creators(ctx, &mut store, &posts, &args.file).await?;
-    if let Some(first) = posts.iter().find(|p| p.options.mode() == Mode::Direct) {
+    if let Some(first) = posts.iter().find(|p| needs_consent(p)) {
         // Every direct row already has its privacy; this asks (or checks --yes) once for the
         // batch, naming each creator and citing the Branded Content Policy when any row is
         // branded.
@@ -134,10 +142,22 @@ pub async fn exec(ctx: &Ctx, args: ImportArgs) -> Result<()> {
                 .iter()
                 .any(|p| p.options.tiktok().is_some_and(|o| o.branded_content));
         }
-        let rules = queue::platform().rules();
+        let rules = first.options.platform().rules();
         super::schedule::choose_and_consent(ctx, rules, &mut batch, args.yes, &checks)?;
     }
     let ids = store.insert_posts(&posts, ctx.now())?;
+    let youtube: Vec<_> = posts
+        .iter()
+        .filter(|p| p.options.platform() == Platform::YouTube)
+        .map(|p| p.scheduled_at)
+        .collect();
+    if !youtube.is_empty() {
+        // The rows are queued already: a count that fails is no reason to fail the import.
+        let quota = postez::provider::youtube::quota::warnings(&store, ctx.config()?, &youtube);
+        for warning in quota.unwrap_or_default() {
+            ctx.out.warn(&warning);
+        }
+    }
     super::schedule::warn_if_no_runner(ctx, &store);
     if ctx.out.json() {
         let posts: Vec<Post> = ids
@@ -167,7 +187,7 @@ async fn check_creators(
     file: &Path,
 ) -> Result<Vec<CreatorCheck>> {
     let mut asked: Vec<Option<i64>> = Vec::new();
-    for post in posts.iter().filter(|p| p.options.mode() == Mode::Direct) {
+    for post in posts.iter().filter(|p| needs_consent(p)) {
         if !asked.contains(&post.account_id) {
             asked.push(post.account_id);
         }
@@ -184,7 +204,7 @@ async fn check_creators(
             let rows = posts
                 .iter()
                 .enumerate()
-                .filter(|(_, p)| p.options.mode() == Mode::Direct && p.account_id == account_id);
+                .filter(|(_, p)| needs_consent(p) && p.account_id == account_id);
             for (i, post) in rows {
                 creator
                     .check(&post.options, post.media.duration_ms, &post.file)
@@ -230,6 +250,44 @@ fn confirm_repeats(ctx: &Ctx, store: &postez::store::Store, posts: &[NewPost]) -
     Ok(())
 }
 
+/// Whether a post asks for the platform's consent (TikTok's direct posts): those rows are the
+/// batch's consent and creator checks; YouTube requires none before an upload.
+fn needs_consent(post: &NewPost) -> bool {
+    post.options.mode() == Mode::Direct
+        && post
+            .options
+            .platform()
+            .rules()
+            .consent(&post.options)
+            .is_some()
+}
+
+/// The platform and account of a row: its `platform`/`account` columns as `schedule --account`
+/// reads them; without either, `default_account` when it names another platform's account
+/// (as `schedule` does), else TikTok's account as before.
+fn row_target(
+    store: &postez::store::Store,
+    row: &Row,
+    default_account: Option<&str>,
+) -> Result<(Platform, Option<postez::store::Account>)> {
+    if let Some(name) = row.target() {
+        return queue::resolve_target(store, Some(&name), default_account);
+    }
+    if let Some(default) = default_account {
+        match queue::resolve_target(store, Some(default), None) {
+            Ok((platform, account)) if platform != queue::platform() => {
+                return Ok((platform, account));
+            }
+            Ok(_) | Err(Error::NoSuchAccount { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok((
+        queue::platform(),
+        queue::resolve_account(store, None, default_account)?,
+    ))
+}
+
 fn build_row(
     ctx: &Ctx,
     store: &postez::store::Store,
@@ -237,26 +295,24 @@ fn build_row(
     path: PathBuf,
     default_zone: chrono_tz::Tz,
     default_account: Option<&str>,
-    cache: &mut HashMap<PathBuf, CheckedMedia>,
+    cache: &mut HashMap<(PathBuf, Platform), CheckedMedia>,
 ) -> Result<NewPost> {
-    let rules = queue::platform().rules();
     let zone = row.zone()?.unwrap_or(default_zone);
     let at = queue::resolve_time(&row.at, zone, ctx.now())?;
-    let options = row.options()?;
+    let (platform, account) = row_target(store, row, default_account)?;
+    let rules = platform.rules();
+    let options = row.options_for(platform)?;
     let hashtags = row.hashtags();
-    let media = match cache.get(&path) {
+    // Each platform checks the video by its own limits.
+    let key = (path, platform);
+    let media = match cache.get(&key) {
         Some(m) => m.clone(),
         None => {
-            let m = queue::check_media(&path, rules)?;
-            cache.insert(path, m.clone());
+            let m = queue::check_media(&key.0, rules)?;
+            cache.insert(key, m.clone());
             m
         }
     };
-    let account = queue::resolve_account(
-        store,
-        row.account.as_deref().filter(|a| !a.is_empty()),
-        default_account,
-    )?;
     queue::build(
         rules,
         media,

@@ -61,6 +61,7 @@ pub fn exec(ctx: &Ctx, args: ListArgs) -> Result<()> {
         }
     }
     held_notes(ctx, &posts);
+    url_notes(ctx, &posts);
     if matched.exceeds(posts.len()) {
         // `matched` is "1000+" past postez::store::COUNT_CAP: counting further reads the queue.
         ctx.out.note(&format!(
@@ -121,6 +122,19 @@ pub fn uploaded_words(post: &Post) -> String {
             .with_timezone(&zone)
             .format("%Y-%m-%d %H:%M %Z")
     )
+}
+
+/// Where each published post is watched (the platform's address, when it has one): on stderr
+/// like the holds, so the table's and the tab-separated lines' columns stay as they are.
+fn url_notes(ctx: &Ctx, posts: &[Post]) {
+    if ctx.out.json() {
+        return;
+    }
+    for p in posts {
+        if let Some(url) = p.url() {
+            ctx.out.note(&format!("post {} is at {url}", p.id));
+        }
+    }
 }
 
 /// One post as a tab-separated line; tabs and newlines in text become spaces.

@@ -233,6 +233,10 @@ pub struct YouTubeArgs {
     /// YouTube: upload when due, whatever the setting `youtube_upload_ahead` says
     #[arg(long)]
     pub no_upload_ahead: bool,
+    /// YouTube: add a tag (repeatable; no < or >, at most 500 characters in all, counting a
+    /// comma between tags and quotes around a tag with a space)
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
 }
 
 /// A yes-or-no flag value.
@@ -252,6 +256,7 @@ impl YouTubeArgs {
             (self.made_for_kids.is_some(), "--made-for-kids"),
             (self.category.is_some(), "--category"),
             (self.no_notify, "--no-notify"),
+            (!self.tags.is_empty(), "--tag"),
         ]
         .into_iter()
         .filter_map(|(given, flag)| given.then_some(flag))
@@ -534,7 +539,12 @@ pub async fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<()> {
                 "{} are YouTube's; TikTok has none of them",
                 youtube_only.join(", ")
             ),
-            Some("drop them, or choose a YouTube account with --account youtube".into()),
+            // TikTok has no tag field: its tags are the caption's hashtags.
+            Some(if youtube_only.contains(&"--tag") {
+                "TikTok's tags are hashtags: use --hashtag instead, or choose a YouTube account with --account youtube".into()
+            } else {
+                "drop them, or choose a YouTube account with --account youtube".into()
+            }),
         ));
     }
     let mut options = args.options.to_options()?;
@@ -706,6 +716,7 @@ async fn schedule_youtube(
         ai_generated: args.options.ai_generated,
         category: args.youtube.category.clone(),
         notify: !args.youtube.no_notify,
+        tags: args.youtube.tags.clone(),
     });
     // Before the video is read: mistakes in the flags surface before slow work. YouTube's
     // rules do not depend on the video's length (a long one is only warned about, below).
@@ -765,6 +776,11 @@ async fn schedule_youtube(
         ));
     }
     if let Some(warning) = length {
+        ctx.out.warn(&warning);
+    }
+    // The post is queued already: a warning that cannot be counted is no reason to fail.
+    let quota = youtube::quota::warnings(&store, ctx.config()?, &[post.scheduled_at]);
+    for warning in quota.unwrap_or_default() {
         ctx.out.warn(&warning);
     }
     finish(ctx, &store, &post, platform, account.as_ref(), zone);

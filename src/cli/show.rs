@@ -129,6 +129,9 @@ pub fn print(
     if let Some(id) = &post.post_id {
         lines.push(format!("  post id      {id}"));
     }
+    if let Some(url) = post.url() {
+        lines.push(format!("  url          {url}"));
+    }
     if post.options.mode() == postez::post::Mode::Draft && !post.caption.is_empty() {
         // TikTok's inbox upload carries no caption: the creator pastes it in the app.
         lines.push("  caption (TikTok's drafts carry none: paste it in the app)".into());

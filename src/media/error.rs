@@ -175,7 +175,7 @@ impl MediaError {
 
     /// A suggestion for fixing the problem, usually with a command to run
     /// (paths shell-quoted, output written next to the input as
-    /// `<name>-tiktok.<ext>` so nothing is overwritten). Every current
+    /// `<name>-fixed.<ext>` so nothing is overwritten). Every current
     /// variant has one; the `Option` leaves room for errors that will not.
     pub fn hint(&self) -> Option<String> {
         let hint = match self {
@@ -310,12 +310,12 @@ fn quoted(path: &Path) -> String {
 }
 
 /// Where a hint's command should write its output: next to the input, as
-/// `<stem>-tiktok.<ext>`, so that following the hint never overwrites it.
+/// `<stem>-fixed.<ext>`, so that following the hint never overwrites it.
 fn fixed_name(path: &Path, ext: &str) -> String {
     let stem = path
         .file_stem()
         .map_or_else(|| "video".into(), |s| s.to_string_lossy());
-    quoted(&path.with_file_name(format!("{stem}-tiktok.{ext}")))
+    quoted(&path.with_file_name(format!("{stem}-fixed.{ext}")))
 }
 
 /// An ffmpeg `-vf` argument that brings `width`×`height` within TikTok's
@@ -416,7 +416,7 @@ mod tests {
             let hint = err.hint().unwrap();
             if hint.contains("ffmpeg") {
                 assert!(hint.contains(r"'dir/it'\''s.mp4'"), "{hint}");
-                assert!(hint.contains(r"'dir/it'\''s-tiktok."), "{hint}");
+                assert!(hint.contains(r"'dir/it'\''s-fixed."), "{hint}");
             }
         }
         assert!(errors[9].to_string().contains("plays at 23.5 frames"));

@@ -156,7 +156,7 @@ mod tests {
         );
         assert_eq!(
             err.hint().unwrap(),
-            "re-encode it, e.g. `ffmpeg -i clip.mp4 -vf scale=720:-2 clip-tiktok.mp4`"
+            "re-encode it, e.g. `ffmpeg -i clip.mp4 -vf scale=720:-2 clip-fixed.mp4`"
         );
     }
 
@@ -255,7 +255,7 @@ mod tests {
         assert_eq!(
             err.hint().unwrap(),
             "copy its video into an MP4 file without re-encoding, e.g. \
-             `ffmpeg -i clip.webm -c:v copy -c:a aac clip-tiktok.mp4`"
+             `ffmpeg -i clip.webm -c:v copy -c:a aac clip-fixed.mp4`"
         );
     }
 

@@ -81,4 +81,8 @@ pub trait Rules: Send + Sync {
     /// Where the owner changes the post `post_id` by hand on the platform's site, if it has
     /// such a page.
     fn manage_link(&self, post_id: &str) -> Option<String>;
+    /// Where people watch a published post, from the platform's post id and the video's facts
+    /// (`list`, `show`, `history` and `--json`'s `url`); `None` when the platform's address
+    /// needs more than postez keeps.
+    fn post_url(&self, post_id: &str, media: &MediaInfo) -> Option<String>;
 }

@@ -29,6 +29,7 @@ pub mod creator;
 mod login;
 mod manage;
 pub mod options;
+pub mod quota;
 pub mod rules;
 mod steps;
 mod upload;

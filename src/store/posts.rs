@@ -336,6 +336,26 @@ impl Store {
             .map_err(self.err())
     }
 
+    /// How many of `platform`'s posts are queued (scheduled or publishing) for a time in
+    /// `[from, to)`: a platform's daily upload allowance is counted against them. Times are
+    /// stored as fixed-width UTC text, so they compare as text.
+    pub fn count_queued(
+        &self,
+        platform: Platform,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<usize> {
+        self.conn
+            .query_row(
+                "SELECT COUNT(*) FROM posts WHERE platform = ?1 \
+                 AND state IN ('scheduled', 'publishing') \
+                 AND scheduled_at >= ?2 AND scheduled_at < ?3",
+                params![platform, db_time(from), db_time(to)],
+                |r| r.get(0),
+            )
+            .map_err(self.err())
+    }
+
     /// Posts of the same video (the fingerprint's sample hash, so a copy counts too) for the
     /// same account (`None`: posts waiting for an account), except cancelled and failed ones:
     /// the ones that went or will go out. In publishing order.

@@ -29,3 +29,4 @@ mod swap;
 mod upgrade;
 mod youtube;
 mod youtube_ahead;
+mod youtube_surface;

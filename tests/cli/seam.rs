@@ -79,3 +79,34 @@ fn the_engine_and_the_cli_name_no_tiktok_code_or_status() {
         "TikTok codes outside its provider: {found:#?}"
     );
 }
+
+/// A published post's address is the provider's to build (`Rules::post_url`): the engine, the
+/// CLI and the post model name no platform's web address, so `list`, `show`, `history` and
+/// `--json` show whatever the platform's module builds.
+#[test]
+fn the_engine_and_the_cli_build_no_platform_address() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut found = Vec::new();
+    for place in [
+        "publish",
+        "publish.rs",
+        "cli",
+        "cli.rs",
+        "main.rs",
+        "post.rs",
+        "store",
+    ] {
+        for file in rust_files(&root.join(place)) {
+            let text = std::fs::read_to_string(&file).unwrap();
+            for host in ["youtube.com", "youtu.be", "tiktok.com"] {
+                if text.contains(host) {
+                    found.push(format!("{}: {host}", file.display()));
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "platform addresses outside their provider: {found:#?}"
+    );
+}

@@ -460,6 +460,129 @@ fn bad_youtube_choices_are_refused_and_the_queue_is_unchanged() {
         assert!(err.contains(expect), "{extra:?}: {run:?}");
         assert_eq!(env.db_bytes(), before, "{extra:?} changed the queue");
     }
+    // More of YouTube's limits (§3.1), the video itself, the time and the account: each is
+    // one sentence with a hint, exit 2, and the queue byte for byte as it was.
+    let text = env.path("notes.txt");
+    std::fs::write(&text, "not a video").unwrap();
+    let audio = env.path("audio.mp4");
+    let made = std::process::Command::new("ffmpeg")
+        .args([
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+        ])
+        .args(["sine=frequency=440:duration=1", "-c:a", "aac"])
+        .arg(&audio)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let truncated = media(Media::Truncated);
+    let long_description = "é".repeat(2501);
+    let fifty_tags: Vec<String> = (0..51).map(|i| format!("tagnumber{i}")).collect();
+    let mut tags_over: Vec<&str> = Vec::new();
+    for tag in &fifty_tags {
+        tags_over.extend(["--tag", tag.as_str()]);
+    }
+    let ok = [
+        "--privacy",
+        "public",
+        "--made-for-kids",
+        "no",
+        "--title",
+        "t",
+    ];
+    // The choices that pass, with `more` added (a --title in `more` replaces ok's).
+    let with = |more: &[&str]| -> Vec<String> {
+        let base = if more.contains(&"--title") {
+            &ok[..4]
+        } else {
+            &ok[..]
+        };
+        base.iter().chain(more).map(|s| s.to_string()).collect()
+    };
+    let more: Vec<(std::path::PathBuf, &str, Vec<String>, &str)> = vec![
+        (
+            mp4.clone(),
+            "in 1h",
+            with(&["--caption", &long_description]),
+            "5002 bytes",
+        ),
+        (
+            mp4.clone(),
+            "in 1h",
+            with(&["--caption", "a <b> c"]),
+            "description contains < or >",
+        ),
+        (
+            mp4.clone(),
+            "in 1h",
+            with(&["--tag", "<x>"]),
+            "tag contains < or >",
+        ),
+        (mp4.clone(), "in 1h", with(&["--tag", "  "]), "tag is empty"),
+        (mp4.clone(), "in 1h", with(&tags_over), "YouTube allows 500"),
+        (
+            mp4.clone(),
+            "in 1h",
+            with(&["--hashtag", "two words"]),
+            "not a hashtag",
+        ),
+        (
+            mp4.clone(),
+            "in 1h",
+            with(&["--title", "tab\there"]),
+            "control character",
+        ),
+        (mp4.clone(), "in 1h", with(&["--category", ""]), "category"),
+        (text.clone(), "in 1h", with(&[]), "notes.txt"),
+        (audio.clone(), "in 1h", with(&[]), "audio.mp4"),
+        (truncated.clone(), "in 1h", with(&[]), "Truncated"),
+        (env.path("missing.mp4"), "in 1h", with(&[]), "missing.mp4"),
+        (mp4.clone(), "2020-01-01 10:00", with(&[]), "past"),
+        // 28 March 2027, 02:30 in Berlin does not exist (clocks go to 03:00).
+        (
+            mp4.clone(),
+            "2027-03-28 02:30",
+            with(&["--tz", "Europe/Berlin"]),
+            "does not exist",
+        ),
+        (
+            mp4.clone(),
+            "in 1h",
+            with(&["--tz", "Mars/Olympus"]),
+            "Mars/Olympus",
+        ),
+    ];
+    for (file, at, extra, expect) in &more {
+        let mut args = vec!["schedule", file.to_str().unwrap(), "--at", at];
+        args.extend(extra.iter().map(String::as_str));
+        args.extend(["--account", "youtube"]);
+        let run = env.run(&args);
+        let err = run.fails(2);
+        assert!(
+            err.to_lowercase().contains(&expect.to_lowercase()),
+            "{args:?}: {run:?}"
+        );
+        assert!(err.contains("\nhint: "), "{args:?}: no hint: {run:?}");
+        assert_eq!(env.db_bytes(), before, "{args:?} changed the queue");
+    }
+    // An account postez does not have.
+    let mut args = vec![
+        "schedule",
+        mp4.to_str().unwrap(),
+        "--at",
+        "in 1h",
+        "--account",
+        "youtube:Nobody",
+    ];
+    args.extend(ok);
+    let run = env.run(&args);
+    assert!(run.fails(2).contains("Nobody"), "{run:?}");
+    assert_eq!(env.db_bytes(), before);
     // YouTube's flags on a TikTok post are refused too.
     let run = env.run(&[
         "schedule",
@@ -632,6 +755,10 @@ fn a_lost_final_reply_and_a_failed_status_query_never_make_a_second_video() {
     );
     assert!(err.contains("asks YouTube first"), "{run:?}");
     assert!(!err.contains("TikTok"), "{run:?}");
+    assert_eq!(env.db_bytes(), before, "a refused edit writes nothing");
+    // YouTube's own fields too: the upload YouTube may hold was sent with the old ones.
+    let run = env.run(&["edit", "1", "--title", "New title", "--tag", "pasta"]);
+    assert!(run.fails(2).contains("may already hold"), "{run:?}");
     assert_eq!(env.db_bytes(), before, "a refused edit writes nothing");
     let run = env.run(&["cancel", "1"]);
     assert!(run.fails(2).contains("may already hold"), "{run:?}");

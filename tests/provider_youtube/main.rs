@@ -114,6 +114,7 @@ fn post(dir: &Path, size: usize) -> (Post, Arc<Verified>) {
             ai_generated: false,
             category: None,
             notify: true,
+            tags: vec!["pasta".into()],
         }),
         scheduled_at: at,
         timezone: "UTC".into(),

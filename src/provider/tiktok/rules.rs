@@ -110,6 +110,12 @@ impl Rules for TikTokRules {
         None
     }
 
+    /// TikTok's address of a post names its creator (`tiktok.com/@user/video/ID`), and the
+    /// publish status gives only the id: postez shows the id (`post_id`) and no address.
+    fn post_url(&self, _post_id: &str, _media: &MediaInfo) -> Option<String> {
+        None
+    }
+
     fn manual_revoke_hint(&self) -> &'static str {
         "remove postez under TikTok's Settings › Security › Manage app permissions"
     }

@@ -219,7 +219,7 @@ pub fn quota_ends(code: &str, now: DateTime<Utc>) -> DateTime<Utc> {
 }
 
 /// The first midnight in America/Los_Angeles strictly after `now`.
-fn next_pacific_midnight(now: DateTime<Utc>) -> DateTime<Utc> {
+pub(super) fn next_pacific_midnight(now: DateTime<Utc>) -> DateTime<Utc> {
     let today = now.with_timezone(&Los_Angeles).date_naive();
     today
         .succ_opt()

@@ -27,6 +27,9 @@ pub struct YouTubeOptions {
     /// `notifySubscribers` (YouTube's default: true).
     #[serde(default = "yes")]
     pub notify: bool,
+    /// `snippet.tags` (`--tag`), in order; a post queued before tags existed has none.
+    #[serde(default)]
+    pub tags: Vec<String>,
 }
 
 fn yes() -> bool {

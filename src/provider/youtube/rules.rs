@@ -189,7 +189,7 @@ impl VideoMeta {
         Ok(Self {
             title: options.title.clone(),
             description: post.caption.clone(),
-            tags: Vec::new(),
+            tags: options.tags.clone(),
             category_id: options.category.clone(),
             privacy: options.privacy,
             made_for_kids: options.made_for_kids,
@@ -473,6 +473,9 @@ impl Rules for YouTubeRules {
     fn validate(&self, options: &PostOptions, _duration_ms: Option<u64>) -> Result<()> {
         let options = YouTubeOptions::of(options)?;
         check_title(&options.title)?;
+        // §3.1 `snippet.tags[]`: "maximum length of 500 characters", commas between tags and
+        // the quotes of a tag with a space counted; an empty tag is a 400 (`invalidTags`).
+        check_tags(&options.tags)?;
         if let Some(c) = &options.category
             && (c.is_empty() || !c.bytes().all(|b| b.is_ascii_digit()))
         {
@@ -531,6 +534,12 @@ impl Rules for YouTubeRules {
 
     fn manage_link(&self, post_id: &str) -> Option<String> {
         Some(super::studio_link(post_id))
+    }
+
+    /// `youtube.com/shorts/ID` for a Short, `youtube.com/watch?v=ID` otherwise (§4, §7): the
+    /// watch address plays any video, the Shorts one shows it as people will find it.
+    fn post_url(&self, post_id: &str, media: &MediaInfo) -> Option<String> {
+        Some(video_format(media).url(post_id))
     }
 
     fn manual_revoke_hint(&self) -> &'static str {
@@ -722,6 +731,7 @@ pub(crate) mod tests {
             ai_generated: false,
             category: None,
             notify: true,
+            tags: Vec::new(),
         })
     }
 
@@ -739,6 +749,20 @@ pub(crate) mod tests {
             o.category = Some("music".into());
         }
         assert!(rules.validate(&category, None).is_err());
+        let mut tags = options(Visibility::Public);
+        if let PostOptions::YouTube(o) = &mut tags {
+            o.tags = vec!["ok".into(), "<no>".into()];
+        }
+        assert!(rules.validate(&tags, None).is_err(), "tags are checked too");
+        let media = info(1080, 1920, 2000);
+        assert_eq!(
+            rules.post_url("abc", &media).as_deref(),
+            Some("https://www.youtube.com/shorts/abc")
+        );
+        assert_eq!(
+            rules.post_url("abc", &info(1920, 1080, 2000)).as_deref(),
+            Some("https://www.youtube.com/watch?v=abc")
+        );
         // TikTok's options reaching YouTube's rules is postez's bug, said as one.
         let tiktok = PostOptions::from(crate::provider::tiktok::TikTokOptions::plain(Mode::Direct));
         assert!(matches!(
