@@ -496,7 +496,7 @@ _postez() {
             return 0
             ;;
         postez__subcmd__connect)
-            opts="-v -q -h -V --no-browser --port --timeout --token-store --drafts-only --json --verbose --quiet --color --log-format --help --version tiktok youtube"
+            opts="-v -q -h -V --no-browser --port --timeout --token-store --drafts-only --manage --json --verbose --quiet --color --log-format --help --version tiktok youtube"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1552,7 +1552,7 @@ _postez() {
             return 0
             ;;
         postez__subcmd__schedule)
-            opts="-c -y -v -q -h -V --at --tz --caption --caption-file --hashtag --draft --privacy --allow-comments --allow-duet --allow-stitch --cover-at --brand-organic --branded-content --ai-generated --title --made-for-kids --category --no-notify --tag --account --copy --yes --allow-duplicate --json --verbose --quiet --color --log-format --help --version"
+            opts="-c -y -v -q -h -V --at --tz --caption --caption-file --hashtag --draft --privacy --allow-comments --allow-duet --allow-stitch --cover-at --brand-organic --branded-content --ai-generated --title --made-for-kids --category --no-notify --upload-ahead --no-upload-ahead --tag --account --copy --yes --allow-duplicate --json --verbose --quiet --color --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -64,6 +64,7 @@ complete -c postez -n "__fish_postez_using_subcommand connect" -l log-format -d 
 json\t'One JSON object per line'"
 complete -c postez -n "__fish_postez_using_subcommand connect" -l no-browser -d 'Print the login URL instead of opening a browser'
 complete -c postez -n "__fish_postez_using_subcommand connect" -l drafts-only -d 'Ask only for drafts (user.info.basic, video.upload), for a TikTok app without Direct Post'
+complete -c postez -n "__fish_postez_using_subcommand connect" -l manage -d 'YouTube: also ask to manage your videos (the `youtube` scope), so postez can reschedule (`edit --at`) or delete (`cancel`) a post already uploaded ahead'
 complete -c postez -n "__fish_postez_using_subcommand connect" -l json -d 'Print machine-readable JSON on stdout'
 complete -c postez -n "__fish_postez_using_subcommand connect" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
 complete -c postez -n "__fish_postez_using_subcommand connect" -s q -l quiet -d 'Only errors on stderr'
@@ -125,6 +126,8 @@ complete -c postez -n "__fish_postez_using_subcommand schedule" -l brand-organic
 complete -c postez -n "__fish_postez_using_subcommand schedule" -l branded-content -d 'Disclose a paid partnership ("Paid partnership"; cannot be SELF_ONLY)'
 complete -c postez -n "__fish_postez_using_subcommand schedule" -l ai-generated -d 'Label the video as AI-generated'
 complete -c postez -n "__fish_postez_using_subcommand schedule" -l no-notify -d 'YouTube: do not notify subscribers of the upload'
+complete -c postez -n "__fish_postez_using_subcommand schedule" -l upload-ahead -d 'YouTube: upload at the next run, private, and let YouTube make it public at --at even if this machine is off then (public videos only; the setting `youtube_upload_ahead` makes it the default)'
+complete -c postez -n "__fish_postez_using_subcommand schedule" -l no-upload-ahead -d 'YouTube: upload when due, whatever the setting `youtube_upload_ahead` says'
 complete -c postez -n "__fish_postez_using_subcommand schedule" -l copy -d 'Keep a private copy of the video, so moving or editing the original does not matter'
 complete -c postez -n "__fish_postez_using_subcommand schedule" -s y -l yes -d 'Agree to TikTok\'s Music Usage Confirmation (and Branded Content Policy) without a prompt'
 complete -c postez -n "__fish_postez_using_subcommand schedule" -l allow-duplicate -d 'Queue the video even if the account gets it within 24 hours of another post of it'

@@ -141,7 +141,7 @@ pub async fn dispatch(cmd: Command, ctx: &Ctx) -> Result<()> {
         Command::List(args) => list::exec(ctx, args),
         Command::Show(args) => show::exec(ctx, args),
         Command::Edit(args) => edit::exec(ctx, args).await,
-        Command::Cancel(args) => cancel::exec(ctx, args),
+        Command::Cancel(args) => cancel::exec(ctx, args).await,
         Command::Retry(args) => retry::exec(ctx, args),
         Command::Import(args) => import::exec(ctx, args).await,
         Command::Run(args) => run::exec(ctx, args).await,

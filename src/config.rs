@@ -38,6 +38,9 @@ pub struct Config {
     /// Google's token answer does not say, so the user may; unset: guessed from the login.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub youtube_testing: Option<bool>,
+    /// `true`: public YouTube posts are uploaded ahead (`schedule --upload-ahead`) by default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub youtube_upload_ahead: Option<bool>,
     /// Posts overdue by more than this are not published automatically (`0` = no limit).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub late_limit: Option<String>,
@@ -79,6 +82,10 @@ pub const KEYS: &[(&str, &str)] = &[
     (
         "youtube_testing",
         "true if your Google project is in Testing (its logins last 7 days): accounts and doctor warn",
+    ),
+    (
+        "youtube_upload_ahead",
+        "true: upload public YouTube posts at the next run and let YouTube publish them on time (schedule --upload-ahead; default false)",
     ),
     (
         "late_limit",
@@ -194,6 +201,7 @@ impl Config {
             "max_attempts" => self.max_attempts.map(|n| n.to_string()),
             "tiktok_direct_post" => self.tiktok_direct_post.map(|b| b.to_string()),
             "youtube_client_id" => self.youtube_client_id.clone(),
+            "youtube_upload_ahead" => self.youtube_upload_ahead.map(|b| b.to_string()),
             "youtube_daily_uploads" => self.youtube_daily_uploads.map(|n| n.to_string()),
             "youtube_testing" => self.youtube_testing.map(|b| b.to_string()),
             _ => return Err(unknown_key(key)),
@@ -219,6 +227,7 @@ impl Config {
             }
             "tiktok_direct_post" => self.tiktok_direct_post = v.map(|b| b == "true"),
             "youtube_client_id" => self.youtube_client_id = v,
+            "youtube_upload_ahead" => self.youtube_upload_ahead = v.map(|b| b == "true"),
             "youtube_daily_uploads" => {
                 self.youtube_daily_uploads = v.and_then(|n| n.parse().ok());
             }
@@ -238,6 +247,12 @@ impl Config {
     /// Whether `connect tiktok` asks for Direct Post (`video.publish`); default yes.
     pub fn tiktok_direct_post(&self) -> bool {
         self.tiktok_direct_post.unwrap_or(true)
+    }
+
+    /// Whether public YouTube posts are uploaded ahead unless `schedule` says otherwise;
+    /// default no.
+    pub fn youtube_upload_ahead(&self) -> bool {
+        self.youtube_upload_ahead.unwrap_or(false)
     }
 
     /// `max_attempts` with its default.
@@ -302,7 +317,7 @@ fn validate(key: &str, value: &str) -> Result<()> {
             crate::when::parse_duration(value)
                 .map_err(|_| bad_value(key, value, "a duration such as 24h, 90m or 0"))?;
         }
-        "tiktok_direct_post" | "youtube_testing" => {
+        "tiktok_direct_post" | "youtube_testing" | "youtube_upload_ahead" => {
             if !matches!(value, "true" | "false") {
                 return Err(bad_value(key, value, "`true` or `false`"));
             }

@@ -39,18 +39,22 @@ pub struct Login {
 
 impl Login {
     /// Bind the loopback listener (on `port`, else any free one) and make `platform`'s
-    /// authorize URL, asking for the drafts scopes only with `drafts_only`.
+    /// authorize URL, asking for the drafts scopes only with `drafts_only`, and with `manage`
+    /// for the scope that changes and deletes posts already up ([`check_manage`] first).
     pub async fn start(
         env: &Env,
         platform: Platform,
         credentials: ClientCredentials,
         port: Option<u16>,
         drafts_only: bool,
+        manage: bool,
     ) -> Result<Login> {
+        check_manage(platform, manage)?;
         let client_secret = credentials.secret.clone();
         let provider = provider::for_app(platform, env, credentials)?;
         let listener = Listener::bind(port).await?;
-        let scopes = provider.scopes().asked(drafts_only);
+        let mut scopes = provider.scopes().asked(drafts_only);
+        scopes.extend(provider.scopes().manage.filter(|_| manage));
         let (url, pending) = provider.authorize(&listener.redirect_uri(), &scopes)?;
         Ok(Login {
             provider,
@@ -183,6 +187,20 @@ fn scope_notice(
         (Some(scope), _) if !upload => Some(ScopeNotice::NoDrafts { scope }),
         _ => None,
     })
+}
+
+/// Refuse `connect --manage` for a platform with nothing to manage after posting.
+pub fn check_manage(platform: Platform, manage: bool) -> Result<()> {
+    if manage && platform.rules().scopes().manage.is_none() {
+        return Err(crate::error::Error::invalid(
+            format!(
+                "{} posts cannot be changed or deleted through its API, so --manage has nothing to ask for",
+                platform.name()
+            ),
+            Some("drop --manage".into()),
+        ));
+    }
+    Ok(())
 }
 
 /// A login the platform granted, not saved yet.

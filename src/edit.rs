@@ -15,7 +15,7 @@ use crate::queue::{self, CheckedMedia};
 use crate::store::{Account, Store};
 
 /// What the user asked to change; `None` (or `false`) leaves the field as it is.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Changes {
     /// New time, in any form `schedule --at` takes.
     pub at: Option<String>,

@@ -16,6 +16,7 @@ pub mod error;
 pub mod export;
 pub mod files;
 pub mod health;
+pub mod held;
 pub mod import;
 pub mod lock;
 pub mod logs;

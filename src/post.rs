@@ -26,6 +26,9 @@ pub enum PostState {
     Scheduled,
     /// Claimed by a run; uploading or waiting for TikTok.
     Publishing,
+    /// Uploaded ahead of its time: the platform holds it private and makes it public at its
+    /// time by itself (`schedule --upload-ahead`); a run after that time confirms it.
+    Uploaded,
     /// Live on the platform.
     Published,
     /// Uploaded as a draft to the creator's inbox.
@@ -38,9 +41,10 @@ pub enum PostState {
 
 impl PostState {
     /// Every state, in display order.
-    pub const ALL: [PostState; 6] = [
+    pub const ALL: [PostState; 7] = [
         Self::Scheduled,
         Self::Publishing,
+        Self::Uploaded,
         Self::Published,
         Self::SentToInbox,
         Self::Failed,
@@ -52,6 +56,7 @@ impl PostState {
         match self {
             Self::Scheduled => "scheduled",
             Self::Publishing => "publishing",
+            Self::Uploaded => "uploaded",
             Self::Published => "published",
             Self::SentToInbox => "sent_to_inbox",
             Self::Failed => "failed",
@@ -61,7 +66,10 @@ impl PostState {
 
     /// Whether the post is still part of the working queue (shown by `list` without `--all`).
     pub fn is_active(self) -> bool {
-        matches!(self, Self::Scheduled | Self::Publishing | Self::Failed)
+        matches!(
+            self,
+            Self::Scheduled | Self::Publishing | Self::Uploaded | Self::Failed
+        )
     }
 
     /// The transitions the state machine allows (see shared/design.md). `publishing → scheduled`
@@ -79,6 +87,11 @@ impl PostState {
                 | (Publishing, SentToInbox)
                 | (Publishing, Failed)
                 | (Publishing, Scheduled)
+                // The platform holds it until its time; a run after that time confirms it
+                // (claimed again), and `cancel` deletes it on the platform first.
+                | (Publishing, Uploaded)
+                | (Uploaded, Publishing)
+                | (Uploaded, Cancelled)
                 | (Failed, Scheduled)
                 | (Failed, Cancelled)
                 // `retry` brings a cancelled post back: cancelling must not be a dead end.
@@ -380,6 +393,9 @@ pub struct Post {
     pub options: PostOptions,
     /// When to publish.
     pub scheduled_at: DateTime<Utc>,
+    /// When a run next has work on it: `scheduled_at`, except for a post uploaded ahead
+    /// ([`Post::upload_ahead`]), which is due for upload as soon as it is queued.
+    pub due_at: DateTime<Utc>,
     /// IANA zone the time was given in.
     pub timezone: String,
     /// Failed attempts so far.
@@ -403,6 +419,13 @@ pub struct Post {
 }
 
 impl Post {
+    /// Whether the post is to be uploaded before its time and made public by the platform at
+    /// that time (`schedule --upload-ahead`), and is not uploaded yet.
+    pub fn upload_ahead(&self) -> bool {
+        self.due_at < self.scheduled_at
+            && matches!(self.state, PostState::Scheduled | PostState::Publishing)
+    }
+
     /// Where people watch the post once published, when its platform builds such an address
     /// from what postez keeps (YouTube; TikTok's names the creator, so it has none).
     pub fn url(&self) -> Option<String> {
@@ -429,6 +452,7 @@ impl Post {
             "caption": self.caption,
             "mode": self.options.mode(),
             "scheduled_at": time(self.scheduled_at),
+            "upload_ahead": self.upload_ahead() || self.state == PostState::Uploaded,
             "timezone": self.timezone,
             "attempts": self.attempts,
             "next_attempt_at": self.next_attempt_at.map(time),
@@ -514,6 +538,9 @@ pub struct NewPost {
     pub scheduled_at: DateTime<Utc>,
     /// IANA zone the time was given in (`show` displays it there).
     pub timezone: String,
+    /// Upload it at the first run and let the platform make it public at `scheduled_at`
+    /// (`schedule --upload-ahead`; checked by the platform's rules).
+    pub upload_ahead: bool,
 }
 
 /// One entry of a post's append-only history.
@@ -593,6 +620,7 @@ mod tests {
             }
             .into(),
             scheduled_at: at,
+            due_at: at,
             timezone: "UTC".into(),
             attempts: 0,
             next_attempt_at: None,
@@ -620,8 +648,9 @@ mod tests {
             assert_eq!(&json[key], value, "{key}");
         }
         assert!(json.get("TikTok").is_none() && json.get("options").is_none());
-        // 29, and `note` (what the platform did otherwise than asked with a published post).
-        assert_eq!(json.as_object().unwrap().len(), 30, "no key added or lost");
+        // 29, `note` (what the platform did otherwise than asked with a published post) and
+        // `upload_ahead`.
+        assert_eq!(json.as_object().unwrap().len(), 31, "no key added or lost");
         assert_eq!(json["note"], serde_json::Value::Null);
     }
 
@@ -647,6 +676,9 @@ mod tests {
             (Publishing, SentToInbox),
             (Publishing, Failed),
             (Publishing, Scheduled),
+            (Publishing, Uploaded),
+            (Uploaded, Publishing),
+            (Uploaded, Cancelled),
             (Failed, Scheduled),
             (Failed, Cancelled),
             (Cancelled, Scheduled),

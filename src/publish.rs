@@ -92,6 +92,8 @@ pub struct Summary {
     pub published: u32,
     /// Sent to the inbox.
     pub sent: u32,
+    /// On the platform, which makes them public at their time (uploads ahead).
+    pub uploaded: u32,
     /// Failed for good (including missed).
     pub failed: u32,
     /// Queued again after a temporary failure.
@@ -115,6 +117,7 @@ impl Summary {
         }
         self.published += other.published;
         self.sent += other.sent;
+        self.uploaded += other.uploaded;
         self.failed += other.failed;
         self.retrying += other.retrying;
         self.needs_auth += other.needs_auth;
@@ -132,7 +135,9 @@ impl Summary {
             Some(ErrorKind::Partial)
         } else if self.needs_auth > 0 {
             Some(ErrorKind::NeedsAuth)
-        } else if (self.retrying > 0 || self.blocked > 0) && self.published + self.sent == 0 {
+        } else if (self.retrying > 0 || self.blocked > 0)
+            && self.published + self.sent + self.uploaded == 0
+        {
             Some(ErrorKind::TryLater)
         } else {
             None

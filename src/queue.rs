@@ -342,6 +342,7 @@ pub fn build(
         options,
         scheduled_at,
         timezone: zone.name().to_string(),
+        upload_ahead: false,
     })
 }
 

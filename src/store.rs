@@ -33,6 +33,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("store/migrations/0004_posts_by_video.sql"),
     include_str!("store/migrations/0005_list_page.sql"),
     include_str!("store/migrations/0006_json_options.sql"),
+    include_str!("store/migrations/0007_upload_ahead.sql"),
 ];
 
 /// How long a writer waits for another process's transaction (cron runs overlap).
@@ -286,6 +287,7 @@ pub(crate) mod tests {
             .into(),
             scheduled_at: at,
             timezone: "Europe/Berlin".into(),
+            upload_ahead: false,
         }
     }
 

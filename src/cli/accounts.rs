@@ -127,6 +127,16 @@ pub async fn exec(ctx: &Ctx, args: AccountsArgs) -> Result<()> {
                     "  can publish {modes}; scopes {}",
                     a.scopes.join(", ")
                 ));
+                if a.platform.rules().scopes().manage.is_some() {
+                    ctx.out.stdout_line(&if a.can_manage() {
+                        "  can reschedule and delete posts uploaded ahead".to_string()
+                    } else {
+                        format!(
+                            "  cannot change posts uploaded ahead (`postez connect {} --manage` allows it)",
+                            a.platform
+                        )
+                    });
+                }
                 for line in hold_lines(a, ctx.now()) {
                     ctx.out.stdout_line(&format!("  {line}"));
                 }

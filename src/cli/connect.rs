@@ -30,7 +30,8 @@ Examples:
   postez connect tiktok --no-browser --port 8765
   postez connect tiktok --token-store file   # encrypted file instead of the keychain
   postez connect tiktok --drafts-only        # an app without Direct Post
-  postez connect youtube --no-browser")]
+  postez connect youtube --no-browser
+  postez connect youtube --manage           # reschedule or delete videos uploaded ahead")]
 pub struct ConnectArgs {
     /// Platform to connect
     #[arg(value_enum)]
@@ -53,6 +54,12 @@ pub struct ConnectArgs {
     /// `tiktok_direct_post = false` makes this the default.
     #[arg(long)]
     pub drafts_only: bool,
+    /// YouTube: also ask to manage your videos (the `youtube` scope), so postez can reschedule
+    /// (`edit --at`) or delete (`cancel`) a post already uploaded ahead
+    ///
+    /// Without it, such a post can only be changed in YouTube Studio, which postez links to.
+    #[arg(long)]
+    pub manage: bool,
 }
 
 /// Platforms postez can publish to.
@@ -205,6 +212,7 @@ pub async fn exec(ctx: &Ctx, args: ConnectArgs) -> Result<()> {
         .unwrap_or(std::time::Duration::from_secs(300));
     // Before any prompt: an address postez refuses makes the rest pointless.
     provider::check_platform_endpoints(platform, &ctx.env)?;
+    postez::connect::check_manage(platform, args.manage)?;
     let config = ctx.config()?.clone();
     let backend = auth::chosen_backend(args.token_store.map(StoreArg::backend), &ctx.env, &config)?;
     let secrets = open_store_interactive(ctx, backend, true)?;
@@ -220,7 +228,21 @@ pub async fn exec(ctx: &Ctx, args: ConnectArgs) -> Result<()> {
     };
     let drafts_only =
         args.drafts_only || !provider::app_settings(platform, &ctx.env, &config).direct_post;
-    let login = Login::start(&ctx.env, platform, client, args.port, drafts_only).await?;
+    let login = Login::start(
+        &ctx.env,
+        platform,
+        client,
+        args.port,
+        drafts_only,
+        args.manage,
+    )
+    .await?;
+    if args.manage {
+        ctx.out.note(&format!(
+            "Asking also to manage your {name} videos (--manage): postez needs it to reschedule \
+             (`postez edit ID --at …`) or delete (`postez cancel ID`) a post uploaded ahead."
+        ));
+    }
     ctx.out.note(&format!(
         "Open this URL in a browser to connect your {name} account:"
     ));
@@ -255,6 +277,12 @@ pub async fn exec(ctx: &Ctx, args: ConnectArgs) -> Result<()> {
         ctx.now(),
     )?;
     render(ctx, &connected);
+    // Google lets the user untick a scope on the consent screen.
+    if args.manage && !connected.account.can_manage() {
+        ctx.out.warn(&format!(
+            "{name} did not grant managing your videos: posts uploaded ahead can only be changed in {name}'s own editor"
+        ));
+    }
     Ok(())
 }
 

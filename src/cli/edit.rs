@@ -154,6 +154,9 @@ impl EditArgs {
 
 pub async fn exec(ctx: &Ctx, args: EditArgs) -> Result<()> {
     let mut store = ctx.store()?;
+    if store.post(args.id)?.state == postez::post::PostState::Uploaded {
+        return edit_uploaded(ctx, &mut store, &args).await;
+    }
     let mut edit = postez::edit::plan(&store, args.id, &args.changes(), ctx.now())?;
     // Only a post that needs the platform's consent (TikTok's direct posts) asks about its
     // creator, as `schedule` does: YouTube's schedule asks the channel nothing, and an edit
@@ -180,6 +183,33 @@ pub async fn exec(ctx: &Ctx, args: EditArgs) -> Result<()> {
     }
     let edited = edit.save(&mut store, ctx.now())?;
     render(ctx, &edited);
+    Ok(())
+}
+
+/// A post already on its platform, held there until its time: only the time can move, on the
+/// platform first (the library's `held`).
+async fn edit_uploaded(ctx: &Ctx, store: &mut postez::store::Store, args: &EditArgs) -> Result<()> {
+    let post = store.post(args.id)?;
+    let changes = args.changes();
+    if !postez::held::only_time(&changes) {
+        return Err(postez::held::refuse_edit(&post));
+    }
+    let held = postez::held::Context {
+        env: &ctx.env,
+        paths: &ctx.paths,
+        config: ctx.config()?,
+        now: ctx.now(),
+    };
+    let post = postez::held::reschedule(&held, store, &post, &changes).await?;
+    let zone = postez::when::parse_zone(&post.timezone).unwrap_or(chrono_tz::Tz::UTC);
+    render(
+        ctx,
+        &postez::edit::Edited {
+            post,
+            changed: vec!["scheduled_at"],
+            zone,
+        },
+    );
     Ok(())
 }
 

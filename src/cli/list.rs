@@ -9,7 +9,8 @@ use super::schedule::file_label;
 
 /// Show the queue
 ///
-/// Without --all, only posts still in play (scheduled, publishing, failed), soonest first.
+/// Without --all, only posts still in play (scheduled, publishing, uploaded ahead, failed),
+/// soonest first.
 /// On a terminal times are relative; in a pipe each post is one tab-separated line with
 /// RFC 3339 UTC times: id, state, scheduled_at, platform, account, mode, privacy, file, caption.
 #[derive(Debug, clap::Args)]
@@ -92,7 +93,9 @@ fn held_notes(ctx: &Ctx, posts: &[Post]) {
             continue;
         }
         // Holds record their code on a queued post; a retry pause does not.
-        if p.state != PostState::Scheduled || p.last_error_code.is_none() {
+        if !matches!(p.state, PostState::Scheduled | PostState::Uploaded)
+            || p.last_error_code.is_none()
+        {
             continue;
         }
         let until = p
@@ -111,6 +114,21 @@ fn held_notes(ctx: &Ctx, posts: &[Post]) {
             p.last_error.as_deref().unwrap_or_default()
         ));
     }
+}
+
+/// An uploaded post's state for people: where it is and when it goes public, in its own zone.
+pub fn uploaded_words(post: &Post) -> String {
+    let zone = postez::when::parse_zone(&post.timezone).unwrap_or(chrono_tz::Tz::UTC);
+    let name = post
+        .platform
+        .parse::<postez::provider::Platform>()
+        .map_or_else(|_| post.platform.clone(), |p| p.name().to_string());
+    format!(
+        "on {name}, goes public at {}",
+        post.scheduled_at
+            .with_timezone(&zone)
+            .format("%Y-%m-%d %H:%M %Z")
+    )
 }
 
 /// Where each published post is watched (the platform's address, when it has one): on stderr
@@ -153,6 +171,7 @@ fn print_table(ctx: &Ctx, posts: &[Post]) {
         .map(|p| {
             let state = match &p.phase {
                 Some(phase) if p.state == PostState::Publishing => format!("{} ({phase})", p.state),
+                _ if p.state == PostState::Uploaded => uploaded_words(p),
                 _ => p.state.to_string(),
             };
             let how = match p.options.privacy_label() {

@@ -460,11 +460,12 @@ impl Reporter {
 /// event otherwise (cron, pipes), or JSON Lines with `--json`:
 /// `{"type":"started","data":{"id":3,"file":"clip.mp4","bytes":123,"account":"…","offset":0}}`,
 /// preceded by `claimed` (`count`), then `milestone` (`percent`), `processing`, `published`
-/// (`post_id`), `sent_to_inbox` (`caption`: to paste in the app, or null), `failed` (`code`,
+/// (`post_id`), `uploaded` (held by the platform until `public_at`: `post_id`, `public_at`,
+/// `late`), `sent_to_inbox` (`caption`: to paste in the app, or null), `failed` (`code`,
 /// `message`, `hint`), `retrying` (`message`, `next_attempt_at`), `blocked` (`message`, `hint`),
 /// `held` (one per account: `account`, `ids`, `code`, `message`, `hint`, `until` or null),
 /// `still_processing`, `interrupted`, `adjusted` (`message`),
-/// `would_publish` (`message`), and last `summary` (`due`, `published`, `sent_to_inbox`,
+/// `would_publish` (`message`), and last `summary` (`due`, `published`, `uploaded`, `sent_to_inbox`,
 /// `failed`, `retrying`, `needs_auth`, `blocked`, `processing`).
 pub struct RunPrinter {
     mode: RunMode,
@@ -576,6 +577,7 @@ impl RunPrinter {
         self.json(&SummaryLine::Summary {
             due: s.due,
             published: s.published,
+            uploaded: s.uploaded,
             sent_to_inbox: s.sent,
             failed: s.failed,
             retrying: s.retrying,
@@ -592,6 +594,7 @@ impl RunPrinter {
         } else {
             let parts = [
                 (s.published, "published"),
+                (s.uploaded, "uploaded ahead"),
                 (s.sent, "sent to the inbox"),
                 (s.failed, "failed"),
                 (s.retrying, "to retry"),
@@ -633,6 +636,7 @@ enum SummaryLine {
     Summary {
         due: u32,
         published: u32,
+        uploaded: u32,
         sent_to_inbox: u32,
         failed: u32,
         retrying: u32,
@@ -665,6 +669,7 @@ impl postez::publish::Progress for RunPrinter {
         if matches!(
             event,
             E::Published { .. }
+                | E::Uploaded { .. }
                 | E::SentToInbox { .. }
                 | E::Failed { .. }
                 | E::Retrying { .. }
@@ -758,6 +763,23 @@ impl postez::publish::Progress for RunPrinter {
                     })
                     .unwrap_or_default();
                 self.line(post, &format!("published{id}{note}"), true);
+            }
+            E::Uploaded {
+                post,
+                post_id,
+                public_at,
+                late,
+            } => {
+                self.finish_bar(post.id);
+                let name = post.platform.name();
+                let text = match late {
+                    Some(late) => format!("on {name} (id {post_id}), not public yet: {late}"),
+                    None => format!(
+                        "on {name} (id {post_id}); {name} makes it public at {}",
+                        time(public_at)
+                    ),
+                };
+                self.line(post, &text, true);
             }
             E::SentToInbox { post, caption } => {
                 self.finish_bar(post.id);
@@ -922,6 +944,7 @@ mod tests {
             options: options.into(),
             scheduled_at: at("2026-12-01T17:00:00Z"),
             timezone: "UTC".into(),
+            upload_ahead: false,
         };
         let ids = store
             .insert_posts(&[new], at("2026-11-30T09:00:00Z"))
@@ -1198,7 +1221,7 @@ History
         out.finish().unwrap();
         let mut want: Vec<&str> = cases.iter().map(|(_, line)| *line).collect();
         want.push(
-            r#"{"data":{"blocked":0,"dry_run":false,"due":2,"failed":1,"needs_auth":0,"processing":0,"published":1,"retrying":0,"sent_to_inbox":0},"type":"summary"}"#,
+            r#"{"data":{"blocked":0,"dry_run":false,"due":2,"failed":1,"needs_auth":0,"processing":0,"published":1,"retrying":0,"sent_to_inbox":0,"uploaded":0},"type":"summary"}"#,
         );
         let text = captured.out();
         assert_eq!(text.lines().collect::<Vec<_>>(), want);

@@ -225,6 +225,14 @@ pub struct YouTubeArgs {
     /// YouTube: do not notify subscribers of the upload
     #[arg(long)]
     pub no_notify: bool,
+    /// YouTube: upload at the next run, private, and let YouTube make it public at --at even if
+    /// this machine is off then (public videos only; the setting `youtube_upload_ahead` makes
+    /// it the default)
+    #[arg(long, overrides_with = "no_upload_ahead")]
+    pub upload_ahead: bool,
+    /// YouTube: upload when due, whatever the setting `youtube_upload_ahead` says
+    #[arg(long)]
+    pub no_upload_ahead: bool,
     /// YouTube: add a tag (repeatable; no < or >, at most 500 characters in all, counting a
     /// comma between tags and quotes around a tag with a space)
     #[arg(long = "tag", value_name = "TAG")]
@@ -518,6 +526,12 @@ pub async fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<()> {
         let account = target.and_then(|(_, a)| a);
         return schedule_youtube(ctx, args, caption, account, at, zone).await;
     }
+    if args.youtube.upload_ahead {
+        // The platform's own refusal: TikTok cannot hold a post until a time.
+        platform
+            .rules()
+            .check_upload_ahead(&args.options.to_options()?)?;
+    }
     let youtube_only = args.youtube.given();
     if !youtube_only.is_empty() {
         return Err(Error::invalid(
@@ -707,11 +721,31 @@ async fn schedule_youtube(
     // Before the video is read: mistakes in the flags surface before slow work. YouTube's
     // rules do not depend on the video's length (a long one is only warned about, below).
     rules.validate(&options, None)?;
+    // The flag insists (and is refused for a post YouTube cannot hold); the setting applies
+    // to the posts it can.
+    let upload_ahead = if args.youtube.upload_ahead {
+        rules.check_upload_ahead(&options)?;
+        true
+    } else {
+        !args.youtube.no_upload_ahead
+            && ctx.config()?.youtube_upload_ahead()
+            && rules.check_upload_ahead(&options).is_ok()
+    };
+    // Too close to its time for YouTube to hold it: uploaded when due, the normal way.
+    let too_close = rules
+        .hold_margin()
+        .is_none_or(|margin| at - ctx.now() < margin);
+    let upload_ahead = upload_ahead && !too_close;
+    if args.youtube.upload_ahead && too_close {
+        ctx.out.note(
+            "Its time is too close for YouTube to hold it: `postez run` uploads it when due, public.",
+        );
+    }
     let (media, source) = queue::check_media_open(&args.file, rules)?;
     rules.check_mode(account.as_ref(), &options)?;
     let format = youtube::video_format(&media.info);
     let length = youtube::rules::length_warning(media.info.duration_ms);
-    let new = queue::build(
+    let mut new = queue::build(
         rules,
         media,
         &caption,
@@ -721,6 +755,7 @@ async fn schedule_youtube(
         at,
         zone,
     )?;
+    new.upload_ahead = upload_ahead;
     let mut store = ctx.store()?;
     let post = insert(ctx, &mut store, new, args.copy, &source)?;
     if let Some(o) = post.options.youtube()
@@ -733,6 +768,13 @@ async fn schedule_youtube(
     }
     ctx.out
         .note(&format!("YouTube will make it {}.", format.describe()));
+    if post.upload_ahead() {
+        ctx.out.note(&format!(
+            "Uploaded ahead: the next `postez run` uploads it private, and YouTube makes it \
+             public at {} even if this machine is off then.",
+            postez::when::describe(post.scheduled_at, zone, ctx.now())
+        ));
+    }
     if let Some(warning) = length {
         ctx.out.warn(&warning);
     }

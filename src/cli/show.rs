@@ -50,7 +50,23 @@ pub fn print(
     let zone = postez::when::parse_zone(&post.timezone).unwrap_or(chrono_tz::Tz::UTC);
     let mut lines = vec![
         format!("Post {}", post.id),
-        format!("  state        {}", post.state),
+        if post.state == postez::post::PostState::Uploaded {
+            format!(
+                "  state        {} ({})",
+                post.state,
+                super::list::uploaded_words(post)
+            )
+        } else if post.upload_ahead() {
+            format!(
+                "  state        {} (uploaded ahead at the next run; {} makes it public on time)",
+                post.state,
+                post.platform
+                    .parse::<postez::provider::Platform>()
+                    .map_or("the platform", |p| p.name())
+            )
+        } else {
+            format!("  state        {}", post.state)
+        },
         format!(
             "  when         {}",
             postez::when::describe(post.scheduled_at, zone, now)
@@ -95,12 +111,18 @@ pub fn print(
     } else if let Some(error) = &post.last_error {
         // A queued post with a code waits for its account's sake (holds record the code; a
         // retry pause does not).
-        let label =
-            if post.state == postez::post::PostState::Scheduled && post.last_error_code.is_some() {
-                "  held         "
-            } else {
-                "  last error   "
-            };
+        let label = if matches!(
+            post.state,
+            postez::post::PostState::Scheduled | postez::post::PostState::Uploaded
+        ) && post.last_error_code.is_some()
+        {
+            "  held         "
+        } else if post.state == postez::post::PostState::Uploaded {
+            // Not an error: the confirming run found it not public yet after its time.
+            "  not public   "
+        } else {
+            "  last error   "
+        };
         lines.push(format!("{label}{error}"));
         if let Some(hint) = &post.last_error_hint {
             lines.push(format!("  hint         {hint}"));

@@ -41,6 +41,9 @@ pub struct Scopes {
     pub draft: Option<&'static str>,
     /// What direct posts need (TikTok: `video.publish`).
     pub direct: Option<&'static str>,
+    /// What changing or deleting a post already on the platform needs, asked for only on
+    /// request (`connect --manage`; YouTube: `youtube`), if the platform has such a scope.
+    pub manage: Option<&'static str>,
 }
 
 impl Scopes {
@@ -54,6 +57,12 @@ impl Scopes {
             .chain(self.draft)
             .chain(direct)
             .collect()
+    }
+
+    /// Whether the scopes in `granted` let postez change or delete a post already on the
+    /// platform ([`Scopes::manage`]).
+    pub fn can_manage(&self, granted: &[String]) -> bool {
+        self.manage.is_some_and(|m| granted.iter().any(|g| g == m))
     }
 
     /// Whether `tokens` can draft, and whether they can post directly. A login must grant one
@@ -231,6 +240,7 @@ mod tests {
     #[test]
     fn scopes_asked_leave_out_direct_posts_for_drafts_only() {
         let scopes = Scopes {
+            manage: None,
             basic: &["profile"],
             draft: Some("draft"),
             direct: Some("direct"),

@@ -69,6 +69,18 @@ pub trait Rules: Send + Sync {
     /// retrying it must not start a second one. TikTok cannot publish an incomplete upload.
     fn upload_may_exist_before_confirmed(&self) -> bool;
 
+    /// How long before its time a post may still be uploaded for the platform to make it
+    /// public by itself (`schedule --upload-ahead`); `None` when the platform cannot hold a
+    /// post until a time. Closer than this, the post is uploaded the normal way.
+    fn hold_margin(&self) -> Option<chrono::Duration>;
+
+    /// Refuse `--upload-ahead` for a post with `options` the platform cannot hold until its
+    /// time (another platform, a privacy with no time to go public at).
+    fn check_upload_ahead(&self, options: &PostOptions) -> Result<()>;
+
+    /// Where the owner changes the post `post_id` by hand on the platform's site, if it has
+    /// such a page.
+    fn manage_link(&self, post_id: &str) -> Option<String>;
     /// Where people watch a published post, from the platform's post id and the video's facts
     /// (`list`, `show`, `history` and `--json`'s `url`); `None` when the platform's address
     /// needs more than postez keeps.

@@ -126,6 +126,14 @@ pub enum RemoteState {
     /// Live, but not as the user asked: published all the same, with the [`Notice`] telling
     /// what changed and why.
     PublishedNoted(Option<String>, Notice),
+    /// On the platform and processed, held private until `at`, when the platform makes it
+    /// public by itself (an upload ahead, [`crate::post::Post::upload_ahead`]).
+    Held {
+        /// The platform's id of the post.
+        id: String,
+        /// When the platform makes it public.
+        at: DateTime<Utc>,
+    },
     /// In the creator's inbox (a draft).
     SentToInbox,
     /// The platform ended it without success.
@@ -272,4 +280,22 @@ pub trait Provider: LoginSteps + Send + Sync {
     /// Why a direct post of `account` cannot go for want of [`Provider::direct_scope`] (the
     /// platform said so in `error`, or the login never had it), with the way to a draft.
     fn direct_refused(&self, account: &str, post: PostId, error: Option<&ApiError>) -> Failure;
+
+    /// Move the time at which the platform makes the held post `post_id` public to `at`
+    /// (a platform that holds no post has nothing to move: postez's bug if asked).
+    async fn reschedule(&self, _token: &Secret, post_id: &str, _at: DateTime<Utc>) -> Result<()> {
+        Err(crate::error::Error::Internal(format!(
+            "{} holds no post to reschedule ({post_id})",
+            self.platform().name()
+        )))
+    }
+
+    /// Delete the post `post_id` on the platform. One the platform no longer has counts as
+    /// deleted (a lost reply to an earlier delete).
+    async fn remove(&self, _token: &Secret, post_id: &str) -> Result<()> {
+        Err(crate::error::Error::Internal(format!(
+            "{} holds no post to delete ({post_id})",
+            self.platform().name()
+        )))
+    }
 }

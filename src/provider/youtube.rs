@@ -27,6 +27,7 @@ use sha2::{Digest, Sha256};
 mod codes;
 pub mod creator;
 mod login;
+mod manage;
 pub mod options;
 pub mod quota;
 pub mod rules;
@@ -137,6 +138,18 @@ pub const UPLOAD_SCOPE: &str = "https://www.googleapis.com/auth/youtube.upload";
 pub const READONLY_SCOPE: &str = "https://www.googleapis.com/auth/youtube.readonly";
 /// The scopes postez asks for, and only these (§1.9; `youtube` only for later remote edits).
 pub const SCOPES: &[&str] = &[UPLOAD_SCOPE, READONLY_SCOPE];
+/// Changing and deleting videos (`videos.update`, `videos.delete`, §1.9): asked for only with
+/// `connect youtube --manage`, to reschedule or delete a video uploaded ahead (§8).
+pub const MANAGE_SCOPE: &str = "https://www.googleapis.com/auth/youtube";
+/// How long before its time a video may still be uploaded ahead: a `publishAt` in the past
+/// publishes at once (§8: "never send publishAt < ~2 min ahead"), so closer than this it is
+/// uploaded public, the normal way.
+pub const PUBLISH_AT_MARGIN_SECS: i64 = 120;
+
+/// Where the owner changes a video by hand (YouTube Studio's editor).
+pub fn studio_link(video_id: &str) -> String {
+    format!("https://studio.youtube.com/video/{video_id}/edit")
+}
 /// Google's authorize page (§1.1).
 pub const DEFAULT_AUTH_URL: &str = "https://accounts.google.com/o/oauth2/v2/auth";
 /// Google's token endpoint: code exchange and refresh (§1.1).
@@ -156,6 +169,7 @@ pub fn scopes() -> Scopes {
         basic: &[READONLY_SCOPE],
         draft: None,
         direct: Some(UPLOAD_SCOPE),
+        manage: Some(MANAGE_SCOPE),
     }
 }
 

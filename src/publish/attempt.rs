@@ -93,7 +93,7 @@ impl Engine {
                     }
                 }
                 Ok(RemoteState::Unknown(_)) => upload = UploadState::default(),
-                Ok(state) => return Ok(final_outcome(state)),
+                Ok(state) => return Ok(self.final_outcome(post, state)),
                 // A refusal we cannot interpret may concern an upload the platform already has
                 // in full (a lost last acknowledgement): record it and ask again next run
                 // rather than risk a second publish. So for every refusal but a passing one or
@@ -280,7 +280,17 @@ impl Engine {
         token: &Secret,
         plan: ChunkPlan,
     ) -> Result<Checkpoint> {
-        let checkpoint = provider.begin(token, post, options, plan).await?;
+        let mut post = std::borrow::Cow::Borrowed(post);
+        if post.upload_ahead() {
+            // Too close to its time (or past it) for the platform to hold it: uploaded the
+            // normal way, and recorded so, before the platform is asked anything.
+            let margin = Subject::of(&post).platform.rules().hold_margin();
+            if margin.is_none_or(|m| post.scheduled_at - self.now < m) {
+                store.upload_now(post.id, self.now)?;
+                post.to_mut().due_at = post.scheduled_at;
+            }
+        }
+        let checkpoint = provider.begin(token, &post, options, plan).await?;
         store.save_init(post.id, &checkpoint, self.now)?;
         Ok(checkpoint)
     }
@@ -420,7 +430,7 @@ impl Engine {
                 Ok(RemoteState::Unknown(message)) => {
                     return self.status_unknown(store, post, message);
                 }
-                Ok(state) => return Ok(final_outcome(state)),
+                Ok(state) => return Ok(self.final_outcome(post, state)),
                 Err(Error::Api(e)) if e.class() == ErrorClass::Retryable => {
                     tracing::warn!(post = post.id, "status check failed ({e}); trying again");
                 }
@@ -450,6 +460,28 @@ impl Engine {
     }
 }
 
+impl Engine {
+    /// A final answer as the attempt's outcome.
+    fn final_outcome(&self, post: &Post, state: RemoteState) -> Outcome {
+        match state {
+            // Held by the platform until its time. Once that time has passed it should be out:
+            // said so in `show`, and the next run asks again.
+            RemoteState::Held { id, at } => Outcome::Done(Settle::Uploaded {
+                post_id: id,
+                at,
+                late: (at <= self.now).then(|| {
+                    let name = Subject::of(post).platform.name();
+                    format!(
+                        "{name} still holds it private although its time has passed; postez \
+                         asks {name} again at the next run"
+                    )
+                }),
+            }),
+            state => final_outcome(state),
+        }
+    }
+}
+
 /// A final answer as the attempt's outcome.
 fn final_outcome(state: RemoteState) -> Outcome {
     match state {
@@ -460,7 +492,9 @@ fn final_outcome(state: RemoteState) -> Outcome {
         RemoteState::SentToInbox => Outcome::Done(Settle::SentToInbox),
         RemoteState::Failed(failure) => Outcome::Failed(failure),
         // Not final: the callers handle these before.
-        RemoteState::Working { .. } | RemoteState::Unknown(_) => Outcome::StillProcessing,
+        RemoteState::Working { .. } | RemoteState::Unknown(_) | RemoteState::Held { .. } => {
+            Outcome::StillProcessing
+        }
     }
 }
 

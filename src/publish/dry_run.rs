@@ -40,7 +40,19 @@ impl Engine {
                 if tokens.access_expires_at - Utc::now() <= auth::REFRESH_MARGIN {
                     notes.push("the login would be refreshed first".to_string());
                 }
-                let rules = post.platform.parse::<Platform>()?.rules();
+                let platform = post.platform.parse::<Platform>()?;
+                let rules = platform.rules();
+                if post.upload_ahead()
+                    && rules
+                        .hold_margin()
+                        .is_some_and(|m| post.scheduled_at - self.now >= m)
+                {
+                    notes.push(format!(
+                        "uploaded ahead: {} makes it public at {}",
+                        platform.name(),
+                        crate::store::db_time(post.scheduled_at)
+                    ));
+                }
                 crate::queue::check_media(Path::new(&post.file), rules)?;
                 if crate::media::fingerprint(Path::new(&post.file))? != post.fingerprint {
                     return Err(Error::invalid(

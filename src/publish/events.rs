@@ -94,6 +94,20 @@ pub enum Event {
         #[serde(skip_serializing_if = "Option::is_none")]
         note: Option<crate::provider::Notice>,
     },
+    /// On the platform, held private until `public_at`, when the platform makes it public by
+    /// itself (an upload ahead); a run after that time confirms it.
+    Uploaded {
+        /// The post.
+        #[serde(flatten)]
+        post: Subject,
+        /// The platform's id of the post.
+        post_id: String,
+        /// When the platform makes it public.
+        #[serde(serialize_with = "seconds")]
+        public_at: DateTime<Utc>,
+        /// Why it is not public although that time has passed, when it is not.
+        late: Option<String>,
+    },
     /// In the creator's TikTok inbox.
     SentToInbox {
         /// The post.

@@ -37,6 +37,15 @@ impl Engine {
                     note: Some(note),
                 }
             }
+            Settle::Uploaded { post_id, at, late } => {
+                summary.uploaded += 1;
+                Event::Uploaded {
+                    post: subject,
+                    post_id,
+                    public_at: at,
+                    late,
+                }
+            }
             Settle::SentToInbox => {
                 summary.sent += 1;
                 Event::SentToInbox {

@@ -128,6 +128,7 @@ impl Account {
             "refresh_expires_at": self.refresh_expires_at.filter(|_| self.is_connected()).map(db_time),
             "state": self.state.as_str(),
             "modes": if self.is_connected() { self.modes() } else { Vec::new() },
+            "can_manage": self.is_connected() && self.can_manage(),
             "privacy_options": self
                 .creator_info
                 .as_ref()
@@ -158,6 +159,12 @@ impl Account {
             .into_iter()
             .filter_map(|(granted, mode)| granted.then_some(mode))
             .collect()
+    }
+
+    /// Whether the login lets postez change or delete posts already on the platform
+    /// (`connect --manage`).
+    pub fn can_manage(&self) -> bool {
+        self.platform.rules().scopes().can_manage(&self.scopes)
     }
 
     /// Whether Direct Post was granted.

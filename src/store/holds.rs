@@ -123,7 +123,7 @@ impl Store {
                     "UPDATE posts SET next_attempt_at = ?2, last_error = ?3, \
                      last_error_code = ?4, last_error_hint = ?5, updated_at = ?6 \
                      WHERE account_id = ?1 AND state = 'scheduled' AND checkpoint IS NULL \
-                     AND (?7 IS NULL OR mode = ?7) AND scheduled_at < ?2 \
+                     AND (?7 IS NULL OR mode = ?7) AND due_at < ?2 \
                      AND (next_attempt_at IS NULL OR next_attempt_at < ?2) RETURNING id",
                 ),
                 // A pause: every queued post says why it waits; an upload TikTok has in full
@@ -194,7 +194,7 @@ impl Store {
             .prepare_cached(
                 "SELECT p.account_id, p.id FROM account_holds h JOIN posts p \
                  ON p.account_id = h.account_id WHERE h.until IS NULL \
-                 AND p.state = 'scheduled' AND p.scheduled_at <= ?1 \
+                 AND p.state = 'scheduled' AND p.due_at <= ?1 \
                  AND (p.next_attempt_at IS NULL OR p.next_attempt_at <= ?1) \
                  ORDER BY p.account_id, p.scheduled_at, p.id",
             )
@@ -247,7 +247,7 @@ impl Store {
                      ELSE last_error_code END, \
                      next_attempt_at = MAX(COALESCE(next_attempt_at, ?3), ?3), updated_at = ?3 \
                      WHERE account_id = ?1 AND state = 'scheduled' \
-                     AND (last_error_code = ?2 OR scheduled_at <= ?3) RETURNING id",
+                     AND (last_error_code = ?2 OR due_at <= ?3) RETURNING id",
                 )
                 .map_err(map)?;
             let rows = stmt

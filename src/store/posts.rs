@@ -10,7 +10,7 @@ use crate::post::{Event, Mode, NewPost, Post, PostId, PostOptions, PostState};
 use crate::provider::Platform;
 
 use super::publishing::forget_url_sql;
-use super::transitions::{CANCEL, Change, EDIT, RETRY};
+use super::transitions::{CANCEL, CANCEL_UPLOADED, Change, EDIT, RESCHEDULE_UPLOADED, RETRY};
 use super::{Store, db_err, db_time, insert_event, opt_time, parse_time, text_enum};
 
 /// Which posts `list` shows.
@@ -129,7 +129,7 @@ const POST_COLUMNS: &str = "p.id, p.state, p.phase, p.platform, p.account_id, \
     p.file_mtime_ns, p.file_hash, p.container, p.duration_ms, p.width, p.height, p.fps, p.codec, \
     p.caption, p.mode, p.options, p.scheduled_at, p.timezone, p.attempts, p.next_attempt_at, \
     p.last_error, p.last_error_code, p.last_error_hint, json_extract(p.checkpoint, '$.id'), \
-    p.post_id, p.created_at, p.updated_at";
+    p.post_id, p.created_at, p.updated_at, p.due_at";
 
 /// A post's options as stored: their serde form (migration 0006), the platform's own struct
 /// untagged, read back by the row's platform ([`PostOptions::from_stored`]). `mode` is in it
@@ -213,6 +213,7 @@ fn post_from_row(row: &Row<'_>) -> rusqlite::Result<Post> {
         post_id: row.get(28)?,
         created_at: parse_time(&row.get::<_, String>(29)?)?,
         updated_at: parse_time(&row.get::<_, String>(30)?)?,
+        due_at: parse_time(&row.get::<_, String>(31)?)?,
     })
 }
 
@@ -230,13 +231,20 @@ impl Store {
                 .prepare_cached(
                     "INSERT INTO posts (state, platform, account_id, file, copied, file_size, \
                      file_mtime_ns, file_hash, container, duration_ms, width, height, fps, codec, \
-                     caption, mode, options, scheduled_at, timezone, created_at, updated_at) \
+                     caption, mode, options, scheduled_at, timezone, created_at, updated_at, \
+                     due_at) \
                      VALUES ('scheduled', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, \
-                     ?14, ?15, ?16, ?17, ?18, ?19, ?19)",
+                     ?14, ?15, ?16, ?17, ?18, ?19, ?19, ?20)",
                 )
                 .map_err(map)?;
             let stamp = db_time(now);
             for post in posts {
+                // An upload ahead is due for upload now; any other post at its time.
+                let due_at = if post.upload_ahead {
+                    post.scheduled_at.min(now)
+                } else {
+                    post.scheduled_at
+                };
                 insert
                     .execute(params![
                         post.platform,
@@ -258,13 +266,17 @@ impl Store {
                         db_time(post.scheduled_at),
                         post.timezone,
                         stamp,
+                        db_time(due_at),
                     ])
                     .map_err(map)?;
                 let id = tx.last_insert_rowid();
-                let detail = serde_json::json!({
+                let mut detail = serde_json::json!({
                     "scheduled_at": db_time(post.scheduled_at),
                     "timezone": post.timezone,
                 });
+                if post.upload_ahead {
+                    detail["upload_ahead"] = true.into();
+                }
                 insert_event(&tx, id, now, "scheduled", &detail).map_err(map)?;
                 ids.push(id);
             }
@@ -473,7 +485,7 @@ impl Store {
     /// happened in the caller), recording which fields changed. A half-done upload of the old
     /// content is dropped: the platform cannot publish an incomplete upload, and the next run
     /// starts a new one with the new content. (One the platform may hold in full unconfirmed
-    /// is refused by `transition`.)
+    /// is refused by `transition`.) A post to be uploaded ahead stays one: still due now.
     pub fn edit_post(
         &mut self,
         id: PostId,
@@ -495,7 +507,8 @@ impl Store {
                  file_hash = ?8, container = ?9, duration_ms = ?10, width = ?11, height = ?12, \
                  fps = ?13, codec = ?14, caption = ?15, mode = ?16, options = ?17, \
                  scheduled_at = ?18, timezone = ?19, checkpoint = NULL, chunks_done = 0, \
-                 upload_complete = 0"
+                 upload_complete = 0, post_id = NULL, \
+                 due_at = CASE WHEN due_at < scheduled_at THEN MIN(due_at, ?18) ELSE ?18 END"
                     .into()
             },
             &[
@@ -535,6 +548,52 @@ impl Store {
         )
     }
 
+    /// Record the new time of a post its platform holds (`uploaded`), once the platform took
+    /// it: due again, for the confirming run, at that time.
+    pub fn reschedule_uploaded(
+        &mut self,
+        id: PostId,
+        at: DateTime<Utc>,
+        timezone: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Post> {
+        let at_text = db_time(at);
+        self.transition(
+            id,
+            RESCHEDULE_UPLOADED,
+            "rescheduled",
+            &|_| "scheduled_at = ?3, due_at = ?3, timezone = ?4, last_error = NULL".into(),
+            &[&at_text, &timezone],
+            (
+                "rescheduled",
+                serde_json::json!({ "scheduled_at": at_text }),
+            ),
+            now,
+        )
+    }
+
+    /// Cancel a post its platform held (`uploaded`), once the platform deleted it: nothing of
+    /// the upload is left to ask about, so a `retry` uploads anew.
+    pub fn cancel_uploaded(&mut self, id: PostId, now: DateTime<Utc>) -> Result<Post> {
+        let deleted = self.post(id)?.post_id;
+        self.transition(
+            id,
+            CANCEL_UPLOADED,
+            "cancelled",
+            &|_| {
+                "phase = NULL, checkpoint = NULL, chunks_done = 0, upload_complete = 0, \
+                 post_id = NULL, last_error = NULL"
+                    .into()
+            },
+            &[],
+            (
+                "cancelled",
+                serde_json::json!({ "deleted_on_platform": deleted }),
+            ),
+            now,
+        )
+    }
+
     /// Give a post queued before any account was connected the account it is published with,
     /// so that account's holds and pauses cover it from now on. A post that has one keeps it.
     pub fn adopt_account(&mut self, id: PostId, account_id: i64) -> Result<()> {
@@ -560,12 +619,14 @@ impl Store {
                 let upload = if keep_upload {
                     ""
                 } else {
-                    ", checkpoint = NULL, chunks_done = 0, upload_complete = 0"
+                    // The id of a video that was on the platform goes with its upload: the
+                    // next status check must not read about that video.
+                    ", checkpoint = NULL, chunks_done = 0, upload_complete = 0, post_id = NULL"
                 };
                 format!(
                     "phase = NULL, attempts = 0, next_attempt_at = NULL, \
                      last_error = NULL, last_error_code = NULL, last_error_hint = NULL, \
-                     scheduled_at = ?3{upload}"
+                     scheduled_at = ?3, due_at = ?3{upload}"
                 )
             },
             &[&at_text],

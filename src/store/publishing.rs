@@ -9,7 +9,7 @@ use crate::post::PostId;
 use crate::provider::{Checkpoint, Notice, Platform};
 
 use super::holds::NOT_PAUSED;
-use super::transitions::{CLAIM, FAIL, MISS, PUBLISH, REQUEUE, SEND};
+use super::transitions::{CLAIM, FAIL, HOLD, MISS, PUBLISH, REQUEUE, SEND};
 use super::{Store, db_err, db_time, insert_event};
 
 /// Where an upload stands, as saved before and during it.
@@ -35,6 +35,17 @@ pub enum Settle {
         post_id: Option<String>,
         /// What changed and why.
         note: Notice,
+    },
+    /// On the platform, which makes it public at `at` by itself: `uploaded`, due again (for
+    /// the confirming run) at `at`.
+    Uploaded {
+        /// The platform's id of the post (for `show` and the confirming run).
+        post_id: String,
+        /// When the platform makes it public.
+        at: DateTime<Utc>,
+        /// Why it is still not public when its time has passed (the confirming run found it
+        /// held still): shown by `show`, and the next run asks again.
+        late: Option<String>,
     },
     /// In the creator's inbox: `sent_to_inbox`.
     SentToInbox,
@@ -112,12 +123,13 @@ fn reset(tx: &rusqlite::Transaction<'_>, id: PostId) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// The claim: every due post, except those of a paused account (they wait for the user).
+/// The claim: every due post (`due_at`: an upload ahead is due when queued, its confirmation at
+/// its time), except those of a paused account (they wait for the user).
 fn claim_sql() -> String {
     format!(
         "UPDATE posts SET {}, phase = 'claimed', claimed_by = ?2, \
          claimed_at = ?1, updated_at = ?1 WHERE {} \
-         AND scheduled_at <= ?1 AND (next_attempt_at IS NULL OR next_attempt_at <= ?1) \
+         AND due_at <= ?1 AND (next_attempt_at IS NULL OR next_attempt_at <= ?1) \
          AND {NOT_PAUSED} RETURNING id",
         CLAIM.set(),
         CLAIM.guard()
@@ -185,9 +197,9 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare_cached(&format!(
-                "SELECT id FROM posts WHERE state = 'scheduled' AND scheduled_at <= ?1 \
+                "SELECT id FROM posts WHERE state = 'scheduled' AND due_at <= ?1 \
                  AND (next_attempt_at IS NULL OR next_attempt_at <= ?1) AND {NOT_PAUSED} \
-                 ORDER BY scheduled_at, id"
+                 ORDER BY due_at, id"
             ))
             .map_err(self.err())?;
         let rows = stmt
@@ -314,6 +326,30 @@ impl Store {
         insert_event(&self.conn, id, now, kind, detail).map_err(self.err())
     }
 
+    /// Upload a post ahead no more (its time is too close for the platform to hold it): it is
+    /// uploaded the normal way, now.
+    pub fn upload_now(&mut self, id: PostId, now: DateTime<Utc>) -> Result<()> {
+        let map = db_err(&self.path);
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(map)?;
+        tx.execute(
+            "UPDATE posts SET due_at = scheduled_at, updated_at = ?2 WHERE id = ?1",
+            params![id, db_time(now)],
+        )
+        .map_err(map)?;
+        insert_event(
+            &tx,
+            id,
+            now,
+            "upload_ahead_dropped",
+            &serde_json::json!({ "reason": "too close to its time" }),
+        )
+        .map_err(map)?;
+        tx.commit().map_err(map)
+    }
+
     /// Drop a post's upload address once its platform gave a final verdict on the upload (it
     /// failed it): there is nothing left to ask about, so a retry uploads anew. The platform's
     /// id for it stays, for `show` and support requests.
@@ -335,6 +371,20 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(map)?;
+        // A post the platform holds until its time, claimed to be confirmed, goes back to
+        // `uploaded` when the run leaves it (a login to renew, a hold, an interruption), not to
+        // `scheduled`: it is still on the platform. Unless its upload is dropped (the platform
+        // failed it), which starts a new one.
+        let on_platform: bool = tx
+            .query_row(
+                "SELECT post_id IS NOT NULL AND upload_complete = 1 FROM posts WHERE id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(map)?
+            .unwrap_or(false);
+        let back = |reset: bool| if on_platform && !reset { HOLD } else { REQUEUE };
         let (kind, detail) = match how {
             Settle::Published(post_id) => {
                 tx.execute(
@@ -365,6 +415,26 @@ impl Store {
                 (
                     "published",
                     serde_json::json!({ "post_id": post_id, "note": note }),
+                )
+            }
+            Settle::Uploaded { post_id, at, late } => {
+                // Due again at its time, for the run that confirms it; the time is the one the
+                // platform holds (an edit whose reply was lost may have moved it). The upload
+                // address is of no use any more (the platform's id is kept).
+                tx.execute(
+                    &format!(
+                        "UPDATE posts SET {}, phase = NULL, post_id = ?2, scheduled_at = ?3, due_at = ?3, \
+                         {FORGET_URL}, last_error = ?4, last_error_code = NULL, \
+                         last_error_hint = NULL, updated_at = ?5 WHERE id = ?1 AND {}",
+                        HOLD.set(),
+                        HOLD.guard()
+                    ),
+                    params![id, post_id, db_time(*at), late, stamp],
+                )
+                .map_err(map)?;
+                (
+                    "on_platform",
+                    serde_json::json!({ "post_id": post_id, "public_at": db_time(*at), "late": late }),
                 )
             }
             Settle::SentToInbox => {
@@ -413,8 +483,8 @@ impl Store {
                         "UPDATE posts SET {}, phase = NULL, attempts = attempts + 1, \
                          next_attempt_at = ?2, last_error = ?3, last_error_code = NULL, \
                          last_error_hint = NULL, updated_at = ?4 WHERE id = ?1 AND {}",
-                        REQUEUE.set(),
-                        REQUEUE.guard()
+                        back(*reset_upload).set(),
+                        back(*reset_upload).guard()
                     ),
                     params![id, db_time(*at), message, stamp],
                 )
@@ -431,8 +501,8 @@ impl Store {
                 tx.execute(
                     &format!(
                         "UPDATE posts SET {}, phase = NULL, updated_at = ?2 WHERE id = ?1 AND {}",
-                        REQUEUE.set(),
-                        REQUEUE.guard()
+                        back(false).set(),
+                        back(false).guard()
                     ),
                     params![id, stamp],
                 )
@@ -452,8 +522,8 @@ impl Store {
                          next_attempt_at = COALESCE(?2, next_attempt_at), last_error = ?3, \
                          last_error_code = ?4, last_error_hint = ?5, updated_at = ?6 \
                          WHERE id = ?1 AND {}",
-                        REQUEUE.set(),
-                        REQUEUE.guard()
+                        back(*reset_upload).set(),
+                        back(*reset_upload).guard()
                     ),
                     params![id, until.map(db_time), message, code, hint, stamp],
                 )
@@ -507,6 +577,43 @@ mod tests {
         );
     }
 
+    /// An upload ahead is claimed as soon as it is queued; once the platform holds it, it is
+    /// claimed again only at its time (to confirm it), at the time the platform holds.
+    #[test]
+    fn an_upload_ahead_is_due_now_and_its_confirmation_at_its_time() {
+        use crate::post::PostState;
+        use crate::store::tests::{now, sample_post};
+        let mut store = Store::open_in_memory().unwrap();
+        let at = now() + chrono::Duration::hours(1);
+        let mut ahead = sample_post(at);
+        ahead.upload_ahead = true;
+        let ids = store
+            .insert_posts(&[ahead, sample_post(at)], now())
+            .unwrap();
+        assert!(store.post(ids[0]).unwrap().upload_ahead());
+        assert!(!store.post(ids[1]).unwrap().upload_ahead());
+        assert_eq!(store.claim_due(now(), 1).unwrap(), vec![ids[0]]);
+        let held_until = at + chrono::Duration::minutes(5);
+        store
+            .settle(
+                ids[0],
+                &Settle::Uploaded {
+                    post_id: "vid".into(),
+                    at: held_until,
+                    late: None,
+                },
+                now(),
+            )
+            .unwrap();
+        let post = store.post(ids[0]).unwrap();
+        assert_eq!(post.state, PostState::Uploaded);
+        assert_eq!(post.post_id.as_deref(), Some("vid"));
+        assert_eq!(post.scheduled_at, held_until, "the platform's time");
+        assert_eq!(store.claim_due(at, 2).unwrap(), vec![ids[1]]);
+        assert_eq!(store.claim_due(held_until, 3).unwrap(), vec![ids[0]]);
+        assert_eq!(store.post(ids[0]).unwrap().state, PostState::Publishing);
+    }
+
     #[test]
     fn due_and_queue_queries_use_indexes() {
         let store = Store::open_in_memory().unwrap();
@@ -518,8 +625,8 @@ mod tests {
             let rows = stmt.query_map([], |r| r.get::<_, String>(3)).unwrap();
             rows.map(Result::unwrap).collect::<Vec<_>>().join("; ")
         };
-        let due = plan("SELECT id FROM posts WHERE state = 'scheduled' AND scheduled_at <= 'x'");
-        assert!(due.contains("posts_due"), "{due}");
+        let due = plan("SELECT id FROM posts WHERE state = 'scheduled' AND due_at <= 'x'");
+        assert!(due.contains("posts_work"), "{due}");
         let page = plan("SELECT id FROM posts ORDER BY scheduled_at, id LIMIT 50");
         assert!(page.contains("posts_queue"), "{page}");
         // The 24-hour repeat check of schedule and import.
@@ -527,7 +634,8 @@ mod tests {
         assert!(video.contains("posts_by_video"), "{video}");
         // The claim itself, with its pause check (a lookup by the holds' primary key).
         let claim = plan(&claim_sql().replace("?1", "'x'").replace("?2", "'1'"));
-        assert!(claim.contains("posts_due"), "{claim}");
+        assert!(claim.contains("posts_work"), "{claim}");
+        assert!(!claim.contains("SCAN posts"), "{claim}");
         // EXPLAIN names the table by its alias in the query (`h`).
         assert!(claim.contains("SEARCH h USING"), "{claim}");
         assert!(!claim.contains("SCAN h"), "{claim}");

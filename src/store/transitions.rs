@@ -6,7 +6,7 @@
 //! store sets a state by hand.
 
 use crate::post::PostState::{
-    self, Cancelled, Failed, Published, Publishing, Scheduled, SentToInbox,
+    self, Cancelled, Failed, Published, Publishing, Scheduled, SentToInbox, Uploaded,
 };
 
 /// A change the store makes to a post, allowed only while the post is in one of `from`: to the
@@ -58,14 +58,20 @@ impl Change {
     }
 }
 
-/// `run` claims a due post.
-pub(super) const CLAIM: Change = Change::to(&[Scheduled], Publishing);
+/// `run` claims a due post: one to upload, or one the platform held until its time, to confirm.
+pub(super) const CLAIM: Change = Change::to(&[Scheduled, Uploaded], Publishing);
 /// `run` fails a post whose time passed long ago.
 pub(super) const MISS: Change = Change::to(&[Scheduled], Failed);
 /// An attempt ends published.
 pub(super) const PUBLISH: Change = Change::to(&[Publishing], Published);
 /// An attempt ends in the creator's inbox.
 pub(super) const SEND: Change = Change::to(&[Publishing], SentToInbox);
+/// An attempt ends with the post on the platform, held there until its time.
+pub(super) const HOLD: Change = Change::to(&[Publishing], Uploaded);
+/// `postez cancel` of a post the platform holds, once the platform deleted it.
+pub(super) const CANCEL_UPLOADED: Change = Change::to(&[Uploaded], Cancelled);
+/// `postez edit --at` of a post the platform holds, once the platform has the new time.
+pub(super) const RESCHEDULE_UPLOADED: Change = Change::keep(&[Uploaded]);
 /// An attempt fails for good.
 pub(super) const FAIL: Change = Change::to(&[Publishing], Failed);
 /// An attempt is retried later, released or held: the post is queued again.
@@ -81,8 +87,19 @@ pub(super) const EDIT: Change = Change::keep(PostState::EDITABLE);
 mod tests {
     use super::*;
 
-    const ALL: [Change; 9] = [
-        CLAIM, MISS, PUBLISH, SEND, FAIL, REQUEUE, CANCEL, RETRY, EDIT,
+    const ALL: [Change; 12] = [
+        CLAIM,
+        MISS,
+        PUBLISH,
+        SEND,
+        FAIL,
+        REQUEUE,
+        CANCEL,
+        RETRY,
+        EDIT,
+        HOLD,
+        CANCEL_UPLOADED,
+        RESCHEDULE_UPLOADED,
     ];
 
     /// The store's changes are exactly the machine's transitions: none it forbids (also

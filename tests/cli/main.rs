@@ -28,5 +28,6 @@ mod support;
 mod swap;
 mod upgrade;
 mod youtube;
+mod youtube_ahead;
 mod youtube_surface;
 mod youtube_faults;

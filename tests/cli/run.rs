@@ -742,7 +742,7 @@ fn json_events_follow_the_contract() {
     );
     assert_eq!(
         events[7],
-        serde_json::json!({"type": "summary", "data": {"due": 1, "published": 1, "sent_to_inbox": 0, "failed": 0,
+        serde_json::json!({"type": "summary", "data": {"due": 1, "published": 1, "uploaded": 0, "sent_to_inbox": 0, "failed": 0,
             "retrying": 0, "needs_auth": 0, "blocked": 0, "processing": 0, "dry_run": false}})
     );
 }

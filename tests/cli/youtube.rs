@@ -47,7 +47,12 @@ impl Yt {
 
     /// `postez connect youtube --no-browser`, with this test playing the browser.
     pub fn connect(&self, env: &TestEnv) -> Run {
-        let connecting = match Connecting::start_platform(env, "youtube", &[]) {
+        self.connect_with(env, &[])
+    }
+
+    /// [`Yt::connect`] with more flags (`--manage`).
+    pub fn connect_with(&self, env: &TestEnv, extra: &[&str]) -> Run {
+        let connecting = match Connecting::start_platform(env, "youtube", extra) {
             Ok(c) => c,
             Err(run) => return run,
         };

@@ -355,6 +355,9 @@ pub struct VideoInfo {
     pub gone: bool,
     /// The last custom thumbnail sent with `thumbnails.set`.
     pub thumbnail: Option<Thumbnail>,
+    /// The `status` part as last sent (insert or update: an update replaces it whole, §3.1).
+    #[serde(default)]
+    pub status: Map<String, Value>,
 }
 
 /// A custom thumbnail received by `thumbnails.set`.
@@ -735,6 +738,7 @@ impl Video {
             polls: self.polls,
             gone: self.gone,
             thumbnail: self.thumbnail.clone(),
+            status: self.status.clone(),
         }
     }
 }

@@ -118,6 +118,7 @@ fn post(dir: &Path, size: usize) -> (Post, Arc<Verified>) {
         }),
         scheduled_at: at,
         timezone: "UTC".into(),
+        due_at: at,
         attempts: 0,
         next_attempt_at: None,
         last_error: None,

@@ -39,6 +39,8 @@ impl Rules for TikTokRules {
             basic: &["user.info.basic"],
             draft: Some(DRAFT_SCOPE),
             direct: Some(DIRECT_POST_SCOPE),
+            // TikTok's API cannot change or delete a post once it is up.
+            manage: None,
         }
     }
 
@@ -88,6 +90,24 @@ impl Rules for TikTokRules {
 
     fn upload_may_exist_before_confirmed(&self) -> bool {
         false
+    }
+
+    /// TikTok's API has no scheduled publishing: a post goes live when it is uploaded.
+    fn hold_margin(&self) -> Option<chrono::Duration> {
+        None
+    }
+
+    fn check_upload_ahead(&self, _options: &PostOptions) -> Result<()> {
+        Err(Error::invalid(
+            "TikTok cannot hold a post until its time: --upload-ahead is for YouTube posts",
+            Some(
+                "drop --upload-ahead (`postez run` uploads TikTok posts when they are due)".into(),
+            ),
+        ))
+    }
+
+    fn manage_link(&self, _post_id: &str) -> Option<String> {
+        None
     }
 
     /// TikTok's address of a post names its creator (`tiktok.com/@user/video/ID`), and the

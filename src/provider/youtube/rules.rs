@@ -123,6 +123,9 @@ pub struct VideoMeta {
     /// `notifySubscribers` (a query parameter; YouTube's default is true).
     #[serde(default = "yes")]
     pub notify_subscribers: bool,
+    /// `status.publishAt`: an upload ahead, sent `private` and made public by YouTube then (§8).
+    #[serde(default)]
+    pub publish_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 fn yes() -> bool {
@@ -164,13 +167,19 @@ impl VideoMeta {
         if let Some(c) = &self.category_id {
             snippet["categoryId"] = c.clone().into();
         }
+        let mut status = serde_json::json!({
+            "privacyStatus": self.privacy.as_str(),
+            "selfDeclaredMadeForKids": self.made_for_kids,
+            "containsSyntheticMedia": self.synthetic_media,
+        });
+        // §8: `publishAt` only with `private`; YouTube makes it public then.
+        if let Some(at) = self.publish_at {
+            status["privacyStatus"] = Visibility::Private.as_str().into();
+            status["publishAt"] = at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true).into();
+        }
         serde_json::json!({
             "snippet": snippet,
-            "status": {
-                "privacyStatus": self.privacy.as_str(),
-                "selfDeclaredMadeForKids": self.made_for_kids,
-                "containsSyntheticMedia": self.synthetic_media,
-            },
+            "status": status,
         })
     }
 
@@ -186,6 +195,8 @@ impl VideoMeta {
             made_for_kids: options.made_for_kids,
             synthetic_media: options.ai_generated,
             notify_subscribers: options.notify,
+            // The engine uploads a post ahead only while its time is far enough off (§8).
+            publish_at: post.upload_ahead().then_some(post.scheduled_at),
         })
     }
 }
@@ -500,6 +511,31 @@ impl Rules for YouTubeRules {
         true
     }
 
+    fn hold_margin(&self) -> Option<chrono::Duration> {
+        Some(chrono::Duration::seconds(super::PUBLISH_AT_MARGIN_SECS))
+    }
+
+    /// Only a public video: YouTube makes a private upload public at `publishAt` (§8), and an
+    /// unlisted or private post has no moment to go public at.
+    fn check_upload_ahead(&self, options: &PostOptions) -> Result<()> {
+        let options = YouTubeOptions::of(options)?;
+        if options.privacy != Visibility::Public {
+            return Err(Error::invalid(
+                format!(
+                    "only a public video can be uploaded ahead, and this one is {}: YouTube \
+                     holds an upload private and makes it public at its time",
+                    options.privacy
+                ),
+                Some("use --privacy public, or drop --upload-ahead".into()),
+            ));
+        }
+        Ok(())
+    }
+
+    fn manage_link(&self, post_id: &str) -> Option<String> {
+        Some(super::studio_link(post_id))
+    }
+
     /// `youtube.com/shorts/ID` for a Short, `youtube.com/watch?v=ID` otherwise (§4, §7): the
     /// watch address plays any video, the Shorts one shows it as people will find it.
     fn post_url(&self, post_id: &str, media: &MediaInfo) -> Option<String> {
@@ -527,6 +563,7 @@ pub(crate) mod tests {
             made_for_kids: false,
             synthetic_media: true,
             notify_subscribers: false,
+            publish_at: None,
         }
     }
 

@@ -129,7 +129,12 @@ impl Provider for YouTube {
         checkpoint: &Checkpoint,
     ) -> Result<RemoteState> {
         let total = post.fingerprint.size;
-        let known = self.memo(&checkpoint.id).video_id;
+        // A video held until its time (an upload ahead) was recorded with its id: only its
+        // status is asked (its session may have expired long since).
+        let known = self
+            .memo(&checkpoint.id)
+            .video_id
+            .or_else(|| post.post_id.clone());
         let id = match known {
             Some(id) => id,
             None => {
@@ -198,6 +203,14 @@ impl Provider for YouTube {
             )),
             class: ErrorClass::Scope,
         }
+    }
+
+    async fn reschedule(&self, token: &Secret, post_id: &str, at: DateTime<Utc>) -> Result<()> {
+        self.set_publish_at(token, post_id, at).await
+    }
+
+    async fn remove(&self, token: &Secret, post_id: &str) -> Result<()> {
+        self.delete_video(token, post_id).await
     }
 }
 
@@ -383,6 +396,26 @@ fn remote_state(post: &Post, id: &str, video: Option<&Video>) -> RemoteState {
         })
     };
     match status.upload_status.as_deref() {
+        // §8: private with a `publishAt` is YouTube holding it until then (once public, its
+        // privacy says so; whether `publishAt` stays is UNVERIFIED, so privacy decides).
+        Some("processed")
+            if status.privacy_status.as_deref() == Some("private")
+                && status.publish_at.is_some() =>
+        {
+            match status
+                .publish_at
+                .as_deref()
+                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            {
+                Some(at) => RemoteState::Held {
+                    id: id.to_string(),
+                    at: at.with_timezone(&Utc),
+                },
+                None => RemoteState::Unknown(format!(
+                    "YouTube holds the video {id} private with a publishing time postez cannot read"
+                )),
+            }
+        }
         Some("processed") => {
             let asked = post.options.youtube().map(|o| o.privacy);
             if let (Some(asked), Some(got)) = (asked, status.privacy_status.as_deref())
@@ -485,6 +518,7 @@ mod tests {
                 crate::provider::youtube::Visibility::Public,
             ),
             scheduled_at: at,
+            due_at: at,
             timezone: "UTC".into(),
             attempts: 0,
             next_attempt_at: None,

@@ -71,6 +71,9 @@ pub struct VideoStatus {
     /// `public`, `unlisted`, `private`.
     #[serde(default)]
     pub privacy_status: Option<String>,
+    /// When YouTube makes a private video public (RFC 3339; §8).
+    #[serde(default)]
+    pub publish_at: Option<String>,
 }
 
 /// `processingDetails` of a video.
@@ -119,6 +122,8 @@ impl FileDetails {
 
 /// What an upload session said to a chunk or a status query (§2.3).
 #[derive(Debug, Clone)]
+// One answer at a time, read and matched at once: boxing the video would buy nothing.
+#[allow(clippy::large_enum_variant)]
 pub(super) enum SessionAnswer {
     /// 200/201: every byte is in; the video resource, when the answer could be read.
     Complete(Option<Video>),
