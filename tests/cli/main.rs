@@ -29,5 +29,5 @@ mod swap;
 mod upgrade;
 mod youtube;
 mod youtube_ahead;
-mod youtube_surface;
 mod youtube_faults;
+mod youtube_surface;
