@@ -103,6 +103,10 @@ pub struct Row {
     /// YouTube: tags, a JSON array or text separated by commas (a tag may hold spaces).
     #[serde(default)]
     pub tags: Option<Tags>,
+    /// YouTube: upload ahead and let YouTube publish it at its time (empty: the setting
+    /// `youtube_upload_ahead` decides, as without `--upload-ahead`).
+    #[serde(default)]
+    pub upload_ahead: Option<Flag>,
 }
 
 /// Hashtags: a JSON array, or text separated by spaces or commas.
@@ -251,6 +255,7 @@ fn export_rows(text: &str, name: &str) -> Result<Vec<Row>> {
                 tags: p["tags"]
                     .as_array()
                     .map(|tags| Tags::List(tags.iter().filter_map(&text).collect())),
+                upload_ahead: flag(&p["upload_ahead"]),
             }
         })
         .collect())
@@ -306,6 +311,15 @@ impl Row {
             (_, Some(a)) => Some(a.to_string()),
             (Some(p), None) => Some(p.to_string()),
             (None, None) => None,
+        }
+    }
+
+    /// The `upload_ahead` column: `None` when empty (the setting decides).
+    pub fn upload_ahead(&self) -> Result<Option<bool>> {
+        if given_flag(&self.upload_ahead) {
+            flag("upload_ahead", &self.upload_ahead).map(Some)
+        } else {
+            Ok(None)
         }
     }
 

@@ -346,6 +346,34 @@ pub fn build(
     })
 }
 
+/// Whether a new post is uploaded ahead ([`NewPost::upload_ahead`]), and whether a request
+/// for it was overruled by its time. `asked` is the flag or import column: `Some(true)`
+/// insists, refused for a post the platform cannot hold; `Some(false)` declines; `None` lets
+/// the setting apply to the posts it can. A time closer than the platform's margin is uploaded
+/// the normal way (the platform would publish it at once anyway).
+pub fn upload_ahead(
+    rules: &dyn Rules,
+    options: &PostOptions,
+    asked: Option<bool>,
+    setting: bool,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(bool, bool)> {
+    let wanted = match asked {
+        Some(true) => {
+            rules.check_upload_ahead(options)?;
+            true
+        }
+        Some(false) => false,
+        None => setting && rules.check_upload_ahead(options).is_ok(),
+    };
+    let too_close = rules.hold_margin().is_none_or(|margin| at - now < margin);
+    Ok((
+        wanted && !too_close,
+        wanted && too_close && asked == Some(true),
+    ))
+}
+
 /// The name is one [`copy_media`] gives a copy (`<12 hex>-<8 hex>.<container>`, or `.part`
 /// while it is written): how `purge` tells postez's copies from other files in the folder.
 pub fn is_copy_name(name: &str) -> bool {

@@ -313,7 +313,17 @@ fn build_row(
             m
         }
     };
-    queue::build(
+    // As `schedule --upload-ahead` decides it, the column for the flag; a row too close to
+    // its time is uploaded when due, like a scheduled one.
+    let (upload_ahead, _) = queue::upload_ahead(
+        rules,
+        &options,
+        row.upload_ahead()?,
+        ctx.config()?.youtube_upload_ahead(),
+        at,
+        ctx.now(),
+    )?;
+    let mut post = queue::build(
         rules,
         media,
         row.caption.as_deref().unwrap_or_default(),
@@ -322,5 +332,7 @@ fn build_row(
         account.as_ref(),
         at,
         zone,
-    )
+    )?;
+    post.upload_ahead = upload_ahead;
+    Ok(post)
 }

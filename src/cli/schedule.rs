@@ -723,20 +723,17 @@ async fn schedule_youtube(
     rules.validate(&options, None)?;
     // The flag insists (and is refused for a post YouTube cannot hold); the setting applies
     // to the posts it can.
-    let upload_ahead = if args.youtube.upload_ahead {
-        rules.check_upload_ahead(&options)?;
-        true
+    let asked = if args.youtube.upload_ahead {
+        Some(true)
+    } else if args.youtube.no_upload_ahead {
+        Some(false)
     } else {
-        !args.youtube.no_upload_ahead
-            && ctx.config()?.youtube_upload_ahead()
-            && rules.check_upload_ahead(&options).is_ok()
+        None
     };
-    // Too close to its time for YouTube to hold it: uploaded when due, the normal way.
-    let too_close = rules
-        .hold_margin()
-        .is_none_or(|margin| at - ctx.now() < margin);
-    let upload_ahead = upload_ahead && !too_close;
-    if args.youtube.upload_ahead && too_close {
+    let setting = ctx.config()?.youtube_upload_ahead();
+    let (upload_ahead, overruled) =
+        queue::upload_ahead(rules, &options, asked, setting, at, ctx.now())?;
+    if overruled {
         ctx.out.note(
             "Its time is too close for YouTube to hold it: `postez run` uploads it when due, public.",
         );

@@ -432,10 +432,10 @@ fn import_takes_platform_account_and_youtube_columns() {
     let csv = env.path("posts.csv");
     std::fs::write(
         &csv,
-        "file,at,caption,platform,account,title,privacy,made_for_kids,ai_generated,category,notify,tags\n\
-         clip.mp4,in 1h,Pasta night,youtube,,,public,no,yes,26,no,\"pasta, quick dinner\"\n\
-         clip.mp4,in 2h,Second,,youtube:Fake Channel,Two,unlisted,yes,,,,\n\
-         clip.mp4,in 3h,Third,youtube,fakechannel,Three,private,no,,,yes,\n",
+        "file,at,caption,platform,account,title,privacy,made_for_kids,ai_generated,category,notify,tags,upload_ahead\n\
+         clip.mp4,in 1h,Pasta night,youtube,,,public,no,yes,26,no,\"pasta, quick dinner\",yes\n\
+         clip.mp4,in 2h,Second,,youtube:Fake Channel,Two,unlisted,yes,,,,,\n\
+         clip.mp4,in 3h,Third,youtube,fakechannel,Three,private,no,,,yes,,\n",
     )
     .unwrap();
     let run = env.run(&["import", csv.to_str().unwrap(), "--json"]);
@@ -460,6 +460,9 @@ fn import_takes_platform_account_and_youtube_columns() {
     assert_eq!(posts[1]["made_for_kids"], true);
     assert_eq!(posts[1]["notify"], true, "notify defaults to yes");
     assert_eq!(posts[2]["privacy"], "private");
+    // The `upload_ahead` column is `schedule --upload-ahead`.
+    assert_eq!(posts[0]["upload_ahead"], true);
+    assert_eq!(posts[1]["upload_ahead"], false);
 
     // JSON rows, and a bad row anywhere: nothing is added and the row is named.
     let before = env.db_bytes();
@@ -490,6 +493,10 @@ fn import_takes_platform_account_and_youtube_columns() {
             r#"{"privacy":"public","made_for_kids":"perhaps","title":"t"}"#,
             "`perhaps`",
         ),
+        (
+            r#"{"privacy":"unlisted","made_for_kids":false,"title":"t","upload_ahead":true}"#,
+            "only a public video can be uploaded ahead",
+        ),
     ];
     let json = env.path("posts.json");
     for (fields, says) in bad_rows {
@@ -514,6 +521,10 @@ fn import_takes_platform_account_and_youtube_columns() {
         (
             r#"{"file":"clip.mp4","at":"in 5h","platform":"youtube","account":"nobody","privacy":"public","made_for_kids":false}"#,
             "nobody",
+        ),
+        (
+            r#"{"file":"clip.mp4","at":"in 5h","platform":"tiktok","privacy":"SELF_ONLY","upload_ahead":"yes"}"#,
+            "TikTok cannot hold a post until its time",
         ),
     ] {
         std::fs::write(&json, format!("[{row}]")).unwrap();
@@ -554,6 +565,7 @@ fn export_then_import_round_trips_youtube_and_tiktok_posts() {
     ];
     schedule(&env, &file, "2026-12-04T18:00:00Z", &extra).ok();
     extra = OK.to_vec();
+    extra.push("--upload-ahead");
     schedule(&env, &file, "2026-12-05T18:00:00Z", &extra).ok();
     // A TikTok post waiting for its account, and a cancelled YouTube post (not a plan).
     env.schedule(
@@ -606,6 +618,7 @@ fn export_then_import_round_trips_youtube_and_tiktok_posts() {
         "category",
         "notify",
         "tags",
+        "upload_ahead",
         "allow_comments",
         "allow_duet",
         "allow_stitch",
