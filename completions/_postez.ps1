@@ -210,6 +210,8 @@ Register-ArgumentCompleter -Native -CommandName 'postez' -ScriptBlock {
             [CompletionResult]::new('--notify', '--notify', [CompletionResultType]::ParameterName, 'YouTube: notify subscribers of the upload (on/off with --no-notify)')
             [CompletionResult]::new('--no-notify', '--no-notify', [CompletionResultType]::ParameterName, 'no-notify')
             [CompletionResult]::new('--no-tags', '--no-tags', [CompletionResultType]::ParameterName, 'YouTube: remove every tag')
+            [CompletionResult]::new('--upload-ahead', '--upload-ahead', [CompletionResultType]::ParameterName, 'YouTube: upload it at the next run, private, and let YouTube make it public at its time (public videos only; see `schedule --upload-ahead`)')
+            [CompletionResult]::new('--no-upload-ahead', '--no-upload-ahead', [CompletionResultType]::ParameterName, 'YouTube: upload it when due instead of ahead')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Agree to TikTok''s Music Usage Confirmation without a prompt')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Agree to TikTok''s Music Usage Confirmation without a prompt')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout')

@@ -736,7 +736,7 @@ _postez() {
             return 0
             ;;
         postez__subcmd__edit)
-            opts="-c -y -v -q -h -V --at --tz --file --caption --caption-file --hashtag --draft --direct --privacy --allow-comments --no-allow-comments --allow-duet --no-allow-duet --allow-stitch --no-allow-stitch --cover-at --brand-organic --no-brand-organic --branded-content --no-branded-content --ai-generated --no-ai-generated --account --title --made-for-kids --category --notify --no-notify --tag --no-tags --yes --json --verbose --quiet --color --log-format --help --version"
+            opts="-c -y -v -q -h -V --at --tz --file --caption --caption-file --hashtag --draft --direct --privacy --allow-comments --no-allow-comments --allow-duet --no-allow-duet --allow-stitch --no-allow-stitch --cover-at --brand-organic --no-brand-organic --branded-content --no-branded-content --ai-generated --no-ai-generated --account --title --made-for-kids --category --notify --no-notify --tag --no-tags --upload-ahead --no-upload-ahead --yes --json --verbose --quiet --color --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -200,6 +200,8 @@ set edit:completion:arg-completer[postez] = {|@words|
             cand --notify 'YouTube: notify subscribers of the upload (on/off with --no-notify)'
             cand --no-notify 'no-notify'
             cand --no-tags 'YouTube: remove every tag'
+            cand --upload-ahead 'YouTube: upload it at the next run, private, and let YouTube make it public at its time (public videos only; see `schedule --upload-ahead`)'
+            cand --no-upload-ahead 'YouTube: upload it when due instead of ahead'
             cand -y 'Agree to TikTok''s Music Usage Confirmation without a prompt'
             cand --yes 'Agree to TikTok''s Music Usage Confirmation without a prompt'
             cand --json 'Print machine-readable JSON on stdout'

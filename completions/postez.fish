@@ -204,6 +204,8 @@ complete -c postez -n "__fish_postez_using_subcommand edit" -l no-ai-generated
 complete -c postez -n "__fish_postez_using_subcommand edit" -l notify -d 'YouTube: notify subscribers of the upload (on/off with --no-notify)'
 complete -c postez -n "__fish_postez_using_subcommand edit" -l no-notify
 complete -c postez -n "__fish_postez_using_subcommand edit" -l no-tags -d 'YouTube: remove every tag'
+complete -c postez -n "__fish_postez_using_subcommand edit" -l upload-ahead -d 'YouTube: upload it at the next run, private, and let YouTube make it public at its time (public videos only; see `schedule --upload-ahead`)'
+complete -c postez -n "__fish_postez_using_subcommand edit" -l no-upload-ahead -d 'YouTube: upload it when due instead of ahead'
 complete -c postez -n "__fish_postez_using_subcommand edit" -s y -l yes -d 'Agree to TikTok\'s Music Usage Confirmation without a prompt'
 complete -c postez -n "__fish_postez_using_subcommand edit" -l json -d 'Print machine-readable JSON on stdout'
 complete -c postez -n "__fish_postez_using_subcommand edit" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'

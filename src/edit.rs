@@ -62,6 +62,9 @@ pub struct Changes {
     pub notify: Option<bool>,
     /// YouTube: the tags, replacing the post's (an empty list clears them).
     pub tags: Option<Vec<String>>,
+    /// Upload it ahead for the platform to publish at its time (`Some(true)`), or upload it
+    /// when due (`Some(false)`); `None` keeps what the post does, while its options allow it.
+    pub upload_ahead: Option<bool>,
 }
 
 impl Changes {
@@ -211,6 +214,8 @@ pub struct Edit {
     account: Option<Account>,
     /// The account the post will be for (asked for, else its own), if it has one.
     effective: Option<Account>,
+    /// Uploaded ahead after the edit ([`NewPost::upload_ahead`](crate::post::NewPost)).
+    upload_ahead: bool,
 }
 
 /// Merge `changes` into post `id` and check the result like `schedule` does: only a scheduled
@@ -311,6 +316,17 @@ pub fn plan(store: &Store, id: PostId, changes: &Changes, now: DateTime<Utc>) ->
     if !options.privacy_pending() {
         rules.validate(&options, media.info.duration_ms)?;
     }
+    let upload_ahead = upload_ahead(
+        rules,
+        &old,
+        &options,
+        changes.upload_ahead,
+        scheduled_at,
+        now,
+    )?;
+    if upload_ahead != old.upload_ahead() {
+        changed.push("upload_ahead");
+    }
     Ok(Edit {
         platform,
         changed,
@@ -324,8 +340,31 @@ pub fn plan(store: &Store, id: PostId, changes: &Changes, now: DateTime<Utc>) ->
         media_path,
         account,
         effective,
+        upload_ahead,
         old,
     })
+}
+
+/// Whether the edited post is uploaded ahead. Kept while the new options allow it: a post
+/// uploaded ahead that became unlisted would otherwise still go public at its time, so such
+/// an edit is refused unless it also says `--no-upload-ahead`.
+fn upload_ahead(
+    rules: &dyn Rules,
+    old: &Post,
+    options: &PostOptions,
+    asked: Option<bool>,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let keep = asked.is_none() && old.upload_ahead();
+    if keep && let Err(e) = rules.check_upload_ahead(options) {
+        return Err(Error::invalid(
+            format!("post {} is to be uploaded ahead: {e}", old.id),
+            Some("add --no-upload-ahead to upload it when due instead".into()),
+        ));
+    }
+    let (ahead, _) = queue::upload_ahead(rules, options, asked.or(Some(keep)), false, at, now)?;
+    Ok(ahead)
 }
 
 impl Edit {
@@ -397,6 +436,7 @@ impl Edit {
             media,
             new_file,
             account,
+            upload_ahead,
             ..
         } = self;
         // Nothing to change, nothing written: a save would also drop a half-done upload.
@@ -419,6 +459,7 @@ impl Edit {
         )?;
         new.account_id = account.as_ref().map(|a| a.id).or(old.account_id);
         new.copied = old.copied && !new_file;
+        new.upload_ahead = upload_ahead;
         let post = store.edit_post(old.id, &new, &changed, now)?;
         if old.copied && new_file {
             // The private copy is ours and no longer referenced.

@@ -104,6 +104,13 @@ pub struct EditArgs {
     /// YouTube: remove every tag
     #[arg(long)]
     pub no_tags: bool,
+    /// YouTube: upload it at the next run, private, and let YouTube make it public at its time
+    /// (public videos only; see `schedule --upload-ahead`)
+    #[arg(long, overrides_with = "no_upload_ahead")]
+    upload_ahead: bool,
+    /// YouTube: upload it when due instead of ahead
+    #[arg(long)]
+    no_upload_ahead: bool,
     /// Agree to TikTok's Music Usage Confirmation without a prompt
     #[arg(long, short = 'y')]
     pub yes: bool,
@@ -148,6 +155,7 @@ impl EditArgs {
             } else {
                 (!self.tags.is_empty()).then(|| self.tags.clone())
             },
+            upload_ahead: toggle(self.upload_ahead, self.no_upload_ahead),
         }
     }
 }
@@ -248,6 +256,7 @@ fn in_words(field: &str) -> &str {
         "scheduled_at" => "time",
         "options" => "post options",
         "fingerprint" => "video changed on disk",
+        "upload_ahead" => "upload ahead",
         other => other,
     }
 }

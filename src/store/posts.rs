@@ -485,7 +485,8 @@ impl Store {
     /// happened in the caller), recording which fields changed. A half-done upload of the old
     /// content is dropped: the platform cannot publish an incomplete upload, and the next run
     /// starts a new one with the new content. (One the platform may hold in full unconfirmed
-    /// is refused by `transition`.) A post to be uploaded ahead stays one: still due now.
+    /// is refused by `transition`.) A post to be uploaded ahead (`new.upload_ahead`) stays due
+    /// as it was, or becomes due now; any other is due at its time.
     pub fn edit_post(
         &mut self,
         id: PostId,
@@ -508,7 +509,8 @@ impl Store {
                  fps = ?13, codec = ?14, caption = ?15, mode = ?16, options = ?17, \
                  scheduled_at = ?18, timezone = ?19, checkpoint = NULL, chunks_done = 0, \
                  upload_complete = 0, post_id = NULL, \
-                 due_at = CASE WHEN due_at < scheduled_at THEN MIN(due_at, ?18) ELSE ?18 END"
+                 due_at = CASE WHEN NOT ?20 THEN ?18 \
+                 WHEN due_at < scheduled_at THEN MIN(due_at, ?18) ELSE ?1 END"
                     .into()
             },
             &[
@@ -529,6 +531,7 @@ impl Store {
                 &options,
                 &scheduled_at,
                 &new.timezone,
+                &new.upload_ahead,
             ],
             ("edited", detail),
             now,

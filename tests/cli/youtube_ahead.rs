@@ -528,3 +528,57 @@ fn connect_manage_explains_itself_and_says_when_google_left_it_out() {
     let run = env.run(&["connect", "tiktok", "--manage", "--no-browser"]);
     assert!(run.fails(2).contains("--manage"), "{run:?}");
 }
+
+/// `edit` keeps a post uploaded ahead only while it can be held: made unlisted it would still
+/// go public at its time, so that edit is refused unless it also drops the upload ahead;
+/// `edit --upload-ahead` makes a scheduled post one.
+#[test]
+fn edit_keeps_upload_ahead_only_for_a_post_youtube_can_hold() {
+    let yt = Yt::start(|_| {});
+    let mut env = yt.connected();
+    let now = sync_clock(&mut env, &yt);
+    let at = now + chrono::Duration::hours(2);
+    schedule(&env, at, "public", &["--upload-ahead"]).ok();
+    schedule(&env, at, "public", &[]).ok();
+
+    let before = env.db_bytes();
+    let run = env.run(&["edit", "1", "--privacy", "unlisted"]);
+    let err = run.fails(2);
+    assert!(err.contains("post 1 is to be uploaded ahead"), "{run:?}");
+    assert!(err.contains("--no-upload-ahead"), "{run:?}");
+    assert_eq!(env.db_bytes(), before, "a refused edit writes nothing");
+    let run = env.run(&["edit", "2", "--privacy", "unlisted", "--upload-ahead"]);
+    assert!(run.fails(2).contains("only a public video"), "{run:?}");
+    assert_eq!(env.db_bytes(), before);
+
+    // Dropped with the privacy: due at its time again.
+    let run = env.run(&[
+        "edit",
+        "1",
+        "--privacy",
+        "unlisted",
+        "--no-upload-ahead",
+        "--json",
+    ]);
+    let post = run.json();
+    assert_eq!(post["upload_ahead"], false, "{post}");
+    assert_eq!(post["privacy"], "unlisted", "{post}");
+    // Taken up by a post that was not: due now.
+    let post = env.run(&["edit", "2", "--upload-ahead", "--json"]).json();
+    assert_eq!(post["upload_ahead"], true, "{post}");
+
+    let run = env.run(&["run"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let state = yt.server.state();
+    assert_eq!(
+        state.videos.len(),
+        1,
+        "only post 2 was due: {:?}",
+        state.videos
+    );
+    let sent = &state.sessions[0].metadata["status"];
+    assert_eq!(sent["privacyStatus"], "private", "{sent}");
+    assert_eq!(sent["publishAt"], rfc3339(at).as_str(), "{sent}");
+    assert_eq!(shown(&env, 2)["state"], "uploaded");
+    assert_eq!(shown(&env, 1)["state"], "scheduled");
+}
