@@ -97,7 +97,7 @@ complete -c postez -n "__fish_postez_using_subcommand schedule" -l tz -d 'Time z
 complete -c postez -n "__fish_postez_using_subcommand schedule" -s c -l caption -d 'Caption (title) shown with the post; at most 2200 UTF-16 units with hashtags' -r
 complete -c postez -n "__fish_postez_using_subcommand schedule" -l caption-file -d 'Read the caption from a UTF-8 text file' -r -F
 complete -c postez -n "__fish_postez_using_subcommand schedule" -l hashtag -d 'Add a hashtag (repeatable; "food" and "#food" both give #food)' -r
-complete -c postez -n "__fish_postez_using_subcommand schedule" -l privacy -d 'Who can see the post (required for direct posts; there is no default). TikTok: PUBLIC_TO_EVERYONE, MUTUAL_FOLLOW_FRIENDS, FOLLOWER_OF_CREATOR, SELF_ONLY (or public, friends, followers, private); YouTube: public, unlisted, private' -r -f -a "PUBLIC_TO_EVERYONE\t''
+complete -c postez -n "__fish_postez_using_subcommand schedule" -l privacy -d 'Who can see the post (required for direct posts; there is no default). TikTok: PUBLIC_TO_EVERYONE, MUTUAL_FOLLOW_FRIENDS, FOLLOWER_OF_CREATOR, SELF_ONLY (or public, friends, followers, private); YouTube: public, unlisted, private. Cross-posting: `PLATFORM=LEVEL` sets one platform\'s (repeatable, e.g. `--privacy tiktok=SELF_ONLY --privacy youtube=unlisted`); a plain level applies to every target' -r -f -a "PUBLIC_TO_EVERYONE\t''
 MUTUAL_FOLLOW_FRIENDS\t''
 FOLLOWER_OF_CREATOR\t''
 SELF_ONLY\t''
@@ -112,7 +112,7 @@ complete -c postez -n "__fish_postez_using_subcommand schedule" -l made-for-kids
 no\t'No'"
 complete -c postez -n "__fish_postez_using_subcommand schedule" -l category -d 'YouTube: category id, e.g. 22 (People & Blogs); default: YouTube picks' -r
 complete -c postez -n "__fish_postez_using_subcommand schedule" -l tag -d 'YouTube: add a tag (repeatable; no < or >, at most 500 characters in all, counting a comma between tags and quotes around a tag with a space)' -r
-complete -c postez -n "__fish_postez_using_subcommand schedule" -l account -d 'Account to publish with: id, name, a platform (its only account, e.g. `youtube`) or `platform:name` (default: the only TikTok account, or `default_account`)' -r
+complete -c postez -n "__fish_postez_using_subcommand schedule" -l account -d 'Account to publish with: id, name, a platform (its only account, e.g. `youtube`) or `platform:name` (default: the only TikTok account, or `default_account`). Repeat it to cross-post (one post per account, tied as a group); `all` is every connected account that is not paused' -r
 complete -c postez -n "__fish_postez_using_subcommand schedule" -l color -d 'When to use colors' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
 always\t'Always'
 never\t'Never'"

@@ -18,6 +18,62 @@ use crate::provider::youtube::YouTubeOptions;
 /// A post's number in the local queue.
 pub type PostId = i64;
 
+/// A group's number (cross-posting, issue 13): one `schedule` for several accounts queues one
+/// post per account under one group. Written `g7` wherever people see or type it, so that it
+/// can never be read as post 7: `cancel 7` and `cancel g7` must not be one typo apart from
+/// cancelling the wrong thing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct GroupId(pub i64);
+
+impl fmt::Display for GroupId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "g{}", self.0)
+    }
+}
+
+/// What `show`, `edit`, `cancel` and `retry` were given: a post (`7`) or a group (`g7`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PostRef {
+    /// One post.
+    Post(PostId),
+    /// Every post of a group.
+    Group(GroupId),
+}
+
+impl FromStr for PostRef {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        let bad = || {
+            Error::invalid(
+                format!(
+                    "`{}` is neither a post id nor a group id",
+                    crate::provider::printable(s, 40)
+                ),
+                Some("give a post id (`7`, as `postez list` shows) or a group id (`g7`)".into()),
+            )
+        };
+        let number = |text: &str| {
+            text.parse::<i64>()
+                .ok()
+                .filter(|n| *n > 0 && text.bytes().all(|b| b.is_ascii_digit()))
+                .ok_or_else(bad)
+        };
+        match s.strip_prefix(['g', 'G']) {
+            Some(rest) => number(rest).map(|n| Self::Group(GroupId(n))),
+            None => number(s).map(Self::Post),
+        }
+    }
+}
+
+impl fmt::Display for PostRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Post(id) => write!(f, "{id}"),
+            Self::Group(g) => write!(f, "{g}"),
+        }
+    }
+}
+
 /// Where a post is in its life. Stored as text; the JSON contract uses the same words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -379,6 +435,8 @@ pub struct Post {
     pub account_id: Option<i64>,
     /// Account label (display name or open id), when one is set.
     pub account: Option<String>,
+    /// The group it was scheduled in with other accounts' posts, if any.
+    pub group: Option<GroupId>,
     /// The video file (or the private copy).
     pub file: String,
     /// Whether `file` is a private copy postez owns.
@@ -447,6 +505,7 @@ impl Post {
             "phase": self.phase,
             "platform": self.platform,
             "account": self.account,
+            "group": self.group.map(|g| g.to_string()),
             "file": self.file,
             "copied": self.copied,
             "caption": self.caption,
@@ -595,6 +654,7 @@ mod tests {
             platform: "tiktok".into(),
             account_id: None,
             account: None,
+            group: None,
             file: "/v/a.mp4".into(),
             copied: false,
             media: MediaInfo {

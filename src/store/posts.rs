@@ -6,7 +6,7 @@ use rusqlite::{OptionalExtension, Row, TransactionBehavior, params};
 
 use crate::error::{Error, Result};
 use crate::media::{Container, Fingerprint, MediaInfo, VideoCodec};
-use crate::post::{Event, Mode, NewPost, Post, PostId, PostOptions, PostState};
+use crate::post::{Event, GroupId, Mode, NewPost, Post, PostId, PostOptions, PostState};
 use crate::provider::Platform;
 
 use super::publishing::forget_url_sql;
@@ -129,7 +129,7 @@ const POST_COLUMNS: &str = "p.id, p.state, p.phase, p.platform, p.account_id, \
     p.file_mtime_ns, p.file_hash, p.container, p.duration_ms, p.width, p.height, p.fps, p.codec, \
     p.caption, p.mode, p.options, p.scheduled_at, p.timezone, p.attempts, p.next_attempt_at, \
     p.last_error, p.last_error_code, p.last_error_hint, json_extract(p.checkpoint, '$.id'), \
-    p.post_id, p.created_at, p.updated_at, p.due_at";
+    p.post_id, p.created_at, p.updated_at, p.due_at, p.group_id";
 
 /// A post's options as stored: their serde form (migration 0006), the platform's own struct
 /// untagged, read back by the row's platform ([`PostOptions::from_stored`]). `mode` is in it
@@ -184,6 +184,7 @@ fn post_from_row(row: &Row<'_>) -> rusqlite::Result<Post> {
         platform,
         account_id: row.get(4)?,
         account: row.get(5)?,
+        group: row.get::<_, Option<i64>>(32)?.map(crate::post::GroupId),
         file: row.get(6)?,
         copied: row.get(7)?,
         fingerprint: Fingerprint {
@@ -220,21 +221,52 @@ fn post_from_row(row: &Row<'_>) -> rusqlite::Result<Post> {
 impl Store {
     /// Insert posts, each with its `scheduled` event, all or none.
     pub fn insert_posts(&mut self, posts: &[NewPost], now: DateTime<Utc>) -> Result<Vec<PostId>> {
+        self.insert_grouped(posts, false, now).map(|(_, ids)| ids)
+    }
+
+    /// Insert the posts of one cross-post (one per account) and the group that ties them, in
+    /// one transaction: all of them, or none and no group.
+    pub fn insert_group(
+        &mut self,
+        posts: &[NewPost],
+        now: DateTime<Utc>,
+    ) -> Result<(GroupId, Vec<PostId>)> {
+        let (group, ids) = self.insert_grouped(posts, true, now)?;
+        let group = group.ok_or_else(|| Error::Internal("a group was not created".into()))?;
+        Ok((group, ids))
+    }
+
+    fn insert_grouped(
+        &mut self,
+        posts: &[NewPost],
+        grouped: bool,
+        now: DateTime<Utc>,
+    ) -> Result<(Option<GroupId>, Vec<PostId>)> {
         let map = db_err(&self.path);
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(map)?;
         let mut ids = Vec::with_capacity(posts.len());
+        let group = if grouped {
+            tx.execute(
+                "INSERT INTO post_groups (created_at) VALUES (?1)",
+                [db_time(now)],
+            )
+            .map_err(map)?;
+            Some(tx.last_insert_rowid())
+        } else {
+            None
+        };
         {
             let mut insert = tx
                 .prepare_cached(
                     "INSERT INTO posts (state, platform, account_id, file, copied, file_size, \
                      file_mtime_ns, file_hash, container, duration_ms, width, height, fps, codec, \
                      caption, mode, options, scheduled_at, timezone, created_at, updated_at, \
-                     due_at) \
+                     due_at, group_id) \
                      VALUES ('scheduled', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, \
-                     ?14, ?15, ?16, ?17, ?18, ?19, ?19, ?20)",
+                     ?14, ?15, ?16, ?17, ?18, ?19, ?19, ?20, ?21)",
                 )
                 .map_err(map)?;
             let stamp = db_time(now);
@@ -267,6 +299,7 @@ impl Store {
                         post.timezone,
                         stamp,
                         db_time(due_at),
+                        group,
                     ])
                     .map_err(map)?;
                 let id = tx.last_insert_rowid();
@@ -277,12 +310,34 @@ impl Store {
                 if post.upload_ahead {
                     detail["upload_ahead"] = true.into();
                 }
+                if let Some(group) = group {
+                    detail["group"] = GroupId(group).to_string().into();
+                }
                 insert_event(&tx, id, now, "scheduled", &detail).map_err(map)?;
                 ids.push(id);
             }
         }
         tx.commit().map_err(map)?;
-        Ok(ids)
+        Ok((group.map(GroupId), ids))
+    }
+
+    /// The posts of a group, in id order (the order they were scheduled in), or an error
+    /// naming the group when there is none.
+    pub fn group_posts(&self, group: GroupId) -> Result<Vec<Post>> {
+        let sql =
+            format!("SELECT {POST_COLUMNS} FROM {POST_FROM} WHERE p.group_id = ?1 ORDER BY p.id");
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(self.err())?;
+        let posts = stmt
+            .query_map([group.0], post_from_row)
+            .and_then(Iterator::collect::<rusqlite::Result<Vec<Post>>>)
+            .map_err(self.err())?;
+        if posts.is_empty() {
+            return Err(Error::invalid(
+                format!("there is no group {group} in the queue"),
+                Some("run `postez list --all` to see the ids".into()),
+            ));
+        }
+        Ok(posts)
     }
 
     /// One post, or `NoSuchPost`.

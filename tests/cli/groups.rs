@@ -1,0 +1,447 @@
+//! Cross-posting (issue 13) through the real binary against both strict fakes: one `schedule`
+//! for a TikTok direct account, a second TikTok account that only takes drafts and a YouTube
+//! channel queues a group of three; one run publishes each exactly once (the fakes' bytes hash to
+//! the source's); a fault on one target holds only that one; an invalid target queues nothing;
+//! `show`, `edit`, `cancel` and `retry` take the group's id.
+
+use serde_json::Value;
+
+use crate::fake_tiktok::FakeUser;
+use crate::fake_youtube::{Endpoint, Fault};
+use crate::support::{Fake, Media, NOW, TestEnv, media, sha256_file};
+use crate::youtube::Yt;
+
+/// Both fakes, and a home connected to three accounts: TikTok `pastachef` (Direct Post),
+/// TikTok `second.chef` (drafts only) and the fake's YouTube channel.
+struct Three {
+    tt: Fake,
+    yt: Yt,
+    env: TestEnv,
+}
+
+fn three() -> Three {
+    let yt = Yt::start(|_| {});
+    let tt = Fake::start(|_| {});
+    let mut env = yt.env();
+    tt.configure(&mut env);
+    env.set("POSTEZ_RATE_WINDOW", "100ms");
+    let run = env.connect(&tt, &[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    // The second TikTok account: another user, who grants uploads to the inbox only.
+    tt.server.set_user(FakeUser {
+        open_id: format!("{}-second", tt.open_id),
+        display_name: "Second Chef".into(),
+        creator_username: "second.chef".into(),
+        creator_nickname: "second.chef".into(),
+        ..FakeUser::default()
+    });
+    tt.server
+        .set_granted_scopes(Some(vec!["user.info.basic".into(), "video.upload".into()]));
+    let run = env.connect(&tt, &[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    tt.server.set_granted_scopes(None);
+    let run = yt.connect(&env);
+    assert_eq!(run.code, 0, "{run:?}");
+    let accounts = env.run(&["accounts", "--json"]).json();
+    assert_eq!(accounts.as_array().unwrap().len(), 3, "{accounts}");
+    Three { tt, yt, env }
+}
+
+/// The flags that make every target of [`three`] valid.
+const GOOD: &[&str] = &[
+    "--privacy",
+    "tiktok=SELF_ONLY",
+    "--privacy",
+    "youtube=unlisted",
+    "--made-for-kids",
+    "no",
+    "--title",
+    "Pasta in 30 seconds",
+    "--caption",
+    "Pasta night",
+    "--yes",
+];
+
+fn schedule_group(env: &TestEnv, file: &std::path::Path, at: &str, extra: &[&str]) -> Value {
+    let mut args = vec![
+        "schedule",
+        file.to_str().unwrap(),
+        "--at",
+        at,
+        "--account",
+        "all",
+        "--json",
+    ];
+    args.extend(extra);
+    let run = env.run(&args);
+    assert_eq!(run.code, 0, "{run:?}");
+    run.json()
+}
+
+fn listed(env: &TestEnv) -> Vec<Value> {
+    env.run(&["list", "--all", "--json"])
+        .json()
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+fn at(hours: i64) -> String {
+    let now: chrono::DateTime<chrono::Utc> = NOW.parse().unwrap();
+    (now + chrono::Duration::hours(hours)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// TikTok's finished publishes and YouTube's live videos of `sha`: (direct, inbox, youtube).
+fn delivered(three: &Three, sha: &str) -> (usize, usize, usize) {
+    let tiktok = three.tt.finished();
+    let direct = tiktok
+        .iter()
+        .filter(|p| p.sha256.as_deref() == Some(sha))
+        .filter(|p| p.mode == crate::fake_tiktok::PublishMode::Direct)
+        .count();
+    let inbox = tiktok
+        .iter()
+        .filter(|p| p.sha256.as_deref() == Some(sha))
+        .filter(|p| p.mode == crate::fake_tiktok::PublishMode::Inbox)
+        .count();
+    let youtube = three
+        .yt
+        .server
+        .state()
+        .videos
+        .iter()
+        .filter(|v| v.sha256.as_deref() == Some(sha) && v.failure_reason.is_none())
+        .count();
+    (direct, inbox, youtube)
+}
+
+#[test]
+fn a_group_of_three_is_published_by_one_run_each_exactly_once() {
+    let three = three();
+    let env = &three.env;
+    let file = media(Media::Mp4);
+    let sha = sha256_file(&file);
+    let queued = schedule_group(env, &file, "now", GOOD);
+    assert_eq!(queued["group"], "g1", "{queued}");
+    let posts = queued["posts"].as_array().unwrap();
+    assert_eq!(posts.len(), 3, "{queued}");
+    let modes: Vec<(&str, &str)> = posts
+        .iter()
+        .map(|p| (p["platform"].as_str().unwrap(), p["mode"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        modes,
+        [
+            ("tiktok", "direct"),
+            ("tiktok", "draft"),
+            ("youtube", "direct")
+        ],
+        "{queued}"
+    );
+    // Each platform got its own privacy; the shared caption went to all.
+    assert_eq!(posts[0]["privacy"], "SELF_ONLY", "{queued}");
+    assert_eq!(posts[2]["privacy"], "unlisted", "{queued}");
+    for p in posts {
+        assert_eq!(p["group"], "g1", "{p}");
+        assert!(
+            p["caption"].as_str().unwrap().contains("Pasta night"),
+            "{p}"
+        );
+    }
+
+    let run = env.run(&["run"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(delivered(&three, &sha), (1, 1, 1));
+    // The direct post went to the first account, the draft to the second.
+    let finished = three.tt.finished();
+    let direct = finished
+        .iter()
+        .find(|p| p.mode == crate::fake_tiktok::PublishMode::Direct)
+        .unwrap();
+    assert_eq!(direct.open_id, three.tt.open_id);
+    let inbox = finished
+        .iter()
+        .find(|p| p.mode == crate::fake_tiktok::PublishMode::Inbox)
+        .unwrap();
+    assert_eq!(inbox.open_id, format!("{}-second", three.tt.open_id));
+
+    let list = listed(env);
+    assert_eq!(list.len(), 3, "{list:?}");
+    let groups: Vec<&Value> = list.iter().map(|p| &p["group"]).collect();
+    assert!(
+        groups.iter().all(|g| *g == "g1"),
+        "one group of three: {list:?}"
+    );
+    let states: Vec<&str> = list.iter().map(|p| p["state"].as_str().unwrap()).collect();
+    assert_eq!(
+        states.iter().filter(|s| **s == "published").count(),
+        2,
+        "{states:?}"
+    );
+    assert_eq!(
+        states.iter().filter(|s| **s == "sent_to_inbox").count(),
+        1,
+        "{states:?}"
+    );
+    // A second run repeats nothing.
+    env.run(&["run"]).ok();
+    assert_eq!(delivered(&three, &sha), (1, 1, 1));
+}
+
+#[test]
+fn a_quota_fault_holds_only_the_youtube_target_and_a_later_run_completes_it() {
+    let three = three();
+    let env = &three.env;
+    let file = media(Media::Mp4);
+    let sha = sha256_file(&file);
+    schedule_group(env, &file, "now", GOOD);
+    three.yt.server.inject(Fault::QuotaExceeded);
+    let run = env.run(&["run"]);
+    assert!(!run.stderr.contains("panicked"), "{run:?}");
+    // TikTok's two went out; YouTube's waits for the quota's day to end.
+    assert_eq!(delivered(&three, &sha), (1, 1, 0));
+    let list = listed(env);
+    let youtube = list.iter().find(|p| p["platform"] == "youtube").unwrap();
+    assert_eq!(youtube["state"], "scheduled", "{youtube}");
+    assert_eq!(youtube["last_error_code"], "quotaExceeded", "{youtube}");
+    assert_eq!(youtube["attempts"], 0, "no attempt used: {youtube}");
+    // Midnight Pacific after NOW: 22 hours later.
+    assert_eq!(youtube["next_attempt_at"], at(22).as_str(), "{youtube}");
+    for p in list.iter().filter(|p| p["platform"] == "tiktok") {
+        assert!(
+            p["state"] == "published" || p["state"] == "sent_to_inbox",
+            "{p}"
+        );
+    }
+    // Inside the window nothing is sent; after it, only the held one goes out, once.
+    let inserts = three.yt.server.state().count(Endpoint::VideosInsert);
+    let mut env = three.env;
+    env.set("POSTEZ_NOW", &at(21));
+    env.run(&["run"]);
+    assert_eq!(
+        three.yt.server.state().count(Endpoint::VideosInsert),
+        inserts
+    );
+    env.set("POSTEZ_NOW", &at(23));
+    let run = env.run(&["run"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let three = Three { env, ..three };
+    assert_eq!(delivered(&three, &sha), (1, 1, 1));
+    let list = listed(&three.env);
+    let youtube = list.iter().find(|p| p["platform"] == "youtube").unwrap();
+    assert_eq!(youtube["state"], "published", "{youtube}");
+}
+
+#[test]
+fn one_invalid_target_queues_nothing() {
+    let three = three();
+    let env = &three.env;
+    let file = media(Media::Mp4);
+    // A queue exists (and is migrated) before the byte-for-byte comparisons.
+    env.run(&["list"]).ok();
+    let long_caption = "a".repeat(3000);
+    let cases: Vec<(&str, Vec<&str>, Vec<&str>)> = vec![
+        (
+            "a plain privacy one platform does not take",
+            vec![
+                "--account",
+                "all",
+                "--privacy",
+                "unlisted",
+                "--made-for-kids",
+                "no",
+                "--yes",
+            ],
+            vec![
+                "tiktok:",
+                "not a TikTok privacy level",
+                "--privacy tiktok=LEVEL --privacy youtube=unlisted",
+            ],
+        ),
+        (
+            "YouTube's audience missing",
+            vec![
+                "--account",
+                "all",
+                "--privacy",
+                "tiktok=SELF_ONLY",
+                "--privacy",
+                "youtube=public",
+                "--yes",
+            ],
+            vec!["youtube:", "made for kids"],
+        ),
+        (
+            "a caption too long for TikTok only",
+            vec![
+                "--account",
+                "all",
+                "--privacy",
+                "tiktok=SELF_ONLY",
+                "--privacy",
+                "youtube=public",
+                "--made-for-kids",
+                "no",
+                "--title",
+                "T",
+                "--yes",
+                "--caption",
+                &long_caption,
+            ],
+            vec!["tiktok:"],
+        ),
+        (
+            "a YouTube flag with no YouTube target",
+            vec![
+                "--account",
+                "tiktok:pastachef",
+                "--account",
+                "tiktok:Second Chef",
+                "--privacy",
+                "SELF_ONLY",
+                "--title",
+                "T",
+                "--yes",
+            ],
+            vec!["--title", "no target is a YouTube account"],
+        ),
+        (
+            "a TikTok flag with no TikTok target",
+            // Both name the one channel: one target, scheduled as a single post would be.
+            vec![
+                "--account",
+                "youtube",
+                "--account",
+                "youtube",
+                "--privacy",
+                "public",
+                "--made-for-kids",
+                "no",
+                "--allow-duet",
+            ],
+            vec!["--allow-duet", "TikTok's"],
+        ),
+        (
+            "a platform override for no target",
+            vec![
+                "--account",
+                "tiktok:pastachef",
+                "--account",
+                "tiktok:Second Chef",
+                "--privacy",
+                "SELF_ONLY",
+                "--privacy",
+                "youtube=public",
+                "--yes",
+            ],
+            vec!["youtube=public", "no target is a YouTube account"],
+        ),
+        (
+            "two levels for one platform",
+            vec![
+                "--account",
+                "all",
+                "--privacy",
+                "tiktok=SELF_ONLY",
+                "--privacy",
+                "tiktok=public",
+                "--made-for-kids",
+                "no",
+                "--yes",
+            ],
+            vec!["twice"],
+        ),
+        (
+            "an account that is not connected",
+            vec![
+                "--account",
+                "all",
+                "--account",
+                "nobody",
+                "--privacy",
+                "tiktok=SELF_ONLY",
+                "--made-for-kids",
+                "no",
+                "--yes",
+            ],
+            vec!["nobody"],
+        ),
+    ];
+    let before = env.db_bytes();
+    let posts_before = listed(env).len();
+    for (name, args, says) in cases {
+        let mut full = vec!["schedule", file.to_str().unwrap(), "--at", "now"];
+        full.extend(args);
+        let run = env.run(&full);
+        assert_eq!(run.code, 2, "{name}: {run:?}");
+        for word in says {
+            assert!(
+                run.stderr.contains(word),
+                "{name}: wants {word:?}: {}",
+                run.stderr
+            );
+        }
+        assert_eq!(env.db_bytes(), before, "{name}: the database is unchanged");
+    }
+    assert_eq!(listed(env).len(), posts_before);
+    assert!(three.tt.finished().is_empty());
+}
+
+#[test]
+fn the_video_is_checked_once_against_every_targets_rules() {
+    let three = three();
+    let env = &three.env;
+    // 11 minutes: past TikTok's 10-minute limit, so that target is named and nothing queued.
+    let long = media(Media::Long);
+    let mut args = vec![
+        "schedule",
+        long.to_str().unwrap(),
+        "--at",
+        "now",
+        "--account",
+        "all",
+    ];
+    args.extend(GOOD);
+    let run = env.run(&args);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("tiktok:pastachef"), "{}", run.stderr);
+    assert!(listed(env).is_empty());
+    // 4 minutes, vertical: fine for TikTok; YouTube makes it a regular video, not a Short.
+    let four = media(Media::FourMinutes);
+    let mut args = vec![
+        "schedule",
+        four.to_str().unwrap(),
+        "--at",
+        "now",
+        "--account",
+        "all",
+    ];
+    args.extend(GOOD);
+    let run = env.run(&args);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stderr.contains("a regular video, not a Short"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.contains("Scheduled group g1"), "{}", run.stdout);
+    assert_eq!(listed(env).len(), 3);
+    // One account alone: today's post exactly, in no group.
+    let one = env.run(&[
+        "schedule",
+        four.to_str().unwrap(),
+        "--at",
+        "tomorrow 10:00",
+        "--account",
+        "youtube",
+        "--privacy",
+        "unlisted",
+        "--made-for-kids",
+        "no",
+        "--title",
+        "Long",
+        "--json",
+    ]);
+    assert_eq!(one.code, 0, "{one:?}");
+    assert_eq!(one.json()["group"], Value::Null);
+}
