@@ -37,7 +37,7 @@ Register-ArgumentCompleter -Native -CommandName 'postez' -ScriptBlock {
             [CompletionResult]::new('disconnect', 'disconnect', [CompletionResultType]::ParameterValue, 'Disconnect an account and revoke postez''s access')
             [CompletionResult]::new('schedule', 'schedule', [CompletionResultType]::ParameterValue, 'Queue a video to be published later')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'Show the queue')
-            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one post and its history')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one post (or each post of a group) and its history')
             [CompletionResult]::new('edit', 'edit', [CompletionResultType]::ParameterValue, 'Change a scheduled or failed post')
             [CompletionResult]::new('cancel', 'cancel', [CompletionResultType]::ParameterValue, 'Cancel a scheduled or failed post')
             [CompletionResult]::new('retry', 'retry', [CompletionResultType]::ParameterValue, 'Queue a failed or cancelled post again')
@@ -151,6 +151,7 @@ Register-ArgumentCompleter -Native -CommandName 'postez' -ScriptBlock {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors')
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log line format (stderr and the log file of `run`)')
             [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Include published, sent and cancelled posts')
+            [CompletionResult]::new('--expand', '--expand', [CompletionResultType]::ParameterName, 'On a terminal, show each group''s posts under its line')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides')
@@ -272,7 +273,7 @@ Register-ArgumentCompleter -Native -CommandName 'postez' -ScriptBlock {
             break
         }
         'postez;run' {
-            [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'Accounts to publish in parallel')
+            [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'Accounts of one platform to publish in parallel (platforms go side by side)')
             [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'With --watch: pause between passes')
             [CompletionResult]::new('--poll-for', '--poll-for', [CompletionResultType]::ParameterName, 'Keep checking a processed upload for this long before leaving it to the next run')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors')
@@ -601,7 +602,7 @@ Register-ArgumentCompleter -Native -CommandName 'postez' -ScriptBlock {
             [CompletionResult]::new('disconnect', 'disconnect', [CompletionResultType]::ParameterValue, 'Disconnect an account and revoke postez''s access')
             [CompletionResult]::new('schedule', 'schedule', [CompletionResultType]::ParameterValue, 'Queue a video to be published later')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'Show the queue')
-            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one post and its history')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one post (or each post of a group) and its history')
             [CompletionResult]::new('edit', 'edit', [CompletionResultType]::ParameterValue, 'Change a scheduled or failed post')
             [CompletionResult]::new('cancel', 'cancel', [CompletionResultType]::ParameterValue, 'Cancel a scheduled or failed post')
             [CompletionResult]::new('retry', 'retry', [CompletionResultType]::ParameterValue, 'Queue a failed or cancelled post again')

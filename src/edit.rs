@@ -127,6 +127,40 @@ impl Changes {
         }
     }
 
+    /// The changes a post of `platform` takes when a group is edited (issue 13): the flags of
+    /// another platform are dropped, since they are for that platform's targets.
+    pub fn for_platform(&self, platform: Platform) -> Changes {
+        let mut changes = self.clone();
+        match platform {
+            Platform::TikTok => {
+                changes.title = None;
+                changes.made_for_kids = None;
+                changes.category = None;
+                changes.notify = None;
+                changes.tags = None;
+            }
+            Platform::YouTube => {
+                changes.draft = false;
+                changes.direct = false;
+                changes.allow_comments = None;
+                changes.allow_duet = None;
+                changes.allow_stitch = None;
+                changes.cover_at_ms = None;
+                changes.brand_organic = None;
+                changes.branded_content = None;
+            }
+        }
+        changes
+    }
+
+    /// The flags given that only `platform`'s posts take.
+    pub fn only_for(&self, platform: Platform) -> Vec<&'static str> {
+        match platform {
+            Platform::TikTok => self.tiktok_only(),
+            Platform::YouTube => self.youtube_only(),
+        }
+    }
+
     /// The YouTube-only flags given.
     fn youtube_only(&self) -> Vec<&'static str> {
         [

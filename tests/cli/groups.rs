@@ -445,3 +445,135 @@ fn the_video_is_checked_once_against_every_targets_rules() {
     assert_eq!(one.code, 0, "{one:?}");
     assert_eq!(one.json()["group"], Value::Null);
 }
+
+#[test]
+fn show_edit_cancel_and_retry_take_a_group_id() {
+    let three = three();
+    let env = &three.env;
+    let file = media(Media::Mp4);
+    schedule_group(env, &file, "tomorrow 18:00", GOOD);
+    // A group id is never a post id, and a wrong one is refused without a change.
+    let before = env.db_bytes();
+    for bad in ["g", "g0", "gx", "7g", "g-1"] {
+        let run = env.run(&["show", bad]);
+        assert_eq!(run.code, 2, "{bad}: {run:?}");
+    }
+    let run = env.run(&["cancel", "g9"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("no group g9"), "{}", run.stderr);
+    assert_eq!(env.db_bytes(), before);
+
+    // show: every target.
+    let shown = env.run(&["show", "g1", "--json"]).json();
+    let posts = shown["posts"].as_array().unwrap();
+    assert_eq!(shown["group"], "g1");
+    assert_eq!(posts.len(), 3, "{shown}");
+    assert!(
+        posts
+            .iter()
+            .all(|p| p["events"].as_array().is_some_and(|e| !e.is_empty()))
+    );
+    let text = env.run(&["show", "g1"]).ok().to_string();
+    assert!(text.starts_with("Group g1: tiktok · scheduled"), "{text}");
+    assert_eq!(text.matches("(group g1)").count(), 3, "{text}");
+
+    // edit: a shared field goes to all; a YouTube-only one to YouTube's post only.
+    let edited = env
+        .run(&[
+            "edit",
+            "g1",
+            "--at",
+            "tomorrow 19:00",
+            "--title",
+            "Faster pasta",
+            "--json",
+        ])
+        .json();
+    let posts = edited["posts"].as_array().unwrap();
+    assert_eq!(posts.len(), 3, "{edited}");
+    for p in posts {
+        assert_eq!(p["scheduled_at"], "2026-11-26T19:00:00Z", "{p}");
+    }
+    assert_eq!(posts[2]["title"], "Faster pasta", "{edited}");
+    // A TikTok-only flag changes only TikTok's direct post; the draft cannot take it, so the
+    // whole edit fails, naming that target, and nothing changes.
+    let before = env.db_bytes();
+    let run = env.run(&["edit", "g1", "--allow-duet", "--yes"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("post 2 (tiktok"), "{}", run.stderr);
+    assert_eq!(env.db_bytes(), before, "all or nothing");
+    // A flag of a platform the group lacks is refused; so is moving a group to one account.
+    let run = env.run(&["edit", "g1", "--account", "pastachef"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert_eq!(env.db_bytes(), before);
+
+    // One target published: cancel leaves it and cancels the others, reporting each.
+    env.sql("UPDATE posts SET state = 'published', post_id = 'v1' WHERE id = 1");
+    let run = env.run(&["cancel", "g1"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.contains("Left post 1 as it is"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("Cancelled post 2"), "{}", run.stdout);
+    assert!(run.stdout.contains("Cancelled post 3"), "{}", run.stdout);
+    let states: Vec<String> = listed(env)
+        .iter()
+        .map(|p| p["state"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(states, ["published", "cancelled", "cancelled"]);
+    // retry: the cancelled ones come back, the published one stays.
+    let retried = env.run(&["retry", "g1", "--json"]).json();
+    let results = retried["results"].as_array().unwrap();
+    assert_eq!(results.len(), 3, "{retried}");
+    assert_eq!(results[0]["done"], false, "{retried}");
+    assert_eq!(results[1]["done"], true, "{retried}");
+    assert_eq!(results[2]["done"], true, "{retried}");
+    let states: Vec<String> = listed(env)
+        .iter()
+        .map(|p| p["state"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(states, ["published", "scheduled", "scheduled"]);
+    // A single post of the group still works by its own id.
+    let one = env.run(&["show", "3", "--json"]).json();
+    assert_eq!(one["group"], "g1");
+    assert_eq!(one["id"], 3);
+    // Nothing of it was ever sent.
+    assert!(three.tt.finished().is_empty());
+}
+
+#[test]
+fn list_shows_a_group_as_one_line_and_expands_it() {
+    let three = three();
+    let env = &three.env;
+    let file = media(Media::Mp4);
+    schedule_group(env, &file, "now", GOOD);
+    three.yt.server.inject(Fault::QuotaExceeded);
+    env.run(&["run"]);
+    let Some((code, screen)) = env.run_in_pty(&["list", "--all"], "") else {
+        return;
+    };
+    assert_eq!(code, Some(0), "{screen}");
+    let line = screen
+        .lines()
+        .find(|l| l.starts_with("g1"))
+        .unwrap_or_else(|| panic!("no group line: {screen}"));
+    assert!(
+        line.contains("tiktok ✓ published  tiktok ✓ sent_to_inbox  youtube ‖ held"),
+        "{line}"
+    );
+    assert!(
+        !screen.lines().any(|l| l.trim_start().starts_with("1 ")),
+        "{screen}"
+    );
+    let Some((_, screen)) = env.run_in_pty(&["list", "--all", "--expand"], "") else {
+        return;
+    };
+    for id in ["1", "2", "3"] {
+        assert!(
+            screen.lines().any(|l| l.starts_with(&format!("  {id} "))),
+            "post {id} under the group: {screen}"
+        );
+    }
+}
