@@ -577,3 +577,64 @@ fn list_shows_a_group_as_one_line_and_expands_it() {
         );
     }
 }
+
+/// On a terminal, a cross-post asks only what each target still needs: YouTube's privacy and
+/// audience, TikTok's privacy for the direct account (not for the drafts-only one), and shows
+/// TikTok's consent text once for one confirmation.
+#[test]
+fn on_a_terminal_each_target_is_asked_only_what_it_needs() {
+    use crate::direct_post::Terminal;
+    const MUSIC: &str = "By posting, you agree to TikTok's Music Usage Confirmation.";
+    let three = three();
+    let env = &three.env;
+    let file = media(Media::Mp4);
+    let Some(mut term) = Terminal::start(
+        env,
+        &format!(
+            "schedule {} --at 'in 2h' --account all --title Pasta --caption 'Pasta night'",
+            file.display()
+        ),
+    ) else {
+        return;
+    };
+    term.wait_for("Who can see it on youtube:", 0);
+    term.keys("unlisted\r");
+    let mark = term.screen().len();
+    term.wait_for("is it made for kids", mark);
+    term.keys("n");
+    let mark = term.screen().len();
+    term.wait_for("Only me (SELF_ONLY)", mark);
+    // One key at a time: the prompt reads an escape sequence as one key only when it arrives
+    // alone.
+    for _ in 0..5 {
+        let screen = term.screen();
+        let cursor = screen.rfind("> ").map(|i| &screen[i..]);
+        if cursor.is_some_and(|c| c.starts_with("> Only me (SELF_ONLY)")) {
+            break;
+        }
+        term.keys("\x1b[B");
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+    term.wait_for("> Only me (SELF_ONLY)", mark);
+    term.keys("\r");
+    let mark = term.screen().len();
+    term.wait_for("Agree and queue the posts?", mark);
+    term.keys("y");
+    let status = term.child.wait().unwrap();
+    let screen = term.screen().replace('\r', "");
+    assert!(status.success(), "{screen}");
+    assert_eq!(screen.matches(MUSIC).count(), 1, "consent once: {screen}");
+    assert_eq!(
+        screen.matches("For tiktok:").count(),
+        1,
+        "only the direct TikTok account is asked: {screen}"
+    );
+    assert!(screen.contains("For tiktok:pastachef:"), "{screen}");
+    let shown = env.run(&["show", "g1", "--json"]).json();
+    let posts = shown["posts"].as_array().unwrap();
+    assert_eq!(posts.len(), 3, "{shown}");
+    assert_eq!(posts[0]["privacy"], "SELF_ONLY", "{shown}");
+    assert_eq!(posts[1]["mode"], "draft", "{shown}");
+    assert_eq!(posts[2]["privacy"], "unlisted", "{shown}");
+    assert_eq!(posts[2]["made_for_kids"], false, "{shown}");
+}
