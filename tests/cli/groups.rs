@@ -20,8 +20,13 @@ struct Three {
 }
 
 fn three() -> Three {
+    three_with(|_| {})
+}
+
+/// [`three`] with the fake TikTok's options tweaked.
+fn three_with(tweak: impl FnOnce(&mut crate::fake_tiktok::FakeOptions)) -> Three {
     let yt = Yt::start(|_| {});
-    let tt = Fake::start(|_| {});
+    let tt = Fake::start(tweak);
     let mut env = yt.env();
     tt.configure(&mut env);
     env.set("POSTEZ_RATE_WINDOW", "100ms");
@@ -637,4 +642,47 @@ fn on_a_terminal_each_target_is_asked_only_what_it_needs() {
     assert_eq!(posts[1]["mode"], "draft", "{shown}");
     assert_eq!(posts[2]["privacy"], "unlisted", "{shown}");
     assert_eq!(posts[2]["made_for_kids"], false, "{shown}");
+}
+
+/// `--jobs` bounds one platform's accounts; platforms go side by side. With one job and a slow
+/// TikTok, the YouTube target publishes while TikTok's two accounts are still being worked
+/// through one after the other (before, YouTube's account waited for both).
+#[test]
+fn platforms_publish_side_by_side_whatever_jobs_says() {
+    let three = three_with(|o| o.latency = std::time::Duration::from_millis(300));
+    let env = &three.env;
+    let file = media(Media::Mp4);
+    let sha = sha256_file(&file);
+    schedule_group(env, &file, "now", GOOD);
+    let mut run = env
+        .command(&["run", "--jobs", "1"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let mut seen_ahead = false;
+    loop {
+        let list = listed(env);
+        let youtube_done = list
+            .iter()
+            .any(|p| p["platform"] == "youtube" && p["state"] == "published");
+        let tiktok_pending = list.iter().any(|p| {
+            p["platform"] == "tiktok" && (p["state"] == "scheduled" || p["state"] == "publishing")
+        });
+        if youtube_done && tiktok_pending {
+            seen_ahead = true;
+        }
+        if !tiktok_pending || std::time::Instant::now() > deadline {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let status = run.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    assert!(
+        seen_ahead,
+        "YouTube's target published while TikTok's were still in the queue"
+    );
+    assert_eq!(delivered(&three, &sha), (1, 1, 1));
 }
