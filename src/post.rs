@@ -720,8 +720,13 @@ mod tests {
     fn post_and_group_ids_are_told_apart() {
         assert_eq!("7".parse::<PostRef>().unwrap(), PostRef::Post(7));
         assert_eq!("g7".parse::<PostRef>().unwrap(), PostRef::Group(GroupId(7)));
-        assert_eq!("G12".parse::<PostRef>().unwrap(), PostRef::Group(GroupId(12)));
-        for bad in ["", "g", "g0", "0", "-1", "g-1", "g+1", "+1", "7g", "gg7", "g 7", "x7"] {
+        assert_eq!(
+            "G12".parse::<PostRef>().unwrap(),
+            PostRef::Group(GroupId(12))
+        );
+        for bad in [
+            "", "g", "g0", "0", "-1", "g-1", "g+1", "+1", "7g", "gg7", "g 7", "x7",
+        ] {
             assert!(bad.parse::<PostRef>().is_err(), "{bad:?}");
         }
         assert_eq!(GroupId(7).to_string(), "g7");

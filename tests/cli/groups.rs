@@ -686,3 +686,67 @@ fn platforms_publish_side_by_side_whatever_jobs_says() {
     );
     assert_eq!(delivered(&three, &sha), (1, 1, 1));
 }
+
+/// `--draft` applies to every TikTok target; YouTube's level may come with it, TikTok's not.
+#[test]
+fn draft_applies_to_the_tiktok_targets_and_takes_only_another_platforms_privacy() {
+    let three = three();
+    let env = &three.env;
+    let file = media(Media::Mp4);
+    env.run(&["list"]).ok();
+    let before = env.db_bytes();
+    for privacy in ["SELF_ONLY", "tiktok=SELF_ONLY"] {
+        let run = env.run(&[
+            "schedule",
+            file.to_str().unwrap(),
+            "--at",
+            "now",
+            "--account",
+            "all",
+            "--draft",
+            "--privacy",
+            privacy,
+            "--made-for-kids",
+            "no",
+            "--title",
+            "T",
+        ]);
+        assert_eq!(run.code, 2, "{privacy}: {run:?}");
+        assert!(run.stderr.contains("cannot be used with"), "{}", run.stderr);
+        assert_eq!(env.db_bytes(), before);
+    }
+    let queued = schedule_group(
+        env,
+        &file,
+        "now",
+        &[
+            "--draft",
+            "--privacy",
+            "youtube=private",
+            "--made-for-kids",
+            "no",
+            "--title",
+            "T",
+        ],
+    );
+    let posts = queued["posts"].as_array().unwrap();
+    let got: Vec<(&str, &str, &Value)> = posts
+        .iter()
+        .map(|p| {
+            (
+                p["platform"].as_str().unwrap(),
+                p["mode"].as_str().unwrap(),
+                &p["privacy"],
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("tiktok", "draft", &Value::Null),
+            ("tiktok", "draft", &Value::Null),
+            ("youtube", "direct", &Value::from("private")),
+        ],
+        "{queued}"
+    );
+}
