@@ -602,12 +602,13 @@ fn on_a_terminal_each_target_is_asked_only_what_it_needs() {
     ) else {
         return;
     };
+    // Each mark is taken before the keys: the next prompt may be on the screen at once.
     term.wait_for("Who can see it on youtube:", 0);
+    let mark = term.screen().len();
     term.keys("unlisted\r");
-    let mark = term.screen().len();
     term.wait_for("is it made for kids", mark);
-    term.keys("n");
     let mark = term.screen().len();
+    term.keys("n");
     term.wait_for("Only me (SELF_ONLY)", mark);
     // One key at a time: the prompt reads an escape sequence as one key only when it arrives
     // alone.
@@ -621,8 +622,8 @@ fn on_a_terminal_each_target_is_asked_only_what_it_needs() {
         std::thread::sleep(std::time::Duration::from_millis(300));
     }
     term.wait_for("> Only me (SELF_ONLY)", mark);
-    term.keys("\r");
     let mark = term.screen().len();
+    term.keys("\r");
     term.wait_for("Agree and queue the posts?", mark);
     term.keys("y");
     let status = term.child.wait().unwrap();

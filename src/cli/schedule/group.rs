@@ -266,8 +266,9 @@ pub async fn schedule(
         };
         checks.push(check);
     }
+    // TikTok's spam rule, as `schedule` asks it for a single post: direct posts and drafts.
     for p in &prepared {
-        if p.target.0.rules().consent(&p.options).is_some() {
+        if p.target.0 == Platform::TikTok {
             confirm_duplicate(
                 ctx,
                 &store,
