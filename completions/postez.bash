@@ -1428,7 +1428,7 @@ _postez() {
             return 0
             ;;
         postez__subcmd__list)
-            opts="-v -q -h -V --state --account --all --limit --json --verbose --quiet --color --log-format --help --version"
+            opts="-v -q -h -V --state --account --all --limit --expand --json --verbose --quiet --color --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

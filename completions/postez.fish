@@ -39,7 +39,7 @@ complete -c postez -n "__fish_postez_needs_command" -f -a "accounts" -d 'List co
 complete -c postez -n "__fish_postez_needs_command" -f -a "disconnect" -d 'Disconnect an account and revoke postez\'s access'
 complete -c postez -n "__fish_postez_needs_command" -f -a "schedule" -d 'Queue a video to be published later'
 complete -c postez -n "__fish_postez_needs_command" -f -a "list" -d 'Show the queue'
-complete -c postez -n "__fish_postez_needs_command" -f -a "show" -d 'Show one post and its history'
+complete -c postez -n "__fish_postez_needs_command" -f -a "show" -d 'Show one post (or each post of a group) and its history'
 complete -c postez -n "__fish_postez_needs_command" -f -a "edit" -d 'Change a scheduled or failed post'
 complete -c postez -n "__fish_postez_needs_command" -f -a "cancel" -d 'Cancel a scheduled or failed post'
 complete -c postez -n "__fish_postez_needs_command" -f -a "retry" -d 'Queue a failed or cancelled post again'
@@ -97,7 +97,7 @@ complete -c postez -n "__fish_postez_using_subcommand schedule" -l tz -d 'Time z
 complete -c postez -n "__fish_postez_using_subcommand schedule" -s c -l caption -d 'Caption (title) shown with the post; at most 2200 UTF-16 units with hashtags' -r
 complete -c postez -n "__fish_postez_using_subcommand schedule" -l caption-file -d 'Read the caption from a UTF-8 text file' -r -F
 complete -c postez -n "__fish_postez_using_subcommand schedule" -l hashtag -d 'Add a hashtag (repeatable; "food" and "#food" both give #food)' -r
-complete -c postez -n "__fish_postez_using_subcommand schedule" -l privacy -d 'Who can see the post (required for direct posts; there is no default). TikTok: PUBLIC_TO_EVERYONE, MUTUAL_FOLLOW_FRIENDS, FOLLOWER_OF_CREATOR, SELF_ONLY (or public, friends, followers, private); YouTube: public, unlisted, private' -r -f -a "PUBLIC_TO_EVERYONE\t''
+complete -c postez -n "__fish_postez_using_subcommand schedule" -l privacy -d 'Who can see the post (required for direct posts; there is no default). TikTok: PUBLIC_TO_EVERYONE, MUTUAL_FOLLOW_FRIENDS, FOLLOWER_OF_CREATOR, SELF_ONLY (or public, friends, followers, private); YouTube: public, unlisted, private. Cross-posting: `PLATFORM=LEVEL` sets one platform\'s (repeatable, e.g. `--privacy tiktok=SELF_ONLY --privacy youtube=unlisted`); a plain level applies to every target' -r -f -a "PUBLIC_TO_EVERYONE\t''
 MUTUAL_FOLLOW_FRIENDS\t''
 FOLLOWER_OF_CREATOR\t''
 SELF_ONLY\t''
@@ -112,7 +112,7 @@ complete -c postez -n "__fish_postez_using_subcommand schedule" -l made-for-kids
 no\t'No'"
 complete -c postez -n "__fish_postez_using_subcommand schedule" -l category -d 'YouTube: category id, e.g. 22 (People & Blogs); default: YouTube picks' -r
 complete -c postez -n "__fish_postez_using_subcommand schedule" -l tag -d 'YouTube: add a tag (repeatable; no < or >, at most 500 characters in all, counting a comma between tags and quotes around a tag with a space)' -r
-complete -c postez -n "__fish_postez_using_subcommand schedule" -l account -d 'Account to publish with: id, name, a platform (its only account, e.g. `youtube`) or `platform:name` (default: the only TikTok account, or `default_account`)' -r
+complete -c postez -n "__fish_postez_using_subcommand schedule" -l account -d 'Account to publish with: id, name, a platform (its only account, e.g. `youtube`) or `platform:name` (default: the only TikTok account, or `default_account`). Repeat it to cross-post (one post per account, tied as a group); `all` is every connected account that is not paused' -r
 complete -c postez -n "__fish_postez_using_subcommand schedule" -l color -d 'When to use colors' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
 always\t'Always'
 never\t'Never'"
@@ -145,6 +145,7 @@ never\t'Never'"
 complete -c postez -n "__fish_postez_using_subcommand list" -l log-format -d 'Log line format (stderr and the log file of `run`)' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line'"
 complete -c postez -n "__fish_postez_using_subcommand list" -l all -d 'Include published, sent and cancelled posts'
+complete -c postez -n "__fish_postez_using_subcommand list" -l expand -d 'On a terminal, show each group\'s posts under its line'
 complete -c postez -n "__fish_postez_using_subcommand list" -l json -d 'Print machine-readable JSON on stdout'
 complete -c postez -n "__fish_postez_using_subcommand list" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
 complete -c postez -n "__fish_postez_using_subcommand list" -s q -l quiet -d 'Only errors on stderr'
@@ -247,7 +248,7 @@ complete -c postez -n "__fish_postez_using_subcommand import" -s v -l verbose -d
 complete -c postez -n "__fish_postez_using_subcommand import" -s q -l quiet -d 'Only errors on stderr'
 complete -c postez -n "__fish_postez_using_subcommand import" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c postez -n "__fish_postez_using_subcommand import" -s V -l version -d 'Print version'
-complete -c postez -n "__fish_postez_using_subcommand run" -l jobs -d 'Accounts to publish in parallel' -r
+complete -c postez -n "__fish_postez_using_subcommand run" -l jobs -d 'Accounts of one platform to publish in parallel (platforms go side by side)' -r
 complete -c postez -n "__fish_postez_using_subcommand run" -l interval -d 'With --watch: pause between passes' -r
 complete -c postez -n "__fish_postez_using_subcommand run" -l poll-for -d 'Keep checking a processed upload for this long before leaving it to the next run' -r
 complete -c postez -n "__fish_postez_using_subcommand run" -l color -d 'When to use colors' -r -f -a "auto\t'Colors on a terminal, unless NO_COLOR is set'
@@ -461,7 +462,7 @@ complete -c postez -n "__fish_postez_using_subcommand help; and not __fish_seen_
 complete -c postez -n "__fish_postez_using_subcommand help; and not __fish_seen_subcommand_from connect accounts disconnect schedule list show edit cancel retry import run history export purge doctor cron config generate help" -f -a "disconnect" -d 'Disconnect an account and revoke postez\'s access'
 complete -c postez -n "__fish_postez_using_subcommand help; and not __fish_seen_subcommand_from connect accounts disconnect schedule list show edit cancel retry import run history export purge doctor cron config generate help" -f -a "schedule" -d 'Queue a video to be published later'
 complete -c postez -n "__fish_postez_using_subcommand help; and not __fish_seen_subcommand_from connect accounts disconnect schedule list show edit cancel retry import run history export purge doctor cron config generate help" -f -a "list" -d 'Show the queue'
-complete -c postez -n "__fish_postez_using_subcommand help; and not __fish_seen_subcommand_from connect accounts disconnect schedule list show edit cancel retry import run history export purge doctor cron config generate help" -f -a "show" -d 'Show one post and its history'
+complete -c postez -n "__fish_postez_using_subcommand help; and not __fish_seen_subcommand_from connect accounts disconnect schedule list show edit cancel retry import run history export purge doctor cron config generate help" -f -a "show" -d 'Show one post (or each post of a group) and its history'
 complete -c postez -n "__fish_postez_using_subcommand help; and not __fish_seen_subcommand_from connect accounts disconnect schedule list show edit cancel retry import run history export purge doctor cron config generate help" -f -a "edit" -d 'Change a scheduled or failed post'
 complete -c postez -n "__fish_postez_using_subcommand help; and not __fish_seen_subcommand_from connect accounts disconnect schedule list show edit cancel retry import run history export purge doctor cron config generate help" -f -a "cancel" -d 'Cancel a scheduled or failed post'
 complete -c postez -n "__fish_postez_using_subcommand help; and not __fish_seen_subcommand_from connect accounts disconnect schedule list show edit cancel retry import run history export purge doctor cron config generate help" -f -a "retry" -d 'Queue a failed or cancelled post again'

@@ -18,6 +18,62 @@ use crate::provider::youtube::YouTubeOptions;
 /// A post's number in the local queue.
 pub type PostId = i64;
 
+/// A group's number (cross-posting, issue 13): one `schedule` for several accounts queues one
+/// post per account under one group. Written `g7` wherever people see or type it, so that it
+/// can never be read as post 7: `cancel 7` and `cancel g7` must not be one typo apart from
+/// cancelling the wrong thing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct GroupId(pub i64);
+
+impl fmt::Display for GroupId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "g{}", self.0)
+    }
+}
+
+/// What `show`, `edit`, `cancel` and `retry` were given: a post (`7`) or a group (`g7`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PostRef {
+    /// One post.
+    Post(PostId),
+    /// Every post of a group.
+    Group(GroupId),
+}
+
+impl FromStr for PostRef {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        let bad = || {
+            Error::invalid(
+                format!(
+                    "`{}` is neither a post id nor a group id",
+                    crate::provider::printable(s, 40)
+                ),
+                Some("give a post id (`7`, as `postez list` shows) or a group id (`g7`)".into()),
+            )
+        };
+        let number = |text: &str| {
+            text.parse::<i64>()
+                .ok()
+                .filter(|n| *n > 0 && text.bytes().all(|b| b.is_ascii_digit()))
+                .ok_or_else(bad)
+        };
+        match s.strip_prefix(['g', 'G']) {
+            Some(rest) => number(rest).map(|n| Self::Group(GroupId(n))),
+            None => number(s).map(Self::Post),
+        }
+    }
+}
+
+impl fmt::Display for PostRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Post(id) => write!(f, "{id}"),
+            Self::Group(g) => write!(f, "{g}"),
+        }
+    }
+}
+
 /// Where a post is in its life. Stored as text; the JSON contract uses the same words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -379,6 +435,8 @@ pub struct Post {
     pub account_id: Option<i64>,
     /// Account label (display name or open id), when one is set.
     pub account: Option<String>,
+    /// The group it was scheduled in with other accounts' posts, if any.
+    pub group: Option<GroupId>,
     /// The video file (or the private copy).
     pub file: String,
     /// Whether `file` is a private copy postez owns.
@@ -447,6 +505,7 @@ impl Post {
             "phase": self.phase,
             "platform": self.platform,
             "account": self.account,
+            "group": self.group.map(|g| g.to_string()),
             "file": self.file,
             "copied": self.copied,
             "caption": self.caption,
@@ -595,6 +654,7 @@ mod tests {
             platform: "tiktok".into(),
             account_id: None,
             account: None,
+            group: None,
             file: "/v/a.mp4".into(),
             copied: false,
             media: MediaInfo {
@@ -648,10 +708,29 @@ mod tests {
             assert_eq!(&json[key], value, "{key}");
         }
         assert!(json.get("TikTok").is_none() && json.get("options").is_none());
-        // 29, `note` (what the platform did otherwise than asked with a published post) and
-        // `upload_ahead`.
-        assert_eq!(json.as_object().unwrap().len(), 31, "no key added or lost");
+        // 29, `note` (what the platform did otherwise than asked with a published post),
+        // `upload_ahead` and `group` (issue 13: null for a post scheduled alone).
+        assert_eq!(json.as_object().unwrap().len(), 32, "no key added or lost");
         assert_eq!(json["note"], serde_json::Value::Null);
+        assert_eq!(json["group"], serde_json::Value::Null);
+    }
+
+    /// A group id is `g` and a number, never a bare number: `7` and `g7` cannot be confused.
+    #[test]
+    fn post_and_group_ids_are_told_apart() {
+        assert_eq!("7".parse::<PostRef>().unwrap(), PostRef::Post(7));
+        assert_eq!("g7".parse::<PostRef>().unwrap(), PostRef::Group(GroupId(7)));
+        assert_eq!(
+            "G12".parse::<PostRef>().unwrap(),
+            PostRef::Group(GroupId(12))
+        );
+        for bad in [
+            "", "g", "g0", "0", "-1", "g-1", "g+1", "+1", "7g", "gg7", "g 7", "x7",
+        ] {
+            assert!(bad.parse::<PostRef>().is_err(), "{bad:?}");
+        }
+        assert_eq!(GroupId(7).to_string(), "g7");
+        assert_eq!(PostRef::Group(GroupId(7)).to_string(), "g7");
     }
 
     /// The tag is not in the serde form: TikTok's options serialise as their own struct.

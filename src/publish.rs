@@ -163,6 +163,9 @@ pub struct Engine {
     pub cancel: Arc<AtomicBool>,
 }
 
+/// One account's claimed posts (`None`: waiting for an account of their platform).
+type AccountPosts = (Option<i64>, Vec<Post>);
+
 /// Why one post's attempt ended early, for the account's loop.
 enum Stop {
     /// Go on with the account's next post.
@@ -296,16 +299,33 @@ impl Engine {
             };
             groups.entry(account).or_default().push(post);
         }
-        let results: Vec<Result<Summary>> = futures_util::stream::iter(groups)
-            .map(|(account_id, posts)| {
-                let account =
-                    account_id.and_then(|id| accounts.iter().find(|a| a.id == id).cloned());
-                self.publish_account(account, posts)
-            })
-            .buffer_unordered(self.options.jobs.max(1))
-            .collect()
-            .await;
-        for r in results {
+        // `--jobs` accounts at a time per platform, and the platforms side by side: two
+        // platforms share no rate limit or quota (a cross-post's TikTok targets never wait for
+        // its YouTube one), while one platform's accounts share the app's limits, so `--jobs`
+        // bounds those. Each account's posts still go one after another.
+        let mut by_platform: BTreeMap<String, Vec<AccountPosts>> = BTreeMap::new();
+        for (account_id, posts) in groups {
+            let platform = posts
+                .first()
+                .map(|p| p.platform.clone())
+                .unwrap_or_default();
+            by_platform
+                .entry(platform)
+                .or_default()
+                .push((account_id, posts));
+        }
+        let platforms = by_platform.into_values().map(|accounts_posts| {
+            futures_util::stream::iter(accounts_posts)
+                .map(|(account_id, posts)| {
+                    let account =
+                        account_id.and_then(|id| accounts.iter().find(|a| a.id == id).cloned());
+                    self.publish_account(account, posts)
+                })
+                .buffer_unordered(self.options.jobs.max(1))
+                .collect::<Vec<Result<Summary>>>()
+        });
+        let results: Vec<Vec<Result<Summary>>> = futures_util::future::join_all(platforms).await;
+        for r in results.into_iter().flatten() {
             summary.add(r?);
         }
         Ok(summary)

@@ -51,10 +51,19 @@ pub fn check_media(file: &Path, rules: &dyn Rules) -> Result<CheckedMedia> {
 /// handle, once the file is no longer being written (see `media::Video`): the fingerprint is then
 /// of the very bytes that were probed.
 pub fn check_media_open(file: &Path, rules: &dyn Rules) -> Result<(CheckedMedia, OpenMedia)> {
+    check_media_open_with(file, |info| Ok(rules.check_media(file, info)?))
+}
+
+/// [`check_media_open`] with the caller's check of the probed video: a cross-post probes the
+/// video once and checks it against every target's rules, naming the target that refuses it.
+pub fn check_media_open_with(
+    file: &Path,
+    check: impl Fn(&MediaInfo) -> Result<()>,
+) -> Result<(CheckedMedia, OpenMedia)> {
     let video = Video::open(file)?;
     let stamp = video.settle()?;
     let info = video.probe()?;
-    rules.check_media(file, &info)?;
+    check(&info)?;
     let fingerprint = video.fingerprint()?;
     video.unchanged_since(&stamp)?;
     // Absolute, so that cron (with another working folder) finds the same file.

@@ -34,6 +34,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("store/migrations/0005_list_page.sql"),
     include_str!("store/migrations/0006_json_options.sql"),
     include_str!("store/migrations/0007_upload_ahead.sql"),
+    include_str!("store/migrations/0008_groups.sql"),
 ];
 
 /// How long a writer waits for another process's transaction (cron runs overlap).

@@ -1,7 +1,8 @@
-//! `postez cancel`: take a post out of the queue; it stays in the history.
+//! `postez cancel`: take a post (or each post of a group) out of the queue; it stays in the
+//! history.
 
-use postez::Result;
-use postez::post::PostId;
+use postez::post::{Post, PostId, PostRef};
+use postez::{Error, Result};
 
 use super::Ctx;
 
@@ -11,15 +12,89 @@ use super::Ctx;
 /// `postez retry ID` puts it back in the queue. A post uploaded ahead (`uploaded`) is deleted
 /// on the platform first, which needs a login made with `postez connect youtube --manage`.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Example:\n  postez cancel 3")]
+#[command(after_help = "Examples:\n  postez cancel 3\n  postez cancel g2")]
 pub struct CancelArgs {
-    /// Post id (see `postez list`)
-    pub id: PostId,
+    /// Post id (see `postez list`), or a group id (`g2`: each of its posts that can be)
+    pub id: PostRef,
 }
 
 pub async fn exec(ctx: &Ctx, args: CancelArgs) -> Result<()> {
+    let id = match args.id {
+        PostRef::Post(id) => id,
+        PostRef::Group(group) => return cancel_group(ctx, group).await,
+    };
+    let post = cancel_one(ctx, id).await?;
+    if ctx.out.json() {
+        ctx.out.print_json(&post.to_json());
+    } else {
+        ctx.out.stdout_line(&format!("Cancelled post {}", post.id));
+        ctx.out.note(&format!(
+            "`postez retry {}` puts it back in the queue",
+            post.id
+        ));
+    }
+    Ok(())
+}
+
+/// Cancel each post of `group` that allows it, and report each: one target that cannot be
+/// cancelled (published already) does not keep the others in the queue. Fails only when none
+/// could be cancelled.
+async fn cancel_group(ctx: &Ctx, group: postez::post::GroupId) -> Result<()> {
+    let posts = ctx.store()?.group_posts(group)?;
+    let mut results = Vec::new();
+    let mut done = 0;
+    let mut last_error = None;
+    for post in &posts {
+        match cancel_one(ctx, post.id).await {
+            Ok(after) => {
+                done += 1;
+                if !ctx.out.json() {
+                    ctx.out.stdout_line(&format!(
+                        "Cancelled post {} ({})",
+                        after.id,
+                        super::list::target_status(&after)
+                    ));
+                }
+                results.push(
+                    serde_json::json!({"id": post.id, "done": true, "post": after.to_json()}),
+                );
+            }
+            Err(e) => {
+                if !ctx.out.json() {
+                    ctx.out
+                        .stdout_line(&format!("Left post {} as it is: {e}", post.id));
+                }
+                results.push(
+                    serde_json::json!({"id": post.id, "done": false, "error": e.to_string()}),
+                );
+                last_error = Some(e);
+            }
+        }
+    }
+    if ctx.out.json() {
+        ctx.out
+            .print_json(&serde_json::json!({"group": group.to_string(), "results": results}));
+    }
+    match (done, last_error) {
+        (0, Some(e)) => Err(Error::invalid(
+            format!("no post of group {group} could be cancelled ({e})"),
+            Some("`postez show GROUP` shows where each one is".into()),
+        )),
+        _ => {
+            if !ctx.out.json() {
+                ctx.out.note(&format!(
+                    "`postez retry {group}` puts them back in the queue"
+                ));
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Cancel one post: an upload held by its platform is deleted there first.
+async fn cancel_one(ctx: &Ctx, id: PostId) -> Result<Post> {
     let mut store = ctx.store()?;
-    let post = store.post(args.id)?;
+    let post = store.post(id)?;
     let post = if post.state == postez::post::PostState::Uploaded {
         let held = postez::held::Context {
             env: &ctx.env,
@@ -36,16 +111,7 @@ pub async fn exec(ctx: &Ctx, args: CancelArgs) -> Result<()> {
         ctx.out.note(&format!("Deleted its video on {name}."));
         post
     } else {
-        store.cancel(args.id, ctx.now())?
+        store.cancel(id, ctx.now())?
     };
-    if ctx.out.json() {
-        ctx.out.print_json(&post.to_json());
-    } else {
-        ctx.out.stdout_line(&format!("Cancelled post {}", post.id));
-        ctx.out.note(&format!(
-            "`postez retry {}` puts it back in the queue",
-            post.id
-        ));
-    }
-    Ok(())
+    Ok(post)
 }

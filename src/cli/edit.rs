@@ -4,8 +4,9 @@
 
 use std::path::PathBuf;
 
-use postez::Result;
-use postez::post::PostId;
+use postez::post::{GroupId, PostRef};
+use postez::provider::Platform;
+use postez::{Error, Result};
 
 use super::Ctx;
 use super::schedule::{CaptionArgs, check_creator, choose_and_consent, show_creator};
@@ -22,10 +23,12 @@ Examples:
   postez edit 3 --at \"friday 18:00\"
   postez edit 3 --caption \"Better words\" --hashtag food
   postez edit 3 --privacy MUTUAL_FOLLOW_FRIENDS --no-allow-comments --yes
-  postez edit 4 --title \"Pasta, faster\" --privacy unlisted --tag pasta --tag \"quick dinner\"")]
+  postez edit 4 --title \"Pasta, faster\" --privacy unlisted --tag pasta --tag \"quick dinner\"
+  postez edit g2 --at \"saturday 12:00\" --caption \"Every target at once\"")]
 pub struct EditArgs {
-    /// Post id (see `postez list`)
-    pub id: PostId,
+    /// Post id (see `postez list`), or a group id (`g2`: every target, all or none; a flag
+    /// only one platform has applies to that platform's targets)
+    pub id: PostRef,
     /// New time (same forms as `schedule --at`)
     #[arg(long, value_name = "WHEN")]
     pub at: Option<String>,
@@ -161,11 +164,15 @@ impl EditArgs {
 }
 
 pub async fn exec(ctx: &Ctx, args: EditArgs) -> Result<()> {
+    let id = match args.id {
+        PostRef::Post(id) => id,
+        PostRef::Group(group) => return edit_group(ctx, &args, group).await,
+    };
     let mut store = ctx.store()?;
-    if store.post(args.id)?.state == postez::post::PostState::Uploaded {
-        return edit_uploaded(ctx, &mut store, &args).await;
+    if store.post(id)?.state == postez::post::PostState::Uploaded {
+        return edit_uploaded(ctx, &mut store, id, &args).await;
     }
-    let mut edit = postez::edit::plan(&store, args.id, &args.changes(), ctx.now())?;
+    let mut edit = postez::edit::plan(&store, id, &args.changes(), ctx.now())?;
     // Only a post that needs the platform's consent (TikTok's direct posts) asks about its
     // creator, as `schedule` does: YouTube's schedule asks the channel nothing, and an edit
     // refused later (an upload YouTube may hold) must not have written the channel's answer.
@@ -196,8 +203,13 @@ pub async fn exec(ctx: &Ctx, args: EditArgs) -> Result<()> {
 
 /// A post already on its platform, held there until its time: only the time can move, on the
 /// platform first (the library's `held`).
-async fn edit_uploaded(ctx: &Ctx, store: &mut postez::store::Store, args: &EditArgs) -> Result<()> {
-    let post = store.post(args.id)?;
+async fn edit_uploaded(
+    ctx: &Ctx,
+    store: &mut postez::store::Store,
+    id: postez::post::PostId,
+    args: &EditArgs,
+) -> Result<()> {
+    let post = store.post(id)?;
     let changes = args.changes();
     if !postez::held::only_time(&changes) {
         return Err(postez::held::refuse_edit(&post));
@@ -218,6 +230,118 @@ async fn edit_uploaded(ctx: &Ctx, store: &mut postez::store::Store, args: &EditA
             zone,
         },
     );
+    Ok(())
+}
+
+/// Edit every post of `group`: each target is planned (and checked) first, and one that can no
+/// longer be edited, or refuses a change, fails the whole edit, naming it, before anything is
+/// saved. A flag that only one platform has applies to that platform's targets.
+async fn edit_group(ctx: &Ctx, args: &EditArgs, group: GroupId) -> Result<()> {
+    let mut store = ctx.store()?;
+    let posts = store.group_posts(group)?;
+    let changes = args.changes();
+    if changes.account.is_some() {
+        return Err(Error::invalid(
+            format!("--account moves one post, and {group} is a group of several accounts"),
+            Some("edit one of its posts by its id (`postez show GROUP` lists them)".into()),
+        ));
+    }
+    let platforms: Vec<Platform> = posts
+        .iter()
+        .filter_map(|p| p.platform.parse().ok())
+        .collect();
+    for platform in Platform::ALL {
+        let flags = changes.only_for(platform);
+        if !flags.is_empty() && !platforms.contains(&platform) {
+            return Err(Error::invalid(
+                format!(
+                    "{} {} {}'s, and group {group} has no {} post",
+                    flags.join(", "),
+                    if flags.len() == 1 { "is" } else { "are" },
+                    platform.name(),
+                    platform.name()
+                ),
+                Some("drop them".into()),
+            ));
+        }
+    }
+    let mut plans = Vec::with_capacity(posts.len());
+    for (post, platform) in posts.iter().zip(&platforms) {
+        let name = format!(
+            "post {} ({}{})",
+            post.id,
+            post.platform,
+            post.account
+                .as_deref()
+                .map(|a| format!(":{a}"))
+                .unwrap_or_default()
+        );
+        if post.state == postez::post::PostState::Uploaded {
+            return Err(Error::invalid(
+                format!(
+                    "{name} is already on {}, held there until its time, so group {group} cannot be edited as a whole",
+                    platform.name()
+                ),
+                Some(format!(
+                    "edit that post alone (`postez edit {} --at …`) and the others by their ids",
+                    post.id
+                )),
+            ));
+        }
+        let plan = postez::edit::plan(&store, post.id, &changes.for_platform(*platform), ctx.now())
+            .map_err(|e| {
+                if e.kind() == postez::ErrorKind::Usage {
+                    let hint = e.hint();
+                    Error::invalid(format!("{name}: {e}"), hint)
+                } else {
+                    e
+                }
+            })?;
+        plans.push(plan);
+    }
+    // TikTok's consent, once: each direct post's creator is asked, then one prompt.
+    let mut consented = false;
+    for plan in &mut plans {
+        let asks_creator = plan.rules().consent(plan.options()).is_some();
+        let creator = if plan.needs_creator_check() && asks_creator {
+            check_creator(
+                ctx,
+                &mut store,
+                plan.account(),
+                plan.options(),
+                plan.duration_ms(),
+                plan.media_path(),
+            )
+            .await?
+        } else {
+            None
+        };
+        if plan.needs_consent() {
+            let rules = plan.rules();
+            choose_and_consent(
+                ctx,
+                rules,
+                plan.options_mut(),
+                args.yes || consented,
+                creator.as_slice(),
+            )?;
+            consented = true;
+        } else if let Some(check) = &creator {
+            show_creator(ctx, check, plan.options());
+        }
+    }
+    // One transaction: a target that changed state meanwhile fails the whole edit.
+    let edited = postez::edit::save_all(plans, &mut store, ctx.now())?;
+    if ctx.out.json() {
+        ctx.out.print_json(&serde_json::json!({
+            "group": group.to_string(),
+            "posts": edited.iter().map(|e| e.post.to_json()).collect::<Vec<_>>(),
+        }));
+    } else {
+        for e in &edited {
+            render(ctx, e);
+        }
+    }
     Ok(())
 }
 

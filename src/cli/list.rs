@@ -10,7 +10,8 @@ use super::schedule::file_label;
 /// Show the queue
 ///
 /// Without --all, only posts still in play (scheduled, publishing, uploaded ahead, failed),
-/// soonest first.
+/// soonest first. On a terminal a cross-post (a group, `g7`) is one line with a status per
+/// target; --expand adds its posts under it.
 /// On a terminal times are relative; in a pipe each post is one tab-separated line with
 /// RFC 3339 UTC times: id, state, scheduled_at, platform, account, mode, privacy, file, caption.
 #[derive(Debug, clap::Args)]
@@ -32,6 +33,9 @@ pub struct ListArgs {
     /// Show at most this many posts (0 = all)
     #[arg(long, default_value_t = 100, value_name = "N")]
     pub limit: usize,
+    /// On a terminal, show each group's posts under its line
+    #[arg(long)]
+    pub expand: bool,
 }
 
 fn parse_state(s: &str) -> std::result::Result<PostState, String> {
@@ -54,7 +58,7 @@ pub fn exec(ctx: &Ctx, args: ListArgs) -> Result<()> {
     if ctx.out.json() {
         ctx.out.print_json_array(posts.iter().map(Post::to_json));
     } else if ctx.out.stdout_is_tty() {
-        print_table(ctx, &posts);
+        print_table(ctx, &store, &posts, args.expand)?;
     } else {
         for post in &posts {
             ctx.out.stdout_line(&tsv_line(post));
@@ -161,33 +165,90 @@ fn tsv_line(post: &Post) -> String {
     .join("\t")
 }
 
-fn print_table(ctx: &Ctx, posts: &[Post]) {
+/// A post's privacy for the table ("draft" for a draft).
+fn how(p: &Post) -> String {
+    match p.options.privacy_label() {
+        Some(label) => label.to_string(),
+        None => "draft".into(),
+    }
+}
+
+/// One target's status in a group's line: `tiktok ✓ published`, `youtube … processing`.
+pub fn target_status(p: &Post) -> String {
+    let (mark, word) = match p.state {
+        PostState::Published | PostState::SentToInbox | PostState::Uploaded => {
+            ("✓", p.state.to_string())
+        }
+        PostState::Publishing => ("…", p.phase.clone().unwrap_or_else(|| p.state.to_string())),
+        PostState::Scheduled if p.last_error_code.is_some() => ("‖", "held".to_string()),
+        PostState::Scheduled => ("·", p.state.to_string()),
+        PostState::Failed | PostState::Cancelled => ("✗", p.state.to_string()),
+    };
+    format!("{} {mark} {word}", p.platform)
+}
+
+fn print_table(
+    ctx: &Ctx,
+    store: &postez::store::Store,
+    posts: &[Post],
+    expand: bool,
+) -> Result<()> {
     if posts.is_empty() {
-        return;
+        return Ok(());
     }
     let now = ctx.now();
-    let rows: Vec<[String; 6]> = posts
-        .iter()
-        .map(|p| {
-            let state = match &p.phase {
-                Some(phase) if p.state == PostState::Publishing => format!("{} ({phase})", p.state),
-                _ if p.state == PostState::Uploaded => uploaded_words(p),
-                _ => p.state.to_string(),
-            };
-            let how = match p.options.privacy_label() {
-                Some(label) => label.to_string(),
-                None => "draft".into(),
-            };
-            [
-                p.id.to_string(),
-                state,
-                postez::when::relative(p.scheduled_at, now),
-                how,
-                file_label(&p.file),
-                p.caption.replace(['\n', '\t'], " "),
-            ]
-        })
-        .collect();
+    let post_row = |p: &Post, indent: &str| {
+        let state = match &p.phase {
+            Some(phase) if p.state == PostState::Publishing => format!("{} ({phase})", p.state),
+            _ if p.state == PostState::Uploaded => uploaded_words(p),
+            _ => p.state.to_string(),
+        };
+        [
+            format!("{indent}{}", p.id),
+            state,
+            postez::when::relative(p.scheduled_at, now),
+            how(p),
+            file_label(&p.file),
+            p.caption.replace(['\n', '\t'], " "),
+        ]
+    };
+    // A group is one line where its first post on the page would be, with every target's
+    // status (also those the page leaves out, e.g. published ones without --all).
+    let mut rows: Vec<[String; 6]> = Vec::new();
+    let mut seen = Vec::new();
+    for p in posts {
+        let Some(group) = p.group else {
+            rows.push(post_row(p, ""));
+            continue;
+        };
+        if seen.contains(&group) {
+            continue;
+        }
+        seen.push(group);
+        let members = store.group_posts(group)?;
+        let mut privacy: Vec<String> = Vec::new();
+        for m in &members {
+            let h = how(m);
+            if !privacy.contains(&h) {
+                privacy.push(h);
+            }
+        }
+        rows.push([
+            group.to_string(),
+            members
+                .iter()
+                .map(target_status)
+                .collect::<Vec<_>>()
+                .join("  "),
+            postez::when::relative(p.scheduled_at, now),
+            privacy.join("/"),
+            file_label(&p.file),
+            p.caption.replace(['\n', '\t'], " "),
+        ]);
+        if expand {
+            rows.extend(members.iter().map(|m| post_row(m, "  ")));
+        }
+    }
     let header = ["ID", "STATE", "WHEN", "PRIVACY", "FILE", "CAPTION"];
     let mut widths = header.map(console::measure_text_width);
     for row in &rows {
@@ -221,4 +282,5 @@ fn print_table(ctx: &Ctx, posts: &[Post]) {
         ctx.out
             .stdout_line(&line(row.each_ref().map(String::as_str)));
     }
+    Ok(())
 }

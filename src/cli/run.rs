@@ -32,7 +32,7 @@ pub struct RunArgs {
     /// Wait for a running `postez run` to finish instead of exiting
     #[arg(long)]
     pub wait: bool,
-    /// Accounts to publish in parallel
+    /// Accounts of one platform to publish in parallel (platforms go side by side)
     // 4: most of a post's time is spent waiting for TikTok, and waits overlap (issue 6).
     #[arg(long, default_value_t = 2, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=16))]
     pub jobs: u16,

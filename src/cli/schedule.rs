@@ -11,6 +11,8 @@ use postez::{Error, Result, queue};
 
 use super::Ctx;
 
+mod group;
+
 /// Queue a video to be published later
 ///
 /// The video is checked now (container, codec, size, duration, frame rate) and stays where it
@@ -42,9 +44,11 @@ pub struct ScheduleArgs {
     #[command(flatten)]
     pub youtube: YouTubeArgs,
     /// Account to publish with: id, name, a platform (its only account, e.g. `youtube`) or
-    /// `platform:name` (default: the only TikTok account, or `default_account`)
+    /// `platform:name` (default: the only TikTok account, or `default_account`). Repeat it to
+    /// cross-post (one post per account, tied as a group); `all` is every connected account
+    /// that is not paused
     #[arg(long, value_name = "ACCOUNT")]
-    pub account: Option<String>,
+    pub account: Vec<String>,
     /// Keep a private copy of the video, so moving or editing the original does not matter
     #[arg(long)]
     pub copy: bool,
@@ -106,6 +110,99 @@ pub fn privacy_values() -> clap::builder::PossibleValuesParser {
     clap::builder::PossibleValuesParser::new(values)
 }
 
+/// `--privacy`'s values: a privacy word ([`privacy_values`]), or `PLATFORM=WORD` for one
+/// platform of a cross-post. Help, man page and completions list the words.
+#[derive(Debug, Clone, Copy)]
+pub struct PrivacyParser;
+
+impl clap::builder::TypedValueParser for PrivacyParser {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> std::result::Result<String, clap::Error> {
+        let text = value
+            .to_str()
+            .ok_or_else(|| clap::Error::new(clap::error::ErrorKind::InvalidUtf8).with_cmd(cmd))?;
+        let word = match text.split_once('=') {
+            Some((platform, word)) => {
+                if platform.parse::<Platform>().is_err() {
+                    let mut err =
+                        clap::Error::new(clap::error::ErrorKind::InvalidValue).with_cmd(cmd);
+                    use clap::error::{ContextKind, ContextValue};
+                    err.insert(
+                        ContextKind::InvalidArg,
+                        ContextValue::String("--privacy <LEVEL>".into()),
+                    );
+                    err.insert(
+                        ContextKind::InvalidValue,
+                        ContextValue::String(text.to_string()),
+                    );
+                    err.insert(
+                        ContextKind::ValidValue,
+                        ContextValue::Strings(
+                            Platform::ALL.iter().map(|p| format!("{p}=LEVEL")).collect(),
+                        ),
+                    );
+                    return Err(err);
+                }
+                word
+            }
+            None => text,
+        };
+        clap::builder::TypedValueParser::parse_ref(
+            &privacy_values(),
+            cmd,
+            arg,
+            std::ffi::OsStr::new(word),
+        )?;
+        Ok(text.to_string())
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        let values: Vec<_> =
+            clap::builder::TypedValueParser::possible_values(&privacy_values())?.collect();
+        Some(Box::new(values.into_iter()))
+    }
+}
+
+/// The privacy word of `--privacy` values for a post of `platform`: a `PLATFORM=WORD` of its
+/// platform wins over a plain word; another platform's, or two words for one platform, are
+/// refused (`what` names the post or target in the message).
+fn privacy_for(given: &[String], platform: Platform, what: &str) -> Result<Option<String>> {
+    let mut plain = None;
+    let mut own = None;
+    for value in given {
+        let (slot, word) = match value.split_once('=') {
+            Some((p, word)) if p.parse::<Platform>().ok() == Some(platform) => (&mut own, word),
+            Some(_) => continue,
+            None => (&mut plain, value.as_str()),
+        };
+        if slot.replace(word.to_string()).is_some() {
+            return Err(Error::invalid(
+                format!("--privacy is given twice for {what}"),
+                Some(format!(
+                    "give one plain level, or one `{platform}=LEVEL` per platform"
+                )),
+            ));
+        }
+    }
+    Ok(own.or(plain))
+}
+
+/// `--draft` with a privacy level for the drafts (the creator chooses it in the app).
+fn draft_with_privacy() -> Error {
+    Error::invalid(
+        "--draft cannot be used with --privacy for the same post: a draft gets its privacy in the app",
+        Some("drop --privacy, or drop --draft to post directly".into()),
+    )
+}
+
 /// Refuse a `--privacy` word `platform` does not take (each platform's own words and errors).
 fn check_privacy(platform: Platform, privacy: &str) -> Result<()> {
     match platform {
@@ -120,13 +217,20 @@ fn check_privacy(platform: Platform, privacy: &str) -> Result<()> {
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct OptionArgs {
     /// Upload as a draft to your TikTok inbox and finish the post in the app
-    #[arg(long, conflicts_with_all = ["privacy", "allow_comments", "allow_duet", "allow_stitch",
+    // `--privacy` is refused with it by `exec` rather than here: a cross-post's drafts may
+    // come with another platform's level (`--draft --privacy youtube=unlisted`).
+    #[arg(long, conflicts_with_all = ["allow_comments", "allow_duet", "allow_stitch",
         "cover_at", "brand_organic", "branded_content", "ai_generated"])]
     pub draft: bool,
     /// Who can see the post (required for direct posts; there is no default). TikTok:
     /// PUBLIC_TO_EVERYONE, MUTUAL_FOLLOW_FRIENDS, FOLLOWER_OF_CREATOR, SELF_ONLY (or public,
-    /// friends, followers, private); YouTube: public, unlisted, private
-    #[arg(long, value_name = "LEVEL", value_parser = privacy_values())]
+    /// friends, followers, private); YouTube: public, unlisted, private. Cross-posting:
+    /// `PLATFORM=LEVEL` sets one platform's (repeatable, e.g. `--privacy tiktok=SELF_ONLY
+    /// --privacy youtube=unlisted`); a plain level applies to every target
+    #[arg(long = "privacy", value_name = "LEVEL", value_parser = PrivacyParser)]
+    pub privacy_given: Vec<String>,
+    /// The one privacy word of a single-target post, read from `privacy_given` for its platform.
+    #[arg(skip)]
     pub privacy: Option<String>,
     /// Allow comments
     #[arg(long)]
@@ -490,16 +594,33 @@ pub fn file_label(path: &str) -> String {
         .map_or_else(|| path.to_string(), |n| n.to_string_lossy().into_owned())
 }
 
-pub async fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<()> {
+pub async fn exec(ctx: &Ctx, mut args: ScheduleArgs) -> Result<()> {
     let zone = ctx.zone(args.tz.as_deref())?;
     let at = queue::resolve_time(&args.at, zone, ctx.now())?;
     let caption = args.caption.text()?.unwrap_or_default();
+    // Several accounts (or `all`): a group, unless they come to one account, which is
+    // scheduled exactly as if it had been named alone.
+    if args.account.len() > 1 || args.account.iter().any(|a| a == group::ALL) {
+        let targets = group::targets(ctx, &args.account)?;
+        match targets.as_slice() {
+            [(platform, account)] => args.account = vec![format!("{platform}:{}", account.id)],
+            _ => return group::schedule(ctx, args, caption, at, zone, targets).await,
+        }
+    }
+    if args.options.draft && !args.options.privacy_given.is_empty() {
+        return Err(draft_with_privacy());
+    }
+    let account_arg = args.account.first().cloned();
     // A privacy word the named platform does not take is refused before the queue is opened.
-    let named = args
-        .account
+    let named = account_arg
         .as_deref()
         .and_then(|a| a.split(':').next())
         .and_then(|p| p.parse::<Platform>().ok());
+    args.options.privacy = privacy_for(
+        &args.options.privacy_given,
+        named.unwrap_or(queue::platform()),
+        "the post",
+    )?;
     if let (Some(platform), Some(privacy)) = (named, args.options.privacy.as_deref()) {
         check_privacy(platform, privacy)?;
     }
@@ -507,7 +628,7 @@ pub async fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<()> {
     // platform; otherwise the post is TikTok's and the account is resolved where it always was
     // (after the video is checked).
     let default = ctx.config()?.default_account.clone();
-    let target = match (args.account.as_deref(), default.as_deref()) {
+    let target = match (account_arg.as_deref(), default.as_deref()) {
         (Some(name), _) => Some(queue::resolve_target(
             &ctx.store()?,
             Some(name),
@@ -522,6 +643,8 @@ pub async fn exec(ctx: &Ctx, args: ScheduleArgs) -> Result<()> {
         (None, None) => None,
     };
     let platform = target.as_ref().map_or(queue::platform(), |(p, _)| *p);
+    group::refuse_other_platforms(&args.options.privacy_given, &[platform])?;
+    args.options.privacy = privacy_for(&args.options.privacy_given, platform, "the post")?;
     if platform == Platform::YouTube {
         let account = target.and_then(|(_, a)| a);
         return schedule_youtube(ctx, args, caption, account, at, zone).await;

@@ -2,23 +2,56 @@
 
 use chrono::{DateTime, Utc};
 use postez::Result;
-use postez::post::{Post, PostId, PostOptions};
+use postez::post::{Post, PostOptions, PostRef};
 
 use super::Ctx;
 use super::reporter::Reporter;
 
-/// Show one post and its history
+/// Show one post (or each post of a group) and its history
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Examples:\n  postez show 3\n  postez show 3 --json | jq .events")]
+#[command(
+    after_help = "Examples:\n  postez show 3\n  postez show 3 --json | jq .events\n  postez show g2"
+)]
 pub struct ShowArgs {
-    /// Post id (see `postez list`)
-    pub id: PostId,
+    /// Post id (see `postez list`), or a group id (`g2`: every target)
+    pub id: PostRef,
 }
 
 pub fn exec(ctx: &Ctx, args: ShowArgs) -> Result<()> {
     let store = ctx.store()?;
-    let post = store.post(args.id)?;
-    let events = store.events(args.id)?;
+    let group = match args.id {
+        PostRef::Post(id) => return show_one(ctx, &store, store.post(id)?, &ctx.out),
+        PostRef::Group(group) => group,
+    };
+    let posts = store.group_posts(group)?;
+    if ctx.out.json() {
+        let mut all = Vec::new();
+        for post in &posts {
+            let mut json = post.to_json();
+            json["events"] = serde_json::to_value(store.events(post.id)?).unwrap_or_default();
+            all.push(json);
+        }
+        ctx.out
+            .print_json(&serde_json::json!({"group": group.to_string(), "posts": all}));
+        return Ok(());
+    }
+    ctx.out.stdout_line(&format!(
+        "Group {group}: {}",
+        posts
+            .iter()
+            .map(super::list::target_status)
+            .collect::<Vec<_>>()
+            .join("  ")
+    ));
+    for post in posts {
+        ctx.out.stdout_line("");
+        show_one(ctx, &store, post, &ctx.out)?;
+    }
+    Ok(())
+}
+
+fn show_one(ctx: &Ctx, store: &postez::store::Store, post: Post, out: &Reporter) -> Result<()> {
+    let events = store.events(post.id)?;
     // The account's name as `connect` and `accounts` show it (the JSON has the post's label).
     let account = if ctx.out.json() {
         String::new()
@@ -29,7 +62,7 @@ pub fn exec(ctx: &Ctx, args: ShowArgs) -> Result<()> {
             .find(|a| Some(a.id) == post.account_id)
             .map_or_else(|| "(default account)".to_string(), |a| a.name())
     };
-    print(&ctx.out, &post, &account, &events, ctx.now());
+    print(out, &post, &account, &events, ctx.now());
     Ok(())
 }
 
@@ -49,7 +82,10 @@ pub fn print(
     }
     let zone = postez::when::parse_zone(&post.timezone).unwrap_or(chrono_tz::Tz::UTC);
     let mut lines = vec![
-        format!("Post {}", post.id),
+        match post.group {
+            Some(group) => format!("Post {} (group {group})", post.id),
+            None => format!("Post {}", post.id),
+        },
         if post.state == postez::post::PostState::Uploaded {
             format!(
                 "  state        {} ({})",

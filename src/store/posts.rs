@@ -6,7 +6,7 @@ use rusqlite::{OptionalExtension, Row, TransactionBehavior, params};
 
 use crate::error::{Error, Result};
 use crate::media::{Container, Fingerprint, MediaInfo, VideoCodec};
-use crate::post::{Event, Mode, NewPost, Post, PostId, PostOptions, PostState};
+use crate::post::{Event, GroupId, Mode, NewPost, Post, PostId, PostOptions, PostState};
 use crate::provider::Platform;
 
 use super::publishing::forget_url_sql;
@@ -129,7 +129,7 @@ const POST_COLUMNS: &str = "p.id, p.state, p.phase, p.platform, p.account_id, \
     p.file_mtime_ns, p.file_hash, p.container, p.duration_ms, p.width, p.height, p.fps, p.codec, \
     p.caption, p.mode, p.options, p.scheduled_at, p.timezone, p.attempts, p.next_attempt_at, \
     p.last_error, p.last_error_code, p.last_error_hint, json_extract(p.checkpoint, '$.id'), \
-    p.post_id, p.created_at, p.updated_at, p.due_at";
+    p.post_id, p.created_at, p.updated_at, p.due_at, p.group_id";
 
 /// A post's options as stored: their serde form (migration 0006), the platform's own struct
 /// untagged, read back by the row's platform ([`PostOptions::from_stored`]). `mode` is in it
@@ -184,6 +184,7 @@ fn post_from_row(row: &Row<'_>) -> rusqlite::Result<Post> {
         platform,
         account_id: row.get(4)?,
         account: row.get(5)?,
+        group: row.get::<_, Option<i64>>(32)?.map(crate::post::GroupId),
         file: row.get(6)?,
         copied: row.get(7)?,
         fingerprint: Fingerprint {
@@ -220,21 +221,52 @@ fn post_from_row(row: &Row<'_>) -> rusqlite::Result<Post> {
 impl Store {
     /// Insert posts, each with its `scheduled` event, all or none.
     pub fn insert_posts(&mut self, posts: &[NewPost], now: DateTime<Utc>) -> Result<Vec<PostId>> {
+        self.insert_grouped(posts, false, now).map(|(_, ids)| ids)
+    }
+
+    /// Insert the posts of one cross-post (one per account) and the group that ties them, in
+    /// one transaction: all of them, or none and no group.
+    pub fn insert_group(
+        &mut self,
+        posts: &[NewPost],
+        now: DateTime<Utc>,
+    ) -> Result<(GroupId, Vec<PostId>)> {
+        let (group, ids) = self.insert_grouped(posts, true, now)?;
+        let group = group.ok_or_else(|| Error::Internal("a group was not created".into()))?;
+        Ok((group, ids))
+    }
+
+    fn insert_grouped(
+        &mut self,
+        posts: &[NewPost],
+        grouped: bool,
+        now: DateTime<Utc>,
+    ) -> Result<(Option<GroupId>, Vec<PostId>)> {
         let map = db_err(&self.path);
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(map)?;
         let mut ids = Vec::with_capacity(posts.len());
+        let group = if grouped {
+            tx.execute(
+                "INSERT INTO post_groups (created_at) VALUES (?1)",
+                [db_time(now)],
+            )
+            .map_err(map)?;
+            Some(tx.last_insert_rowid())
+        } else {
+            None
+        };
         {
             let mut insert = tx
                 .prepare_cached(
                     "INSERT INTO posts (state, platform, account_id, file, copied, file_size, \
                      file_mtime_ns, file_hash, container, duration_ms, width, height, fps, codec, \
                      caption, mode, options, scheduled_at, timezone, created_at, updated_at, \
-                     due_at) \
+                     due_at, group_id) \
                      VALUES ('scheduled', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, \
-                     ?14, ?15, ?16, ?17, ?18, ?19, ?19, ?20)",
+                     ?14, ?15, ?16, ?17, ?18, ?19, ?19, ?20, ?21)",
                 )
                 .map_err(map)?;
             let stamp = db_time(now);
@@ -267,6 +299,7 @@ impl Store {
                         post.timezone,
                         stamp,
                         db_time(due_at),
+                        group,
                     ])
                     .map_err(map)?;
                 let id = tx.last_insert_rowid();
@@ -277,12 +310,34 @@ impl Store {
                 if post.upload_ahead {
                     detail["upload_ahead"] = true.into();
                 }
+                if let Some(group) = group {
+                    detail["group"] = GroupId(group).to_string().into();
+                }
                 insert_event(&tx, id, now, "scheduled", &detail).map_err(map)?;
                 ids.push(id);
             }
         }
         tx.commit().map_err(map)?;
-        Ok(ids)
+        Ok((group.map(GroupId), ids))
+    }
+
+    /// The posts of a group, in id order (the order they were scheduled in), or an error
+    /// naming the group when there is none.
+    pub fn group_posts(&self, group: GroupId) -> Result<Vec<Post>> {
+        let sql =
+            format!("SELECT {POST_COLUMNS} FROM {POST_FROM} WHERE p.group_id = ?1 ORDER BY p.id");
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(self.err())?;
+        let posts = stmt
+            .query_map([group.0], post_from_row)
+            .and_then(Iterator::collect::<rusqlite::Result<Vec<Post>>>)
+            .map_err(self.err())?;
+        if posts.is_empty() {
+            return Err(Error::invalid(
+                format!("there is no group {group} in the queue"),
+                Some("run `postez list --all` to see the ids".into()),
+            ));
+        }
+        Ok(posts)
     }
 
     /// One post, or `NoSuchPost`.
@@ -424,6 +479,30 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(map)?;
+        transition_in(
+            &tx, &self.path, id, change, action, set_sql, set_params, event, now,
+        )?;
+        tx.commit().map_err(map)?;
+        self.post(id)
+    }
+}
+
+/// [`Store::transition`]'s checks and change inside the caller's transaction `tx`, so that
+/// several posts' changes (a group's edit) commit together or not at all.
+#[allow(clippy::too_many_arguments)]
+fn transition_in(
+    tx: &rusqlite::Transaction<'_>,
+    path: &std::path::Path,
+    id: PostId,
+    change: Change,
+    action: &'static str,
+    set_sql: &dyn Fn(bool) -> String,
+    set_params: &[&dyn rusqlite::ToSql],
+    event: (&str, serde_json::Value),
+    now: DateTime<Utc>,
+) -> Result<()> {
+    {
+        let map = db_err(path);
         let row: Option<(String, bool, String, bool)> = tx
             .query_row(
                 "SELECT state, upload_complete, platform, \
@@ -476,11 +555,12 @@ impl Store {
         all.push(&id);
         all.extend_from_slice(set_params);
         tx.execute(&sql, all.as_slice()).map_err(map)?;
-        insert_event(&tx, id, now, event.0, &event.1).map_err(map)?;
-        tx.commit().map_err(map)?;
-        self.post(id)
+        insert_event(tx, id, now, event.0, &event.1).map_err(map)?;
+        Ok(())
     }
+}
 
+impl Store {
     /// Replace a scheduled or failed post's content with `new` (same validation as schedule
     /// happened in the caller), recording which fields changed. A half-done upload of the old
     /// content is dropped: the platform cannot publish an incomplete upload, and the next run
@@ -494,48 +574,33 @@ impl Store {
         changed: &[&str],
         now: DateTime<Utc>,
     ) -> Result<Post> {
-        let scheduled_at = db_time(new.scheduled_at);
-        let options = options_json(new)?;
-        let codec = new.media.codec.as_ref().map(ToString::to_string);
-        let container = new.media.container.as_str();
-        let detail = serde_json::json!({ "changed": changed });
-        self.transition(
-            id,
-            EDIT,
-            "edited",
-            &|_| {
-                "account_id = ?3, file = ?4, copied = ?5, file_size = ?6, file_mtime_ns = ?7, \
-                 file_hash = ?8, container = ?9, duration_ms = ?10, width = ?11, height = ?12, \
-                 fps = ?13, codec = ?14, caption = ?15, mode = ?16, options = ?17, \
-                 scheduled_at = ?18, timezone = ?19, checkpoint = NULL, chunks_done = 0, \
-                 upload_complete = 0, post_id = NULL, \
-                 due_at = CASE WHEN NOT ?20 THEN ?18 \
-                 WHEN due_at < scheduled_at THEN MIN(due_at, ?18) ELSE ?1 END"
-                    .into()
-            },
-            &[
-                &new.account_id,
-                &new.file,
-                &new.copied,
-                &new.fingerprint.size,
-                &new.fingerprint.mtime_ns,
-                &new.fingerprint.sample_sha256,
-                &container,
-                &new.media.duration_ms,
-                &new.media.width,
-                &new.media.height,
-                &new.media.fps,
-                &codec,
-                &new.caption,
-                &new.options.mode().as_str(),
-                &options,
-                &scheduled_at,
-                &new.timezone,
-                &new.upload_ahead,
-            ],
-            ("edited", detail),
-            now,
-        )
+        let map = db_err(&self.path);
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(map)?;
+        edit_in(&tx, &self.path, id, new, changed, now)?;
+        tx.commit().map_err(map)?;
+        self.post(id)
+    }
+
+    /// [`Store::edit_post`] for several posts (a group's edit) in one transaction: every post
+    /// changes, or none does (one that can no longer be edited fails them all).
+    pub fn edit_posts(
+        &mut self,
+        edits: &[(PostId, NewPost, Vec<&str>)],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Post>> {
+        let map = db_err(&self.path);
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(map)?;
+        for (id, new, changed) in edits {
+            edit_in(&tx, &self.path, *id, new, changed, now)?;
+        }
+        tx.commit().map_err(map)?;
+        edits.iter().map(|(id, _, _)| self.post(*id)).collect()
     }
 
     /// Cancel a scheduled or failed post.
@@ -662,6 +727,61 @@ impl Store {
         rows.collect::<rusqlite::Result<Vec<_>>>()
             .map_err(self.err())
     }
+}
+
+/// One post's edit inside the caller's transaction ([`Store::edit_post`]).
+fn edit_in(
+    tx: &rusqlite::Transaction<'_>,
+    path: &std::path::Path,
+    id: PostId,
+    new: &NewPost,
+    changed: &[&str],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let scheduled_at = db_time(new.scheduled_at);
+    let options = options_json(new)?;
+    let codec = new.media.codec.as_ref().map(ToString::to_string);
+    let container = new.media.container.as_str();
+    let detail = serde_json::json!({ "changed": changed });
+    transition_in(
+        tx,
+        path,
+        id,
+        EDIT,
+        "edited",
+        &|_| {
+            "account_id = ?3, file = ?4, copied = ?5, file_size = ?6, file_mtime_ns = ?7, \
+             file_hash = ?8, container = ?9, duration_ms = ?10, width = ?11, height = ?12, \
+             fps = ?13, codec = ?14, caption = ?15, mode = ?16, options = ?17, \
+             scheduled_at = ?18, timezone = ?19, checkpoint = NULL, chunks_done = 0, \
+             upload_complete = 0, post_id = NULL, \
+             due_at = CASE WHEN NOT ?20 THEN ?18 \
+             WHEN due_at < scheduled_at THEN MIN(due_at, ?18) ELSE ?1 END"
+                .into()
+        },
+        &[
+            &new.account_id,
+            &new.file,
+            &new.copied,
+            &new.fingerprint.size,
+            &new.fingerprint.mtime_ns,
+            &new.fingerprint.sample_sha256,
+            &container,
+            &new.media.duration_ms,
+            &new.media.width,
+            &new.media.height,
+            &new.media.fps,
+            &codec,
+            &new.caption,
+            &new.options.mode().as_str(),
+            &options,
+            &scheduled_at,
+            &new.timezone,
+            &new.upload_ahead,
+        ],
+        ("edited", detail),
+        now,
+    )
 }
 
 #[cfg(test)]

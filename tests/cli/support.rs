@@ -195,6 +195,8 @@ pub enum Media {
     Fps15,
     /// 11 minutes long.
     Long,
+    /// 4 minutes, vertical: within TikTok's 10 minutes, too long for a YouTube Short.
+    FourMinutes,
     /// MPEG-4 Part 2 video (not a codec TikTok takes).
     Mpeg4,
     /// H.264 in Matroska (`-f matroska`, EBML DocType `matroska`): not WebM.
@@ -235,6 +237,7 @@ pub fn media(kind: Media) -> PathBuf {
         Media::Small => "small.mp4",
         Media::Fps15 => "fps15.mp4",
         Media::Long => "long.mp4",
+        Media::FourMinutes => "four-minutes.mp4",
         Media::Mpeg4 => "mpeg4.mp4",
         Media::Mkv => "h264.mkv",
         Media::H264Webm => "h264.webm",
@@ -313,8 +316,12 @@ pub fn media(kind: Media) -> PathBuf {
             args.extend(["-f", "mp4"]);
             ffmpeg(&args, &tmp);
         }
-        Media::Long => {
-            let src = "color=c=black:s=360x640:r=24:d=660";
+        Media::Long | Media::FourMinutes => {
+            let src = if let Media::Long = kind {
+                "color=c=black:s=360x640:r=24:d=660"
+            } else {
+                "color=c=black:s=360x640:r=24:d=240"
+            };
             let mut args = SRC.to_vec();
             args.push(src);
             args.extend(x264);

@@ -94,6 +94,7 @@ fn post(dir: &Path, size: usize) -> (Post, Arc<Verified>) {
         platform: "youtube".into(),
         account_id: Some(1),
         account: None,
+        group: None,
         file: path.to_string_lossy().into(),
         copied: false,
         media: MediaInfo {

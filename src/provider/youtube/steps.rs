@@ -501,6 +501,7 @@ mod tests {
             platform: "youtube".into(),
             account_id: Some(1),
             account: None,
+            group: None,
             file: path.to_string_lossy().into(),
             copied: false,
             media: MediaInfo {
