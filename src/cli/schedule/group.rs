@@ -479,22 +479,21 @@ fn prepare(
                 tags: args.youtube.tags.clone(),
             });
             rules.validate(&options, None)?;
-            let upload_ahead = if args.youtube.upload_ahead {
-                rules.check_upload_ahead(&options)?;
-                true
+            let asked = if args.youtube.upload_ahead {
+                Some(true)
+            } else if args.youtube.no_upload_ahead {
+                Some(false)
             } else {
-                !args.youtube.no_upload_ahead
-                    && ctx.config()?.youtube_upload_ahead()
-                    && rules.check_upload_ahead(&options).is_ok()
+                None
             };
-            let too_close = rules
-                .hold_margin()
-                .is_none_or(|margin| at - ctx.now() < margin);
+            let setting = ctx.config()?.youtube_upload_ahead();
+            let (upload_ahead, _) =
+                queue::upload_ahead(rules, &options, asked, setting, at, ctx.now())?;
             Ok(Prepared {
                 target,
                 options,
                 title_defaulted,
-                upload_ahead: upload_ahead && !too_close,
+                upload_ahead,
             })
         }
     }
