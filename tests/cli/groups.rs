@@ -13,13 +13,13 @@ use crate::youtube::Yt;
 
 /// Both fakes, and a home connected to three accounts: TikTok `pastachef` (Direct Post),
 /// TikTok `second.chef` (drafts only) and the fake's YouTube channel.
-struct Three {
-    tt: Fake,
-    yt: Yt,
-    env: TestEnv,
+pub struct Three {
+    pub tt: Fake,
+    pub yt: Yt,
+    pub env: TestEnv,
 }
 
-fn three() -> Three {
+pub fn three() -> Three {
     let yt = Yt::start(|_| {});
     let tt = Fake::start(|_| {});
     let mut env = yt.env();
@@ -48,7 +48,7 @@ fn three() -> Three {
 }
 
 /// The flags that make every target of [`three`] valid.
-const GOOD: &[&str] = &[
+pub const GOOD: &[&str] = &[
     "--privacy",
     "tiktok=SELF_ONLY",
     "--privacy",
@@ -62,7 +62,7 @@ const GOOD: &[&str] = &[
     "--yes",
 ];
 
-fn schedule_group(env: &TestEnv, file: &std::path::Path, at: &str, extra: &[&str]) -> Value {
+pub fn schedule_group(env: &TestEnv, file: &std::path::Path, at: &str, extra: &[&str]) -> Value {
     let mut args = vec![
         "schedule",
         file.to_str().unwrap(),
@@ -78,7 +78,7 @@ fn schedule_group(env: &TestEnv, file: &std::path::Path, at: &str, extra: &[&str
     run.json()
 }
 
-fn listed(env: &TestEnv) -> Vec<Value> {
+pub fn listed(env: &TestEnv) -> Vec<Value> {
     env.run(&["list", "--all", "--json"])
         .json()
         .as_array()
@@ -86,13 +86,13 @@ fn listed(env: &TestEnv) -> Vec<Value> {
         .clone()
 }
 
-fn at(hours: i64) -> String {
+pub fn at(hours: i64) -> String {
     let now: chrono::DateTime<chrono::Utc> = NOW.parse().unwrap();
     (now + chrono::Duration::hours(hours)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// TikTok's finished publishes and YouTube's live videos of `sha`: (direct, inbox, youtube).
-fn delivered(three: &Three, sha: &str) -> (usize, usize, usize) {
+pub fn delivered(three: &Three, sha: &str) -> (usize, usize, usize) {
     let tiktok = three.tt.finished();
     let direct = tiktok
         .iter()
