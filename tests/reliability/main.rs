@@ -1,6 +1,6 @@
 //! postez's reliability campaigns: the real binary, real MP4s and the strict fakes (TikTok's,
-//! and YouTube's for the `youtube_*` campaigns), at a
-//! scale no unit test reaches (`group_crash`: both fakes, a group of a TikTok and a YouTube target). Each campaign is an `#[ignore]` test that writes its figures to
+//! YouTube's for the `youtube_*` campaigns, both for `group_crash`), at a scale no unit test
+//! reaches. Each campaign is an `#[ignore]` test that writes its figures to
 //! `target/reliability/CAMPAIGN.json` and fails when a promise is broken ("never twice, never
 //! lost, never leaked", no panic, no database error shown to the user).
 //!
