@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use crate::error::{Error, Result};
-use crate::post::{Mode, Post, PostId, PostOptions, PostState, Privacy};
+use crate::post::{Mode, NewPost, Post, PostId, PostOptions, PostState, Privacy};
 use crate::provider::tiktok::TikTokOptions;
 use crate::provider::{Platform, Rules};
 use crate::queue::{self, CheckedMedia};
@@ -419,51 +419,64 @@ impl Edit {
     /// Save the edit: the post is built and validated once more with the final options, its
     /// history records which fields changed, and a private copy of a replaced video is deleted.
     pub fn save(self, store: &mut Store, now: DateTime<Utc>) -> Result<Edited> {
-        let Edit {
-            old,
-            platform,
-            changed,
-            zone,
-            scheduled_at,
-            caption,
-            hashtags,
-            options,
-            media,
-            new_file,
-            account,
-            ..
-        } = self;
-        // Nothing to change, nothing written: a save would also drop a half-done upload.
-        if changed.is_empty() {
-            return Ok(Edited {
-                post: old,
-                changed,
-                zone,
-            });
+        save_all(vec![self], store, now).map(|mut edited| edited.remove(0))
+    }
+
+    /// The post as it will be saved (built and validated again), or `None` when nothing
+    /// changes.
+    fn build(&self) -> Result<Option<NewPost>> {
+        if self.changed.is_empty() {
+            return Ok(None);
         }
         let mut new = queue::build(
-            platform.rules(),
-            media,
-            &caption,
-            &hashtags,
-            options,
-            account.as_ref(),
-            scheduled_at,
-            zone,
+            self.platform.rules(),
+            self.media.clone(),
+            &self.caption,
+            &self.hashtags,
+            self.options.clone(),
+            self.account.as_ref(),
+            self.scheduled_at,
+            self.zone,
         )?;
-        new.account_id = account.as_ref().map(|a| a.id).or(old.account_id);
-        new.copied = old.copied && !new_file;
-        let post = store.edit_post(old.id, &new, &changed, now)?;
-        if old.copied && new_file {
-            // The private copy is ours and no longer referenced.
-            let _ = fs_err::remove_file(&old.file);
-        }
-        Ok(Edited {
-            post,
-            changed,
-            zone,
-        })
+        new.account_id = self.account.as_ref().map(|a| a.id).or(self.old.account_id);
+        new.copied = self.old.copied && !self.new_file;
+        Ok(Some(new))
     }
+}
+
+/// Save several edits (a group's) in one transaction: every post changes, or none. Each is
+/// built and validated before anything is written; private copies of replaced videos are
+/// deleted once the change is committed.
+pub fn save_all(edits: Vec<Edit>, store: &mut Store, now: DateTime<Utc>) -> Result<Vec<Edited>> {
+    let mut rows = Vec::new();
+    for edit in &edits {
+        if let Some(new) = edit.build()? {
+            rows.push((edit.old.id, new, edit.changed.clone()));
+        }
+    }
+    let mut saved = store.edit_posts(&rows, now)?.into_iter();
+    let mut out = Vec::with_capacity(edits.len());
+    for edit in edits {
+        let post = if edit.changed.is_empty() {
+            // Nothing to change, nothing written: a save would also drop a half-done upload.
+            edit.old.clone()
+        } else {
+            let post = saved
+                .next()
+                .ok_or_else(|| Error::Internal("an edit was not saved".into()))?;
+            if edit.old.copied && edit.new_file {
+                // The private copy is ours and no longer referenced.
+                let _ = fs_err::remove_file(&edit.old.file);
+            }
+            post
+        };
+        out.push(Edited {
+            post,
+            changed: edit.changed,
+            zone: edit.zone,
+        });
+    }
+    Ok(out)
 }
 
 /// A saved edit.

@@ -708,10 +708,29 @@ mod tests {
             assert_eq!(&json[key], value, "{key}");
         }
         assert!(json.get("TikTok").is_none() && json.get("options").is_none());
-        // 29, `note` (what the platform did otherwise than asked with a published post) and
-        // `upload_ahead`.
-        assert_eq!(json.as_object().unwrap().len(), 31, "no key added or lost");
+        // 29, `note` (what the platform did otherwise than asked with a published post),
+        // `upload_ahead` and `group` (issue 13: null for a post scheduled alone).
+        assert_eq!(json.as_object().unwrap().len(), 32, "no key added or lost");
         assert_eq!(json["note"], serde_json::Value::Null);
+        assert_eq!(json["group"], serde_json::Value::Null);
+    }
+
+    /// A group id is `g` and a number, never a bare number: `7` and `g7` cannot be confused.
+    #[test]
+    fn post_and_group_ids_are_told_apart() {
+        assert_eq!("7".parse::<PostRef>().unwrap(), PostRef::Post(7));
+        assert_eq!("g7".parse::<PostRef>().unwrap(), PostRef::Group(GroupId(7)));
+        assert_eq!(
+            "G12".parse::<PostRef>().unwrap(),
+            PostRef::Group(GroupId(12))
+        );
+        for bad in [
+            "", "g", "g0", "0", "-1", "g-1", "g+1", "+1", "7g", "gg7", "g 7", "x7",
+        ] {
+            assert!(bad.parse::<PostRef>().is_err(), "{bad:?}");
+        }
+        assert_eq!(GroupId(7).to_string(), "g7");
+        assert_eq!(PostRef::Group(GroupId(7)).to_string(), "g7");
     }
 
     /// The tag is not in the serde form: TikTok's options serialise as their own struct.

@@ -322,10 +322,8 @@ async fn edit_group(ctx: &Ctx, args: &EditArgs, group: GroupId) -> Result<()> {
             show_creator(ctx, check, plan.options());
         }
     }
-    let mut edited = Vec::with_capacity(plans.len());
-    for plan in plans {
-        edited.push(plan.save(&mut store, ctx.now())?);
-    }
+    // One transaction: a target that changed state meanwhile fails the whole edit.
+    let edited = postez::edit::save_all(plans, &mut store, ctx.now())?;
     if ctx.out.json() {
         ctx.out.print_json(&serde_json::json!({
             "group": group.to_string(),

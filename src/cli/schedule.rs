@@ -178,6 +178,14 @@ fn privacy_for(given: &[String], platform: Platform, what: &str) -> Result<Optio
     queue::value_for(given, platform, what, queue::Given::Flag("--privacy"))
 }
 
+/// `--draft` with a privacy level for the drafts (the creator chooses it in the app).
+fn draft_with_privacy() -> Error {
+    Error::invalid(
+        "--draft cannot be used with --privacy for the same post: a draft gets its privacy in the app",
+        Some("drop --privacy, or drop --draft to post directly".into()),
+    )
+}
+
 /// Refuse a `--privacy` word `platform` does not take (each platform's own words and errors).
 fn check_privacy(platform: Platform, privacy: &str) -> Result<()> {
     match platform {
@@ -192,7 +200,9 @@ fn check_privacy(platform: Platform, privacy: &str) -> Result<()> {
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct OptionArgs {
     /// Upload as a draft to your TikTok inbox and finish the post in the app
-    #[arg(long, conflicts_with_all = ["privacy_given", "allow_comments", "allow_duet", "allow_stitch",
+    // `--privacy` is refused with it by `exec` rather than here: a cross-post's drafts may
+    // come with another platform's level (`--draft --privacy youtube=unlisted`).
+    #[arg(long, conflicts_with_all = ["allow_comments", "allow_duet", "allow_stitch",
         "cover_at", "brand_organic", "branded_content", "ai_generated"])]
     pub draft: bool,
     /// Who can see the post (required for direct posts; there is no default). TikTok:
@@ -579,6 +589,9 @@ pub async fn exec(ctx: &Ctx, mut args: ScheduleArgs) -> Result<()> {
             [(platform, account)] => args.account = vec![format!("{platform}:{}", account.id)],
             _ => return group::schedule(ctx, args, caption, at, zone, targets).await,
         }
+    }
+    if args.options.draft && !args.options.privacy_given.is_empty() {
+        return Err(draft_with_privacy());
     }
     let account_arg = args.account.first().cloned();
     // A privacy word the named platform does not take is refused before the queue is opened.

@@ -497,6 +497,30 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(map)?;
+        transition_in(
+            &tx, &self.path, id, change, action, set_sql, set_params, event, now,
+        )?;
+        tx.commit().map_err(map)?;
+        self.post(id)
+    }
+}
+
+/// [`Store::transition`]'s checks and change inside the caller's transaction `tx`, so that
+/// several posts' changes (a group's edit) commit together or not at all.
+#[allow(clippy::too_many_arguments)]
+fn transition_in(
+    tx: &rusqlite::Transaction<'_>,
+    path: &std::path::Path,
+    id: PostId,
+    change: Change,
+    action: &'static str,
+    set_sql: &dyn Fn(bool) -> String,
+    set_params: &[&dyn rusqlite::ToSql],
+    event: (&str, serde_json::Value),
+    now: DateTime<Utc>,
+) -> Result<()> {
+    {
+        let map = db_err(path);
         let row: Option<(String, bool, String, bool)> = tx
             .query_row(
                 "SELECT state, upload_complete, platform, \
@@ -549,11 +573,12 @@ impl Store {
         all.push(&id);
         all.extend_from_slice(set_params);
         tx.execute(&sql, all.as_slice()).map_err(map)?;
-        insert_event(&tx, id, now, event.0, &event.1).map_err(map)?;
-        tx.commit().map_err(map)?;
-        self.post(id)
+        insert_event(tx, id, now, event.0, &event.1).map_err(map)?;
+        Ok(())
     }
+}
 
+impl Store {
     /// Replace a scheduled or failed post's content with `new` (same validation as schedule
     /// happened in the caller), recording which fields changed. A half-done upload of the old
     /// content is dropped: the platform cannot publish an incomplete upload, and the next run
@@ -566,46 +591,33 @@ impl Store {
         changed: &[&str],
         now: DateTime<Utc>,
     ) -> Result<Post> {
-        let scheduled_at = db_time(new.scheduled_at);
-        let options = options_json(new)?;
-        let codec = new.media.codec.as_ref().map(ToString::to_string);
-        let container = new.media.container.as_str();
-        let detail = serde_json::json!({ "changed": changed });
-        self.transition(
-            id,
-            EDIT,
-            "edited",
-            &|_| {
-                "account_id = ?3, file = ?4, copied = ?5, file_size = ?6, file_mtime_ns = ?7, \
-                 file_hash = ?8, container = ?9, duration_ms = ?10, width = ?11, height = ?12, \
-                 fps = ?13, codec = ?14, caption = ?15, mode = ?16, options = ?17, \
-                 scheduled_at = ?18, timezone = ?19, checkpoint = NULL, chunks_done = 0, \
-                 upload_complete = 0, post_id = NULL, \
-                 due_at = CASE WHEN due_at < scheduled_at THEN MIN(due_at, ?18) ELSE ?18 END"
-                    .into()
-            },
-            &[
-                &new.account_id,
-                &new.file,
-                &new.copied,
-                &new.fingerprint.size,
-                &new.fingerprint.mtime_ns,
-                &new.fingerprint.sample_sha256,
-                &container,
-                &new.media.duration_ms,
-                &new.media.width,
-                &new.media.height,
-                &new.media.fps,
-                &codec,
-                &new.caption,
-                &new.options.mode().as_str(),
-                &options,
-                &scheduled_at,
-                &new.timezone,
-            ],
-            ("edited", detail),
-            now,
-        )
+        let map = db_err(&self.path);
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(map)?;
+        edit_in(&tx, &self.path, id, new, changed, now)?;
+        tx.commit().map_err(map)?;
+        self.post(id)
+    }
+
+    /// [`Store::edit_post`] for several posts (a group's edit) in one transaction: every post
+    /// changes, or none does (one that can no longer be edited fails them all).
+    pub fn edit_posts(
+        &mut self,
+        edits: &[(PostId, NewPost, Vec<&str>)],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Post>> {
+        let map = db_err(&self.path);
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(map)?;
+        for (id, new, changed) in edits {
+            edit_in(&tx, &self.path, *id, new, changed, now)?;
+        }
+        tx.commit().map_err(map)?;
+        edits.iter().map(|(id, _, _)| self.post(*id)).collect()
     }
 
     /// Cancel a scheduled or failed post.
@@ -732,6 +744,59 @@ impl Store {
         rows.collect::<rusqlite::Result<Vec<_>>>()
             .map_err(self.err())
     }
+}
+
+/// One post's edit inside the caller's transaction ([`Store::edit_post`]).
+fn edit_in(
+    tx: &rusqlite::Transaction<'_>,
+    path: &std::path::Path,
+    id: PostId,
+    new: &NewPost,
+    changed: &[&str],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let scheduled_at = db_time(new.scheduled_at);
+    let options = options_json(new)?;
+    let codec = new.media.codec.as_ref().map(ToString::to_string);
+    let container = new.media.container.as_str();
+    let detail = serde_json::json!({ "changed": changed });
+    transition_in(
+        tx,
+        path,
+        id,
+        EDIT,
+        "edited",
+        &|_| {
+            "account_id = ?3, file = ?4, copied = ?5, file_size = ?6, file_mtime_ns = ?7, \
+             file_hash = ?8, container = ?9, duration_ms = ?10, width = ?11, height = ?12, \
+             fps = ?13, codec = ?14, caption = ?15, mode = ?16, options = ?17, \
+             scheduled_at = ?18, timezone = ?19, checkpoint = NULL, chunks_done = 0, \
+             upload_complete = 0, post_id = NULL, \
+             due_at = CASE WHEN due_at < scheduled_at THEN MIN(due_at, ?18) ELSE ?18 END"
+                .into()
+        },
+        &[
+            &new.account_id,
+            &new.file,
+            &new.copied,
+            &new.fingerprint.size,
+            &new.fingerprint.mtime_ns,
+            &new.fingerprint.sample_sha256,
+            &container,
+            &new.media.duration_ms,
+            &new.media.width,
+            &new.media.height,
+            &new.media.fps,
+            &codec,
+            &new.caption,
+            &new.options.mode().as_str(),
+            &options,
+            &scheduled_at,
+            &new.timezone,
+        ],
+        ("edited", detail),
+        now,
+    )
 }
 
 #[cfg(test)]

@@ -231,15 +231,16 @@ fn init_sends_disable_flags_from_allow_and_the_creator() {
     );
 }
 
-/// A terminal session of `postez` under `script`, fed keys and read as it goes.
-struct Terminal {
-    child: std::process::Child,
+/// A terminal session of `postez` under `script`, fed keys and read as it goes (also used by
+/// tests/cli/groups.rs).
+pub struct Terminal {
+    pub child: std::process::Child,
     input: std::process::ChildStdin,
     screen: Arc<Mutex<String>>,
 }
 
 impl Terminal {
-    fn start(env: &TestEnv, args: &str) -> Option<Self> {
+    pub fn start(env: &TestEnv, args: &str) -> Option<Self> {
         if std::process::Command::new("script")
             .arg("--version")
             .output()
@@ -286,13 +287,13 @@ impl Terminal {
         })
     }
 
-    fn screen(&self) -> String {
+    pub fn screen(&self) -> String {
         self.screen.lock().unwrap().clone()
     }
 
     /// Wait until the screen holds `text` (after `from` bytes), then let the prompt settle.
     #[track_caller]
-    fn wait_for(&self, text: &str, from: usize) -> String {
+    pub fn wait_for(&self, text: &str, from: usize) -> String {
         let end = Instant::now() + Duration::from_secs(30);
         loop {
             let screen = self.screen();
@@ -305,7 +306,7 @@ impl Terminal {
         }
     }
 
-    fn keys(&mut self, keys: &str) {
+    pub fn keys(&mut self, keys: &str) {
         self.input.write_all(keys.as_bytes()).unwrap();
         self.input.flush().unwrap();
     }

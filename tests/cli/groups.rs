@@ -20,8 +20,13 @@ pub struct Three {
 }
 
 pub fn three() -> Three {
+    three_with(|_| {})
+}
+
+/// [`three`] with the fake TikTok's options tweaked.
+fn three_with(tweak: impl FnOnce(&mut crate::fake_tiktok::FakeOptions)) -> Three {
     let yt = Yt::start(|_| {});
-    let tt = Fake::start(|_| {});
+    let tt = Fake::start(tweak);
     let mut env = yt.env();
     tt.configure(&mut env);
     env.set("POSTEZ_RATE_WINDOW", "100ms");
@@ -576,4 +581,172 @@ fn list_shows_a_group_as_one_line_and_expands_it() {
             "post {id} under the group: {screen}"
         );
     }
+}
+
+/// On a terminal, a cross-post asks only what each target still needs: YouTube's privacy and
+/// audience, TikTok's privacy for the direct account (not for the drafts-only one), and shows
+/// TikTok's consent text once for one confirmation.
+#[test]
+fn on_a_terminal_each_target_is_asked_only_what_it_needs() {
+    use crate::direct_post::Terminal;
+    const MUSIC: &str = "By posting, you agree to TikTok's Music Usage Confirmation.";
+    let three = three();
+    let env = &three.env;
+    let file = media(Media::Mp4);
+    let Some(mut term) = Terminal::start(
+        env,
+        &format!(
+            "schedule {} --at 'in 2h' --account all --title Pasta --caption 'Pasta night'",
+            file.display()
+        ),
+    ) else {
+        return;
+    };
+    term.wait_for("Who can see it on youtube:", 0);
+    term.keys("unlisted\r");
+    let mark = term.screen().len();
+    term.wait_for("is it made for kids", mark);
+    term.keys("n");
+    let mark = term.screen().len();
+    term.wait_for("Only me (SELF_ONLY)", mark);
+    // One key at a time: the prompt reads an escape sequence as one key only when it arrives
+    // alone.
+    for _ in 0..5 {
+        let screen = term.screen();
+        let cursor = screen.rfind("> ").map(|i| &screen[i..]);
+        if cursor.is_some_and(|c| c.starts_with("> Only me (SELF_ONLY)")) {
+            break;
+        }
+        term.keys("\x1b[B");
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+    term.wait_for("> Only me (SELF_ONLY)", mark);
+    term.keys("\r");
+    let mark = term.screen().len();
+    term.wait_for("Agree and queue the posts?", mark);
+    term.keys("y");
+    let status = term.child.wait().unwrap();
+    let screen = term.screen().replace('\r', "");
+    assert!(status.success(), "{screen}");
+    assert_eq!(screen.matches(MUSIC).count(), 1, "consent once: {screen}");
+    assert_eq!(
+        screen.matches("For tiktok:").count(),
+        1,
+        "only the direct TikTok account is asked: {screen}"
+    );
+    assert!(screen.contains("For tiktok:pastachef:"), "{screen}");
+    let shown = env.run(&["show", "g1", "--json"]).json();
+    let posts = shown["posts"].as_array().unwrap();
+    assert_eq!(posts.len(), 3, "{shown}");
+    assert_eq!(posts[0]["privacy"], "SELF_ONLY", "{shown}");
+    assert_eq!(posts[1]["mode"], "draft", "{shown}");
+    assert_eq!(posts[2]["privacy"], "unlisted", "{shown}");
+    assert_eq!(posts[2]["made_for_kids"], false, "{shown}");
+}
+
+/// `--jobs` bounds one platform's accounts; platforms go side by side. With one job and a slow
+/// TikTok, the YouTube target publishes while TikTok's two accounts are still being worked
+/// through one after the other (before, YouTube's account waited for both).
+#[test]
+fn platforms_publish_side_by_side_whatever_jobs_says() {
+    let three = three_with(|o| o.latency = std::time::Duration::from_millis(300));
+    let env = &three.env;
+    let file = media(Media::Mp4);
+    let sha = sha256_file(&file);
+    schedule_group(env, &file, "now", GOOD);
+    let mut run = env
+        .command(&["run", "--jobs", "1"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let mut seen_ahead = false;
+    loop {
+        let list = listed(env);
+        let youtube_done = list
+            .iter()
+            .any(|p| p["platform"] == "youtube" && p["state"] == "published");
+        let tiktok_pending = list.iter().any(|p| {
+            p["platform"] == "tiktok" && (p["state"] == "scheduled" || p["state"] == "publishing")
+        });
+        if youtube_done && tiktok_pending {
+            seen_ahead = true;
+        }
+        if !tiktok_pending || std::time::Instant::now() > deadline {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let status = run.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    assert!(
+        seen_ahead,
+        "YouTube's target published while TikTok's were still in the queue"
+    );
+    assert_eq!(delivered(&three, &sha), (1, 1, 1));
+}
+
+/// `--draft` applies to every TikTok target; YouTube's level may come with it, TikTok's not.
+#[test]
+fn draft_applies_to_the_tiktok_targets_and_takes_only_another_platforms_privacy() {
+    let three = three();
+    let env = &three.env;
+    let file = media(Media::Mp4);
+    env.run(&["list"]).ok();
+    let before = env.db_bytes();
+    for privacy in ["SELF_ONLY", "tiktok=SELF_ONLY"] {
+        let run = env.run(&[
+            "schedule",
+            file.to_str().unwrap(),
+            "--at",
+            "now",
+            "--account",
+            "all",
+            "--draft",
+            "--privacy",
+            privacy,
+            "--made-for-kids",
+            "no",
+            "--title",
+            "T",
+        ]);
+        assert_eq!(run.code, 2, "{privacy}: {run:?}");
+        assert!(run.stderr.contains("cannot be used with"), "{}", run.stderr);
+        assert_eq!(env.db_bytes(), before);
+    }
+    let queued = schedule_group(
+        env,
+        &file,
+        "now",
+        &[
+            "--draft",
+            "--privacy",
+            "youtube=private",
+            "--made-for-kids",
+            "no",
+            "--title",
+            "T",
+        ],
+    );
+    let posts = queued["posts"].as_array().unwrap();
+    let got: Vec<(&str, &str, &Value)> = posts
+        .iter()
+        .map(|p| {
+            (
+                p["platform"].as_str().unwrap(),
+                p["mode"].as_str().unwrap(),
+                &p["privacy"],
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("tiktok", "draft", &Value::Null),
+            ("tiktok", "draft", &Value::Null),
+            ("youtube", "direct", &Value::from("private")),
+        ],
+        "{queued}"
+    );
 }

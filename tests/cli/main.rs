@@ -10,7 +10,7 @@ mod bad_input;
 mod connect;
 mod cron;
 mod data;
-mod direct_post;
+pub mod direct_post;
 mod fuzz_corpus;
 mod generated;
 mod groups;

@@ -160,6 +160,16 @@ pub async fn schedule(
         ));
     }
     refuse_other_platforms(&args.options.privacy_given, &platforms)?;
+    // `--draft` makes every TikTok target a draft, which has no privacy: only another
+    // platform's level may come with it.
+    if args.options.draft
+        && args.options.privacy_given.iter().any(|v| {
+            v.split_once('=')
+                .is_none_or(|(p, _)| p.parse::<Platform>().ok() == Some(Platform::TikTok))
+        })
+    {
+        return Err(super::draft_with_privacy());
+    }
     let mut privacy: BTreeMap<Platform, Option<String>> = BTreeMap::new();
     for &platform in &platforms {
         let word = privacy_for(
