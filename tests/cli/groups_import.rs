@@ -164,6 +164,21 @@ fn one_invalid_target_anywhere_imports_nothing_and_is_named() {
         assert_eq!(env.db_bytes(), before, "{rows}: the database is unchanged");
     }
     assert!(listed(env).is_empty());
+    // The good row alone: imported, and the text says which group it made.
+    let csv = env.path("posts.csv");
+    std::fs::write(
+        &csv,
+        format!("file,at,caption,account,privacy,made_for_kids,title\n{good}"),
+    )
+    .unwrap();
+    let run = env.run(&["import", csv.to_str().unwrap(), "--yes"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("Imported 3 posts"), "{run:?}");
+    assert!(
+        run.stdout.contains("cross-posted in 1 group: g1"),
+        "{run:?}"
+    );
+    assert_eq!(listed(env).len(), 3);
 }
 
 #[test]
