@@ -107,7 +107,17 @@ pub struct Row {
     /// `youtube_upload_ahead` decides, as without `--upload-ahead`).
     #[serde(default)]
     pub upload_ahead: Option<Flag>,
+    /// Rows with the same value here are queued as one new group (cross-posting, issue 13), as
+    /// `postez export` writes a group's posts (`g7`); any text works, it only ties rows.
+    #[serde(default)]
+    pub group: Option<String>,
 }
+
+/// What separates several accounts in `account` (and per-platform values in `privacy`): not a
+/// comma, so that a CSV cell needs no quotes; not `:` or `=`, which join a platform to its
+/// account or value. The names `postez accounts` lists (usernames, handles, ids) never hold
+/// it; a display name that does is named by its username or id instead.
+pub const SEPARATOR: char = ';';
 
 /// Hashtags: a JSON array, or text separated by spaces or commas.
 #[derive(Debug, Deserialize)]
@@ -145,6 +155,15 @@ fn given_flag(value: &Option<Flag>) -> bool {
         None => false,
         Some(Flag::Bool(_)) => true,
         Some(Flag::Text(t)) => !t.trim().is_empty(),
+    }
+}
+
+/// The end of a message refusing a platform's columns: "this is a TikTok post" for a row with
+/// one platform, "no target is a YouTube account" for a row with several.
+fn no_target(platforms: &[Platform], whose: &str) -> String {
+    match platforms {
+        [one] => format!("this is a {} post", one.name()),
+        _ => format!("no target is a {whose} account"),
     }
 }
 
@@ -256,6 +275,7 @@ fn export_rows(text: &str, name: &str) -> Result<Vec<Row>> {
                     .as_array()
                     .map(|tags| Tags::List(tags.iter().filter_map(&text).collect())),
                 upload_ahead: flag(&p["upload_ahead"]),
+                group: text(&p["group"]),
             }
         })
         .collect())
@@ -323,40 +343,99 @@ impl Row {
         }
     }
 
-    /// The post's options for `platform`, not yet validated against each other: see the
-    /// platform's [`Rules::validate`](crate::provider::Rules::validate). Another platform's
-    /// columns are refused, not ignored.
-    pub fn options_for(&self, platform: Platform) -> Result<PostOptions> {
-        match platform {
-            Platform::TikTok => {
-                let youtube = self.given(&[
-                    (
-                        "title",
-                        self.title.as_deref().is_some_and(|t| !t.is_empty()),
-                    ),
-                    ("made_for_kids", given_flag(&self.made_for_kids)),
-                    (
-                        "category",
-                        self.category.as_deref().is_some_and(|c| !c.is_empty()),
-                    ),
-                    ("notify", given_flag(&self.notify)),
-                    ("tags", !self.tags().is_empty()),
-                ]);
-                if !youtube.is_empty() {
-                    return Err(Error::invalid(
-                        format!("{} {} YouTube's, and this is a TikTok post", youtube, plural(&youtube)),
-                        Some("leave them empty, or set `platform` (or `account`) to a YouTube account; TikTok's tags are `hashtags`".into()),
-                    ));
-                }
-                self.options()
-            }
-            Platform::YouTube => self.youtube_options(),
+    /// The accounts the row names, each as `schedule --account` takes it (`all` included):
+    /// `account` may name several, separated by [`SEPARATOR`] (`tiktok;youtube:Chef`), each
+    /// read as [`Row::target`] reads one; without `account`, `platform` may name several
+    /// platforms (each one's only account). Empty when the row names none.
+    pub fn targets(&self) -> Result<Vec<String>> {
+        let split = |cell: Option<&str>| -> Vec<String> {
+            cell.unwrap_or_default()
+                .split(SEPARATOR)
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect()
+        };
+        let platforms = split(self.platform.as_deref());
+        let accounts = split(self.account.as_deref());
+        match (platforms.as_slice(), accounts.is_empty()) {
+            (_, true) => Ok(platforms),
+            ([], false) => Ok(accounts),
+            ([p], false) => Ok(accounts
+                .iter()
+                .map(|a| {
+                    if a.contains(':') || a == "all" {
+                        a.clone()
+                    } else {
+                        format!("{p}:{a}")
+                    }
+                })
+                .collect()),
+            (_, false) => Err(Error::invalid(
+                "`platform` names several platforms and `account` names the accounts",
+                Some(
+                    "leave `platform` empty and write each account as platform:name in `account`"
+                        .into(),
+                ),
+            )),
         }
     }
 
-    /// The YouTube columns as a YouTube post's options: privacy and audience required, as in
-    /// `schedule` (YouTube has no safe default for either).
-    fn youtube_options(&self) -> Result<PostOptions> {
+    /// The row's `privacy` as per-platform values: a plain level, or `PLATFORM=LEVEL` values
+    /// separated by [`SEPARATOR`], as `schedule --privacy` takes them.
+    pub fn privacy_given(&self) -> Vec<String> {
+        self.privacy
+            .as_deref()
+            .unwrap_or_default()
+            .split(SEPARATOR)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// The privacy level for the row's `platform` targets (`what` names them in errors).
+    fn privacy_for(&self, platform: Platform, what: &str) -> Result<Option<String>> {
+        crate::queue::value_for(
+            &self.privacy_given(),
+            platform,
+            what,
+            crate::queue::Given::Column("privacy"),
+        )
+    }
+
+    /// The post's options for a target on `platform`, not yet validated against each other:
+    /// see the platform's [`Rules::validate`](crate::provider::Rules::validate). `platforms`
+    /// are those of all the row's targets: a platform's own columns apply to its targets, and
+    /// are refused, not ignored, when no target is on that platform. The privacy is the one
+    /// for `platform` (see [`Row::privacy_given`]).
+    pub fn options_for(&self, platform: Platform, platforms: &[Platform]) -> Result<PostOptions> {
+        crate::queue::refuse_other_platforms(
+            &self.privacy_given(),
+            platforms,
+            crate::queue::Given::Column("privacy"),
+        )?;
+        let what = format!("the {} targets", platform.name());
+        let privacy = self.privacy_for(platform, &what)?;
+        let youtube = self.given(&[
+            (
+                "title",
+                self.title.as_deref().is_some_and(|t| !t.is_empty()),
+            ),
+            ("made_for_kids", given_flag(&self.made_for_kids)),
+            (
+                "category",
+                self.category.as_deref().is_some_and(|c| !c.is_empty()),
+            ),
+            ("notify", given_flag(&self.notify)),
+            ("tags", !self.tags().is_empty()),
+        ]);
+        if !youtube.is_empty() && !platforms.contains(&Platform::YouTube) {
+            return Err(Error::invalid(
+                format!("{} {} YouTube's, and {}", youtube, plural(&youtube), no_target(platforms, "YouTube")),
+                Some("leave them empty, or set `platform` (or `account`) to a YouTube account; TikTok's tags are `hashtags`".into()),
+            ));
+        }
         let tiktok = self.given(&[
             ("draft", flag("draft", &self.draft)?),
             (
@@ -379,13 +458,22 @@ impl Row {
                 flag("branded_content", &self.branded_content)?,
             ),
         ]);
-        if !tiktok.is_empty() {
+        if !tiktok.is_empty() && !platforms.contains(&Platform::TikTok) {
             return Err(Error::invalid(
-                format!("{tiktok} {} TikTok's, and this is a YouTube post", plural(&tiktok)),
+                format!("{tiktok} {} TikTok's, and {}", plural(&tiktok), no_target(platforms, "TikTok")),
                 Some("leave them empty (YouTube has no drafts: privacy private uploads it for YouTube Studio)".into()),
             ));
         }
-        let privacy: Visibility = match self.privacy.as_deref().filter(|p| !p.is_empty()) {
+        match platform {
+            Platform::TikTok => self.tiktok_options(privacy.as_deref()),
+            Platform::YouTube => self.youtube_options(privacy.as_deref()),
+        }
+    }
+
+    /// The YouTube columns as a YouTube post's options: privacy and audience required, as in
+    /// `schedule` (YouTube has no safe default for either).
+    fn youtube_options(&self, privacy: Option<&str>) -> Result<PostOptions> {
+        let privacy: Visibility = match privacy.filter(|p| !p.is_empty()) {
             Some(p) => p.parse()?,
             None => {
                 return Err(Error::invalid(
@@ -444,7 +532,11 @@ impl Row {
     /// The post's options, TikTok's (the columns are its choices), not yet validated against
     /// each other: see the platform's [`Rules::validate`](crate::provider::Rules::validate).
     pub fn options(&self) -> Result<PostOptions> {
-        let privacy = match self.privacy.as_deref().filter(|p| !p.is_empty()) {
+        self.tiktok_options(self.privacy.as_deref())
+    }
+
+    fn tiktok_options(&self, privacy: Option<&str>) -> Result<PostOptions> {
+        let privacy = match privacy.filter(|p| !p.is_empty()) {
             Some(p) => Some(p.parse::<Privacy>()?),
             None => None,
         };
@@ -554,16 +646,22 @@ mod tests {
         assert_eq!(rows[0].target().as_deref(), Some("youtube:Chef"));
         assert_eq!(rows[1].target().as_deref(), Some("youtube:Chef"));
         assert_eq!(rows[2].target().as_deref(), Some("youtube"));
-        let o = rows[0].options_for(Platform::YouTube).unwrap();
+        let o = rows[0]
+            .options_for(Platform::YouTube, &[Platform::YouTube])
+            .unwrap();
         let o = o.youtube().unwrap();
         assert_eq!(o.tags, ["pasta", "quick dinner"]);
         assert_eq!(o.title, "Dinner", "the caption's first line");
         assert!(o.notify && !o.made_for_kids);
         // The audience is required; an empty cell is no answer.
-        let e = rows[2].options_for(Platform::YouTube).unwrap_err();
+        let e = rows[2]
+            .options_for(Platform::YouTube, &[Platform::YouTube])
+            .unwrap_err();
         assert!(e.to_string().contains("audience"), "{e}");
         // YouTube's columns on a TikTok row are refused, not ignored.
-        let e = rows[0].options_for(Platform::TikTok).unwrap_err();
+        let e = rows[0]
+            .options_for(Platform::TikTok, &[Platform::TikTok])
+            .unwrap_err();
         assert!(
             e.to_string()
                 .contains("`made_for_kids`, `tags` are YouTube's"),
@@ -591,7 +689,9 @@ mod tests {
         assert_eq!(row.target().as_deref(), Some("youtube:chef"));
         assert_eq!(row.at, "2026-12-01T18:00:00Z");
         assert_eq!(row.tz.as_deref(), Some("Europe/Berlin"));
-        let o = row.options_for(Platform::YouTube).unwrap();
+        let o = row
+            .options_for(Platform::YouTube, &[Platform::YouTube])
+            .unwrap();
         let o = o.youtube().unwrap();
         assert_eq!(
             (
@@ -604,6 +704,55 @@ mod tests {
         );
         assert_eq!(o.tags, ["a b"]);
         assert!(row.hashtags().is_empty(), "the caption has them already");
+    }
+
+    #[test]
+    fn a_row_names_several_accounts_and_a_privacy_per_platform() {
+        let csv = "file,at,platform,account,privacy,made_for_kids,draft,caption\n\
+                   a.mp4,now,,tiktok;youtube:Chef,tiktok=SELF_ONLY;youtube=unlisted,no,,Hi\n\
+                   a.mp4,now,tiktok,main; second ;youtube:Chef,,,,\n\
+                   a.mp4,now,tiktok;youtube,,public,,,\n\
+                   a.mp4,now,tiktok;youtube,main,,,,\n\
+                   a.mp4,now,,all,SELF_ONLY,,yes,\n";
+        let rows = parse_rows(csv, Format::Csv, "p.csv").unwrap();
+        assert_eq!(rows[0].targets().unwrap(), ["tiktok", "youtube:Chef"]);
+        assert_eq!(
+            rows[1].targets().unwrap(),
+            ["tiktok:main", "tiktok:second", "youtube:Chef"]
+        );
+        assert_eq!(rows[2].targets().unwrap(), ["tiktok", "youtube"]);
+        assert!(rows[3].targets().is_err(), "which platform is `main` on?");
+        assert_eq!(rows[4].targets().unwrap(), ["all"]);
+        let both = [Platform::TikTok, Platform::YouTube];
+        let t = rows[0].options_for(Platform::TikTok, &both).unwrap();
+        assert_eq!(t.tiktok().unwrap().privacy, Some(Privacy::SelfOnly));
+        let y = rows[0].options_for(Platform::YouTube, &both).unwrap();
+        assert_eq!(y.youtube().unwrap().privacy, Visibility::Unlisted);
+        // A value for a platform no target is on is a mistake, either way round.
+        let e = rows[0]
+            .options_for(Platform::TikTok, &[Platform::TikTok])
+            .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("`youtube=unlisted` in `privacy` is for YouTube"),
+            "{e}"
+        );
+        let e = rows[0]
+            .options_for(Platform::YouTube, &[Platform::YouTube])
+            .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("`tiktok=SELF_ONLY` in `privacy` is for TikTok"),
+            "{e}"
+        );
+        // A TikTok column on a YouTube-only group names the rule.
+        let e = rows[4]
+            .options_for(
+                Platform::YouTube,
+                &[Platform::YouTube, Platform::YouTube][..1],
+            )
+            .unwrap_err();
+        assert!(e.to_string().contains("`draft` is TikTok's"), "{e}");
     }
 
     #[test]

@@ -499,3 +499,90 @@ mod tests {
         );
     }
 }
+
+/// Where per-platform values (`tiktok=SELF_ONLY`) were written, so that a message names what
+/// the user typed: `schedule`'s repeatable flag or an import row's column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Given {
+    /// A repeatable flag, e.g. `--privacy`.
+    Flag(&'static str),
+    /// An import column, e.g. `privacy` (values separated by `;`).
+    Column(&'static str),
+}
+
+impl Given {
+    fn show(self, value: &str) -> String {
+        match self {
+            Self::Flag(flag) => format!("`{flag} {value}`"),
+            Self::Column(column) => format!("`{value}` in `{column}`"),
+        }
+    }
+}
+
+/// The value of per-platform `given` values for a post of `platform`: a `PLATFORM=VALUE` of its
+/// platform wins over a plain value; another platform's is skipped, and two values for one
+/// platform are refused (`what` names the post or target in the message).
+pub fn value_for(
+    given: &[String],
+    platform: Platform,
+    what: &str,
+    source: Given,
+) -> Result<Option<String>> {
+    let mut plain = None;
+    let mut own = None;
+    for value in given {
+        let (slot, word) = match value.split_once('=') {
+            Some((p, word)) if p.trim().parse::<Platform>().ok() == Some(platform) => {
+                (&mut own, word.trim())
+            }
+            Some(_) => continue,
+            None => (&mut plain, value.trim()),
+        };
+        if slot.replace(word.to_string()).is_some() {
+            let name = match source {
+                Given::Flag(flag) => flag,
+                Given::Column(column) => column,
+            };
+            return Err(Error::invalid(
+                format!("{name} is given twice for {what}"),
+                Some(format!(
+                    "give one plain value, or one `{platform}=VALUE` per platform"
+                )),
+            ));
+        }
+    }
+    Ok(own.or(plain))
+}
+
+/// Refuse a `PLATFORM=VALUE` for a platform none of the targets (`platforms`) is on: a value
+/// meant for a target that is not there is a mistake, not a no-op.
+pub fn refuse_other_platforms(
+    given: &[String],
+    platforms: &[Platform],
+    source: Given,
+) -> Result<()> {
+    for value in given {
+        if let Some((p, _)) = value.split_once('=')
+            && let Ok(platform) = p.trim().parse::<Platform>()
+            && !platforms.contains(&platform)
+        {
+            let add = match source {
+                Given::Flag(_) => format!("with --account {platform}"),
+                Given::Column(_) => format!("to the row's `account` ({platform})"),
+            };
+            return Err(Error::invalid(
+                format!(
+                    "{} is for {}, and no target is a {} account",
+                    source.show(value),
+                    platform.name(),
+                    platform.name()
+                ),
+                Some(format!(
+                    "drop it, or add a {} account {add}",
+                    platform.name()
+                )),
+            ));
+        }
+    }
+    Ok(())
+}

@@ -11,6 +11,7 @@ use postez::queue::{self, CheckedMedia};
 use postez::{Error, Result};
 
 use super::Ctx;
+use super::schedule::group;
 
 /// Schedule many posts from a CSV or JSON file
 ///
@@ -19,8 +20,12 @@ use super::Ctx;
 /// brand_organic, branded_content, ai_generated, platform, account, tz; for YouTube rows also
 /// title, made_for_kids (required), category, notify and tags (separated by commas). The
 /// account is chosen as `schedule --account` does (with `platform`: `platform:account`, or the
-/// platform's only account). CSV needs a header line; JSON is an array of objects, or the
-/// document of `postez export` (its scheduled posts). Relative file paths are read from the import file's folder,
+/// platform's only account). A row may name several accounts separated by `;`
+/// (`tiktok;youtube:Chef`, or `all`): one post per account, tied in one group, each checked as
+/// `schedule --account … --account …` checks them; `privacy` then takes one level per platform
+/// (`tiktok=SELF_ONLY;youtube=unlisted`), a plain level meaning every target. Rows with the same
+/// `group` value are queued as one group. CSV needs a header line; JSON is an array of objects,
+/// or the document of `postez export` (its scheduled posts, each group again one group). Relative file paths are read from the import file's folder,
 /// and every video must be inside that folder (after `..` and links) unless --allow-outside.
 /// The videos are listed before anything is added. If any row is wrong, nothing is added and
 /// the error names the row.
@@ -34,6 +39,11 @@ Example posts.csv:
 Example YouTube rows (shorts.csv):
   file,at,platform,title,privacy,made_for_kids,tags
   clips/a.mp4,tomorrow 18:00,youtube,Pasta in 30 seconds,public,no,\"pasta,quick dinner\"
+
+Example cross-posts (one group per row):
+  file,at,account,privacy,made_for_kids
+  clips/a.mp4,tomorrow 18:00,tiktok;youtube,tiktok=SELF_ONLY;youtube=unlisted,no
+  clips/b.mp4,friday 18:00,all,tiktok=PUBLIC_TO_EVERYONE;youtube=public,no
 
 Examples:
   postez import posts.csv --yes
@@ -91,9 +101,12 @@ pub async fn exec(ctx: &Ctx, args: ImportArgs) -> Result<()> {
     let default_account = ctx.config()?.default_account.clone();
     // Many rows usually share a few videos: probe each file once.
     let mut media_cache: HashMap<(PathBuf, Platform), CheckedMedia> = HashMap::new();
-    let mut posts: Vec<NewPost> = Vec::with_capacity(rows.len());
+    // One batch per row, except that rows sharing a `group` share one: each batch with more
+    // than one post becomes one new group.
+    let mut batches: Vec<(Option<String>, Vec<NewPost>)> = Vec::new();
+    let mut notes = Vec::new();
     for (i, row) in rows.iter().enumerate() {
-        let post = import::resolve_file(&base, &row.file, args.allow_outside)
+        let built = import::resolve_file(&base, &row.file, args.allow_outside)
             .and_then(|video| {
                 build_row(
                     ctx,
@@ -103,6 +116,7 @@ pub async fn exec(ctx: &Ctx, args: ImportArgs) -> Result<()> {
                     default_zone,
                     default_account.as_deref(),
                     &mut media_cache,
+                    &mut notes,
                 )
             })
             .map_err(|e| {
@@ -112,8 +126,13 @@ pub async fn exec(ctx: &Ctx, args: ImportArgs) -> Result<()> {
                     hint,
                 )
             })?;
-        posts.push(post);
+        let key = row.group.clone().filter(|g| !g.trim().is_empty());
+        match batches.iter_mut().find(|(k, _)| key.is_some() && *k == key) {
+            Some((_, posts)) => posts.extend(built),
+            None => batches.push((key, built)),
+        }
     }
+    let posts: Vec<NewPost> = batches.iter().flat_map(|(_, p)| p.clone()).collect();
     // What is about to be published, as resolved: with --yes or without a terminal this is the
     // only place a row pointing somewhere unexpected shows.
     ctx.out.status(
@@ -145,7 +164,19 @@ pub async fn exec(ctx: &Ctx, args: ImportArgs) -> Result<()> {
         let rules = first.options.platform().rules();
         super::schedule::choose_and_consent(ctx, rules, &mut batch, args.yes, &checks)?;
     }
-    let ids = store.insert_posts(&posts, ctx.now())?;
+    let batches: Vec<(bool, Vec<NewPost>)> = batches
+        .into_iter()
+        .map(|(_, posts)| (posts.len() > 1, posts))
+        .collect();
+    let done = store.insert_batches(&batches, ctx.now())?;
+    let ids: Vec<_> = done.iter().flat_map(|(_, ids)| ids.clone()).collect();
+    let groups: Vec<String> = done
+        .iter()
+        .filter_map(|(group, _)| group.map(|g| g.to_string()))
+        .collect();
+    for note in notes {
+        ctx.out.note(&note);
+    }
     let youtube: Vec<_> = posts
         .iter()
         .filter(|p| p.options.platform() == Platform::YouTube)
@@ -174,6 +205,13 @@ pub async fn exec(ctx: &Ctx, args: ImportArgs) -> Result<()> {
             ids.first().copied().unwrap_or_default(),
             ids.last().copied().unwrap_or_default()
         ));
+        if !groups.is_empty() {
+            ctx.out.stdout_line(&format!(
+                "  cross-posted in {}: {}",
+                postez::words::count(groups.len(), "group"),
+                groups.join(", ")
+            ));
+        }
     }
     Ok(())
 }
@@ -270,8 +308,8 @@ fn row_target(
     row: &Row,
     default_account: Option<&str>,
 ) -> Result<(Platform, Option<postez::store::Account>)> {
-    if let Some(name) = row.target() {
-        return queue::resolve_target(store, Some(&name), default_account);
+    if let Some(name) = row.targets()?.first() {
+        return queue::resolve_target(store, Some(name), default_account);
     }
     if let Some(default) = default_account {
         match queue::resolve_target(store, Some(default), None) {
@@ -288,6 +326,11 @@ fn row_target(
     ))
 }
 
+/// A row's posts: one for the account it names (as before), or one per account when it names
+/// several (`a;b`, `all`), checked as `schedule --account a --account b` checks its targets:
+/// each target's options from the shared columns and its platform's own, each validated, and
+/// an error names the target.
+#[allow(clippy::too_many_arguments)]
 fn build_row(
     ctx: &Ctx,
     store: &postez::store::Store,
@@ -296,15 +339,74 @@ fn build_row(
     default_zone: chrono_tz::Tz,
     default_account: Option<&str>,
     cache: &mut HashMap<(PathBuf, Platform), CheckedMedia>,
+    notes: &mut Vec<String>,
+) -> Result<Vec<NewPost>> {
+    let names = row.targets()?;
+    if names.len() <= 1 && !names.iter().any(|n| n == group::ALL) {
+        let (platform, account) = row_target(store, row, default_account)?;
+        let post = build_post(
+            ctx,
+            row,
+            &path,
+            (platform, account.as_ref()),
+            &[platform],
+            default_zone,
+            cache,
+            None,
+        )?;
+        return Ok(vec![post]);
+    }
+    let targets = group::targets(ctx, &names)?;
+    let mut platforms: Vec<Platform> = Vec::new();
+    for (p, _) in &targets {
+        if !platforms.contains(p) {
+            platforms.push(*p);
+        }
+    }
+    let mut posts = Vec::with_capacity(targets.len());
+    for target in &targets {
+        let label = group::name(target);
+        let post = build_post(
+            ctx,
+            row,
+            &path,
+            (target.0, Some(&target.1)),
+            &platforms,
+            default_zone,
+            cache,
+            Some(notes),
+        )
+        .map_err(|e| group::about(&label, e))?;
+        posts.push(post);
+    }
+    Ok(posts)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn build_post(
+    ctx: &Ctx,
+    row: &Row,
+    path: &Path,
+    (platform, account): (Platform, Option<&postez::store::Account>),
+    platforms: &[Platform],
+    default_zone: chrono_tz::Tz,
+    cache: &mut HashMap<(PathBuf, Platform), CheckedMedia>,
+    group_notes: Option<&mut Vec<String>>,
 ) -> Result<NewPost> {
     let zone = row.zone()?.unwrap_or(default_zone);
     let at = queue::resolve_time(&row.at, zone, ctx.now())?;
-    let (platform, account) = row_target(store, row, default_account)?;
     let rules = platform.rules();
-    let options = row.options_for(platform)?;
+    let mut options = row.options_for(platform, platforms)?;
+    // In a group, a TikTok account without Direct Post gets a draft, as in `schedule`.
+    if let (Some(notes), Some(account)) = (group_notes, account) {
+        notes.extend(group::draft_if_no_direct(
+            &(platform, account.clone()),
+            &mut options,
+        ));
+    }
     let hashtags = row.hashtags();
     // Each platform checks the video by its own limits.
-    let key = (path, platform);
+    let key = (path.to_path_buf(), platform);
     let media = match cache.get(&key) {
         Some(m) => m.clone(),
         None => {
@@ -314,11 +416,15 @@ fn build_row(
         }
     };
     // As `schedule --upload-ahead` decides it, the column for the flag; a row too close to
-    // its time is uploaded when due, like a scheduled one.
+    // its time is uploaded when due, like a scheduled one. In a row naming several platforms
+    // the column is for the targets whose platform can hold a post.
+    let asked = row
+        .upload_ahead()?
+        .filter(|_| platforms.len() == 1 || rules.hold_margin().is_some());
     let (upload_ahead, _) = queue::upload_ahead(
         rules,
         &options,
-        row.upload_ahead()?,
+        asked,
         ctx.config()?.youtube_upload_ahead(),
         at,
         ctx.now(),
@@ -329,7 +435,7 @@ fn build_row(
         row.caption.as_deref().unwrap_or_default(),
         &hashtags,
         options,
-        account.as_ref(),
+        account,
         at,
         zone,
     )?;

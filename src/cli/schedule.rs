@@ -11,7 +11,7 @@ use postez::{Error, Result, queue};
 
 use super::Ctx;
 
-mod group;
+pub mod group;
 
 /// Queue a video to be published later
 ///
@@ -175,24 +175,7 @@ impl clap::builder::TypedValueParser for PrivacyParser {
 /// platform wins over a plain word; another platform's, or two words for one platform, are
 /// refused (`what` names the post or target in the message).
 fn privacy_for(given: &[String], platform: Platform, what: &str) -> Result<Option<String>> {
-    let mut plain = None;
-    let mut own = None;
-    for value in given {
-        let (slot, word) = match value.split_once('=') {
-            Some((p, word)) if p.parse::<Platform>().ok() == Some(platform) => (&mut own, word),
-            Some(_) => continue,
-            None => (&mut plain, value.as_str()),
-        };
-        if slot.replace(word.to_string()).is_some() {
-            return Err(Error::invalid(
-                format!("--privacy is given twice for {what}"),
-                Some(format!(
-                    "give one plain level, or one `{platform}=LEVEL` per platform"
-                )),
-            ));
-        }
-    }
-    Ok(own.or(plain))
+    queue::value_for(given, platform, what, queue::Given::Flag("--privacy"))
 }
 
 /// `--draft` with a privacy level for the drafts (the creator chooses it in the app).

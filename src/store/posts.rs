@@ -242,83 +242,101 @@ impl Store {
         grouped: bool,
         now: DateTime<Utc>,
     ) -> Result<(Option<GroupId>, Vec<PostId>)> {
+        let mut done = self.insert_batches(&[(grouped, posts.to_vec())], now)?;
+        done.pop()
+            .ok_or_else(|| Error::Internal("a batch was not inserted".into()))
+    }
+
+    /// Insert several batches in one transaction (`import`: all rows, or none): each batch is
+    /// the posts of one new group when its flag is set, else posts of no group. Returns each
+    /// batch's group and post ids, in order.
+    pub fn insert_batches(
+        &mut self,
+        batches: &[(bool, Vec<NewPost>)],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(Option<GroupId>, Vec<PostId>)>> {
         let map = db_err(&self.path);
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(map)?;
-        let mut ids = Vec::with_capacity(posts.len());
-        let group = if grouped {
-            tx.execute(
-                "INSERT INTO post_groups (created_at) VALUES (?1)",
-                [db_time(now)],
-            )
-            .map_err(map)?;
-            Some(tx.last_insert_rowid())
-        } else {
-            None
-        };
-        {
-            let mut insert = tx
-                .prepare_cached(
-                    "INSERT INTO posts (state, platform, account_id, file, copied, file_size, \
-                     file_mtime_ns, file_hash, container, duration_ms, width, height, fps, codec, \
-                     caption, mode, options, scheduled_at, timezone, created_at, updated_at, \
-                     due_at, group_id) \
-                     VALUES ('scheduled', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, \
-                     ?14, ?15, ?16, ?17, ?18, ?19, ?19, ?20, ?21)",
+        let mut done = Vec::with_capacity(batches.len());
+        for (grouped, posts) in batches {
+            let grouped = *grouped;
+            let mut ids = Vec::with_capacity(posts.len());
+            let group = if grouped {
+                tx.execute(
+                    "INSERT INTO post_groups (created_at) VALUES (?1)",
+                    [db_time(now)],
                 )
                 .map_err(map)?;
-            let stamp = db_time(now);
-            for post in posts {
-                // An upload ahead is due for upload now; any other post at its time.
-                let due_at = if post.upload_ahead {
-                    post.scheduled_at.min(now)
-                } else {
-                    post.scheduled_at
-                };
-                insert
-                    .execute(params![
-                        post.platform,
-                        post.account_id,
-                        post.file,
-                        post.copied,
-                        post.fingerprint.size,
-                        post.fingerprint.mtime_ns,
-                        post.fingerprint.sample_sha256,
-                        post.media.container.as_str(),
-                        post.media.duration_ms,
-                        post.media.width,
-                        post.media.height,
-                        post.media.fps,
-                        post.media.codec.as_ref().map(ToString::to_string),
-                        post.caption,
-                        post.options.mode().as_str(),
-                        options_json(post)?,
-                        db_time(post.scheduled_at),
-                        post.timezone,
-                        stamp,
-                        db_time(due_at),
-                        group,
-                    ])
+                Some(tx.last_insert_rowid())
+            } else {
+                None
+            };
+            {
+                let mut insert = tx
+                    .prepare_cached(
+                        "INSERT INTO posts (state, platform, account_id, file, copied, file_size, \
+                         file_mtime_ns, file_hash, container, duration_ms, width, height, fps, codec, \
+                         caption, mode, options, scheduled_at, timezone, created_at, updated_at, \
+                         due_at, group_id) \
+                         VALUES ('scheduled', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, \
+                         ?14, ?15, ?16, ?17, ?18, ?19, ?19, ?20, ?21)",
+                    )
                     .map_err(map)?;
-                let id = tx.last_insert_rowid();
-                let mut detail = serde_json::json!({
-                    "scheduled_at": db_time(post.scheduled_at),
-                    "timezone": post.timezone,
-                });
-                if post.upload_ahead {
-                    detail["upload_ahead"] = true.into();
+                let stamp = db_time(now);
+                for post in posts {
+                    // An upload ahead is due for upload now; any other post at its time.
+                    let due_at = if post.upload_ahead {
+                        post.scheduled_at.min(now)
+                    } else {
+                        post.scheduled_at
+                    };
+                    insert
+                        .execute(params![
+                            post.platform,
+                            post.account_id,
+                            post.file,
+                            post.copied,
+                            post.fingerprint.size,
+                            post.fingerprint.mtime_ns,
+                            post.fingerprint.sample_sha256,
+                            post.media.container.as_str(),
+                            post.media.duration_ms,
+                            post.media.width,
+                            post.media.height,
+                            post.media.fps,
+                            post.media.codec.as_ref().map(ToString::to_string),
+                            post.caption,
+                            post.options.mode().as_str(),
+                            options_json(post)?,
+                            db_time(post.scheduled_at),
+                            post.timezone,
+                            stamp,
+                            db_time(due_at),
+                            group,
+                        ])
+                        .map_err(map)?;
+                    let id = tx.last_insert_rowid();
+                    let mut detail = serde_json::json!({
+                        "scheduled_at": db_time(post.scheduled_at),
+                        "timezone": post.timezone,
+                    });
+                    if post.upload_ahead {
+                        detail["upload_ahead"] = true.into();
+                    }
+                    if let Some(group) = group {
+                        detail["group"] = GroupId(group).to_string().into();
+                    }
+                    insert_event(&tx, id, now, "scheduled", &detail).map_err(map)?;
+                    ids.push(id);
                 }
-                if let Some(group) = group {
-                    detail["group"] = GroupId(group).to_string().into();
-                }
-                insert_event(&tx, id, now, "scheduled", &detail).map_err(map)?;
-                ids.push(id);
             }
+            done.push((group.map(GroupId), ids));
         }
         tx.commit().map_err(map)?;
-        Ok((group.map(GroupId), ids))
+        Ok(done)
     }
 
     /// The posts of a group, in id order (the order they were scheduled in), or an error

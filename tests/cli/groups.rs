@@ -13,13 +13,13 @@ use crate::youtube::Yt;
 
 /// Both fakes, and a home connected to three accounts: TikTok `pastachef` (Direct Post),
 /// TikTok `second.chef` (drafts only) and the fake's YouTube channel.
-struct Three {
-    tt: Fake,
-    yt: Yt,
-    env: TestEnv,
+pub struct Three {
+    pub tt: Fake,
+    pub yt: Yt,
+    pub env: TestEnv,
 }
 
-fn three() -> Three {
+pub fn three() -> Three {
     three_with(|_| {})
 }
 
@@ -53,7 +53,7 @@ fn three_with(tweak: impl FnOnce(&mut crate::fake_tiktok::FakeOptions)) -> Three
 }
 
 /// The flags that make every target of [`three`] valid.
-const GOOD: &[&str] = &[
+pub const GOOD: &[&str] = &[
     "--privacy",
     "tiktok=SELF_ONLY",
     "--privacy",
@@ -67,7 +67,7 @@ const GOOD: &[&str] = &[
     "--yes",
 ];
 
-fn schedule_group(env: &TestEnv, file: &std::path::Path, at: &str, extra: &[&str]) -> Value {
+pub fn schedule_group(env: &TestEnv, file: &std::path::Path, at: &str, extra: &[&str]) -> Value {
     let mut args = vec![
         "schedule",
         file.to_str().unwrap(),
@@ -83,7 +83,7 @@ fn schedule_group(env: &TestEnv, file: &std::path::Path, at: &str, extra: &[&str
     run.json()
 }
 
-fn listed(env: &TestEnv) -> Vec<Value> {
+pub fn listed(env: &TestEnv) -> Vec<Value> {
     env.run(&["list", "--all", "--json"])
         .json()
         .as_array()
@@ -91,13 +91,13 @@ fn listed(env: &TestEnv) -> Vec<Value> {
         .clone()
 }
 
-fn at(hours: i64) -> String {
+pub fn at(hours: i64) -> String {
     let now: chrono::DateTime<chrono::Utc> = NOW.parse().unwrap();
     (now + chrono::Duration::hours(hours)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// TikTok's finished publishes and YouTube's live videos of `sha`: (direct, inbox, youtube).
-fn delivered(three: &Three, sha: &str) -> (usize, usize, usize) {
+pub fn delivered(three: &Three, sha: &str) -> (usize, usize, usize) {
     let tiktok = three.tt.finished();
     let direct = tiktok
         .iter()

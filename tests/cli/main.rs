@@ -14,6 +14,7 @@ pub mod direct_post;
 mod fuzz_corpus;
 mod generated;
 mod groups;
+mod groups_import;
 mod holds;
 mod hostile_net;
 mod leaks;

@@ -31,7 +31,7 @@ const PHASES: [Phase; 6] = [
     Phase::Anywhere,
 ];
 
-fn titled<'a>(s: &'a Snapshot, title: &str) -> Vec<&'a crate::fake_tiktok::PublishInfo> {
+pub fn titled<'a>(s: &'a Snapshot, title: &str) -> Vec<&'a crate::fake_tiktok::PublishInfo> {
     s.publishes
         .iter()
         .filter(|p| {
@@ -43,7 +43,7 @@ fn titled<'a>(s: &'a Snapshot, title: &str) -> Vec<&'a crate::fake_tiktok::Publi
         .collect()
 }
 
-fn finished(p: &crate::fake_tiktok::PublishInfo) -> bool {
+pub fn finished(p: &crate::fake_tiktok::PublishInfo) -> bool {
     p.status == "PUBLISH_COMPLETE" || p.status == "SEND_TO_USER_INBOX"
 }
 

@@ -1,6 +1,6 @@
 //! postez's reliability campaigns: the real binary, real MP4s and the strict fakes (TikTok's,
-//! and YouTube's for the `youtube_*` campaigns), at a
-//! scale no unit test reaches. Each campaign is an `#[ignore]` test that writes its figures to
+//! YouTube's for the `youtube_*` campaigns, both for `group_crash`), at a scale no unit test
+//! reaches. Each campaign is an `#[ignore]` test that writes its figures to
 //! `target/reliability/CAMPAIGN.json` and fails when a promise is broken ("never twice, never
 //! lost, never leaked", no panic, no database error shown to the user).
 //!
@@ -18,6 +18,7 @@ mod support;
 mod concurrency;
 mod crash;
 mod faults;
+mod groups;
 mod hostile;
 mod lab;
 mod smoke;
@@ -85,4 +86,11 @@ fn youtube_crash_campaign() {
 fn youtube_concurrency_campaign() {
     let report = youtube::concurrency_campaign(trials("youtube_concurrency", 30), seed());
     report.save_and_check("youtube_concurrency");
+}
+
+#[test]
+#[ignore = "long: run with `bash tests/reliability/run group_crash`"]
+fn group_crash_campaign() {
+    let report = groups::crash_campaign(trials("group_crash", 60), seed());
+    report.save_and_check("group_crash");
 }

@@ -30,3 +30,9 @@ fn youtube_crash_smoke() {
 fn youtube_concurrency_smoke() {
     crate::youtube::concurrency_campaign(1, seed()).save_and_check("smoke_youtube_concurrency");
 }
+
+/// Issue 13: kill -9 trials during group publishes (a TikTok and a YouTube target) in the suite.
+#[test]
+fn group_crash_smoke() {
+    crate::groups::crash_campaign(12, seed()).save_and_check("smoke_group_crash");
+}

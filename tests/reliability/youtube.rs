@@ -234,9 +234,11 @@ impl YtLab {
 
     /// Google's secrets the fake handed out or was shown (every token, code, verifier, the
     /// client secret), found in any output or any file of the queue's folders.
-    pub fn leaks(&self) -> Vec<String> {
+    /// `more`: other secrets to look for (another platform's tokens).
+    pub fn leaks_with(&self, more: Vec<String>) -> Vec<String> {
         let state = self.fake.state();
         let mut secrets: Vec<String> = state.tokens.into_iter().map(|t| t.token).collect();
+        secrets.extend(more);
         secrets.extend(state.secrets_seen);
         secrets.push(self.fake.client_secret().to_string());
         let mut haystacks: Vec<(String, Vec<u8>)> =
@@ -252,7 +254,7 @@ impl YtLab {
         for secret in secrets.iter().filter(|s| s.len() >= 8) {
             for (name, bytes) in &haystacks {
                 if bytes.windows(secret.len()).any(|w| w == secret.as_bytes()) {
-                    found.push(format!("a Google secret appears in {name}"));
+                    found.push(format!("a secret appears in {name}"));
                 }
             }
         }
@@ -260,7 +262,12 @@ impl YtLab {
     }
 
     pub fn common(&mut self, report: &mut Report) {
-        let leaks = self.leaks();
+        self.common_with(report, Vec::new());
+    }
+
+    /// [`YtLab::common`], the leak scan also looking for `more` secrets.
+    pub fn common_with(&mut self, report: &mut Report, more: Vec<String>) {
+        let leaks = self.leaks_with(more);
         let integrity = match rusqlite::Connection::open(self.env.db()) {
             Ok(conn) => conn
                 .query_row("PRAGMA integrity_check", [], |r| r.get::<_, String>(0))
@@ -299,7 +306,7 @@ fn collect_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
 }
 
 /// The title a session was started with.
-fn session_title(s: &crate::fake_youtube::SessionInfo) -> &str {
+pub fn session_title(s: &crate::fake_youtube::SessionInfo) -> &str {
     s.metadata["snippet"]["title"].as_str().unwrap_or_default()
 }
 
@@ -313,7 +320,7 @@ fn videos<'a>(s: &'a Snapshot, title: &str) -> Vec<&'a VideoInfo> {
 
 /// The verdict on one post: published once, the bytes and the id right. `Err` names the
 /// broken promise; the key says which figure it counts in.
-fn verdict(
+pub fn verdict(
     post: &Value,
     s: &Snapshot,
     title: &str,

@@ -26,13 +26,13 @@ pub const ALL: &str = "all";
 pub type Target = (Platform, Account);
 
 /// How a target is named in messages: `platform:label`, which `--account` takes back.
-fn name(target: &Target) -> String {
+pub fn name(target: &Target) -> String {
     format!("{}:{}", target.0, target.1.label())
 }
 
 /// A usage error about one target, naming it; other errors (the database, the network) pass
 /// as they are, since they are not the target's fault.
-fn about(target: &str, e: Error) -> Error {
+pub fn about(target: &str, e: Error) -> Error {
     if e.kind() != ErrorKind::Usage {
         return e;
     }
@@ -84,25 +84,22 @@ pub fn targets(ctx: &Ctx, names: &[String]) -> Result<Vec<Target>> {
 
 /// Refuse a `--privacy PLATFORM=LEVEL` for a platform none of `platforms` is.
 pub fn refuse_other_platforms(given: &[String], platforms: &[Platform]) -> Result<()> {
-    for value in given {
-        if let Some((p, _)) = value.split_once('=')
-            && let Ok(platform) = p.parse::<Platform>()
-            && !platforms.contains(&platform)
-        {
-            return Err(Error::invalid(
-                format!(
-                    "`--privacy {value}` is for {}, and no target is a {} account",
-                    platform.name(),
-                    platform.name()
-                ),
-                Some(format!(
-                    "drop it, or add a {} account with --account {platform}",
-                    platform.name()
-                )),
-            ));
-        }
+    queue::refuse_other_platforms(given, platforms, queue::Given::Flag("--privacy"))
+}
+
+/// A TikTok target whose account granted no Direct Post can only receive drafts: it gets one,
+/// which is the one thing it can take, rather than failing the whole group. Returns the note
+/// saying so. `import` applies the same rule to its rows' targets.
+pub fn draft_if_no_direct(target: &Target, options: &mut PostOptions) -> Option<String> {
+    if options.tiktok().is_none() || options.mode() != Mode::Direct || target.1.can_direct_post() {
+        return None;
     }
-    Ok(())
+    *options = TikTokOptions::plain(Mode::Draft).into();
+    Some(format!(
+        "{} did not grant Direct Post, so it gets the video as a draft in its inbox \
+         (the other targets' privacy and interaction choices do not apply to it).",
+        name(target)
+    ))
 }
 
 /// Whether the target's platform asks the user's consent for its options (TikTok's direct
@@ -412,16 +409,7 @@ fn prepare(
             let mut flags = args.options.clone();
             flags.privacy = word;
             let mut options = flags.to_options()?;
-            // An account that granted no Direct Post can only receive drafts: it gets one,
-            // which is the one thing it can take, rather than failing the whole group.
-            if options.mode() == Mode::Direct && !target.1.can_direct_post() {
-                options = TikTokOptions::plain(Mode::Draft).into();
-                notes.push(format!(
-                    "{} did not grant Direct Post, so it gets the video as a draft in its inbox \
-                     (the other targets' privacy and interaction choices do not apply to it).",
-                    name(&target)
-                ));
-            }
+            notes.extend(draft_if_no_direct(&target, &mut options));
             Ok(Prepared {
                 target,
                 options,
