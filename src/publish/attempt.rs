@@ -24,7 +24,10 @@ const CHUNK_TRIES: u32 = 5;
 
 impl Engine {
     /// A temporary failure: queued again with exponential backoff (1, 2, 4 … minutes, at most
-    /// an hour, with jitter), or failed once `max_attempts` is reached.
+    /// an hour, with jitter), or failed once `max_attempts` is reached. Never failed while the
+    /// platform holds the post (its id is known and its upload kept): the platform publishes it
+    /// whatever postez does, so the post stays `uploaded` and is asked about again, hourly at
+    /// most; failing it would invite a `retry` that uploads a second video.
     pub(super) fn retry_or_fail(
         &self,
         post: &Post,
@@ -34,7 +37,8 @@ impl Engine {
         hint: Option<String>,
     ) -> Settle {
         let attempts = post.attempts + 1;
-        if attempts >= self.config.max_attempts() {
+        let held = post.post_id.is_some() && !reset_upload;
+        if attempts >= self.config.max_attempts() && !held {
             return Settle::Failed {
                 code,
                 message: format!("gave up after {attempts} attempts: {message}"),

@@ -406,8 +406,9 @@ impl Store {
     /// Make `change` (its state, and the fields `set_sql` gives) if the post is in one of its
     /// `from` states, recording `event`. Returns `WrongState` when it is not (or another
     /// process got there first). `set_sql` is told whether the post holds an upload its
-    /// platform may have finished unconfirmed ([`crate::provider::Rules::upload_may_exist_before_confirmed`]):
-    /// only a retry may touch such a post, and it must keep the upload for the next run to ask.
+    /// platform may have finished unconfirmed ([`crate::provider::Rules::upload_may_exist_before_confirmed`])
+    /// or holds until its time: only a retry may touch such a post, and it must keep the upload
+    /// (and the platform's id) for the next run to ask.
     #[allow(clippy::too_many_arguments)]
     fn transition(
         &mut self,
@@ -424,17 +425,18 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(map)?;
-        let row: Option<(String, bool, String, bool)> = tx
+        let row: Option<(String, bool, String, bool, bool)> = tx
             .query_row(
                 "SELECT state, upload_complete, platform, \
-                 COALESCE(json_extract(checkpoint, '$.upload_url'), '') <> '' \
+                 COALESCE(json_extract(checkpoint, '$.upload_url'), '') <> '', \
+                 post_id IS NOT NULL \
                  FROM posts WHERE id = ?1",
                 [id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
             )
             .optional()
             .map_err(map)?;
-        let Some((state, uploaded, platform, has_upload)) = row else {
+        let Some((state, uploaded, platform, has_upload, has_id)) = row else {
             return Err(Error::NoSuchPost { id });
         };
         let state: PostState = text_enum(1, state).map_err(map)?;
@@ -449,6 +451,21 @@ impl Store {
             return Err(Error::invalid(
                 format!("post {id} is already uploaded to {name} and waits for its verdict, so it cannot be {action}"),
                 Some("the next `postez run` learns the outcome; after that it can be retried or edited".into()),
+            ));
+        }
+        // A post the platform held until its time (its id known, every byte in) that a queue
+        // from before the fix of issue 12's review recorded `failed`: the platform publishes it
+        // whatever postez does. Only `retry` is let through, and it keeps the video: the next
+        // run asks the platform about it instead of uploading a second one.
+        let held = uploaded && has_id && state == PostState::Failed;
+        if held && action != "retried" {
+            return Err(Error::invalid(
+                format!(
+                    "post {id} is already on {name}, which publishes it at its time, so it cannot be {action} from here"
+                ),
+                Some(format!(
+                    "`postez retry {id}` has the next run ask {name} about it; change or delete it in {name}'s own editor"
+                )),
             ));
         }
         // The same for an upload the platform may have finished without postez hearing so
@@ -467,7 +484,7 @@ impl Store {
         let sql = format!(
             "UPDATE posts SET {}, {}, updated_at = ?1 WHERE id = ?2 AND {}",
             change.set(),
-            set_sql(may_exist),
+            set_sql(may_exist || held),
             change.guard()
         );
         let mut all: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(set_params.len() + 2);

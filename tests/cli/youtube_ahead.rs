@@ -582,3 +582,63 @@ fn edit_keeps_upload_ahead_only_for_a_post_youtube_can_hold() {
     assert_eq!(shown(&env, 2)["state"], "uploaded");
     assert_eq!(shown(&env, 1)["state"], "scheduled");
 }
+
+/// Issue 12 review (R1): a post YouTube holds whose confirming runs cannot reach Google's token
+/// endpoint stays `uploaded` however many runs fail (exit 75 each), never `failed` with a
+/// `retry` offered; once the login works again the next run records it published, and no
+/// second video is ever uploaded. A queue that recorded such a post `failed` (before the fix)
+/// is retried without losing the video: the next run asks YouTube about it.
+#[test]
+fn r12_held_then_refresh_network_errors_then_retry_duplicates() {
+    let yt = Yt::start(|_| {});
+    let mut env = yt.connected();
+    let now = sync_clock(&mut env, &yt);
+    schedule(
+        &env,
+        now + chrono::Duration::minutes(10),
+        "public",
+        &["--upload-ahead"],
+    )
+    .ok();
+    assert_eq!(env.run(&["run"]).code, 0);
+    assert_eq!(shown(&env, 1)["state"], "uploaded");
+    let video = shown(&env, 1)["post_id"].as_str().unwrap().to_string();
+    let good = yt.server.token_url();
+    yt.server.expire_access_tokens();
+    env.set("POSTEZ_YOUTUBE_TOKEN_URL", "http://127.0.0.1:9/token");
+    for _ in 0..8 {
+        advance(&mut env, &yt, Duration::from_secs(2 * 3600));
+        let run = env.run(&["run"]);
+        assert_eq!(run.code, 75, "{run:?}");
+        let p = shown(&env, 1);
+        assert_eq!(p["state"], "uploaded", "{p}");
+        assert_eq!(p["post_id"], video.as_str());
+    }
+    env.set("POSTEZ_YOUTUBE_TOKEN_URL", &good);
+    advance(&mut env, &yt, Duration::from_secs(2 * 3600));
+    let run = env.run(&["run"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(shown(&env, 1)["state"], "published");
+    let st = yt.server.state();
+    assert_eq!(st.videos.len(), 1);
+    assert_eq!(st.sessions.len(), 1);
+
+    // A queue from before the fix: the held post recorded `failed`. `edit` and `cancel` are
+    // refused (the video is on YouTube); `retry` keeps its id, and the run asks, not uploads.
+    env.sql(
+        "UPDATE posts SET state = 'failed', last_error = 'gave up after 6 attempts' WHERE id = 1",
+    );
+    let edit = env.run(&["edit", "1", "--title", "New"]);
+    assert!(edit.fails(2).contains("already on YouTube"), "{edit:?}");
+    env.run(&["cancel", "1"]).fails(2);
+    env.run(&["retry", "1"]).ok();
+    assert_eq!(shown(&env, 1)["post_id"], video.as_str());
+    let run = env.run(&["run"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let p = shown(&env, 1);
+    assert_eq!(p["state"], "published", "{p}");
+    assert_eq!(p["post_id"], video.as_str());
+    let st = yt.server.state();
+    assert_eq!(st.videos.len(), 1, "a second video was uploaded");
+    assert_eq!(st.sessions.len(), 1);
+}
