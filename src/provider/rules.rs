@@ -9,6 +9,8 @@
 
 use std::path::Path;
 
+use chrono::{DateTime, Utc};
+
 use super::{Platform, Scopes};
 use crate::error::Result;
 use crate::media::{MediaError, MediaInfo};
@@ -73,6 +75,13 @@ pub trait Rules: Send + Sync {
     /// public by itself (`schedule --upload-ahead`); `None` when the platform cannot hold a
     /// post until a time. Closer than this, the post is uploaded the normal way.
     fn hold_margin(&self) -> Option<chrono::Duration>;
+
+    /// Whether the platform can still hold a post until `at`, seen at `now`: it holds posts,
+    /// and `at` is at least [`Rules::hold_margin`] away. The one test of that margin (queue,
+    /// run, dry run, `edit`/`cancel` of an uploaded post).
+    fn can_hold_until(&self, at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+        self.hold_margin().is_some_and(|margin| at - now >= margin)
+    }
 
     /// Refuse `--upload-ahead` for a post with `options` the platform cannot hold until its
     /// time (another platform, a privacy with no time to go public at).

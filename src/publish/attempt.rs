@@ -288,8 +288,8 @@ impl Engine {
         if post.upload_ahead() {
             // Too close to its time (or past it) for the platform to hold it: uploaded the
             // normal way, and recorded so, before the platform is asked anything.
-            let margin = Subject::of(&post).platform.rules().hold_margin();
-            if margin.is_none_or(|m| post.scheduled_at - self.now < m) {
+            let rules = Subject::of(&post).platform.rules();
+            if !rules.can_hold_until(post.scheduled_at, self.now) {
                 store.upload_now(post.id, self.now)?;
                 post.to_mut().due_at = post.scheduled_at;
             }

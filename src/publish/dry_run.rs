@@ -42,11 +42,7 @@ impl Engine {
                 }
                 let platform = post.platform.parse::<Platform>()?;
                 let rules = platform.rules();
-                if post.upload_ahead()
-                    && rules
-                        .hold_margin()
-                        .is_some_and(|m| post.scheduled_at - self.now >= m)
-                {
+                if post.upload_ahead() && rules.can_hold_until(post.scheduled_at, self.now) {
                     notes.push(format!(
                         "uploaded ahead: {} makes it public at {}",
                         platform.name(),

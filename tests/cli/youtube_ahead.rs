@@ -642,3 +642,47 @@ fn r12_held_then_refresh_network_errors_then_retry_duplicates() {
     assert_eq!(st.videos.len(), 1, "a second video was uploaded");
     assert_eq!(st.sessions.len(), 1);
 }
+
+/// Issue 12 review (R2, R5): once an uploaded post's time has passed YouTube has made it
+/// public, though no run has recorded so yet: `cancel` and `edit --at` are refused (exit 2,
+/// nothing sent, the queue unchanged) with the Studio link, and the video stays; the same
+/// within the hold margin before its time. The next run records it published.
+#[test]
+fn r12_cancel_after_its_time_deletes_a_public_video() {
+    let yt = Yt::start(|_| {});
+    let (mut env, at, video) = uploaded_ahead(&yt, &["--manage"]);
+    // Within the margin before its time: YouTube is about to publish it.
+    let now = advance(&mut env, &yt, Duration::from_secs(3600 - 60));
+    assert!(at > now);
+    let total =
+        |st: &crate::fake_youtube::Snapshot| st.calls.values().sum::<u64>() + st.refresh_calls;
+    let calls = total(&yt.server.state());
+    let cancel = env.run(&["cancel", "1"]);
+    assert!(
+        cancel.fails(2).contains("about to make it public"),
+        "{cancel:?}"
+    );
+    // After its time.
+    let now = advance(&mut env, &yt, Duration::from_secs(3600));
+    let before = env.db_bytes();
+    let cancel = env.run(&["cancel", "1"]);
+    let err = cancel.fails(2);
+    assert!(err.contains("has made it public"), "{err}");
+    assert!(err.contains(&format!("{STUDIO}{video}")), "{err}");
+    let later = rfc3339(now + chrono::Duration::days(1));
+    let edit = env.run(&["edit", "1", "--at", &later]);
+    let err = edit.fails(2);
+    assert!(err.contains("cannot be moved"), "{err}");
+    assert!(
+        err.contains("next `postez run` records it published"),
+        "{err}"
+    );
+    assert_eq!(env.db_bytes(), before, "the queue changed");
+    let st = yt.server.state();
+    assert_eq!(total(&st), calls, "a refused change called YouTube");
+    assert_eq!(st.count(Endpoint::VideosDelete), 0);
+    assert!(st.video(&video).is_some_and(|v| !v.gone));
+    let run = env.run(&["run"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(shown(&env, 1)["state"], "published");
+}
