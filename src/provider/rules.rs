@@ -76,6 +76,13 @@ pub trait Rules: Send + Sync {
     /// post until a time. Closer than this, the post is uploaded the normal way.
     fn hold_margin(&self) -> Option<chrono::Duration>;
 
+    /// The note recorded on a post the platform still kept private hours after its time, when
+    /// postez stops asking and records it published (the upload succeeded; the user makes it
+    /// public by hand). `None` where posts are never held.
+    fn kept_private(&self, _post_id: &str, _options: &PostOptions) -> Option<super::Notice> {
+        None
+    }
+
     /// Whether the platform can still hold a post until `at`, seen at `now`: it holds posts,
     /// and `at` is at least [`Rules::hold_margin`] away. The one test of that margin (queue,
     /// run, dry run, `edit`/`cancel` of an uploaded post).

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
 use crate::error::{Error, Result};
 use crate::media::{MediaError, Verified};
@@ -21,6 +21,28 @@ use super::{Engine, Event, Session, Subject};
 
 /// Retries of one chunk within a run (5xx, resets) before the attempt is given up.
 const CHUNK_TRIES: u32 = 5;
+
+/// How long after its time a post the platform still holds private is asked about (§4 of the
+/// platform notes: status is polled sparingly, given up after about 6 h with a note, the upload
+/// having succeeded). Then it is recorded published with the platform's note.
+const KEPT_PRIVATE_GRACE: chrono::Duration = chrono::Duration::hours(6);
+
+/// When to ask again about a post still held `late` after its time: 2 minutes, then 10, then
+/// 30, then hourly (§4's slowing polls; each check costs quota and a history row), never past
+/// the grace period's end, when it is settled.
+fn next_late_check(now: DateTime<Utc>, at: DateTime<Utc>) -> DateTime<Utc> {
+    let late = now - at;
+    let minutes = if late < chrono::Duration::minutes(2) {
+        2
+    } else if late < chrono::Duration::minutes(12) {
+        10
+    } else if late < chrono::Duration::minutes(42) {
+        30
+    } else {
+        60
+    };
+    (now + chrono::Duration::minutes(minutes)).min(at + KEPT_PRIVATE_GRACE)
+}
 
 impl Engine {
     /// A temporary failure: queued again with exponential backoff (1, 2, 4 … minutes, at most
@@ -469,18 +491,35 @@ impl Engine {
     fn final_outcome(&self, post: &Post, state: RemoteState) -> Outcome {
         match state {
             // Held by the platform until its time. Once that time has passed it should be out:
-            // said so in `show`, and the next run asks again.
-            RemoteState::Held { id, at } => Outcome::Done(Settle::Uploaded {
-                post_id: id,
-                at,
-                late: (at <= self.now).then(|| {
-                    let name = Subject::of(post).platform.name();
-                    format!(
-                        "{name} still holds it private although its time has passed; postez \
-                         asks {name} again at the next run"
-                    )
-                }),
-            }),
+            // said so in `show`, and asked again later, less and less often; after the grace
+            // period it is recorded published with the platform's note (the upload succeeded,
+            // and only the owner can make it public now).
+            RemoteState::Held { id, at } => {
+                let rules = Subject::of(post).platform.rules();
+                if at + KEPT_PRIVATE_GRACE <= self.now
+                    && let Some(note) = rules.kept_private(&id, &post.options)
+                {
+                    return Outcome::Done(Settle::PublishedNoted {
+                        post_id: Some(id),
+                        note,
+                    });
+                }
+                let late = at <= self.now;
+                let name = rules.platform().name();
+                Outcome::Done(Settle::Uploaded {
+                    post_id: id,
+                    at,
+                    late: late.then(|| {
+                        format!(
+                            "{name} still holds it private although its time has passed; postez \
+                             asks {name} again later, less and less often, and records it \
+                             published with a note {} hours after its time",
+                            KEPT_PRIVATE_GRACE.num_hours()
+                        )
+                    }),
+                    next_check: late.then(|| next_late_check(self.now, at)),
+                })
+            }
             state => final_outcome(state),
         }
     }

@@ -44,8 +44,11 @@ pub enum Settle {
         /// When the platform makes it public.
         at: DateTime<Utc>,
         /// Why it is still not public when its time has passed (the confirming run found it
-        /// held still): shown by `show`, and the next run asks again.
+        /// held still): shown by `show`, and a later run asks again.
         late: Option<String>,
+        /// Not asked again before then (a late post is asked less and less often); `None`
+        /// makes it due at `at`.
+        next_check: Option<DateTime<Utc>>,
     },
     /// In the creator's inbox: `sent_to_inbox`.
     SentToInbox,
@@ -417,19 +420,25 @@ impl Store {
                     serde_json::json!({ "post_id": post_id, "note": note }),
                 )
             }
-            Settle::Uploaded { post_id, at, late } => {
+            Settle::Uploaded {
+                post_id,
+                at,
+                late,
+                next_check,
+            } => {
                 // Due again at its time, for the run that confirms it; the time is the one the
                 // platform holds (an edit whose reply was lost may have moved it). The upload
                 // address is of no use any more (the platform's id is kept).
                 tx.execute(
                     &format!(
                         "UPDATE posts SET {}, phase = NULL, post_id = ?2, scheduled_at = ?3, due_at = ?3, \
+                         next_attempt_at = ?6, \
                          {FORGET_URL}, last_error = ?4, last_error_code = NULL, \
                          last_error_hint = NULL, updated_at = ?5 WHERE id = ?1 AND {}",
                         HOLD.set(),
                         HOLD.guard()
                     ),
-                    params![id, post_id, db_time(*at), late, stamp],
+                    params![id, post_id, db_time(*at), late, stamp, next_check.map(db_time)],
                 )
                 .map_err(map)?;
                 (
@@ -601,6 +610,7 @@ mod tests {
                     post_id: "vid".into(),
                     at: held_until,
                     late: None,
+                    next_check: None,
                 },
                 now(),
             )

@@ -190,12 +190,10 @@ fn still_private_after_its_time_is_checked_again_and_a_deleted_video_fails() {
     let post = shown(&env, 1);
     assert_eq!(post["state"], "uploaded", "{post}");
     let human = env.run(&["show", "1"]).ok().to_string();
-    assert!(
-        human.contains("asks YouTube again at the next run"),
-        "{human}"
-    );
+    assert!(human.contains("asks YouTube again later"), "{human}");
     // Deleted in Studio meanwhile: failed with the reason and a hint, never uploaded again.
     assert!(yt.server.remove_video(&id));
+    advance(&mut env, &yt, Duration::from_secs(3600));
     env.run(&["run"]);
     let post = shown(&env, 1);
     assert_eq!(post["state"], "failed", "{post}");
@@ -685,4 +683,54 @@ fn r12_cancel_after_its_time_deletes_a_public_video() {
     let run = env.run(&["run"]);
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(shown(&env, 1)["state"], "published");
+}
+
+/// Issue 12 review (R3): a post YouTube still holds private after its time is asked about 2,
+/// 10 and 30 minutes later, then hourly (§4: polled sparingly), not at every run; 6 hours after
+/// its time it is recorded published with YouTube's note, its video id kept, and never asked
+/// about again.
+#[test]
+fn r12_late_hold_polled_every_run_forever() {
+    let yt = Yt::start(|_| {});
+    let (mut env, at, video) = uploaded_ahead(&yt, &[]);
+    yt.server.set_force_private(true);
+    let lists = |yt: &Yt| yt.server.state().count(Endpoint::VideosList);
+    // At its time, then one run a minute for the first 45 minutes.
+    advance(&mut env, &yt, Duration::from_secs(3600));
+    let mut asked = Vec::new();
+    for minute in 0..=45 {
+        if minute > 0 {
+            advance(&mut env, &yt, Duration::from_secs(60));
+        }
+        let before = lists(&yt);
+        let run = env.run(&["run"]);
+        assert_eq!(run.code, 0, "{run:?}");
+        if lists(&yt) > before {
+            asked.push(minute);
+        }
+        assert_eq!(shown(&env, 1)["state"], "uploaded");
+    }
+    assert_eq!(
+        asked,
+        vec![0, 2, 12, 42],
+        "asked at these minutes after its time"
+    );
+    let post = shown(&env, 1);
+    let next: DateTime<Utc> = post["next_attempt_at"].as_str().unwrap().parse().unwrap();
+    // The fake's clock runs on meanwhile: to the few seconds.
+    let hourly = at + chrono::Duration::minutes(42 + 60);
+    assert!((next - hourly).num_seconds().abs() <= 5, "{post}");
+    // Hourly until 6 hours after its time, then published with the note.
+    advance(&mut env, &yt, Duration::from_secs(6 * 3600));
+    assert_eq!(env.run(&["run"]).code, 0);
+    let post = shown(&env, 1);
+    assert_eq!(post["state"], "published", "{post}");
+    assert_eq!(post["post_id"], video.as_str());
+    let note = post["note"].to_string();
+    assert!(note.contains("private"), "{post}");
+    let asked = lists(&yt);
+    advance(&mut env, &yt, Duration::from_secs(3600));
+    env.run(&["run"]).ok();
+    assert_eq!(lists(&yt), asked, "asked again after it was settled");
+    assert_eq!(yt.server.state().sessions.len(), 1);
 }

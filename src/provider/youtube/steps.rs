@@ -342,7 +342,7 @@ impl YouTube {
 /// API project's uploads were locked private from 2020 (reversed in 2026, but the insert answer
 /// never said so, so postez re-reads the privacy after processing), and a channel's settings
 /// may still make uploads private. The upload itself succeeded: the post is published.
-fn privacy_changed(id: &str, asked: &str, got: &str) -> Notice {
+pub(super) fn privacy_changed(id: &str, asked: &str, got: &str) -> Notice {
     let (message, hint) = if got == "private" {
         (
             format!(
