@@ -336,21 +336,24 @@ impl Store {
             .map_err(self.err())
     }
 
-    /// How many of `platform`'s posts are queued (scheduled or publishing) for a time in
-    /// `[from, to)`: a platform's daily upload allowance is counted against them. Times are
-    /// stored as fixed-width UTC text, so they compare as text.
+    /// How many of `platform`'s posts still to be uploaded (scheduled or publishing, not
+    /// held by the platform yet) are uploaded in `[from, to)`, seen at `now`: a platform's
+    /// daily upload allowance is spent when the upload starts, at the post's `due_at` (an
+    /// upload ahead goes up at the next run, not at its time), or at the next run for one
+    /// already due. Times are stored as fixed-width UTC text, so they compare as text.
     pub fn count_queued(
         &self,
         platform: Platform,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
+        now: DateTime<Utc>,
     ) -> Result<usize> {
         self.conn
             .query_row(
                 "SELECT COUNT(*) FROM posts WHERE platform = ?1 \
-                 AND state IN ('scheduled', 'publishing') \
-                 AND scheduled_at >= ?2 AND scheduled_at < ?3",
-                params![platform, db_time(from), db_time(to)],
+                 AND state IN ('scheduled', 'publishing') AND upload_complete = 0 \
+                 AND MAX(due_at, ?4) >= ?2 AND MAX(due_at, ?4) < ?3",
+                params![platform, db_time(from), db_time(to), db_time(now)],
                 |r| r.get(0),
             )
             .map_err(self.err())

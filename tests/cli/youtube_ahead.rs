@@ -734,3 +734,47 @@ fn r12_late_hold_polled_every_run_forever() {
     assert_eq!(lists(&yt), asked, "asked again after it was settled");
     assert_eq!(yt.server.state().sessions.len(), 1);
 }
+
+/// Issue 12 review (R4): the daily upload allowance is counted by the day the upload is made:
+/// three uploads ahead for the next three days all go up at the next run, so with an allowance
+/// of 1 the second and third warn for today, and `doctor` counts them today.
+#[test]
+fn r12_quota_warning_counts_the_wrong_day_for_uploads_ahead() {
+    let yt = Yt::start(|_| {});
+    let mut env = yt.connected();
+    let now = sync_clock(&mut env, &yt);
+    env.run(&["config", "set", "youtube_daily_uploads", "1"])
+        .ok();
+    let today = now
+        .with_timezone(&chrono_tz::America::Los_Angeles)
+        .format("%A %-d %B %Y")
+        .to_string();
+    let mut warnings = Vec::new();
+    for d in 1..=3 {
+        let run = schedule(
+            &env,
+            now + chrono::Duration::days(d),
+            "public",
+            &["--upload-ahead"],
+        );
+        assert_eq!(run.code, 0, "{run:?}");
+        warnings.push(run.stderr.contains(&format!("queued for {today}")));
+    }
+    assert_eq!(warnings, vec![false, true, true]);
+    let doctor = env.run(&["doctor"]);
+    assert!(
+        doctor
+            .stdout
+            .contains("3 of 1 uploads a day queued for today"),
+        "{doctor:?}"
+    );
+    // Once uploaded (held by YouTube) they spend nothing more.
+    assert_eq!(env.run(&["run"]).code, 0);
+    let doctor = env.run(&["doctor"]);
+    assert!(
+        doctor
+            .stdout
+            .contains("0 of 1 uploads a day queued for today"),
+        "{doctor:?}"
+    );
+}
