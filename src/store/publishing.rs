@@ -195,14 +195,16 @@ impl Store {
         rows.collect::<rusqlite::Result<_>>().map_err(self.err())
     }
 
-    /// Due posts, without claiming them (`--dry-run`).
+    /// Due posts, without claiming them (`--dry-run`): the ones [`Store::claim_due`] would
+    /// claim, confirmations of posts the platform holds included.
     pub fn due(&self, now: DateTime<Utc>) -> Result<Vec<PostId>> {
         let mut stmt = self
             .conn
             .prepare_cached(&format!(
-                "SELECT id FROM posts WHERE state = 'scheduled' AND due_at <= ?1 \
+                "SELECT id FROM posts WHERE {} AND due_at <= ?1 \
                  AND (next_attempt_at IS NULL OR next_attempt_at <= ?1) AND {NOT_PAUSED} \
-                 ORDER BY due_at, id"
+                 ORDER BY due_at, id",
+                CLAIM.guard()
             ))
             .map_err(self.err())?;
         let rows = stmt

@@ -778,3 +778,24 @@ fn r12_quota_warning_counts_the_wrong_day_for_uploads_ahead() {
         "{doctor:?}"
     );
 }
+
+/// Issue 12 review (R3, dry run): `run --dry-run` after an uploaded post's time lists its
+/// confirmation (the run would ask YouTube), changing nothing.
+#[test]
+fn r12_dry_run_lists_a_confirmation() {
+    let yt = Yt::start(|_| {});
+    let (mut env, _, _) = uploaded_ahead(&yt, &[]);
+    let before = yt.server.state().count(Endpoint::VideosList);
+    let early = env.run(&["run", "--dry-run"]);
+    assert!(!early.stdout.contains("would ask"), "{early:?}");
+    advance(&mut env, &yt, Duration::from_secs(2 * 3600));
+    let dry = env.run(&["run", "--dry-run"]);
+    assert_eq!(dry.code, 0, "{dry:?}");
+    let text = format!("{}{}", dry.stdout, dry.stderr);
+    assert!(
+        text.contains("would ask YouTube whether it is public"),
+        "{dry:?}"
+    );
+    assert_eq!(shown(&env, 1)["state"], "uploaded");
+    assert_eq!(yt.server.state().count(Endpoint::VideosList), before);
+}
