@@ -216,6 +216,8 @@ pub struct Edit {
     effective: Option<Account>,
     /// Uploaded ahead after the edit ([`NewPost::upload_ahead`](crate::post::NewPost)).
     upload_ahead: bool,
+    /// It was (or was asked) to be uploaded ahead, but its time is too close now.
+    ahead_overruled: bool,
 }
 
 /// Merge `changes` into post `id` and check the result like `schedule` does: only a scheduled
@@ -316,7 +318,7 @@ pub fn plan(store: &Store, id: PostId, changes: &Changes, now: DateTime<Utc>) ->
     if !options.privacy_pending() {
         rules.validate(&options, media.info.duration_ms)?;
     }
-    let upload_ahead = upload_ahead(
+    let (upload_ahead, ahead_overruled) = upload_ahead(
         rules,
         &old,
         &options,
@@ -341,13 +343,16 @@ pub fn plan(store: &Store, id: PostId, changes: &Changes, now: DateTime<Utc>) ->
         account,
         effective,
         upload_ahead,
+        ahead_overruled,
         old,
     })
 }
 
-/// Whether the edited post is uploaded ahead. Kept while the new options allow it: a post
-/// uploaded ahead that became unlisted would otherwise still go public at its time, so such
-/// an edit is refused unless it also says `--no-upload-ahead`.
+/// Whether the edited post is uploaded ahead, and whether that was wanted but its time is too
+/// close now. Kept while the new options allow it (a failed post's too, so a `retry` after the
+/// edit uploads it ahead again): a post uploaded ahead that became unlisted would otherwise
+/// still go public at its time, so such an edit is refused unless it also says
+/// `--no-upload-ahead`.
 fn upload_ahead(
     rules: &dyn Rules,
     old: &Post,
@@ -355,16 +360,15 @@ fn upload_ahead(
     asked: Option<bool>,
     at: DateTime<Utc>,
     now: DateTime<Utc>,
-) -> Result<bool> {
-    let keep = asked.is_none() && old.upload_ahead();
+) -> Result<(bool, bool)> {
+    let keep = asked.is_none() && old.asked_upload_ahead();
     if keep && let Err(e) = rules.check_upload_ahead(options) {
         return Err(Error::invalid(
             format!("post {} is to be uploaded ahead: {e}", old.id),
             Some("add --no-upload-ahead to upload it when due instead".into()),
         ));
     }
-    let (ahead, _) = queue::upload_ahead(rules, options, asked.or(Some(keep)), false, at, now)?;
-    Ok(ahead)
+    queue::upload_ahead(rules, options, asked.or(Some(keep)), false, at, now)
 }
 
 impl Edit {
@@ -437,6 +441,7 @@ impl Edit {
             new_file,
             account,
             upload_ahead,
+            ahead_overruled,
             ..
         } = self;
         // Nothing to change, nothing written: a save would also drop a half-done upload.
@@ -445,6 +450,7 @@ impl Edit {
                 post: old,
                 changed,
                 zone,
+                upload_ahead_overruled: false,
             });
         }
         let mut new = queue::build(
@@ -469,6 +475,7 @@ impl Edit {
             post,
             changed,
             zone,
+            upload_ahead_overruled: ahead_overruled,
         })
     }
 }
@@ -483,6 +490,9 @@ pub struct Edited {
     pub changed: Vec<&'static str>,
     /// The zone the post's time is shown in.
     pub zone: Tz,
+    /// The post was to be uploaded ahead, but its new time is too close for the platform to
+    /// hold it: it is uploaded the normal way when due (the CLI says so).
+    pub upload_ahead_overruled: bool,
 }
 
 #[cfg(test)]

@@ -629,11 +629,19 @@ impl Store {
         Ok(())
     }
 
-    /// Put a failed or cancelled post back in the queue for `at`, with a fresh attempt count.
+    /// Put a failed or cancelled post back in the queue for `at`, due at `due` (earlier for an
+    /// upload ahead), with a fresh attempt count.
     /// An upload the platform may hold in full unconfirmed is kept: the next run asks about it
     /// before uploading anything.
-    pub fn retry(&mut self, id: PostId, at: DateTime<Utc>, now: DateTime<Utc>) -> Result<Post> {
+    pub fn retry(
+        &mut self,
+        id: PostId,
+        at: DateTime<Utc>,
+        due: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Post> {
         let at_text = db_time(at);
+        let due_text = db_time(due);
         self.transition(
             id,
             RETRY,
@@ -649,10 +657,10 @@ impl Store {
                 format!(
                     "phase = NULL, attempts = 0, next_attempt_at = NULL, \
                      last_error = NULL, last_error_code = NULL, last_error_hint = NULL, \
-                     scheduled_at = ?3, due_at = ?3{upload}"
+                     scheduled_at = ?3, due_at = ?4{upload}"
                 )
             },
-            &[&at_text],
+            &[&at_text, &due_text],
             ("retried", serde_json::json!({ "scheduled_at": at_text })),
             now,
         )
@@ -806,7 +814,7 @@ mod tests {
         let ids = store.insert_posts(&[sample_post(now())], now()).unwrap();
         let id = ids[0];
         assert!(matches!(
-            store.retry(id, now(), now()),
+            store.retry(id, now(), now(), now()),
             Err(Error::WrongState {
                 state: PostState::Scheduled,
                 ..
@@ -832,7 +840,7 @@ mod tests {
             .collect();
         assert_eq!(kinds, ["scheduled", "cancelled"]);
         // Retry brings a cancelled post back.
-        let back = store.retry(id, now(), now()).unwrap();
+        let back = store.retry(id, now(), now(), now()).unwrap();
         assert_eq!(back.state, PostState::Scheduled);
     }
 

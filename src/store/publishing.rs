@@ -61,7 +61,8 @@ pub enum Settle {
         /// What to do.
         hint: Option<String>,
     },
-    /// Temporary trouble: back to `scheduled` with one more attempt counted.
+    /// Temporary trouble: back to `scheduled` (to `uploaded` for a post the platform holds)
+    /// with one more attempt counted.
     RetryAt {
         /// Earliest next try.
         at: DateTime<Utc>,
@@ -71,13 +72,15 @@ pub enum Settle {
         reset_upload: bool,
     },
     /// Not attempted (no usable login, creator blocked, interrupted before init): back to
-    /// `scheduled` as it was, without counting an attempt.
+    /// `scheduled` (to `uploaded` for a post the platform holds) as it was, without counting
+    /// an attempt.
     Release {
         /// Why.
         message: String,
     },
     /// Held for the account's sake (a quota, a pause, refused app credentials, a login to
-    /// renew): back to `scheduled` without counting an attempt, with the reason for
+    /// renew): back to `scheduled` (to `uploaded` for a post the platform holds, unless its
+    /// upload is dropped) without counting an attempt, with the reason for
     /// `list`/`show`, and not before `until` when it is given.
     Hold {
         /// Earliest next try (a quota's end); `None` keeps the post due.

@@ -799,3 +799,35 @@ fn r12_dry_run_lists_a_confirmation() {
     assert_eq!(shown(&env, 1)["state"], "uploaded");
     assert_eq!(yt.server.state().count(Endpoint::VideosList), before);
 }
+
+/// Issue 12 review (finding 5): a failed post that was to be uploaded ahead stays so through
+/// `edit` and `retry` while YouTube can hold it (due now, not at its time); an edit to a time
+/// too close says it will be uploaded the normal way.
+#[test]
+fn r12_retry_and_edit_keep_an_upload_ahead() {
+    let yt = Yt::start(|_| {});
+    let mut env = yt.connected();
+    let now = sync_clock(&mut env, &yt);
+    let at = now + chrono::Duration::hours(5);
+    schedule(&env, at, "public", &["--upload-ahead"]).ok();
+    // Failed before its upload (as a refused upload would leave it).
+    env.sql("UPDATE posts SET state = 'failed', last_error = 'refused' WHERE id = 1");
+    env.run(&["edit", "1", "--title", "Better"]).ok();
+    env.run(&["retry", "1"]).ok();
+    let post = shown(&env, 1);
+    assert_eq!(post["upload_ahead"], true, "{post}");
+    assert_eq!(post["scheduled_at"], rfc3339(at).as_str(), "{post}");
+    assert_eq!(env.run(&["run"]).code, 0);
+    assert_eq!(shown(&env, 1)["state"], "uploaded");
+
+    // A second post, moved too close to its time: said so, and uploaded the normal way.
+    schedule(&env, at, "public", &["--upload-ahead"]).ok();
+    let close = rfc3339(now + chrono::Duration::seconds(60));
+    let edit = env.run(&["edit", "2", "--at", &close]);
+    assert_eq!(edit.code, 0, "{edit:?}");
+    assert!(
+        edit.stderr.contains("too close for YouTube to hold it"),
+        "{edit:?}"
+    );
+    assert_eq!(shown(&env, 2)["upload_ahead"], false);
+}
