@@ -360,11 +360,13 @@ impl Store {
 
     /// Drop a post's upload address once its platform gave a final verdict on the upload (it
     /// failed it): there is nothing left to ask about, so a retry uploads anew. The platform's
-    /// id for it stays, for `show` and support requests.
+    /// id for it stays, for `show` and support requests; the upload no longer counts as
+    /// complete, so a post the platform held and then deleted or rejected is not taken for one
+    /// it still holds (which `retry` would only ask about again).
     pub fn forget_upload(&mut self, id: PostId) -> Result<()> {
         self.conn
             .execute(
-                &format!("UPDATE posts SET {FORGET_URL} WHERE id = ?1"),
+                &format!("UPDATE posts SET {FORGET_URL}, upload_complete = 0 WHERE id = ?1"),
                 [id],
             )
             .map_err(self.err())?;

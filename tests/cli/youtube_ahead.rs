@@ -831,3 +831,21 @@ fn r12_retry_and_edit_keep_an_upload_ahead() {
     );
     assert_eq!(shown(&env, 2)["upload_ahead"], false);
 }
+
+/// A video YouTube held and then lost (deleted in Studio) fails the post, and its `retry`
+/// uploads it anew: only a video YouTube may still hold is asked about instead.
+#[test]
+fn r12_a_held_video_deleted_on_youtube_is_retried_with_a_new_upload() {
+    let yt = Yt::start(|_| {});
+    let (mut env, _, video) = uploaded_ahead(&yt, &[]);
+    assert!(yt.server.remove_video(&video));
+    advance(&mut env, &yt, Duration::from_secs(2 * 3600));
+    env.run(&["run"]);
+    assert_eq!(shown(&env, 1)["state"], "failed");
+    env.run(&["retry", "1"]).ok();
+    assert_eq!(env.run(&["run"]).code, 0);
+    let post = shown(&env, 1);
+    assert_eq!(post["state"], "published", "{post}");
+    assert_ne!(post["post_id"], video.as_str());
+    assert_eq!(yt.server.state().sessions.len(), 2);
+}
