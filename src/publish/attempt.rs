@@ -447,8 +447,19 @@ impl Engine {
         checkpoint: &Checkpoint,
     ) -> Result<Outcome> {
         let deadline = tokio::time::Instant::now() + self.options.poll_budget;
+        let mut recorded = post.post_id.is_some();
         loop {
-            match provider.status(token, post, checkpoint).await {
+            let answer = provider.status(token, post, checkpoint).await;
+            // An upload ahead the platform now holds: its id is kept before anything else can
+            // stop the run (a quota while asking), so the post goes back to `uploaded`, known.
+            if !recorded
+                && post.upload_ahead()
+                && let Some(id) = provider.known_post_id(checkpoint)
+            {
+                store.save_post_id(post.id, &id, self.now)?;
+                recorded = true;
+            }
+            match answer {
                 Ok(RemoteState::Working { .. }) => {}
                 // Every byte is in, so the platform publishes it whatever this answer says:
                 // failing the post would be wrong, and a `retry` would publish it twice. Record

@@ -358,6 +358,19 @@ impl Store {
         tx.commit().map_err(map)
     }
 
+    /// Record the platform's id of a post being published whose upload the platform has in
+    /// full (an upload ahead): from then on the post counts as on the platform.
+    pub fn save_post_id(&mut self, id: PostId, post_id: &str, now: DateTime<Utc>) -> Result<()> {
+        self.conn
+            .execute(
+                "UPDATE posts SET post_id = ?2, updated_at = ?3 WHERE id = ?1 \
+                 AND state = 'publishing' AND upload_complete = 1",
+                params![id, post_id, db_time(now)],
+            )
+            .map_err(self.err())?;
+        Ok(())
+    }
+
     /// Drop a post's upload address once its platform gave a final verdict on the upload (it
     /// failed it): there is nothing left to ask about, so a retry uploads anew. The platform's
     /// id for it stays, for `show` and support requests; the upload no longer counts as

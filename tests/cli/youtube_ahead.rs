@@ -849,3 +849,39 @@ fn r12_a_held_video_deleted_on_youtube_is_retried_with_a_new_upload() {
     assert_ne!(post["post_id"], video.as_str());
     assert_eq!(yt.server.state().sessions.len(), 2);
 }
+
+/// Issue 12 review (R8): a quota refusal while asking about an upload ahead YouTube already has
+/// leaves the post `uploaded` with its video id (recorded as soon as the upload's last reply
+/// named it), not `scheduled` without one; after the quota's end the next run confirms the hold.
+#[test]
+fn r12_quota_during_poll_of_upload_ahead() {
+    let yt = Yt::start(|_| {});
+    let mut env = yt.connected();
+    let now = sync_clock(&mut env, &yt);
+    let at = now + chrono::Duration::hours(30);
+    schedule(&env, at, "public", &["--upload-ahead"]).ok();
+    yt.server.inject(crate::fake_youtube::Fault::Status {
+        endpoint: Endpoint::VideosList,
+        http: 403,
+        reason: "quotaExceeded".into(),
+        retry_after: None,
+    });
+    let run = env.run(&["run"]);
+    assert_ne!(run.code, 0, "{run:?}");
+    let post = shown(&env, 1);
+    assert_eq!(post["state"], "uploaded", "{post}");
+    let video = post["post_id"]
+        .as_str()
+        .expect("the video id is kept")
+        .to_string();
+    assert!(yt.server.state().video(&video).is_some());
+    // After the quota's end (midnight Pacific time), the hold is confirmed.
+    advance(&mut env, &yt, Duration::from_secs(25 * 3600));
+    let run = env.run(&["run"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let post = shown(&env, 1);
+    assert_eq!(post["state"], "uploaded", "{post}");
+    assert_eq!(post["post_id"], video.as_str());
+    assert_eq!(post["scheduled_at"], rfc3339(at).as_str());
+    assert_eq!(yt.server.state().sessions.len(), 1);
+}

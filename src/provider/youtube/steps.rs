@@ -176,6 +176,10 @@ impl Provider for YouTube {
         Ok(remote_state(post, &id, video.as_ref()))
     }
 
+    fn known_post_id(&self, checkpoint: &Checkpoint) -> Option<String> {
+        self.memo(&checkpoint.id).video_id
+    }
+
     fn quota_ends(&self, code: &str, now: DateTime<Utc>) -> DateTime<Utc> {
         codes::quota_ends(code, now)
     }
