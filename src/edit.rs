@@ -250,6 +250,8 @@ pub struct Edit {
     effective: Option<Account>,
     /// Uploaded ahead after the edit ([`NewPost::upload_ahead`](crate::post::NewPost)).
     upload_ahead: bool,
+    /// It was (or was asked) to be uploaded ahead, but its time is too close now.
+    ahead_overruled: bool,
 }
 
 /// Merge `changes` into post `id` and check the result like `schedule` does: only a scheduled
@@ -350,7 +352,7 @@ pub fn plan(store: &Store, id: PostId, changes: &Changes, now: DateTime<Utc>) ->
     if !options.privacy_pending() {
         rules.validate(&options, media.info.duration_ms)?;
     }
-    let upload_ahead = upload_ahead(
+    let (upload_ahead, ahead_overruled) = upload_ahead(
         rules,
         &old,
         &options,
@@ -375,13 +377,16 @@ pub fn plan(store: &Store, id: PostId, changes: &Changes, now: DateTime<Utc>) ->
         account,
         effective,
         upload_ahead,
+        ahead_overruled,
         old,
     })
 }
 
-/// Whether the edited post is uploaded ahead. Kept while the new options allow it: a post
-/// uploaded ahead that became unlisted would otherwise still go public at its time, so such
-/// an edit is refused unless it also says `--no-upload-ahead`.
+/// Whether the edited post is uploaded ahead, and whether that was wanted but its time is too
+/// close now. Kept while the new options allow it (a failed post's too, so a `retry` after the
+/// edit uploads it ahead again): a post uploaded ahead that became unlisted would otherwise
+/// still go public at its time, so such an edit is refused unless it also says
+/// `--no-upload-ahead`.
 fn upload_ahead(
     rules: &dyn Rules,
     old: &Post,
@@ -389,16 +394,15 @@ fn upload_ahead(
     asked: Option<bool>,
     at: DateTime<Utc>,
     now: DateTime<Utc>,
-) -> Result<bool> {
-    let keep = asked.is_none() && old.upload_ahead();
+) -> Result<(bool, bool)> {
+    let keep = asked.is_none() && old.asked_upload_ahead();
     if keep && let Err(e) = rules.check_upload_ahead(options) {
         return Err(Error::invalid(
             format!("post {} is to be uploaded ahead: {e}", old.id),
             Some("add --no-upload-ahead to upload it when due instead".into()),
         ));
     }
-    let (ahead, _) = queue::upload_ahead(rules, options, asked.or(Some(keep)), false, at, now)?;
-    Ok(ahead)
+    queue::upload_ahead(rules, options, asked.or(Some(keep)), false, at, now)
 }
 
 impl Edit {
@@ -514,6 +518,7 @@ pub fn save_all(edits: Vec<Edit>, store: &mut Store, now: DateTime<Utc>) -> Resu
             post,
             changed: edit.changed,
             zone: edit.zone,
+            upload_ahead_overruled: edit.ahead_overruled,
         });
     }
     Ok(out)
@@ -529,6 +534,9 @@ pub struct Edited {
     pub changed: Vec<&'static str>,
     /// The zone the post's time is shown in.
     pub zone: Tz,
+    /// The post was to be uploaded ahead, but its new time is too close for the platform to
+    /// hold it: it is uploaded the normal way when due (the CLI says so).
+    pub upload_ahead_overruled: bool,
 }
 
 #[cfg(test)]

@@ -49,7 +49,10 @@ pub fn only_time(changes: &Changes) -> bool {
 /// Refuse an edit of an uploaded post other than its time: the video is on the platform, and
 /// its page there is where it changes.
 pub fn refuse_edit(post: &Post) -> Error {
-    let platform = platform_of(post);
+    let platform = match platform_of(post) {
+        Ok(platform) => platform,
+        Err(e) => return e,
+    };
     Error::invalid(
         format!(
             "post {} is already on {}, which makes it public by itself at its time: only its time can change from here",
@@ -77,10 +80,11 @@ pub async fn reschedule(
     let Some(at_text) = &changes.at else {
         return Err(refuse_edit(post));
     };
+    refuse_if_out(ctx, post, "moved")?;
     let at = crate::queue::resolve_time(at_text, zone, ctx.now)?;
-    let platform = platform_of(post);
+    let platform = platform_of(post)?;
     let margin = platform.rules().hold_margin().unwrap_or_default();
-    if at - ctx.now < margin {
+    if !platform.rules().can_hold_until(at, ctx.now) {
         return Err(Error::invalid(
             format!(
                 "{} publishes a post at once when its time is less than {} minutes away, so post {} cannot be moved to {}",
@@ -108,6 +112,7 @@ pub async fn reschedule(
 
 /// Delete `post` on its platform, then cancel it.
 pub async fn cancel(ctx: &Context<'_>, store: &mut Store, post: &Post) -> Result<Post> {
+    refuse_if_out(ctx, post, "cancelled")?;
     let (_lock, account, id) = prepare(ctx, store, post, "cancelled").await?;
     with_token(ctx, store, &account, |provider, token| {
         let id = id.clone();
@@ -117,15 +122,47 @@ pub async fn cancel(ctx: &Context<'_>, store: &mut Store, post: &Post) -> Result
     store.cancel_uploaded(post.id, ctx.now)
 }
 
-fn platform_of(post: &Post) -> Platform {
-    post.platform
-        .parse()
-        .unwrap_or_else(|_| crate::queue::platform())
+/// Refuse to change `post` once its time has passed or is closer than the platform's hold
+/// margin: the platform has made it public (the run that records so may not have come yet) or
+/// is about to, and deleting or moving it then would take down a public video. Checked before
+/// anything is sent.
+fn refuse_if_out(ctx: &Context<'_>, post: &Post, action: &'static str) -> Result<()> {
+    let platform = platform_of(post)?;
+    if platform.rules().can_hold_until(post.scheduled_at, ctx.now) {
+        return Ok(());
+    }
+    let name = platform.name();
+    let state = if post.scheduled_at <= ctx.now {
+        "has made it public"
+    } else {
+        "is about to make it public"
+    };
+    let studio = link(post).map(|l| format!(" at {l}")).unwrap_or_default();
+    Err(Error::invalid(
+        format!(
+            "post {}'s time ({}) has come: {name} {state}, so it cannot be {action} from here",
+            post.id,
+            crate::store::db_time(post.scheduled_at)
+        ),
+        Some(format!(
+            "the next `postez run` records it published; change or delete it in {name}'s own editor{studio}"
+        )),
+    ))
+}
+
+/// The post's platform; a name postez does not know is a damaged row, not a TikTok post.
+fn platform_of(post: &Post) -> Result<Platform> {
+    post.platform.parse().map_err(|_| {
+        Error::Internal(format!(
+            "post {} names an unknown platform `{}`",
+            post.id, post.platform
+        ))
+    })
 }
 
 fn link(post: &Post) -> Option<String> {
     let id = post.post_id.as_deref()?;
-    platform_of(post).rules().manage_link(id)
+    platform_of(post).ok()?.rules().manage_link(id)
 }
 
 /// The run lock (no run confirms the post meanwhile), the post re-read under it, its account,
@@ -154,7 +191,7 @@ async fn prepare(
             action,
         });
     }
-    let platform = platform_of(&post);
+    let platform = platform_of(&post)?;
     let name = platform.name();
     let id = post.post_id.clone().ok_or_else(|| {
         Error::Internal(format!("post {} is uploaded but has no {name} id", post.id))

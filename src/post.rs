@@ -484,6 +484,16 @@ impl Post {
             && matches!(self.state, PostState::Scheduled | PostState::Publishing)
     }
 
+    /// Whether the post was to be uploaded ahead, whatever became of it since (a failed or
+    /// cancelled one too): what `retry` and `edit` keep when its options and time still allow.
+    pub fn asked_upload_ahead(&self) -> bool {
+        self.due_at < self.scheduled_at
+            && !matches!(
+                self.state,
+                PostState::Uploaded | PostState::Published | PostState::SentToInbox
+            )
+    }
+
     /// Where people watch the post once published, when its platform builds such an address
     /// from what postez keeps (YouTube; TikTok's names the creator, so it has none).
     pub fn url(&self) -> Option<String> {

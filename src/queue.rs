@@ -376,7 +376,7 @@ pub fn upload_ahead(
         Some(false) => false,
         None => setting && rules.check_upload_ahead(options).is_ok(),
     };
-    let too_close = rules.hold_margin().is_none_or(|margin| at - now < margin);
+    let too_close = !rules.can_hold_until(at, now);
     Ok((
         wanted && !too_close,
         wanted && too_close && asked == Some(true),

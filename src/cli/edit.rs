@@ -228,6 +228,7 @@ async fn edit_uploaded(
             post,
             changed: vec!["scheduled_at"],
             zone,
+            upload_ahead_overruled: false,
         },
     );
     Ok(())
@@ -363,6 +364,14 @@ fn render(ctx: &Ctx, edited: &postez::edit::Edited) {
                 .collect::<Vec<_>>()
                 .join(", "),
             postez::when::describe(post.scheduled_at, edited.zone, ctx.now())
+        ));
+    }
+    if edited.upload_ahead_overruled
+        && let Ok(platform) = post.platform.parse::<postez::provider::Platform>()
+    {
+        ctx.out.note(&format!(
+            "Its time is too close for {} to hold it: `postez run` uploads it the normal way when due.",
+            platform.name()
         ));
     }
     if post.state == postez::post::PostState::Failed {

@@ -180,11 +180,19 @@ pub async fn exec(ctx: &Ctx, args: ImportArgs) -> Result<()> {
     let youtube: Vec<_> = posts
         .iter()
         .filter(|p| p.options.platform() == Platform::YouTube)
-        .map(|p| p.scheduled_at)
+        // The day the upload is made: an upload ahead's is the next run's.
+        .map(|p| {
+            if p.upload_ahead {
+                ctx.now()
+            } else {
+                p.scheduled_at
+            }
+        })
         .collect();
     if !youtube.is_empty() {
         // The rows are queued already: a count that fails is no reason to fail the import.
-        let quota = postez::provider::youtube::quota::warnings(&store, ctx.config()?, &youtube);
+        let quota =
+            postez::provider::youtube::quota::warnings(&store, ctx.config()?, &youtube, ctx.now());
         for warning in quota.unwrap_or_default() {
             ctx.out.warn(&warning);
         }

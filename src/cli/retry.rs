@@ -103,5 +103,15 @@ fn retry_one(ctx: &Ctx, args: &RetryArgs, id: PostId) -> Result<Post> {
         // A post that missed its time is due now, not immediately "missed" again.
         None => current.scheduled_at.max(ctx.now()),
     };
-    store.retry(id, at, ctx.now())
+    // A post that was to be uploaded ahead is again, while its platform can still hold it
+    // until `at`: due now; else at its time.
+    let rules = current
+        .platform
+        .parse::<postez::provider::Platform>()?
+        .rules();
+    let ahead = current.asked_upload_ahead()
+        && rules.check_upload_ahead(&current.options).is_ok()
+        && rules.can_hold_until(at, ctx.now());
+    let due = if ahead { ctx.now() } else { at };
+    store.retry(id, at, due, ctx.now())
 }

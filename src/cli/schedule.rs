@@ -882,7 +882,8 @@ async fn schedule_youtube(
         ctx.out.warn(&warning);
     }
     // The post is queued already: a warning that cannot be counted is no reason to fail.
-    let quota = youtube::quota::warnings(&store, ctx.config()?, &[post.scheduled_at]);
+    // Counted by the day the upload is made (an upload ahead's is the next run's).
+    let quota = youtube::quota::warnings(&store, ctx.config()?, &[post.due_at], ctx.now());
     for warning in quota.unwrap_or_default() {
         ctx.out.warn(&warning);
     }

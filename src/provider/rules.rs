@@ -9,6 +9,8 @@
 
 use std::path::Path;
 
+use chrono::{DateTime, Utc};
+
 use super::{Platform, Scopes};
 use crate::error::Result;
 use crate::media::{MediaError, MediaInfo};
@@ -73,6 +75,20 @@ pub trait Rules: Send + Sync {
     /// public by itself (`schedule --upload-ahead`); `None` when the platform cannot hold a
     /// post until a time. Closer than this, the post is uploaded the normal way.
     fn hold_margin(&self) -> Option<chrono::Duration>;
+
+    /// The note recorded on a post the platform still kept private hours after its time, when
+    /// postez stops asking and records it published (the upload succeeded; the user makes it
+    /// public by hand). `None` where posts are never held.
+    fn kept_private(&self, _post_id: &str, _options: &PostOptions) -> Option<super::Notice> {
+        None
+    }
+
+    /// Whether the platform can still hold a post until `at`, seen at `now`: it holds posts,
+    /// and `at` is at least [`Rules::hold_margin`] away. The one test of that margin (queue,
+    /// run, dry run, `edit`/`cancel` of an uploaded post).
+    fn can_hold_until(&self, at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+        self.hold_margin().is_some_and(|margin| at - now >= margin)
+    }
 
     /// Refuse `--upload-ahead` for a post with `options` the platform cannot hold until its
     /// time (another platform, a privacy with no time to go public at).

@@ -270,6 +270,13 @@ pub trait Provider: LoginSteps + Send + Sync {
         checkpoint: &Checkpoint,
     ) -> Result<RemoteState>;
 
+    /// The platform's id of the post the upload `checkpoint` made, once the platform gave it
+    /// (YouTube's last upload reply names the video): the engine records it at once, so a run
+    /// that stops before the post is settled leaves it known (§2.5 of the YouTube notes).
+    fn known_post_id(&self, _checkpoint: &Checkpoint) -> Option<String> {
+        None
+    }
+
     /// When a quota the platform reported (its `code`) lets the account's posts go again.
     fn quota_ends(&self, code: &str, now: DateTime<Utc>) -> DateTime<Utc>;
 

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
 use crate::error::{Error, Result};
 use crate::media::{MediaError, Verified};
@@ -22,9 +22,34 @@ use super::{Engine, Event, Session, Subject};
 /// Retries of one chunk within a run (5xx, resets) before the attempt is given up.
 const CHUNK_TRIES: u32 = 5;
 
+/// How long after its time a post the platform still holds private is asked about (§4 of the
+/// platform notes: status is polled sparingly, given up after about 6 h with a note, the upload
+/// having succeeded). Then it is recorded published with the platform's note.
+const KEPT_PRIVATE_GRACE: chrono::Duration = chrono::Duration::hours(6);
+
+/// When to ask again about a post still held `late` after its time: 2 minutes, then 10, then
+/// 30, then hourly (§4's slowing polls; each check costs quota and a history row), never past
+/// the grace period's end, when it is settled.
+fn next_late_check(now: DateTime<Utc>, at: DateTime<Utc>) -> DateTime<Utc> {
+    let late = now - at;
+    let minutes = if late < chrono::Duration::minutes(2) {
+        2
+    } else if late < chrono::Duration::minutes(12) {
+        10
+    } else if late < chrono::Duration::minutes(42) {
+        30
+    } else {
+        60
+    };
+    (now + chrono::Duration::minutes(minutes)).min(at + KEPT_PRIVATE_GRACE)
+}
+
 impl Engine {
     /// A temporary failure: queued again with exponential backoff (1, 2, 4 … minutes, at most
-    /// an hour, with jitter), or failed once `max_attempts` is reached.
+    /// an hour, with jitter), or failed once `max_attempts` is reached. Never failed while the
+    /// platform holds the post (its id is known and its upload kept): the platform publishes it
+    /// whatever postez does, so the post stays `uploaded` and is asked about again, hourly at
+    /// most; failing it would invite a `retry` that uploads a second video.
     pub(super) fn retry_or_fail(
         &self,
         post: &Post,
@@ -34,7 +59,8 @@ impl Engine {
         hint: Option<String>,
     ) -> Settle {
         let attempts = post.attempts + 1;
-        if attempts >= self.config.max_attempts() {
+        let held = post.post_id.is_some() && !reset_upload;
+        if attempts >= self.config.max_attempts() && !held {
             return Settle::Failed {
                 code,
                 message: format!("gave up after {attempts} attempts: {message}"),
@@ -284,8 +310,8 @@ impl Engine {
         if post.upload_ahead() {
             // Too close to its time (or past it) for the platform to hold it: uploaded the
             // normal way, and recorded so, before the platform is asked anything.
-            let margin = Subject::of(&post).platform.rules().hold_margin();
-            if margin.is_none_or(|m| post.scheduled_at - self.now < m) {
+            let rules = Subject::of(&post).platform.rules();
+            if !rules.can_hold_until(post.scheduled_at, self.now) {
                 store.upload_now(post.id, self.now)?;
                 post.to_mut().due_at = post.scheduled_at;
             }
@@ -421,8 +447,19 @@ impl Engine {
         checkpoint: &Checkpoint,
     ) -> Result<Outcome> {
         let deadline = tokio::time::Instant::now() + self.options.poll_budget;
+        let mut recorded = post.post_id.is_some();
         loop {
-            match provider.status(token, post, checkpoint).await {
+            let answer = provider.status(token, post, checkpoint).await;
+            // An upload ahead the platform now holds: its id is kept before anything else can
+            // stop the run (a quota while asking), so the post goes back to `uploaded`, known.
+            if !recorded
+                && post.upload_ahead()
+                && let Some(id) = provider.known_post_id(checkpoint)
+            {
+                store.save_post_id(post.id, &id, self.now)?;
+                recorded = true;
+            }
+            match answer {
                 Ok(RemoteState::Working { .. }) => {}
                 // Every byte is in, so the platform publishes it whatever this answer says:
                 // failing the post would be wrong, and a `retry` would publish it twice. Record
@@ -465,18 +502,35 @@ impl Engine {
     fn final_outcome(&self, post: &Post, state: RemoteState) -> Outcome {
         match state {
             // Held by the platform until its time. Once that time has passed it should be out:
-            // said so in `show`, and the next run asks again.
-            RemoteState::Held { id, at } => Outcome::Done(Settle::Uploaded {
-                post_id: id,
-                at,
-                late: (at <= self.now).then(|| {
-                    let name = Subject::of(post).platform.name();
-                    format!(
-                        "{name} still holds it private although its time has passed; postez \
-                         asks {name} again at the next run"
-                    )
-                }),
-            }),
+            // said so in `show`, and asked again later, less and less often; after the grace
+            // period it is recorded published with the platform's note (the upload succeeded,
+            // and only the owner can make it public now).
+            RemoteState::Held { id, at } => {
+                let rules = Subject::of(post).platform.rules();
+                if at + KEPT_PRIVATE_GRACE <= self.now
+                    && let Some(note) = rules.kept_private(&id, &post.options)
+                {
+                    return Outcome::Done(Settle::PublishedNoted {
+                        post_id: Some(id),
+                        note,
+                    });
+                }
+                let late = at <= self.now;
+                let name = rules.platform().name();
+                Outcome::Done(Settle::Uploaded {
+                    post_id: id,
+                    at,
+                    late: late.then(|| {
+                        format!(
+                            "{name} still holds it private although its time has passed; postez \
+                             asks {name} again later, less and less often, and records it \
+                             published with a note {} hours after its time",
+                            KEPT_PRIVATE_GRACE.num_hours()
+                        )
+                    }),
+                    next_check: late.then(|| next_late_check(self.now, at)),
+                })
+            }
             state => final_outcome(state),
         }
     }

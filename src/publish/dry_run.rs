@@ -7,7 +7,7 @@ use chrono::Utc;
 
 use crate::auth;
 use crate::error::{Error, Result};
-use crate::post::Mode;
+use crate::post::{Mode, PostState};
 use crate::provider::{Platform, Verdict};
 use crate::store::{Account, AccountState, Store};
 
@@ -42,11 +42,19 @@ impl Engine {
                 }
                 let platform = post.platform.parse::<Platform>()?;
                 let rules = platform.rules();
-                if post.upload_ahead()
-                    && rules
-                        .hold_margin()
-                        .is_some_and(|m| post.scheduled_at - self.now >= m)
+                // Held by the platform (or its upload complete): the run only asks about it.
+                if post.state == PostState::Uploaded || store.upload_state(post.id)?.upload_complete
                 {
+                    notes.insert(
+                        0,
+                        format!(
+                            "would ask {} whether it is public (it is uploaded)",
+                            platform.name()
+                        ),
+                    );
+                    return Ok(notes.join(", "));
+                }
+                if post.upload_ahead() && rules.can_hold_until(post.scheduled_at, self.now) {
                     notes.push(format!(
                         "uploaded ahead: {} makes it public at {}",
                         platform.name(),

@@ -37,7 +37,9 @@ impl Engine {
                     note: Some(note),
                 }
             }
-            Settle::Uploaded { post_id, at, late } => {
+            Settle::Uploaded {
+                post_id, at, late, ..
+            } => {
                 summary.uploaded += 1;
                 Event::Uploaded {
                     post: subject,

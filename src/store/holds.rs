@@ -194,7 +194,7 @@ impl Store {
             .prepare_cached(
                 "SELECT p.account_id, p.id FROM account_holds h JOIN posts p \
                  ON p.account_id = h.account_id WHERE h.until IS NULL \
-                 AND p.state = 'scheduled' AND p.due_at <= ?1 \
+                 AND p.state IN ('scheduled', 'uploaded') AND p.due_at <= ?1 \
                  AND (p.next_attempt_at IS NULL OR p.next_attempt_at <= ?1) \
                  ORDER BY p.account_id, p.scheduled_at, p.id",
             )

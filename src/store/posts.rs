@@ -409,21 +409,24 @@ impl Store {
             .map_err(self.err())
     }
 
-    /// How many of `platform`'s posts are queued (scheduled or publishing) for a time in
-    /// `[from, to)`: a platform's daily upload allowance is counted against them. Times are
-    /// stored as fixed-width UTC text, so they compare as text.
+    /// How many of `platform`'s posts still to be uploaded (scheduled or publishing, not
+    /// held by the platform yet) are uploaded in `[from, to)`, seen at `now`: a platform's
+    /// daily upload allowance is spent when the upload starts, at the post's `due_at` (an
+    /// upload ahead goes up at the next run, not at its time), or at the next run for one
+    /// already due. Times are stored as fixed-width UTC text, so they compare as text.
     pub fn count_queued(
         &self,
         platform: Platform,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
+        now: DateTime<Utc>,
     ) -> Result<usize> {
         self.conn
             .query_row(
                 "SELECT COUNT(*) FROM posts WHERE platform = ?1 \
-                 AND state IN ('scheduled', 'publishing') \
-                 AND scheduled_at >= ?2 AND scheduled_at < ?3",
-                params![platform, db_time(from), db_time(to)],
+                 AND state IN ('scheduled', 'publishing') AND upload_complete = 0 \
+                 AND MAX(due_at, ?4) >= ?2 AND MAX(due_at, ?4) < ?3",
+                params![platform, db_time(from), db_time(to), db_time(now)],
                 |r| r.get(0),
             )
             .map_err(self.err())
@@ -479,8 +482,9 @@ impl Store {
     /// Make `change` (its state, and the fields `set_sql` gives) if the post is in one of its
     /// `from` states, recording `event`. Returns `WrongState` when it is not (or another
     /// process got there first). `set_sql` is told whether the post holds an upload its
-    /// platform may have finished unconfirmed ([`crate::provider::Rules::upload_may_exist_before_confirmed`]):
-    /// only a retry may touch such a post, and it must keep the upload for the next run to ask.
+    /// platform may have finished unconfirmed ([`crate::provider::Rules::upload_may_exist_before_confirmed`])
+    /// or holds until its time: only a retry may touch such a post, and it must keep the upload
+    /// (and the platform's id) for the next run to ask.
     #[allow(clippy::too_many_arguments)]
     fn transition(
         &mut self,
@@ -521,17 +525,18 @@ fn transition_in(
 ) -> Result<()> {
     {
         let map = db_err(path);
-        let row: Option<(String, bool, String, bool)> = tx
+        let row: Option<(String, bool, String, bool, bool)> = tx
             .query_row(
                 "SELECT state, upload_complete, platform, \
-                 COALESCE(json_extract(checkpoint, '$.upload_url'), '') <> '' \
+                 COALESCE(json_extract(checkpoint, '$.upload_url'), '') <> '', \
+                 post_id IS NOT NULL \
                  FROM posts WHERE id = ?1",
                 [id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
             )
             .optional()
             .map_err(map)?;
-        let Some((state, uploaded, platform, has_upload)) = row else {
+        let Some((state, uploaded, platform, has_upload, has_id)) = row else {
             return Err(Error::NoSuchPost { id });
         };
         let state: PostState = text_enum(1, state).map_err(map)?;
@@ -546,6 +551,21 @@ fn transition_in(
             return Err(Error::invalid(
                 format!("post {id} is already uploaded to {name} and waits for its verdict, so it cannot be {action}"),
                 Some("the next `postez run` learns the outcome; after that it can be retried or edited".into()),
+            ));
+        }
+        // A post the platform held until its time (its id known, every byte in) that a queue
+        // from before the fix of issue 12's review recorded `failed`: the platform publishes it
+        // whatever postez does. Only `retry` is let through, and it keeps the video: the next
+        // run asks the platform about it instead of uploading a second one.
+        let held = uploaded && has_id && state == PostState::Failed;
+        if held && action != "retried" {
+            return Err(Error::invalid(
+                format!(
+                    "post {id} is already on {name}, which publishes it at its time, so it cannot be {action} from here"
+                ),
+                Some(format!(
+                    "`postez retry {id}` has the next run ask {name} about it; change or delete it in {name}'s own editor"
+                )),
             ));
         }
         // The same for an upload the platform may have finished without postez hearing so
@@ -564,7 +584,7 @@ fn transition_in(
         let sql = format!(
             "UPDATE posts SET {}, {}, updated_at = ?1 WHERE id = ?2 AND {}",
             change.set(),
-            set_sql(may_exist),
+            set_sql(may_exist || held),
             change.guard()
         );
         let mut all: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(set_params.len() + 2);
@@ -692,11 +712,19 @@ impl Store {
         Ok(())
     }
 
-    /// Put a failed or cancelled post back in the queue for `at`, with a fresh attempt count.
+    /// Put a failed or cancelled post back in the queue for `at`, due at `due` (earlier for an
+    /// upload ahead), with a fresh attempt count.
     /// An upload the platform may hold in full unconfirmed is kept: the next run asks about it
     /// before uploading anything.
-    pub fn retry(&mut self, id: PostId, at: DateTime<Utc>, now: DateTime<Utc>) -> Result<Post> {
+    pub fn retry(
+        &mut self,
+        id: PostId,
+        at: DateTime<Utc>,
+        due: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Post> {
         let at_text = db_time(at);
+        let due_text = db_time(due);
         self.transition(
             id,
             RETRY,
@@ -712,10 +740,10 @@ impl Store {
                 format!(
                     "phase = NULL, attempts = 0, next_attempt_at = NULL, \
                      last_error = NULL, last_error_code = NULL, last_error_hint = NULL, \
-                     scheduled_at = ?3, due_at = ?3{upload}"
+                     scheduled_at = ?3, due_at = ?4{upload}"
                 )
             },
-            &[&at_text],
+            &[&at_text, &due_text],
             ("retried", serde_json::json!({ "scheduled_at": at_text })),
             now,
         )
@@ -924,7 +952,7 @@ mod tests {
         let ids = store.insert_posts(&[sample_post(now())], now()).unwrap();
         let id = ids[0];
         assert!(matches!(
-            store.retry(id, now(), now()),
+            store.retry(id, now(), now(), now()),
             Err(Error::WrongState {
                 state: PostState::Scheduled,
                 ..
@@ -950,7 +978,7 @@ mod tests {
             .collect();
         assert_eq!(kinds, ["scheduled", "cancelled"]);
         // Retry brings a cancelled post back.
-        let back = store.retry(id, now(), now()).unwrap();
+        let back = store.retry(id, now(), now(), now()).unwrap();
         assert_eq!(back.state, PostState::Scheduled);
     }
 

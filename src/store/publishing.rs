@@ -44,8 +44,11 @@ pub enum Settle {
         /// When the platform makes it public.
         at: DateTime<Utc>,
         /// Why it is still not public when its time has passed (the confirming run found it
-        /// held still): shown by `show`, and the next run asks again.
+        /// held still): shown by `show`, and a later run asks again.
         late: Option<String>,
+        /// Not asked again before then (a late post is asked less and less often); `None`
+        /// makes it due at `at`.
+        next_check: Option<DateTime<Utc>>,
     },
     /// In the creator's inbox: `sent_to_inbox`.
     SentToInbox,
@@ -58,7 +61,8 @@ pub enum Settle {
         /// What to do.
         hint: Option<String>,
     },
-    /// Temporary trouble: back to `scheduled` with one more attempt counted.
+    /// Temporary trouble: back to `scheduled` (to `uploaded` for a post the platform holds)
+    /// with one more attempt counted.
     RetryAt {
         /// Earliest next try.
         at: DateTime<Utc>,
@@ -68,13 +72,15 @@ pub enum Settle {
         reset_upload: bool,
     },
     /// Not attempted (no usable login, creator blocked, interrupted before init): back to
-    /// `scheduled` as it was, without counting an attempt.
+    /// `scheduled` (to `uploaded` for a post the platform holds) as it was, without counting
+    /// an attempt.
     Release {
         /// Why.
         message: String,
     },
     /// Held for the account's sake (a quota, a pause, refused app credentials, a login to
-    /// renew): back to `scheduled` without counting an attempt, with the reason for
+    /// renew): back to `scheduled` (to `uploaded` for a post the platform holds, unless its
+    /// upload is dropped) without counting an attempt, with the reason for
     /// `list`/`show`, and not before `until` when it is given.
     Hold {
         /// Earliest next try (a quota's end); `None` keeps the post due.
@@ -192,14 +198,16 @@ impl Store {
         rows.collect::<rusqlite::Result<_>>().map_err(self.err())
     }
 
-    /// Due posts, without claiming them (`--dry-run`).
+    /// Due posts, without claiming them (`--dry-run`): the ones [`Store::claim_due`] would
+    /// claim, confirmations of posts the platform holds included.
     pub fn due(&self, now: DateTime<Utc>) -> Result<Vec<PostId>> {
         let mut stmt = self
             .conn
             .prepare_cached(&format!(
-                "SELECT id FROM posts WHERE state = 'scheduled' AND due_at <= ?1 \
+                "SELECT id FROM posts WHERE {} AND due_at <= ?1 \
                  AND (next_attempt_at IS NULL OR next_attempt_at <= ?1) AND {NOT_PAUSED} \
-                 ORDER BY due_at, id"
+                 ORDER BY due_at, id",
+                CLAIM.guard()
             ))
             .map_err(self.err())?;
         let rows = stmt
@@ -350,13 +358,28 @@ impl Store {
         tx.commit().map_err(map)
     }
 
+    /// Record the platform's id of a post being published whose upload the platform has in
+    /// full (an upload ahead): from then on the post counts as on the platform.
+    pub fn save_post_id(&mut self, id: PostId, post_id: &str, now: DateTime<Utc>) -> Result<()> {
+        self.conn
+            .execute(
+                "UPDATE posts SET post_id = ?2, updated_at = ?3 WHERE id = ?1 \
+                 AND state = 'publishing' AND upload_complete = 1",
+                params![id, post_id, db_time(now)],
+            )
+            .map_err(self.err())?;
+        Ok(())
+    }
+
     /// Drop a post's upload address once its platform gave a final verdict on the upload (it
     /// failed it): there is nothing left to ask about, so a retry uploads anew. The platform's
-    /// id for it stays, for `show` and support requests.
+    /// id for it stays, for `show` and support requests; the upload no longer counts as
+    /// complete, so a post the platform held and then deleted or rejected is not taken for one
+    /// it still holds (which `retry` would only ask about again).
     pub fn forget_upload(&mut self, id: PostId) -> Result<()> {
         self.conn
             .execute(
-                &format!("UPDATE posts SET {FORGET_URL} WHERE id = ?1"),
+                &format!("UPDATE posts SET {FORGET_URL}, upload_complete = 0 WHERE id = ?1"),
                 [id],
             )
             .map_err(self.err())?;
@@ -417,19 +440,25 @@ impl Store {
                     serde_json::json!({ "post_id": post_id, "note": note }),
                 )
             }
-            Settle::Uploaded { post_id, at, late } => {
+            Settle::Uploaded {
+                post_id,
+                at,
+                late,
+                next_check,
+            } => {
                 // Due again at its time, for the run that confirms it; the time is the one the
                 // platform holds (an edit whose reply was lost may have moved it). The upload
                 // address is of no use any more (the platform's id is kept).
                 tx.execute(
                     &format!(
                         "UPDATE posts SET {}, phase = NULL, post_id = ?2, scheduled_at = ?3, due_at = ?3, \
+                         next_attempt_at = ?6, \
                          {FORGET_URL}, last_error = ?4, last_error_code = NULL, \
                          last_error_hint = NULL, updated_at = ?5 WHERE id = ?1 AND {}",
                         HOLD.set(),
                         HOLD.guard()
                     ),
-                    params![id, post_id, db_time(*at), late, stamp],
+                    params![id, post_id, db_time(*at), late, stamp, next_check.map(db_time)],
                 )
                 .map_err(map)?;
                 (
@@ -601,6 +630,7 @@ mod tests {
                     post_id: "vid".into(),
                     at: held_until,
                     late: None,
+                    next_check: None,
                 },
                 now(),
             )

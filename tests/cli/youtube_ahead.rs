@@ -190,12 +190,10 @@ fn still_private_after_its_time_is_checked_again_and_a_deleted_video_fails() {
     let post = shown(&env, 1);
     assert_eq!(post["state"], "uploaded", "{post}");
     let human = env.run(&["show", "1"]).ok().to_string();
-    assert!(
-        human.contains("asks YouTube again at the next run"),
-        "{human}"
-    );
+    assert!(human.contains("asks YouTube again later"), "{human}");
     // Deleted in Studio meanwhile: failed with the reason and a hint, never uploaded again.
     assert!(yt.server.remove_video(&id));
+    advance(&mut env, &yt, Duration::from_secs(3600));
     env.run(&["run"]);
     let post = shown(&env, 1);
     assert_eq!(post["state"], "failed", "{post}");
@@ -581,4 +579,309 @@ fn edit_keeps_upload_ahead_only_for_a_post_youtube_can_hold() {
     assert_eq!(sent["publishAt"], rfc3339(at).as_str(), "{sent}");
     assert_eq!(shown(&env, 2)["state"], "uploaded");
     assert_eq!(shown(&env, 1)["state"], "scheduled");
+}
+
+/// Issue 12 review (R1): a post YouTube holds whose confirming runs cannot reach Google's token
+/// endpoint stays `uploaded` however many runs fail (exit 75 each), never `failed` with a
+/// `retry` offered; once the login works again the next run records it published, and no
+/// second video is ever uploaded. A queue that recorded such a post `failed` (before the fix)
+/// is retried without losing the video: the next run asks YouTube about it.
+#[test]
+fn r12_held_then_refresh_network_errors_then_retry_duplicates() {
+    let yt = Yt::start(|_| {});
+    let mut env = yt.connected();
+    let now = sync_clock(&mut env, &yt);
+    schedule(
+        &env,
+        now + chrono::Duration::minutes(10),
+        "public",
+        &["--upload-ahead"],
+    )
+    .ok();
+    assert_eq!(env.run(&["run"]).code, 0);
+    assert_eq!(shown(&env, 1)["state"], "uploaded");
+    let video = shown(&env, 1)["post_id"].as_str().unwrap().to_string();
+    let good = yt.server.token_url();
+    yt.server.expire_access_tokens();
+    env.set("POSTEZ_YOUTUBE_TOKEN_URL", "http://127.0.0.1:9/token");
+    for _ in 0..8 {
+        advance(&mut env, &yt, Duration::from_secs(2 * 3600));
+        let run = env.run(&["run"]);
+        assert_eq!(run.code, 75, "{run:?}");
+        let p = shown(&env, 1);
+        assert_eq!(p["state"], "uploaded", "{p}");
+        assert_eq!(p["post_id"], video.as_str());
+    }
+    env.set("POSTEZ_YOUTUBE_TOKEN_URL", &good);
+    advance(&mut env, &yt, Duration::from_secs(2 * 3600));
+    let run = env.run(&["run"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(shown(&env, 1)["state"], "published");
+    let st = yt.server.state();
+    assert_eq!(st.videos.len(), 1);
+    assert_eq!(st.sessions.len(), 1);
+
+    // A queue from before the fix: the held post recorded `failed`. `edit` and `cancel` are
+    // refused (the video is on YouTube); `retry` keeps its id, and the run asks, not uploads.
+    env.sql(
+        "UPDATE posts SET state = 'failed', last_error = 'gave up after 6 attempts' WHERE id = 1",
+    );
+    let edit = env.run(&["edit", "1", "--title", "New"]);
+    assert!(edit.fails(2).contains("already on YouTube"), "{edit:?}");
+    env.run(&["cancel", "1"]).fails(2);
+    env.run(&["retry", "1"]).ok();
+    assert_eq!(shown(&env, 1)["post_id"], video.as_str());
+    let run = env.run(&["run"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let p = shown(&env, 1);
+    assert_eq!(p["state"], "published", "{p}");
+    assert_eq!(p["post_id"], video.as_str());
+    let st = yt.server.state();
+    assert_eq!(st.videos.len(), 1, "a second video was uploaded");
+    assert_eq!(st.sessions.len(), 1);
+}
+
+/// Issue 12 review (R2, R5): once an uploaded post's time has passed YouTube has made it
+/// public, though no run has recorded so yet: `cancel` and `edit --at` are refused (exit 2,
+/// nothing sent, the queue unchanged) with the Studio link, and the video stays; the same
+/// within the hold margin before its time. The next run records it published.
+#[test]
+fn r12_cancel_after_its_time_deletes_a_public_video() {
+    let yt = Yt::start(|_| {});
+    let (mut env, at, video) = uploaded_ahead(&yt, &["--manage"]);
+    // Within the margin before its time: YouTube is about to publish it.
+    let now = advance(&mut env, &yt, Duration::from_secs(3600 - 60));
+    assert!(at > now);
+    let total =
+        |st: &crate::fake_youtube::Snapshot| st.calls.values().sum::<u64>() + st.refresh_calls;
+    let calls = total(&yt.server.state());
+    let cancel = env.run(&["cancel", "1"]);
+    assert!(
+        cancel.fails(2).contains("about to make it public"),
+        "{cancel:?}"
+    );
+    // After its time.
+    let now = advance(&mut env, &yt, Duration::from_secs(3600));
+    let before = env.db_bytes();
+    let cancel = env.run(&["cancel", "1"]);
+    let err = cancel.fails(2);
+    assert!(err.contains("has made it public"), "{err}");
+    assert!(err.contains(&format!("{STUDIO}{video}")), "{err}");
+    let later = rfc3339(now + chrono::Duration::days(1));
+    let edit = env.run(&["edit", "1", "--at", &later]);
+    let err = edit.fails(2);
+    assert!(err.contains("cannot be moved"), "{err}");
+    assert!(
+        err.contains("next `postez run` records it published"),
+        "{err}"
+    );
+    assert_eq!(env.db_bytes(), before, "the queue changed");
+    let st = yt.server.state();
+    assert_eq!(total(&st), calls, "a refused change called YouTube");
+    assert_eq!(st.count(Endpoint::VideosDelete), 0);
+    assert!(st.video(&video).is_some_and(|v| !v.gone));
+    let run = env.run(&["run"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(shown(&env, 1)["state"], "published");
+}
+
+/// Issue 12 review (R3): a post YouTube still holds private after its time is asked about 2,
+/// 10 and 30 minutes later, then hourly (§4: polled sparingly), not at every run; 6 hours after
+/// its time it is recorded published with YouTube's note, its video id kept, and never asked
+/// about again.
+#[test]
+fn r12_late_hold_polled_every_run_forever() {
+    let yt = Yt::start(|_| {});
+    let (mut env, at, video) = uploaded_ahead(&yt, &[]);
+    yt.server.set_force_private(true);
+    let lists = |yt: &Yt| yt.server.state().count(Endpoint::VideosList);
+    // At its time, then one run a minute for the first 45 minutes.
+    advance(&mut env, &yt, Duration::from_secs(3600));
+    let mut asked = Vec::new();
+    for minute in 0..=45 {
+        if minute > 0 {
+            advance(&mut env, &yt, Duration::from_secs(60));
+        }
+        let before = lists(&yt);
+        let run = env.run(&["run"]);
+        assert_eq!(run.code, 0, "{run:?}");
+        if lists(&yt) > before {
+            asked.push(minute);
+        }
+        assert_eq!(shown(&env, 1)["state"], "uploaded");
+    }
+    assert_eq!(
+        asked,
+        vec![0, 2, 12, 42],
+        "asked at these minutes after its time"
+    );
+    let post = shown(&env, 1);
+    let next: DateTime<Utc> = post["next_attempt_at"].as_str().unwrap().parse().unwrap();
+    // The fake's clock runs on meanwhile: to the few seconds.
+    let hourly = at + chrono::Duration::minutes(42 + 60);
+    assert!((next - hourly).num_seconds().abs() <= 5, "{post}");
+    // Hourly until 6 hours after its time, then published with the note.
+    advance(&mut env, &yt, Duration::from_secs(6 * 3600));
+    assert_eq!(env.run(&["run"]).code, 0);
+    let post = shown(&env, 1);
+    assert_eq!(post["state"], "published", "{post}");
+    assert_eq!(post["post_id"], video.as_str());
+    let note = post["note"].to_string();
+    assert!(note.contains("private"), "{post}");
+    let asked = lists(&yt);
+    advance(&mut env, &yt, Duration::from_secs(3600));
+    env.run(&["run"]).ok();
+    assert_eq!(lists(&yt), asked, "asked again after it was settled");
+    assert_eq!(yt.server.state().sessions.len(), 1);
+}
+
+/// Issue 12 review (R4): the daily upload allowance is counted by the day the upload is made:
+/// three uploads ahead for the next three days all go up at the next run, so with an allowance
+/// of 1 the second and third warn for today, and `doctor` counts them today.
+#[test]
+fn r12_quota_warning_counts_the_wrong_day_for_uploads_ahead() {
+    let yt = Yt::start(|_| {});
+    let mut env = yt.connected();
+    let now = sync_clock(&mut env, &yt);
+    env.run(&["config", "set", "youtube_daily_uploads", "1"])
+        .ok();
+    let today = now
+        .with_timezone(&chrono_tz::America::Los_Angeles)
+        .format("%A %-d %B %Y")
+        .to_string();
+    let mut warnings = Vec::new();
+    for d in 1..=3 {
+        let run = schedule(
+            &env,
+            now + chrono::Duration::days(d),
+            "public",
+            &["--upload-ahead"],
+        );
+        assert_eq!(run.code, 0, "{run:?}");
+        warnings.push(run.stderr.contains(&format!("queued for {today}")));
+    }
+    assert_eq!(warnings, vec![false, true, true]);
+    let doctor = env.run(&["doctor"]);
+    assert!(
+        doctor
+            .stdout
+            .contains("3 of 1 uploads a day queued for today"),
+        "{doctor:?}"
+    );
+    // Once uploaded (held by YouTube) they spend nothing more.
+    assert_eq!(env.run(&["run"]).code, 0);
+    let doctor = env.run(&["doctor"]);
+    assert!(
+        doctor
+            .stdout
+            .contains("0 of 1 uploads a day queued for today"),
+        "{doctor:?}"
+    );
+}
+
+/// Issue 12 review (R3, dry run): `run --dry-run` after an uploaded post's time lists its
+/// confirmation (the run would ask YouTube), changing nothing.
+#[test]
+fn r12_dry_run_lists_a_confirmation() {
+    let yt = Yt::start(|_| {});
+    let (mut env, _, _) = uploaded_ahead(&yt, &[]);
+    let before = yt.server.state().count(Endpoint::VideosList);
+    let early = env.run(&["run", "--dry-run"]);
+    assert!(!early.stdout.contains("would ask"), "{early:?}");
+    advance(&mut env, &yt, Duration::from_secs(2 * 3600));
+    let dry = env.run(&["run", "--dry-run"]);
+    assert_eq!(dry.code, 0, "{dry:?}");
+    let text = format!("{}{}", dry.stdout, dry.stderr);
+    assert!(
+        text.contains("would ask YouTube whether it is public"),
+        "{dry:?}"
+    );
+    assert_eq!(shown(&env, 1)["state"], "uploaded");
+    assert_eq!(yt.server.state().count(Endpoint::VideosList), before);
+}
+
+/// Issue 12 review (finding 5): a failed post that was to be uploaded ahead stays so through
+/// `edit` and `retry` while YouTube can hold it (due now, not at its time); an edit to a time
+/// too close says it will be uploaded the normal way.
+#[test]
+fn r12_retry_and_edit_keep_an_upload_ahead() {
+    let yt = Yt::start(|_| {});
+    let mut env = yt.connected();
+    let now = sync_clock(&mut env, &yt);
+    let at = now + chrono::Duration::hours(5);
+    schedule(&env, at, "public", &["--upload-ahead"]).ok();
+    // Failed before its upload (as a refused upload would leave it).
+    env.sql("UPDATE posts SET state = 'failed', last_error = 'refused' WHERE id = 1");
+    env.run(&["edit", "1", "--title", "Better"]).ok();
+    env.run(&["retry", "1"]).ok();
+    let post = shown(&env, 1);
+    assert_eq!(post["upload_ahead"], true, "{post}");
+    assert_eq!(post["scheduled_at"], rfc3339(at).as_str(), "{post}");
+    assert_eq!(env.run(&["run"]).code, 0);
+    assert_eq!(shown(&env, 1)["state"], "uploaded");
+
+    // A second post, moved too close to its time: said so, and uploaded the normal way.
+    schedule(&env, at, "public", &["--upload-ahead"]).ok();
+    let close = rfc3339(now + chrono::Duration::seconds(60));
+    let edit = env.run(&["edit", "2", "--at", &close]);
+    assert_eq!(edit.code, 0, "{edit:?}");
+    assert!(
+        edit.stderr.contains("too close for YouTube to hold it"),
+        "{edit:?}"
+    );
+    assert_eq!(shown(&env, 2)["upload_ahead"], false);
+}
+
+/// A video YouTube held and then lost (deleted in Studio) fails the post, and its `retry`
+/// uploads it anew: only a video YouTube may still hold is asked about instead.
+#[test]
+fn r12_a_held_video_deleted_on_youtube_is_retried_with_a_new_upload() {
+    let yt = Yt::start(|_| {});
+    let (mut env, _, video) = uploaded_ahead(&yt, &[]);
+    assert!(yt.server.remove_video(&video));
+    advance(&mut env, &yt, Duration::from_secs(2 * 3600));
+    env.run(&["run"]);
+    assert_eq!(shown(&env, 1)["state"], "failed");
+    env.run(&["retry", "1"]).ok();
+    assert_eq!(env.run(&["run"]).code, 0);
+    let post = shown(&env, 1);
+    assert_eq!(post["state"], "published", "{post}");
+    assert_ne!(post["post_id"], video.as_str());
+    assert_eq!(yt.server.state().sessions.len(), 2);
+}
+
+/// Issue 12 review (R8): a quota refusal while asking about an upload ahead YouTube already has
+/// leaves the post `uploaded` with its video id (recorded as soon as the upload's last reply
+/// named it), not `scheduled` without one; after the quota's end the next run confirms the hold.
+#[test]
+fn r12_quota_during_poll_of_upload_ahead() {
+    let yt = Yt::start(|_| {});
+    let mut env = yt.connected();
+    let now = sync_clock(&mut env, &yt);
+    let at = now + chrono::Duration::hours(30);
+    schedule(&env, at, "public", &["--upload-ahead"]).ok();
+    yt.server.inject(crate::fake_youtube::Fault::Status {
+        endpoint: Endpoint::VideosList,
+        http: 403,
+        reason: "quotaExceeded".into(),
+        retry_after: None,
+    });
+    let run = env.run(&["run"]);
+    assert_ne!(run.code, 0, "{run:?}");
+    let post = shown(&env, 1);
+    assert_eq!(post["state"], "uploaded", "{post}");
+    let video = post["post_id"]
+        .as_str()
+        .expect("the video id is kept")
+        .to_string();
+    assert!(yt.server.state().video(&video).is_some());
+    // After the quota's end (midnight Pacific time), the hold is confirmed.
+    advance(&mut env, &yt, Duration::from_secs(25 * 3600));
+    let run = env.run(&["run"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let post = shown(&env, 1);
+    assert_eq!(post["state"], "uploaded", "{post}");
+    assert_eq!(post["post_id"], video.as_str());
+    assert_eq!(post["scheduled_at"], rfc3339(at).as_str());
+    assert_eq!(yt.server.state().sessions.len(), 1);
 }

@@ -363,7 +363,13 @@ pub async fn schedule(
     }
     if has(Platform::YouTube) {
         // The posts are queued already: a warning that cannot be counted is no reason to fail.
-        let quota = youtube::quota::warnings(&store, ctx.config()?, &[at]);
+        // Counted by the day each upload is made (an upload ahead's is the next run's).
+        let days: Vec<_> = posts
+            .iter()
+            .filter(|p| p.options.youtube().is_some())
+            .map(|p| p.due_at)
+            .collect();
+        let quota = youtube::quota::warnings(&store, ctx.config()?, &days, ctx.now());
         for warning in quota.unwrap_or_default() {
             ctx.out.warn(&warning);
         }

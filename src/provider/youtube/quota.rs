@@ -43,10 +43,11 @@ impl UploadDay {
         }
     }
 
-    /// How many YouTube posts are queued (scheduled or publishing) for this day, on every
-    /// channel.
-    pub fn queued(&self, store: &Store) -> Result<usize> {
-        store.count_queued(SEAM_PLATFORM, self.start, self.end)
+    /// How many YouTube uploads the queue makes this day (seen at `now`), on every channel:
+    /// counted by the day the upload starts (`due_at`: an upload ahead's is when it was
+    /// queued), not the day it goes public.
+    pub fn queued(&self, store: &Store, now: DateTime<Utc>) -> Result<usize> {
+        store.count_queued(SEAM_PLATFORM, self.start, self.end, now)
     }
 
     /// The date as people read it, with its zone ("Tuesday 1 December 2026, Pacific time").
@@ -55,16 +56,22 @@ impl UploadDay {
     }
 }
 
-/// A warning for each Pacific-time day among `times` (posts just queued) that now has more
-/// YouTube uploads queued than the project's allowance (`youtube_daily_uploads`).
-pub fn warnings(store: &Store, config: &Config, times: &[DateTime<Utc>]) -> Result<Vec<String>> {
+/// A warning for each Pacific-time day among `times` (when the posts just queued are
+/// uploaded: their `due_at`) that now has more YouTube uploads queued than the project's
+/// allowance (`youtube_daily_uploads`).
+pub fn warnings(
+    store: &Store,
+    config: &Config,
+    times: &[DateTime<Utc>],
+    now: DateTime<Utc>,
+) -> Result<Vec<String>> {
     let allowance = config.youtube_daily_uploads() as usize;
-    let mut days: Vec<UploadDay> = times.iter().map(|t| UploadDay::of(*t)).collect();
+    let mut days: Vec<UploadDay> = times.iter().map(|t| UploadDay::of((*t).max(now))).collect();
     days.sort_by_key(|d| d.date);
     days.dedup();
     let mut out = Vec::new();
     for day in days {
-        let queued = day.queued(store)?;
+        let queued = day.queued(store, now)?;
         if queued > allowance {
             out.push(format!(
                 "{queued} YouTube uploads are queued for {}, and your Google project may make {allowance} a day (youtube_daily_uploads): the {} past the allowance will wait for the next day, when the quota resets at midnight Pacific time",
@@ -98,7 +105,7 @@ pub fn doctor(env: &Env, config: &Config, store: &Store, now: DateTime<Utc>) -> 
     };
     let allowance = config.youtube_daily_uploads() as usize;
     let today = UploadDay::of(now);
-    let queued = today.queued(store)?;
+    let queued = today.queued(store, now)?;
     let mut parts = vec![
         client,
         format!(

@@ -414,6 +414,17 @@ impl Rules for YouTubeRules {
         SEAM_PLATFORM
     }
 
+    /// Still private hours after `publishAt`: the project's or the channel's settings keep it
+    /// so (§6), as with a privacy YouTube changed at upload.
+    fn kept_private(
+        &self,
+        post_id: &str,
+        options: &PostOptions,
+    ) -> Option<crate::provider::Notice> {
+        let asked = options.youtube().map_or("public", |o| o.privacy.as_str());
+        Some(super::steps::privacy_changed(post_id, asked, "private"))
+    }
+
     fn scopes(&self) -> Scopes {
         super::scopes()
     }

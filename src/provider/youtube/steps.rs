@@ -176,6 +176,10 @@ impl Provider for YouTube {
         Ok(remote_state(post, &id, video.as_ref()))
     }
 
+    fn known_post_id(&self, checkpoint: &Checkpoint) -> Option<String> {
+        self.memo(&checkpoint.id).video_id
+    }
+
     fn quota_ends(&self, code: &str, now: DateTime<Utc>) -> DateTime<Utc> {
         codes::quota_ends(code, now)
     }
@@ -342,7 +346,7 @@ impl YouTube {
 /// API project's uploads were locked private from 2020 (reversed in 2026, but the insert answer
 /// never said so, so postez re-reads the privacy after processing), and a channel's settings
 /// may still make uploads private. The upload itself succeeded: the post is published.
-fn privacy_changed(id: &str, asked: &str, got: &str) -> Notice {
+pub(super) fn privacy_changed(id: &str, asked: &str, got: &str) -> Notice {
     let (message, hint) = if got == "private" {
         (
             format!(
