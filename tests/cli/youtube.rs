@@ -657,6 +657,16 @@ fn run_publishes_a_short_and_a_multi_chunk_video_exactly_once() {
             .video(id)
             .expect("the recorded id is the fake's video");
         assert_eq!(video.requested_privacy, "public");
+        // And where people watch it: a Short's address for a Short.
+        let url = post["url"]
+            .as_str()
+            .expect("the video's address is recorded");
+        let shorts = format!("https://www.youtube.com/shorts/{id}");
+        let watch = format!("https://www.youtube.com/watch?v={id}");
+        assert!(url == shorts || url == watch, "{url}");
+        if i == 0 {
+            assert_eq!(url, shorts, "the 2 s vertical clip is a Short");
+        }
         let session = state
             .sessions
             .iter()
