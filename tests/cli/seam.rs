@@ -1,7 +1,7 @@
 //! The provider seam holds (issue 11): the engine (`src/publish*`) and the CLI (`src/cli*`)
-//! never name a TikTok error code or status; `src/provider/tiktok/` holds them all. The words
-//! checked are every code-shaped string literal TikTok's provider reads, so a code added there
-//! is covered without editing this test.
+//! never name a TikTok or YouTube error code or status; `src/provider/tiktok/` and
+//! `src/provider/youtube/` hold them all. The words checked are every code-shaped string literal
+//! each provider reads, so a code added there is covered without editing this test.
 
 use std::path::{Path, PathBuf};
 
@@ -108,5 +108,57 @@ fn the_engine_and_the_cli_build_no_platform_address() {
     assert!(
         found.is_empty(),
         "platform addresses outside their provider: {found:#?}"
+    );
+}
+
+/// YouTube's reasons are camelCase (`quotaExceeded`, `uploadLimitExceeded`, §3.3).
+fn camel_literals(text: &str) -> Vec<String> {
+    text.split('"')
+        .skip(1)
+        .step_by(2)
+        .filter(|s| {
+            s.len() >= 6
+                && s.starts_with(|c: char| c.is_ascii_lowercase())
+                && s.chars().any(|c| c.is_ascii_uppercase())
+                && s.chars().all(|c| c.is_ascii_alphanumeric())
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn the_engine_and_the_cli_name_no_youtube_reason() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let youtube = root.join("provider/youtube");
+    let mut codes: Vec<String> = rust_files(&youtube)
+        .iter()
+        .filter(|f| {
+            let name = f.file_name().unwrap().to_string_lossy();
+            name == "codes.rs" || name == "steps.rs"
+        })
+        .flat_map(|f| camel_literals(&std::fs::read_to_string(f).unwrap()))
+        .collect();
+    codes.sort();
+    codes.dedup();
+    for must in ["quotaExceeded", "uploadLimitExceeded"] {
+        assert!(
+            codes.iter().any(|c| c == must),
+            "{must} not found in {codes:?}"
+        );
+    }
+    let mut found = Vec::new();
+    for place in ["publish", "publish.rs", "cli", "cli.rs", "main.rs"] {
+        for file in rust_files(&root.join(place)) {
+            let text = std::fs::read_to_string(&file).unwrap();
+            for code in &codes {
+                if text.contains(&format!("\"{code}\"")) {
+                    found.push(format!("{}: {code}", file.display()));
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "YouTube reasons outside its provider: {found:#?}"
     );
 }
