@@ -349,6 +349,46 @@ impl YouTubeArgs {
         .filter_map(|(given, flag)| given.then_some(flag))
         .collect()
     }
+
+    /// `--upload-ahead` insists, `--no-upload-ahead` declines, neither lets the setting decide
+    /// (see [`queue::upload_ahead`]).
+    fn upload_ahead_asked(&self) -> Option<bool> {
+        if self.upload_ahead {
+            Some(true)
+        } else if self.no_upload_ahead {
+            Some(false)
+        } else {
+            None
+        }
+    }
+
+    /// A YouTube post's options from these flags and the chosen privacy and audience, and
+    /// whether its title was taken from the caption (said to the user).
+    fn options(
+        &self,
+        caption: &str,
+        ai_generated: bool,
+        privacy: postez::provider::youtube::Visibility,
+        made_for_kids: bool,
+    ) -> Result<(PostOptions, bool)> {
+        let (title, defaulted) = match &self.title {
+            Some(t) => (t.clone(), false),
+            None => (
+                postez::provider::youtube::rules::default_title(caption)?,
+                true,
+            ),
+        };
+        let options = PostOptions::YouTube(postez::provider::youtube::YouTubeOptions {
+            title,
+            privacy,
+            made_for_kids,
+            ai_generated,
+            category: self.category.clone(),
+            notify: !self.no_notify,
+            tags: self.tags.clone(),
+        });
+        Ok((options, defaulted))
+    }
 }
 
 /// Ask the account's platform what it may post and refuse what it cannot (a privacy level it
@@ -781,7 +821,7 @@ async fn schedule_youtube(
     at: chrono::DateTime<chrono::Utc>,
     zone: chrono_tz::Tz,
 ) -> Result<()> {
-    use postez::provider::youtube::{self, Visibility, YouTubeOptions};
+    use postez::provider::youtube::{self, Visibility};
     let platform = Platform::YouTube;
     let rules = platform.rules();
     let tiktok_only = args.options.tiktok_only();
@@ -811,31 +851,18 @@ async fn schedule_youtube(
             Some("add --made-for-kids yes or --made-for-kids no".into()),
         ));
     };
-    let (title, defaulted) = match &args.youtube.title {
-        Some(t) => (t.clone(), false),
-        None => (youtube::rules::default_title(&caption)?, true),
-    };
-    let options = PostOptions::YouTube(YouTubeOptions {
-        title,
+    let (options, defaulted) = args.youtube.options(
+        &caption,
+        args.options.ai_generated,
         privacy,
-        made_for_kids: made_for_kids == YesNo::Yes,
-        ai_generated: args.options.ai_generated,
-        category: args.youtube.category.clone(),
-        notify: !args.youtube.no_notify,
-        tags: args.youtube.tags.clone(),
-    });
+        made_for_kids == YesNo::Yes,
+    )?;
     // Before the video is read: mistakes in the flags surface before slow work. YouTube's
     // rules do not depend on the video's length (a long one is only warned about, below).
     rules.validate(&options, None)?;
     // The flag insists (and is refused for a post YouTube cannot hold); the setting applies
     // to the posts it can.
-    let asked = if args.youtube.upload_ahead {
-        Some(true)
-    } else if args.youtube.no_upload_ahead {
-        Some(false)
-    } else {
-        None
-    };
+    let asked = args.youtube.upload_ahead_asked();
     let setting = ctx.config()?.youtube_upload_ahead();
     let (upload_ahead, overruled) =
         queue::upload_ahead(rules, &options, asked, setting, at, ctx.now())?;

@@ -22,6 +22,22 @@ fn rust_files(path: &Path) -> Vec<PathBuf> {
     files
 }
 
+/// Where under `root` (the engine and the CLI) any of `codes` appears as a string literal.
+fn in_engine_or_cli(root: &Path, codes: &[String]) -> Vec<String> {
+    let mut found = Vec::new();
+    for place in ["publish", "publish.rs", "cli", "cli.rs", "main.rs"] {
+        for file in rust_files(&root.join(place)) {
+            let text = std::fs::read_to_string(&file).unwrap();
+            for code in codes {
+                if text.contains(&format!("\"{code}\"")) {
+                    found.push(format!("{}: {code}", file.display()));
+                }
+            }
+        }
+    }
+    found
+}
+
 /// The string literals of `text` shaped like an API code (`spam_risk_too_many_posts`) or a
 /// status (`PUBLISH_COMPLETE`, `FAILED`).
 fn code_literals(text: &str) -> Vec<String> {
@@ -63,17 +79,7 @@ fn the_engine_and_the_cli_name_no_tiktok_code_or_status() {
             "{must} not found in {codes:?}"
         );
     }
-    let mut found = Vec::new();
-    for place in ["publish", "publish.rs", "cli", "cli.rs", "main.rs"] {
-        for file in rust_files(&root.join(place)) {
-            let text = std::fs::read_to_string(&file).unwrap();
-            for code in &codes {
-                if text.contains(&format!("\"{code}\"")) {
-                    found.push(format!("{}: {code}", file.display()));
-                }
-            }
-        }
-    }
+    let found = in_engine_or_cli(&root, &codes);
     assert!(
         found.is_empty(),
         "TikTok codes outside its provider: {found:#?}"
@@ -146,17 +152,7 @@ fn the_engine_and_the_cli_name_no_youtube_reason() {
             "{must} not found in {codes:?}"
         );
     }
-    let mut found = Vec::new();
-    for place in ["publish", "publish.rs", "cli", "cli.rs", "main.rs"] {
-        for file in rust_files(&root.join(place)) {
-            let text = std::fs::read_to_string(&file).unwrap();
-            for code in &codes {
-                if text.contains(&format!("\"{code}\"")) {
-                    found.push(format!("{}: {code}", file.display()));
-                }
-            }
-        }
-    }
+    let found = in_engine_or_cli(&root, &codes);
     assert!(
         found.is_empty(),
         "YouTube reasons outside its provider: {found:#?}"

@@ -10,7 +10,7 @@ use postez::creator::{self, CreatorCheck};
 use postez::post::{Mode, NewPost, PostOptions};
 use postez::provider::Platform;
 use postez::provider::tiktok::TikTokOptions;
-use postez::provider::youtube::{self, Visibility, YouTubeOptions};
+use postez::provider::youtube::{self, Visibility};
 use postez::store::Account;
 use postez::{Error, ErrorKind, Result, queue};
 
@@ -459,27 +459,11 @@ fn prepare(
                     ));
                 }
             };
-            let (title, title_defaulted) = match &args.youtube.title {
-                Some(t) => (t.clone(), false),
-                None => (youtube::rules::default_title(caption)?, true),
-            };
-            let options = PostOptions::YouTube(YouTubeOptions {
-                title,
-                privacy,
-                made_for_kids,
-                ai_generated: args.options.ai_generated,
-                category: args.youtube.category.clone(),
-                notify: !args.youtube.no_notify,
-                tags: args.youtube.tags.clone(),
-            });
+            let (options, title_defaulted) =
+                args.youtube
+                    .options(caption, args.options.ai_generated, privacy, made_for_kids)?;
             rules.validate(&options, None)?;
-            let asked = if args.youtube.upload_ahead {
-                Some(true)
-            } else if args.youtube.no_upload_ahead {
-                Some(false)
-            } else {
-                None
-            };
+            let asked = args.youtube.upload_ahead_asked();
             let setting = ctx.config()?.youtube_upload_ahead();
             let (upload_ahead, _) =
                 queue::upload_ahead(rules, &options, asked, setting, at, ctx.now())?;
