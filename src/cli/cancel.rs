@@ -41,40 +41,17 @@ pub async fn exec(ctx: &Ctx, args: CancelArgs) -> Result<()> {
 /// could be cancelled.
 async fn cancel_group(ctx: &Ctx, group: postez::post::GroupId) -> Result<()> {
     let posts = ctx.store()?.group_posts(group)?;
-    let mut results = Vec::new();
-    let mut done = 0;
-    let mut last_error = None;
+    let mut outcomes = Vec::with_capacity(posts.len());
     for post in &posts {
-        match cancel_one(ctx, post.id).await {
-            Ok(after) => {
-                done += 1;
-                if !ctx.out.json() {
-                    ctx.out.stdout_line(&format!(
-                        "Cancelled post {} ({})",
-                        after.id,
-                        super::list::target_status(&after)
-                    ));
-                }
-                results.push(
-                    serde_json::json!({"id": post.id, "done": true, "post": after.to_json()}),
-                );
-            }
-            Err(e) => {
-                if !ctx.out.json() {
-                    ctx.out
-                        .stdout_line(&format!("Left post {} as it is: {e}", post.id));
-                }
-                results.push(
-                    serde_json::json!({"id": post.id, "done": false, "error": e.to_string()}),
-                );
-                last_error = Some(e);
-            }
-        }
+        outcomes.push((post.id, cancel_one(ctx, post.id).await));
     }
-    if ctx.out.json() {
-        ctx.out
-            .print_json(&serde_json::json!({"group": group.to_string(), "results": results}));
-    }
+    let (done, last_error) = ctx.out.group_outcomes(group, outcomes, |after| {
+        format!(
+            "Cancelled post {} ({})",
+            after.id,
+            super::list::target_status(after)
+        )
+    });
     match (done, last_error) {
         (0, Some(e)) => Err(Error::invalid(
             format!("no post of group {group} could be cancelled ({e})"),

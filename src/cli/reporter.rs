@@ -240,6 +240,44 @@ impl Reporter {
         self.stdout_line(&text);
     }
 
+    /// What `cancel gN` / `retry gN` did to each post of `group`: a line per post (`done`
+    /// words a post the command changed), or one `{group, results}` document with `--json`.
+    /// Returns how many posts changed, and the last refusal.
+    pub fn group_outcomes(
+        &self,
+        group: postez::post::GroupId,
+        outcomes: Vec<(postez::post::PostId, postez::Result<postez::post::Post>)>,
+        done: impl Fn(&postez::post::Post) -> String,
+    ) -> (usize, Option<Error>) {
+        let mut results = Vec::with_capacity(outcomes.len());
+        let mut changed = 0;
+        let mut last_error = None;
+        for (id, outcome) in outcomes {
+            match outcome {
+                Ok(after) => {
+                    changed += 1;
+                    if !self.json() {
+                        self.stdout_line(&done(&after));
+                    }
+                    results
+                        .push(serde_json::json!({"id": id, "done": true, "post": after.to_json()}));
+                }
+                Err(e) => {
+                    if !self.json() {
+                        self.stdout_line(&format!("Left post {id} as it is: {e}"));
+                    }
+                    results
+                        .push(serde_json::json!({"id": id, "done": false, "error": e.to_string()}));
+                    last_error = Some(e);
+                }
+            }
+        }
+        if self.json() {
+            self.print_json(&serde_json::json!({"group": group.to_string(), "results": results}));
+        }
+        (changed, last_error)
+    }
+
     /// Print a JSON array whose elements are made one at a time: the text `print_json` gives
     /// for the whole array, without every element's tree in memory at once (`list --json`:
     /// fresh memory for a page of trees cost about as much as the page's query).

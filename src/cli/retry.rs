@@ -53,36 +53,13 @@ fn queued_line(ctx: &Ctx, post: &Post) -> String {
 /// targets that published (or wait) are left as they are. Fails only when none could be.
 fn retry_group(ctx: &Ctx, args: &RetryArgs, group: postez::post::GroupId) -> Result<()> {
     let posts = ctx.store()?.group_posts(group)?;
-    let mut results = Vec::new();
-    let mut done = 0;
-    let mut last_error = None;
-    for post in &posts {
-        match retry_one(ctx, args, post.id) {
-            Ok(after) => {
-                done += 1;
-                if !ctx.out.json() {
-                    ctx.out.stdout_line(&queued_line(ctx, &after));
-                }
-                results.push(
-                    serde_json::json!({"id": post.id, "done": true, "post": after.to_json()}),
-                );
-            }
-            Err(e) => {
-                if !ctx.out.json() {
-                    ctx.out
-                        .stdout_line(&format!("Left post {} as it is: {e}", post.id));
-                }
-                results.push(
-                    serde_json::json!({"id": post.id, "done": false, "error": e.to_string()}),
-                );
-                last_error = Some(e);
-            }
-        }
-    }
-    if ctx.out.json() {
-        ctx.out
-            .print_json(&serde_json::json!({"group": group.to_string(), "results": results}));
-    }
+    let outcomes = posts
+        .iter()
+        .map(|post| (post.id, retry_one(ctx, args, post.id)))
+        .collect();
+    let (done, last_error) = ctx
+        .out
+        .group_outcomes(group, outcomes, |after| queued_line(ctx, after));
     match (done, last_error) {
         (0, Some(e)) => Err(Error::invalid(
             format!("no post of group {group} could be queued again ({e})"),
