@@ -38,37 +38,44 @@ fn in_engine_or_cli(root: &Path, codes: &[String]) -> Vec<String> {
     found
 }
 
-/// The string literals of `text` shaped like an API code (`spam_risk_too_many_posts`) or a
-/// status (`PUBLISH_COMPLETE`, `FAILED`).
-fn code_literals(text: &str) -> Vec<String> {
-    text.split('"')
-        .skip(1)
-        .step_by(2)
-        .filter(|s| {
-            let snake = s.contains('_')
-                && s.chars().all(|c| c.is_ascii_lowercase() || c == '_')
-                && !s.starts_with('_');
-            let shout = s.len() >= 4 && s.chars().all(|c| c.is_ascii_uppercase() || c == '_');
-            snake || shout
-        })
-        .map(str::to_string)
-        .collect()
-}
-
-#[test]
-fn the_engine_and_the_cli_name_no_tiktok_code_or_status() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let tiktok = root.join("provider/tiktok");
-    let mut codes: Vec<String> = rust_files(&tiktok)
+/// Every string literal of `shape` in the files of the provider `dir` that read the platform's
+/// answers (`codes.rs`, `steps.rs`), sorted and without repeats.
+fn provider_codes(dir: &Path, shape: fn(&str) -> bool) -> Vec<String> {
+    let mut codes: Vec<String> = rust_files(dir)
         .iter()
         .filter(|f| {
             let name = f.file_name().unwrap().to_string_lossy();
             name == "codes.rs" || name == "steps.rs"
         })
-        .flat_map(|f| code_literals(&std::fs::read_to_string(f).unwrap()))
+        .flat_map(|f| {
+            let text = std::fs::read_to_string(f).unwrap();
+            text.split('"')
+                .skip(1)
+                .step_by(2)
+                .filter(|s| shape(s))
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
         .collect();
     codes.sort();
     codes.dedup();
+    codes
+}
+
+/// Shaped like one of TikTok's API codes (`spam_risk_too_many_posts`) or statuses
+/// (`PUBLISH_COMPLETE`, `FAILED`).
+fn tiktok_shaped(s: &str) -> bool {
+    let snake = s.contains('_')
+        && s.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+        && !s.starts_with('_');
+    let shout = s.len() >= 4 && s.chars().all(|c| c.is_ascii_uppercase() || c == '_');
+    snake || shout
+}
+
+#[test]
+fn the_engine_and_the_cli_name_no_tiktok_code_or_status() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let codes = provider_codes(&root.join("provider/tiktok"), tiktok_shaped);
     for must in [
         "spam_risk_too_many_posts",
         "access_token_invalid",
@@ -118,34 +125,17 @@ fn the_engine_and_the_cli_build_no_platform_address() {
 }
 
 /// YouTube's reasons are camelCase (`quotaExceeded`, `uploadLimitExceeded`, §3.3).
-fn camel_literals(text: &str) -> Vec<String> {
-    text.split('"')
-        .skip(1)
-        .step_by(2)
-        .filter(|s| {
-            s.len() >= 6
-                && s.starts_with(|c: char| c.is_ascii_lowercase())
-                && s.chars().any(|c| c.is_ascii_uppercase())
-                && s.chars().all(|c| c.is_ascii_alphanumeric())
-        })
-        .map(str::to_string)
-        .collect()
+fn youtube_shaped(s: &str) -> bool {
+    s.len() >= 6
+        && s.starts_with(|c: char| c.is_ascii_lowercase())
+        && s.chars().any(|c| c.is_ascii_uppercase())
+        && s.chars().all(|c| c.is_ascii_alphanumeric())
 }
 
 #[test]
 fn the_engine_and_the_cli_name_no_youtube_reason() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let youtube = root.join("provider/youtube");
-    let mut codes: Vec<String> = rust_files(&youtube)
-        .iter()
-        .filter(|f| {
-            let name = f.file_name().unwrap().to_string_lossy();
-            name == "codes.rs" || name == "steps.rs"
-        })
-        .flat_map(|f| camel_literals(&std::fs::read_to_string(f).unwrap()))
-        .collect();
-    codes.sort();
-    codes.dedup();
+    let codes = provider_codes(&root.join("provider/youtube"), youtube_shaped);
     for must in ["quotaExceeded", "uploadLimitExceeded"] {
         assert!(
             codes.iter().any(|c| c == must),
