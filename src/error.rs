@@ -115,9 +115,9 @@ pub enum Error {
     Store {
         /// Database file.
         path: PathBuf,
-        /// The SQLite error.
+        /// The engine's error.
         #[source]
-        source: rusqlite::Error,
+        source: crate::store::db::DbError,
     },
     /// File system trouble outside the video itself; `fs-err` already names the path.
     #[error(transparent)]
@@ -294,10 +294,7 @@ impl Error {
                 }
             }
             Self::Store { path, source } => {
-                let full = matches!(
-                    source.sqlite_error_code(),
-                    Some(rusqlite::ErrorCode::DiskFull | rusqlite::ErrorCode::SystemIoFailure)
-                );
+                let full = source.is_disk_full();
                 Some(if full {
                     format!(
                         "check the free space of the disk holding `{}`; `postez doctor` checks the database",
@@ -407,7 +404,7 @@ mod tests {
     fn a_full_disk_points_at_free_space() {
         let full = Error::Store {
             path: PathBuf::from("/q/postez.db"),
-            source: rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(13), None),
+            source: rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(13), None).into(),
         };
         assert!(
             full.hint().unwrap().contains("free space"),
@@ -416,7 +413,7 @@ mod tests {
         );
         let other = Error::Store {
             path: PathBuf::from("/q/postez.db"),
-            source: rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(11), None),
+            source: rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(11), None).into(),
         };
         assert!(!other.hint().unwrap().contains("free space"));
     }

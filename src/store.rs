@@ -6,12 +6,13 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use rusqlite::{Connection, TransactionBehavior, params};
+use db::{Conn, DbError, DbResult, TransactionBehavior, params};
 
 use crate::error::{Error, Result};
 use crate::post::PostId;
 
 mod accounts;
+pub mod db;
 mod holds;
 mod posts;
 mod publishing;
@@ -37,6 +38,65 @@ const MIGRATIONS: &[&str] = &[
     include_str!("store/migrations/0008_groups.sql"),
 ];
 
+/// The shared queue's migrations (PostgreSQL), counted by the `postez_schema` table. Append
+/// only, like [`MIGRATIONS`]; the two lists number their own versions.
+const PG_MIGRATIONS: &[&str] = &[include_str!("store/migrations/pg/0001_init.sql")];
+
+/// How long `connect` waits for an unreachable PostgreSQL server before saying so.
+const PG_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Where the queue lives: a SQLite file (the default) or a PostgreSQL server (shared mode).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// The embedded queue.
+    File(PathBuf),
+    /// A shared queue at this `postgres://` URL.
+    Server(String),
+}
+
+impl Location {
+    /// Whether this is a shared queue.
+    pub fn is_shared(&self) -> bool {
+        matches!(self, Self::Server(_))
+    }
+
+    /// How errors and `doctor` name it: the path, or the URL without its password.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::File(p) => p.display().to_string(),
+            Self::Server(url) => redact_url(url),
+        }
+    }
+}
+
+/// A database URL without its password (errors and output may show the rest).
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) => {
+            if u.password().is_some() {
+                let _ = u.set_password(Some("***"));
+            }
+            // A password may also ride in the query (`?password=`).
+            let pairs: Vec<(String, String)> = u
+                .query_pairs()
+                .map(|(k, v)| {
+                    let v = if k.eq_ignore_ascii_case("password") {
+                        "***".to_string()
+                    } else {
+                        v.into_owned()
+                    };
+                    (k.into_owned(), v)
+                })
+                .collect();
+            if !pairs.is_empty() {
+                u.query_pairs_mut().clear().extend_pairs(pairs);
+            }
+            u.to_string()
+        }
+        Err(_) => "the database URL (it does not parse as a URL)".into(),
+    }
+}
+
 /// How long a writer waits for another process's transaction (cron runs overlap).
 const BUSY_TIMEOUT: Duration = Duration::from_secs(15);
 
@@ -48,21 +108,19 @@ pub fn db_time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-fn parse_time(text: &str) -> rusqlite::Result<DateTime<Utc>> {
+fn parse_time(text: &str) -> DbResult<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into())
-        })
+        .map_err(|e| DbError::conversion(0, e.to_string()))
 }
 
-fn opt_time(text: Option<String>) -> rusqlite::Result<Option<DateTime<Utc>>> {
+fn opt_time(text: Option<String>) -> DbResult<Option<DateTime<Utc>>> {
     text.as_deref().map(parse_time).transpose()
 }
 
 /// The SQLite queue.
 pub struct Store {
-    conn: Connection,
+    conn: Conn,
     path: PathBuf,
 }
 
@@ -73,31 +131,26 @@ impl std::fmt::Debug for Store {
 }
 
 /// Turns a SQLite error into [`Error::Store`] for the database at `path`.
-fn db_err(path: &Path) -> impl Fn(rusqlite::Error) -> Error + Copy + '_ {
+fn db_err(path: &Path) -> impl Fn(DbError) -> Error + Copy + '_ {
     move |source| Error::Store {
         path: path.to_path_buf(),
         source,
     }
 }
 
-fn text_enum<T: std::str::FromStr>(idx: usize, text: String) -> rusqlite::Result<T> {
-    text.parse().map_err(|_| {
-        rusqlite::Error::FromSqlConversionFailure(
-            idx,
-            rusqlite::types::Type::Text,
-            format!("unexpected value `{text}`").into(),
-        )
-    })
+fn text_enum<T: std::str::FromStr>(idx: usize, text: String) -> DbResult<T> {
+    text.parse()
+        .map_err(|_| DbError::conversion(idx, format!("unexpected value `{text}`")))
 }
 
 /// Insert one event row; used inside the callers' transactions.
 fn insert_event(
-    conn: &Connection,
+    conn: &Conn,
     post: PostId,
     at: DateTime<Utc>,
     kind: &str,
     detail: &serde_json::Value,
-) -> rusqlite::Result<()> {
+) -> DbResult<()> {
     conn.execute(
         "INSERT INTO events (post_id, at, kind, detail) VALUES (?1, ?2, ?3, ?4)",
         params![post, db_time(at), kind, detail.to_string()],
@@ -106,18 +159,55 @@ fn insert_event(
 }
 
 impl Store {
+    /// Open the queue wherever it lives, bringing its schema up to date.
+    pub fn open_at(location: &Location) -> Result<Self> {
+        match location {
+            Location::File(path) => Self::open(path),
+            Location::Server(url) => Self::connect(url),
+        }
+    }
+
+    /// Connect to the shared queue at `url` (PostgreSQL) and bring its schema up to date.
+    pub fn connect(url: &str) -> Result<Self> {
+        let path = PathBuf::from(redact_url(url));
+        let conn = db::PgConn::connect(url, PG_CONNECT_TIMEOUT).map_err(|source| {
+            Error::config(
+                format!(
+                    "could not reach the shared queue at `{}`: {source}",
+                    path.display()
+                ),
+                Some(
+                    "check that the server is up and the address, user and password in \
+                     POSTEZ_DATABASE_URL (or the setting `database_url`) are right"
+                        .into(),
+                ),
+            )
+        })?;
+        let mut store = Self {
+            conn: Conn::Pg(conn),
+            path,
+        };
+        store.migrate_pg()?;
+        Ok(store)
+    }
+
+    /// Whether this is the shared queue (PostgreSQL).
+    pub fn is_shared(&self) -> bool {
+        matches!(self.conn, Conn::Pg(_))
+    }
+
     /// Open (creating if needed) the queue at `path`, and bring its schema up to date.
     pub fn open(path: &Path) -> Result<Self> {
         let existed = path.exists();
-        let conn = Connection::open(path).map_err(|source| Error::Store {
+        let conn = rusqlite::Connection::open(path).map_err(|source| Error::Store {
             path: path.to_path_buf(),
-            source,
+            source: source.into(),
         })?;
         if !existed {
             crate::env::make_private(path)?;
         }
         let mut store = Self {
-            conn,
+            conn: Conn::Sqlite(conn),
             path: path.to_path_buf(),
         };
         store.setup(true)?;
@@ -126,12 +216,12 @@ impl Store {
 
     /// A throwaway queue for unit tests.
     pub fn open_in_memory() -> Result<Self> {
-        let conn = Connection::open_in_memory().map_err(|source| Error::Store {
+        let conn = rusqlite::Connection::open_in_memory().map_err(|source| Error::Store {
             path: PathBuf::from(":memory:"),
-            source,
+            source: source.into(),
         })?;
         let mut store = Self {
-            conn,
+            conn: Conn::Sqlite(conn),
             path: PathBuf::from(":memory:"),
         };
         store.setup(false)?;
@@ -150,43 +240,114 @@ impl Store {
     /// connections whose writes may wait for a later checkpoint: they are in the log, safe
     /// from a crash, and seen by every connection.
     pub fn checkpoint_lazily(&self) -> Result<()> {
+        let Some(conn) = self.conn.sqlite() else {
+            return Ok(());
+        };
         let mut wal = self.path.clone().into_os_string();
         wal.push("-wal");
         if std::fs::metadata(&wal).map_or(0, |m| m.len()) < LAZY_WAL_MAX {
-            self.conn
-                .set_db_config(
-                    rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
-                    true,
-                )
-                .map_err(self.err())?;
+            conn.set_db_config(
+                rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+                true,
+            )
+            .map_err(|e| self.err()(e.into()))?;
         }
         Ok(())
     }
 
-    fn err(&self) -> impl Fn(rusqlite::Error) -> Error + '_ {
+    fn err(&self) -> impl Fn(DbError) -> Error + '_ {
         db_err(&self.path)
     }
 
     fn setup(&mut self, wal: bool) -> Result<()> {
         let map = db_err(&self.path);
-        self.conn.busy_timeout(BUSY_TIMEOUT).map_err(map)?;
+        let conn = self
+            .conn
+            .sqlite()
+            .ok_or_else(|| Error::Internal("SQLite setup of a PostgreSQL queue".into()))?;
+        let lite = |e: rusqlite::Error| map(e.into());
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(lite)?;
         if wal {
             // WAL lets `list` read while `run` writes; NORMAL sync is durable enough in WAL mode.
-            let mode: String = self
-                .conn
+            let mode: String = conn
                 .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
-                .map_err(map)?;
+                .map_err(lite)?;
             if !mode.eq_ignore_ascii_case("wal") {
                 tracing::warn!(mode, "SQLite refused WAL mode");
             }
-            self.conn
-                .pragma_update(None, "synchronous", "NORMAL")
-                .map_err(map)?;
+            conn.pragma_update(None, "synchronous", "NORMAL")
+                .map_err(lite)?;
+        }
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(lite)?;
+        self.migrate()
+    }
+
+    /// Apply the shared queue's missing migrations. Two machines starting at once: the
+    /// transaction takes the writer lock first, so the second waits and then finds the work
+    /// done.
+    fn migrate_pg(&mut self) -> Result<()> {
+        let map = db_err(&self.path);
+        let version = self.pg_version()?;
+        if version > PG_MIGRATIONS.len() {
+            return Err(self.newer(version));
+        }
+        if version == PG_MIGRATIONS.len() {
+            return Ok(());
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Exclusive)
+            .map_err(map)?;
+        tx.execute_batch("CREATE TABLE IF NOT EXISTS postez_schema (version BIGINT NOT NULL)")
+            .map_err(map)?;
+        let version: usize = tx
+            .query_row(
+                "SELECT COALESCE(MAX(version), 0) FROM postez_schema",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(map)?;
+        for sql in PG_MIGRATIONS.iter().skip(version) {
+            tx.execute_batch(sql).map_err(map)?;
+        }
+        tx.execute("DELETE FROM postez_schema", []).map_err(map)?;
+        tx.execute(
+            "INSERT INTO postez_schema (version) VALUES (?1)",
+            params![PG_MIGRATIONS.len()],
+        )
+        .map_err(map)?;
+        tx.commit().map_err(map)
+    }
+
+    /// The shared queue's schema version; 0 before the first migration.
+    fn pg_version(&self) -> Result<usize> {
+        let exists: Option<String> = self
+            .conn
+            .query_row("SELECT to_regclass('postez_schema')::text", [], |r| {
+                r.get(0)
+            })
+            .map_err(self.err())?;
+        if exists.is_none() {
+            return Ok(0);
         }
         self.conn
-            .pragma_update(None, "foreign_keys", "ON")
-            .map_err(map)?;
-        self.migrate()
+            .query_row(
+                "SELECT COALESCE(MAX(version), 0) FROM postez_schema",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(self.err())
+    }
+
+    fn newer(&self, version: usize) -> Error {
+        Error::config(
+            format!(
+                "the queue database `{}` was written by a newer postez (schema {version})",
+                self.path.display()
+            ),
+            Some("upgrade postez".into()),
+        )
     }
 
     /// Apply the migrations that are missing, all in one exclusive transaction.
@@ -197,13 +358,7 @@ impl Store {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .map_err(map)?;
         if version > MIGRATIONS.len() {
-            return Err(Error::config(
-                format!(
-                    "the queue database `{}` was written by a newer postez (schema {version})",
-                    self.path.display()
-                ),
-                Some("upgrade postez".into()),
-            ));
+            return Err(self.newer(version));
         }
         if version == MIGRATIONS.len() {
             return Ok(());
@@ -218,13 +373,17 @@ impl Store {
             .map_err(map)?;
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
             tx.execute_batch(sql).map_err(map)?;
-            tx.pragma_update(None, "user_version", i + 1).map_err(map)?;
+            tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))
+                .map_err(map)?;
         }
         tx.commit().map_err(map)
     }
 
     /// The schema version (number of migrations applied).
     pub fn schema_version(&self) -> Result<usize> {
+        if self.is_shared() {
+            return self.pg_version();
+        }
         self.conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .map_err(self.err())
@@ -232,6 +391,13 @@ impl Store {
 
     /// `PRAGMA quick_check`: `ok`, or what is wrong.
     pub fn quick_check(&self) -> Result<String> {
+        if self.is_shared() {
+            // The server checks its own pages; a round trip shows the connection works.
+            return self
+                .conn
+                .query_row("SELECT 'ok'", [], |r| r.get(0))
+                .map_err(self.err());
+        }
         let mut stmt = self
             .conn
             .prepare("PRAGMA quick_check")
@@ -239,9 +405,7 @@ impl Store {
         let rows = stmt
             .query_map([], |r| r.get::<_, String>(0))
             .map_err(self.err())?;
-        let lines = rows
-            .collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(self.err())?;
+        let lines = rows.collect::<DbResult<Vec<_>>>().map_err(self.err())?;
         Ok(lines.join("; "))
     }
 }
@@ -315,7 +479,7 @@ pub(crate) mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("q.db");
         drop(Store::open(&path).unwrap());
-        let conn = Connection::open(&path).unwrap();
+        let conn = rusqlite::Connection::open(&path).unwrap();
         conn.pragma_update(None, "user_version", 99).unwrap();
         drop(conn);
         let err = Store::open(&path).unwrap_err().to_string();

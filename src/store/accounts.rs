@@ -1,8 +1,8 @@
 //! Connected accounts as stored (profile data, never tokens): reading them, saving a login,
 //! expiry and state updates, and deleting an account with the posts that would use it.
 
+use super::db::{DbResult, OptionalExtension, Row, TransactionBehavior, params};
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, Row, TransactionBehavior, params};
 
 use crate::error::{Error, Result};
 use crate::provider::Platform;
@@ -220,7 +220,7 @@ const ACCOUNT_COLUMNS: &str = "id, platform, remote_id, display_name, username, 
     'code', h.code, 'message', h.message, 'hint', h.hint, 'since', h.since)) \
     FROM account_holds h WHERE h.account_id = accounts.id)";
 
-fn account_from_row(row: &Row<'_>) -> rusqlite::Result<Account> {
+fn account_from_row(row: &Row<'_>) -> DbResult<Account> {
     let scopes: String = row.get(7)?;
     let creator: Option<String> = row.get(11)?;
     let holds: Option<String> = row.get(12)?;
@@ -257,8 +257,7 @@ impl Store {
             ))
             .map_err(self.err())?;
         let rows = stmt.query_map([], account_from_row).map_err(self.err())?;
-        rows.collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(self.err())
+        rows.collect::<DbResult<Vec<_>>>().map_err(self.err())
     }
 
     /// One account by row id.
@@ -428,7 +427,7 @@ impl Store {
                 ))
                 .map_err(map)?;
             let rows = stmt.query_map([id], |r| r.get(0)).map_err(map)?;
-            rows.collect::<rusqlite::Result<_>>().map_err(map)?
+            rows.collect::<DbResult<_>>().map_err(map)?
         };
         tx.execute(
             &format!("DELETE FROM events WHERE post_id IN (SELECT id FROM posts WHERE {filter})"),

@@ -4,8 +4,8 @@
 //! `next_attempt_at`), so `list`/`show` explain every held post, `due`/claim skip them with the
 //! indexes they already use, and `fail_missed` never counts a held post as missed.
 
+use super::db::{DbResult, OptionalExtension, TransactionBehavior, params};
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
@@ -151,7 +151,7 @@ impl Store {
                     |r| r.get(0),
                 )
                 .map_err(map)?;
-            rows.collect::<rusqlite::Result<_>>().map_err(map)?
+            rows.collect::<DbResult<_>>().map_err(map)?
         };
         let detail = serde_json::json!({
             "code": hold.code,
@@ -253,7 +253,7 @@ impl Store {
             let rows = stmt
                 .query_map(params![account_id, code, stamp], |r| r.get(0))
                 .map_err(map)?;
-            rows.collect::<rusqlite::Result<_>>().map_err(map)?
+            rows.collect::<DbResult<_>>().map_err(map)?
         };
         for id in &ids {
             insert_event(&tx, *id, now, "resumed", &serde_json::json!({})).map_err(map)?;

@@ -1,8 +1,10 @@
 //! Posts and their history: scheduling (insert), reading (`post`, `list`, events), and the
 //! user's changes to queued posts (edit, cancel, retry), each a checked state transition.
 
+use super::db::{
+    DbError, DbResult, OptionalExtension, Row, ToValue, TransactionBehavior, Tx, params,
+};
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, Row, TransactionBehavior, params};
 
 use crate::error::{Error, Result};
 use crate::media::{Container, Fingerprint, MediaInfo, VideoCodec};
@@ -150,17 +152,16 @@ fn options_json(post: &NewPost) -> Result<String> {
 
 const POST_FROM: &str = "posts p LEFT JOIN accounts a ON a.id = p.account_id";
 
-fn post_from_row(row: &Row<'_>) -> rusqlite::Result<Post> {
+fn post_from_row(row: &Row<'_>) -> DbResult<Post> {
     let container: String = row.get(11)?;
     let container = match container.as_str() {
         "mp4" => Container::Mp4,
         "mov" => Container::Mov,
         "webm" => Container::Webm,
         _ => {
-            return Err(rusqlite::Error::FromSqlConversionFailure(
+            return Err(DbError::conversion(
                 11,
-                rusqlite::types::Type::Text,
-                format!("unexpected container `{container}`").into(),
+                format!("unexpected container `{container}`"),
             ));
         }
     };
@@ -174,9 +175,7 @@ fn post_from_row(row: &Row<'_>) -> rusqlite::Result<Post> {
         text_enum::<Mode>(18, row.get(18)?)?,
         &options,
     )
-    .map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(19, rusqlite::types::Type::Text, e.into())
-    })?;
+    .map_err(|e| DbError::conversion(19, e.to_string()))?;
     Ok(Post {
         id: row.get(0)?,
         state: text_enum(1, row.get(1)?)?,
@@ -265,12 +264,14 @@ impl Store {
             let grouped = *grouped;
             let mut ids = Vec::with_capacity(posts.len());
             let group = if grouped {
-                tx.execute(
-                    "INSERT INTO post_groups (created_at) VALUES (?1)",
-                    [db_time(now)],
-                )
-                .map_err(map)?;
-                Some(tx.last_insert_rowid())
+                let id: i64 = tx
+                    .query_row(
+                        "INSERT INTO post_groups (created_at) VALUES (?1) RETURNING id",
+                        [db_time(now)],
+                        |r| r.get(0),
+                    )
+                    .map_err(map)?;
+                Some(id)
             } else {
                 None
             };
@@ -282,7 +283,7 @@ impl Store {
                          caption, mode, options, scheduled_at, timezone, created_at, updated_at, \
                          due_at, group_id) \
                          VALUES ('scheduled', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, \
-                         ?14, ?15, ?16, ?17, ?18, ?19, ?19, ?20, ?21)",
+                         ?14, ?15, ?16, ?17, ?18, ?19, ?19, ?20, ?21) RETURNING id",
                     )
                     .map_err(map)?;
                 let stamp = db_time(now);
@@ -293,32 +294,34 @@ impl Store {
                     } else {
                         post.scheduled_at
                     };
-                    insert
-                        .execute(params![
-                            post.platform,
-                            post.account_id,
-                            post.file,
-                            post.copied,
-                            post.fingerprint.size,
-                            post.fingerprint.mtime_ns,
-                            post.fingerprint.sample_sha256,
-                            post.media.container.as_str(),
-                            post.media.duration_ms,
-                            post.media.width,
-                            post.media.height,
-                            post.media.fps,
-                            post.media.codec.as_ref().map(ToString::to_string),
-                            post.caption,
-                            post.options.mode().as_str(),
-                            options_json(post)?,
-                            db_time(post.scheduled_at),
-                            post.timezone,
-                            stamp,
-                            db_time(due_at),
-                            group,
-                        ])
+                    let id: PostId = insert
+                        .query_row(
+                            params![
+                                post.platform,
+                                post.account_id,
+                                post.file,
+                                post.copied,
+                                post.fingerprint.size,
+                                post.fingerprint.mtime_ns,
+                                post.fingerprint.sample_sha256,
+                                post.media.container.as_str(),
+                                post.media.duration_ms,
+                                post.media.width,
+                                post.media.height,
+                                post.media.fps,
+                                post.media.codec.as_ref().map(ToString::to_string),
+                                post.caption,
+                                post.options.mode().as_str(),
+                                options_json(post)?,
+                                db_time(post.scheduled_at),
+                                post.timezone,
+                                stamp,
+                                db_time(due_at),
+                                group,
+                            ],
+                            |r| r.get(0),
+                        )
                         .map_err(map)?;
-                    let id = tx.last_insert_rowid();
                     let mut detail = serde_json::json!({
                         "scheduled_at": db_time(post.scheduled_at),
                         "timezone": post.timezone,
@@ -347,7 +350,7 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(&sql).map_err(self.err())?;
         let posts = stmt
             .query_map([group.0], post_from_row)
-            .and_then(Iterator::collect::<rusqlite::Result<Vec<Post>>>)
+            .and_then(Iterator::collect::<DbResult<Vec<Post>>>)
             .map_err(self.err())?;
         if posts.is_empty() {
             return Err(Error::invalid(
@@ -376,9 +379,9 @@ impl Store {
         let params: Vec<i64> = filter.account_id.into_iter().collect();
         let mut stmt = self.conn.prepare(&sql).map_err(self.err())?;
         let posts = stmt
-            .query_map(rusqlite::params_from_iter(&params), post_from_row)
+            .query_map(params.clone(), post_from_row)
             .map_err(self.err())?
-            .collect::<rusqlite::Result<Vec<_>>>()
+            .collect::<DbResult<Vec<_>>>()
             .map_err(self.err())?;
         // A short page is the whole match; a full one may have more behind it.
         if filter.limit == 0 || posts.len() < filter.limit {
@@ -388,11 +391,7 @@ impl Store {
         let cap = COUNT_CAP.max(filter.limit + 1);
         let counted: usize = self
             .conn
-            .query_row(
-                &count_sql(filter, cap),
-                rusqlite::params_from_iter(&params),
-                |r| r.get(0),
-            )
+            .query_row(&count_sql(filter, cap), params.clone(), |r| r.get(0))
             .map_err(self.err())?;
         let matched = if counted >= cap {
             Matched::AtLeast(cap)
@@ -444,7 +443,7 @@ impl Store {
         let mut stmt = self.conn.prepare(&sql).map_err(self.err())?;
         stmt.query_map(params![file_hash, account_id], post_from_row)
             .map_err(self.err())?
-            .collect::<rusqlite::Result<Vec<_>>>()
+            .collect::<DbResult<Vec<_>>>()
             .map_err(self.err())
     }
 
@@ -464,8 +463,7 @@ impl Store {
                 })
             })
             .map_err(self.err())?;
-        rows.collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(self.err())
+        rows.collect::<DbResult<Vec<_>>>().map_err(self.err())
     }
 
     /// The private copies (`schedule --copy`) the queue records, for `purge` to delete.
@@ -475,8 +473,7 @@ impl Store {
             .prepare("SELECT file FROM posts WHERE copied = 1")
             .map_err(self.err())?;
         let rows = stmt.query_map([], |r| r.get(0)).map_err(self.err())?;
-        rows.collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(self.err())
+        rows.collect::<DbResult<Vec<_>>>().map_err(self.err())
     }
 
     /// Make `change` (its state, and the fields `set_sql` gives) if the post is in one of its
@@ -492,7 +489,7 @@ impl Store {
         change: Change,
         action: &'static str,
         set_sql: &dyn Fn(bool) -> String,
-        set_params: &[&dyn rusqlite::ToSql],
+        set_params: &[&dyn ToValue],
         event: (&str, serde_json::Value),
         now: DateTime<Utc>,
     ) -> Result<Post> {
@@ -513,13 +510,13 @@ impl Store {
 /// several posts' changes (a group's edit) commit together or not at all.
 #[allow(clippy::too_many_arguments)]
 fn transition_in(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &Tx<'_>,
     path: &std::path::Path,
     id: PostId,
     change: Change,
     action: &'static str,
     set_sql: &dyn Fn(bool) -> String,
-    set_params: &[&dyn rusqlite::ToSql],
+    set_params: &[&dyn ToValue],
     event: (&str, serde_json::Value),
     now: DateTime<Utc>,
 ) -> Result<()> {
@@ -587,7 +584,7 @@ fn transition_in(
             set_sql(may_exist || held),
             change.guard()
         );
-        let mut all: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(set_params.len() + 2);
+        let mut all: Vec<&dyn ToValue> = Vec::with_capacity(set_params.len() + 2);
         let stamp = db_time(now);
         all.push(&stamp);
         all.push(&id);
@@ -770,14 +767,13 @@ impl Store {
                 ))
             })
             .map_err(self.err())?;
-        rows.collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(self.err())
+        rows.collect::<DbResult<Vec<_>>>().map_err(self.err())
     }
 }
 
 /// One post's edit inside the caller's transaction ([`Store::edit_post`]).
 fn edit_in(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &Tx<'_>,
     path: &std::path::Path,
     id: PostId,
     new: &NewPost,
@@ -888,7 +884,7 @@ mod tests {
             .conn
             .execute(
                 "UPDATE posts SET mode = 'draft', options = ?1 WHERE id = ?2",
-                rusqlite::params![old, id],
+                params![old, id],
             )
             .unwrap();
         let read = store.post(id).unwrap();
@@ -1065,7 +1061,8 @@ mod tests {
             assert!(!page.contains("TEMP B-TREE"), "{f:?}: {page}");
             assert!(!page.contains("SCAN p"), "{f:?}: {page}");
             // And running it sorts nothing and steps through no full scan.
-            let mut stmt = store.conn.prepare(&page_sql(f)).unwrap();
+            let lite = store.conn.sqlite().unwrap();
+            let mut stmt = lite.prepare(&page_sql(f)).unwrap();
             let params: Vec<i64> = f.account_id.into_iter().collect();
             let ids: Vec<PostId> = stmt
                 .query_map(rusqlite::params_from_iter(&params), |r| r.get(0))

@@ -1,8 +1,8 @@
 //! The queue as `run` uses it: failing missed posts, finding and claiming due ones, saving an
 //! upload's state before and during it, its events, and settling how an attempt ended.
 
+use super::db::{DbError, DbResult, OptionalExtension, TransactionBehavior, Tx, params};
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
 use crate::error::{Error, Result};
 use crate::post::PostId;
@@ -121,7 +121,7 @@ pub(super) fn forget_url_sql() -> String {
 }
 
 /// Forget a post's upload (TikTok failed it, so a new one starts next time).
-fn reset(tx: &rusqlite::Transaction<'_>, id: PostId) -> rusqlite::Result<()> {
+fn reset(tx: &Tx<'_>, id: PostId) -> DbResult<()> {
     tx.execute(
         "UPDATE posts SET checkpoint = NULL, chunks_done = 0, upload_complete = 0 WHERE id = ?1",
         [id],
@@ -177,7 +177,7 @@ impl Store {
             let rows = stmt
                 .query_map(params![cutoff, db_time(now)], |r| r.get(0))
                 .map_err(map)?;
-            rows.collect::<rusqlite::Result<_>>().map_err(map)?
+            rows.collect::<DbResult<_>>().map_err(map)?
         };
         for id in &ids {
             insert_event(&tx, *id, now, "missed", &serde_json::json!({})).map_err(map)?;
@@ -195,7 +195,7 @@ impl Store {
             )
             .map_err(self.err())?;
         let rows = stmt.query_map([], |r| r.get(0)).map_err(self.err())?;
-        rows.collect::<rusqlite::Result<_>>().map_err(self.err())
+        rows.collect::<DbResult<_>>().map_err(self.err())
     }
 
     /// Due posts, without claiming them (`--dry-run`): the ones [`Store::claim_due`] would
@@ -213,7 +213,7 @@ impl Store {
         let rows = stmt
             .query_map([db_time(now)], |r| r.get(0))
             .map_err(self.err())?;
-        rows.collect::<rusqlite::Result<_>>().map_err(self.err())
+        rows.collect::<DbResult<_>>().map_err(self.err())
     }
 
     /// Atomically move every due post to `publishing` and return them.
@@ -229,7 +229,7 @@ impl Store {
             let rows = stmt
                 .query_map(params![stamp, run.to_string()], |r| r.get(0))
                 .map_err(map)?;
-            rows.collect::<rusqlite::Result<_>>().map_err(map)?
+            rows.collect::<DbResult<_>>().map_err(map)?
         };
         for id in &ids {
             insert_event(&tx, *id, now, "claimed", &serde_json::json!({ "run": run }))
@@ -252,13 +252,7 @@ impl Store {
                     let checkpoint = checkpoint
                         .map(|c| serde_json::from_str::<Checkpoint>(&c))
                         .transpose()
-                        .map_err(|e| {
-                            rusqlite::Error::FromSqlConversionFailure(
-                                0,
-                                rusqlite::types::Type::Text,
-                                e.into(),
-                            )
-                        })?;
+                        .map_err(|e| DbError::conversion(0, e.to_string()))?;
                     Ok(UploadState {
                         checkpoint,
                         chunks_done: r.get(1)?,

@@ -1,7 +1,7 @@
 //! The record of `postez run` invocations: when each started and ended, and what it did.
 
+use super::db::{DbResult, OptionalExtension, params};
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, params};
 
 use crate::error::Result;
 
@@ -49,19 +49,18 @@ impl Store {
                 })
             })
             .map_err(self.err())?;
-        rows.collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(self.err())
+        rows.collect::<DbResult<Vec<_>>>().map_err(self.err())
     }
 
     /// Record that a run started; returns its id.
     pub fn run_started(&mut self, at: DateTime<Utc>) -> Result<i64> {
         self.conn
-            .execute(
-                "INSERT INTO runs (started_at, pid) VALUES (?1, ?2)",
+            .query_row(
+                "INSERT INTO runs (started_at, pid) VALUES (?1, ?2) RETURNING id",
                 params![db_time(at), std::process::id()],
+                |r| r.get(0),
             )
-            .map_err(self.err())?;
-        Ok(self.conn.last_insert_rowid())
+            .map_err(self.err())
     }
 
     /// Record how a run ended. Old rows beyond the last 1000 are dropped.

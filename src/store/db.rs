@@ -1,0 +1,888 @@
+//! The two SQL engines behind [`super::Store`], one interface: SQLite (the embedded default, a file
+//! on the user's disk) and PostgreSQL (shared mode, issue 14). The store's queries are written
+//! once, with SQLite's `?N` placeholders, and run on either: this module binds and reads values
+//! as one small [`Value`] type, rewrites placeholders for PostgreSQL, and gives both engines the
+//! same transaction guard. What the dialects spell differently (JSON, `MAX` of two values) is
+//! asked of [`Dialect`]; nothing else here knows a table.
+//!
+//! The `postgres` client runs its own Tokio runtime, which may not be started from inside
+//! another one (`run` is async): so a PostgreSQL connection lives on a thread of its own and
+//! every call is a message to it. The caller blocks, exactly as it does on SQLite's file I/O.
+
+use std::sync::mpsc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
+
+use crate::provider::Platform;
+
+/// One value bound to or read from a statement.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// SQL NULL.
+    Null,
+    /// Any integer (SQLite INTEGER, PostgreSQL BIGINT/INTEGER/SMALLINT/BOOLEAN).
+    Int(i64),
+    /// A float.
+    Real(f64),
+    /// Text.
+    Text(String),
+    /// Bytes (media chunks, sealed tokens).
+    Blob(Vec<u8>),
+}
+
+/// Why a statement failed.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// SQLite's own error.
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
+    /// PostgreSQL's own error (the server's message and SQLSTATE, or the connection's).
+    #[error("{}", pg_message(.0))]
+    Pg(#[from] postgres::Error),
+    /// A column held something its reader does not accept.
+    #[error("column {idx}: {message}")]
+    Conversion {
+        /// Column index.
+        idx: usize,
+        /// What was wrong.
+        message: String,
+    },
+    /// `query_row` found no row.
+    #[error("no row")]
+    NoRows,
+    /// The connection's thread is gone (it panicked, or the connection broke).
+    #[error("the connection to the database was lost")]
+    Gone,
+}
+
+/// PostgreSQL's error as one line: the server's message when there is one (`Display` of
+/// `postgres::Error` says only "db error").
+fn pg_message(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("{} ({})", db.message(), db.code().code()),
+        None => {
+            let mut text = e.to_string();
+            let mut source = std::error::Error::source(e);
+            while let Some(s) = source {
+                text = format!("{text}: {s}");
+                source = s.source();
+            }
+            text
+        }
+    }
+}
+
+impl DbError {
+    /// A conversion failure of column `idx`.
+    pub fn conversion(idx: usize, message: impl Into<String>) -> Self {
+        Self::Conversion {
+            idx,
+            message: message.into(),
+        }
+    }
+
+    /// The disk (SQLite's) is full or failing: the hint says to check its space.
+    pub fn is_disk_full(&self) -> bool {
+        match self {
+            Self::Sqlite(e) => matches!(
+                e.sqlite_error_code(),
+                Some(rusqlite::ErrorCode::DiskFull | rusqlite::ErrorCode::SystemIoFailure)
+            ),
+            Self::Pg(e) => e
+                .as_db_error()
+                .is_some_and(|d| d.code().code().starts_with("53")),
+            _ => false,
+        }
+    }
+
+    /// PostgreSQL's SQLSTATE, when the server sent one.
+    pub fn sqlstate(&self) -> Option<&str> {
+        match self {
+            Self::Pg(e) => e.as_db_error().map(|d| d.code().code()),
+            _ => None,
+        }
+    }
+}
+
+/// A store query's result.
+pub type DbResult<T> = std::result::Result<T, DbError>;
+
+/// `.optional()` on a `query_row`, as rusqlite spells it.
+pub trait OptionalExtension<T> {
+    /// `None` for no row.
+    fn optional(self) -> DbResult<Option<T>>;
+}
+
+impl<T> OptionalExtension<T> for DbResult<T> {
+    fn optional(self) -> DbResult<Option<T>> {
+        match self {
+            Ok(v) => Ok(Some(v)),
+            Err(DbError::NoRows) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// A Rust value a statement can bind.
+pub trait ToValue {
+    /// The value to bind.
+    fn to_value(&self) -> Value;
+}
+
+macro_rules! int_to_value {
+    ($($t:ty),*) => {$(
+        impl ToValue for $t {
+            fn to_value(&self) -> Value {
+                Value::Int(i64::try_from(*self).unwrap_or(i64::MAX))
+            }
+        }
+    )*};
+}
+int_to_value!(i64, i32, u32, u64, usize, u16, u8);
+
+impl ToValue for bool {
+    fn to_value(&self) -> Value {
+        Value::Int(i64::from(*self))
+    }
+}
+impl ToValue for f64 {
+    fn to_value(&self) -> Value {
+        Value::Real(*self)
+    }
+}
+impl ToValue for str {
+    fn to_value(&self) -> Value {
+        Value::Text(self.to_owned())
+    }
+}
+impl ToValue for String {
+    fn to_value(&self) -> Value {
+        Value::Text(self.clone())
+    }
+}
+impl ToValue for [u8] {
+    fn to_value(&self) -> Value {
+        Value::Blob(self.to_vec())
+    }
+}
+impl ToValue for Vec<u8> {
+    fn to_value(&self) -> Value {
+        Value::Blob(self.clone())
+    }
+}
+impl ToValue for Value {
+    fn to_value(&self) -> Value {
+        self.clone()
+    }
+}
+impl ToValue for Platform {
+    fn to_value(&self) -> Value {
+        Value::Text(self.as_str().into())
+    }
+}
+impl<T: ToValue + ?Sized> ToValue for &T {
+    fn to_value(&self) -> Value {
+        (**self).to_value()
+    }
+}
+impl<T: ToValue> ToValue for Option<T> {
+    fn to_value(&self) -> Value {
+        self.as_ref().map_or(Value::Null, ToValue::to_value)
+    }
+}
+
+/// A Rust value a column can be read as.
+pub trait FromValue: Sized {
+    /// The column's value as `Self`, or why not.
+    fn from_value(v: &Value) -> Result<Self, String>;
+}
+
+macro_rules! int_from_value {
+    ($($t:ty),*) => {$(
+        impl FromValue for $t {
+            fn from_value(v: &Value) -> Result<Self, String> {
+                match v {
+                    Value::Int(i) => <$t>::try_from(*i).map_err(|e| e.to_string()),
+                    other => Err(format!("expected an integer, found {other:?}")),
+                }
+            }
+        }
+    )*};
+}
+int_from_value!(i64, i32, u32, u64, usize);
+
+impl FromValue for bool {
+    fn from_value(v: &Value) -> Result<Self, String> {
+        i64::from_value(v).map(|i| i != 0)
+    }
+}
+impl FromValue for f64 {
+    fn from_value(v: &Value) -> Result<Self, String> {
+        match v {
+            Value::Real(f) => Ok(*f),
+            Value::Int(i) => Ok(*i as f64),
+            other => Err(format!("expected a number, found {other:?}")),
+        }
+    }
+}
+impl FromValue for String {
+    fn from_value(v: &Value) -> Result<Self, String> {
+        match v {
+            Value::Text(s) => Ok(s.clone()),
+            other => Err(format!("expected text, found {other:?}")),
+        }
+    }
+}
+impl FromValue for Vec<u8> {
+    fn from_value(v: &Value) -> Result<Self, String> {
+        match v {
+            Value::Blob(b) => Ok(b.clone()),
+            Value::Text(s) => Ok(s.clone().into_bytes()),
+            other => Err(format!("expected bytes, found {other:?}")),
+        }
+    }
+}
+impl FromValue for Platform {
+    fn from_value(v: &Value) -> Result<Self, String> {
+        String::from_value(v)?
+            .parse()
+            .map_err(|e: crate::error::Error| e.to_string())
+    }
+}
+impl<T: FromValue> FromValue for Option<T> {
+    fn from_value(v: &Value) -> Result<Self, String> {
+        match v {
+            Value::Null => Ok(None),
+            v => T::from_value(v).map(Some),
+        }
+    }
+}
+
+/// What a column is named by: its position.
+pub trait ColumnIndex {
+    /// The position.
+    fn index(self) -> usize;
+}
+impl ColumnIndex for usize {
+    fn index(self) -> usize {
+        self
+    }
+}
+
+/// One row of a result, as rusqlite's `Row` reads.
+pub struct Row<'a> {
+    values: &'a [Value],
+}
+
+impl Row<'_> {
+    /// Column `idx` as `T`.
+    pub fn get<I: ColumnIndex, T: FromValue>(&self, idx: I) -> DbResult<T> {
+        let idx = idx.index();
+        let value = self
+            .values
+            .get(idx)
+            .ok_or_else(|| DbError::conversion(idx, "no such column"))?;
+        T::from_value(value).map_err(|m| DbError::conversion(idx, m))
+    }
+}
+
+/// What a statement binds: `params![…]`, an array, or nothing (`[]`).
+pub trait Params {
+    /// The values, in order.
+    fn values(self) -> Vec<Value>;
+}
+impl Params for &[&dyn ToValue] {
+    fn values(self) -> Vec<Value> {
+        self.iter().map(|v| v.to_value()).collect()
+    }
+}
+impl Params for [&dyn ToValue; 0] {
+    fn values(self) -> Vec<Value> {
+        Vec::new()
+    }
+}
+macro_rules! array_params {
+    ($($n:literal),*) => {$(
+        impl<T: ToValue> Params for [T; $n] {
+            fn values(self) -> Vec<Value> {
+                self.iter().map(ToValue::to_value).collect()
+            }
+        }
+    )*};
+}
+array_params!(1, 2, 3, 4, 5, 6, 7, 8);
+impl<T: ToValue> Params for Vec<T> {
+    fn values(self) -> Vec<Value> {
+        self.iter().map(ToValue::to_value).collect()
+    }
+}
+
+/// `params![a, b]`: values of mixed types for one statement.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! db_params {
+    () => { &[] as &[&dyn $crate::store::db::ToValue] };
+    ($($p:expr),+ $(,)?) => { &[$(&$p as &dyn $crate::store::db::ToValue),+] as &[&dyn $crate::store::db::ToValue] };
+}
+pub use crate::db_params as params;
+
+/// Which SQL dialect a connection speaks, for the few things the two spell differently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// SQLite.
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+}
+
+impl Dialect {
+    /// Text field `key` of the JSON text in `column` (NULL when absent).
+    pub fn json_text(self, column: &str, key: &str) -> String {
+        match self {
+            Self::Sqlite => format!("json_extract({column}, '$.{key}')"),
+            Self::Postgres => format!("({column}::jsonb ->> '{key}')"),
+        }
+    }
+
+    /// The JSON text in `column` without field `key`.
+    pub fn json_remove(self, column: &str, key: &str) -> String {
+        match self {
+            Self::Sqlite => format!("json_remove({column}, '$.{key}')"),
+            Self::Postgres => format!("(({column})::jsonb - '{key}')::text"),
+        }
+    }
+
+    /// The larger of two values (SQLite's two-argument `MAX`).
+    pub fn greatest(self, a: &str, b: &str) -> String {
+        match self {
+            Self::Sqlite => format!("MAX({a}, {b})"),
+            Self::Postgres => format!("GREATEST({a}, {b})"),
+        }
+    }
+
+    /// The smaller of two values.
+    pub fn least(self, a: &str, b: &str) -> String {
+        match self {
+            Self::Sqlite => format!("MIN({a}, {b})"),
+            Self::Postgres => format!("LEAST({a}, {b})"),
+        }
+    }
+}
+
+/// How a transaction starts, as rusqlite names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransactionBehavior {
+    /// Take the write lock at the first write.
+    Deferred,
+    /// Take the write lock now: the reads inside see what the writes will change.
+    Immediate,
+    /// Like `Immediate` (SQLite also keeps readers out; a migration).
+    Exclusive,
+}
+
+/// PostgreSQL's stand-in for SQLite's one writer at a time: every write transaction postez
+/// opens takes this advisory lock, so a read-then-write in one transaction sees what it changes
+/// exactly as on SQLite. The runners' claims and fenced writes do not take it (they lock rows
+/// with `FOR UPDATE SKIP LOCKED` and check their fence); see `store/shared.rs`.
+const WRITER_LOCK: i64 = 0x706f_7374_657a; // "postez"
+
+/// A connection to either engine.
+pub enum Conn {
+    /// The embedded default.
+    Sqlite(rusqlite::Connection),
+    /// Shared mode.
+    Pg(PgConn),
+}
+
+impl Conn {
+    /// Which dialect this connection speaks.
+    pub fn dialect(&self) -> Dialect {
+        match self {
+            Self::Sqlite(_) => Dialect::Sqlite,
+            Self::Pg(_) => Dialect::Postgres,
+        }
+    }
+
+    /// The SQLite connection, for what only SQLite has (pragmas, its checkpoint).
+    pub fn sqlite(&self) -> Option<&rusqlite::Connection> {
+        match self {
+            Self::Sqlite(c) => Some(c),
+            Self::Pg(_) => None,
+        }
+    }
+
+    /// Run `sql` once and return every row.
+    pub fn rows(&self, sql: &str, params: Vec<Value>) -> DbResult<Vec<Vec<Value>>> {
+        match self {
+            Self::Sqlite(c) => sqlite_rows(c, sql, &params),
+            Self::Pg(c) => c.rows(sql, params),
+        }
+    }
+
+    /// Run one statement; the number of rows it changed.
+    pub fn execute<P: Params>(&self, sql: &str, params: P) -> DbResult<usize> {
+        let params = params.values();
+        match self {
+            Self::Sqlite(c) => {
+                let mut stmt = c.prepare_cached(sql)?;
+                let n = stmt.execute(rusqlite::params_from_iter(params.iter().map(to_sqlite)))?;
+                Ok(n)
+            }
+            Self::Pg(c) => c.execute(sql, params),
+        }
+    }
+
+    /// Run several statements without parameters (migrations, transaction control).
+    pub fn execute_batch(&self, sql: &str) -> DbResult<()> {
+        match self {
+            Self::Sqlite(c) => Ok(c.execute_batch(sql)?),
+            Self::Pg(c) => c.batch(sql),
+        }
+    }
+
+    /// The first row of `sql`, mapped by `f`; [`DbError::NoRows`] when there is none.
+    pub fn query_row<P, T, F>(&self, sql: &str, params: P, f: F) -> DbResult<T>
+    where
+        P: Params,
+        F: FnOnce(&Row<'_>) -> DbResult<T>,
+    {
+        let rows = self.rows(sql, params.values())?;
+        let first = rows.first().ok_or(DbError::NoRows)?;
+        f(&Row { values: first })
+    }
+
+    /// A statement to run (rusqlite's shape; SQLite caches every statement it prepares).
+    pub fn prepare(&self, sql: &str) -> DbResult<Stmt<'_>> {
+        Ok(Stmt {
+            conn: self,
+            sql: sql.to_owned(),
+        })
+    }
+
+    /// Same as [`Conn::prepare`].
+    pub fn prepare_cached(&self, sql: &str) -> DbResult<Stmt<'_>> {
+        self.prepare(sql)
+    }
+
+    /// Begin a deferred transaction.
+    pub fn transaction(&mut self) -> DbResult<Tx<'_>> {
+        self.transaction_with_behavior(TransactionBehavior::Deferred)
+    }
+
+    /// Begin a transaction; it rolls back when dropped uncommitted. On PostgreSQL every such
+    /// transaction takes [`WRITER_LOCK`].
+    pub fn transaction_with_behavior(&mut self, behavior: TransactionBehavior) -> DbResult<Tx<'_>> {
+        match self {
+            Self::Sqlite(c) => c.execute_batch(match behavior {
+                TransactionBehavior::Deferred => "BEGIN DEFERRED",
+                TransactionBehavior::Immediate => "BEGIN IMMEDIATE",
+                TransactionBehavior::Exclusive => "BEGIN EXCLUSIVE",
+            })?,
+            Self::Pg(c) => c.batch(&format!(
+                "BEGIN; SELECT pg_advisory_xact_lock({WRITER_LOCK})"
+            ))?,
+        }
+        Ok(Tx {
+            conn: self,
+            done: false,
+        })
+    }
+
+    /// Begin a PostgreSQL transaction that leaves row locking to its statements (the runners'
+    /// claims, `SELECT … FOR UPDATE` of a login): it does not take [`WRITER_LOCK`] exclusively,
+    /// only shared, so user commands still never interleave with it. On SQLite, `IMMEDIATE`.
+    pub fn row_locking_transaction(&mut self) -> DbResult<Tx<'_>> {
+        match self {
+            Self::Sqlite(c) => c.execute_batch("BEGIN IMMEDIATE")?,
+            Self::Pg(c) => c.batch(&format!(
+                "BEGIN; SELECT pg_advisory_xact_lock_shared({WRITER_LOCK})"
+            ))?,
+        }
+        Ok(Tx {
+            conn: self,
+            done: false,
+        })
+    }
+}
+
+/// A prepared statement (rusqlite's shape: `query_map`, `execute`).
+pub struct Stmt<'c> {
+    conn: &'c Conn,
+    sql: String,
+}
+
+impl Stmt<'_> {
+    /// Every row mapped by `f` (read eagerly: the store's result sets are pages, not tables).
+    pub fn query_map<P, T, F>(
+        &mut self,
+        params: P,
+        mut f: F,
+    ) -> DbResult<std::vec::IntoIter<DbResult<T>>>
+    where
+        P: Params,
+        F: FnMut(&Row<'_>) -> DbResult<T>,
+    {
+        let rows = self.conn.rows(&self.sql, params.values())?;
+        Ok(rows
+            .iter()
+            .map(|values| f(&Row { values }))
+            .collect::<Vec<_>>()
+            .into_iter())
+    }
+
+    /// Its first row mapped by `f` (an `INSERT … RETURNING`).
+    pub fn query_row<P, T, F>(&mut self, params: P, f: F) -> DbResult<T>
+    where
+        P: Params,
+        F: FnOnce(&Row<'_>) -> DbResult<T>,
+    {
+        self.conn.query_row(&self.sql, params, f)
+    }
+
+    /// Run it; the number of rows changed.
+    pub fn execute<P: Params>(&mut self, params: P) -> DbResult<usize> {
+        self.conn.execute(&self.sql, params)
+    }
+
+    /// Whether it returns any row.
+    pub fn exists<P: Params>(&mut self, params: P) -> DbResult<bool> {
+        Ok(!self.conn.rows(&self.sql, params.values())?.is_empty())
+    }
+}
+
+/// An open transaction: statements run on it through `Deref`; dropped without
+/// [`Tx::commit`], it rolls back.
+pub struct Tx<'c> {
+    conn: &'c Conn,
+    done: bool,
+}
+
+impl Tx<'_> {
+    /// Make its changes durable.
+    pub fn commit(mut self) -> DbResult<()> {
+        self.done = true;
+        self.conn.execute_batch("COMMIT")
+    }
+}
+
+impl std::ops::Deref for Tx<'_> {
+    type Target = Conn;
+    fn deref(&self) -> &Conn {
+        self.conn
+    }
+}
+
+impl Drop for Tx<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            // Nothing to report: the error that left it uncommitted is already on its way.
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+    }
+}
+
+fn to_sqlite(v: &Value) -> rusqlite::types::Value {
+    use rusqlite::types::Value as S;
+    match v {
+        Value::Null => S::Null,
+        Value::Int(i) => S::Integer(*i),
+        Value::Real(f) => S::Real(*f),
+        Value::Text(t) => S::Text(t.clone()),
+        Value::Blob(b) => S::Blob(b.clone()),
+    }
+}
+
+fn sqlite_rows(c: &rusqlite::Connection, sql: &str, params: &[Value]) -> DbResult<Vec<Vec<Value>>> {
+    let mut stmt = c.prepare_cached(sql)?;
+    let width = stmt.column_count();
+    let mut rows = stmt.query(rusqlite::params_from_iter(params.iter().map(to_sqlite)))?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        let mut values = Vec::with_capacity(width);
+        for i in 0..width {
+            use rusqlite::types::ValueRef as R;
+            values.push(match row.get_ref(i)? {
+                R::Null => Value::Null,
+                R::Integer(n) => Value::Int(n),
+                R::Real(f) => Value::Real(f),
+                R::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+                R::Blob(b) => Value::Blob(b.to_vec()),
+            });
+        }
+        out.push(values);
+    }
+    Ok(out)
+}
+
+/// SQLite's `?N` and `?` placeholders as PostgreSQL's `$N` (text in quotes left alone).
+pub fn pg_placeholders(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut chars = sql.chars().peekable();
+    let mut quoted = false;
+    let mut next = 0;
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                quoted = !quoted;
+                out.push(c);
+            }
+            '?' if !quoted => {
+                let mut digits = String::new();
+                while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+                    digits.push(*d);
+                    chars.next();
+                }
+                if digits.is_empty() {
+                    next += 1;
+                    digits = next.to_string();
+                } else {
+                    // SQLite numbers a bare `?` one past the largest number used before it.
+                    next = next.max(digits.parse().unwrap_or(next));
+                }
+                out.push('$');
+                out.push_str(&digits);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// A bound value as PostgreSQL wants it for the parameter's type (which the server inferred
+/// from the statement): an integer for a BIGINT column, text for a TEXT one.
+#[derive(Debug)]
+struct PgValue(Value);
+
+impl ToSql for PgValue {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut bytes::BytesMut,
+    ) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        match &self.0 {
+            Value::Null => Ok(IsNull::Yes),
+            Value::Int(i) => match *ty {
+                Type::INT8 => i.to_sql(ty, out),
+                Type::INT4 => i32::try_from(*i)?.to_sql(ty, out),
+                Type::INT2 => i16::try_from(*i)?.to_sql(ty, out),
+                Type::BOOL => (*i != 0).to_sql(ty, out),
+                Type::FLOAT8 => (*i as f64).to_sql(ty, out),
+                Type::FLOAT4 => (*i as f32).to_sql(ty, out),
+                _ => i.to_string().to_sql(&Type::TEXT, out),
+            },
+            Value::Real(f) => match *ty {
+                Type::FLOAT4 => (*f as f32).to_sql(ty, out),
+                Type::FLOAT8 => f.to_sql(ty, out),
+                _ => f.to_string().to_sql(&Type::TEXT, out),
+            },
+            Value::Text(t) => match *ty {
+                Type::INT8 => t.parse::<i64>()?.to_sql(ty, out),
+                Type::INT4 => t.parse::<i32>()?.to_sql(ty, out),
+                Type::TIMESTAMPTZ => DateTime::parse_from_rfc3339(t)?
+                    .with_timezone(&Utc)
+                    .to_sql(ty, out),
+                _ => t.as_str().to_sql(&Type::TEXT, out),
+            },
+            Value::Blob(b) => b.as_slice().to_sql(&Type::BYTEA, out),
+        }
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+
+    to_sql_checked!();
+}
+
+fn pg_value(row: &postgres::Row, i: usize) -> DbResult<Value> {
+    let ty = row.columns()[i].type_().clone();
+    let conv = |e: postgres::Error| DbError::from(e);
+    Ok(match ty {
+        Type::INT8 => row
+            .try_get::<_, Option<i64>>(i)
+            .map_err(conv)?
+            .map(Value::Int),
+        Type::INT4 => row
+            .try_get::<_, Option<i32>>(i)
+            .map_err(conv)?
+            .map(|v| Value::Int(v.into())),
+        Type::INT2 => row
+            .try_get::<_, Option<i16>>(i)
+            .map_err(conv)?
+            .map(|v| Value::Int(v.into())),
+        Type::BOOL => row
+            .try_get::<_, Option<bool>>(i)
+            .map_err(conv)?
+            .map(|v| Value::Int(v.into())),
+        Type::FLOAT8 => row
+            .try_get::<_, Option<f64>>(i)
+            .map_err(conv)?
+            .map(Value::Real),
+        Type::FLOAT4 => row
+            .try_get::<_, Option<f32>>(i)
+            .map_err(conv)?
+            .map(|v| Value::Real(v.into())),
+        Type::BYTEA => row
+            .try_get::<_, Option<Vec<u8>>>(i)
+            .map_err(conv)?
+            .map(Value::Blob),
+        Type::TIMESTAMPTZ => row
+            .try_get::<_, Option<DateTime<Utc>>>(i)
+            .map_err(conv)?
+            .map(|t| Value::Text(super::db_time(t))),
+        Type::TEXT | Type::VARCHAR | Type::NAME | Type::BPCHAR | Type::UNKNOWN => row
+            .try_get::<_, Option<String>>(i)
+            .map_err(conv)?
+            .map(Value::Text),
+        other => {
+            return Err(DbError::conversion(
+                i,
+                format!("PostgreSQL type {other} is not read by postez (cast it in the query)"),
+            ));
+        }
+    }
+    .unwrap_or(Value::Null))
+}
+
+type Job = Box<dyn FnOnce(&mut postgres::Client) + Send>;
+
+/// A PostgreSQL connection on its own thread (see the module's note).
+pub struct PgConn {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl PgConn {
+    /// Connect to `url`, giving up after `timeout` (an unreachable server is an error, not a
+    /// hang).
+    pub fn connect(url: &str, timeout: Duration) -> DbResult<Self> {
+        let mut config: postgres::Config = url.parse()?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(timeout);
+        }
+        config.application_name("postez");
+        let (jobs, inbox) = mpsc::channel::<Job>();
+        let (ready_tx, ready) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("postgres".into())
+            .spawn(move || {
+                let mut client = match config.connect(postgres::NoTls) {
+                    Ok(c) => {
+                        let _ = ready_tx.send(Ok(()));
+                        c
+                    }
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                        return;
+                    }
+                };
+                while let Ok(job) = inbox.recv() {
+                    job(&mut client);
+                }
+            })
+            .map_err(|_| DbError::Gone)?;
+        ready.recv().map_err(|_| DbError::Gone)??;
+        Ok(Self { jobs })
+    }
+
+    fn call<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut postgres::Client) -> R + Send + 'static,
+    ) -> DbResult<R> {
+        let (tx, rx) = mpsc::channel();
+        self.jobs
+            .send(Box::new(move |c| {
+                let _ = tx.send(f(c));
+            }))
+            .map_err(|_| DbError::Gone)?;
+        rx.recv().map_err(|_| DbError::Gone)
+    }
+
+    fn rows(&self, sql: &str, params: Vec<Value>) -> DbResult<Vec<Vec<Value>>> {
+        let sql = pg_placeholders(sql);
+        self.call(move |c| -> DbResult<Vec<Vec<Value>>> {
+            let params: Vec<PgValue> = params.into_iter().map(PgValue).collect();
+            let refs: Vec<&(dyn ToSql + Sync)> =
+                params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
+            let stmt = c.prepare(&sql)?;
+            let rows = c.query(&stmt, &refs)?;
+            rows.iter()
+                .map(|r| (0..r.len()).map(|i| pg_value(r, i)).collect())
+                .collect()
+        })?
+    }
+
+    fn execute(&self, sql: &str, params: Vec<Value>) -> DbResult<usize> {
+        let sql = pg_placeholders(sql);
+        self.call(move |c| -> DbResult<usize> {
+            let params: Vec<PgValue> = params.into_iter().map(PgValue).collect();
+            let refs: Vec<&(dyn ToSql + Sync)> =
+                params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
+            Ok(usize::try_from(c.execute(sql.as_str(), &refs)?).unwrap_or(usize::MAX))
+        })?
+    }
+
+    fn batch(&self, sql: &str) -> DbResult<()> {
+        let sql = sql.to_owned();
+        self.call(move |c| c.batch_execute(&sql).map_err(DbError::from))?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_rewritten_outside_quotes() {
+        assert_eq!(
+            pg_placeholders("SELECT ?1, ?2 || 'a?b', ?1 WHERE x = ?"),
+            "SELECT $1, $2 || 'a?b', $1 WHERE x = $3"
+        );
+        assert_eq!(pg_placeholders("a = ? AND b = ?"), "a = $1 AND b = $2");
+    }
+
+    #[test]
+    fn sqlite_round_trips_every_value() {
+        let conn = Conn::Sqlite(rusqlite::Connection::open_in_memory().unwrap());
+        conn.execute_batch("CREATE TABLE t (a, b, c, d, e)")
+            .unwrap();
+        conn.execute(
+            "INSERT INTO t VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![7i64, 1.5f64, "x", vec![1u8, 2], None::<String>],
+        )
+        .unwrap();
+        let got = conn
+            .query_row("SELECT a, b, c, d, e FROM t", [], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, f64>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Vec<u8>>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                ))
+            })
+            .unwrap();
+        assert_eq!(got, (7, 1.5, "x".into(), vec![1, 2], None));
+        assert!(matches!(
+            conn.query_row("SELECT a FROM t WHERE a = 0", [], |r| r.get::<_, i64>(0)),
+            Err(DbError::NoRows)
+        ));
+    }
+
+    #[test]
+    fn an_uncommitted_transaction_rolls_back() {
+        let mut conn = Conn::Sqlite(rusqlite::Connection::open_in_memory().unwrap());
+        conn.execute_batch("CREATE TABLE t (a)").unwrap();
+        {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .unwrap();
+            tx.execute("INSERT INTO t VALUES (1)", []).unwrap();
+        }
+        let n: i64 = conn
+            .query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 0);
+    }
+}
