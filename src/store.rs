@@ -214,8 +214,22 @@ impl Store {
         Ok(store)
     }
 
-    /// A throwaway queue for unit tests.
+    /// A throwaway queue for unit tests: in memory, or, when `POSTEZ_STORE_TEST_URL` names a
+    /// PostgreSQL server (`tests/run` sets it for the store's second pass), in a schema of its
+    /// own there, so the same tests check both engines.
+    // Read here, not through `Env`: a unit test's store has no `Env`, and no command calls this.
+    #[allow(clippy::disallowed_methods)]
     pub fn open_in_memory() -> Result<Self> {
+        if let Ok(url) = std::env::var("POSTEZ_STORE_TEST_URL") {
+            let schema = format!("t{}", hex::encode(rand::random::<[u8; 8]>()));
+            let admin = Self::connect(&url)?;
+            admin
+                .conn
+                .execute_batch(&format!("CREATE SCHEMA {schema}"))
+                .map_err(admin.err())?;
+            let sep = if url.contains('?') { '&' } else { '?' };
+            return Self::connect(&format!("{url}{sep}options=-c%20search_path%3D{schema}"));
+        }
         let conn = rusqlite::Connection::open_in_memory().map_err(|source| Error::Store {
             path: PathBuf::from(":memory:"),
             source: source.into(),

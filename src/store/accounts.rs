@@ -1,7 +1,7 @@
 //! Connected accounts as stored (profile data, never tokens): reading them, saving a login,
 //! expiry and state updates, and deleting an account with the posts that would use it.
 
-use super::db::{DbResult, OptionalExtension, Row, TransactionBehavior, params};
+use super::db::{DbResult, Dialect, OptionalExtension, Row, TransactionBehavior, params};
 use chrono::{DateTime, Utc};
 
 use crate::error::{Error, Result};
@@ -214,11 +214,20 @@ pub fn display_name(name: Option<&str>, username: Option<&str>, fallback: &str) 
     }
 }
 
-const ACCOUNT_COLUMNS: &str = "id, platform, remote_id, display_name, username, nickname, state, \
-    scopes, token_store, access_expires_at, refresh_expires_at, creator_info, \
-    (SELECT json_group_array(json_object('applies_to', h.applies_to, 'until', h.until, \
-    'code', h.code, 'message', h.message, 'hint', h.hint, 'since', h.since)) \
-    FROM account_holds h WHERE h.account_id = accounts.id)";
+/// An account's columns, its holds as one JSON array (each engine's JSON functions).
+fn account_columns(dialect: Dialect) -> String {
+    let (array, object, cast) = match dialect {
+        Dialect::Sqlite => ("json_group_array", "json_object", ""),
+        Dialect::Postgres => ("json_agg", "json_build_object", "::text"),
+    };
+    format!(
+        "id, platform, remote_id, display_name, username, nickname, state, \
+         scopes, token_store, access_expires_at, refresh_expires_at, creator_info, \
+         (SELECT {array}({object}('applies_to', h.applies_to, 'until', h.until, \
+         'code', h.code, 'message', h.message, 'hint', h.hint, 'since', h.since)){cast} \
+         FROM account_holds h WHERE h.account_id = accounts.id)"
+    )
+}
 
 fn account_from_row(row: &Row<'_>) -> DbResult<Account> {
     let scopes: String = row.get(7)?;
@@ -253,7 +262,8 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare_cached(&format!(
-                "SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY id"
+                "SELECT {} FROM accounts ORDER BY id",
+                account_columns(self.conn.dialect())
             ))
             .map_err(self.err())?;
         let rows = stmt.query_map([], account_from_row).map_err(self.err())?;
@@ -264,7 +274,10 @@ impl Store {
     pub fn account(&self, id: i64) -> Result<Option<Account>> {
         self.conn
             .query_row(
-                &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ?1"),
+                &format!(
+                    "SELECT {} FROM accounts WHERE id = ?1",
+                    account_columns(self.conn.dialect())
+                ),
                 [id],
                 account_from_row,
             )
@@ -287,9 +300,10 @@ impl Store {
                  creator_info, state, created_at, updated_at) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'ok', ?12, ?12) \
                  ON CONFLICT (platform, remote_id) DO UPDATE SET display_name = ?3, \
-                 username = COALESCE(?4, username), nickname = COALESCE(?5, nickname), \
+                 username = COALESCE(?4, accounts.username), \
+                 nickname = COALESCE(?5, accounts.nickname), \
                  avatar_url = ?6, scopes = ?7, token_store = ?8, access_expires_at = ?9, \
-                 refresh_expires_at = ?10, creator_info = COALESCE(?11, creator_info), \
+                 refresh_expires_at = ?10, creator_info = COALESCE(?11, accounts.creator_info), \
                  state = 'ok', updated_at = ?12 RETURNING id",
                 params![
                     p.platform,
@@ -440,10 +454,13 @@ impl Store {
         tx.execute("DELETE FROM accounts WHERE id = ?1", [id])
             .map_err(map)?;
         tx.commit().map_err(map)?;
-        // Give the freed pages back, so deleted text does not linger in the file.
-        self.conn
-            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE); VACUUM;")
-            .map_err(self.err())?;
+        // Give the freed pages back, so deleted text does not linger in the file. (The
+        // shared queue's server reuses its pages itself; its backups are the team's.)
+        if self.conn.dialect() == Dialect::Sqlite {
+            self.conn
+                .execute_batch("PRAGMA wal_checkpoint(TRUNCATE); VACUUM;")
+                .map_err(self.err())?;
+        }
         Ok((posts, copies))
     }
 }

@@ -337,40 +337,6 @@ pub enum Dialect {
     Postgres,
 }
 
-impl Dialect {
-    /// Text field `key` of the JSON text in `column` (NULL when absent).
-    pub fn json_text(self, column: &str, key: &str) -> String {
-        match self {
-            Self::Sqlite => format!("json_extract({column}, '$.{key}')"),
-            Self::Postgres => format!("({column}::jsonb ->> '{key}')"),
-        }
-    }
-
-    /// The JSON text in `column` without field `key`.
-    pub fn json_remove(self, column: &str, key: &str) -> String {
-        match self {
-            Self::Sqlite => format!("json_remove({column}, '$.{key}')"),
-            Self::Postgres => format!("(({column})::jsonb - '{key}')::text"),
-        }
-    }
-
-    /// The larger of two values (SQLite's two-argument `MAX`).
-    pub fn greatest(self, a: &str, b: &str) -> String {
-        match self {
-            Self::Sqlite => format!("MAX({a}, {b})"),
-            Self::Postgres => format!("GREATEST({a}, {b})"),
-        }
-    }
-
-    /// The smaller of two values.
-    pub fn least(self, a: &str, b: &str) -> String {
-        match self {
-            Self::Sqlite => format!("MIN({a}, {b})"),
-            Self::Postgres => format!("LEAST({a}, {b})"),
-        }
-    }
-}
-
 /// How a transaction starts, as rusqlite names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TransactionBehavior {
@@ -616,6 +582,147 @@ fn sqlite_rows(c: &rusqlite::Connection, sql: &str, params: &[Value]) -> DbResul
     Ok(out)
 }
 
+/// A store query, written for SQLite, as PostgreSQL spells it: placeholders
+/// ([`pg_placeholders`]), `json_extract(x, '$.k')` and `json_remove(x, '$.k')` on JSON text, and
+/// the two-argument `MAX`/`MIN` (PostgreSQL's `GREATEST`/`LEAST`). The store writes each query
+/// once; what else differs is asked of [`Dialect`] where it is written.
+pub fn to_pg(sql: &str) -> String {
+    let mut sql = pg_placeholders(sql);
+    sql = renumber(&sql).0;
+    for (name, rewrite) in [
+        ("json_extract(", JsonRewrite::Extract),
+        ("json_remove(", JsonRewrite::Remove),
+    ] {
+        sql = rewrite_json(&sql, name, rewrite);
+    }
+    for (name, pg) in [("MAX(", "GREATEST("), ("MIN(", "LEAST(")] {
+        sql = rewrite_two_argument(&sql, name, pg);
+    }
+    sql
+}
+
+#[derive(Clone, Copy)]
+enum JsonRewrite {
+    Extract,
+    Remove,
+}
+
+/// The index just past the parenthesis closing the one open before `from`, and the top-level
+/// commas in between.
+fn closing(sql: &str, from: usize) -> Option<(usize, Vec<usize>)> {
+    let mut depth = 1;
+    let mut commas = Vec::new();
+    let mut quoted = false;
+    for (i, c) in sql[from..].char_indices() {
+        match c {
+            '\'' => quoted = !quoted,
+            '(' if !quoted => depth += 1,
+            ')' if !quoted => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some((from + i + 1, commas));
+                }
+            }
+            ',' if !quoted && depth == 1 => commas.push(from + i),
+            _ => {}
+        }
+    }
+    None
+}
+
+fn rewrite_json(sql: &str, name: &str, how: JsonRewrite) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut rest = sql;
+    while let Some(at) = rest.find(name) {
+        let open = at + name.len();
+        let Some((end, commas)) = closing(rest, open) else {
+            break;
+        };
+        let [comma] = commas[..] else {
+            break;
+        };
+        let column = rest[open..comma].trim();
+        let path = rest[comma + 1..end - 1].trim();
+        let key = path.trim_matches('\'').trim_start_matches("$.");
+        out.push_str(&rest[..at]);
+        out.push_str(&match how {
+            JsonRewrite::Extract => format!("(({column})::jsonb ->> '{key}')"),
+            JsonRewrite::Remove => format!("((({column})::jsonb - '{key}')::text)"),
+        });
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `MAX(a, b)` as `GREATEST(a, b)`; the one-argument aggregate stays.
+fn rewrite_two_argument(sql: &str, name: &str, pg: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut rest = sql;
+    while let Some(at) = rest.find(name) {
+        let open = at + name.len();
+        // A function name, not the end of a longer one (`COUNT_MAX(`).
+        let word_start = at == 0
+            || !rest[..at]
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+        let two = closing(rest, open).is_some_and(|(_, commas)| commas.len() == 1);
+        out.push_str(&rest[..at]);
+        out.push_str(if word_start && two { pg } else { name });
+        rest = &rest[open..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `$N` placeholders numbered 1, 2, … in the order of first use, and which of the caller's
+/// values each new number takes (0-based). SQLite lets a statement leave a bound value unused
+/// (one parameter list for two variants of a query); PostgreSQL cannot type an unused one.
+fn renumber(sql: &str) -> (String, Vec<usize>) {
+    let mut used: Vec<usize> = Vec::new();
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    let mut quoted = false;
+    while let Some(c) = chars.next() {
+        if c == '\'' {
+            quoted = !quoted;
+        }
+        if c != '$' || quoted {
+            out.push(c);
+            continue;
+        }
+        let mut digits = String::new();
+        while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+            digits.push(*d);
+            chars.next();
+        }
+        let Ok(n) = digits.parse::<usize>() else {
+            out.push('$');
+            out.push_str(&digits);
+            continue;
+        };
+        let new = match used.iter().position(|&u| u == n) {
+            Some(i) => i + 1,
+            None => {
+                used.push(n);
+                used.len()
+            }
+        };
+        out.push('$');
+        out.push_str(&new.to_string());
+    }
+    (out, used.into_iter().map(|n| n - 1).collect())
+}
+
+/// The values a statement rewritten by [`to_pg`] takes, in its new order.
+fn pg_params(sql: &str, params: Vec<Value>) -> Vec<PgValue> {
+    let (_, used) = renumber(&pg_placeholders(sql));
+    used.into_iter()
+        .map(|i| PgValue(params.get(i).cloned().unwrap_or(Value::Null)))
+        .collect()
+}
+
 /// SQLite's `?N` and `?` placeholders as PostgreSQL's `$N` (text in quotes left alone).
 pub fn pg_placeholders(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len() + 8);
@@ -683,6 +790,12 @@ impl ToSql for PgValue {
                 Type::TIMESTAMPTZ => DateTime::parse_from_rfc3339(t)?
                     .with_timezone(&Utc)
                     .to_sql(ty, out),
+                // JSONB's binary form is a version byte, then the text.
+                Type::JSONB => {
+                    out.extend_from_slice(&[1]);
+                    out.extend_from_slice(t.as_bytes());
+                    Ok(IsNull::No)
+                }
                 _ => t.as_str().to_sql(&Type::TEXT, out),
             },
             Value::Blob(b) => b.as_slice().to_sql(&Type::BYTEA, out),
@@ -800,9 +913,9 @@ impl PgConn {
     }
 
     fn rows(&self, sql: &str, params: Vec<Value>) -> DbResult<Vec<Vec<Value>>> {
-        let sql = pg_placeholders(sql);
+        let params = pg_params(sql, params);
+        let sql = to_pg(sql);
         self.call(move |c| -> DbResult<Vec<Vec<Value>>> {
-            let params: Vec<PgValue> = params.into_iter().map(PgValue).collect();
             let refs: Vec<&(dyn ToSql + Sync)> =
                 params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
             let stmt = c.prepare(&sql)?;
@@ -814,9 +927,9 @@ impl PgConn {
     }
 
     fn execute(&self, sql: &str, params: Vec<Value>) -> DbResult<usize> {
-        let sql = pg_placeholders(sql);
+        let params = pg_params(sql, params);
+        let sql = to_pg(sql);
         self.call(move |c| -> DbResult<usize> {
-            let params: Vec<PgValue> = params.into_iter().map(PgValue).collect();
             let refs: Vec<&(dyn ToSql + Sync)> =
                 params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
             Ok(usize::try_from(c.execute(sql.as_str(), &refs)?).unwrap_or(usize::MAX))
@@ -840,6 +953,31 @@ mod tests {
             "SELECT $1, $2 || 'a?b', $1 WHERE x = $3"
         );
         assert_eq!(pg_placeholders("a = ? AND b = ?"), "a = $1 AND b = $2");
+    }
+
+    #[test]
+    fn unused_values_are_left_out_for_postgres() {
+        let sql = "UPDATE t SET a = ?3 WHERE id = ?1 AND b = ?3";
+        assert_eq!(to_pg(sql), "UPDATE t SET a = $1 WHERE id = $2 AND b = $1");
+        let params = pg_params(sql, vec![Value::Int(1), Value::Int(2), Value::Int(3)]);
+        let got: Vec<Value> = params.into_iter().map(|p| p.0).collect();
+        assert_eq!(got, vec![Value::Int(3), Value::Int(1)]);
+    }
+
+    #[test]
+    fn sqlite_spellings_become_postgres_ones() {
+        assert_eq!(
+            to_pg("SELECT json_extract(p.checkpoint, '$.id'), MAX(id) FROM t WHERE x = ?1"),
+            "SELECT ((p.checkpoint)::jsonb ->> 'id'), MAX(id) FROM t WHERE x = $1"
+        );
+        assert_eq!(
+            to_pg("SET c = json_remove(checkpoint, '$.upload_url'), n = MAX(COALESCE(n, ?3), ?3)"),
+            "SET c = (((checkpoint)::jsonb - 'upload_url')::text), n = GREATEST(COALESCE(n, $1), $1)"
+        );
+        assert_eq!(
+            to_pg("WHEN a < b THEN MIN(due_at, ?18) ELSE ?1 END"),
+            "WHEN a < b THEN LEAST(due_at, $1) ELSE $2 END"
+        );
     }
 
     #[test]

@@ -98,8 +98,11 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(map)?;
         tx.execute(
-            "INSERT OR REPLACE INTO account_holds (account_id, applies_to, until, code, message, \
-             hint, since) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO account_holds (account_id, applies_to, until, code, message, \
+             hint, since) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
+             ON CONFLICT (account_id, applies_to) DO UPDATE SET until = excluded.until, \
+             code = excluded.code, message = excluded.message, hint = excluded.hint, \
+             since = excluded.since",
             params![
                 account_id,
                 hold.applies_to.as_str(),
@@ -123,7 +126,7 @@ impl Store {
                     "UPDATE posts SET next_attempt_at = ?2, last_error = ?3, \
                      last_error_code = ?4, last_error_hint = ?5, updated_at = ?6 \
                      WHERE account_id = ?1 AND state = 'scheduled' AND checkpoint IS NULL \
-                     AND (?7 IS NULL OR mode = ?7) AND due_at < ?2 \
+                     AND (CAST(?7 AS TEXT) IS NULL OR mode = ?7) AND due_at < ?2 \
                      AND (next_attempt_at IS NULL OR next_attempt_at < ?2) RETURNING id",
                 ),
                 // A pause: every queued post says why it waits; an upload TikTok has in full
@@ -132,7 +135,7 @@ impl Store {
                     "UPDATE posts SET last_error = ?3, last_error_code = ?4, \
                      last_error_hint = ?5, updated_at = ?6 \
                      WHERE account_id = ?1 AND state = 'scheduled' AND upload_complete = 0 \
-                     AND (?7 IS NULL OR mode = ?7) \
+                     AND (CAST(?7 AS TEXT) IS NULL OR mode = ?7) \
                      RETURNING id",
                 ),
             }

@@ -104,12 +104,12 @@ fn page_sql(filter: &ListFilter) -> String {
         })
         .collect::<Vec<_>>()
         .join(" UNION ALL ");
-    let limit = if filter.limit == 0 {
-        -1
-    } else {
-        filter.limit as i64
+    // No limit is no LIMIT: SQLite's `-1` is an error on PostgreSQL.
+    let limit = match filter.limit {
+        0 => String::new(),
+        n => format!(" LIMIT {n}"),
     };
-    format!("{arms} ORDER BY sort_at, sort_id LIMIT {limit}")
+    format!("{arms} ORDER BY sort_at, sort_id{limit}")
 }
 
 /// Counts matches of `filter` up to `cap` only (an index range read no further than that).
@@ -121,7 +121,7 @@ fn count_sql(filter: &ListFilter, cap: usize) -> String {
         .collect::<Vec<_>>()
         .join(", ");
     format!(
-        "SELECT COUNT(*) FROM (SELECT 1 FROM posts p WHERE p.state IN ({states}){} LIMIT {cap})",
+        "SELECT COUNT(*) FROM (SELECT 1 FROM posts p WHERE p.state IN ({states}){} LIMIT {cap}) AS m",
         filter.account_condition()
     )
 }
@@ -1007,6 +1007,9 @@ mod tests {
     #[test]
     fn list_pages_follow_an_index_and_count_to_a_cap() {
         let mut store = Store::open_in_memory().unwrap();
+        if store.is_shared() {
+            return; // SQLite's query plans; PostgreSQL's planner picks its own.
+        }
         let t0 = now() + chrono::Duration::hours(1);
         let posts: Vec<_> = (0..COUNT_CAP as i64 + 5)
             .map(|i| sample_post(t0 + chrono::Duration::minutes(i)))

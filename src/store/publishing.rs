@@ -585,7 +585,7 @@ mod tests {
         store
             .conn
             .execute(
-                "UPDATE posts SET checkpoint = json_object('id', 'v_pub_1'), upload_complete = 1 WHERE id = ?1",
+                "UPDATE posts SET checkpoint = '{\"id\":\"v_pub_1\"}', upload_complete = 1 WHERE id = ?1",
                 [ids[0]],
             )
             .unwrap();
@@ -641,6 +641,9 @@ mod tests {
     #[test]
     fn due_and_queue_queries_use_indexes() {
         let store = Store::open_in_memory().unwrap();
+        if store.is_shared() {
+            return; // SQLite's query plans; PostgreSQL's planner picks its own.
+        }
         let plan = |sql: &str| -> String {
             let mut stmt = store
                 .conn
