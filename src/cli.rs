@@ -199,9 +199,13 @@ impl Ctx {
     /// Open the queue, creating its folder (0700) and file (0600) on first use.
     pub fn store(&self) -> Result<Store> {
         // A broken settings file is reported before anything else touches the queue.
-        self.config()?;
         postez::env::ensure_private_dir(&self.paths.data_dir)?;
-        Store::open(&self.paths.database())
+        Store::open_at(&self.location()?)
+    }
+
+    /// Where the queue is: the SQLite file, or the shared queue (PostgreSQL).
+    pub fn location(&self) -> Result<postez::store::Location> {
+        postez::store::Location::resolve(&self.paths, &self.env, self.config()?)
     }
 
     /// The zone for local times: `--tz`, else the `timezone` setting, else the system's.

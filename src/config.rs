@@ -50,6 +50,18 @@ pub struct Config {
     /// YouTube uploads the user's Google project may make a day (its `videos.insert` bucket).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub youtube_daily_uploads: Option<u32>,
+    /// Shared mode: the team's queue, a `postgres://` URL without a password.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+    /// Shared mode: how long a runner's hold on an account lasts without renewal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lease: Option<String>,
+    /// Shared mode: a file holding the team key (else the passphrase seals the logins).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub team_key_file: Option<String>,
+    /// Shared mode: keep a video's bytes in the database after it is published.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub keep_media: Option<bool>,
 }
 
 /// The keys `postez config` knows, with a line of help each.
@@ -99,7 +111,27 @@ pub const KEYS: &[(&str, &str)] = &[
         "youtube_daily_uploads",
         "YouTube uploads your Google project may make per Pacific-time day (default 100); schedule warns past it",
     ),
+    (
+        "database_url",
+        "shared mode: the team's queue on PostgreSQL, postgres://user@host/db (a password goes in POSTEZ_DATABASE_URL, not here)",
+    ),
+    (
+        "lease",
+        "shared mode: how long a runner holds an account without renewing, e.g. 30s (default 2m)",
+    ),
+    (
+        "team_key_file",
+        "shared mode: a file with the team key that seals the logins in the database (else the passphrase)",
+    ),
+    (
+        "keep_media",
+        "shared mode: true keeps a video's bytes in the database after it is published (default false)",
+    ),
 ];
+
+/// `lease` when it is not set: long enough for a slow chunk between renewals, short enough that
+/// a dead runner's accounts are picked up by the next cron tick.
+pub const DEFAULT_LEASE: &str = "2m";
 
 /// `late_limit` when it is not set: a post more than a day late is failed as missed.
 pub const DEFAULT_LATE_LIMIT: &str = "24h";
@@ -204,6 +236,10 @@ impl Config {
             "youtube_upload_ahead" => self.youtube_upload_ahead.map(|b| b.to_string()),
             "youtube_daily_uploads" => self.youtube_daily_uploads.map(|n| n.to_string()),
             "youtube_testing" => self.youtube_testing.map(|b| b.to_string()),
+            "database_url" => self.database_url.clone(),
+            "lease" => self.lease.clone(),
+            "team_key_file" => self.team_key_file.clone(),
+            "keep_media" => self.keep_media.map(|b| b.to_string()),
             _ => return Err(unknown_key(key)),
         })
     }
@@ -232,6 +268,10 @@ impl Config {
                 self.youtube_daily_uploads = v.and_then(|n| n.parse().ok());
             }
             "youtube_testing" => self.youtube_testing = v.map(|b| b == "true"),
+            "database_url" => self.database_url = v,
+            "lease" => self.lease = v,
+            "team_key_file" => self.team_key_file = v,
+            "keep_media" => self.keep_media = v.map(|b| b == "true"),
             _ => return Err(unknown_key(key)),
         }
         Ok(())
@@ -255,6 +295,13 @@ impl Config {
         self.youtube_upload_ahead.unwrap_or(false)
     }
 
+    /// `lease` with its default.
+    pub fn lease(&self) -> Result<Duration> {
+        let text = self.lease.as_deref().unwrap_or(DEFAULT_LEASE);
+        crate::when::parse_duration(text)
+            .map_err(|_| bad_value("lease", text, "a duration from 5s to 1h, such as 2m"))
+    }
+
     /// `max_attempts` with its default.
     pub fn max_attempts(&self) -> u32 {
         self.max_attempts.unwrap_or(DEFAULT_MAX_ATTEMPTS)
@@ -265,6 +312,32 @@ impl Config {
         self.youtube_daily_uploads
             .unwrap_or(DEFAULT_YOUTUBE_DAILY_UPLOADS)
     }
+}
+
+/// A shared queue's address: a `postgres://` (or `postgresql://`) URL. In the settings file
+/// (`in_file`) it may not carry a password: secrets never live in that file.
+pub fn check_database_url(value: &str, in_file: bool) -> Result<()> {
+    let url = url::Url::parse(value).ok().filter(|u| {
+        matches!(u.scheme(), "postgres" | "postgresql")
+            && u.host_str().is_some_and(|h| !h.is_empty())
+    });
+    let Some(url) = url else {
+        return Err(Error::config(
+            "the database URL is not a postgres:// address",
+            Some("use the form postgres://user@host:5432/dbname".into()),
+        ));
+    };
+    let has_password = url.password().is_some()
+        || url
+            .query_pairs()
+            .any(|(k, _)| k.eq_ignore_ascii_case("password"));
+    if in_file && has_password {
+        return Err(Error::config(
+            "the `database_url` setting may not hold a password: secrets never go in the settings file",
+            Some("put the whole URL in POSTEZ_DATABASE_URL instead (e.g. from your service manager's secret store)".into()),
+        ));
+    }
+    Ok(())
 }
 
 fn bad_value(key: &str, value: &str, expected: &str) -> Error {
@@ -317,7 +390,18 @@ fn validate(key: &str, value: &str) -> Result<()> {
             crate::when::parse_duration(value)
                 .map_err(|_| bad_value(key, value, "a duration such as 24h, 90m or 0"))?;
         }
-        "tiktok_direct_post" | "youtube_testing" | "youtube_upload_ahead" => {
+        "database_url" => check_database_url(value, true)?,
+        "lease" => match crate::when::parse_duration(value) {
+            Ok(d) if d >= Duration::seconds(5) && d <= Duration::hours(1) => {}
+            _ => {
+                return Err(bad_value(
+                    key,
+                    value,
+                    "a duration from 5s to 1h, such as 2m",
+                ));
+            }
+        },
+        "tiktok_direct_post" | "youtube_testing" | "youtube_upload_ahead" | "keep_media" => {
             if !matches!(value, "true" | "false") {
                 return Err(bad_value(key, value, "`true` or `false`"));
             }

@@ -95,6 +95,14 @@ pub const VARIABLES: &[(&str, &str)] = &[
         "POSTEZ_REFRESH_LOCK_WAIT",
         "Testing aid: how long `run` waits for another process refreshing the same login (default 1m)",
     ),
+    (
+        "POSTEZ_DATABASE_URL",
+        "Shared mode: the team's queue on PostgreSQL, `postgres://user:password@host/db` (else the `database_url` setting)",
+    ),
+    (
+        "POSTEZ_LEASE",
+        "Shared mode: how long a runner holds an account it publishes for without renewing, e.g. 30s (else the `lease` setting; default 2m)",
+    ),
     ("NO_COLOR", "Disable colors when set to anything"),
     ("RUST_LOG", "Log filter for stderr, e.g. `postez=debug`"),
 ];
@@ -105,6 +113,7 @@ pub const SECRET_VARIABLES: &[&str] = &[
     "POSTEZ_PASSPHRASE",
     "POSTEZ_TIKTOK_CLIENT_SECRET",
     "POSTEZ_YOUTUBE_CLIENT_SECRET",
+    "POSTEZ_DATABASE_URL",
 ];
 
 /// A program postez starts, with the environment it inherits minus [`SECRET_VARIABLES`].
@@ -145,6 +154,10 @@ pub struct Env {
     pub token_store: Option<String>,
     /// `POSTEZ_PASSPHRASE`, held as a [`Secret`] from the moment it is read.
     pub passphrase: Option<Secret>,
+    /// `POSTEZ_DATABASE_URL` (its password is a secret: blanked in every log line).
+    pub database_url: Option<Secret>,
+    /// `POSTEZ_LEASE`, unparsed.
+    pub lease: Option<String>,
     /// `POSTEZ_NOW`, unparsed.
     pub now: Option<String>,
     /// `XDG_CONFIG_HOME`; `directories` reads it too, this copy is carried into the runner.
@@ -195,6 +208,8 @@ impl Env {
             youtube_api_url: var("POSTEZ_YOUTUBE_API_URL"),
             token_store: var("POSTEZ_TOKEN_STORE"),
             passphrase: var("POSTEZ_PASSPHRASE").map(Secret::new),
+            database_url: var("POSTEZ_DATABASE_URL").map(Secret::new),
+            lease: var("POSTEZ_LEASE"),
             now: var("POSTEZ_NOW"),
             xdg_config_home: var("XDG_CONFIG_HOME").map(PathBuf::from),
             xdg_data_home: var("XDG_DATA_HOME").map(PathBuf::from),

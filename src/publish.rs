@@ -153,6 +153,8 @@ pub struct Engine {
     pub env: Env,
     /// Settings.
     pub config: Config,
+    /// Where the queue is.
+    pub location: crate::store::Location,
     /// "Now" for what is due (POSTEZ_NOW in tests); token and URL lifetimes use the real clock.
     pub now: DateTime<Utc>,
     /// Options.
@@ -186,7 +188,7 @@ impl Engine {
         // A platform address postez must not use is a setting to fix, not a passing problem:
         // refuse before claiming anything, so the posts stay as they are (exit 2, not 75).
         crate::provider::check_endpoints(&self.env)?;
-        let mut store = Store::open(&self.paths.database())?;
+        let mut store = Store::open_at(&self.location)?;
         let mut summary = Summary::default();
         if self.options.dry_run {
             return self.dry_run(&mut store).await;
@@ -349,7 +351,7 @@ impl Engine {
 
     /// Publish one account's posts, one after another.
     async fn publish_account(&self, account: Option<Account>, posts: Vec<Post>) -> Result<Summary> {
-        let mut store = Store::open(&self.paths.database())?;
+        let mut store = Store::open_at(&self.location)?;
         let mut summary = Summary::default();
         let Some(mut account) = account else {
             let platform = posts

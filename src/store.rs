@@ -55,6 +55,24 @@ pub enum Location {
 }
 
 impl Location {
+    /// Where this user's queue is: `POSTEZ_DATABASE_URL`, else the `database_url` setting (both
+    /// shared mode), else the SQLite file in the data folder.
+    pub fn resolve(
+        paths: &crate::env::Paths,
+        env: &crate::env::Env,
+        config: &crate::config::Config,
+    ) -> Result<Self> {
+        if let Some(url) = &env.database_url {
+            crate::config::check_database_url(url.expose(), false)?;
+            return Ok(Self::Server(url.expose().to_owned()));
+        }
+        if let Some(url) = &config.database_url {
+            crate::config::check_database_url(url, true)?;
+            return Ok(Self::Server(url.clone()));
+        }
+        Ok(Self::File(paths.database()))
+    }
+
     /// Whether this is a shared queue.
     pub fn is_shared(&self) -> bool {
         matches!(self, Self::Server(_))

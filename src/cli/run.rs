@@ -161,6 +161,7 @@ async fn pass(ctx: &Ctx, options: &RunOptions, cancel: &Arc<AtomicBool>, wait: b
         paths: ctx.paths.clone(),
         env: ctx.env.clone(),
         config: ctx.config()?.clone(),
+        location: ctx.location()?,
         // Each pass of --watch looks at the clock again (POSTEZ_NOW stays fixed for tests).
         now: if ctx.env.now.is_some() {
             ctx.now()

@@ -39,8 +39,9 @@ pub enum DbError {
     #[error(transparent)]
     Sqlite(#[from] rusqlite::Error),
     /// PostgreSQL's own error (the server's message and SQLSTATE, or the connection's).
+    /// (Not a `#[source]`: its chain is already in the one line, and would repeat it.)
     #[error("{}", pg_message(.0))]
-    Pg(#[from] postgres::Error),
+    Pg(postgres::Error),
     /// A column held something its reader does not accept.
     #[error("column {idx}: {message}")]
     Conversion {
@@ -55,6 +56,12 @@ pub enum DbError {
     /// The connection's thread is gone (it panicked, or the connection broke).
     #[error("the connection to the database was lost")]
     Gone,
+}
+
+impl From<postgres::Error> for DbError {
+    fn from(e: postgres::Error) -> Self {
+        Self::Pg(e)
+    }
 }
 
 /// PostgreSQL's error as one line: the server's message when there is one (`Display` of
@@ -646,8 +653,9 @@ fn rewrite_json(sql: &str, name: &str, how: JsonRewrite) -> String {
         let key = path.trim_matches('\'').trim_start_matches("$.");
         out.push_str(&rest[..at]);
         out.push_str(&match how {
-            JsonRewrite::Extract => format!("(({column})::jsonb ->> '{key}')"),
-            JsonRewrite::Remove => format!("((({column})::jsonb - '{key}')::text)"),
+            // Through text first: a bound value stays text, whatever else it is compared to.
+            JsonRewrite::Extract => format!("(({column})::text::jsonb ->> '{key}')"),
+            JsonRewrite::Remove => format!("((({column})::text::jsonb - '{key}')::text)"),
         });
         rest = &rest[end..];
     }
@@ -968,11 +976,11 @@ mod tests {
     fn sqlite_spellings_become_postgres_ones() {
         assert_eq!(
             to_pg("SELECT json_extract(p.checkpoint, '$.id'), MAX(id) FROM t WHERE x = ?1"),
-            "SELECT ((p.checkpoint)::jsonb ->> 'id'), MAX(id) FROM t WHERE x = $1"
+            "SELECT ((p.checkpoint)::text::jsonb ->> 'id'), MAX(id) FROM t WHERE x = $1"
         );
         assert_eq!(
             to_pg("SET c = json_remove(checkpoint, '$.upload_url'), n = MAX(COALESCE(n, ?3), ?3)"),
-            "SET c = (((checkpoint)::jsonb - 'upload_url')::text), n = GREATEST(COALESCE(n, $1), $1)"
+            "SET c = (((checkpoint)::text::jsonb - 'upload_url')::text), n = GREATEST(COALESCE(n, $1), $1)"
         );
         assert_eq!(
             to_pg("WHEN a < b THEN MIN(due_at, ?18) ELSE ?1 END"),

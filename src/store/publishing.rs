@@ -308,10 +308,15 @@ impl Store {
     ) -> Result<()> {
         self.conn
             .execute(
-                "UPDATE posts SET chunks_done = ?2, upload_complete = ?3, \
-                 phase = CASE WHEN ?3 THEN 'processing' ELSE 'uploading' END, updated_at = ?4 \
-                 WHERE id = ?1",
-                params![id, chunks_done, complete, db_time(now)],
+                "UPDATE posts SET chunks_done = ?2, upload_complete = ?3, phase = ?5, \
+                 updated_at = ?4 WHERE id = ?1",
+                params![
+                    id,
+                    chunks_done,
+                    complete,
+                    db_time(now),
+                    if complete { "processing" } else { "uploading" }
+                ],
             )
             .map_err(self.err())?;
         Ok(())

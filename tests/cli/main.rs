@@ -25,6 +25,7 @@ mod reliability;
 mod run;
 mod schedule;
 mod seam;
+mod shared;
 mod strict_modes;
 mod support;
 mod swap;

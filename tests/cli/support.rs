@@ -64,7 +64,16 @@ impl TestEnv {
             ("COLUMNS".into(), "100".into()),
             ("TZ".into(), "UTC".into()),
         ];
-        Self { dir, env }
+        let mut env = Self { dir, env };
+        // A developer's aid: the whole suite against a shared queue (tests that read the SQLite
+        // file itself fail there, by design). `POSTEZ_CLI_ON_POSTGRES=1 bash tests/run`.
+        #[allow(clippy::disallowed_methods)]
+        if std::env::var("POSTEZ_CLI_ON_POSTGRES").is_ok() {
+            if let Some(url) = crate::shared::shared_queue() {
+                env.set("POSTEZ_DATABASE_URL", &url);
+            }
+        }
+        env
     }
 
     /// Set (or replace) an environment variable for later commands.
