@@ -437,7 +437,7 @@ impl Store {
     pub fn posts_of_video(&self, file_hash: &str, account_id: Option<i64>) -> Result<Vec<Post>> {
         let sql = format!(
             "SELECT {POST_COLUMNS} FROM {POST_FROM} WHERE p.file_hash = ?1 \
-             AND p.account_id IS ?2 AND p.state NOT IN ('cancelled', 'failed') \
+             AND p.account_id IS NOT DISTINCT FROM ?2 AND p.state NOT IN ('cancelled', 'failed') \
              ORDER BY p.scheduled_at, p.id"
         );
         let mut stmt = self.conn.prepare(&sql).map_err(self.err())?;
