@@ -111,6 +111,7 @@ impl Engine {
             }
             // Ask the platform before doing anything: an upload whose last acknowledgement was
             // lost may be complete, and a complete upload must never be started again.
+            store.check_lease(account.id)?;
             match provider.status(token, post, &checkpoint).await {
                 Ok(RemoteState::Working { received }) => {
                     if received == Some(plan.size) {
@@ -139,6 +140,7 @@ impl Engine {
             }
         }
         // What the upload starts with: the post's choices, within what the account may do now.
+        store.check_lease(account.id)?;
         let prepared = provider.prepare(token, account, post).await?;
         if let Some(value) = &prepared.account_info {
             store.set_creator_info(account.id, value, self.now)?;
@@ -227,6 +229,7 @@ impl Engine {
             if self.cancel.load(Ordering::SeqCst) {
                 return Ok(Outcome::Interrupted);
             }
+            store.check_lease(account.id)?;
             let outcome = match self
                 .put_with_retries(
                     provider,
@@ -316,6 +319,7 @@ impl Engine {
                 post.to_mut().due_at = post.scheduled_at;
             }
         }
+        lease_check(store, &post)?;
         let checkpoint = provider.begin(token, &post, options, plan).await?;
         store.save_init(post.id, &checkpoint, self.now)?;
         Ok(checkpoint)
@@ -449,6 +453,7 @@ impl Engine {
         let deadline = tokio::time::Instant::now() + self.options.poll_budget;
         let mut recorded = post.post_id.is_some();
         loop {
+            lease_check(store, post)?;
             let answer = provider.status(token, post, checkpoint).await;
             // An upload ahead the platform now holds: its id is kept before anything else can
             // stop the run (a quota while asking), so the post goes back to `uploaded`, known.
@@ -585,5 +590,15 @@ fn is_transient(e: &Error) -> bool {
         Error::Network(_) => true,
         Error::Api(api) => api.http >= 500 || api.http == 429,
         _ => false,
+    }
+}
+
+/// On the shared queue, before a platform call: this runner must still hold the post's account
+/// (its lease), else it stops here ([`Error::LockLost`]) and the runner that took the account
+/// over carries on from the saved checkpoint.
+fn lease_check(store: &Store, post: &Post) -> Result<()> {
+    match post.account_id {
+        Some(account) => store.check_lease(account),
+        None => Ok(()),
     }
 }

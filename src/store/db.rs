@@ -440,13 +440,13 @@ impl Conn {
     }
 
     /// Begin a deferred transaction.
-    pub fn transaction(&mut self) -> DbResult<Tx<'_>> {
+    pub fn transaction(&self) -> DbResult<Tx<'_>> {
         self.transaction_with_behavior(TransactionBehavior::Deferred)
     }
 
     /// Begin a transaction; it rolls back when dropped uncommitted. On PostgreSQL every such
     /// transaction takes [`WRITER_LOCK`].
-    pub fn transaction_with_behavior(&mut self, behavior: TransactionBehavior) -> DbResult<Tx<'_>> {
+    pub fn transaction_with_behavior(&self, behavior: TransactionBehavior) -> DbResult<Tx<'_>> {
         match self {
             Self::Sqlite(c) => c.execute_batch(match behavior {
                 TransactionBehavior::Deferred => "BEGIN DEFERRED",
@@ -466,7 +466,7 @@ impl Conn {
     /// Begin a PostgreSQL transaction that leaves row locking to its statements (the runners'
     /// claims, `SELECT … FOR UPDATE` of a login): it does not take [`WRITER_LOCK`] exclusively,
     /// only shared, so user commands still never interleave with it. On SQLite, `IMMEDIATE`.
-    pub fn row_locking_transaction(&mut self) -> DbResult<Tx<'_>> {
+    pub fn row_locking_transaction(&self) -> DbResult<Tx<'_>> {
         match self {
             Self::Sqlite(c) => c.execute_batch("BEGIN IMMEDIATE")?,
             Self::Pg(c) => c.batch(&format!(

@@ -58,3 +58,117 @@ fn one_home_schedules_and_publishes_through_the_shared_queue() {
     // Nothing was written to a local SQLite queue.
     assert!(!env.db().exists());
 }
+
+/// A second TikTok user on `fake`, connected from `env` (the fake answers a login as its current
+/// user).
+pub fn connect_user(fake: &Fake, env: &TestEnv, name: &str) {
+    fake.server.set_user(crate::fake_tiktok::FakeUser {
+        open_id: format!("{}-{name}", fake.open_id),
+        display_name: name.into(),
+        creator_username: name.into(),
+        creator_nickname: name.into(),
+        ..crate::fake_tiktok::FakeUser::default()
+    });
+    let run = env.connect(fake, &[]);
+    assert_eq!(run.code, 0, "{run:?}");
+}
+
+/// Homes that run the shared queue at `url`: each its own POSTEZ_HOME, with the logins of
+/// `from` (the token file, until the shared queue keeps the team's logins).
+pub fn runner_homes(fake: &Fake, url: &str, from: &TestEnv, n: usize) -> Vec<TestEnv> {
+    (0..n)
+        .map(|_| {
+            let env = shared_home(fake, url);
+            std::fs::create_dir_all(env.home()).unwrap();
+            let secrets = from.home().join("secrets.enc");
+            if secrets.exists() {
+                std::fs::copy(&secrets, env.home().join("secrets.enc")).unwrap();
+            }
+            env
+        })
+        .collect()
+}
+
+/// Captions of the posts the fake saw finished, sorted (one entry per publish).
+pub fn finished_captions(fake: &Fake) -> Vec<String> {
+    let mut captions: Vec<String> = fake
+        .finished()
+        .iter()
+        .map(|p| {
+            p.post_info
+                .as_ref()
+                .and_then(|i| i["title"].as_str())
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
+    captions.sort();
+    captions
+}
+
+#[test]
+fn three_runners_publish_thirty_posts_from_a_fourth_home_each_exactly_once() {
+    let Some(url) = shared_queue() else { return };
+    // TikTok's per-token rate limits over the tests' short window (POSTEZ_RATE_WINDOW).
+    let fake = Fake::start(|o| o.rate_window = std::time::Duration::from_millis(100));
+    let desk = shared_home(&fake, &url);
+    let run = desk.connect(&fake, &[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    for name in ["second.chef", "third.chef"] {
+        connect_user(&fake, &desk, name);
+    }
+    let accounts = desk.run(&["accounts", "--json"]).json();
+    let names: Vec<String> = accounts
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["open_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(names.len(), 3, "{accounts}");
+    let files = [media(Media::Mp4), media(Media::Mid)];
+    let mut expected = Vec::new();
+    for i in 0..30 {
+        let caption = format!("post {i:02}");
+        let account = &names[i % 3];
+        desk.schedule(
+            &files[i % 2],
+            "now",
+            &["--caption", &caption, "--account", account],
+        );
+        expected.push(caption);
+    }
+    let runners = runner_homes(&fake, &url, &desk, 3);
+    let children: Vec<_> = runners
+        .iter()
+        .map(|env| {
+            env.command(&["run"])
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut child in children {
+        let status = child.wait().unwrap();
+        assert!(status.success(), "{status:?}");
+    }
+    let list = desk.run(&["list", "--all", "--json"]).json();
+    assert_eq!(finished_captions(&fake), expected, "each post exactly once: {list}");
+    // The bytes the fake reassembled are the scheduled videos'.
+    let hashes: Vec<String> = files
+        .iter()
+        .map(|f| crate::support::sha256_file(f))
+        .collect();
+    for p in fake.finished() {
+        assert!(hashes.contains(p.sha256.as_ref().unwrap()), "{p:?}");
+    }
+    let list = desk.run(&["list", "--all", "--json"]).json();
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 30);
+    assert!(list.iter().all(|p| p["state"] == "published"), "{list:?}");
+    // A second round finds nothing to do.
+    for env in &runners {
+        let run = env.run(&["run"]);
+        assert_eq!(run.code, 0, "{run:?}");
+    }
+    assert_eq!(fake.finished().len(), 30);
+}
