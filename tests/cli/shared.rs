@@ -152,7 +152,11 @@ fn three_runners_publish_thirty_posts_from_a_fourth_home_each_exactly_once() {
         assert!(status.success(), "{status:?}");
     }
     let list = desk.run(&["list", "--all", "--json"]).json();
-    assert_eq!(finished_captions(&fake), expected, "each post exactly once: {list}");
+    assert_eq!(
+        finished_captions(&fake),
+        expected,
+        "each post exactly once: {list}"
+    );
     // The bytes the fake reassembled are the scheduled videos'.
     let hashes: Vec<String> = files
         .iter()
