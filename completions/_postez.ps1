@@ -43,10 +43,12 @@ Register-ArgumentCompleter -Native -CommandName 'postez' -ScriptBlock {
             [CompletionResult]::new('retry', 'retry', [CompletionResultType]::ParameterValue, 'Queue a failed or cancelled post again')
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Schedule many posts from a CSV or JSON file')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Publish the posts that are due')
+            [CompletionResult]::new('runners', 'runners', [CompletionResultType]::ParameterValue, 'List the machines that run the shared queue')
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'Show what happened to posts')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Export all your data as JSON')
             [CompletionResult]::new('purge', 'purge', [CompletionResultType]::ParameterValue, 'Delete your data and revoke postez''s access')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the setup and explain each problem with its fix')
+            [CompletionResult]::new('db', 'db', [CompletionResultType]::ParameterValue, 'Manage where the queue lives')
             [CompletionResult]::new('cron', 'cron', [CompletionResultType]::ParameterValue, 'Start `postez run` on time: a systemd user timer, else a crontab line')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Read or change settings')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions or man pages')
@@ -294,6 +296,21 @@ Register-ArgumentCompleter -Native -CommandName 'postez' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'postez;runners' {
+            [CompletionResult]::new('--days', '--days', [CompletionResultType]::ParameterName, 'How far back to look, in days')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log line format (stderr and the log file of `run`)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'postez;history' {
             [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Without an id: how many recent events')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors')
@@ -356,6 +373,48 @@ Register-ArgumentCompleter -Native -CommandName 'postez' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'postez;db' {
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log line format (stderr and the log file of `run`)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('copy', 'copy', [CompletionResultType]::ParameterValue, 'Copy this machine''s queue into an empty shared queue (PostgreSQL)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'postez;db;copy' {
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'The shared queue to copy into (an empty database)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log line format (stderr and the log file of `run`)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'postez;db;help' {
+            [CompletionResult]::new('copy', 'copy', [CompletionResultType]::ParameterValue, 'Copy this machine''s queue into an empty shared queue (PostgreSQL)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'postez;db;help;copy' {
+            break
+        }
+        'postez;db;help;help' {
             break
         }
         'postez;cron' {
@@ -610,10 +669,12 @@ Register-ArgumentCompleter -Native -CommandName 'postez' -ScriptBlock {
             [CompletionResult]::new('retry', 'retry', [CompletionResultType]::ParameterValue, 'Queue a failed or cancelled post again')
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Schedule many posts from a CSV or JSON file')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Publish the posts that are due')
+            [CompletionResult]::new('runners', 'runners', [CompletionResultType]::ParameterValue, 'List the machines that run the shared queue')
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'Show what happened to posts')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Export all your data as JSON')
             [CompletionResult]::new('purge', 'purge', [CompletionResultType]::ParameterValue, 'Delete your data and revoke postez''s access')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the setup and explain each problem with its fix')
+            [CompletionResult]::new('db', 'db', [CompletionResultType]::ParameterValue, 'Manage where the queue lives')
             [CompletionResult]::new('cron', 'cron', [CompletionResultType]::ParameterValue, 'Start `postez run` on time: a systemd user timer, else a crontab line')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Read or change settings')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions or man pages')
@@ -653,6 +714,9 @@ Register-ArgumentCompleter -Native -CommandName 'postez' -ScriptBlock {
         'postez;help;run' {
             break
         }
+        'postez;help;runners' {
+            break
+        }
         'postez;help;history' {
             break
         }
@@ -663,6 +727,13 @@ Register-ArgumentCompleter -Native -CommandName 'postez' -ScriptBlock {
             break
         }
         'postez;help;doctor' {
+            break
+        }
+        'postez;help;db' {
+            [CompletionResult]::new('copy', 'copy', [CompletionResultType]::ParameterValue, 'Copy this machine''s queue into an empty shared queue (PostgreSQL)')
+            break
+        }
+        'postez;help;db;copy' {
             break
         }
         'postez;help;cron' {

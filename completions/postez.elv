@@ -40,10 +40,12 @@ set edit:completion:arg-completer[postez] = {|@words|
             cand retry 'Queue a failed or cancelled post again'
             cand import 'Schedule many posts from a CSV or JSON file'
             cand run 'Publish the posts that are due'
+            cand runners 'List the machines that run the shared queue'
             cand history 'Show what happened to posts'
             cand export 'Export all your data as JSON'
             cand purge 'Delete your data and revoke postez''s access'
             cand doctor 'Check the setup and explain each problem with its fix'
+            cand db 'Manage where the queue lives'
             cand cron 'Start `postez run` on time: a systemd user timer, else a crontab line'
             cand config 'Read or change settings'
             cand generate 'Write shell completions or man pages'
@@ -279,6 +281,20 @@ set edit:completion:arg-completer[postez] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'postez;runners'= {
+            cand --days 'How far back to look, in days'
+            cand --color 'When to use colors'
+            cand --log-format 'Log line format (stderr and the log file of `run`)'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -v 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand --verbose 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'postez;history'= {
             cand --limit 'Without an id: how many recent events'
             cand --color 'When to use colors'
@@ -338,6 +354,43 @@ set edit:completion:arg-completer[postez] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
+        }
+        &'postez;db'= {
+            cand --color 'When to use colors'
+            cand --log-format 'Log line format (stderr and the log file of `run`)'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -v 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand --verbose 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand copy 'Copy this machine''s queue into an empty shared queue (PostgreSQL)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'postez;db;copy'= {
+            cand --to 'The shared queue to copy into (an empty database)'
+            cand --color 'When to use colors'
+            cand --log-format 'Log line format (stderr and the log file of `run`)'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -v 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand --verbose 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'postez;db;help'= {
+            cand copy 'Copy this machine''s queue into an empty shared queue (PostgreSQL)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'postez;db;help;copy'= {
+        }
+        &'postez;db;help;help'= {
         }
         &'postez;cron'= {
             cand --color 'When to use colors'
@@ -564,10 +617,12 @@ set edit:completion:arg-completer[postez] = {|@words|
             cand retry 'Queue a failed or cancelled post again'
             cand import 'Schedule many posts from a CSV or JSON file'
             cand run 'Publish the posts that are due'
+            cand runners 'List the machines that run the shared queue'
             cand history 'Show what happened to posts'
             cand export 'Export all your data as JSON'
             cand purge 'Delete your data and revoke postez''s access'
             cand doctor 'Check the setup and explain each problem with its fix'
+            cand db 'Manage where the queue lives'
             cand cron 'Start `postez run` on time: a systemd user timer, else a crontab line'
             cand config 'Read or change settings'
             cand generate 'Write shell completions or man pages'
@@ -595,6 +650,8 @@ set edit:completion:arg-completer[postez] = {|@words|
         }
         &'postez;help;run'= {
         }
+        &'postez;help;runners'= {
+        }
         &'postez;help;history'= {
         }
         &'postez;help;export'= {
@@ -602,6 +659,11 @@ set edit:completion:arg-completer[postez] = {|@words|
         &'postez;help;purge'= {
         }
         &'postez;help;doctor'= {
+        }
+        &'postez;help;db'= {
+            cand copy 'Copy this machine''s queue into an empty shared queue (PostgreSQL)'
+        }
+        &'postez;help;db;copy'= {
         }
         &'postez;help;cron'= {
             cand install 'Install the runner, replacing any earlier one'

@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::post::PostId;
 
 mod accounts;
+mod copy;
 pub mod db;
 mod holds;
 mod posts;
@@ -21,6 +22,7 @@ mod shared;
 mod transitions;
 
 pub use accounts::{Account, AccountProfile, AccountState, display_name};
+pub use copy::Copied;
 pub use holds::{AppliesTo, Hold};
 pub use posts::{COUNT_CAP, ListFilter, Matched};
 pub use publishing::{Settle, UploadState};

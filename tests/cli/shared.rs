@@ -152,7 +152,11 @@ fn three_runners_publish_thirty_posts_from_a_fourth_home_each_exactly_once() {
         assert!(status.success(), "{status:?}");
     }
     let list = desk.run(&["list", "--all", "--json"]).json();
-    assert_eq!(finished_captions(&fake), expected, "each post exactly once: {list}");
+    assert_eq!(
+        finished_captions(&fake),
+        expected,
+        "each post exactly once: {list}"
+    );
     // The bytes the fake reassembled are the scheduled videos'.
     let hashes: Vec<String> = files
         .iter()
@@ -171,4 +175,93 @@ fn three_runners_publish_thirty_posts_from_a_fourth_home_each_exactly_once() {
         assert_eq!(run.code, 0, "{run:?}");
     }
     assert_eq!(fake.finished().len(), 30);
+}
+
+#[test]
+fn db_copy_moves_a_local_queue_into_an_empty_shared_one_all_or_nothing() {
+    let Some(url) = shared_queue() else { return };
+    let fake = Fake::start(|_| {});
+    let local = fake.connected();
+    local.schedule(&media(Media::Mp4), "now", &["--caption", "first"]);
+    local.schedule(
+        &media(Media::Mp4),
+        "tomorrow 18:00",
+        &["--caption", "second"],
+    );
+    local.schedule(
+        &media(Media::Mid),
+        "tomorrow 19:00",
+        &["--caption", "third"],
+    );
+    assert_eq!(local.run(&["run"]).code, 0);
+    let run = local.run(&["cancel", "3"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let before = local.run(&["list", "--all", "--json"]).json();
+    let history = local.run(&["history", "1", "--json"]).json();
+    let run = local.run(&["db", "copy", "--to", &url, "--json"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let report = run.json();
+    assert_eq!(report["copied"]["posts"], 3, "{report}");
+    assert_eq!(report["copied"]["accounts"], 1, "{report}");
+    // The shared queue now shows the same posts, ids and histories.
+    let shared = shared_home(&fake, &url);
+    assert_eq!(shared.run(&["list", "--all", "--json"]).json(), before);
+    assert_eq!(shared.run(&["history", "1", "--json"]).json(), history);
+    // A post scheduled there next takes a new id, after the copied ones.
+    let post = shared.schedule(
+        &media(Media::Mp4),
+        "tomorrow 20:00",
+        &["--caption", "fourth"],
+    );
+    assert_eq!(post["id"], 4, "{post}");
+    // The local queue is left as it was; a second copy into a queue that is not empty is
+    // refused, and changes nothing.
+    assert_eq!(local.run(&["list", "--all", "--json"]).json(), before);
+    let after_first = shared.run(&["list", "--all", "--json"]).json();
+    let run = local.run(&["db", "copy", "--to", &url]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("is not empty"), "{run:?}");
+    assert_eq!(shared.run(&["list", "--all", "--json"]).json(), after_first);
+}
+
+#[test]
+fn runners_and_doctor_show_the_shared_queue() {
+    let Some(url) = shared_queue() else { return };
+    let fake = Fake::start(|_| {});
+    let env = shared_home(&fake, &url);
+    assert_eq!(env.connect(&fake, &[]).code, 0);
+    env.schedule(&media(Media::Mp4), "now", &["--caption", "one"]);
+    assert_eq!(env.run(&["run"]).code, 0);
+    let runners = env.run(&["runners", "--json"]).json();
+    let runners = runners.as_array().unwrap();
+    assert_eq!(runners.len(), 1, "{runners:?}");
+    assert_eq!(runners[0]["version"], env!("CARGO_PKG_VERSION"));
+    assert!(runners[0]["finished_at"].is_string(), "{runners:?}");
+    assert_eq!(runners[0]["holds"], serde_json::json!([]));
+    let text = env.run(&["runners"]);
+    assert!(text.ok().contains("finished"), "{text:?}");
+    let doctor = env.run(&["doctor", "--json"]).json();
+    let check = |name: &str| {
+        doctor["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {name} check: {doctor}"))
+    };
+    assert_eq!(check("database")["status"], "ok");
+    assert!(
+        check("database")["message"]
+            .as_str()
+            .unwrap()
+            .contains("shared queue")
+    );
+    assert_eq!(check("clock skew")["status"], "ok");
+    assert_eq!(check("leases")["status"], "ok");
+    // On this machine's own queue there are no runners to list.
+    let local = fake.env();
+    let run = local.run(&["runners"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("shared queue"), "{run:?}");
 }
