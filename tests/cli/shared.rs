@@ -2,38 +2,8 @@
 //! one and names it in `POSTEZ_TEST_DATABASE_URL`), several homes, the real binary and the strict
 //! fake TikTok. Each test gets a schema of its own on that server.
 
+pub use crate::support::shared_queue;
 use crate::support::{Fake, Media, TestEnv, media};
-
-/// A fresh, empty shared queue: a schema of its own on the test server, as a URL whose
-/// connections use it. `None` (the test is skipped) only outside `tests/run`.
-pub fn shared_queue() -> Option<String> {
-    #[allow(clippy::disallowed_methods)]
-    let url = std::env::var("POSTEZ_TEST_DATABASE_URL").ok();
-    #[allow(clippy::disallowed_methods)]
-    let required = std::env::var("POSTEZ_REQUIRE_KEYRING").is_ok();
-    let Some(url) = url else {
-        assert!(
-            !required,
-            "tests/run must start PostgreSQL (POSTEZ_TEST_DATABASE_URL)"
-        );
-        eprintln!("SKIPPED: no PostgreSQL server (run the suite with `bash tests/run`)");
-        return None;
-    };
-    let schema = format!("s{}", hex::encode(rand::random::<[u8; 6]>()));
-    let status = std::process::Command::new("psql")
-        .args([
-            "-q",
-            "-v",
-            "ON_ERROR_STOP=1",
-            &url,
-            "-c",
-            &format!("CREATE SCHEMA {schema}"),
-        ])
-        .status()
-        .expect("psql");
-    assert!(status.success(), "could not create schema {schema}");
-    Some(format!("{url}?options=-c%20search_path%3D{schema}"))
-}
 
 /// A home on `fake` using the shared queue at `url`.
 pub fn shared_home(fake: &Fake, url: &str) -> TestEnv {
