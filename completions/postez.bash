@@ -1565,7 +1565,7 @@ _postez() {
             return 0
             ;;
         postez__subcmd__import)
-            opts="-y -v -q -h -V --yes --allow-outside --allow-duplicate --json --verbose --quiet --color --log-format --help --version"
+            opts="-y -v -q -h -V --yes --allow-outside --allow-duplicate --reference --json --verbose --quiet --color --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1737,7 +1737,7 @@ _postez() {
             return 0
             ;;
         postez__subcmd__schedule)
-            opts="-c -y -v -q -h -V --at --tz --caption --caption-file --hashtag --draft --privacy --allow-comments --allow-duet --allow-stitch --cover-at --brand-organic --branded-content --ai-generated --title --made-for-kids --category --no-notify --upload-ahead --no-upload-ahead --tag --account --copy --yes --allow-duplicate --json --verbose --quiet --color --log-format --help --version"
+            opts="-c -y -v -q -h -V --at --tz --caption --caption-file --hashtag --draft --privacy --allow-comments --allow-duet --allow-stitch --cover-at --brand-organic --branded-content --ai-generated --title --made-for-kids --category --no-notify --upload-ahead --no-upload-ahead --tag --account --copy --reference --yes --allow-duplicate --json --verbose --quiet --color --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

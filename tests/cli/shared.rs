@@ -95,7 +95,13 @@ fn three_runners_publish_thirty_posts_from_a_fourth_home_each_exactly_once() {
         .map(|a| a["open_id"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(names.len(), 3, "{accounts}");
-    let files = [media(Media::Mp4), media(Media::Mid)];
+    // The desk's own copies of the videos, gone before any runner starts: the runners read the
+    // shared queue's copy.
+    let originals = [media(Media::Mp4), media(Media::Mid)];
+    let files = [desk.path("a.mp4"), desk.path("b.mp4")];
+    for (from, to) in originals.iter().zip(&files) {
+        std::fs::copy(from, to).unwrap();
+    }
     let mut expected = Vec::new();
     for i in 0..30 {
         let caption = format!("post {i:02}");
@@ -106,6 +112,15 @@ fn three_runners_publish_thirty_posts_from_a_fourth_home_each_exactly_once() {
             &["--caption", &caption, "--account", account],
         );
         expected.push(caption);
+    }
+    let hashes: Vec<String> = files
+        .iter()
+        .map(|f| crate::support::sha256_file(f))
+        .collect();
+    // Two videos, stored once each however many posts use them.
+    assert_eq!(psql(&url, "SELECT COUNT(*) FROM media WHERE complete"), "2");
+    for f in &files {
+        std::fs::remove_file(f).unwrap();
     }
     let runners = runner_homes(&fake, &url, &desk, 3);
     let children: Vec<_> = runners
@@ -128,10 +143,6 @@ fn three_runners_publish_thirty_posts_from_a_fourth_home_each_exactly_once() {
         "each post exactly once: {list}"
     );
     // The bytes the fake reassembled are the scheduled videos'.
-    let hashes: Vec<String> = files
-        .iter()
-        .map(|f| crate::support::sha256_file(f))
-        .collect();
     for p in fake.finished() {
         assert!(hashes.contains(p.sha256.as_ref().unwrap()), "{p:?}");
     }
@@ -145,6 +156,53 @@ fn three_runners_publish_thirty_posts_from_a_fourth_home_each_exactly_once() {
         assert_eq!(run.code, 0, "{run:?}");
     }
     assert_eq!(fake.finished().len(), 30);
+    // Every post of both videos is published: the shared queue dropped their bytes, and the
+    // runners their copies.
+    assert_eq!(psql(&url, "SELECT COUNT(*) FROM media"), "0");
+    assert_eq!(psql(&url, "SELECT COUNT(*) FROM media_chunks"), "0");
+    for env in &runners {
+        let cache = env.home().join("shared-media");
+        let left = std::fs::read_dir(&cache).map_or(0, |d| d.count());
+        assert_eq!(left, 0, "{}", cache.display());
+    }
+}
+
+/// One value from the shared queue at `url`, as psql prints it.
+pub fn psql(url: &str, sql: &str) -> String {
+    let out = std::process::Command::new("psql")
+        .args(["-qtA", "-v", "ON_ERROR_STOP=1", url, "-c", sql])
+        .output()
+        .expect("psql");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+#[test]
+fn a_reference_keeps_only_the_path_and_the_fingerprint_still_applies() {
+    let Some(url) = shared_queue() else { return };
+    let fake = Fake::start(|_| {});
+    let env = shared_home(&fake, &url);
+    assert_eq!(env.connect(&fake, &[]).code, 0);
+    let file = env.path("ref.mp4");
+    std::fs::copy(media(Media::Mp4), &file).unwrap();
+    env.schedule(&file, "now", &["--caption", "by path", "--reference"]);
+    assert_eq!(psql(&url, "SELECT COUNT(*) FROM media"), "0");
+    let moved = env.path("moved.mp4");
+    std::fs::copy(media(Media::Mid), &moved).unwrap();
+    env.schedule(&moved, "now", &["--caption", "changed", "--reference"]);
+    // The second file is replaced after scheduling: refused at upload, as on one machine.
+    std::fs::copy(media(Media::Mp4), &moved).unwrap();
+    let run = env.run(&["run"]);
+    assert_eq!(run.code, 4, "a partial run: {run:?}");
+    let list = env.run(&["list", "--all", "--json"]).json();
+    assert_eq!(list[0]["state"], "published", "{list}");
+    assert_eq!(list[1]["state"], "failed", "{list}");
+    assert_eq!(list[1]["last_error_code"], "file_changed", "{list}");
+    assert_eq!(fake.finished().len(), 1);
 }
 
 #[test]
