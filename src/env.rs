@@ -301,6 +301,12 @@ impl Paths {
         self.data_dir.join("secrets.enc")
     }
 
+    /// Shared mode: this runner's copies of videos the shared queue holds, while it publishes
+    /// them.
+    pub fn media_cache_dir(&self) -> PathBuf {
+        self.data_dir.join("shared-media")
+    }
+
     /// Private copies of videos scheduled with `--copy`.
     pub fn media_dir(&self) -> PathBuf {
         self.data_dir.join("media")

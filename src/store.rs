@@ -12,8 +12,10 @@ use crate::error::{Error, Result};
 use crate::post::PostId;
 
 mod accounts;
+mod copy;
 pub mod db;
 mod holds;
+mod media;
 mod posts;
 mod publishing;
 mod runs;
@@ -21,6 +23,7 @@ mod shared;
 mod transitions;
 
 pub use accounts::{Account, AccountProfile, AccountState, display_name};
+pub use copy::Copied;
 pub use holds::{AppliesTo, Hold};
 pub use posts::{COUNT_CAP, ListFilter, Matched};
 pub use publishing::{Settle, UploadState};
@@ -38,6 +41,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("store/migrations/0006_json_options.sql"),
     include_str!("store/migrations/0007_upload_ahead.sql"),
     include_str!("store/migrations/0008_groups.sql"),
+    include_str!("store/migrations/0009_shared_media.sql"),
 ];
 
 /// The shared queue's migrations (PostgreSQL), counted by the `postez_schema` table. Append
@@ -487,6 +491,7 @@ pub(crate) mod tests {
             scheduled_at: at,
             timezone: "Europe/Berlin".into(),
             upload_ahead: false,
+            media_id: None,
         }
     }
 

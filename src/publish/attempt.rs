@@ -180,7 +180,27 @@ impl Engine {
         // fingerprint is checked on that handle and every chunk is read from it, so a file
         // swapped at the path afterwards is never read (and one written to in place is caught
         // before its last byte is sent; see `media::Verified`).
-        let (file, expected) = (PathBuf::from(&post.file), post.fingerprint.clone());
+        // On the shared queue the video may be the queue's own copy: written back into this
+        // runner's folder first (and checked), then read like any file.
+        let file = match post.media_id {
+            Some(id) => match crate::media::stored::fetch(
+                store,
+                id,
+                &post.fingerprint,
+                &self.paths.media_cache_dir(),
+            ) {
+                Ok(path) => path,
+                Err(e) => {
+                    return Ok(Outcome::Done(Settle::Failed {
+                        code: Some("media_missing".into()),
+                        message: e.to_string(),
+                        hint: e.hint(),
+                    }));
+                }
+            },
+            None => PathBuf::from(&post.file),
+        };
+        let expected = post.fingerprint.clone();
         // Blocking: it reads samples and may wait a moment for a file being written.
         let verified = tokio::task::spawn_blocking(move || Verified::open(&file, &expected))
             .await

@@ -137,6 +137,7 @@ impl Engine {
         // A runner that lost its lease gives back nothing it does not hold: the release only
         // touches leases still in its name.
         store.release_leases()?;
+        self.tidy_media(&mut store)?;
         let kind = match &failure {
             Some(_) => Some(ErrorKind::Failure),
             None => summary.error_kind(),
@@ -154,5 +155,40 @@ impl Engine {
             Some(e) => Err(e),
             None => Ok(summary),
         }
+    }
+
+    /// Videos the shared queue holds for posts that are all published are dropped (unless the
+    /// `keep_media` setting says to keep them), and so are this runner's copies of videos it no
+    /// longer needs.
+    fn tidy_media(&self, store: &mut Store) -> Result<()> {
+        store.drop_finished_media(self.config.keep_media.unwrap_or(false), Utc::now())?;
+        let dir = self.paths.media_cache_dir();
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            return Ok(());
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let Some(id) = name
+                .strip_prefix("media-")
+                .and_then(|n| n.split('.').next())
+                .and_then(|n| n.parse::<i64>().ok())
+            else {
+                continue;
+            };
+            let mut needed = false;
+            if store.media_info(id)?.is_some() {
+                for post in store.posts_of_media(id)? {
+                    let state = store.post(post)?.state;
+                    needed |= !matches!(
+                        state,
+                        crate::post::PostState::Published | crate::post::PostState::SentToInbox
+                    );
+                }
+            }
+            if !needed {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+        Ok(())
     }
 }

@@ -1018,7 +1018,7 @@ mod tests {
 
     #[test]
     fn an_uncommitted_transaction_rolls_back() {
-        let mut conn = Conn::Sqlite(rusqlite::Connection::open_in_memory().unwrap());
+        let conn = Conn::Sqlite(rusqlite::Connection::open_in_memory().unwrap());
         conn.execute_batch("CREATE TABLE t (a)").unwrap();
         {
             let tx = conn
