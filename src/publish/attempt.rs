@@ -253,6 +253,7 @@ impl Engine {
             let outcome = match self
                 .put_with_retries(
                     provider,
+                    store,
                     token,
                     &checkpoint,
                     &video,
@@ -350,6 +351,7 @@ impl Engine {
     async fn put_with_retries(
         &self,
         provider: &dyn Provider,
+        store: &mut Store,
         token: &Secret,
         checkpoint: &Checkpoint,
         video: &Arc<Verified>,
@@ -361,6 +363,11 @@ impl Engine {
         let mut tries = 0;
         loop {
             tries += 1;
+            // A retry comes after a pause the process may have been stopped in (SIGSTOP, a
+            // suspended VM): on the shared queue it asks for its lease again first.
+            if tries > 1 {
+                lease_check(store, post)?;
+            }
             let (first, _) = plan.range(index);
             let sent = Arc::new(AtomicU64::new(first));
             let progress = self.progress.clone();

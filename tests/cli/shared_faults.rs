@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::fake_tiktok::{Endpoint, Fault};
-use crate::shared::{runner_homes, shared_home, shared_queue};
+use crate::shared::{psql, runner_homes, shared_home, shared_queue};
 use crate::support::{Fake, Media, Run, TestEnv, media, sha256_file};
 
 /// Send `signal` (`STOP`, `CONT`, `KILL`) to process `pid`.
@@ -32,20 +32,6 @@ fn wait_for(limit: Duration, what: &str, mut done: impl FnMut() -> bool) {
 /// Every call the fake counted, all endpoints together.
 fn total_calls(fake: &Fake) -> u64 {
     fake.state().calls.values().sum()
-}
-
-/// Run psql on `url` (the schema is in its `options`), returning stdout; panics on failure.
-pub fn psql(url: &str, sql: &str) -> String {
-    let out = Command::new("psql")
-        .args(["-qAtX", "-v", "ON_ERROR_STOP=1", url, "-c", sql])
-        .output()
-        .expect("psql");
-    assert!(
-        out.status.success(),
-        "psql failed on {sql}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// No panic, no backtrace, no debug dump in what a command printed.
@@ -170,7 +156,7 @@ fn a_runner_stopped_past_its_lease_loses_the_post_and_makes_no_platform_call_aft
         &url,
         "SELECT count(*) FROM events WHERE kind = 'taken_over'",
     );
-    assert_eq!(taken.trim(), "1", "B recorded the take-over");
+    assert_eq!(taken, "1", "B recorded the take-over");
     // A further run on either home has nothing to do.
     for home in &homes {
         let run = home.run(&["run"]);
@@ -338,4 +324,67 @@ fn a_database_url_setting_with_a_password_or_not_postgres_is_refused() {
         }
     }
     assert!(fake.state().calls.is_empty());
+}
+
+#[test]
+fn a_runner_stopped_in_a_chunk_retry_pause_checks_its_lease_before_retrying() {
+    let Some(url) = shared_queue() else { return };
+    let fake = Fake::start(|_| {});
+    let desk = shared_home(&fake, &url);
+    let run = desk.connect(&fake, &[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let video = media(Media::Large);
+    desk.schedule(&video, "now", &["--caption", "retrying"]);
+    let mut homes = runner_homes(&fake, &url, &desk, 2);
+    for home in &mut homes {
+        home.set("POSTEZ_LEASE", "2s");
+    }
+    // A's connection is cut in the middle of chunk 2; A pauses 4 s before sending it again.
+    homes[0].set("POSTEZ_CHUNK_BACKOFF", "4s");
+    fake.server.inject(Fault::ResetMidChunk { chunk: 2 });
+    let a_err = homes[0].path("a.stderr");
+    let mut a = homes[0]
+        .command(&["run"])
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&a_err).unwrap())
+        .spawn()
+        .unwrap();
+    wait_for(Duration::from_secs(60), "the cut chunk", || {
+        fake.state().pending_faults.is_empty()
+    });
+    // The cut lands within a moment; A is then in its pause, and is stopped there.
+    std::thread::sleep(Duration::from_millis(800));
+    signal(a.id(), "STOP");
+    let held = fake.state();
+    assert_eq!(held.publishes[0].chunks_received, 2, "{:?}", held.publishes);
+    std::thread::sleep(Duration::from_secs(3));
+    let b = homes[1].run(&["run"]);
+    assert_eq!(b.code, 0, "{b:?}");
+    let after_b = fake.state();
+    assert_eq!(
+        after_b.count(Endpoint::DirectInit),
+        1,
+        "{:?}",
+        after_b.calls
+    );
+    assert_eq!(after_b.publishes[0].status, "PUBLISH_COMPLETE");
+    assert_eq!(
+        after_b.publishes[0].sha256.as_deref(),
+        Some(sha256_file(&video).as_str())
+    );
+    // A wakes after its pause: it must ask the database, not TikTok, first.
+    signal(a.id(), "CONT");
+    let status = a.wait().unwrap();
+    let stderr = std::fs::read_to_string(&a_err).unwrap();
+    assert!(!status.success(), "{status:?}: {stderr}");
+    assert_clean(&stderr);
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error")).collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert!(errors[0].contains("lease"), "{stderr}");
+    assert_eq!(
+        fake.state().calls,
+        after_b.calls,
+        "no platform call from A after it lost its lease"
+    );
+    assert_eq!(fake.finished().len(), 1);
 }
