@@ -21,6 +21,7 @@ mod faults;
 mod groups;
 mod hostile;
 mod lab;
+mod shared;
 mod smoke;
 mod youtube;
 
@@ -93,4 +94,15 @@ fn youtube_concurrency_campaign() {
 fn group_crash_campaign() {
     let report = groups::crash_campaign(trials("group_crash", 60), seed());
     report.save_and_check("group_crash");
+}
+
+/// Issue 14: kill -9 (and SIGSTOP past the lease) of random runners sharing one PostgreSQL queue.
+#[test]
+#[ignore = "long: run with `bash tests/reliability/run shared_crash`"]
+fn shared_crash_campaign() {
+    let Some(url) = support::shared_queue() else {
+        return;
+    };
+    let report = shared::crash_campaign(&url, trials("shared_crash", 30), seed());
+    report.save_and_check("shared_crash");
 }

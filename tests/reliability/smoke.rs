@@ -1,4 +1,4 @@
-//! A few trials of the crash and concurrency campaigns, in the normal test suite (a few seconds): the
+//! A few trials of the crash, concurrency and shared-queue campaigns, in the normal test suite (a few seconds): the
 //! harness itself stays working, and the promises are checked on every change. A fixed seed
 //! (unless POSTEZ_RELIABILITY_SEED is set), so the suite varies only by timing.
 
@@ -35,4 +35,14 @@ fn youtube_concurrency_smoke() {
 #[test]
 fn group_crash_smoke() {
     crate::groups::crash_campaign(12, seed()).save_and_check("smoke_group_crash");
+}
+
+/// Issue 14: kill -9 and SIGSTOP trials of runners sharing a PostgreSQL queue (skipped, with
+/// SKIPPED, without a server outside `tests/run`).
+#[test]
+fn shared_crash_smoke() {
+    let Some(url) = crate::support::shared_queue() else {
+        return;
+    };
+    crate::shared::crash_campaign(&url, 6, seed()).save_and_check("smoke_shared_crash");
 }
