@@ -621,7 +621,7 @@ fn is_transient(e: &Error) -> bool {
 }
 
 /// On the shared queue, before a platform call: this runner must still hold the post's account
-/// (its lease), else it stops here ([`Error::LockLost`]) and the runner that took the account
+/// (its lease), else it stops here ([`Error::LeaseLost`]) and the runner that took the account
 /// over carries on from the saved checkpoint.
 fn lease_check(store: &Store, post: &Post) -> Result<()> {
     match post.account_id {

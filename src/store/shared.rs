@@ -273,7 +273,7 @@ impl Store {
 
     /// A write transaction on claimed post `post`. On the shared queue it first checks the
     /// fence: this runner must still hold the post and a live lease on its account, else
-    /// [`Error::LockLost`] and nothing is written. The account's row stays locked for share until
+    /// [`Error::LeaseLost`] and nothing is written. The account's row stays locked for share until
     /// the transaction ends, so no runner can take the account over in the middle of the write.
     /// On the embedded queue: an immediate transaction, as before.
     pub(super) fn fenced(&self, post: PostId) -> Result<Tx<'_>> {
@@ -295,11 +295,10 @@ impl Store {
             )
             .map_err(map)?;
         if !held {
-            return Err(Error::LockLost {
-                what: "lease",
+            return Err(Error::LeaseLost {
                 reason: format!(
-                    "this runner no longer holds post {post}: its lease ran out and another \
-                     runner may have taken it over"
+                    "it no longer holds post {post} (its lease ran out, and another runner may \
+                     have taken the post over)"
                 ),
             });
         }
@@ -380,11 +379,10 @@ impl Store {
 }
 
 fn lost(account: i64) -> Error {
-    Error::LockLost {
-        what: "lease",
+    Error::LeaseLost {
         reason: format!(
-            "this runner's lease on account {account} ran out (it was stopped or cut off for \
-             longer than the lease) and another runner may have taken the account over"
+            "its lease on account {account} ran out (it was stopped or cut off for longer than \
+             the lease), and another runner may have taken the account over"
         ),
     }
 }
