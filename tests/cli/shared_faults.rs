@@ -132,7 +132,12 @@ fn a_runner_stopped_past_its_lease_loses_the_post_and_makes_no_platform_call_aft
     // Its progress lines, then one error line that says why it stopped.
     let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error")).collect();
     assert_eq!(errors.len(), 1, "{stderr}");
-    assert!(errors[0].contains("lease ran out"), "{stderr}");
+    assert!(
+        errors[0].starts_with("error: this runner lost its lease"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("\nhint: nothing to do"), "{stderr}");
+    assert_eq!(status.code(), Some(75), "try later: {stderr}");
     assert!(
         !stderr.lines().last().unwrap().contains("published"),
         "A published nothing: {stderr}"
@@ -380,7 +385,11 @@ fn a_runner_stopped_in_a_chunk_retry_pause_checks_its_lease_before_retrying() {
     assert_clean(&stderr);
     let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error")).collect();
     assert_eq!(errors.len(), 1, "{stderr}");
-    assert!(errors[0].contains("lease"), "{stderr}");
+    assert!(
+        errors[0].starts_with("error: this runner lost its lease"),
+        "{stderr}"
+    );
+    assert_eq!(status.code(), Some(75), "try later: {stderr}");
     assert_eq!(
         fake.state().calls,
         after_b.calls,

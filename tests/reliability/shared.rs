@@ -327,7 +327,7 @@ pub fn crash_campaign(url: &str, trials: usize, seed: u64) -> Report {
                     .lines()
                     .filter(|l| l.starts_with("error"))
                     .collect();
-                if errors.len() != 1 || !errors[0].contains("lease") {
+                if run.code != 75 || errors.len() != 1 || !errors[0].contains("lost its lease") {
                     report.problem(format!(
                         "trial {trial}: the stopped runner failed without saying it lost its lease: {run:?}"
                     ));
