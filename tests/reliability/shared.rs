@@ -284,7 +284,9 @@ pub fn crash_campaign(url: &str, trials: usize, seed: u64) -> Report {
         let n_runners = rng.random_range(2..=HOMES);
         let mut runners: Vec<Child> = (0..n_runners).map(|h| team.spawn(h, &["run"])).collect();
         let victim = rng.random_range(0..n_runners);
-        let moment = Duration::from_millis(rng.random_range(0..span.max(1)));
+        // A stop must find the runner still at work to mean anything: the first half.
+        let within = if blow == Blow::Stop { span / 2 } else { span };
+        let moment = Duration::from_millis(rng.random_range(0..within.max(1)));
         std::thread::sleep(moment);
         let alive = matches!(runners[victim].try_wait(), Ok(None));
         match blow {
