@@ -79,9 +79,11 @@ fn a_runner_stopped_past_its_lease_loses_the_post_and_makes_no_platform_call_aft
             .first()
             .is_some_and(|p| p.chunks_received >= 2)
     });
+    // Long enough that B (starting 3 s later) has sent that chunk again before the fake turns to
+    // A's copy, even on a loaded machine.
     fake.server.inject(Fault::Delay {
         endpoint: Endpoint::Upload,
-        ms: 12_000,
+        ms: 20_000,
     });
     wait_for(Duration::from_secs(30), "A's delayed chunk", || {
         fake.state().pending_faults.is_empty()

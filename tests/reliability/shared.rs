@@ -163,7 +163,7 @@ impl Team {
 
     /// Every post of the queue, by caption.
     fn posts(&mut self) -> BTreeMap<String, Value> {
-        let run = self.exec(usize::MAX, &["list", "--all", "--json"]);
+        let run = self.exec(usize::MAX, &["list", "--all", "--limit", "0", "--json"]);
         let list: Value = serde_json::from_str(&run.stdout).unwrap_or_else(|_| {
             self.problems.push(format!("list failed: {run:?}"));
             Value::Array(Vec::new())
