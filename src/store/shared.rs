@@ -20,7 +20,7 @@ use chrono::{DateTime, Utc};
 use crate::error::{Error, Result};
 use crate::post::PostId;
 
-use super::db::{DbResult, TransactionBehavior, Tx, params};
+use super::db::{DbResult, OptionalExtension, TransactionBehavior, Tx, params};
 use super::holds::NOT_PAUSED;
 use super::transitions::CLAIM;
 use super::{Store, db_err, db_time, insert_event};
@@ -285,15 +285,28 @@ impl Store {
                 .map_err(map);
         }
         let tx = self.conn.row_locking_transaction().map_err(map)?;
-        let held: bool = tx
+        let mine: Option<Option<i64>> = tx
             .query_row(
-                "SELECT EXISTS (SELECT 1 FROM posts p JOIN accounts a ON a.id = p.account_id \
-                 WHERE p.id = ?1 AND p.claimed_by = ?2 AND a.lease_owner = ?2 \
-                 AND a.lease_until > now() FOR SHARE OF a)",
+                "SELECT account_id FROM posts WHERE id = ?1 AND claimed_by = ?2",
                 params![post, runner_id()],
                 |r| r.get(0),
             )
+            .optional()
             .map_err(map)?;
+        // A post of an account is this runner's while it holds the account's lease; the
+        // account's row stays locked for share until this transaction ends.
+        let held = match mine {
+            None => false,
+            Some(None) => true,
+            Some(Some(account)) => tx
+                .query_row(
+                    "SELECT EXISTS (SELECT 1 FROM accounts WHERE id = ?1 AND lease_owner = ?2 \
+                     AND lease_until > now() FOR SHARE)",
+                    params![account, runner_id()],
+                    |r| r.get(0),
+                )
+                .map_err(map)?,
+        };
         if !held {
             return Err(Error::LeaseLost {
                 reason: format!(

@@ -371,3 +371,32 @@ fn a_spoofed_server_across_the_network_gets_no_password() {
     assert!(!String::from_utf8_lossy(&got).contains("hunter2"));
     assert!(!env.db().exists());
 }
+
+#[test]
+fn machines_starting_at_once_on_a_new_shared_queue_migrate_it_once() {
+    let Some(url) = shared_queue() else { return };
+    let fake = Fake::start(|_| {});
+    let homes: Vec<TestEnv> = (0..6).map(|_| shared_home(&fake, &url)).collect();
+    let children: Vec<_> = homes
+        .iter()
+        .map(|env| {
+            env.command(&["list", "--json"])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{out:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "[]");
+    }
+    assert_eq!(
+        psql(
+            &url,
+            "SELECT string_agg(version::text, ',') FROM postez_schema"
+        ),
+        "1"
+    );
+}
