@@ -283,12 +283,24 @@ pub fn crash_campaign(url: &str, trials: usize, seed: u64) -> Report {
         // 2 or 3 runners at once; one of them is hit at a random moment.
         let n_runners = rng.random_range(2..=HOMES);
         let mut runners: Vec<Child> = (0..n_runners).map(|h| team.spawn(h, &["run"])).collect();
-        let victim = rng.random_range(0..n_runners);
-        // A stop must find the runner still at work to mean anything: the first half.
-        let within = if blow == Blow::Stop { span / 2 } else { span };
+        // A blow must find a runner still at work to mean anything: within the first two thirds
+        // of the span (the first half for a stop), on one of the runners still running then.
+        let within = if blow == Blow::Stop {
+            span / 2
+        } else {
+            span * 2 / 3
+        };
         let moment = Duration::from_millis(rng.random_range(0..within.max(1)));
         std::thread::sleep(moment);
-        let alive = matches!(runners[victim].try_wait(), Ok(None));
+        let running: Vec<usize> = (0..n_runners)
+            .filter(|i| matches!(runners[*i].try_wait(), Ok(None)))
+            .collect();
+        let pick = rng.random_range(0..n_runners);
+        let victim = running
+            .get(pick % running.len().max(1))
+            .copied()
+            .unwrap_or(pick);
+        let alive = !running.is_empty();
         match blow {
             _ if !alive => missed += 1,
             Blow::Kill => {
