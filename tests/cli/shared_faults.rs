@@ -114,7 +114,20 @@ fn a_runner_stopped_past_its_lease_loses_the_post_and_makes_no_platform_call_aft
         "B sent only the missing chunks: {:?}",
         after_b.calls
     );
-    assert!(after_b.count(Endpoint::StatusFetch) > held.count(Endpoint::StatusFetch));
+    // Status first: one question before resuming, then the polls after the last chunk (the fake
+    // answers "processing" once, then "published").
+    assert_eq!(
+        after_b.count(Endpoint::StatusFetch) - held.count(Endpoint::StatusFetch),
+        3,
+        "{:?}",
+        after_b.calls
+    );
+    // From the checkpoint: the chunks TikTok already had (10,000,000 bytes each).
+    let resumed_at = format!(
+        "resuming at {:.1} MiB",
+        f64::from(stored) * 10_000_000.0 / 1_048_576.0
+    );
+    assert!(b.stderr.contains(&resumed_at), "`{resumed_at}` in {b:?}");
     assert_eq!(after_b.publishes.len(), 1);
     let publish = &after_b.publishes[0];
     assert_eq!(publish.status, "PUBLISH_COMPLETE", "{publish:?}");
