@@ -129,6 +129,28 @@ pub const KEYS: &[(&str, &str)] = &[
     ),
 ];
 
+/// The settings that are the team's in shared mode: kept in the shared queue (`postez config set`
+/// writes them there), so every machine publishes by the same rules with the same apps. The rest
+/// (the time zone, where the queue and the key are, the token store) stay each machine's own.
+pub const TEAM_KEYS: &[&str] = &[
+    "default_account",
+    "tiktok_client_key",
+    "tiktok_direct_post",
+    "youtube_client_id",
+    "youtube_testing",
+    "youtube_upload_ahead",
+    "late_limit",
+    "max_attempts",
+    "youtube_daily_uploads",
+    "lease",
+    "keep_media",
+];
+
+/// Whether `key` is one of [`TEAM_KEYS`].
+pub fn is_team_key(key: &str) -> bool {
+    TEAM_KEYS.contains(&key)
+}
+
 /// `lease` when it is not set: long enough for a slow chunk between renewals, short enough that
 /// a dead runner's accounts are picked up by the next cron tick.
 pub const DEFAULT_LEASE: &str = "2m";

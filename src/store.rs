@@ -20,6 +20,7 @@ mod posts;
 mod publishing;
 mod runs;
 mod shared;
+mod team;
 mod transitions;
 
 pub use accounts::{Account, AccountProfile, AccountState, display_name};

@@ -400,3 +400,37 @@ fn machines_starting_at_once_on_a_new_shared_queue_migrate_it_once() {
         "1"
     );
 }
+
+#[test]
+fn the_teams_settings_live_in_the_shared_queue_and_the_rest_stay_each_machines() {
+    let Some(url) = shared_queue() else { return };
+    let fake = Fake::start(|_| {});
+    let (a, b) = (shared_home(&fake, &url), shared_home(&fake, &url));
+    let run = a.run(&["config", "set", "max_attempts", "3"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stderr.contains("whole team"), "{run:?}");
+    let run = a.run(&["config", "set", "timezone", "Europe/Berlin"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    // The other machine sees the team's setting, not this machine's own.
+    assert_eq!(b.run(&["config", "get", "max_attempts"]).ok().trim(), "3");
+    assert_eq!(b.run(&["config", "get", "timezone"]).ok().trim(), "");
+    assert_eq!(
+        psql(
+            &url,
+            "SELECT value FROM team_settings WHERE key = 'max_attempts'"
+        ),
+        "3"
+    );
+    let file = std::fs::read_to_string(a.home().join("config.toml")).unwrap();
+    assert!(
+        file.contains("timezone") && !file.contains("max_attempts"),
+        "{file}"
+    );
+    let list = b.run(&["config", "list"]);
+    assert!(list.ok().contains("(team)"), "{list:?}");
+    // A bad value is refused before it reaches the team; unsetting works.
+    let run = b.run(&["config", "set", "max_attempts", "1000"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert_eq!(b.run(&["config", "set", "max_attempts", ""]).code, 0);
+    assert_eq!(a.run(&["config", "get", "max_attempts"]).ok().trim(), "");
+}

@@ -162,3 +162,10 @@ CREATE TABLE team_key (
     check_sealed BYTEA NOT NULL,
     salt  BYTEA NOT NULL
 );
+
+-- The team's settings (`postez config set` in shared mode, for the keys config::TEAM_KEYS names).
+CREATE TABLE team_settings (
+    key        TEXT PRIMARY KEY,
+    value      TEXT NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
