@@ -64,7 +64,7 @@ pub const STALE_RUNNER: chrono::Duration = chrono::Duration::minutes(10);
 /// the wall clock.
 pub async fn run_checks(env: &Env, paths: &Paths, now: DateTime<Utc>) -> Vec<Check> {
     let mut checks = Vec::new();
-    let config = match Config::load(&paths.config_file()) {
+    let mut config = match Config::load(&paths.config_file()) {
         Ok(c) => {
             checks.push(check(
                 "config",
@@ -97,6 +97,12 @@ pub async fn run_checks(env: &Env, paths: &Paths, now: DateTime<Utc>) -> Vec<Che
             None
         }
     };
+    // Shared mode: the team's settings over this machine's, as every command reads them.
+    if let Some(store) = &store {
+        for (key, value) in store.team_settings().unwrap_or_default() {
+            let _ = config.set(&key, &value);
+        }
+    }
     let used = used_platforms(store.as_ref());
     credentials(env, &config, &used, &mut checks);
     token_file(env, paths, &config, &mut checks);
