@@ -221,7 +221,7 @@ impl Ctx {
                     }
                 }
             }
-            Err(e) => tracing::debug!("no team settings read: {e}"),
+            Err(e) => tracing::warn!("the team's settings could not be read: {e}"),
         }
     }
 

@@ -355,6 +355,14 @@ impl Store {
                 |r| r.get(0),
             )
             .map_err(map)?;
+        // Re-read under the lock: a newer postez may have migrated meanwhile (never write an
+        // older version over its), or one as new as this one.
+        if version > PG_MIGRATIONS.len() {
+            return Err(self.newer(version));
+        }
+        if version == PG_MIGRATIONS.len() {
+            return Ok(());
+        }
         for sql in PG_MIGRATIONS.iter().skip(version) {
             tx.execute_batch(sql).map_err(map)?;
         }
