@@ -76,7 +76,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ),
     (
         "token_store",
-        "where tokens are kept: keychain (default) or file (encrypted)",
+        "where tokens are kept: keychain (default) or file (encrypted); database in shared mode (its default)",
     ),
     (
         "passphrase_command",
@@ -382,8 +382,8 @@ fn validate(key: &str, value: &str) -> Result<()> {
                 .map_err(|_| bad_value(key, value, "an IANA time zone such as Europe/Berlin"))?;
         }
         "token_store" => {
-            if !matches!(value, "keychain" | "file") {
-                return Err(bad_value(key, value, "`keychain` or `file`"));
+            if !matches!(value, "keychain" | "file" | "database") {
+                return Err(bad_value(key, value, "`keychain`, `file` or `database`"));
             }
         }
         "late_limit" => {

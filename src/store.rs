@@ -17,6 +17,7 @@ mod holds;
 mod posts;
 mod publishing;
 mod runs;
+mod sealed;
 mod transitions;
 
 pub use accounts::{Account, AccountProfile, AccountState, display_name};
@@ -24,6 +25,7 @@ pub use holds::{AppliesTo, Hold};
 pub use posts::{COUNT_CAP, ListFilter, Matched};
 pub use publishing::{Settle, UploadState};
 pub use runs::RunRecord;
+pub use sealed::{HeldSecret, TeamKeyRow};
 
 /// Migrations, applied in order and counted by `PRAGMA user_version`.
 /// Append only: never edit or remove a line above, user_version counts them.
