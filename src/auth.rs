@@ -210,6 +210,26 @@ fn lock_path(paths: &Paths, account: &Account) -> PathBuf {
         .join(format!("refresh-{}-{safe}.lock", account.platform))
 }
 
+/// The refresh token of the login this process last handed out, per login key. A forced
+/// refresh follows a refused access token, and the login refused is that one: comparing the
+/// saved login with it (not with a re-read, which may already be another process's fresh
+/// login) is what keeps a second process from refreshing again what the first just did.
+static HANDED_OUT: std::sync::Mutex<Vec<(String, Secret)>> = std::sync::Mutex::new(Vec::new());
+
+/// Records `tokens` as handed out for `key`, and returns them.
+fn hand_out(key: &str, tokens: Tokens) -> Tokens {
+    let mut handed = HANDED_OUT.lock().unwrap_or_else(|p| p.into_inner());
+    handed.retain(|(k, _)| k != key);
+    handed.push((key.to_owned(), tokens.refresh_token.clone()));
+    tokens
+}
+
+/// The refresh token of the login last handed out for `key` in this process.
+fn handed_out(key: &str) -> Option<Secret> {
+    let handed = HANDED_OUT.lock().unwrap_or_else(|p| p.into_inner());
+    handed.iter().find(|(k, _)| k == key).map(|(_, s)| s.clone())
+}
+
 /// How long to wait for another process's refresh of the same login.
 pub const REFRESH_LOCK_WAIT: Duration = Duration::from_secs(60);
 
@@ -288,10 +308,15 @@ pub async fn fresh_tokens_waiting(
     now: DateTime<Utc>,
     wait: Duration,
 ) -> Result<Tokens> {
+    let key = token_key(account.platform.as_str(), &account.remote_id);
     let tokens = saved_tokens(secrets, account)?;
     if !force && tokens.access_expires_at - now > REFRESH_MARGIN {
-        return Ok(tokens);
+        return Ok(hand_out(&key, tokens));
     }
+    let baseline = match handed_out(&key) {
+        Some(refused) if force => refused,
+        _ => tokens.refresh_token.clone(),
+    };
     let mut lock = match secrets {
         SecretStore::Database(db) => RefreshLock::Row(lock_row(db, account, wait)?),
         _ => RefreshLock::File(lock_file(&lock_path(paths, account), &account.label(), wait).await?),
@@ -302,10 +327,10 @@ pub async fn fresh_tokens_waiting(
     };
     // Another process refreshed while we waited for the lock: its token is brand new, so use
     // it rather than spend the rotated refresh token again.
-    let someone_refreshed = current.refresh_token != tokens.refresh_token;
+    let someone_refreshed = current.refresh_token != baseline;
     if someone_refreshed && current.access_expires_at - now > chrono::Duration::seconds(30) {
         tracing::debug!(account = %account.label(), "using the login another process refreshed");
-        return Ok(current);
+        return Ok(hand_out(&key, current));
     }
     if current.refresh_expires_at.is_some_and(|t| t <= now) {
         store.set_account_state(account.id, crate::store::AccountState::NeedsReconnect, now)?;
@@ -354,6 +379,7 @@ pub async fn fresh_tokens_waiting(
     if let RefreshLock::Row(row) = lock {
         row.commit()?;
     }
+    let fresh = hand_out(&key, fresh);
     store.set_account_expiry(
         account.id,
         fresh.access_expires_at,

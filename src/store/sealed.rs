@@ -41,8 +41,9 @@ impl Store {
     pub fn save_sealed(&self, name: &str, sealed: &[u8]) -> Result<()> {
         self.conn
             .execute(
-                "INSERT INTO secrets (name, sealed, updated_at) VALUES (?1, ?2, now()) \
-                 ON CONFLICT (name) DO UPDATE SET sealed = excluded.sealed, updated_at = now()",
+                "INSERT INTO secrets (name, sealed, updated_at) VALUES (?1, ?2, clock_timestamp()) \
+                 ON CONFLICT (name) DO UPDATE SET sealed = excluded.sealed, \
+                 updated_at = clock_timestamp()",
                 params![name, sealed],
             )
             .map(drop)

@@ -39,6 +39,8 @@ pub fn shared_queue() -> Option<String> {
 pub fn shared_home(fake: &Fake, url: &str) -> TestEnv {
     let mut env = fake.env();
     env.set("POSTEZ_DATABASE_URL", url);
+    // Shared mode keeps the logins in the database (sealed with the passphrase's key).
+    env.unset("POSTEZ_TOKEN_STORE");
     env
 }
 
