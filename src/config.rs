@@ -414,7 +414,8 @@ fn validate(key: &str, value: &str) -> Result<()> {
             Ok(1..) => {}
             _ => return Err(bad_value(key, value, "a whole number, at least 1")),
         },
-        "default_account" | "passphrase_command" | "tiktok_client_key" | "youtube_client_id" => {
+        "default_account" | "passphrase_command" | "tiktok_client_key" | "youtube_client_id"
+        | "team_key_file" => {
             if value.chars().any(char::is_control) {
                 return Err(bad_value(key, value, "text without control characters"));
             }

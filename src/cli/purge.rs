@@ -55,7 +55,9 @@ pub async fn exec(ctx: &Ctx, args: PurgeArgs) -> Result<()> {
     let mut stores: Vec<SecretStore> = if shared {
         // Shared mode: the team's logins, in the database (a wrong team key stops here, before
         // anything is deleted).
-        vec![auth::database_store(&ctx.paths, &ctx.env, &config)?]
+        let team = auth::database_store(&ctx.paths, &ctx.env, &config)?;
+        team.probe()?;
+        vec![team]
     } else {
         vec![auth::keychain()]
     };
