@@ -227,7 +227,10 @@ fn hand_out(key: &str, tokens: Tokens) -> Tokens {
 /// The refresh token of the login last handed out for `key` in this process.
 fn handed_out(key: &str) -> Option<Secret> {
     let handed = HANDED_OUT.lock().unwrap_or_else(|p| p.into_inner());
-    handed.iter().find(|(k, _)| k == key).map(|(_, s)| s.clone())
+    handed
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, s)| s.clone())
 }
 
 /// How long to wait for another process's refresh of the same login.
@@ -251,7 +254,7 @@ async fn lock_file(path: &Path, account: &str, wait: Duration) -> Result<FileLoc
 /// of the team sees.
 enum RefreshLock<'a> {
     File(#[allow(dead_code)] FileLock),
-    Row(crate::secrets::HeldLogin<'a>),
+    Row(Box<crate::secrets::HeldLogin<'a>>),
 }
 
 /// Locks the row of `account`'s login in the shared queue, waiting at most `wait` for
@@ -318,8 +321,10 @@ pub async fn fresh_tokens_waiting(
         _ => tokens.refresh_token.clone(),
     };
     let mut lock = match secrets {
-        SecretStore::Database(db) => RefreshLock::Row(lock_row(db, account, wait)?),
-        _ => RefreshLock::File(lock_file(&lock_path(paths, account), &account.label(), wait).await?),
+        SecretStore::Database(db) => RefreshLock::Row(Box::new(lock_row(db, account, wait)?)),
+        _ => {
+            RefreshLock::File(lock_file(&lock_path(paths, account), &account.label(), wait).await?)
+        }
     };
     let current = match &lock {
         RefreshLock::Row(row) => tokens_of(row.value(), account)?,

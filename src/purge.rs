@@ -247,7 +247,9 @@ pub async fn everything(
     let mut report = Report::default();
     let db = paths.database();
     let mut copies = Vec::new();
-    if let crate::store::Location::Server(url) = crate::store::Location::resolve(paths, env, config)? {
+    if let crate::store::Location::Server(url) =
+        crate::store::Location::resolve(paths, env, config)?
+    {
         // Shared mode: every login of the team's queue is revoked and deleted (the `stores`
         // are its database); its posts and accounts are the team's and stay.
         let store = Store::connect(&url)?;

@@ -84,7 +84,9 @@ impl TeamKey {
         let hex_text = text.0.trim_ascii();
         let mut key = Key32([0; 32]);
         if hex_text.len() != 64 || hex::decode_to_slice(hex_text, &mut key.0).is_err() {
-            return Err(bad("it must hold 32 bytes written as 64 hexadecimal characters"));
+            return Err(bad(
+                "it must hold 32 bytes written as 64 hexadecimal characters",
+            ));
         }
         Ok(Self::File {
             path: path.to_path_buf(),

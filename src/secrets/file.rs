@@ -315,7 +315,6 @@ fn header_aad(salt_b64: &str, nonce_b64: &str, params: KdfParams) -> Result<Vec<
     })
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -72,17 +72,13 @@ impl Store {
     /// The `team_key` row, or `None` before the first secret is saved.
     pub fn team_key_row(&self) -> Result<Option<TeamKeyRow>> {
         self.conn
-            .query_row(
-                "SELECT check_sealed, salt, source FROM team_key",
-                [],
-                |r| {
-                    Ok(TeamKeyRow {
-                        check_sealed: r.get(0)?,
-                        salt: r.get(1)?,
-                        source: r.get(2)?,
-                    })
-                },
-            )
+            .query_row("SELECT check_sealed, salt, source FROM team_key", [], |r| {
+                Ok(TeamKeyRow {
+                    check_sealed: r.get(0)?,
+                    salt: r.get(1)?,
+                    source: r.get(2)?,
+                })
+            })
             .optional()
             .map_err(self.err())
     }

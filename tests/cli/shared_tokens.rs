@@ -6,7 +6,7 @@
 
 use std::process::Stdio;
 
-use crate::shared::{shared_queue, shared_home};
+use crate::shared::{shared_home, shared_queue};
 use crate::support::{Fake, Media, Run, TestEnv, media};
 
 const PASSPHRASE: &str = "correct horse battery staple";
@@ -76,7 +76,11 @@ fn a_login_connected_in_one_home_publishes_from_another_and_is_never_plain_text(
     let fake = Fake::start(|_| {});
     let first = connected_home(&fake, &url);
     let second = second_home(&fake, &url);
-    second.schedule(&media(Media::Mp4), "now", &["--caption", "from the second home"]);
+    second.schedule(
+        &media(Media::Mp4),
+        "now",
+        &["--caption", "from the second home"],
+    );
     // The token expires: the second home refreshes it, with the client secret from the database.
     fake.server.expire_access_tokens();
     let run = second.run(&["run"]);
@@ -104,14 +108,20 @@ fn a_login_connected_in_one_home_publishes_from_another_and_is_never_plain_text(
     needles.push("fake_client_secret".into());
     needles.push(PASSPHRASE.into());
     for needle in &needles {
-        assert!(!dump.contains(needle.as_str()), "{needle} is in the database");
+        assert!(
+            !dump.contains(needle.as_str()),
+            "{needle} is in the database"
+        );
         assert!(
             !dump.contains(&hex::encode(needle)),
             "{needle} is in the database (as bytes)"
         );
         // A token's distinctive middle, in case some column kept a piece of it.
         let middle = &needle[4..needle.len().min(24)];
-        assert!(!dump.contains(middle), "part of {needle} is in the database");
+        assert!(
+            !dump.contains(middle),
+            "part of {needle} is in the database"
+        );
     }
     for home in [&first, &second] {
         let logs = std::fs::read_to_string(home.home().join("logs").join("postez.log"))
@@ -158,7 +168,11 @@ fn two_machines_refreshing_one_login_at_once_make_one_refresh_call() {
     const ROUNDS: u64 = 4;
     for round in 0..ROUNDS {
         for home in [&first, &second] {
-            home.schedule(&media(Media::Mp4), "now", &["--caption", &format!("round {round}")]);
+            home.schedule(
+                &media(Media::Mp4),
+                "now",
+                &["--caption", &format!("round {round}")],
+            );
         }
         // Every access token dies: both runs find theirs refused and must refresh.
         fake.server.expire_access_tokens();
