@@ -43,10 +43,12 @@ Register-ArgumentCompleter -Native -CommandName 'postez' -ScriptBlock {
             [CompletionResult]::new('retry', 'retry', [CompletionResultType]::ParameterValue, 'Queue a failed or cancelled post again')
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Schedule many posts from a CSV or JSON file')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Publish the posts that are due')
+            [CompletionResult]::new('runners', 'runners', [CompletionResultType]::ParameterValue, 'List the machines that run the shared queue')
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'Show what happened to posts')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Export all your data as JSON')
             [CompletionResult]::new('purge', 'purge', [CompletionResultType]::ParameterValue, 'Delete your data and revoke postez''s access')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the setup and explain each problem with its fix')
+            [CompletionResult]::new('db', 'db', [CompletionResultType]::ParameterValue, 'Manage where the queue lives')
             [CompletionResult]::new('cron', 'cron', [CompletionResultType]::ParameterValue, 'Start `postez run` on time: a systemd user timer, else a crontab line')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Read or change settings')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions or man pages')
@@ -130,6 +132,7 @@ Register-ArgumentCompleter -Native -CommandName 'postez' -ScriptBlock {
             [CompletionResult]::new('--upload-ahead', '--upload-ahead', [CompletionResultType]::ParameterName, 'YouTube: upload at the next run, private, and let YouTube make it public at --at even if this machine is off then (public videos only; the setting `youtube_upload_ahead` makes it the default)')
             [CompletionResult]::new('--no-upload-ahead', '--no-upload-ahead', [CompletionResultType]::ParameterName, 'YouTube: upload when due, whatever the setting `youtube_upload_ahead` says')
             [CompletionResult]::new('--copy', '--copy', [CompletionResultType]::ParameterName, 'Keep a private copy of the video, so moving or editing the original does not matter')
+            [CompletionResult]::new('--reference', '--reference', [CompletionResultType]::ParameterName, 'Shared mode: keep only the video''s path, not its bytes in the shared queue (every runner must see the same file, e.g. on a shared mount)')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Agree to TikTok''s Music Usage Confirmation (and Branded Content Policy) without a prompt')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Agree to TikTok''s Music Usage Confirmation (and Branded Content Policy) without a prompt')
             [CompletionResult]::new('--allow-duplicate', '--allow-duplicate', [CompletionResultType]::ParameterName, 'Queue the video even if the account gets it within 24 hours of another post of it')
@@ -263,6 +266,7 @@ Register-ArgumentCompleter -Native -CommandName 'postez' -ScriptBlock {
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Agree to TikTok''s Music Usage Confirmation for every direct post without a prompt')
             [CompletionResult]::new('--allow-outside', '--allow-outside', [CompletionResultType]::ParameterName, 'Accept rows whose video is outside the import file''s folder (`../x.mp4`, absolute paths)')
             [CompletionResult]::new('--allow-duplicate', '--allow-duplicate', [CompletionResultType]::ParameterName, 'Import rows whose video the account gets within 24 hours of another post of it')
+            [CompletionResult]::new('--reference', '--reference', [CompletionResultType]::ParameterName, 'Shared mode: keep only the videos'' paths, not their bytes in the shared queue (every runner must see the same files)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides')
@@ -283,6 +287,21 @@ Register-ArgumentCompleter -Native -CommandName 'postez' -ScriptBlock {
             [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Wait for a running `postez run` to finish instead of exiting')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Check each due post (login, account, video, privacy) without uploading or changing anything')
             [CompletionResult]::new('--watch', '--watch', [CompletionResultType]::ParameterName, 'Keep running and publish posts as they come due')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'postez;runners' {
+            [CompletionResult]::new('--days', '--days', [CompletionResultType]::ParameterName, 'How far back to look, in days')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log line format (stderr and the log file of `run`)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides')
@@ -356,6 +375,48 @@ Register-ArgumentCompleter -Native -CommandName 'postez' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'postez;db' {
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log line format (stderr and the log file of `run`)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('copy', 'copy', [CompletionResultType]::ParameterValue, 'Copy this machine''s queue into an empty shared queue (PostgreSQL)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'postez;db;copy' {
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'The shared queue to copy into (an empty database)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log line format (stderr and the log file of `run`)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'postez;db;help' {
+            [CompletionResult]::new('copy', 'copy', [CompletionResultType]::ParameterValue, 'Copy this machine''s queue into an empty shared queue (PostgreSQL)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'postez;db;help;copy' {
+            break
+        }
+        'postez;db;help;help' {
             break
         }
         'postez;cron' {
@@ -610,10 +671,12 @@ Register-ArgumentCompleter -Native -CommandName 'postez' -ScriptBlock {
             [CompletionResult]::new('retry', 'retry', [CompletionResultType]::ParameterValue, 'Queue a failed or cancelled post again')
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Schedule many posts from a CSV or JSON file')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Publish the posts that are due')
+            [CompletionResult]::new('runners', 'runners', [CompletionResultType]::ParameterValue, 'List the machines that run the shared queue')
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'Show what happened to posts')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Export all your data as JSON')
             [CompletionResult]::new('purge', 'purge', [CompletionResultType]::ParameterValue, 'Delete your data and revoke postez''s access')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the setup and explain each problem with its fix')
+            [CompletionResult]::new('db', 'db', [CompletionResultType]::ParameterValue, 'Manage where the queue lives')
             [CompletionResult]::new('cron', 'cron', [CompletionResultType]::ParameterValue, 'Start `postez run` on time: a systemd user timer, else a crontab line')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Read or change settings')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions or man pages')
@@ -653,6 +716,9 @@ Register-ArgumentCompleter -Native -CommandName 'postez' -ScriptBlock {
         'postez;help;run' {
             break
         }
+        'postez;help;runners' {
+            break
+        }
         'postez;help;history' {
             break
         }
@@ -663,6 +729,13 @@ Register-ArgumentCompleter -Native -CommandName 'postez' -ScriptBlock {
             break
         }
         'postez;help;doctor' {
+            break
+        }
+        'postez;help;db' {
+            [CompletionResult]::new('copy', 'copy', [CompletionResultType]::ParameterValue, 'Copy this machine''s queue into an empty shared queue (PostgreSQL)')
+            break
+        }
+        'postez;help;db;copy' {
             break
         }
         'postez;help;cron' {

@@ -31,6 +31,9 @@ _postez() {
             postez,cron)
                 cmd="postez__subcmd__cron"
                 ;;
+            postez,db)
+                cmd="postez__subcmd__db"
+                ;;
             postez,disconnect)
                 cmd="postez__subcmd__disconnect"
                 ;;
@@ -66,6 +69,9 @@ _postez() {
                 ;;
             postez,run)
                 cmd="postez__subcmd__run"
+                ;;
+            postez,runners)
+                cmd="postez__subcmd__runners"
                 ;;
             postez,schedule)
                 cmd="postez__subcmd__schedule"
@@ -127,6 +133,18 @@ _postez() {
             postez__subcmd__cron__subcmd__help,show)
                 cmd="postez__subcmd__cron__subcmd__help__subcmd__show"
                 ;;
+            postez__subcmd__db,copy)
+                cmd="postez__subcmd__db__subcmd__copy"
+                ;;
+            postez__subcmd__db,help)
+                cmd="postez__subcmd__db__subcmd__help"
+                ;;
+            postez__subcmd__db__subcmd__help,copy)
+                cmd="postez__subcmd__db__subcmd__help__subcmd__copy"
+                ;;
+            postez__subcmd__db__subcmd__help,help)
+                cmd="postez__subcmd__db__subcmd__help__subcmd__help"
+                ;;
             postez__subcmd__generate,completions)
                 cmd="postez__subcmd__generate__subcmd__completions"
                 ;;
@@ -159,6 +177,9 @@ _postez() {
                 ;;
             postez__subcmd__help,cron)
                 cmd="postez__subcmd__help__subcmd__cron"
+                ;;
+            postez__subcmd__help,db)
+                cmd="postez__subcmd__help__subcmd__db"
                 ;;
             postez__subcmd__help,disconnect)
                 cmd="postez__subcmd__help__subcmd__disconnect"
@@ -196,6 +217,9 @@ _postez() {
             postez__subcmd__help,run)
                 cmd="postez__subcmd__help__subcmd__run"
                 ;;
+            postez__subcmd__help,runners)
+                cmd="postez__subcmd__help__subcmd__runners"
+                ;;
             postez__subcmd__help,schedule)
                 cmd="postez__subcmd__help__subcmd__schedule"
                 ;;
@@ -223,6 +247,9 @@ _postez() {
             postez__subcmd__help__subcmd__cron,show)
                 cmd="postez__subcmd__help__subcmd__cron__subcmd__show"
                 ;;
+            postez__subcmd__help__subcmd__db,copy)
+                cmd="postez__subcmd__help__subcmd__db__subcmd__copy"
+                ;;
             postez__subcmd__help__subcmd__generate,completions)
                 cmd="postez__subcmd__help__subcmd__generate__subcmd__completions"
                 ;;
@@ -236,7 +263,7 @@ _postez() {
 
     case "${cmd}" in
         postez)
-            opts="-v -q -h -V --json --verbose --quiet --color --log-format --help --version connect accounts disconnect schedule list show edit cancel retry import run history export purge doctor cron config generate help"
+            opts="-v -q -h -V --json --verbose --quiet --color --log-format --help --version connect accounts disconnect schedule list show edit cancel retry import run runners history export purge doctor db cron config generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -691,6 +718,96 @@ _postez() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        postez__subcmd__db)
+            opts="-v -q -h -V --json --verbose --quiet --color --log-format --help --version copy help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        postez__subcmd__db__subcmd__copy)
+            opts="-v -q -h -V --to --json --verbose --quiet --color --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        postez__subcmd__db__subcmd__help)
+            opts="copy help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        postez__subcmd__db__subcmd__help__subcmd__copy)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        postez__subcmd__db__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         postez__subcmd__disconnect)
             opts="-v -q -h -V --no-revoke --json --verbose --quiet --color --log-format --help --version tiktok youtube"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -974,7 +1091,7 @@ _postez() {
             return 0
             ;;
         postez__subcmd__help)
-            opts="connect accounts disconnect schedule list show edit cancel retry import run history export purge doctor cron config generate help"
+            opts="connect accounts disconnect schedule list show edit cancel retry import run runners history export purge doctor db cron config generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1142,6 +1259,34 @@ _postez() {
             return 0
             ;;
         postez__subcmd__help__subcmd__cron__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        postez__subcmd__help__subcmd__db)
+            opts="copy"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        postez__subcmd__help__subcmd__db__subcmd__copy)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1351,6 +1496,20 @@ _postez() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        postez__subcmd__help__subcmd__runners)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         postez__subcmd__help__subcmd__schedule)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1406,7 +1565,7 @@ _postez() {
             return 0
             ;;
         postez__subcmd__import)
-            opts="-y -v -q -h -V --yes --allow-outside --allow-duplicate --json --verbose --quiet --color --log-format --help --version"
+            opts="-y -v -q -h -V --yes --allow-outside --allow-duplicate --reference --json --verbose --quiet --color --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1551,8 +1710,34 @@ _postez() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        postez__subcmd__runners)
+            opts="-v -q -h -V --days --json --verbose --quiet --color --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --days)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         postez__subcmd__schedule)
-            opts="-c -y -v -q -h -V --at --tz --caption --caption-file --hashtag --draft --privacy --allow-comments --allow-duet --allow-stitch --cover-at --brand-organic --branded-content --ai-generated --title --made-for-kids --category --no-notify --upload-ahead --no-upload-ahead --tag --account --copy --yes --allow-duplicate --json --verbose --quiet --color --log-format --help --version"
+            opts="-c -y -v -q -h -V --at --tz --caption --caption-file --hashtag --draft --privacy --allow-comments --allow-duet --allow-stitch --cover-at --brand-organic --branded-content --ai-generated --title --made-for-kids --category --no-notify --upload-ahead --no-upload-ahead --tag --account --copy --reference --yes --allow-duplicate --json --verbose --quiet --color --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -40,10 +40,12 @@ set edit:completion:arg-completer[postez] = {|@words|
             cand retry 'Queue a failed or cancelled post again'
             cand import 'Schedule many posts from a CSV or JSON file'
             cand run 'Publish the posts that are due'
+            cand runners 'List the machines that run the shared queue'
             cand history 'Show what happened to posts'
             cand export 'Export all your data as JSON'
             cand purge 'Delete your data and revoke postez''s access'
             cand doctor 'Check the setup and explain each problem with its fix'
+            cand db 'Manage where the queue lives'
             cand cron 'Start `postez run` on time: a systemd user timer, else a crontab line'
             cand config 'Read or change settings'
             cand generate 'Write shell completions or man pages'
@@ -123,6 +125,7 @@ set edit:completion:arg-completer[postez] = {|@words|
             cand --upload-ahead 'YouTube: upload at the next run, private, and let YouTube make it public at --at even if this machine is off then (public videos only; the setting `youtube_upload_ahead` makes it the default)'
             cand --no-upload-ahead 'YouTube: upload when due, whatever the setting `youtube_upload_ahead` says'
             cand --copy 'Keep a private copy of the video, so moving or editing the original does not matter'
+            cand --reference 'Shared mode: keep only the video''s path, not its bytes in the shared queue (every runner must see the same file, e.g. on a shared mount)'
             cand -y 'Agree to TikTok''s Music Usage Confirmation (and Branded Content Policy) without a prompt'
             cand --yes 'Agree to TikTok''s Music Usage Confirmation (and Branded Content Policy) without a prompt'
             cand --allow-duplicate 'Queue the video even if the account gets it within 24 hours of another post of it'
@@ -250,6 +253,7 @@ set edit:completion:arg-completer[postez] = {|@words|
             cand --yes 'Agree to TikTok''s Music Usage Confirmation for every direct post without a prompt'
             cand --allow-outside 'Accept rows whose video is outside the import file''s folder (`../x.mp4`, absolute paths)'
             cand --allow-duplicate 'Import rows whose video the account gets within 24 hours of another post of it'
+            cand --reference 'Shared mode: keep only the videos'' paths, not their bytes in the shared queue (every runner must see the same files)'
             cand --json 'Print machine-readable JSON on stdout'
             cand -v 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
             cand --verbose 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
@@ -269,6 +273,20 @@ set edit:completion:arg-completer[postez] = {|@words|
             cand --wait 'Wait for a running `postez run` to finish instead of exiting'
             cand --dry-run 'Check each due post (login, account, video, privacy) without uploading or changing anything'
             cand --watch 'Keep running and publish posts as they come due'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -v 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand --verbose 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'postez;runners'= {
+            cand --days 'How far back to look, in days'
+            cand --color 'When to use colors'
+            cand --log-format 'Log line format (stderr and the log file of `run`)'
             cand --json 'Print machine-readable JSON on stdout'
             cand -v 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
             cand --verbose 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
@@ -338,6 +356,43 @@ set edit:completion:arg-completer[postez] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
+        }
+        &'postez;db'= {
+            cand --color 'When to use colors'
+            cand --log-format 'Log line format (stderr and the log file of `run`)'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -v 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand --verbose 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand copy 'Copy this machine''s queue into an empty shared queue (PostgreSQL)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'postez;db;copy'= {
+            cand --to 'The shared queue to copy into (an empty database)'
+            cand --color 'When to use colors'
+            cand --log-format 'Log line format (stderr and the log file of `run`)'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand -v 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand --verbose 'More log output on stderr (-v info, -vv debug); RUST_LOG overrides'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'postez;db;help'= {
+            cand copy 'Copy this machine''s queue into an empty shared queue (PostgreSQL)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'postez;db;help;copy'= {
+        }
+        &'postez;db;help;help'= {
         }
         &'postez;cron'= {
             cand --color 'When to use colors'
@@ -564,10 +619,12 @@ set edit:completion:arg-completer[postez] = {|@words|
             cand retry 'Queue a failed or cancelled post again'
             cand import 'Schedule many posts from a CSV or JSON file'
             cand run 'Publish the posts that are due'
+            cand runners 'List the machines that run the shared queue'
             cand history 'Show what happened to posts'
             cand export 'Export all your data as JSON'
             cand purge 'Delete your data and revoke postez''s access'
             cand doctor 'Check the setup and explain each problem with its fix'
+            cand db 'Manage where the queue lives'
             cand cron 'Start `postez run` on time: a systemd user timer, else a crontab line'
             cand config 'Read or change settings'
             cand generate 'Write shell completions or man pages'
@@ -595,6 +652,8 @@ set edit:completion:arg-completer[postez] = {|@words|
         }
         &'postez;help;run'= {
         }
+        &'postez;help;runners'= {
+        }
         &'postez;help;history'= {
         }
         &'postez;help;export'= {
@@ -602,6 +661,11 @@ set edit:completion:arg-completer[postez] = {|@words|
         &'postez;help;purge'= {
         }
         &'postez;help;doctor'= {
+        }
+        &'postez;help;db'= {
+            cand copy 'Copy this machine''s queue into an empty shared queue (PostgreSQL)'
+        }
+        &'postez;help;db;copy'= {
         }
         &'postez;help;cron'= {
             cand install 'Install the runner, replacing any earlier one'

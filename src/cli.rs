@@ -6,6 +6,7 @@ pub mod cancel;
 pub mod config;
 pub mod connect;
 pub mod cron;
+pub mod db;
 pub mod disconnect;
 pub mod doctor;
 pub mod edit;
@@ -18,6 +19,7 @@ pub mod purge;
 pub mod reporter;
 pub mod retry;
 pub mod run;
+pub mod runners;
 pub mod schedule;
 pub mod show;
 
@@ -122,10 +124,12 @@ pub enum Command {
     Retry(retry::RetryArgs),
     Import(import::ImportArgs),
     Run(run::RunArgs),
+    Runners(runners::RunnersArgs),
     History(history::HistoryArgs),
     Export(export::ExportArgs),
     Purge(purge::PurgeArgs),
     Doctor(doctor::DoctorArgs),
+    Db(db::DbArgs),
     Cron(cron::CronArgs),
     Config(config::ConfigArgs),
     Generate(generate::GenerateArgs),
@@ -145,10 +149,12 @@ pub async fn dispatch(cmd: Command, ctx: &Ctx) -> Result<()> {
         Command::Retry(args) => retry::exec(ctx, args),
         Command::Import(args) => import::exec(ctx, args).await,
         Command::Run(args) => run::exec(ctx, args).await,
+        Command::Runners(args) => runners::exec(ctx, args),
         Command::History(args) => history::exec(ctx, args),
         Command::Export(args) => export::exec(ctx, args),
         Command::Purge(args) => purge::exec(ctx, args).await,
         Command::Doctor(args) => doctor::exec(ctx, args).await,
+        Command::Db(args) => db::exec(ctx, args),
         Command::Cron(args) => cron::exec(ctx, args),
         Command::Config(args) => config::exec(ctx, args),
         Command::Generate(args) => generate::exec(ctx, args),

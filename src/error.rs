@@ -210,6 +210,14 @@ pub enum Error {
         /// The lost thread's error.
         reason: String,
     },
+    /// Shared mode: this runner no longer holds what it was publishing (it was stopped or cut
+    /// off for longer than its lease, and another runner may have taken the account over). It
+    /// stops before its next platform call.
+    #[error("this runner lost its lease: {reason}")]
+    LeaseLost {
+        /// What it lost, and why.
+        reason: String,
+    },
     /// A scheduler program failed while the runner was installed or removed.
     #[error(transparent)]
     Runner(#[from] RunnerError),
@@ -319,6 +327,11 @@ impl Error {
                  POSTEZ_TIKTOK_CLIENT_SECRET set): it saves the secret in the token store for \
                  every later run"
             )),
+            Self::LeaseLost { .. } => Some(
+                "nothing to do: the runner that took the account over resumes the upload from its \
+                 saved state, asking the platform first; `postez runners` shows who holds what"
+                    .into(),
+            ),
             Self::RefreshLocked { .. } => Some(
                 "nothing to do: the next `postez run` tries again; if this repeats, look for a \
                  stuck `postez` process (`pgrep -a postez`)"
@@ -384,7 +397,9 @@ impl Error {
                     ErrorKind::Failure
                 }
             },
-            Self::Network(_) | Self::RefreshLocked { .. } => ErrorKind::TryLater,
+            Self::Network(_) | Self::RefreshLocked { .. } | Self::LeaseLost { .. } => {
+                ErrorKind::TryLater
+            }
             // Not retried blindly: the same address would answer the same way (issue 15).
             Self::Unsafe(_) => ErrorKind::Failure,
             Self::Unfinished { kind, .. } => *kind,

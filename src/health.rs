@@ -84,7 +84,19 @@ pub async fn run_checks(env: &Env, paths: &Paths, now: DateTime<Utc>) -> Vec<Che
             Config::default()
         }
     };
-    let store = database(paths, &mut checks);
+    let store = match crate::store::Location::resolve(paths, env, &config) {
+        Ok(crate::store::Location::Server(url)) => shared_database(&url, &mut checks),
+        Ok(crate::store::Location::File(_)) => database(paths, &mut checks),
+        Err(e) => {
+            checks.push(check(
+                "database",
+                Status::Fail,
+                e.to_string(),
+                e.hint().as_deref(),
+            ));
+            None
+        }
+    };
     let used = used_platforms(store.as_ref());
     credentials(env, &config, &used, &mut checks);
     token_file(env, paths, &config, &mut checks);
@@ -97,6 +109,86 @@ pub async fn run_checks(env: &Env, paths: &Paths, now: DateTime<Utc>) -> Vec<Che
     }
     clock(env, &used, &mut checks).await;
     checks
+}
+
+/// Clock skew between this machine and the shared queue's server past which `doctor` warns:
+/// `run` decides what is due by this machine's clock and leases by the server's.
+const SKEW_WARNING: f64 = 5.0;
+
+/// The shared queue (PostgreSQL): reachable, its schema, this machine's clock against the
+/// server's, and leases that ran out with posts still under them.
+fn shared_database(url: &str, checks: &mut Vec<Check>) -> Option<Store> {
+    let store = match Store::connect(url) {
+        Ok(store) => store,
+        Err(e) => {
+            checks.push(check(
+                "database",
+                Status::Fail,
+                e.to_string(),
+                e.hint().as_deref(),
+            ));
+            return None;
+        }
+    };
+    let version = store.schema_version().unwrap_or(0);
+    checks.push(check(
+        "database",
+        Status::Ok,
+        format!(
+            "the shared queue at `{}` answers (schema {version})",
+            crate::store::redact_url(url)
+        ),
+        None,
+    ));
+    match store.clock_skew() {
+        Ok(skew) if skew.abs() > SKEW_WARNING => checks.push(check(
+            "clock skew",
+            Status::Warn,
+            format!(
+                "this machine's clock is {:.1} s {} the shared queue's server",
+                skew.abs(),
+                if skew > 0.0 { "behind" } else { "ahead of" }
+            ),
+            Some("keep every runner's clock in sync (NTP, e.g. `timedatectl set-ntp true`): posts are due by this clock"),
+        )),
+        Ok(skew) => checks.push(check(
+            "clock skew",
+            Status::Ok,
+            format!("this machine's clock is within {:.1} s of the shared queue's server", skew.abs()),
+            None,
+        )),
+        Err(e) => checks.push(check("clock skew", Status::Warn, e.to_string(), None)),
+    }
+    match store.stale_leases() {
+        Ok(stale) if stale.is_empty() => checks.push(check(
+            "leases",
+            Status::Ok,
+            "no runner left posts under a lease that ran out",
+            None,
+        )),
+        Ok(stale) => {
+            let list: Vec<String> = stale
+                .iter()
+                .map(|l| {
+                    format!(
+                        "{} (runner {}, {} s ago)",
+                        l.account, l.runner, l.expired_for
+                    )
+                })
+                .collect();
+            checks.push(check(
+                "leases",
+                Status::Warn,
+                format!(
+                    "a runner stopped while publishing for {}",
+                    list.join(", ")
+                ),
+                Some("the next `postez run` on any machine takes these accounts over and asks the platform first; `postez runners` shows the machines"),
+            ));
+        }
+        Err(e) => checks.push(check("leases", Status::Warn, e.to_string(), None)),
+    }
+    Some(store)
 }
 
 fn database(paths: &Paths, checks: &mut Vec<Check>) -> Option<Store> {

@@ -30,6 +30,7 @@ mod fingerprint;
 mod limits;
 mod mp4;
 mod source;
+pub mod stored;
 #[cfg(test)]
 mod synth;
 

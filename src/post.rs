@@ -454,6 +454,9 @@ pub struct Post {
     /// When a run next has work on it: `scheduled_at`, except for a post uploaded ahead
     /// ([`Post::upload_ahead`]), which is due for upload as soon as it is queued.
     pub due_at: DateTime<Utc>,
+    /// Shared mode: the video's copy in the database, read by whichever runner publishes it
+    /// (`None`: the file at `file` is read, as on the embedded queue).
+    pub media_id: Option<i64>,
     /// IANA zone the time was given in.
     pub timezone: String,
     /// Failed attempts so far.
@@ -610,6 +613,8 @@ pub struct NewPost {
     /// Upload it at the first run and let the platform make it public at `scheduled_at`
     /// (`schedule --upload-ahead`; checked by the platform's rules).
     pub upload_ahead: bool,
+    /// Shared mode: the video's copy in the database (see [`Post::media_id`]).
+    pub media_id: Option<i64>,
 }
 
 /// One entry of a post's append-only history.
@@ -665,6 +670,7 @@ mod tests {
             account_id: None,
             account: None,
             group: None,
+            media_id: None,
             file: "/v/a.mp4".into(),
             copied: false,
             media: MediaInfo {

@@ -33,6 +33,7 @@ mod attempt;
 mod dry_run;
 mod events;
 mod holds;
+mod lease;
 mod record;
 
 use attempt::Outcome;
@@ -205,6 +206,9 @@ impl Engine {
                     hint: post.last_error_hint.clone(),
                 });
             }
+        }
+        if store.is_shared() {
+            return self.run_shared(store, summary).await;
         }
         // Posts a dead run left behind come first: their uploads may be half done.
         let mut ids = store.orphans()?;
@@ -496,6 +500,8 @@ impl Engine {
         account: &Account,
         force: bool,
     ) -> Result<Tokens> {
+        // A refresh is a platform call too (and spends a rotating refresh token).
+        store.check_lease(account.id)?;
         auth::fresh_tokens_waiting(
             session.provider.as_ref(),
             &session.secrets,

@@ -352,6 +352,7 @@ pub fn build(
         scheduled_at,
         timezone: zone.name().to_string(),
         upload_ahead: false,
+        media_id: None,
     })
 }
 
@@ -461,6 +462,48 @@ fn write_copy(source: &OpenMedia, post: &NewPost, tmp: &Path) -> Result<Fingerpr
         Ok(fingerprint)
     } else {
         Err(changed())
+    }
+}
+
+/// Shared mode: send each distinct video of `posts` into the shared queue once and point the
+/// posts at it, so any runner can publish them; `reference` keeps only the path (for teams whose
+/// runners all see the same files; the fingerprint check still applies). On the embedded queue
+/// nothing is sent. Returns the stored videos, for [`drop_videos`] if the posts are not queued.
+pub fn store_videos(
+    store: &mut Store,
+    posts: &mut [NewPost],
+    reference: bool,
+    now: DateTime<Utc>,
+) -> Result<Vec<i64>> {
+    if !store.is_shared() || reference {
+        return Ok(Vec::new());
+    }
+    let mut sent: Vec<(String, i64)> = Vec::new();
+    for post in posts.iter_mut() {
+        let id = match sent.iter().find(|(file, _)| *file == post.file) {
+            Some((_, id)) => *id,
+            None => {
+                let id = crate::media::stored::store(
+                    store,
+                    std::path::Path::new(&post.file),
+                    &post.fingerprint,
+                    now,
+                )
+                .inspect_err(|_| drop_videos(store, sent.iter().map(|(_, id)| *id)))?;
+                sent.push((post.file.clone(), id));
+                id
+            }
+        };
+        post.media_id = Some(id);
+    }
+    Ok(sent.into_iter().map(|(_, id)| id).collect())
+}
+
+/// Drop videos [`store_videos`] sent for posts that were not queued after all (best effort: a
+/// video no post uses is dropped by a later run anyway).
+pub fn drop_videos(store: &mut Store, ids: impl IntoIterator<Item = i64>) {
+    for id in ids {
+        let _ = store.media_abort(id);
     }
 }
 

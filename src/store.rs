@@ -12,20 +12,25 @@ use crate::error::{Error, Result};
 use crate::post::PostId;
 
 mod accounts;
+mod copy;
 pub mod db;
 mod holds;
+mod media;
 mod posts;
 mod publishing;
 mod runs;
 mod sealed;
+mod shared;
 mod transitions;
 
 pub use accounts::{Account, AccountProfile, AccountState, display_name};
+pub use copy::Copied;
 pub use holds::{AppliesTo, Hold};
 pub use posts::{COUNT_CAP, ListFilter, Matched};
 pub use publishing::{Settle, UploadState};
 pub use runs::RunRecord;
 pub use sealed::{HeldSecret, TeamKeyRow};
+pub use shared::{RunnerInfo, StaleLease, host_name, runner_id};
 
 /// Migrations, applied in order and counted by `PRAGMA user_version`.
 /// Append only: never edit or remove a line above, user_version counts them.
@@ -38,6 +43,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("store/migrations/0006_json_options.sql"),
     include_str!("store/migrations/0007_upload_ahead.sql"),
     include_str!("store/migrations/0008_groups.sql"),
+    include_str!("store/migrations/0009_shared_media.sql"),
 ];
 
 /// The shared queue's migrations (PostgreSQL), counted by the `postez_schema` table. Append
@@ -87,6 +93,12 @@ impl Location {
             Self::Server(url) => redact_url(url),
         }
     }
+}
+
+/// `POSTEZ_DATABASE_CA`: a PEM file of the CA that signed the shared queue's server
+/// certificate, when it is not a public one.
+fn ca_file() -> Option<PathBuf> {
+    crate::env::Env::from_process().database_ca
 }
 
 /// A database URL without its password (errors and output may show the rest).
@@ -190,19 +202,21 @@ impl Store {
     /// Connect to the shared queue at `url` (PostgreSQL) and bring its schema up to date.
     pub fn connect(url: &str) -> Result<Self> {
         let path = PathBuf::from(redact_url(url));
-        let conn = db::PgConn::connect(url, PG_CONNECT_TIMEOUT).map_err(|source| {
-            Error::config(
-                format!(
-                    "could not reach the shared queue at `{}`: {source}",
-                    path.display()
-                ),
-                Some(
-                    "check that the server is up and the address, user and password in \
+        let conn = db::PgConn::connect(url, PG_CONNECT_TIMEOUT, ca_file().as_deref()).map_err(
+            |source| {
+                Error::config(
+                    format!(
+                        "could not reach the shared queue at `{}`: {source}",
+                        path.display()
+                    ),
+                    Some(
+                        "check that the server is up and the address, user and password in \
                      POSTEZ_DATABASE_URL (or the setting `database_url`) are right"
-                        .into(),
-                ),
-            )
-        })?;
+                            .into(),
+                    ),
+                )
+            },
+        )?;
         let mut store = Self {
             conn: Conn::Pg(conn),
             path,
@@ -487,6 +501,7 @@ pub(crate) mod tests {
             scheduled_at: at,
             timezone: "Europe/Berlin".into(),
             upload_ahead: false,
+            media_id: None,
         }
     }
 

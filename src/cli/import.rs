@@ -63,6 +63,10 @@ pub struct ImportArgs {
     /// refuses otherwise.
     #[arg(long)]
     pub allow_duplicate: bool,
+    /// Shared mode: keep only the videos' paths, not their bytes in the shared queue (every
+    /// runner must see the same files)
+    #[arg(long)]
+    pub reference: bool,
 }
 
 fn read_rows(path: &Path) -> Result<Vec<Row>> {
@@ -164,11 +168,29 @@ pub async fn exec(ctx: &Ctx, args: ImportArgs) -> Result<()> {
         let rules = first.options.platform().rules();
         super::schedule::choose_and_consent(ctx, rules, &mut batch, args.yes, &checks)?;
     }
-    let batches: Vec<(bool, Vec<NewPost>)> = batches
+    let mut batches: Vec<(bool, Vec<NewPost>)> = batches
         .into_iter()
         .map(|(_, posts)| (posts.len() > 1, posts))
         .collect();
-    let done = store.insert_batches(&batches, ctx.now())?;
+    // Shared mode: each video once into the shared queue (one call per batch: a video shared
+    // by two batches is stored whole once, the second found by its checksum).
+    let mut stored = Vec::new();
+    for (_, posts) in &mut batches {
+        match queue::store_videos(&mut store, posts, args.reference, ctx.now()) {
+            Ok(ids) => stored.extend(ids),
+            Err(e) => {
+                queue::drop_videos(&mut store, stored);
+                return Err(e);
+            }
+        }
+    }
+    let done = match store.insert_batches(&batches, ctx.now()) {
+        Ok(done) => done,
+        Err(e) => {
+            queue::drop_videos(&mut store, stored);
+            return Err(e);
+        }
+    };
     let ids: Vec<_> = done.iter().flat_map(|(_, ids)| ids.clone()).collect();
     let groups: Vec<String> = done
         .iter()

@@ -983,6 +983,7 @@ mod tests {
             scheduled_at: at("2026-12-01T17:00:00Z"),
             timezone: "UTC".into(),
             upload_ahead: false,
+            media_id: None,
         };
         let ids = store
             .insert_posts(&[new], at("2026-11-30T09:00:00Z"))

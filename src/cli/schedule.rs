@@ -52,6 +52,10 @@ pub struct ScheduleArgs {
     /// Keep a private copy of the video, so moving or editing the original does not matter
     #[arg(long)]
     pub copy: bool,
+    /// Shared mode: keep only the video's path, not its bytes in the shared queue (every
+    /// runner must see the same file, e.g. on a shared mount)
+    #[arg(long)]
+    pub reference: bool,
     /// Agree to TikTok's Music Usage Confirmation (and Branded Content Policy) without a prompt
     #[arg(long, short = 'y')]
     pub yes: bool,
@@ -746,7 +750,7 @@ pub async fn exec(ctx: &Ctx, mut args: ScheduleArgs) -> Result<()> {
         at,
         zone,
     )?;
-    let post = insert(ctx, &mut store, new, args.copy, &source)?;
+    let post = insert(ctx, &mut store, new, args.copy, args.reference, &source)?;
     if post.options.mode() == Mode::Draft && !post.caption.is_empty() {
         ctx.out.note(
             "TikTok will not receive this caption: drafts carry none. postez keeps it and prints \
@@ -764,6 +768,7 @@ fn insert(
     store: &mut postez::store::Store,
     mut new: postez::post::NewPost,
     copy: bool,
+    reference: bool,
     source: &queue::OpenMedia,
 ) -> Result<postez::post::Post> {
     let copy = if copy {
@@ -771,12 +776,23 @@ fn insert(
     } else {
         None
     };
+    let stored =
+        match queue::store_videos(store, std::slice::from_mut(&mut new), reference, ctx.now()) {
+            Ok(stored) => stored,
+            Err(e) => {
+                if let Some(copy) = copy {
+                    let _ = fs_err::remove_file(copy);
+                }
+                return Err(e);
+            }
+        };
     let id = match store.insert_posts(std::slice::from_ref(&new), ctx.now()) {
         Ok(ids) => ids[0],
         Err(e) => {
             if let Some(copy) = copy {
                 let _ = fs_err::remove_file(copy);
             }
+            queue::drop_videos(store, stored);
             return Err(e);
         }
     };
@@ -887,7 +903,7 @@ async fn schedule_youtube(
     )?;
     new.upload_ahead = upload_ahead;
     let mut store = ctx.store()?;
-    let post = insert(ctx, &mut store, new, args.copy, &source)?;
+    let post = insert(ctx, &mut store, new, args.copy, args.reference, &source)?;
     if let Some(o) = post.options.youtube()
         && defaulted
     {

@@ -111,6 +111,7 @@ impl Engine {
             }
             // Ask the platform before doing anything: an upload whose last acknowledgement was
             // lost may be complete, and a complete upload must never be started again.
+            store.check_lease(account.id)?;
             match provider.status(token, post, &checkpoint).await {
                 Ok(RemoteState::Working { received }) => {
                     if received == Some(plan.size) {
@@ -139,6 +140,7 @@ impl Engine {
             }
         }
         // What the upload starts with: the post's choices, within what the account may do now.
+        store.check_lease(account.id)?;
         let prepared = provider.prepare(token, account, post).await?;
         if let Some(value) = &prepared.account_info {
             store.set_creator_info(account.id, value, self.now)?;
@@ -178,7 +180,27 @@ impl Engine {
         // fingerprint is checked on that handle and every chunk is read from it, so a file
         // swapped at the path afterwards is never read (and one written to in place is caught
         // before its last byte is sent; see `media::Verified`).
-        let (file, expected) = (PathBuf::from(&post.file), post.fingerprint.clone());
+        // On the shared queue the video may be the queue's own copy: written back into this
+        // runner's folder first (and checked), then read like any file.
+        let file = match post.media_id {
+            Some(id) => match crate::media::stored::fetch(
+                store,
+                id,
+                &post.fingerprint,
+                &self.paths.media_cache_dir(),
+            ) {
+                Ok(path) => path,
+                Err(e) => {
+                    return Ok(Outcome::Done(Settle::Failed {
+                        code: Some("media_missing".into()),
+                        message: e.to_string(),
+                        hint: e.hint(),
+                    }));
+                }
+            },
+            None => PathBuf::from(&post.file),
+        };
+        let expected = post.fingerprint.clone();
         // Blocking: it reads samples and may wait a moment for a file being written.
         let verified = tokio::task::spawn_blocking(move || Verified::open(&file, &expected))
             .await
@@ -227,6 +249,7 @@ impl Engine {
             if self.cancel.load(Ordering::SeqCst) {
                 return Ok(Outcome::Interrupted);
             }
+            store.check_lease(account.id)?;
             let outcome = match self
                 .put_with_retries(
                     provider,
@@ -316,6 +339,7 @@ impl Engine {
                 post.to_mut().due_at = post.scheduled_at;
             }
         }
+        lease_check(store, &post)?;
         let checkpoint = provider.begin(token, &post, options, plan).await?;
         store.save_init(post.id, &checkpoint, self.now)?;
         Ok(checkpoint)
@@ -449,6 +473,7 @@ impl Engine {
         let deadline = tokio::time::Instant::now() + self.options.poll_budget;
         let mut recorded = post.post_id.is_some();
         loop {
+            lease_check(store, post)?;
             let answer = provider.status(token, post, checkpoint).await;
             // An upload ahead the platform now holds: its id is kept before anything else can
             // stop the run (a quota while asking), so the post goes back to `uploaded`, known.
@@ -585,5 +610,15 @@ fn is_transient(e: &Error) -> bool {
         Error::Network(_) => true,
         Error::Api(api) => api.http >= 500 || api.http == 429,
         _ => false,
+    }
+}
+
+/// On the shared queue, before a platform call: this runner must still hold the post's account
+/// (its lease), else it stops here ([`Error::LeaseLost`]) and the runner that took the account
+/// over carries on from the saved checkpoint.
+fn lease_check(store: &Store, post: &Post) -> Result<()> {
+    match post.account_id {
+        Some(account) => store.check_lease(account),
+        None => Ok(()),
     }
 }

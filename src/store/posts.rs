@@ -131,7 +131,7 @@ const POST_COLUMNS: &str = "p.id, p.state, p.phase, p.platform, p.account_id, \
     p.file_mtime_ns, p.file_hash, p.container, p.duration_ms, p.width, p.height, p.fps, p.codec, \
     p.caption, p.mode, p.options, p.scheduled_at, p.timezone, p.attempts, p.next_attempt_at, \
     p.last_error, p.last_error_code, p.last_error_hint, json_extract(p.checkpoint, '$.id'), \
-    p.post_id, p.created_at, p.updated_at, p.due_at, p.group_id";
+    p.post_id, p.created_at, p.updated_at, p.due_at, p.group_id, p.media_id";
 
 /// A post's options as stored: their serde form (migration 0006), the platform's own struct
 /// untagged, read back by the row's platform ([`PostOptions::from_stored`]). `mode` is in it
@@ -184,6 +184,7 @@ fn post_from_row(row: &Row<'_>) -> DbResult<Post> {
         account_id: row.get(4)?,
         account: row.get(5)?,
         group: row.get::<_, Option<i64>>(32)?.map(crate::post::GroupId),
+        media_id: row.get(33)?,
         file: row.get(6)?,
         copied: row.get(7)?,
         fingerprint: Fingerprint {
@@ -281,9 +282,9 @@ impl Store {
                         "INSERT INTO posts (state, platform, account_id, file, copied, file_size, \
                          file_mtime_ns, file_hash, container, duration_ms, width, height, fps, codec, \
                          caption, mode, options, scheduled_at, timezone, created_at, updated_at, \
-                         due_at, group_id) \
+                         due_at, group_id, media_id) \
                          VALUES ('scheduled', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, \
-                         ?14, ?15, ?16, ?17, ?18, ?19, ?19, ?20, ?21) RETURNING id",
+                         ?14, ?15, ?16, ?17, ?18, ?19, ?19, ?20, ?21, ?22) RETURNING id",
                     )
                     .map_err(map)?;
                 let stamp = db_time(now);
@@ -318,6 +319,7 @@ impl Store {
                                 stamp,
                                 db_time(due_at),
                                 group,
+                                post.media_id,
                             ],
                             |r| r.get(0),
                         )
@@ -437,7 +439,7 @@ impl Store {
     pub fn posts_of_video(&self, file_hash: &str, account_id: Option<i64>) -> Result<Vec<Post>> {
         let sql = format!(
             "SELECT {POST_COLUMNS} FROM {POST_FROM} WHERE p.file_hash = ?1 \
-             AND p.account_id IS ?2 AND p.state NOT IN ('cancelled', 'failed') \
+             AND p.account_id IS NOT DISTINCT FROM ?2 AND p.state NOT IN ('cancelled', 'failed') \
              ORDER BY p.scheduled_at, p.id"
         );
         let mut stmt = self.conn.prepare(&sql).map_err(self.err())?;

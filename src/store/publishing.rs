@@ -273,10 +273,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let map = db_err(&self.path);
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(map)?;
+        let tx = self.fenced(id)?;
         tx.execute(
             "UPDATE posts SET phase = 'uploading', checkpoint = ?2, chunks_done = 0, \
              upload_complete = 0, updated_at = ?3 WHERE id = ?1 AND state = 'publishing'",
@@ -306,20 +303,21 @@ impl Store {
         complete: bool,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        self.conn
-            .execute(
-                "UPDATE posts SET chunks_done = ?2, upload_complete = ?3, phase = ?5, \
-                 updated_at = ?4 WHERE id = ?1",
-                params![
-                    id,
-                    chunks_done,
-                    complete,
-                    db_time(now),
-                    if complete { "processing" } else { "uploading" }
-                ],
-            )
-            .map_err(self.err())?;
-        Ok(())
+        let map = db_err(&self.path);
+        let tx = self.fenced(id)?;
+        tx.execute(
+            "UPDATE posts SET chunks_done = ?2, upload_complete = ?3, phase = ?5, \
+             updated_at = ?4 WHERE id = ?1",
+            params![
+                id,
+                chunks_done,
+                complete,
+                db_time(now),
+                if complete { "processing" } else { "uploading" }
+            ],
+        )
+        .map_err(map)?;
+        tx.commit().map_err(map)
     }
 
     /// Append a history entry.
@@ -337,10 +335,7 @@ impl Store {
     /// uploaded the normal way, now.
     pub fn upload_now(&mut self, id: PostId, now: DateTime<Utc>) -> Result<()> {
         let map = db_err(&self.path);
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(map)?;
+        let tx = self.fenced(id)?;
         tx.execute(
             "UPDATE posts SET due_at = scheduled_at, updated_at = ?2 WHERE id = ?1",
             params![id, db_time(now)],
@@ -360,14 +355,15 @@ impl Store {
     /// Record the platform's id of a post being published whose upload the platform has in
     /// full (an upload ahead): from then on the post counts as on the platform.
     pub fn save_post_id(&mut self, id: PostId, post_id: &str, now: DateTime<Utc>) -> Result<()> {
-        self.conn
-            .execute(
-                "UPDATE posts SET post_id = ?2, updated_at = ?3 WHERE id = ?1 \
-                 AND state = 'publishing' AND upload_complete = 1",
-                params![id, post_id, db_time(now)],
-            )
-            .map_err(self.err())?;
-        Ok(())
+        let map = db_err(&self.path);
+        let tx = self.fenced(id)?;
+        tx.execute(
+            "UPDATE posts SET post_id = ?2, updated_at = ?3 WHERE id = ?1 \
+             AND state = 'publishing' AND upload_complete = 1",
+            params![id, post_id, db_time(now)],
+        )
+        .map_err(map)?;
+        tx.commit().map_err(map)
     }
 
     /// Drop a post's upload address once its platform gave a final verdict on the upload (it
@@ -376,23 +372,21 @@ impl Store {
     /// complete, so a post the platform held and then deleted or rejected is not taken for one
     /// it still holds (which `retry` would only ask about again).
     pub fn forget_upload(&mut self, id: PostId) -> Result<()> {
-        self.conn
-            .execute(
-                &format!("UPDATE posts SET {FORGET_URL}, upload_complete = 0 WHERE id = ?1"),
-                [id],
-            )
-            .map_err(self.err())?;
-        Ok(())
+        let map = db_err(&self.path);
+        let tx = self.fenced(id)?;
+        tx.execute(
+            &format!("UPDATE posts SET {FORGET_URL}, upload_complete = 0 WHERE id = ?1"),
+            [id],
+        )
+        .map_err(map)?;
+        tx.commit().map_err(map)
     }
 
     /// End a publishing attempt (see [`Settle`]). Only touches posts still `publishing`.
     pub fn settle(&mut self, id: PostId, how: &Settle, now: DateTime<Utc>) -> Result<()> {
         let stamp = db_time(now);
         let map = db_err(&self.path);
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(map)?;
+        let tx = self.fenced(id)?;
         // A post the platform holds until its time, claimed to be confirmed, goes back to
         // `uploaded` when the run leaves it (a login to renew, a hold, an interruption), not to
         // `scheduled`: it is still on the platform. Unless its upload is dropped (the platform

@@ -2,38 +2,8 @@
 //! one and names it in `POSTEZ_TEST_DATABASE_URL`), several homes, the real binary and the strict
 //! fake TikTok. Each test gets a schema of its own on that server.
 
+pub use crate::support::shared_queue;
 use crate::support::{Fake, Media, TestEnv, media};
-
-/// A fresh, empty shared queue: a schema of its own on the test server, as a URL whose
-/// connections use it. `None` (the test is skipped) only outside `tests/run`.
-pub fn shared_queue() -> Option<String> {
-    #[allow(clippy::disallowed_methods)]
-    let url = std::env::var("POSTEZ_TEST_DATABASE_URL").ok();
-    #[allow(clippy::disallowed_methods)]
-    let required = std::env::var("POSTEZ_REQUIRE_KEYRING").is_ok();
-    let Some(url) = url else {
-        assert!(
-            !required,
-            "tests/run must start PostgreSQL (POSTEZ_TEST_DATABASE_URL)"
-        );
-        eprintln!("SKIPPED: no PostgreSQL server (run the suite with `bash tests/run`)");
-        return None;
-    };
-    let schema = format!("s{}", hex::encode(rand::random::<[u8; 6]>()));
-    let status = std::process::Command::new("psql")
-        .args([
-            "-q",
-            "-v",
-            "ON_ERROR_STOP=1",
-            &url,
-            "-c",
-            &format!("CREATE SCHEMA {schema}"),
-        ])
-        .status()
-        .expect("psql");
-    assert!(status.success(), "could not create schema {schema}");
-    Some(format!("{url}?options=-c%20search_path%3D{schema}"))
-}
 
 /// A home on `fake` using the shared queue at `url`.
 pub fn shared_home(fake: &Fake, url: &str) -> TestEnv {
@@ -58,5 +28,348 @@ fn one_home_schedules_and_publishes_through_the_shared_queue() {
     let list = env.run(&["list", "--all", "--json"]).json();
     assert_eq!(list[0]["state"], "published", "{list}");
     // Nothing was written to a local SQLite queue.
+    assert!(!env.db().exists());
+}
+
+/// A second TikTok user on `fake`, connected from `env` (the fake answers a login as its current
+/// user).
+pub fn connect_user(fake: &Fake, env: &TestEnv, name: &str) {
+    fake.server.set_user(crate::fake_tiktok::FakeUser {
+        open_id: format!("{}-{name}", fake.open_id),
+        display_name: name.into(),
+        creator_username: name.into(),
+        creator_nickname: name.into(),
+        ..crate::fake_tiktok::FakeUser::default()
+    });
+    let run = env.connect(fake, &[]);
+    assert_eq!(run.code, 0, "{run:?}");
+}
+
+/// Homes that run the shared queue at `url`: each its own POSTEZ_HOME, with the logins of
+/// `from` (the token file, until the shared queue keeps the team's logins).
+pub fn runner_homes(fake: &Fake, url: &str, from: &TestEnv, n: usize) -> Vec<TestEnv> {
+    (0..n)
+        .map(|_| {
+            let env = shared_home(fake, url);
+            std::fs::create_dir_all(env.home()).unwrap();
+            let secrets = from.home().join("secrets.enc");
+            if secrets.exists() {
+                std::fs::copy(&secrets, env.home().join("secrets.enc")).unwrap();
+            }
+            env
+        })
+        .collect()
+}
+
+/// Captions of the posts the fake saw finished, sorted (one entry per publish).
+pub fn finished_captions(fake: &Fake) -> Vec<String> {
+    let mut captions: Vec<String> = fake
+        .finished()
+        .iter()
+        .map(|p| {
+            p.post_info
+                .as_ref()
+                .and_then(|i| i["title"].as_str())
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
+    captions.sort();
+    captions
+}
+
+#[test]
+fn three_runners_publish_thirty_posts_from_a_fourth_home_each_exactly_once() {
+    let Some(url) = shared_queue() else { return };
+    // TikTok's per-token rate limits over the tests' short window (POSTEZ_RATE_WINDOW).
+    let fake = Fake::start(|o| o.rate_window = std::time::Duration::from_millis(100));
+    let desk = shared_home(&fake, &url);
+    let run = desk.connect(&fake, &[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    for name in ["second.chef", "third.chef"] {
+        connect_user(&fake, &desk, name);
+    }
+    let accounts = desk.run(&["accounts", "--json"]).json();
+    let names: Vec<String> = accounts
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["open_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(names.len(), 3, "{accounts}");
+    // The desk's own copies of the videos, gone before any runner starts: the runners read the
+    // shared queue's copy.
+    let originals = [media(Media::Mp4), media(Media::Mid)];
+    let files = [desk.path("a.mp4"), desk.path("b.mp4")];
+    for (from, to) in originals.iter().zip(&files) {
+        std::fs::copy(from, to).unwrap();
+    }
+    let mut expected = Vec::new();
+    for i in 0..30 {
+        let caption = format!("post {i:02}");
+        let account = &names[i % 3];
+        desk.schedule(
+            &files[i % 2],
+            "now",
+            &["--caption", &caption, "--account", account],
+        );
+        expected.push(caption);
+    }
+    let hashes: Vec<String> = files
+        .iter()
+        .map(|f| crate::support::sha256_file(f))
+        .collect();
+    // Two videos, stored once each however many posts use them.
+    assert_eq!(psql(&url, "SELECT COUNT(*) FROM media WHERE complete"), "2");
+    for f in &files {
+        std::fs::remove_file(f).unwrap();
+    }
+    let runners = runner_homes(&fake, &url, &desk, 3);
+    let children: Vec<_> = runners
+        .iter()
+        .map(|env| {
+            env.command(&["run"])
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut child in children {
+        let status = child.wait().unwrap();
+        assert!(status.success(), "{status:?}");
+    }
+    let list = desk.run(&["list", "--all", "--json"]).json();
+    assert_eq!(
+        finished_captions(&fake),
+        expected,
+        "each post exactly once: {list}"
+    );
+    // The bytes the fake reassembled are the scheduled videos'.
+    for p in fake.finished() {
+        assert!(hashes.contains(p.sha256.as_ref().unwrap()), "{p:?}");
+    }
+    let list = desk.run(&["list", "--all", "--json"]).json();
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 30);
+    assert!(list.iter().all(|p| p["state"] == "published"), "{list:?}");
+    // A second round finds nothing to do.
+    for env in &runners {
+        let run = env.run(&["run"]);
+        assert_eq!(run.code, 0, "{run:?}");
+    }
+    assert_eq!(fake.finished().len(), 30);
+    // Every post of both videos is published: the shared queue dropped their bytes, and the
+    // runners their copies.
+    assert_eq!(psql(&url, "SELECT COUNT(*) FROM media"), "0");
+    assert_eq!(psql(&url, "SELECT COUNT(*) FROM media_chunks"), "0");
+    for env in &runners {
+        let cache = env.home().join("shared-media");
+        let left = std::fs::read_dir(&cache).map_or(0, |d| d.count());
+        assert_eq!(left, 0, "{}", cache.display());
+    }
+}
+
+/// One value from the shared queue at `url`, as psql prints it.
+pub fn psql(url: &str, sql: &str) -> String {
+    let out = std::process::Command::new("psql")
+        .args(["-qtA", "-v", "ON_ERROR_STOP=1", url, "-c", sql])
+        .output()
+        .expect("psql");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+#[test]
+fn a_reference_keeps_only_the_path_and_the_fingerprint_still_applies() {
+    let Some(url) = shared_queue() else { return };
+    let fake = Fake::start(|_| {});
+    let env = shared_home(&fake, &url);
+    assert_eq!(env.connect(&fake, &[]).code, 0);
+    let file = env.path("ref.mp4");
+    std::fs::copy(media(Media::Mp4), &file).unwrap();
+    env.schedule(&file, "now", &["--caption", "by path", "--reference"]);
+    assert_eq!(psql(&url, "SELECT COUNT(*) FROM media"), "0");
+    let moved = env.path("moved.mp4");
+    std::fs::copy(media(Media::Mid), &moved).unwrap();
+    env.schedule(&moved, "now", &["--caption", "changed", "--reference"]);
+    // The second file is replaced after scheduling: refused at upload, as on one machine.
+    std::fs::copy(media(Media::Mp4), &moved).unwrap();
+    let run = env.run(&["run"]);
+    assert_eq!(run.code, 4, "a partial run: {run:?}");
+    let list = env.run(&["list", "--all", "--json"]).json();
+    assert_eq!(list[0]["state"], "published", "{list}");
+    assert_eq!(list[1]["state"], "failed", "{list}");
+    assert_eq!(list[1]["last_error_code"], "file_changed", "{list}");
+    assert_eq!(fake.finished().len(), 1);
+}
+
+#[test]
+fn db_copy_moves_a_local_queue_into_an_empty_shared_one_all_or_nothing() {
+    let Some(url) = shared_queue() else { return };
+    let fake = Fake::start(|_| {});
+    let local = fake.connected();
+    local.schedule(&media(Media::Mp4), "now", &["--caption", "first"]);
+    local.schedule(
+        &media(Media::Mp4),
+        "tomorrow 18:00",
+        &["--caption", "second"],
+    );
+    local.schedule(
+        &media(Media::Mid),
+        "tomorrow 19:00",
+        &["--caption", "third"],
+    );
+    assert_eq!(local.run(&["run"]).code, 0);
+    let run = local.run(&["cancel", "3"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let before = local.run(&["list", "--all", "--json"]).json();
+    let history = local.run(&["history", "1", "--json"]).json();
+    let run = local.run(&["db", "copy", "--to", &url, "--json"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let report = run.json();
+    assert_eq!(report["copied"]["posts"], 3, "{report}");
+    assert_eq!(report["copied"]["accounts"], 1, "{report}");
+    // The shared queue now shows the same posts, ids and histories.
+    let shared = shared_home(&fake, &url);
+    assert_eq!(shared.run(&["list", "--all", "--json"]).json(), before);
+    assert_eq!(shared.run(&["history", "1", "--json"]).json(), history);
+    // A post scheduled there next takes a new id, after the copied ones.
+    let post = shared.schedule(
+        &media(Media::Mp4),
+        "tomorrow 20:00",
+        &["--caption", "fourth"],
+    );
+    assert_eq!(post["id"], 4, "{post}");
+    // The local queue is left as it was; a second copy into a queue that is not empty is
+    // refused, and changes nothing.
+    assert_eq!(local.run(&["list", "--all", "--json"]).json(), before);
+    let after_first = shared.run(&["list", "--all", "--json"]).json();
+    let run = local.run(&["db", "copy", "--to", &url]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("is not empty"), "{run:?}");
+    assert_eq!(shared.run(&["list", "--all", "--json"]).json(), after_first);
+}
+
+#[test]
+fn runners_and_doctor_show_the_shared_queue() {
+    let Some(url) = shared_queue() else { return };
+    let fake = Fake::start(|_| {});
+    let env = shared_home(&fake, &url);
+    assert_eq!(env.connect(&fake, &[]).code, 0);
+    env.schedule(&media(Media::Mp4), "now", &["--caption", "one"]);
+    assert_eq!(env.run(&["run"]).code, 0);
+    let runners = env.run(&["runners", "--json"]).json();
+    let runners = runners.as_array().unwrap();
+    assert_eq!(runners.len(), 1, "{runners:?}");
+    assert_eq!(runners[0]["version"], env!("CARGO_PKG_VERSION"));
+    assert!(runners[0]["finished_at"].is_string(), "{runners:?}");
+    assert_eq!(runners[0]["holds"], serde_json::json!([]));
+    let text = env.run(&["runners"]);
+    assert!(text.ok().contains("finished"), "{text:?}");
+    let doctor = env.run(&["doctor", "--json"]).json();
+    let check = |name: &str| {
+        doctor["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {name} check: {doctor}"))
+    };
+    assert_eq!(check("database")["status"], "ok");
+    assert!(
+        check("database")["message"]
+            .as_str()
+            .unwrap()
+            .contains("shared queue")
+    );
+    assert_eq!(check("clock skew")["status"], "ok");
+    assert_eq!(check("leases")["status"], "ok");
+    // On this machine's own queue there are no runners to list.
+    let local = fake.env();
+    let run = local.run(&["runners"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("shared queue"), "{run:?}");
+}
+
+/// This machine's address on its network (not loopback), for a server postez must treat as
+/// remote; `None` when it has none.
+fn network_address() -> Option<std::net::IpAddr> {
+    let probe = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
+    // No packet is sent: connecting a UDP socket only picks the route and its source address.
+    probe.connect("10.255.255.255:1").ok()?;
+    let ip = probe.local_addr().ok()?.ip();
+    (!ip.is_loopback() && !ip.is_unspecified()).then_some(ip)
+}
+
+/// A spoofed database server across the network: it declines TLS and, should a client go on
+/// in plain text, asks for the password in clear. What it received is returned.
+fn spoofed_server(ip: std::net::IpAddr) -> (u16, std::sync::mpsc::Receiver<Vec<u8>>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind((ip, 0)).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(5)));
+            let mut seen = Vec::new();
+            let mut buf = [0u8; 4096];
+            // SSLRequest: refused ('N'); then a startup message would follow in plain text.
+            if let Ok(n) = stream.read(&mut buf) {
+                seen.extend_from_slice(&buf[..n]);
+                let _ = stream.write_all(b"N");
+            }
+            if let Ok(n) = stream.read(&mut buf) {
+                seen.extend_from_slice(&buf[..n]);
+                // AuthenticationCleartextPassword: 'R', length 8, code 3.
+                let _ = stream.write_all(&[b'R', 0, 0, 0, 8, 0, 0, 0, 3]);
+                if let Ok(n) = stream.read(&mut buf) {
+                    seen.extend_from_slice(&buf[..n]);
+                }
+            }
+            let _ = tx.send(seen);
+        }
+    });
+    (port, rx)
+}
+
+#[test]
+fn a_spoofed_server_across_the_network_gets_no_password() {
+    let Some(ip) = network_address() else {
+        eprintln!("SKIPPED: this machine has no network address besides loopback");
+        return;
+    };
+    let (port, seen) = spoofed_server(ip);
+    let fake = Fake::start(|_| {});
+    let mut env = fake.env();
+    let host = match ip {
+        std::net::IpAddr::V6(v6) => format!("[{v6}]"),
+        v4 => v4.to_string(),
+    };
+    env.set(
+        "POSTEZ_DATABASE_URL",
+        &format!("postgres://team:hunter2-db-password@{host}:{port}/postez"),
+    );
+    let run = env.run(&["list"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr.contains("could not reach the shared queue"),
+        "{run:?}"
+    );
+    assert!(
+        !run.stderr.contains("hunter2"),
+        "the password is never shown: {run:?}"
+    );
+    let got = seen
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("postez connected to the spoofed server");
+    // It asked for TLS (the 8-byte SSLRequest) and, refused, went no further.
+    assert_eq!(got.len(), 8, "{got:?}");
+    assert!(!String::from_utf8_lossy(&got).contains("hunter2"));
     assert!(!env.db().exists());
 }

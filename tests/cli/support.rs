@@ -68,10 +68,10 @@ impl TestEnv {
         // A developer's aid: the whole suite against a shared queue (tests that read the SQLite
         // file itself fail there, by design). `POSTEZ_CLI_ON_POSTGRES=1 bash tests/run`.
         #[allow(clippy::disallowed_methods)]
-        if std::env::var("POSTEZ_CLI_ON_POSTGRES").is_ok() {
-            if let Some(url) = crate::shared::shared_queue() {
-                env.set("POSTEZ_DATABASE_URL", &url);
-            }
+        if std::env::var("POSTEZ_CLI_ON_POSTGRES").is_ok()
+            && let Some(url) = shared_queue()
+        {
+            env.set("POSTEZ_DATABASE_URL", &url);
         }
         env
     }
@@ -628,4 +628,35 @@ impl Fake {
             .filter(|p| p.status == "PUBLISH_COMPLETE" || p.status == "SEND_TO_USER_INBOX")
             .collect()
     }
+}
+
+/// A fresh, empty shared queue: a schema of its own on the test server, as a URL whose
+/// connections use it. `None` (the test is skipped) only outside `tests/run`.
+pub fn shared_queue() -> Option<String> {
+    #[allow(clippy::disallowed_methods)]
+    let url = std::env::var("POSTEZ_TEST_DATABASE_URL").ok();
+    #[allow(clippy::disallowed_methods)]
+    let required = std::env::var("POSTEZ_REQUIRE_KEYRING").is_ok();
+    let Some(url) = url else {
+        assert!(
+            !required,
+            "tests/run must start PostgreSQL (POSTEZ_TEST_DATABASE_URL)"
+        );
+        eprintln!("SKIPPED: no PostgreSQL server (run the suite with `bash tests/run`)");
+        return None;
+    };
+    let schema = format!("s{}", hex::encode(rand::random::<[u8; 6]>()));
+    let status = std::process::Command::new("psql")
+        .args([
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            &url,
+            "-c",
+            &format!("CREATE SCHEMA {schema}"),
+        ])
+        .status()
+        .expect("psql");
+    assert!(status.success(), "could not create schema {schema}");
+    Some(format!("{url}?options=-c%20search_path%3D{schema}"))
 }

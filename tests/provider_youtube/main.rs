@@ -95,6 +95,7 @@ fn post(dir: &Path, size: usize) -> (Post, Arc<Verified>) {
         account_id: Some(1),
         account: None,
         group: None,
+        media_id: None,
         file: path.to_string_lossy().into(),
         copied: false,
         media: MediaInfo {

@@ -310,12 +310,22 @@ pub async fn schedule(
             }
         }
     }
+    let stored = match queue::store_videos(&mut store, &mut news, args.reference, ctx.now()) {
+        Ok(stored) => stored,
+        Err(e) => {
+            for c in &copies {
+                let _ = fs_err::remove_file(c);
+            }
+            return Err(e);
+        }
+    };
     let (group, ids) = match store.insert_group(&news, ctx.now()) {
         Ok(done) => done,
         Err(e) => {
             for c in &copies {
                 let _ = fs_err::remove_file(c);
             }
+            queue::drop_videos(&mut store, stored);
             return Err(e);
         }
     };

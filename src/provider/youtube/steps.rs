@@ -506,6 +506,7 @@ mod tests {
             account_id: Some(1),
             account: None,
             group: None,
+            media_id: None,
             file: path.to_string_lossy().into(),
             copied: false,
             media: MediaInfo {
