@@ -256,7 +256,6 @@ pub async fn everything(
         for account in store.accounts()? {
             let revoke = revoke && account.state != AccountState::Disconnected;
             forget_login(env, config, stores, &account, revoke, &mut report).await;
-            report.accounts.push(account.label());
         }
         report.shared_queue_kept = Some(crate::store::redact_url(&url));
     } else if db.exists() {

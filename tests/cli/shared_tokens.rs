@@ -341,3 +341,55 @@ fn only_the_database_store_is_used_in_shared_mode_and_only_there() {
     );
     assert!(run.stderr.contains("POSTEZ_DATABASE_URL"), "{run:?}");
 }
+
+#[test]
+fn disconnect_doctor_and_purge_work_on_the_team_logins() {
+    let Some(url) = shared_queue() else { return };
+    let fake = Fake::start(|_| {});
+    let _first = connected_home(&fake, &url);
+    let second = second_home(&fake, &url);
+    let doctor = second.run(&["doctor"]);
+    assert!(
+        doctor
+            .stdout
+            .contains("the team key opens the shared queue's logins"),
+        "{doctor:?}"
+    );
+    // Another machine disconnects the account: its login is revoked and gone for everyone.
+    let run = second.run(&["disconnect", "tiktok"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(!fake.state().revoked_tokens.is_empty());
+    assert_eq!(
+        psql(&url, "SELECT name FROM secrets").trim(),
+        "tiktok:client_secret"
+    );
+    // Connected again, then everything purged from the second machine: the team's logins go,
+    // its accounts and posts stay, and the output says so.
+    let again = connected_home(&fake, &url);
+    again.schedule(
+        &media(Media::Mp4),
+        "tomorrow 10:00",
+        &["--caption", "stays"],
+    );
+    let run = second.run(&["purge", "--yes"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.contains("Purged 0 accounts, 0 posts, 2 secrets")
+            && run.stdout.contains("revoked at TikTok: pastachef"),
+        "{run:?}"
+    );
+    assert!(
+        run.stderr
+            .contains("keeps the team's posts, accounts and history"),
+        "{run:?}"
+    );
+    assert_eq!(psql(&url, "SELECT count(*) FROM secrets").trim(), "0");
+    assert_eq!(psql(&url, "SELECT count(*) FROM posts").trim(), "1");
+    let json = second.run(&["purge", "--yes", "--json"]).json();
+    assert!(
+        json["shared_queue_kept"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("postgres://")),
+        "{json}"
+    );
+}
