@@ -42,14 +42,7 @@ pub fn chosen_backend(flag: Option<Backend>, env: &Env, config: &Config) -> Resu
     match (backend, shared) {
         (None, false) => Ok(Backend::Keychain),
         (None | Some(Backend::Database), true) => Ok(Backend::Database),
-        (Some(Backend::Database), false) => Err(Error::config(
-            "the `database` token store keeps logins in a shared queue, and none is set",
-            Some(
-                "set POSTEZ_DATABASE_URL (or `postez config set database_url postgres://…`), or \
-                 use `keychain` or `file`"
-                    .into(),
-            ),
-        )),
+        (Some(Backend::Database), false) => Err(no_shared_queue()),
         (Some(other), true) => Err(Error::config(
             format!(
                 "the `{other}` token store cannot be used with a shared queue: other machines \
@@ -100,11 +93,23 @@ pub fn file_store(paths: &Paths, passphrase: Secret) -> Result<SecretStore> {
     )))
 }
 
+/// The token store `database` asked for without a shared queue.
+fn no_shared_queue() -> Error {
+    Error::config(
+        "the `database` token store keeps logins in a shared queue, and none is set",
+        Some(
+            "set POSTEZ_DATABASE_URL (or `postez config set database_url postgres://…`), or use \
+             `keychain` or `file`"
+                .into(),
+        ),
+    )
+}
+
 /// The shared queue's logins: the queue's URL, and the team key from the `team_key_file`
 /// setting, else the passphrase (POSTEZ_PASSPHRASE or `passphrase_command`).
 pub fn database_store(paths: &Paths, env: &Env, config: &Config) -> Result<SecretStore> {
     let Location::Server(url) = Location::resolve(paths, env, config)? else {
-        return Err(chosen_backend(Some(Backend::Database), env, config).unwrap_err());
+        return Err(no_shared_queue());
     };
     let key = match &config.team_key_file {
         Some(file) => TeamKey::from_file(Path::new(file))?,
@@ -253,6 +258,7 @@ async fn lock_file(path: &Path, account: &str, wait: Duration) -> Result<FileLoc
 /// shared mode, the login's row in the database (`SELECT … FOR UPDATE`), which every machine
 /// of the team sees.
 enum RefreshLock<'a> {
+    /// Held for as long as the value lives (released on drop).
     File(#[allow(dead_code)] FileLock),
     Row(Box<crate::secrets::HeldLogin<'a>>),
 }

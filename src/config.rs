@@ -414,6 +414,14 @@ fn validate(key: &str, value: &str) -> Result<()> {
             Ok(1..) => {}
             _ => return Err(bad_value(key, value, "a whole number, at least 1")),
         },
+        // Absolute: cron and systemd runs start elsewhere than the shell that set it.
+        "team_key_file" if !std::path::Path::new(value).is_absolute() => {
+            return Err(bad_value(
+                key,
+                value,
+                "an absolute path, such as /etc/postez/team.key",
+            ));
+        }
         "default_account" | "passphrase_command" | "tiktok_client_key" | "youtube_client_id"
         | "team_key_file" => {
             if value.chars().any(char::is_control) {
