@@ -76,7 +76,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ),
     (
         "token_store",
-        "where tokens are kept: keychain (default) or file (encrypted)",
+        "where tokens are kept: keychain (default) or file (encrypted); database in shared mode (its default)",
     ),
     (
         "passphrase_command",
@@ -404,8 +404,8 @@ fn validate(key: &str, value: &str) -> Result<()> {
                 .map_err(|_| bad_value(key, value, "an IANA time zone such as Europe/Berlin"))?;
         }
         "token_store" => {
-            if !matches!(value, "keychain" | "file") {
-                return Err(bad_value(key, value, "`keychain` or `file`"));
+            if !matches!(value, "keychain" | "file" | "database") {
+                return Err(bad_value(key, value, "`keychain`, `file` or `database`"));
             }
         }
         "late_limit" => {
@@ -436,7 +436,16 @@ fn validate(key: &str, value: &str) -> Result<()> {
             Ok(1..) => {}
             _ => return Err(bad_value(key, value, "a whole number, at least 1")),
         },
-        "default_account" | "passphrase_command" | "tiktok_client_key" | "youtube_client_id" => {
+        // Absolute: cron and systemd runs start elsewhere than the shell that set it.
+        "team_key_file" if !std::path::Path::new(value).is_absolute() => {
+            return Err(bad_value(
+                key,
+                value,
+                "an absolute path, such as /etc/postez/team.key",
+            ));
+        }
+        "default_account" | "passphrase_command" | "tiktok_client_key" | "youtube_client_id"
+        | "team_key_file" => {
             if value.chars().any(char::is_control) {
                 return Err(bad_value(key, value, "text without control characters"));
             }

@@ -106,6 +106,7 @@ pub async fn run_checks(env: &Env, paths: &Paths, now: DateTime<Utc>) -> Vec<Che
     let used = used_platforms(store.as_ref());
     credentials(env, &config, &used, &mut checks);
     token_file(env, paths, &config, &mut checks);
+    team_key(env, paths, &config, &mut checks);
     if let Some(store) = &store {
         accounts(env, paths, &config, store, now, &mut checks);
         media(store, &mut checks);
@@ -381,6 +382,31 @@ fn token_file(env: &Env, paths: &Paths, config: &Config, checks: &mut Vec<Check>
     }
 }
 
+/// Shared mode: whether this machine's team key opens the shared queue's logins (a wrong key
+/// file or passphrase is found here, before a run needs a token).
+fn team_key(env: &Env, paths: &Paths, config: &Config, checks: &mut Vec<Check>) {
+    if !matches!(
+        crate::store::Location::resolve(paths, env, config),
+        Ok(crate::store::Location::Server(_))
+    ) {
+        return;
+    }
+    match auth::database_store(paths, env, config).and_then(|s| Ok(s.probe()?)) {
+        Ok(()) => checks.push(check(
+            "team key",
+            Status::Ok,
+            "the team key opens the shared queue's logins",
+            None,
+        )),
+        Err(e) => checks.push(check(
+            "team key",
+            Status::Fail,
+            e.to_string(),
+            e.hint().as_deref(),
+        )),
+    }
+}
+
 fn accounts(
     env: &Env,
     paths: &Paths,
@@ -463,6 +489,7 @@ fn accounts(
         let store_name = match backend {
             Backend::Keychain => "keychain",
             Backend::File => "token file",
+            Backend::Database => "shared queue's logins",
         };
         let secrets: SecretStore = match auth::open_store(backend, paths, env, config) {
             Ok(s) => s,

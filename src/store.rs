@@ -19,6 +19,7 @@ mod media;
 mod posts;
 mod publishing;
 mod runs;
+mod sealed;
 mod shared;
 mod team;
 mod transitions;
@@ -29,6 +30,7 @@ pub use holds::{AppliesTo, Hold};
 pub use posts::{COUNT_CAP, ListFilter, Matched};
 pub use publishing::{Settle, UploadState};
 pub use runs::RunRecord;
+pub use sealed::{HeldSecret, TeamKeyRow};
 pub use shared::{RunnerInfo, StaleLease, host_name, runner_id};
 
 /// Migrations, applied in order and counted by `PRAGMA user_version`.

@@ -9,6 +9,8 @@ use crate::support::{Fake, Media, TestEnv, media};
 pub fn shared_home(fake: &Fake, url: &str) -> TestEnv {
     let mut env = fake.env();
     env.set("POSTEZ_DATABASE_URL", url);
+    // Shared mode keeps the logins in the database (sealed with the passphrase's key).
+    env.unset("POSTEZ_TOKEN_STORE");
     env
 }
 

@@ -156,11 +156,14 @@ CREATE TABLE secrets (
 );
 
 -- One row: a value sealed with the team key when the first secret was saved, so a wrong key
--- is told apart from a damaged login before anything is read or written.
+-- is told apart from a damaged login before anything is read or written. `salt` is Argon2id's
+-- when the key comes from a passphrase; `source` says where the team's key comes from
+-- (`passphrase` or `key_file`), so a machine with the other kind is told which it needs.
 CREATE TABLE team_key (
     one   BOOLEAN PRIMARY KEY DEFAULT true CHECK (one),
     check_sealed BYTEA NOT NULL,
-    salt  BYTEA NOT NULL
+    salt  BYTEA NOT NULL,
+    source TEXT NOT NULL CHECK (source IN ('passphrase', 'key_file'))
 );
 
 -- The team's settings (`postez config set` in shared mode, for the keys config::TEAM_KEYS names).
