@@ -45,17 +45,14 @@ pub fn connect_user(fake: &Fake, env: &TestEnv, name: &str) {
     assert_eq!(run.code, 0, "{run:?}");
 }
 
-/// Homes that run the shared queue at `url`: each its own POSTEZ_HOME, with the logins of
-/// `from` (the token file, until the shared queue keeps the team's logins).
-pub fn runner_homes(fake: &Fake, url: &str, from: &TestEnv, n: usize) -> Vec<TestEnv> {
+/// Homes that run the shared queue at `url`: each its own POSTEZ_HOME with nothing of `desk`'s
+/// (no token file, no keychain entry): the logins are the team's, in the database.
+pub fn runner_homes(fake: &Fake, url: &str, desk: &TestEnv, n: usize) -> Vec<TestEnv> {
     (0..n)
         .map(|_| {
             let env = shared_home(fake, url);
-            std::fs::create_dir_all(env.home()).unwrap();
-            let secrets = from.home().join("secrets.enc");
-            if secrets.exists() {
-                std::fs::copy(&secrets, env.home().join("secrets.enc")).unwrap();
-            }
+            assert_ne!(env.home(), desk.home());
+            assert!(!env.home().join("secrets.enc").exists());
             env
         })
         .collect()
