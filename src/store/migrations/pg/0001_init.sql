@@ -41,7 +41,8 @@ CREATE TABLE media (
     size       BIGINT NOT NULL,
     sha256     TEXT NOT NULL,
     complete   BOOLEAN NOT NULL DEFAULT false,
-    created_at TEXT NOT NULL
+    created_at TEXT NOT NULL,
+    reused_at  TIMESTAMPTZ                -- a `schedule` reused it for new posts (kept a while)
 );
 
 CREATE TABLE media_chunks (
