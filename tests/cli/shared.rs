@@ -433,3 +433,32 @@ fn the_teams_settings_live_in_the_shared_queue_and_the_rest_stay_each_machines()
     assert_eq!(b.run(&["config", "set", "max_attempts", ""]).code, 0);
     assert_eq!(a.run(&["config", "get", "max_attempts"]).ok().trim(), "");
 }
+
+#[test]
+fn another_machine_edits_a_post_whose_video_the_shared_queue_holds() {
+    let Some(url) = shared_queue() else { return };
+    let fake = Fake::start(|_| {});
+    let desk = shared_home(&fake, &url);
+    assert_eq!(desk.connect(&fake, &[]).code, 0);
+    let file = desk.path("first.mp4");
+    std::fs::copy(media(Media::Mp4), &file).unwrap();
+    desk.schedule(&file, "tomorrow 18:00", &["--caption", "first"]);
+    std::fs::remove_file(&file).unwrap();
+    // Another machine, which never had the file, changes the caption and the time.
+    let other = shared_home(&fake, &url);
+    let run = other.run(&["edit", "1", "--caption", "second", "--at", "now"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    // And then the video: the new one goes into the shared queue in place of the old.
+    let replacement = other.path("second.webm");
+    std::fs::copy(media(Media::Webm), &replacement).unwrap();
+    let run = other.run(&["edit", "1", "--file", replacement.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let hash = crate::support::sha256_file(&replacement);
+    std::fs::remove_file(&replacement).unwrap();
+    let run = desk.run(&["run"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let done = fake.finished();
+    assert_eq!(done.len(), 1);
+    assert_eq!(done[0].sha256.as_deref(), Some(hash.as_str()));
+    assert_eq!(finished_captions(&fake), ["second"]);
+}
