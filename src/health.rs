@@ -603,6 +603,17 @@ fn media(store: &Store, checks: &mut Vec<Check>) {
     };
     let mut problems = Vec::new();
     for post in &posts {
+        // Shared mode: a video the shared queue holds is that copy, checked by the runner that
+        // publishes it; the path is another machine's.
+        if let Some(id) = post.media_id {
+            if !matches!(store.media_info(id), Ok(Some((_, _, true)))) {
+                problems.push(format!(
+                    "post {}: the shared queue no longer holds its video",
+                    post.id
+                ));
+            }
+            continue;
+        }
         let path = Path::new(&post.file);
         match crate::media::fingerprint(path) {
             Ok(fp) if fp == post.fingerprint => {}

@@ -286,6 +286,20 @@ fn runners_and_doctor_show_the_shared_queue() {
     );
     assert_eq!(check("clock skew")["status"], "ok");
     assert_eq!(check("leases")["status"], "ok");
+    // A queued video the shared queue holds counts as in place, wherever its file went.
+    let file = env.path("queued.mp4");
+    std::fs::copy(media(Media::Mp4), &file).unwrap();
+    env.schedule(&file, "tomorrow 18:00", &["--caption", "later"]);
+    std::fs::remove_file(&file).unwrap();
+    let doctor = env.run(&["doctor", "--json"]).json();
+    let videos = doctor["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "videos")
+        .cloned()
+        .unwrap();
+    assert_eq!(videos["status"], "ok", "{videos}");
     // On this machine's own queue there are no runners to list.
     let local = fake.env();
     let run = local.run(&["runners"]);
