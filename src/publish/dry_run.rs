@@ -61,8 +61,13 @@ impl Engine {
                         crate::store::db_time(post.scheduled_at)
                     ));
                 }
-                crate::queue::check_media(Path::new(&post.file), rules)?;
-                if crate::media::fingerprint(Path::new(&post.file))? != post.fingerprint {
+                // A video the shared queue holds is checked by the run that fetches it.
+                if post.media_id.is_none() {
+                    crate::queue::check_media(Path::new(&post.file), rules)?;
+                }
+                if post.media_id.is_none()
+                    && crate::media::fingerprint(Path::new(&post.file))? != post.fingerprint
+                {
                     return Err(Error::invalid(
                         format!("`{}` changed or moved since it was scheduled", post.file),
                         None,

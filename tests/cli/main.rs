@@ -27,6 +27,7 @@ mod schedule;
 mod seam;
 pub mod shared;
 mod shared_faults;
+mod shared_tokens;
 mod strict_modes;
 mod support;
 mod swap;

@@ -65,6 +65,8 @@ impl Team {
             let mut env = fake.env();
             env.set("POSTEZ_DATABASE_URL", url);
             env.set("POSTEZ_LEASE", &format!("{}s", LEASE.as_secs()));
+            // The logins are the team's, in the database (sealed with the passphrase's key).
+            env.unset("POSTEZ_TOKEN_STORE");
             env
         };
         let desk = home(&fake);
@@ -81,16 +83,11 @@ impl Team {
             let run = desk.connect(&fake, &[]);
             assert_eq!(run.code, 0, "{run:?}");
         }
-        // Each runner home carries the desk's logins (the token file; with tokens in the
-        // database this copy becomes unnecessary).
+        // Runner homes hold nothing of the desk's: the logins come from the database.
         let homes = (0..HOMES)
             .map(|_| {
                 let env = home(&fake);
                 std::fs::create_dir_all(env.home()).unwrap();
-                let secrets = desk.home().join("secrets.enc");
-                if secrets.exists() {
-                    std::fs::copy(&secrets, env.home().join("secrets.enc")).unwrap();
-                }
                 env
             })
             .collect();
