@@ -221,7 +221,8 @@ impl Ctx {
                     }
                 }
             }
-            Err(e) => tracing::warn!("the team's settings could not be read: {e}"),
+            // To the log file only: the command that needs the queue says so, once, on stderr.
+            Err(e) => tracing::info!("the team's settings could not be read: {e}"),
         }
     }
 

@@ -217,6 +217,8 @@ pub enum SecretError {
     Database {
         /// The store's error (it names the database, never a value).
         detail: String,
+        /// The store's own hint, when it has one (a newer schema: upgrade postez).
+        hint: Option<String>,
     },
     /// Anything else: ambiguous keychain entries, a failing passphrase command, bad input.
     #[error("{detail}")]
@@ -273,7 +275,10 @@ impl SecretError {
                 "connect the account again (`postez connect {}`) to replace it",
                 name.split(':').next().unwrap_or("tiktok")
             )),
-            Self::Database { .. } => Some(
+            Self::Database {
+                hint: Some(hint), ..
+            } => Some(hint.clone()),
+            Self::Database { hint: None, .. } => Some(
                 "check that the shared queue's server is up (`postez doctor`), then run the \
                  command again"
                     .into(),

@@ -145,6 +145,7 @@ impl fmt::Debug for DatabaseStore {
 fn db(e: crate::error::Error) -> SecretError {
     SecretError::Database {
         detail: e.to_string(),
+        hint: e.hint(),
     }
 }
 
@@ -173,6 +174,7 @@ impl DatabaseStore {
         }
         let store = conn.as_ref().ok_or(SecretError::Database {
             detail: "no connection".into(),
+            hint: None,
         })?;
         f(store).map_err(db)
     }
@@ -203,6 +205,7 @@ impl DatabaseStore {
                 self.with_store(|s| s.team_key_row())?
                     .ok_or_else(|| SecretError::Database {
                         detail: "the team key row vanished after it was written".into(),
+                        hint: None,
                     })?
             }
         };
