@@ -158,7 +158,10 @@ async fn pass(ctx: &Ctx, options: &RunOptions, cancel: &Arc<AtomicBool>, wait: b
     };
     let location = ctx.location()?;
     if location.is_shared() {
-        // The team key first: a machine with the wrong one claims nothing and records nothing.
+        // The queue itself first (an unreachable or newer one is the same error, and exit
+        // code, as for every other command), then the team key: a machine with the wrong one
+        // claims nothing and records nothing.
+        drop(ctx.store()?);
         postez::auth::database_store(&ctx.paths, &ctx.env, ctx.config()?)?.probe()?;
     }
     let printer = Arc::new(RunPrinter::new(&ctx.out));

@@ -221,12 +221,11 @@ pub fn changed_lines(before: &str, after: &str) -> Vec<String> {
     gone.chain(new).collect()
 }
 
-/// A refusal: exit code 2 (1 where the command first needed a login from the queue), one
-/// `error:` sentence that says `about`, then a `hint:`, no panic, and no local SQLite queue made
-/// in the home.
+/// A refusal: exit code 2, one `error:` sentence that says `about`, then a `hint:`, no panic,
+/// and no local SQLite queue made in the home.
 #[track_caller]
 fn refused(env: &TestEnv, run: &Run, about: &str) {
-    assert!(matches!(run.code, 1 | 2), "expected exit 2 or 1: {run:?}");
+    assert_eq!(run.code, 2, "{run:?}");
     let stderr = &run.stderr;
     assert_clean(stderr);
     let lines: Vec<&str> = stderr.lines().collect();
