@@ -100,6 +100,10 @@ pub const VARIABLES: &[(&str, &str)] = &[
         "Shared mode: the team's queue on PostgreSQL, `postgres://user:password@host/db` (else the `database_url` setting)",
     ),
     (
+        "POSTEZ_DATABASE_CA",
+        "Shared mode: a PEM file with the CA of the database server's certificate, when it is not a public one",
+    ),
+    (
         "POSTEZ_LEASE",
         "Shared mode: how long a runner holds an account it publishes for without renewing, e.g. 30s (else the `lease` setting; default 2m)",
     ),
@@ -156,6 +160,8 @@ pub struct Env {
     pub passphrase: Option<Secret>,
     /// `POSTEZ_DATABASE_URL` (its password is a secret: blanked in every log line).
     pub database_url: Option<Secret>,
+    /// `POSTEZ_DATABASE_CA`.
+    pub database_ca: Option<PathBuf>,
     /// `POSTEZ_LEASE`, unparsed.
     pub lease: Option<String>,
     /// `POSTEZ_NOW`, unparsed.
@@ -209,6 +215,7 @@ impl Env {
             token_store: var("POSTEZ_TOKEN_STORE"),
             passphrase: var("POSTEZ_PASSPHRASE").map(Secret::new),
             database_url: var("POSTEZ_DATABASE_URL").map(Secret::new),
+            database_ca: var("POSTEZ_DATABASE_CA").map(PathBuf::from),
             lease: var("POSTEZ_LEASE"),
             now: var("POSTEZ_NOW"),
             xdg_config_home: var("XDG_CONFIG_HOME").map(PathBuf::from),

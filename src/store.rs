@@ -93,6 +93,12 @@ impl Location {
     }
 }
 
+/// `POSTEZ_DATABASE_CA`: a PEM file of the CA that signed the shared queue's server
+/// certificate, when it is not a public one.
+fn ca_file() -> Option<PathBuf> {
+    crate::env::Env::from_process().database_ca
+}
+
 /// A database URL without its password (errors and output may show the rest).
 pub fn redact_url(url: &str) -> String {
     match url::Url::parse(url) {
@@ -194,19 +200,21 @@ impl Store {
     /// Connect to the shared queue at `url` (PostgreSQL) and bring its schema up to date.
     pub fn connect(url: &str) -> Result<Self> {
         let path = PathBuf::from(redact_url(url));
-        let conn = db::PgConn::connect(url, PG_CONNECT_TIMEOUT).map_err(|source| {
-            Error::config(
-                format!(
-                    "could not reach the shared queue at `{}`: {source}",
-                    path.display()
-                ),
-                Some(
-                    "check that the server is up and the address, user and password in \
+        let conn = db::PgConn::connect(url, PG_CONNECT_TIMEOUT, ca_file().as_deref()).map_err(
+            |source| {
+                Error::config(
+                    format!(
+                        "could not reach the shared queue at `{}`: {source}",
+                        path.display()
+                    ),
+                    Some(
+                        "check that the server is up and the address, user and password in \
                      POSTEZ_DATABASE_URL (or the setting `database_url`) are right"
-                        .into(),
-                ),
-            )
-        })?;
+                            .into(),
+                    ),
+                )
+            },
+        )?;
         let mut store = Self {
             conn: Conn::Pg(conn),
             path,

@@ -53,6 +53,9 @@ pub enum DbError {
     /// `query_row` found no row.
     #[error("no row")]
     NoRows,
+    /// TLS could not be set up (a bad CA file).
+    #[error("{0}")]
+    Tls(String),
     /// The connection's thread is gone (it panicked, or the connection broke).
     #[error("the connection to the database was lost")]
     Gone,
@@ -867,6 +870,56 @@ fn pg_value(row: &postgres::Row, i: usize) -> DbResult<Value> {
     .unwrap_or(Value::Null))
 }
 
+/// Whether every host of `config` is this machine (loopback or a Unix socket).
+fn is_local(config: &postgres::Config) -> bool {
+    config.get_hosts().iter().all(|h| match h {
+        postgres::config::Host::Tcp(name) => {
+            name == "localhost"
+                || name
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+        }
+        #[cfg(unix)]
+        postgres::config::Host::Unix(_) => true,
+    })
+}
+
+/// rustls with the public roots, plus the team's own CA when given (`POSTEZ_DATABASE_CA`): a
+/// server whose certificate does not verify for its name is refused (a spoofed server sees no
+/// password and no data).
+fn tls_connector(
+    ca: Option<&std::path::Path>,
+) -> DbResult<tokio_postgres_rustls::MakeRustlsConnect> {
+    use rustls::pki_types::{CertificateDer, pem::PemObject};
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    if let Some(path) = ca {
+        let certs = CertificateDer::pem_file_iter(path)
+            .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| {
+                DbError::Tls(format!(
+                    "could not read the CA file `{}`: {e}",
+                    path.display()
+                ))
+            })?;
+        for cert in certs {
+            roots.add(cert).map_err(|e| {
+                DbError::Tls(format!(
+                    "the CA file `{}` holds a bad certificate: {e}",
+                    path.display()
+                ))
+            })?;
+        }
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| DbError::Tls(e.to_string()))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
+}
+
 type Job = Box<dyn FnOnce(&mut postgres::Client) + Send>;
 
 /// A PostgreSQL connection on its own thread (see the module's note).
@@ -877,18 +930,26 @@ pub struct PgConn {
 impl PgConn {
     /// Connect to `url`, giving up after `timeout` (an unreachable server is an error, not a
     /// hang).
-    pub fn connect(url: &str, timeout: Duration) -> DbResult<Self> {
+    pub fn connect(url: &str, timeout: Duration, ca: Option<&std::path::Path>) -> DbResult<Self> {
         let mut config: postgres::Config = url.parse()?;
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(timeout);
         }
         config.application_name("postez");
+        // A queue across the network holds the team's work and sealed logins: TLS with a
+        // verified certificate is required there unless the URL says `sslmode=disable` itself.
+        // On this machine (loopback, a Unix socket) the server's own default applies.
+        let explicit_plain = url.contains("sslmode=disable");
+        if !explicit_plain && !is_local(&config) {
+            config.ssl_mode(postgres::config::SslMode::Require);
+        }
+        let tls = tls_connector(ca)?;
         let (jobs, inbox) = mpsc::channel::<Job>();
         let (ready_tx, ready) = mpsc::channel();
         std::thread::Builder::new()
             .name("postgres".into())
             .spawn(move || {
-                let mut client = match config.connect(postgres::NoTls) {
+                let mut client = match config.connect(tls) {
                     Ok(c) => {
                         let _ = ready_tx.send(Ok(()));
                         c
@@ -961,6 +1022,17 @@ mod tests {
             "SELECT $1, $2 || 'a?b', $1 WHERE x = $3"
         );
         assert_eq!(pg_placeholders("a = ? AND b = ?"), "a = $1 AND b = $2");
+    }
+
+    #[test]
+    fn only_this_machine_may_go_without_tls() {
+        let local = |url: &str| is_local(&url.parse().unwrap());
+        assert!(local("postgres://u@127.0.0.1:5432/db"));
+        assert!(local("postgres://u@localhost/db"));
+        assert!(local("postgres://u@[::1]/db"));
+        assert!(!local("postgres://u@db.example.com/db"));
+        assert!(!local("postgres://u@10.0.0.5/db"));
+        assert!(!local("postgres://u@localhost,db.example.com/db"));
     }
 
     #[test]

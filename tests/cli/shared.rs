@@ -293,3 +293,81 @@ fn runners_and_doctor_show_the_shared_queue() {
     assert_eq!(run.code, 2, "{run:?}");
     assert!(run.stderr.contains("shared queue"), "{run:?}");
 }
+
+/// This machine's address on its network (not loopback), for a server postez must treat as
+/// remote; `None` when it has none.
+fn network_address() -> Option<std::net::IpAddr> {
+    let probe = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
+    // No packet is sent: connecting a UDP socket only picks the route and its source address.
+    probe.connect("10.255.255.255:1").ok()?;
+    let ip = probe.local_addr().ok()?.ip();
+    (!ip.is_loopback() && !ip.is_unspecified()).then_some(ip)
+}
+
+/// A spoofed database server across the network: it declines TLS and, should a client go on
+/// in plain text, asks for the password in clear. What it received is returned.
+fn spoofed_server(ip: std::net::IpAddr) -> (u16, std::sync::mpsc::Receiver<Vec<u8>>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind((ip, 0)).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(5)));
+            let mut seen = Vec::new();
+            let mut buf = [0u8; 4096];
+            // SSLRequest: refused ('N'); then a startup message would follow in plain text.
+            if let Ok(n) = stream.read(&mut buf) {
+                seen.extend_from_slice(&buf[..n]);
+                let _ = stream.write_all(b"N");
+            }
+            if let Ok(n) = stream.read(&mut buf) {
+                seen.extend_from_slice(&buf[..n]);
+                // AuthenticationCleartextPassword: 'R', length 8, code 3.
+                let _ = stream.write_all(&[b'R', 0, 0, 0, 8, 0, 0, 0, 3]);
+                if let Ok(n) = stream.read(&mut buf) {
+                    seen.extend_from_slice(&buf[..n]);
+                }
+            }
+            let _ = tx.send(seen);
+        }
+    });
+    (port, rx)
+}
+
+#[test]
+fn a_spoofed_server_across_the_network_gets_no_password() {
+    let Some(ip) = network_address() else {
+        eprintln!("SKIPPED: this machine has no network address besides loopback");
+        return;
+    };
+    let (port, seen) = spoofed_server(ip);
+    let fake = Fake::start(|_| {});
+    let mut env = fake.env();
+    let host = match ip {
+        std::net::IpAddr::V6(v6) => format!("[{v6}]"),
+        v4 => v4.to_string(),
+    };
+    env.set(
+        "POSTEZ_DATABASE_URL",
+        &format!("postgres://team:hunter2-db-password@{host}:{port}/postez"),
+    );
+    let run = env.run(&["list"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr.contains("could not reach the shared queue"),
+        "{run:?}"
+    );
+    assert!(
+        !run.stderr.contains("hunter2"),
+        "the password is never shown: {run:?}"
+    );
+    let got = seen
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("postez connected to the spoofed server");
+    // It asked for TLS (the 8-byte SSLRequest) and, refused, went no further.
+    assert_eq!(got.len(), 8, "{got:?}");
+    assert!(!String::from_utf8_lossy(&got).contains("hunter2"));
+    assert!(!env.db().exists());
+}
