@@ -198,8 +198,31 @@ impl Ctx {
         if let Some(config) = self.config.get() {
             return Ok(config);
         }
-        let config = Config::load(&self.paths.config_file())?;
+        let mut config = Config::load(&self.paths.config_file())?;
+        self.team_settings(&mut config);
         Ok(self.config.get_or_init(|| config))
+    }
+
+    /// Shared mode: the team's settings (kept in the shared queue) over this machine's file.
+    /// A queue that cannot be reached adds nothing here: the command that needs it says so,
+    /// and `postez config set database_url …` can still fix a wrong address.
+    fn team_settings(&self, config: &mut Config) {
+        let Ok(postez::store::Location::Server(url)) =
+            postez::store::Location::resolve(&self.paths, &self.env, config)
+        else {
+            return;
+        };
+        let team = Store::connect(&url).and_then(|s| s.team_settings());
+        match team {
+            Ok(team) => {
+                for (key, value) in team {
+                    if let Err(e) = config.set(&key, &value) {
+                        tracing::warn!("the team setting {key} is ignored: {e}");
+                    }
+                }
+            }
+            Err(e) => tracing::warn!("the team's settings could not be read: {e}"),
+        }
     }
 
     /// Open the queue, creating its folder (0700) and file (0600) on first use.

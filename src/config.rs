@@ -76,7 +76,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ),
     (
         "token_store",
-        "where tokens are kept: keychain (default) or file (encrypted)",
+        "where tokens are kept: keychain (default) or file (encrypted); database in shared mode (its default)",
     ),
     (
         "passphrase_command",
@@ -128,6 +128,28 @@ pub const KEYS: &[(&str, &str)] = &[
         "shared mode: true keeps a video's bytes in the database after it is published (default false)",
     ),
 ];
+
+/// The settings that are the team's in shared mode: kept in the shared queue (`postez config set`
+/// writes them there), so every machine publishes by the same rules with the same apps. The rest
+/// (the time zone, where the queue and the key are, the token store) stay each machine's own.
+pub const TEAM_KEYS: &[&str] = &[
+    "default_account",
+    "tiktok_client_key",
+    "tiktok_direct_post",
+    "youtube_client_id",
+    "youtube_testing",
+    "youtube_upload_ahead",
+    "late_limit",
+    "max_attempts",
+    "youtube_daily_uploads",
+    "lease",
+    "keep_media",
+];
+
+/// Whether `key` is one of [`TEAM_KEYS`].
+pub fn is_team_key(key: &str) -> bool {
+    TEAM_KEYS.contains(&key)
+}
 
 /// `lease` when it is not set: long enough for a slow chunk between renewals, short enough that
 /// a dead runner's accounts are picked up by the next cron tick.
@@ -382,8 +404,8 @@ fn validate(key: &str, value: &str) -> Result<()> {
                 .map_err(|_| bad_value(key, value, "an IANA time zone such as Europe/Berlin"))?;
         }
         "token_store" => {
-            if !matches!(value, "keychain" | "file") {
-                return Err(bad_value(key, value, "`keychain` or `file`"));
+            if !matches!(value, "keychain" | "file" | "database") {
+                return Err(bad_value(key, value, "`keychain`, `file` or `database`"));
             }
         }
         "late_limit" => {
@@ -414,7 +436,16 @@ fn validate(key: &str, value: &str) -> Result<()> {
             Ok(1..) => {}
             _ => return Err(bad_value(key, value, "a whole number, at least 1")),
         },
-        "default_account" | "passphrase_command" | "tiktok_client_key" | "youtube_client_id" => {
+        // Absolute: cron and systemd runs start elsewhere than the shell that set it.
+        "team_key_file" if !std::path::Path::new(value).is_absolute() => {
+            return Err(bad_value(
+                key,
+                value,
+                "an absolute path, such as /etc/postez/team.key",
+            ));
+        }
+        "default_account" | "passphrase_command" | "tiktok_client_key" | "youtube_client_id"
+        | "team_key_file" => {
             if value.chars().any(char::is_control) {
                 return Err(bad_value(key, value, "text without control characters"));
             }

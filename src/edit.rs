@@ -302,7 +302,16 @@ pub fn plan(store: &Store, id: PostId, changes: &Changes, now: DateTime<Utc>) ->
         .file
         .clone()
         .unwrap_or_else(|| PathBuf::from(&old.file));
-    let media = queue::check_media(&media_path, rules)?;
+    // A video the shared queue holds is that copy, whatever this machine has at the path (it
+    // may be another machine's): it is not checked again unless a new file replaces it.
+    let media = match old.media_id {
+        Some(_) if changes.file.is_none() => CheckedMedia {
+            path: media_path.clone(),
+            info: old.media.clone(),
+            fingerprint: old.fingerprint.clone(),
+        },
+        _ => queue::check_media(&media_path, rules)?,
+    };
     if changes.file.is_some() {
         changed.push("file");
     } else if media.fingerprint != old.fingerprint {
@@ -484,6 +493,8 @@ impl Edit {
         new.account_id = self.account.as_ref().map(|a| a.id).or(self.old.account_id);
         new.copied = self.old.copied && !self.new_file;
         new.upload_ahead = self.upload_ahead;
+        // The shared queue's copy stays, or a new file is sent there in `save_all`.
+        new.media_id = self.old.media_id.filter(|_| !self.new_file);
         Ok(Some(new))
     }
 }
@@ -493,12 +504,26 @@ impl Edit {
 /// deleted once the change is committed.
 pub fn save_all(edits: Vec<Edit>, store: &mut Store, now: DateTime<Utc>) -> Result<Vec<Edited>> {
     let mut rows = Vec::new();
+    let mut stored = Vec::new();
     for edit in &edits {
-        if let Some(new) = edit.build()? {
+        if let Some(mut new) = edit.build()? {
+            // Shared mode: a new file for a post whose video the shared queue holds goes there
+            // too (a post kept by reference stays a reference).
+            if edit.new_file && edit.old.media_id.is_some() {
+                let sent = queue::store_videos(store, std::slice::from_mut(&mut new), false, now)
+                    .inspect_err(|_| queue::drop_videos(store, stored.clone()))?;
+                stored.extend(sent);
+            }
             rows.push((edit.old.id, new, edit.changed.clone()));
         }
     }
-    let mut saved = store.edit_posts(&rows, now)?.into_iter();
+    let mut saved = match store.edit_posts(&rows, now) {
+        Ok(saved) => saved.into_iter(),
+        Err(e) => {
+            queue::drop_videos(store, stored);
+            return Err(e);
+        }
+    };
     let mut out = Vec::with_capacity(edits.len());
     for edit in edits {
         let post = if edit.changed.is_empty() {

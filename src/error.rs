@@ -375,7 +375,10 @@ impl Error {
             Self::Secrets(e) => match e {
                 SecretError::Unavailable { .. } | SecretError::NoPassphrase => ErrorKind::NeedsAuth,
                 SecretError::BadPassphrase { .. } => ErrorKind::NeedsAuth,
-                SecretError::Untrusted { .. } => ErrorKind::Usage,
+                SecretError::Untrusted { .. } | SecretError::BadKeyFile { .. } => ErrorKind::Usage,
+                SecretError::WrongTeamKey { .. }
+                | SecretError::NoTeamKey
+                | SecretError::DamagedLogin { .. } => ErrorKind::NeedsAuth,
                 _ => ErrorKind::Failure,
             },
             Self::Aborted => ErrorKind::Usage,

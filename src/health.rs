@@ -64,7 +64,7 @@ pub const STALE_RUNNER: chrono::Duration = chrono::Duration::minutes(10);
 /// the wall clock.
 pub async fn run_checks(env: &Env, paths: &Paths, now: DateTime<Utc>) -> Vec<Check> {
     let mut checks = Vec::new();
-    let config = match Config::load(&paths.config_file()) {
+    let mut config = match Config::load(&paths.config_file()) {
         Ok(c) => {
             checks.push(check(
                 "config",
@@ -97,9 +97,16 @@ pub async fn run_checks(env: &Env, paths: &Paths, now: DateTime<Utc>) -> Vec<Che
             None
         }
     };
+    // Shared mode: the team's settings over this machine's, as every command reads them.
+    if let Some(store) = &store {
+        for (key, value) in store.team_settings().unwrap_or_default() {
+            let _ = config.set(&key, &value);
+        }
+    }
     let used = used_platforms(store.as_ref());
     credentials(env, &config, &used, &mut checks);
     token_file(env, paths, &config, &mut checks);
+    team_key(env, paths, &config, &mut checks);
     if let Some(store) = &store {
         accounts(env, paths, &config, store, now, &mut checks);
         media(store, &mut checks);
@@ -375,6 +382,31 @@ fn token_file(env: &Env, paths: &Paths, config: &Config, checks: &mut Vec<Check>
     }
 }
 
+/// Shared mode: whether this machine's team key opens the shared queue's logins (a wrong key
+/// file or passphrase is found here, before a run needs a token).
+fn team_key(env: &Env, paths: &Paths, config: &Config, checks: &mut Vec<Check>) {
+    if !matches!(
+        crate::store::Location::resolve(paths, env, config),
+        Ok(crate::store::Location::Server(_))
+    ) {
+        return;
+    }
+    match auth::database_store(paths, env, config).and_then(|s| Ok(s.probe()?)) {
+        Ok(()) => checks.push(check(
+            "team key",
+            Status::Ok,
+            "the team key opens the shared queue's logins",
+            None,
+        )),
+        Err(e) => checks.push(check(
+            "team key",
+            Status::Fail,
+            e.to_string(),
+            e.hint().as_deref(),
+        )),
+    }
+}
+
 fn accounts(
     env: &Env,
     paths: &Paths,
@@ -457,6 +489,7 @@ fn accounts(
         let store_name = match backend {
             Backend::Keychain => "keychain",
             Backend::File => "token file",
+            Backend::Database => "shared queue's logins",
         };
         let secrets: SecretStore = match auth::open_store(backend, paths, env, config) {
             Ok(s) => s,
@@ -570,6 +603,17 @@ fn media(store: &Store, checks: &mut Vec<Check>) {
     };
     let mut problems = Vec::new();
     for post in &posts {
+        // Shared mode: a video the shared queue holds is that copy, checked by the runner that
+        // publishes it; the path is another machine's.
+        if let Some(id) = post.media_id {
+            if !matches!(store.media_info(id), Ok(Some((_, _, true)))) {
+                problems.push(format!(
+                    "post {}: the shared queue no longer holds its video",
+                    post.id
+                ));
+            }
+            continue;
+        }
         let path = Path::new(&post.file);
         match crate::media::fingerprint(path) {
             Ok(fp) if fp == post.fingerprint => {}

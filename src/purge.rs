@@ -39,6 +39,9 @@ pub struct Report {
     pub posts: usize,
     /// Files and folders removed.
     pub files: Vec<PathBuf>,
+    /// Shared mode: the queue (without its password) whose posts, accounts and history were
+    /// left in place: they are the team's, and only its logins were deleted.
+    pub shared_queue_kept: Option<String>,
 }
 
 impl Report {
@@ -51,6 +54,7 @@ impl Report {
             "accounts": self.accounts,
             "posts": self.posts,
             "files": self.files,
+            "shared_queue_kept": self.shared_queue_kept,
         })
     }
 }
@@ -176,6 +180,8 @@ pub fn disconnect(
     let other = match secrets.backend() {
         Backend::Keychain => auth::open_store(Backend::File, paths, env, config).ok(),
         Backend::File => Some(auth::keychain()),
+        // A shared queue's logins are nowhere else.
+        Backend::Database => None,
     };
     if let Some(other) =
         other.filter(|_| paths.secrets_file().exists() || secrets.backend() == Backend::File)
@@ -241,7 +247,18 @@ pub async fn everything(
     let mut report = Report::default();
     let db = paths.database();
     let mut copies = Vec::new();
-    if db.exists() {
+    if let crate::store::Location::Server(url) =
+        crate::store::Location::resolve(paths, env, config)?
+    {
+        // Shared mode: every login of the team's queue is revoked and deleted (the `stores`
+        // are its database); its posts and accounts are the team's and stay.
+        let store = Store::connect(&url)?;
+        for account in store.accounts()? {
+            let revoke = revoke && account.state != AccountState::Disconnected;
+            forget_login(env, config, stores, &account, revoke, &mut report).await;
+        }
+        report.shared_queue_kept = Some(crate::store::redact_url(&url));
+    } else if db.exists() {
         let store = Store::open(&db)?;
         let accounts = store.accounts()?;
         copies = store.copied_files()?;

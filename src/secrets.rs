@@ -4,15 +4,19 @@
 //! appears in a `Debug` output or an error message of this module (keyring errors that carry the
 //! raw bytes, such as `BadEncoding`, are translated here and their payload dropped).
 //!
-//! Two backends, chosen explicitly by the caller (never a silent fallback, never plaintext):
+//! Three backends, chosen explicitly by the caller (never a silent fallback, never plaintext):
 //! - [`Keychain`]: the OS store (Secret Service on Linux through the pure-Rust zbus store, which
 //!   finds `/run/user/$UID/bus` by itself so a desktop user's cron job needs no setup; Keychain on
 //!   macOS; Credential Manager on Windows). Every call runs on its own thread under a timeout, so
 //!   a stuck D-Bus call cannot hang cron.
 //! - [`FileStore`]: one file, a JSON map encrypted as a whole with XChaCha20-Poly1305 under an
 //!   Argon2id key derived from a passphrase; mode 0600, atomic replace, locked writers.
+//! - [`DatabaseStore`]: a shared queue's logins, one row each in its database, sealed with the
+//!   team key (a key file, else the passphrase); the only store in shared mode.
 //!
-//! The keychain lives in `secrets/keychain.rs` and the encrypted file in `secrets/file.rs`;
+//! The keychain lives in `secrets/keychain.rs`, the encrypted file in `secrets/file.rs`, the
+//! shared queue's logins in `secrets/database.rs`, and the cipher the last two share in
+//! `secrets/seal.rs`;
 //! this file holds what both share: [`Secret`], [`Backend`], [`SecretError`], the
 //! [`SecretStore`] that dispatches to them, and [`passphrase_from_command`].
 
@@ -21,10 +25,13 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
+mod database;
 mod file;
 mod keychain;
+mod seal;
 mod strict;
 
+pub use database::{DatabaseStore, HeldLogin, TeamKey};
 pub use file::FileStore;
 pub use keychain::{Keychain, login_label};
 pub use strict::require_private;
@@ -94,6 +101,8 @@ pub enum Backend {
     Keychain,
     /// The passphrase-encrypted token file.
     File,
+    /// A shared queue's database, sealed with the team key.
+    Database,
 }
 
 impl Backend {
@@ -102,6 +111,7 @@ impl Backend {
         match self {
             Self::Keychain => "keychain",
             Self::File => "file",
+            Self::Database => "database",
         }
     }
 }
@@ -119,8 +129,11 @@ impl FromStr for Backend {
         match s {
             "keychain" => Ok(Self::Keychain),
             "file" => Ok(Self::File),
+            "database" => Ok(Self::Database),
             other => Err(SecretError::Other {
-                detail: format!("unknown token store `{other}`: expected `keychain` or `file`"),
+                detail: format!(
+                    "unknown token store `{other}`: expected `keychain`, `file` or `database`"
+                ),
             }),
         }
     }
@@ -175,6 +188,36 @@ pub enum SecretError {
         /// The command that fixes it.
         fix: String,
     },
+    /// The team key does not open the shared queue's check value: another key file or
+    /// passphrase than the one the team's logins were sealed with.
+    #[error("the team key does not open this shared queue's logins")]
+    WrongTeamKey {
+        /// What the team's key came from: "a key file" or "a passphrase".
+        sealed_with: &'static str,
+    },
+    /// Shared mode, and neither a team key file nor a passphrase.
+    #[error("the shared queue's logins need the team key, and none was given")]
+    NoTeamKey,
+    /// The `team_key_file` setting names a file that is not a key.
+    #[error("`{}` is not a team key file: {problem}", path.display())]
+    BadKeyFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// The team key opens the shared queue, but not this login: its row was altered.
+    #[error("the saved login `{name}` in the shared queue is damaged")]
+    DamagedLogin {
+        /// The login's name (`tiktok:<open_id>`).
+        name: String,
+    },
+    /// The shared queue's logins could not be read or written.
+    #[error("the shared queue's logins could not be read or written: {detail}")]
+    Database {
+        /// The store's error (it names the database, never a value).
+        detail: String,
+    },
     /// Anything else: ambiguous keychain entries, a failing passphrase command, bad input.
     #[error("{detail}")]
     Other {
@@ -209,6 +252,32 @@ impl SecretError {
                 path.display()
             )),
             Self::Untrusted { fix, .. } => Some(fix.clone()),
+            Self::WrongTeamKey { sealed_with } => Some(format!(
+                "this queue's logins were sealed with {sealed_with}: use the team's (the \
+                 `team_key_file` setting, else POSTEZ_PASSPHRASE or `passphrase_command`); \
+                 nothing was changed"
+            )),
+            Self::NoTeamKey => Some(
+                "make a key file once (`head -c32 /dev/urandom | xxd -p -c64 > team.key; chmod \
+                 600 team.key`), give it to each machine and `postez config set team_key_file \
+                 <path>`; or set POSTEZ_PASSPHRASE or `passphrase_command`"
+                    .into(),
+            ),
+            Self::BadKeyFile { path, .. } => Some(format!(
+                "a team key file holds 32 random bytes as 64 hex characters: \
+                 `head -c32 /dev/urandom | xxd -p -c64 > '{}'`, then copy the same file to \
+                 every machine of the team",
+                path.display()
+            )),
+            Self::DamagedLogin { name } => Some(format!(
+                "connect the account again (`postez connect {}`) to replace it",
+                name.split(':').next().unwrap_or("tiktok")
+            )),
+            Self::Database { .. } => Some(
+                "check that the shared queue's server is up (`postez doctor`), then run the \
+                 command again"
+                    .into(),
+            ),
             Self::Io { .. } | Self::Other { .. } => None,
         }
     }
@@ -233,6 +302,8 @@ pub enum SecretStore {
     Keychain(Keychain),
     /// The passphrase-encrypted file.
     File(FileStore),
+    /// A shared queue's database.
+    Database(DatabaseStore),
 }
 
 impl SecretStore {
@@ -241,6 +312,7 @@ impl SecretStore {
         match self {
             Self::Keychain(_) => Backend::Keychain,
             Self::File(_) => Backend::File,
+            Self::Database(_) => Backend::Database,
         }
     }
 
@@ -249,6 +321,7 @@ impl SecretStore {
         match self {
             Self::Keychain(k) => k.get(key),
             Self::File(f) => f.get(key),
+            Self::Database(d) => d.get(key),
         }
     }
 
@@ -257,15 +330,17 @@ impl SecretStore {
         match self {
             Self::Keychain(k) => k.set(key, value),
             Self::File(f) => f.set(key, value),
+            Self::Database(d) => d.set(key, value),
         }
     }
 
     /// Stores `value` under `key` with a name for people: the keychain item's label (see
-    /// [`login_label`]). The encrypted file has no labels.
+    /// [`login_label`]). The encrypted file and the database have no labels.
     pub fn set_labeled(&self, key: &str, value: &Secret, label: &str) -> Result<(), SecretError> {
         match self {
             Self::Keychain(k) => k.set_labeled(key, value, label),
             Self::File(f) => f.set(key, value),
+            Self::Database(d) => d.set(key, value),
         }
     }
 
@@ -274,6 +349,7 @@ impl SecretStore {
         match self {
             Self::Keychain(k) => k.delete(key),
             Self::File(f) => f.delete(key),
+            Self::Database(d) => d.delete(key),
         }
     }
 
@@ -282,6 +358,7 @@ impl SecretStore {
         match self {
             Self::Keychain(k) => k.probe(),
             Self::File(f) => f.probe(),
+            Self::Database(d) => d.probe(),
         }
     }
 }
@@ -390,7 +467,7 @@ mod tests {
 
     #[test]
     fn backend_names_round_trip() {
-        for b in [Backend::Keychain, Backend::File] {
+        for b in [Backend::Keychain, Backend::File, Backend::Database] {
             assert_eq!(b.as_str().parse::<Backend>().expect("parse"), b);
             assert_eq!(b.to_string(), b.as_str());
         }

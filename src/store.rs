@@ -19,7 +19,9 @@ mod media;
 mod posts;
 mod publishing;
 mod runs;
+mod sealed;
 mod shared;
+mod team;
 mod transitions;
 
 pub use accounts::{Account, AccountProfile, AccountState, display_name};
@@ -28,6 +30,7 @@ pub use holds::{AppliesTo, Hold};
 pub use posts::{COUNT_CAP, ListFilter, Matched};
 pub use publishing::{Settle, UploadState};
 pub use runs::RunRecord;
+pub use sealed::{HeldSecret, TeamKeyRow};
 pub use shared::{RunnerInfo, StaleLease, host_name, runner_id};
 
 /// Migrations, applied in order and counted by `PRAGMA user_version`.
@@ -354,6 +357,14 @@ impl Store {
                 |r| r.get(0),
             )
             .map_err(map)?;
+        // Re-read under the lock: a newer postez may have migrated meanwhile (never write an
+        // older version over its), or one as new as this one.
+        if version > PG_MIGRATIONS.len() {
+            return Err(self.newer(version));
+        }
+        if version == PG_MIGRATIONS.len() {
+            return Ok(());
+        }
         for sql in PG_MIGRATIONS.iter().skip(version) {
             tx.execute_batch(sql).map_err(map)?;
         }

@@ -6,6 +6,11 @@ use postez::config::{Config, KEYS};
 use super::Ctx;
 
 /// Read or change settings
+///
+/// In shared mode (a queue on PostgreSQL), the settings that are the team's (the apps' client
+/// ids, default_account, late_limit, max_attempts, lease, keep_media, the YouTube ones) are kept
+/// in the shared queue: `set` changes them for every machine, and they win over this machine's
+/// file. The others stay this machine's own.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Examples:
@@ -53,7 +58,20 @@ pub fn exec(ctx: &Ctx, args: ConfigArgs) -> Result<()> {
         Action::Set { key, value } => {
             let mut config = ctx.config()?.clone();
             config.set(&key, &value)?;
-            config.save(&path)?;
+            // Shared mode: a team setting is the team's, kept in the shared queue.
+            if postez::config::is_team_key(&key) && ctx.location()?.is_shared() {
+                let mut store = ctx.store()?;
+                let value = value.trim();
+                store.set_team_setting(&key, (!value.is_empty()).then_some(value))?;
+                ctx.out.status(
+                    "Saved",
+                    &format!("{key} for the whole team, in the shared queue"),
+                );
+                return Ok(());
+            }
+            let mut file = Config::load(&path)?;
+            file.set(&key, &value)?;
+            file.save(&path)?;
             ctx.out
                 .status("Saved", &format!("{key} in {}", path.display()));
         }
@@ -66,8 +84,14 @@ pub fn exec(ctx: &Ctx, args: ConfigArgs) -> Result<()> {
                 }
                 ctx.out.print_json(&serde_json::Value::Object(map));
             } else {
+                let shared = ctx.location()?.is_shared();
                 for (key, help) in KEYS {
                     let value = config.get(key)?.unwrap_or_else(|| "(unset)".into());
+                    let help = if shared && postez::config::is_team_key(key) {
+                        format!("(team) {help}")
+                    } else {
+                        (*help).to_string()
+                    };
                     ctx.out
                         .stdout_line(&format!("{key:<19} {value:<24} # {help}"));
                 }

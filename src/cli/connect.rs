@@ -105,6 +105,15 @@ impl StoreArg {
 /// without one the error lists the ways out. Never falls back silently, never to plaintext.
 pub fn open_store_interactive(ctx: &Ctx, backend: Backend, probe: bool) -> Result<SecretStore> {
     let config = ctx.config()?;
+    if backend == Backend::Database {
+        // The team key comes from the key file or the passphrase settings, never a prompt: every
+        // machine of the team, cron included, must find the same one by itself.
+        let store = auth::database_store(&ctx.paths, &ctx.env, config)?;
+        if probe {
+            store.probe()?;
+        }
+        return Ok(store);
+    }
     if backend == Backend::Keychain {
         let store = auth::keychain();
         if !probe {
@@ -352,6 +361,7 @@ fn render(ctx: &Ctx, connected: &Connected) {
         match connected.backend {
             Backend::Keychain => "system keychain",
             Backend::File => "encrypted token file",
+            Backend::Database => "shared queue's database, sealed with the team key",
         }
     ));
 }

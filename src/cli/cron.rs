@@ -100,6 +100,11 @@ fn install(ctx: &Ctx, runner: &Runner, every: u8, crontab: bool) -> Result<()> {
                 "runs cannot open the token file without it: set `passphrase_command` (e.g. \
                  `postez config set passphrase_command 'pass show postez'`)"
             }
+            "POSTEZ_DATABASE_URL" => {
+                "it holds a password: give the service that variable yourself (systemd's \
+                 `EnvironmentFile=`, a file only you can read), or set `database_url` without a \
+                 password for a server that needs none"
+            }
             _ => "runs use the one `postez connect` saved in the token store",
         };
         ctx.out.warn(&format!(

@@ -51,8 +51,17 @@ pub async fn exec(ctx: &Ctx, args: PurgeArgs) -> Result<()> {
     let config = ctx.config()?.clone();
     // Every store we can reach without asking: the keychain, and the token file when its
     // passphrase is available (or asked for, when the file exists and a terminal is there).
-    let mut stores: Vec<SecretStore> = vec![auth::keychain()];
-    if ctx.paths.secrets_file().exists() {
+    let shared = auth::chosen_backend(None, &ctx.env, &config)? == Backend::Database;
+    let mut stores: Vec<SecretStore> = if shared {
+        // Shared mode: the team's logins, in the database (a wrong team key stops here, before
+        // anything is deleted).
+        let team = auth::database_store(&ctx.paths, &ctx.env, &config)?;
+        team.probe()?;
+        vec![team]
+    } else {
+        vec![auth::keychain()]
+    };
+    if !shared && ctx.paths.secrets_file().exists() {
         match auth::open_store(Backend::File, &ctx.paths, &ctx.env, &config) {
             Ok(s) => stores.push(s),
             // A setup someone else could have written is fixed first: nothing is deleted.
@@ -112,6 +121,13 @@ pub async fn exec(ctx: &Ctx, args: PurgeArgs) -> Result<()> {
     ));
     for file in &report.files {
         ctx.out.note(&format!("  removed {}", file.display()));
+    }
+    if let Some(queue) = &report.shared_queue_kept {
+        ctx.out.note(&format!(
+            "The shared queue at {queue} keeps the team's posts, accounts and history: only its \
+             logins were deleted (and this machine's files). To remove the rest, drop that \
+             database."
+        ));
     }
     Ok(())
 }

@@ -156,12 +156,17 @@ async fn pass(ctx: &Ctx, options: &RunOptions, cancel: &Arc<AtomicBool>, wait: b
             .note("another `postez run` is in progress; this one has nothing to do");
         return Ok(());
     };
+    let location = ctx.location()?;
+    if location.is_shared() {
+        // The team key first: a machine with the wrong one claims nothing and records nothing.
+        postez::auth::database_store(&ctx.paths, &ctx.env, ctx.config()?)?.probe()?;
+    }
     let printer = Arc::new(RunPrinter::new(&ctx.out));
     let engine = Engine {
         paths: ctx.paths.clone(),
         env: ctx.env.clone(),
         config: ctx.config()?.clone(),
-        location: ctx.location()?,
+        location,
         // Each pass of --watch looks at the clock again (POSTEZ_NOW stays fixed for tests).
         now: if ctx.env.now.is_some() {
             ctx.now()

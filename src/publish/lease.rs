@@ -26,14 +26,16 @@ fn lease_of(engine: &Engine) -> Result<Duration> {
         .as_deref()
         .or(engine.config.lease.as_deref())
         .unwrap_or(crate::config::DEFAULT_LEASE);
+    // The setting takes 5 s to 1 h; the variable also takes a second or more, for tests that
+    // stop a runner past its lease.
     let lease = crate::when::parse_duration(text)
         .ok()
         .and_then(|d| d.to_std().ok())
-        .filter(|d| *d >= Duration::from_secs(1));
+        .filter(|d| *d >= Duration::from_secs(1) && *d <= Duration::from_secs(3600));
     lease.ok_or_else(|| {
         Error::config(
             format!("`{text}` is not a lease (POSTEZ_LEASE or the `lease` setting)"),
-            Some("use a duration such as 2m or 30s".into()),
+            Some("use a duration from 1s to 1h, such as 2m or 30s".into()),
         )
     })
 }
@@ -100,23 +102,26 @@ impl Engine {
         let heartbeat = Heartbeat::start(self.location.clone(), lease)?;
         let run_id = store.run_started(Utc::now())?;
         self.report_paused(&store, &mut summary)?;
+        let unassigned = self.unassigned(&mut store, run_id).await?;
+        summary.due += unassigned.due;
+        summary.add(unassigned);
         let workers = (0..self.options.jobs.max(1)).map(|_| async move {
             let mut store = Store::open_at(&self.location)?;
             let mut summary = Summary::default();
             while !self.cancel.load(Ordering::SeqCst) {
-                let Some((_, ids)) = store.claim_account(self.now, run_id, secs)? else {
+                let Some((account, ids)) = store.claim_account(self.now, run_id, secs)? else {
                     break;
                 };
-                if ids.is_empty() {
-                    continue;
+                if !ids.is_empty() {
+                    summary.due += ids.len() as u32;
+                    self.progress.event(&Event::Claimed {
+                        count: ids.len() as u32,
+                    });
+                    let due = summary.due;
+                    summary.add(self.publish_claimed(&mut store, &ids).await?);
+                    summary.due = due;
                 }
-                summary.due += ids.len() as u32;
-                self.progress.event(&Event::Claimed {
-                    count: ids.len() as u32,
-                });
-                let due = summary.due;
-                summary.add(self.publish_claimed(&mut store, &ids).await?);
-                summary.due = due;
+                store.release_account(account)?;
             }
             Ok::<Summary, Error>(summary)
         });
@@ -190,5 +195,35 @@ impl Engine {
             }
         }
         Ok(())
+    }
+
+    /// Posts queued before any account was connected: each goes to the account it would be
+    /// published with (the platform's only one, or `default_account`), whose runner then claims
+    /// it like any other; those that still have none are claimed here and held with the
+    /// reason, as on the embedded queue.
+    async fn unassigned(&self, store: &mut Store, run_id: i64) -> Result<Summary> {
+        let due = store.due_unassigned(self.now)?;
+        if due.is_empty() {
+            return Ok(Summary::default());
+        }
+        let accounts: Vec<crate::store::Account> = store
+            .accounts()?
+            .into_iter()
+            .filter(|a| a.state != crate::store::AccountState::Disconnected)
+            .collect();
+        for (id, platform) in due {
+            let of_platform: Vec<crate::store::Account> = accounts
+                .iter()
+                .filter(|a| a.platform.as_str() == platform)
+                .cloned()
+                .collect();
+            if let Some(account) = self.default_account(&of_platform) {
+                store.adopt_account(id, account)?;
+            }
+        }
+        let ids = store.claim_unassigned(self.now, run_id)?;
+        let mut summary = self.publish_claimed(store, &ids).await?;
+        summary.due += ids.len() as u32;
+        Ok(summary)
     }
 }

@@ -39,11 +39,26 @@ impl Spec {
             // The runner starts in another folder, so a relative POSTEZ_HOME would move.
             vars.push(("POSTEZ_HOME", text(&std::path::absolute(home)?)?));
         }
+        // Shared mode: the queue's address goes along unless it carries a password (then it is
+        // left out below, like the other secrets).
+        let database_url = env
+            .database_url
+            .as_ref()
+            .map(|u| u.expose().to_owned())
+            .filter(|u| crate::config::check_database_url(u, true).is_ok());
+        let database_ca = env
+            .database_ca
+            .as_ref()
+            .map(|p| text(&std::path::absolute(p)?))
+            .transpose()?;
         for (name, value) in [
             ("POSTEZ_TOKEN_STORE", &env.token_store),
             ("POSTEZ_TIKTOK_CLIENT_KEY", &env.tiktok_client_key),
             ("POSTEZ_TIKTOK_AUTH_URL", &env.tiktok_auth_url),
             ("POSTEZ_TIKTOK_API_URL", &env.tiktok_api_url),
+            ("POSTEZ_DATABASE_URL", &database_url),
+            ("POSTEZ_DATABASE_CA", &database_ca),
+            ("POSTEZ_LEASE", &env.lease),
         ] {
             if let Some(value) = value {
                 vars.push((name, value.clone()));
@@ -68,6 +83,10 @@ impl Spec {
             (
                 "POSTEZ_TIKTOK_CLIENT_SECRET",
                 env.tiktok_client_secret.is_some(),
+            ),
+            (
+                "POSTEZ_DATABASE_URL",
+                env.database_url.is_some() && database_url.is_none(),
             ),
         ]
         .into_iter()
@@ -316,6 +335,38 @@ pub(super) mod tests {
             &Paths::resolve(&env).unwrap(),
         )
         .unwrap()
+    }
+
+    #[test]
+    fn a_shared_queue_goes_along_only_without_its_password() {
+        let mut env = env_with_home("/srv/postez");
+        env.database_url = Some(crate::secrets::Secret::new(
+            "postgres://team@db.example.com/q",
+        ));
+        let spec = Spec::new(
+            Path::new("/usr/bin/postez"),
+            5,
+            &env,
+            &Paths::resolve(&env).unwrap(),
+        )
+        .unwrap();
+        assert!(!spec.left_out().contains(&"POSTEZ_DATABASE_URL"));
+        assert!(
+            spec.crontab_line()
+                .contains("POSTEZ_DATABASE_URL=postgres://team@db.example.com/q")
+        );
+        env.database_url = Some(crate::secrets::Secret::new(
+            "postgres://team:pw-9f2@db.example.com/q",
+        ));
+        let spec = Spec::new(
+            Path::new("/usr/bin/postez"),
+            5,
+            &env,
+            &Paths::resolve(&env).unwrap(),
+        )
+        .unwrap();
+        assert!(spec.left_out().contains(&"POSTEZ_DATABASE_URL"));
+        assert!(!spec.crontab_line().contains("pw-9f2"));
     }
 
     #[test]

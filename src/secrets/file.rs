@@ -11,40 +11,23 @@ use std::sync::Mutex;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
-use chacha20poly1305::aead::{Aead as _, KeyInit as _, Payload};
-use chacha20poly1305::{XChaCha20Poly1305, XNonce};
-use rand::RngCore as _;
 use serde::{Deserialize, Serialize};
 
 mod disk;
 
 use disk::{create_private_dir, parent_dir, write_atomic};
 
-use super::{Plain, Secret, SecretError, io_err};
+use super::seal::{self, KDF_PARAMS, KdfParams, Key32, NONCE_LEN, SALT_LEN, random_bytes};
+use super::{Secret, SecretError, io_err};
 use crate::lock::{FileLock, Wait};
 
 const FORMAT: &str = "postez-secrets";
 const VERSION: u32 = 1;
 const KDF: &str = "argon2id";
-/// OWASP's minimum for Argon2id (19 MiB, 2 passes, 1 lane): ~30 ms optimised on this machine.
-const KDF_PARAMS: KdfParams = KdfParams {
-    m_cost: 19_456,
-    t_cost: 2,
-    p_cost: 1,
-};
 /// The only parameter sets a file may name. The KDF runs before the AEAD check can reject a
 /// forged header, so any other set (a crafted 1 GiB, 16-pass header costs seconds and a gigabyte
 /// per read) is refused unread. A future change of `KDF_PARAMS` appends to this list.
 const KDF_ACCEPTED: &[KdfParams] = &[KDF_PARAMS];
-const SALT_LEN: usize = 16;
-const NONCE_LEN: usize = 24;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct KdfParams {
-    m_cost: u32,
-    t_cost: u32,
-    p_cost: u32,
-}
 
 /// The file on disk. Unknown fields are refused, so every header byte that matters is covered by
 /// the AEAD tag through [`Header`].
@@ -74,16 +57,6 @@ struct Header<'a> {
     p_cost: u32,
     salt: &'a str,
     nonce: &'a str,
-}
-
-/// A 32-byte symmetric key, wiped on drop.
-#[derive(Clone)]
-struct Key32([u8; 32]);
-
-impl Drop for Key32 {
-    fn drop(&mut self) {
-        zeroize::Zeroize::zeroize(&mut self.0);
-    }
 }
 
 /// An Argon2id key with the salt and parameters it came from.
@@ -226,19 +199,11 @@ impl FileStore {
         }
         let aad = header_aad(&env.salt, &env.nonce, params)?;
         let key = self.derive(&salt, params)?;
-        let cipher = XChaCha20Poly1305::new((&key.0).into());
-        let plain = cipher
-            .decrypt(
-                XNonce::from_slice(&nonce),
-                Payload {
-                    msg: &ciphertext,
-                    aad: &aad,
-                },
-            )
-            .map(Plain)
-            .map_err(|_| SecretError::BadPassphrase {
+        let plain = seal::open(&key, &nonce, &aad, &ciphertext).ok_or_else(|| {
+            SecretError::BadPassphrase {
                 path: self.path.clone(),
-            })?;
+            }
+        })?;
         // Authenticated, so a parse failure means a bug or a future format, not an attack.
         let map: BTreeMap<String, String> = serde_json::from_slice(&plain.0)
             .map_err(|_| corrupt("the decrypted content is not a JSON map of strings".into()))?;
@@ -259,19 +224,12 @@ impl FileStore {
             .iter()
             .map(|(k, v)| (k.as_str(), v.expose()))
             .collect();
-        let plain = Plain(serde_json::to_vec(&map).map_err(|e| SecretError::Other {
+        let plain = super::Plain(serde_json::to_vec(&map).map_err(|e| SecretError::Other {
             detail: format!("could not encode the secrets: {e}"),
         })?);
         let key = self.derive(&salt, KDF_PARAMS)?;
-        let ciphertext = XChaCha20Poly1305::new((&key.0).into())
-            .encrypt(
-                XNonce::from_slice(&nonce),
-                Payload {
-                    msg: &plain.0,
-                    aad: &aad,
-                },
-            )
-            .map_err(|_| SecretError::Other {
+        let ciphertext =
+            seal::seal(&key, &nonce, &aad, &plain.0).ok_or_else(|| SecretError::Other {
                 detail: "encryption failed".into(),
             })?;
         let env = Envelope {
@@ -308,24 +266,11 @@ impl FileStore {
             path: self.path.clone(),
             detail: format!("key derivation failed: {e}"),
         };
-        let argon = argon2::Argon2::new(
-            argon2::Algorithm::Argon2id,
-            argon2::Version::V0x13,
-            argon2::Params::new(params.m_cost, params.t_cost, params.p_cost, Some(32))
-                .map_err(kdf_error)?,
-        );
-        let mut derived = DerivedKey {
+        let derived = DerivedKey {
             salt: salt.to_vec(),
             params,
-            key: Key32([0; 32]),
+            key: seal::derive(&self.passphrase, salt, params).map_err(kdf_error)?,
         };
-        argon
-            .hash_password_into(
-                self.passphrase.expose().as_bytes(),
-                salt,
-                &mut derived.key.0,
-            )
-            .map_err(kdf_error)?;
         let key = derived.key.clone();
         *cache = Some(derived);
         Ok(key)
@@ -368,12 +313,6 @@ fn header_aad(salt_b64: &str, nonce_b64: &str, params: KdfParams) -> Result<Vec<
     .map_err(|e| SecretError::Other {
         detail: format!("could not encode the secrets header: {e}"),
     })
-}
-
-fn random_bytes(len: usize) -> Vec<u8> {
-    let mut bytes = vec![0; len];
-    rand::rng().fill_bytes(&mut bytes);
-    bytes
 }
 
 #[cfg(test)]

@@ -870,18 +870,21 @@ fn pg_value(row: &postgres::Row, i: usize) -> DbResult<Value> {
     .unwrap_or(Value::Null))
 }
 
-/// Whether every host of `config` is this machine (loopback or a Unix socket).
+/// Whether every host of `config` is this machine (loopback or a Unix socket), addresses
+/// given apart (`hostaddr`) included.
 fn is_local(config: &postgres::Config) -> bool {
-    config.get_hosts().iter().all(|h| match h {
-        postgres::config::Host::Tcp(name) => {
-            name == "localhost"
-                || name
-                    .parse::<std::net::IpAddr>()
-                    .is_ok_and(|ip| ip.is_loopback())
-        }
-        #[cfg(unix)]
-        postgres::config::Host::Unix(_) => true,
-    })
+    !config.get_hosts().is_empty()
+        && config.get_hostaddrs().iter().all(|ip| ip.is_loopback())
+        && config.get_hosts().iter().all(|h| match h {
+            postgres::config::Host::Tcp(name) => {
+                name == "localhost"
+                    || name
+                        .parse::<std::net::IpAddr>()
+                        .is_ok_and(|ip| ip.is_loopback())
+            }
+            #[cfg(unix)]
+            postgres::config::Host::Unix(_) => true,
+        })
 }
 
 /// rustls with the public roots, plus the team's own CA when given (`POSTEZ_DATABASE_CA`): a
@@ -931,25 +934,44 @@ impl PgConn {
     /// Connect to `url`, giving up after `timeout` (an unreachable server is an error, not a
     /// hang).
     pub fn connect(url: &str, timeout: Duration, ca: Option<&std::path::Path>) -> DbResult<Self> {
+        // libpq's names for "verify the certificate" mean what `require` does here: rustls
+        // always verifies the server's certificate and name.
+        let url = url
+            .replace("sslmode=verify-full", "sslmode=require")
+            .replace("sslmode=verify-ca", "sslmode=require");
         let mut config: postgres::Config = url.parse()?;
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(timeout);
         }
         config.application_name("postez");
+        // A connection that went silent (a NAT timeout, a failover without a reset) must fail
+        // in a minute, not hold a runner, and the accounts its heartbeat renews, for hours.
+        config.keepalives_idle(Duration::from_secs(30));
+        config.tcp_user_timeout(Duration::from_secs(60));
         // A queue across the network holds the team's work and sealed logins: TLS with a
         // verified certificate is required there unless the URL says `sslmode=disable` itself.
-        // On this machine (loopback, a Unix socket) the server's own default applies.
-        let explicit_plain = url.contains("sslmode=disable");
-        if !explicit_plain && !is_local(&config) {
+        // On this machine (loopback, a Unix socket) plain unless the URL asks for TLS: a local
+        // server's certificate is usually its own self-signed one.
+        let named = url.contains("sslmode=");
+        let local = is_local(&config);
+        if !local && !url.contains("sslmode=disable") {
             config.ssl_mode(postgres::config::SslMode::Require);
         }
-        let tls = tls_connector(ca)?;
+        let tls = if local && !named {
+            None
+        } else {
+            Some(tls_connector(ca)?)
+        };
         let (jobs, inbox) = mpsc::channel::<Job>();
         let (ready_tx, ready) = mpsc::channel();
         std::thread::Builder::new()
             .name("postgres".into())
             .spawn(move || {
-                let mut client = match config.connect(tls) {
+                let connected = match tls {
+                    Some(tls) => config.connect(tls),
+                    None => config.connect(postgres::NoTls),
+                };
+                let mut client = match connected {
                     Ok(c) => {
                         let _ = ready_tx.send(Ok(()));
                         c
@@ -1033,6 +1055,8 @@ mod tests {
         assert!(!local("postgres://u@db.example.com/db"));
         assert!(!local("postgres://u@10.0.0.5/db"));
         assert!(!local("postgres://u@localhost,db.example.com/db"));
+        assert!(!local("postgres://u@localhost/db?hostaddr=203.0.113.7"));
+        assert!(local("postgres://u@localhost/db?hostaddr=127.0.0.1"));
     }
 
     #[test]

@@ -14,6 +14,11 @@ use super::{Store, db_time};
 /// sending its video; an hour leaves a running `schedule` alone).
 const ORPHAN_AGE: chrono::Duration = chrono::Duration::hours(1);
 
+/// A stored video a `schedule` reused for new posts is kept this long (minutes, database
+/// clock) whatever its other posts did, so it is not dropped between the reuse and the insert
+/// of those posts.
+const REUSE_GRACE_MINUTES: i64 = 10;
+
 impl Store {
     /// Start storing a video of `size` bytes; returns its id.
     pub fn media_begin(&mut self, size: u64, now: chrono::DateTime<chrono::Utc>) -> Result<i64> {
@@ -56,6 +61,16 @@ impl Store {
             Some(other) => {
                 tx.execute("DELETE FROM media WHERE id = ?1", [id])
                     .map_err(map)?;
+                // A video whose posts are all published would be dropped by the next tidy-up:
+                // marked, so it is kept until this schedule's posts are queued (see
+                // `drop_finished_media`).
+                tx.execute(
+                    "UPDATE media SET reused_at = now() WHERE id = ?1 AND NOT EXISTS \
+                     (SELECT 1 FROM posts p WHERE p.media_id = media.id \
+                      AND p.state NOT IN ('published', 'sent_to_inbox'))",
+                    [other],
+                )
+                .map_err(map)?;
                 other
             }
             None => {
@@ -125,13 +140,23 @@ impl Store {
              (SELECT 1 FROM posts p WHERE p.media_id = media.id \
               AND p.state NOT IN ('published', 'sent_to_inbox'))"
         };
+        // A video whose posts are all published goes unless a `schedule` just reused it; one no
+        // post uses goes an hour after it was finished or touched, or a day
+        // after it was begun and never finished (a `schedule` still sending a long video over a
+        // slow link keeps it until then).
         self.conn
             .execute(
                 &format!(
-                    "DELETE FROM media WHERE ({finished}) OR (NOT EXISTS \
-                     (SELECT 1 FROM posts p WHERE p.media_id = media.id) AND created_at < ?1)"
+                    "DELETE FROM media WHERE (({finished}) AND (reused_at IS NULL \
+                     OR reused_at < now() - make_interval(mins => ?2))) OR (NOT EXISTS \
+                     (SELECT 1 FROM posts p WHERE p.media_id = media.id) \
+                     AND ((complete AND created_at < ?1) OR created_at < ?3))"
                 ),
-                [db_time(now - ORPHAN_AGE)],
+                params![
+                    db_time(now - ORPHAN_AGE),
+                    REUSE_GRACE_MINUTES,
+                    db_time(now - chrono::Duration::days(1))
+                ],
             )
             .map_err(self.err())
     }

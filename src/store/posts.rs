@@ -798,7 +798,7 @@ fn edit_in(
              file_hash = ?8, container = ?9, duration_ms = ?10, width = ?11, height = ?12, \
              fps = ?13, codec = ?14, caption = ?15, mode = ?16, options = ?17, \
              scheduled_at = ?18, timezone = ?19, checkpoint = NULL, chunks_done = 0, \
-             upload_complete = 0, post_id = NULL, \
+             upload_complete = 0, post_id = NULL, media_id = ?21, \
              due_at = CASE WHEN NOT ?20 THEN ?18 \
              WHEN due_at < scheduled_at THEN MIN(due_at, ?18) ELSE ?1 END"
                 .into()
@@ -822,6 +822,7 @@ fn edit_in(
             &scheduled_at,
             &new.timezone,
             &new.upload_ahead,
+            &new.media_id,
         ],
         ("edited", detail),
         now,

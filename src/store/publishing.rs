@@ -226,8 +226,14 @@ impl Store {
             .map_err(map)?;
         let ids: Vec<PostId> = {
             let mut stmt = tx.prepare(&claim_sql()).map_err(map)?;
+            // On the shared queue a claim is this runner's (its fence); here, the run's.
+            let owner = if self.is_shared() {
+                super::runner_id().to_owned()
+            } else {
+                run.to_string()
+            };
             let rows = stmt
-                .query_map(params![stamp, run.to_string()], |r| r.get(0))
+                .query_map(params![stamp, owner], |r| r.get(0))
                 .map_err(map)?;
             rows.collect::<DbResult<_>>().map_err(map)?
         };

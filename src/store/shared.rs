@@ -20,7 +20,7 @@ use chrono::{DateTime, Utc};
 use crate::error::{Error, Result};
 use crate::post::PostId;
 
-use super::db::{DbResult, TransactionBehavior, Tx, params};
+use super::db::{DbResult, OptionalExtension, TransactionBehavior, Tx, params};
 use super::holds::NOT_PAUSED;
 use super::transitions::CLAIM;
 use super::{Store, db_err, db_time, insert_event};
@@ -141,18 +141,25 @@ impl Store {
              AND {NOT_PAUSED}",
             CLAIM.guard()
         );
+        // Not an account whose lease this runner let lapse: one of its own workers may still be
+        // at work on it, and must find the lease gone (and stop) rather than share it with a
+        // second worker of the same name. Another runner takes such an account over. A
+        // disconnected account's posts are claimed too, to be held with the reason, as on the
+        // embedded queue.
         let account: Option<i64> = {
             let mut stmt = tx
                 .prepare(&format!(
                     "SELECT a.id FROM accounts a \
                      WHERE (a.lease_until IS NULL OR a.lease_until < now()) \
-                     AND a.state <> 'disconnected' \
+                     AND a.lease_owner IS DISTINCT FROM ?2 \
                      AND EXISTS (SELECT 1 FROM posts WHERE posts.account_id = a.id \
                                  AND (({due}) OR state = 'publishing')) \
                      ORDER BY a.id LIMIT 1 FOR UPDATE OF a SKIP LOCKED"
                 ))
                 .map_err(map)?;
-            let rows = stmt.query_map([stamp.clone()], |r| r.get(0)).map_err(map)?;
+            let rows = stmt
+                .query_map(params![stamp.clone(), me], |r| r.get(0))
+                .map_err(map)?;
             rows.collect::<DbResult<Vec<i64>>>().map_err(map)?.pop()
         };
         let Some(account) = account else {
@@ -233,6 +240,71 @@ impl Store {
         Ok(Some((account, taken)))
     }
 
+    /// Due posts queued for no account yet (scheduled before one was connected).
+    pub fn due_unassigned(&self, now: DateTime<Utc>) -> Result<Vec<(PostId, String)>> {
+        let mut stmt = self
+            .conn
+            .prepare(&format!(
+                "SELECT id, platform FROM posts WHERE account_id IS NULL AND {} AND due_at <= ?1 \
+                 AND (next_attempt_at IS NULL OR next_attempt_at <= ?1) ORDER BY id",
+                CLAIM.guard()
+            ))
+            .map_err(self.err())?;
+        let rows = stmt
+            .query_map([db_time(now)], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(self.err())?;
+        rows.collect::<DbResult<_>>().map_err(self.err())
+    }
+
+    /// Claim the due posts that still have no account, in this runner's name: no account's
+    /// lease covers them, and the run only holds them with the reason.
+    pub fn claim_unassigned(&mut self, now: DateTime<Utc>, run: i64) -> Result<Vec<PostId>> {
+        let map = db_err(&self.path);
+        let stamp = db_time(now);
+        let tx = self.conn.row_locking_transaction().map_err(map)?;
+        let ids: Vec<PostId> = {
+            let mut stmt = tx
+                .prepare(&format!(
+                    "UPDATE posts SET {}, phase = 'claimed', claimed_by = ?2, claimed_at = ?1, \
+                     updated_at = ?1 WHERE id IN (SELECT id FROM posts WHERE account_id IS NULL \
+                     AND {} AND due_at <= ?1 AND (next_attempt_at IS NULL OR next_attempt_at <= ?1) \
+                     FOR UPDATE SKIP LOCKED) RETURNING id",
+                    CLAIM.set(),
+                    CLAIM.guard()
+                ))
+                .map_err(map)?;
+            let rows = stmt
+                .query_map(params![stamp, runner_id()], |r| r.get(0))
+                .map_err(map)?;
+            rows.collect::<DbResult<_>>().map_err(map)?
+        };
+        for id in &ids {
+            insert_event(
+                &tx,
+                *id,
+                now,
+                "claimed",
+                &serde_json::json!({ "run": run, "runner": runner_id() }),
+            )
+            .map_err(map)?;
+        }
+        tx.commit().map_err(map)?;
+        Ok(ids)
+    }
+
+    /// Give back this runner's lease on `account` (its posts are done for this run), so another
+    /// runner may take the account at once.
+    pub fn release_account(&mut self, account: i64) -> Result<()> {
+        self.conn
+            .execute(
+                "UPDATE accounts SET lease_owner = NULL, lease_until = NULL \
+                 WHERE id = ?1 AND lease_owner = ?2",
+                params![account, runner_id()],
+            )
+            .map_err(self.err())?;
+        Ok(())
+    }
+
     /// Give back every lease this runner holds (its run is over).
     pub fn release_leases(&mut self) -> Result<()> {
         if !self.is_shared() {
@@ -285,15 +357,28 @@ impl Store {
                 .map_err(map);
         }
         let tx = self.conn.row_locking_transaction().map_err(map)?;
-        let held: bool = tx
+        let mine: Option<Option<i64>> = tx
             .query_row(
-                "SELECT EXISTS (SELECT 1 FROM posts p JOIN accounts a ON a.id = p.account_id \
-                 WHERE p.id = ?1 AND p.claimed_by = ?2 AND a.lease_owner = ?2 \
-                 AND a.lease_until > now() FOR SHARE OF a)",
+                "SELECT account_id FROM posts WHERE id = ?1 AND claimed_by = ?2",
                 params![post, runner_id()],
                 |r| r.get(0),
             )
+            .optional()
             .map_err(map)?;
+        // A post of an account is this runner's while it holds the account's lease; the
+        // account's row stays locked for share until this transaction ends.
+        let held = match mine {
+            None => false,
+            Some(None) => true,
+            Some(Some(account)) => tx
+                .query_row(
+                    "SELECT EXISTS (SELECT 1 FROM accounts WHERE id = ?1 AND lease_owner = ?2 \
+                     AND lease_until > now() FOR SHARE)",
+                    params![account, runner_id()],
+                    |r| r.get(0),
+                )
+                .map_err(map)?,
+        };
         if !held {
             return Err(Error::LeaseLost {
                 reason: format!(

@@ -26,6 +26,7 @@ mod run;
 mod schedule;
 mod seam;
 mod shared;
+mod shared_tokens;
 mod strict_modes;
 mod support;
 mod swap;

@@ -9,6 +9,8 @@ use crate::support::{Fake, Media, TestEnv, media};
 pub fn shared_home(fake: &Fake, url: &str) -> TestEnv {
     let mut env = fake.env();
     env.set("POSTEZ_DATABASE_URL", url);
+    // Shared mode keeps the logins in the database (sealed with the passphrase's key).
+    env.unset("POSTEZ_TOKEN_STORE");
     env
 }
 
@@ -43,17 +45,14 @@ pub fn connect_user(fake: &Fake, env: &TestEnv, name: &str) {
     assert_eq!(run.code, 0, "{run:?}");
 }
 
-/// Homes that run the shared queue at `url`: each its own POSTEZ_HOME, with the logins of
-/// `from` (the token file, until the shared queue keeps the team's logins).
-pub fn runner_homes(fake: &Fake, url: &str, from: &TestEnv, n: usize) -> Vec<TestEnv> {
+/// Homes that run the shared queue at `url`: each its own POSTEZ_HOME with nothing of `desk`'s
+/// (no token file, no keychain entry): the logins are the team's, in the database.
+pub fn runner_homes(fake: &Fake, url: &str, desk: &TestEnv, n: usize) -> Vec<TestEnv> {
     (0..n)
         .map(|_| {
             let env = shared_home(fake, url);
-            std::fs::create_dir_all(env.home()).unwrap();
-            let secrets = from.home().join("secrets.enc");
-            if secrets.exists() {
-                std::fs::copy(&secrets, env.home().join("secrets.enc")).unwrap();
-            }
+            assert_ne!(env.home(), desk.home());
+            assert!(!env.home().join("secrets.enc").exists());
             env
         })
         .collect()
@@ -287,6 +286,20 @@ fn runners_and_doctor_show_the_shared_queue() {
     );
     assert_eq!(check("clock skew")["status"], "ok");
     assert_eq!(check("leases")["status"], "ok");
+    // A queued video the shared queue holds counts as in place, wherever its file went.
+    let file = env.path("queued.mp4");
+    std::fs::copy(media(Media::Mp4), &file).unwrap();
+    env.schedule(&file, "tomorrow 18:00", &["--caption", "later"]);
+    std::fs::remove_file(&file).unwrap();
+    let doctor = env.run(&["doctor", "--json"]).json();
+    let videos = doctor["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "videos")
+        .cloned()
+        .unwrap();
+    assert_eq!(videos["status"], "ok", "{videos}");
     // On this machine's own queue there are no runners to list.
     let local = fake.env();
     let run = local.run(&["runners"]);
@@ -370,6 +383,98 @@ fn a_spoofed_server_across_the_network_gets_no_password() {
     assert_eq!(got.len(), 8, "{got:?}");
     assert!(!String::from_utf8_lossy(&got).contains("hunter2"));
     assert!(!env.db().exists());
+}
+
+#[test]
+fn machines_starting_at_once_on_a_new_shared_queue_migrate_it_once() {
+    let Some(url) = shared_queue() else { return };
+    let fake = Fake::start(|_| {});
+    let homes: Vec<TestEnv> = (0..6).map(|_| shared_home(&fake, &url)).collect();
+    let children: Vec<_> = homes
+        .iter()
+        .map(|env| {
+            env.command(&["list", "--json"])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{out:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "[]");
+    }
+    assert_eq!(
+        psql(
+            &url,
+            "SELECT string_agg(version::text, ',') FROM postez_schema"
+        ),
+        "1"
+    );
+}
+
+#[test]
+fn the_teams_settings_live_in_the_shared_queue_and_the_rest_stay_each_machines() {
+    let Some(url) = shared_queue() else { return };
+    let fake = Fake::start(|_| {});
+    let (a, b) = (shared_home(&fake, &url), shared_home(&fake, &url));
+    let run = a.run(&["config", "set", "max_attempts", "3"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stderr.contains("whole team"), "{run:?}");
+    let run = a.run(&["config", "set", "timezone", "Europe/Berlin"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    // The other machine sees the team's setting, not this machine's own.
+    assert_eq!(b.run(&["config", "get", "max_attempts"]).ok().trim(), "3");
+    assert_eq!(b.run(&["config", "get", "timezone"]).ok().trim(), "");
+    assert_eq!(
+        psql(
+            &url,
+            "SELECT value FROM team_settings WHERE key = 'max_attempts'"
+        ),
+        "3"
+    );
+    let file = std::fs::read_to_string(a.home().join("config.toml")).unwrap();
+    assert!(
+        file.contains("timezone") && !file.contains("max_attempts"),
+        "{file}"
+    );
+    let list = b.run(&["config", "list"]);
+    assert!(list.ok().contains("(team)"), "{list:?}");
+    // A bad value is refused before it reaches the team; unsetting works.
+    let run = b.run(&["config", "set", "max_attempts", "1000"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert_eq!(b.run(&["config", "set", "max_attempts", ""]).code, 0);
+    assert_eq!(a.run(&["config", "get", "max_attempts"]).ok().trim(), "");
+}
+
+#[test]
+fn another_machine_edits_a_post_whose_video_the_shared_queue_holds() {
+    let Some(url) = shared_queue() else { return };
+    let fake = Fake::start(|_| {});
+    let desk = shared_home(&fake, &url);
+    assert_eq!(desk.connect(&fake, &[]).code, 0);
+    let file = desk.path("first.mp4");
+    std::fs::copy(media(Media::Mp4), &file).unwrap();
+    desk.schedule(&file, "tomorrow 18:00", &["--caption", "first"]);
+    std::fs::remove_file(&file).unwrap();
+    // Another machine, which never had the file, changes the caption and the time.
+    let other = shared_home(&fake, &url);
+    let run = other.run(&["edit", "1", "--caption", "second", "--at", "now"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    // And then the video: the new one goes into the shared queue in place of the old.
+    let replacement = other.path("second.webm");
+    std::fs::copy(media(Media::Webm), &replacement).unwrap();
+    let run = other.run(&["edit", "1", "--file", replacement.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let hash = crate::support::sha256_file(&replacement);
+    std::fs::remove_file(&replacement).unwrap();
+    let run = desk.run(&["run"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let done = fake.finished();
+    assert_eq!(done.len(), 1);
+    assert_eq!(done[0].sha256.as_deref(), Some(hash.as_str()));
+    assert_eq!(finished_captions(&fake), ["second"]);
 }
 
 /// `import` stores a file once for all the rows that use it, whatever batches they fall in

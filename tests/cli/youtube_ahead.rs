@@ -484,7 +484,10 @@ fn a_queue_from_before_upload_ahead_is_migrated_with_its_events() {
     let version: usize = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 8, "migrated to the latest schema (0008: groups)");
+    assert_eq!(
+        version, 9,
+        "migrated to the latest schema (0009: shared media)"
+    );
     let same: i64 = conn
         .query_row(
             "SELECT COUNT(*) FROM posts WHERE due_at = scheduled_at",

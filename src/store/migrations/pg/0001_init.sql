@@ -41,7 +41,8 @@ CREATE TABLE media (
     size       BIGINT NOT NULL,
     sha256     TEXT NOT NULL,
     complete   BOOLEAN NOT NULL DEFAULT false,
-    created_at TEXT NOT NULL
+    created_at TEXT NOT NULL,
+    reused_at  TIMESTAMPTZ                -- a `schedule` reused it for new posts (kept a while)
 );
 
 CREATE TABLE media_chunks (
@@ -156,9 +157,19 @@ CREATE TABLE secrets (
 );
 
 -- One row: a value sealed with the team key when the first secret was saved, so a wrong key
--- is told apart from a damaged login before anything is read or written.
+-- is told apart from a damaged login before anything is read or written. `salt` is Argon2id's
+-- when the key comes from a passphrase; `source` says where the team's key comes from
+-- (`passphrase` or `key_file`), so a machine with the other kind is told which it needs.
 CREATE TABLE team_key (
     one   BOOLEAN PRIMARY KEY DEFAULT true CHECK (one),
     check_sealed BYTEA NOT NULL,
-    salt  BYTEA NOT NULL
+    salt  BYTEA NOT NULL,
+    source TEXT NOT NULL CHECK (source IN ('passphrase', 'key_file'))
+);
+
+-- The team's settings (`postez config set` in shared mode, for the keys config::TEAM_KEYS names).
+CREATE TABLE team_settings (
+    key        TEXT PRIMARY KEY,
+    value      TEXT NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
 );
