@@ -469,19 +469,22 @@ fn write_copy(source: &OpenMedia, post: &NewPost, tmp: &Path) -> Result<Fingerpr
 /// posts at it, so any runner can publish them; `reference` keeps only the path (for teams whose
 /// runners all see the same files; the fingerprint check still applies). On the embedded queue
 /// nothing is sent. Returns the stored videos, for [`drop_videos`] if the posts are not queued.
-pub fn store_videos(
+/// Give it every post of a command at once (`import`: all its batches): a file is sent once
+/// however many posts use it (100 000 rows of one clip sent it 100 000 times, each copy then
+/// dropped as a repeat by its checksum).
+pub fn store_videos<'a>(
     store: &mut Store,
-    posts: &mut [NewPost],
+    posts: impl IntoIterator<Item = &'a mut NewPost>,
     reference: bool,
     now: DateTime<Utc>,
 ) -> Result<Vec<i64>> {
     if !store.is_shared() || reference {
         return Ok(Vec::new());
     }
-    let mut sent: Vec<(String, i64)> = Vec::new();
-    for post in posts.iter_mut() {
-        let id = match sent.iter().find(|(file, _)| *file == post.file) {
-            Some((_, id)) => *id,
+    let mut sent: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+    for post in posts {
+        let id = match sent.get(&post.file) {
+            Some(id) => *id,
             None => {
                 let id = crate::media::stored::store(
                     store,
@@ -489,14 +492,14 @@ pub fn store_videos(
                     &post.fingerprint,
                     now,
                 )
-                .inspect_err(|_| drop_videos(store, sent.iter().map(|(_, id)| *id)))?;
-                sent.push((post.file.clone(), id));
+                .inspect_err(|_| drop_videos(store, sent.values().copied()))?;
+                sent.insert(post.file.clone(), id);
                 id
             }
         };
         post.media_id = Some(id);
     }
-    Ok(sent.into_iter().map(|(_, id)| id).collect())
+    Ok(sent.into_values().collect())
 }
 
 /// Drop videos [`store_videos`] sent for posts that were not queued after all (best effort: a

@@ -172,18 +172,14 @@ pub async fn exec(ctx: &Ctx, args: ImportArgs) -> Result<()> {
         .into_iter()
         .map(|(_, posts)| (posts.len() > 1, posts))
         .collect();
-    // Shared mode: each video once into the shared queue (one call per batch: a video shared
-    // by two batches is stored whole once, the second found by its checksum).
-    let mut stored = Vec::new();
-    for (_, posts) in &mut batches {
-        match queue::store_videos(&mut store, posts, args.reference, ctx.now()) {
-            Ok(ids) => stored.extend(ids),
-            Err(e) => {
-                queue::drop_videos(&mut store, stored);
-                return Err(e);
-            }
-        }
-    }
+    // Shared mode: each video once into the shared queue, whichever batches use it (one call
+    // for them all: a call per batch sent a clip once per row).
+    let stored = queue::store_videos(
+        &mut store,
+        batches.iter_mut().flat_map(|(_, posts)| posts.iter_mut()),
+        args.reference,
+        ctx.now(),
+    )?;
     let done = match store.insert_batches(&batches, ctx.now()) {
         Ok(done) => done,
         Err(e) => {

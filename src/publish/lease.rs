@@ -8,8 +8,8 @@
 //! ([`Store::check_lease`]) and every write carries the fence, so a runner that wakes up after
 //! losing an account stops before touching the platform again.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
+use std::sync::mpsc;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -43,7 +43,9 @@ fn lease_of(engine: &Engine) -> Result<Duration> {
 /// Renews this runner's leases every third of the lease, on a thread of its own (so a busy
 /// upload never starves it), until dropped.
 struct Heartbeat {
-    stop: Arc<AtomicBool>,
+    /// Dropped to stop the thread: its wait ends at once (a run with nothing to do is not kept
+    /// waiting for a sleeping heartbeat, as it was by up to 50 ms with a polled flag).
+    stop: Option<mpsc::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -51,22 +53,13 @@ impl Heartbeat {
     fn start(location: Location, lease: Duration) -> Result<Self> {
         let mut store = Store::open_at(&location)?;
         store.register_runner()?;
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
+        let (stop, stopped) = mpsc::channel::<()>();
         let secs = lease.as_secs().max(1) as i64;
         let every = lease / 3;
         let thread = std::thread::Builder::new()
             .name("heartbeat".into())
             .spawn(move || {
-                let step = Duration::from_millis(50);
-                let mut waited = Duration::ZERO;
-                while !flag.load(Ordering::SeqCst) {
-                    std::thread::sleep(step);
-                    waited += step;
-                    if waited < every {
-                        continue;
-                    }
-                    waited = Duration::ZERO;
+                while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(every) {
                     if let Err(e) = store.heartbeat(secs) {
                         tracing::warn!("could not renew this runner's leases: {e}");
                     }
@@ -74,7 +67,7 @@ impl Heartbeat {
             })
             .map_err(Error::Io)?;
         Ok(Self {
-            stop,
+            stop: Some(stop),
             thread: Some(thread),
         })
     }
@@ -82,7 +75,7 @@ impl Heartbeat {
 
 impl Drop for Heartbeat {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
+        drop(self.stop.take());
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }

@@ -476,3 +476,35 @@ fn another_machine_edits_a_post_whose_video_the_shared_queue_holds() {
     assert_eq!(done[0].sha256.as_deref(), Some(hash.as_str()));
     assert_eq!(finished_captions(&fake), ["second"]);
 }
+
+/// `import` stores a file once for all the rows that use it, whatever batches they fall in
+/// (it once sent the file again for every ungrouped row, each copy then dropped as a repeat).
+#[test]
+fn import_sends_a_video_once_for_all_its_rows() {
+    let Some(url) = shared_queue() else { return };
+    let fake = Fake::start(|_| {});
+    let env = shared_home(&fake, &url);
+    assert_eq!(env.connect(&fake, &[]).code, 0);
+    let file = env.path("clip.mp4");
+    std::fs::copy(media(Media::Mp4), &file).unwrap();
+    let file = file.to_str().unwrap();
+    let csv = env.path("posts.csv");
+    let mut rows = String::from("file,at,caption,privacy\n");
+    for i in 0..5 {
+        rows.push_str(&format!(
+            "{file},2030-01-{:02}T10:00:00Z,row {i},SELF_ONLY\n",
+            2 * i + 1
+        ));
+    }
+    std::fs::write(&csv, rows).unwrap();
+    let run = env.run(&["import", csv.to_str().unwrap(), "--yes"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(psql(&url, "SELECT COUNT(*) FROM posts"), "5");
+    assert_eq!(psql(&url, "SELECT COUNT(*) FROM media"), "1");
+    // The sequence counts every video ever begun: one was sent, none dropped as a repeat.
+    assert_eq!(psql(&url, "SELECT last_value FROM media_id_seq"), "1");
+    assert_eq!(
+        psql(&url, "SELECT COUNT(DISTINCT media_id) FROM posts"),
+        "1"
+    );
+}
