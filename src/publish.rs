@@ -227,19 +227,7 @@ impl Engine {
         if let Ok(s) = &result {
             summary.add(s.clone());
         }
-        let kind = result
-            .as_ref()
-            .map_or(Some(ErrorKind::Failure), |_| summary.error_kind());
-        let code = kind.map_or(0, ErrorKind::exit_code);
-        store.run_finished(
-            run_id,
-            Utc::now(),
-            summary.due,
-            summary.published + summary.sent,
-            summary.failed,
-            summary.retrying,
-            i32::from(code),
-        )?;
+        record_run(&mut store, run_id, &summary, result.is_err())?;
         result.map(|_| summary)
     }
 
@@ -634,4 +622,23 @@ impl Engine {
 struct Session {
     secrets: SecretStore,
     provider: Box<dyn Provider>,
+}
+
+/// Record how run `run_id` ended (a run that failed outright counts as a failure, whatever
+/// its summary says).
+fn record_run(store: &mut Store, run_id: i64, summary: &Summary, failed: bool) -> Result<()> {
+    let kind = if failed {
+        Some(ErrorKind::Failure)
+    } else {
+        summary.error_kind()
+    };
+    store.run_finished(
+        run_id,
+        Utc::now(),
+        summary.due,
+        summary.published + summary.sent,
+        summary.failed,
+        summary.retrying,
+        i32::from(kind.map_or(0, ErrorKind::exit_code)),
+    )
 }

@@ -15,7 +15,7 @@ use std::time::Duration;
 use chrono::Utc;
 
 use super::{Engine, Event, Summary};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::store::{Location, Store};
 
 /// The lease when neither `POSTEZ_LEASE` nor the `lease` setting says.
@@ -136,19 +136,7 @@ impl Engine {
         // touches leases still in its name.
         store.release_leases()?;
         self.tidy_media(&mut store)?;
-        let kind = match &failure {
-            Some(_) => Some(ErrorKind::Failure),
-            None => summary.error_kind(),
-        };
-        store.run_finished(
-            run_id,
-            Utc::now(),
-            summary.due,
-            summary.published + summary.sent,
-            summary.failed,
-            summary.retrying,
-            i32::from(kind.map_or(0, ErrorKind::exit_code)),
-        )?;
+        super::record_run(&mut store, run_id, &summary, failure.is_some())?;
         match failure {
             Some(e) => Err(e),
             None => Ok(summary),
