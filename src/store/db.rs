@@ -597,8 +597,12 @@ fn sqlite_rows(c: &rusqlite::Connection, sql: &str, params: &[Value]) -> DbResul
 /// the two-argument `MAX`/`MIN` (PostgreSQL's `GREATEST`/`LEAST`). The store writes each query
 /// once; what else differs is asked of [`Dialect`] where it is written.
 pub fn to_pg(sql: &str) -> String {
-    let mut sql = pg_placeholders(sql);
-    sql = renumber(&sql).0;
+    pg_statement(sql, Vec::new()).0
+}
+
+/// [`to_pg`] of `sql`, with the values it takes in its new order, in one pass over the text.
+fn pg_statement(sql: &str, params: Vec<Value>) -> (String, Vec<PgValue>) {
+    let (mut sql, used) = renumber(&pg_placeholders(sql));
     for (name, rewrite) in [
         ("json_extract(", JsonRewrite::Extract),
         ("json_remove(", JsonRewrite::Remove),
@@ -608,7 +612,11 @@ pub fn to_pg(sql: &str) -> String {
     for (name, pg) in [("MAX(", "GREATEST("), ("MIN(", "LEAST(")] {
         sql = rewrite_two_argument(&sql, name, pg);
     }
-    sql
+    let params = used
+        .into_iter()
+        .map(|i| PgValue(params.get(i).cloned().unwrap_or(Value::Null)))
+        .collect();
+    (sql, params)
 }
 
 #[derive(Clone, Copy)]
@@ -724,14 +732,6 @@ fn renumber(sql: &str) -> (String, Vec<usize>) {
         out.push_str(&new.to_string());
     }
     (out, used.into_iter().map(|n| n - 1).collect())
-}
-
-/// The values a statement rewritten by [`to_pg`] takes, in its new order.
-fn pg_params(sql: &str, params: Vec<Value>) -> Vec<PgValue> {
-    let (_, used) = renumber(&pg_placeholders(sql));
-    used.into_iter()
-        .map(|i| PgValue(params.get(i).cloned().unwrap_or(Value::Null)))
-        .collect()
 }
 
 /// SQLite's `?N` and `?` placeholders as PostgreSQL's `$N` (text in quotes left alone).
@@ -1004,8 +1004,7 @@ impl PgConn {
     }
 
     fn rows(&self, sql: &str, params: Vec<Value>) -> DbResult<Vec<Vec<Value>>> {
-        let params = pg_params(sql, params);
-        let sql = to_pg(sql);
+        let (sql, params) = pg_statement(sql, params);
         self.call(move |c| -> DbResult<Vec<Vec<Value>>> {
             let refs: Vec<&(dyn ToSql + Sync)> =
                 params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
@@ -1018,8 +1017,7 @@ impl PgConn {
     }
 
     fn execute(&self, sql: &str, params: Vec<Value>) -> DbResult<usize> {
-        let params = pg_params(sql, params);
-        let sql = to_pg(sql);
+        let (sql, params) = pg_statement(sql, params);
         self.call(move |c| -> DbResult<usize> {
             let refs: Vec<&(dyn ToSql + Sync)> =
                 params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
@@ -1063,7 +1061,7 @@ mod tests {
     fn unused_values_are_left_out_for_postgres() {
         let sql = "UPDATE t SET a = ?3 WHERE id = ?1 AND b = ?3";
         assert_eq!(to_pg(sql), "UPDATE t SET a = $1 WHERE id = $2 AND b = $1");
-        let params = pg_params(sql, vec![Value::Int(1), Value::Int(2), Value::Int(3)]);
+        let (_, params) = pg_statement(sql, vec![Value::Int(1), Value::Int(2), Value::Int(3)]);
         let got: Vec<Value> = params.into_iter().map(|p| p.0).collect();
         assert_eq!(got, vec![Value::Int(3), Value::Int(1)]);
     }

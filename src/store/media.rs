@@ -112,14 +112,14 @@ impl Store {
 
     /// Chunk `seq` of stored video `id` (`None` past the last).
     pub fn media_chunk(&self, id: i64, seq: u64) -> Result<Option<Vec<u8>>> {
-        let rows: DbResult<Vec<Vec<u8>>> = self
-            .conn
-            .prepare("SELECT bytes FROM media_chunks WHERE media_id = ?1 AND seq = ?2")
-            .and_then(|mut s| {
-                s.query_map(params![id, seq], |r| r.get(0))
-                    .and_then(|rows| rows.collect())
-            });
-        Ok(rows.map_err(self.err())?.pop())
+        self.conn
+            .query_row(
+                "SELECT bytes FROM media_chunks WHERE media_id = ?1 AND seq = ?2",
+                params![id, seq],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(self.err())
     }
 
     /// Drop stored videos no post needs any more: every post of them published or sent to
