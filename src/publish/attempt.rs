@@ -194,7 +194,11 @@ impl Engine {
                     return Ok(Outcome::Done(Settle::Failed {
                         code: Some("media_missing".into()),
                         message: e.to_string(),
-                        hint: e.hint(),
+                        hint: Some(format!(
+                            "`postez edit {id} --file PATH` sends the video to the shared queue \
+                             again; then `postez retry {id}`",
+                            id = post.id
+                        )),
                     }));
                 }
             },
